@@ -1,0 +1,426 @@
+"""The reading: one versioned evidence document for every producer.
+
+A model's output, an imported expert recording and a radiologist's reviewed version are all a
+:class:`Reading`. It serialises to JSON (``Reading.to_json`` / ``Reading.from_json``) and is
+described by the JSON Schema ``resources/reading.schema.json`` (``SCHEMA_VERSION``).
+
+Coordinates are always pixels of the original image: x = column, y = row, origin top-left.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Literal
+
+SCHEMA_VERSION = "1.0"
+
+ProducerKind = Literal["model", "expert", "radiologist", "trainee"]
+LabelStatus = Literal["positive", "negative", "uncertain"]
+PointKind = Literal["clue", "observation", "fixation"]
+DecisionStatus = Literal["undecided", "accepted", "rejected", "edited"]
+
+#: The 14 CheXpert observations, in CheXpert's order.
+CHEXPERT_OBSERVATIONS: tuple[str, ...] = (
+    "No Finding",
+    "Enlarged Cardiomediastinum",
+    "Cardiomegaly",
+    "Lung Opacity",
+    "Lung Lesion",
+    "Edema",
+    "Consolidation",
+    "Pneumonia",
+    "Atelectasis",
+    "Pneumothorax",
+    "Pleural Effusion",
+    "Pleural Other",
+    "Fracture",
+    "Support Devices",
+)
+
+
+def utc_now() -> str:
+    """The current time as an ISO 8601 string in UTC, to the millisecond."""
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+
+
+def new_id(prefix: str) -> str:
+    """A new stable identifier such as ``"f-3fa85f64"``."""
+    return f"{prefix}-{uuid.uuid4().hex[:12]}"
+
+
+@dataclass
+class Box:
+    """An axis-aligned region in original image pixels, with the centroid the producer gave."""
+
+    x_min: float
+    y_min: float
+    x_max: float
+    y_max: float
+    centroid_x: float
+    centroid_y: float
+
+    @classmethod
+    def from_corners(cls, x_min: float, y_min: float, x_max: float, y_max: float) -> Box:
+        """A box whose centroid is its centre."""
+        return cls(x_min, y_min, x_max, y_max, (x_min + x_max) / 2.0, (y_min + y_max) / 2.0)
+
+    @property
+    def width(self) -> float:
+        return self.x_max - self.x_min
+
+    @property
+    def height(self) -> float:
+        return self.y_max - self.y_min
+
+    @property
+    def centroid(self) -> tuple[float, float]:
+        return (self.centroid_x, self.centroid_y)
+
+    def to_dict(self) -> dict[str, float]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Box:
+        return cls(**{k: float(d[k]) for k in ("x_min", "y_min", "x_max", "y_max", "centroid_x", "centroid_y")})
+
+
+@dataclass
+class ImageRef:
+    """The image a reading belongs to."""
+
+    file_name: str
+    width: int
+    height: int
+    pixel_sha256: str
+    sop_instance_uid: str | None = None
+    study_instance_uid: str | None = None
+    series_instance_uid: str | None = None
+    sop_class_uid: str | None = None
+    frame: int = 1
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> ImageRef:
+        return cls(**d)
+
+
+@dataclass
+class Producer:
+    """Who or what produced the reading: a model run, an expert recording, a radiologist."""
+
+    kind: ProducerKind
+    name: str
+    #: model producers: checkpoint content hash, backend, device, dtype, coordinate frame
+    checkpoint_sha256: str | None = None
+    adapter_sha256: str | None = None
+    backend: str | None = None
+    device: str | None = None
+    dtype: str | None = None
+    coordinate_frame: str | None = None
+    prompts: dict[str, str] = field(default_factory=dict)
+    generation: dict[str, Any] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+    #: expert producers: dataset name and reader id
+    dataset: str | None = None
+    reader_id: str | None = None
+    created: str = field(default_factory=utc_now)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Producer:
+        return cls(**d)
+
+
+@dataclass
+class Sentence:
+    """One report sentence, with a stable id."""
+
+    id: str
+    text: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Sentence:
+        return cls(**d)
+
+
+@dataclass
+class Label:
+    """One CheXpert observation named by a sentence, with its certainty."""
+
+    observation: str
+    status: LabelStatus = "positive"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Label:
+        return cls(**d)
+
+
+@dataclass
+class Finding:
+    """What one sentence says and where on the film the evidence for it is."""
+
+    id: str
+    sentence_id: str
+    text: str
+    labels: list[Label] = field(default_factory=list)
+    observation: Box | None = None
+    clues: list[Box] = field(default_factory=list)
+    #: the producer's raw grounding answer, kept for audit
+    raw_grounding: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def is_pertinent_negative(self) -> bool:
+        """True when every label is negative (for example "no pneumothorax")."""
+        return bool(self.labels) and all(lab.status == "negative" for lab in self.labels)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "sentence_id": self.sentence_id,
+            "text": self.text,
+            "labels": [lab.to_dict() for lab in self.labels],
+            "observation": None if self.observation is None else self.observation.to_dict(),
+            "clues": [b.to_dict() for b in self.clues],
+            "raw_grounding": self.raw_grounding,
+            "warnings": list(self.warnings),
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Finding:
+        return cls(
+            id=d["id"],
+            sentence_id=d["sentence_id"],
+            text=d["text"],
+            labels=[Label.from_dict(x) for x in d.get("labels", [])],
+            observation=None if d.get("observation") is None else Box.from_dict(d["observation"]),
+            clues=[Box.from_dict(x) for x in d.get("clues", [])],
+            raw_grounding=d.get("raw_grounding"),
+            warnings=list(d.get("warnings", [])),
+        )
+
+
+@dataclass
+class TrajectoryPoint:
+    """One key frame (model) or fixation (expert): where, when, and which finding it serves."""
+
+    x: float
+    y: float
+    t_start: float
+    t_end: float
+    finding_id: str | None = None
+    kind: PointKind = "observation"
+    #: expert fixations may carry their duration-weighted spread; model key frames leave it None
+    weight: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> TrajectoryPoint:
+        return cls(**d)
+
+
+@dataclass
+class Decision:
+    """The radiologist's current decision on one finding."""
+
+    finding_id: str
+    status: DecisionStatus = "undecided"
+    reason: str | None = None
+    #: for an edited finding: the finding as the radiologist left it
+    edited: Finding | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "finding_id": self.finding_id,
+            "status": self.status,
+            "reason": self.reason,
+            "edited": None if self.edited is None else self.edited.to_dict(),
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Decision:
+        return cls(
+            finding_id=d["finding_id"],
+            status=d["status"],
+            reason=d.get("reason"),
+            edited=None if d.get("edited") is None else Finding.from_dict(d["edited"]),
+        )
+
+
+@dataclass
+class ReviewEvent:
+    """One recorded change: who, when, what before, what after."""
+
+    id: str
+    at: str
+    reviewer: str
+    action: str
+    finding_id: str | None = None
+    before: Any = None
+    after: Any = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> ReviewEvent:
+        return cls(**d)
+
+
+@dataclass
+class SignOff:
+    """The sign-off that freezes a reviewed reading."""
+
+    reviewer: str
+    at: str
+    content_sha256: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> SignOff:
+        return cls(**d)
+
+
+@dataclass
+class Review:
+    """The radiologist's review of a reading: decisions, additions, impression, events, sign-off."""
+
+    reviewer: str | None = None
+    decisions: list[Decision] = field(default_factory=list)
+    #: findings the model missed, added by the radiologist
+    additions: list[Finding] = field(default_factory=list)
+    impression: str | None = None
+    #: "read first" mode: the radiologist's own impression written before the AI draft was revealed
+    own_impression: str | None = None
+    events: list[ReviewEvent] = field(default_factory=list)
+    signoff: SignOff | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "reviewer": self.reviewer,
+            "decisions": [d.to_dict() for d in self.decisions],
+            "additions": [f.to_dict() for f in self.additions],
+            "impression": self.impression,
+            "own_impression": self.own_impression,
+            "events": [e.to_dict() for e in self.events],
+            "signoff": None if self.signoff is None else self.signoff.to_dict(),
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Review:
+        return cls(
+            reviewer=d.get("reviewer"),
+            decisions=[Decision.from_dict(x) for x in d.get("decisions", [])],
+            additions=[Finding.from_dict(x) for x in d.get("additions", [])],
+            impression=d.get("impression"),
+            own_impression=d.get("own_impression"),
+            events=[ReviewEvent.from_dict(x) for x in d.get("events", [])],
+            signoff=None if d.get("signoff") is None else SignOff.from_dict(d["signoff"]),
+        )
+
+
+@dataclass
+class Reading:
+    """One evidence artifact: image, producer, report sentences, findings, trajectory, review."""
+
+    image: ImageRef
+    producer: Producer
+    sentences: list[Sentence] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    trajectory: list[TrajectoryPoint] = field(default_factory=list)
+    review: Review | None = None
+    #: the producer's raw report text, kept for audit
+    raw_report: str | None = None
+    #: problems met while building the reading (unreadable boxes, truncated output), for the UI
+    warnings: list[str] = field(default_factory=list)
+    reading_id: str = field(default_factory=lambda: new_id("r"))
+    #: the reading this one is a new version of (a change after sign-off)
+    parent_id: str | None = None
+    schema_version: str = SCHEMA_VERSION
+
+    # -- lookups -----------------------------------------------------------------------------
+    def finding(self, finding_id: str) -> Finding:
+        """The finding with this id (KeyError when none)."""
+        for f in self.findings:
+            if f.id == finding_id:
+                return f
+        if self.review is not None:
+            for f in self.review.additions:
+                if f.id == finding_id:
+                    return f
+        raise KeyError(finding_id)
+
+    def finding_for_sentence(self, sentence_id: str) -> Finding | None:
+        for f in self.findings:
+            if f.sentence_id == sentence_id:
+                return f
+        return None
+
+    @property
+    def duration(self) -> float:
+        """End time of the last trajectory point, in seconds (0 for an empty trajectory)."""
+        return max((p.t_end for p in self.trajectory), default=0.0)
+
+    # -- serialisation -----------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema_version": self.schema_version,
+            "reading_id": self.reading_id,
+            "parent_id": self.parent_id,
+            "image": self.image.to_dict(),
+            "producer": self.producer.to_dict(),
+            "raw_report": self.raw_report,
+            "sentences": [s.to_dict() for s in self.sentences],
+            "findings": [f.to_dict() for f in self.findings],
+            "trajectory": [p.to_dict() for p in self.trajectory],
+            "review": None if self.review is None else self.review.to_dict(),
+            "warnings": list(self.warnings),
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Reading:
+        return cls(
+            schema_version=d.get("schema_version", SCHEMA_VERSION),
+            reading_id=d["reading_id"],
+            parent_id=d.get("parent_id"),
+            image=ImageRef.from_dict(d["image"]),
+            producer=Producer.from_dict(d["producer"]),
+            raw_report=d.get("raw_report"),
+            sentences=[Sentence.from_dict(x) for x in d.get("sentences", [])],
+            findings=[Finding.from_dict(x) for x in d.get("findings", [])],
+            trajectory=[TrajectoryPoint.from_dict(x) for x in d.get("trajectory", [])],
+            review=None if d.get("review") is None else Review.from_dict(d["review"]),
+            warnings=list(d.get("warnings", [])),
+        )
+
+    def to_json(self, *, indent: int | None = 2) -> str:
+        return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> Reading:
+        return cls.from_dict(json.loads(text))
+
+    def save(self, path: str | Path) -> None:
+        """Write the reading as JSON (atomically: a temporary file, then a rename)."""
+        path = Path(path)
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(self.to_json(), encoding="utf-8")
+        tmp.replace(path)

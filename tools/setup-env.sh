@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Create ./.venv (Python 3.11) and install GazeX Viewer with its test extras into it.
+# torch 2.14.1 / torchvision 0.29.1 are pinned in setup.cfg; pip takes them from this machine's disk.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+PY=${PYTHON:-python3.11}
+command -v "$PY" >/dev/null 2>&1 || PY=python3
+if [ ! -x .venv/bin/python ]; then
+  "$PY" -m venv .venv
+fi
+stamp=.venv/.gazex-installed
+if [ ! -f "$stamp" ] || [ setup.cfg -nt "$stamp" ]; then
+  .venv/bin/python -m pip install -q --upgrade pip
+  .venv/bin/python -m pip install -q -e ".[test]"
+  touch "$stamp"
+fi

@@ -28,25 +28,39 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _top_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="gazex-viewer",
         description="GazeX Viewer: verify AI drafts of chest X-ray reports.",
+        epilog="Without a command, the viewer opens (with any image paths given). "
+        "'gazex-viewer COMMAND --help' describes one command.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name, (module, help_text) in COMMANDS.items():
-        mod = importlib.import_module(f"gazex_viewer.commands.{module}")
-        p = sub.add_parser(name, help=help_text, description=(mod.__doc__ or help_text).strip())
-        mod.add_arguments(p)
-        p.set_defaults(_module=mod)
+    for name, (_module, help_text) in COMMANDS.items():
+        sub.add_parser(name, help=help_text)
+    return parser
+
+
+def build_command_parser(name: str) -> argparse.ArgumentParser:
+    """The parser of one sub-command; only that command's module is imported."""
+    module, help_text = COMMANDS[name]
+    mod = importlib.import_module(f"gazex_viewer.commands.{module}")
+    parser = argparse.ArgumentParser(
+        prog=f"gazex-viewer {name}", description=(mod.__doc__ or help_text).strip()
+    )
+    mod.add_arguments(parser)
+    parser.set_defaults(_module=mod, command=name)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help")):
+    if argv and argv[0] in ("-h", "--help"):
+        _top_parser().print_help()
+        return 0
+    if not argv or argv[0] not in COMMANDS:
         argv = ["gui", *argv]
-    args = build_parser().parse_args(argv)
+    args = build_command_parser(argv[0]).parse_args(argv[1:])
     try:
         return int(args._module.run(args) or 0)
     except GazeXError as err:

@@ -1,0 +1,515 @@
+"""The GazeX backend on Hugging Face transformers, for Qwen2-VL-layout checkpoints.
+
+Loads a merged folder, or a base folder plus a LLaMA-Factory / peft LoRA adapter (merged into the weights after
+loading). ``device="auto"`` picks CUDA (bf16, SDPA attention) when present, else CPU (fp32). Nothing is downloaded
+(``local_files_only``, ``HF_HUB_OFFLINE=1``), weights are read from safetensors only, and ``trust_remote_code`` stays
+off unless the :class:`~gazex_viewer.inference.api.ModelSpec` asks for it.
+
+torch, transformers and peft are imported inside the methods.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from gazex_viewer.core.errors import CheckpointError, InferenceError
+from gazex_viewer.core.reading import ImageRef, Producer, Reading
+from gazex_viewer.inference.api import GenerationSettings, ModelSpec, check_checkpoint, weights_sha256
+from gazex_viewer.inference.backend import Backend, JobCancelled, JobControl, LoadedModel
+from gazex_viewer.inference.images import image_tokens, prepare_image
+
+#: the most grounding prompts sent to the model in one generate call
+GROUNDING_BATCH: int = 8
+
+
+def set_offline_env() -> None:
+    """Make sure nothing is ever downloaded."""
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    os.environ["TRANSFORMERS_OFFLINE"] = "1"
+    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+def resolve_device(requested: str, where: Path) -> tuple[str, str]:
+    """(torch device, dtype name) for ``auto`` / ``cpu`` / ``cuda[:N]``; InferenceError when CUDA is absent."""
+    import torch
+
+    req = (requested or "auto").strip().lower()
+    if req == "auto":
+        return ("cuda", "bfloat16") if torch.cuda.is_available() else ("cpu", "float32")
+    if req == "cpu":
+        return "cpu", "float32"
+    if req.startswith("cuda"):
+        if not torch.cuda.is_available():
+            why = "torch was built without CUDA" if torch.version.cuda is None else "no CUDA device is visible"
+            raise InferenceError(where, f"device {requested!r} requested but CUDA is not available ({why})")
+        if ":" in req:
+            idx = int(req.split(":", 1)[1])
+            if idx >= torch.cuda.device_count():
+                raise InferenceError(where, f"device {requested!r} requested but only {torch.cuda.device_count()} GPU(s)")
+        return req, "bfloat16"
+    raise InferenceError(where, f"unknown device {requested!r} (use auto, cpu or cuda)")
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{exc.__class__.__name__}: {text[0] if text else ''}".strip().rstrip(":")
+
+
+class _CancelCriteria:
+    """A StoppingCriteria that stops every sequence as soon as the cancel flag is set."""
+
+    def __init__(self, control: JobControl) -> None:
+        self.control = control
+
+    def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> Any:
+        import torch
+
+        return torch.full((input_ids.shape[0],), self.control.cancelled, dtype=torch.bool, device=input_ids.device)
+
+
+class _ReportStreamer:
+    """A synchronous streamer: generate calls ``put`` with each new token; text pieces go to the control.
+
+    No thread and no queue, so an exception in generate cannot leave a reader blocked.
+    """
+
+    def __init__(self, tokenizer: Any, control: JobControl, stop_ids: set[int]) -> None:
+        self.tokenizer = tokenizer
+        self.control = control
+        self.stop_ids = stop_ids
+        self.ids: list[int] = []
+        self.sent = ""
+        self.prompt_seen = False
+        self.t_start = time.perf_counter()
+        self.t_first: float | None = None
+        self.n_tokens = 0
+        self._last_progress = 0.0
+
+    def tokens_per_s(self) -> float | None:
+        if self.t_first is None or self.n_tokens < 2:
+            return None
+        dt = time.perf_counter() - self.t_first
+        return (self.n_tokens - 1) / dt if dt > 0 else None
+
+    def put(self, value: Any) -> None:
+        if not self.prompt_seen:  # the first call carries the prompt
+            self.prompt_seen = True
+            return
+        new = [int(t) for t in value.reshape(-1).tolist()]
+        if self.t_first is None:
+            self.t_first = time.perf_counter()
+        self.n_tokens += len(new)
+        self.ids.extend(t for t in new if t not in self.stop_ids)
+        text = self.tokenizer.decode(self.ids, skip_special_tokens=True)
+        if text.endswith("\ufffd"):  # an incomplete UTF-8 sequence: wait for the next token
+            return
+        if len(text) > len(self.sent) and text.startswith(self.sent):
+            piece = text[len(self.sent) :]
+            self.sent = text
+            self.control.text(piece, tokens_per_s=self.tokens_per_s())
+        now = time.perf_counter()
+        if now - self._last_progress > 0.25:
+            self._last_progress = now
+            self.control.progress(
+                "report", current=self.n_tokens, message=f"{self.n_tokens} tokens", tokens_per_s=self.tokens_per_s()
+            )
+
+    def end(self) -> None:
+        text = self.tokenizer.decode(self.ids, skip_special_tokens=True)
+        if len(text) > len(self.sent) and text.startswith(self.sent):
+            self.control.text(text[len(self.sent) :], tokens_per_s=self.tokens_per_s())
+            self.sent = text
+
+
+class TransformersGazeXBackend(Backend):
+    """GazeX on transformers: Qwen2-VL-layout merged checkpoints, optionally with a LoRA adapter."""
+
+    name = "transformers"
+
+    def __init__(self) -> None:
+        self.model: Any = None
+        self.processor: Any = None
+        self._loaded: LoadedModel | None = None
+        self._stop_ids: set[int] = set()
+        self._pad_id: int | None = None
+
+    @property
+    def loaded(self) -> LoadedModel | None:
+        return self._loaded
+
+    # -- loading -----------------------------------------------------------------------------
+    def load(self, spec: ModelSpec, control: JobControl | None = None) -> LoadedModel:
+        """Load the checkpoint named by ``spec`` (fast checks first, then weights)."""
+        control = control or JobControl(0)
+        t0 = time.perf_counter()
+        self.unload()
+        set_offline_env()
+        control.progress("checking", message=f"checking {spec.model_dir}")
+        info = check_checkpoint(spec)
+        device, dtype_name = resolve_device(spec.device, spec.model_dir)
+        control.progress("hashing", message="hashing weights")
+        ckpt_hash = weights_sha256(info.weight_files)
+        adapter_hash = weights_sha256(info.adapter_files) if info.adapter_files else None
+
+        import torch
+        from transformers import AutoModelForImageTextToText, AutoProcessor
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+        hf_logging.set_verbosity_error()
+        dtype = getattr(torch, dtype_name)
+        control.progress("loading", message=f"loading {info.name} on {device} ({dtype_name})")
+        try:
+            processor = AutoProcessor.from_pretrained(
+                spec.model_dir, local_files_only=True, trust_remote_code=spec.trust_remote_code
+            )
+        except Exception as exc:  # noqa: BLE001 - any failure is a bad checkpoint
+            raise CheckpointError(spec.model_dir, f"cannot load the tokenizer/processor ({_first_line(exc)})") from None
+        try:
+            model = AutoModelForImageTextToText.from_pretrained(
+                spec.model_dir,
+                dtype=dtype,
+                attn_implementation="sdpa",
+                local_files_only=True,
+                use_safetensors=True,
+                trust_remote_code=spec.trust_remote_code,
+            )
+        except Exception as exc:  # noqa: BLE001
+            raise CheckpointError(spec.model_dir, f"cannot load the weights ({_first_line(exc)})") from None
+        if info.adapter_dir is not None:
+            control.progress("loading", message=f"applying LoRA adapter {info.adapter_dir.name}")
+            model = self._apply_adapter(model, info.adapter_dir)
+        try:
+            model = model.to(device)
+        except Exception as exc:  # noqa: BLE001 - CUDA out of memory and friends
+            raise InferenceError(spec.model_dir, f"cannot move the model to {device} ({_first_line(exc)})") from None
+        model.eval()
+
+        tok = processor.tokenizer
+        tok.padding_side = "left"
+        stop = set()
+        for t in ("<|im_end|>", "<|endoftext|>"):
+            tid = tok.convert_tokens_to_ids(t)
+            if isinstance(tid, int) and tid >= 0 and tid != tok.unk_token_id:
+                stop.add(tid)
+        eos = model.generation_config.eos_token_id
+        stop.update([eos] if isinstance(eos, int) else list(eos or []))
+        if tok.pad_token_id is None:
+            tok.pad_token = "<|endoftext|>"
+        self._stop_ids = stop
+        self._pad_id = tok.pad_token_id
+        self.model, self.processor = model, processor
+        self._loaded = LoadedModel(
+            info=info,
+            name=info.name,
+            checkpoint_sha256=ckpt_hash,
+            adapter_sha256=adapter_hash,
+            device=device,
+            dtype=dtype_name,
+            backend=self.name,
+            load_seconds=time.perf_counter() - t0,
+            extra={"max_position_embeddings": self._max_positions(model)},
+        )
+        control.progress("loaded", message=info.name)
+        return self._loaded
+
+    @staticmethod
+    def _max_positions(model: Any) -> int:
+        cfg = model.config
+        text = getattr(cfg, "text_config", cfg)
+        return int(getattr(text, "max_position_embeddings", 32768) or 32768)
+
+    def _apply_adapter(self, model: Any, adapter_dir: Path) -> Any:
+        """Check the adapter's tensor shapes against the base model, then load and merge it with peft."""
+        from safetensors import safe_open
+
+        modules = dict(model.named_modules())
+        problems: list[str] = []
+        files = sorted(adapter_dir.glob("*.safetensors"))
+        for f in files:
+            with safe_open(str(f), framework="pt") as fh:
+                for key in fh.keys():
+                    if ".lora_A." not in key and ".lora_B." not in key:
+                        continue
+                    shape = fh.get_slice(key).get_shape()
+                    mod_path = key.split(".lora_", 1)[0]
+                    mod = _find_module(modules, mod_path)
+                    if mod is None:
+                        problems.append(f"{mod_path} is not a module of the base model")
+                    else:
+                        want = getattr(mod, "in_features", None) if ".lora_A." in key else getattr(mod, "out_features", None)
+                        got = shape[1] if ".lora_A." in key else shape[0]
+                        if want is not None and got != want:
+                            problems.append(f"{mod_path}: adapter size {got}, base model {want}")
+                    if len(problems) >= 3:
+                        break
+        if problems:
+            raise CheckpointError(
+                adapter_dir, "LoRA adapter does not fit this base model (made for another base?): " + "; ".join(problems)
+            )
+        try:
+            from peft import PeftModel
+
+            peft_model = PeftModel.from_pretrained(model, str(adapter_dir), is_trainable=False, local_files_only=True)
+            return peft_model.merge_and_unload()
+        except Exception as exc:  # noqa: BLE001
+            raise CheckpointError(adapter_dir, f"cannot apply the LoRA adapter ({_first_line(exc)})") from None
+
+    def unload(self) -> None:
+        """Drop the model and free GPU memory."""
+        self.model = None
+        self.processor = None
+        self._loaded = None
+        try:
+            import sys
+
+            if "torch" in sys.modules:
+                import gc
+
+                import torch
+
+                gc.collect()
+                if torch.cuda.is_available():
+                    torch.cuda.empty_cache()
+        except Exception:  # noqa: BLE001 - best effort
+            pass
+
+    # -- one job -----------------------------------------------------------------------------
+    def _chat(self, prompt: str) -> str:
+        messages = [{"role": "user", "content": [{"type": "image"}, {"type": "text", "text": prompt}]}]
+        return str(self.processor.apply_chat_template(messages, tokenize=False, add_generation_prompt=True))
+
+    def _gen_kwargs(self, settings: GenerationSettings, max_new_tokens: int, min_new_tokens: int | None) -> dict[str, Any]:
+        kw: dict[str, Any] = {"max_new_tokens": max_new_tokens, "pad_token_id": self._pad_id}
+        if settings.deterministic:
+            kw.update(do_sample=False, temperature=None, top_p=None, top_k=None)
+        else:
+            kw.update(do_sample=True, temperature=settings.temperature, top_p=settings.top_p, top_k=None)
+        if min_new_tokens:
+            kw["min_new_tokens"] = min_new_tokens
+        return kw
+
+    def _inputs(self, texts: list[str], image: Any) -> Any:
+        batch = self.processor(text=texts, images=[image] * len(texts), padding=True, return_tensors="pt")
+        return batch.to(self.model.device)
+
+    def _check_budget(self, n_prompt: int, max_new_tokens: int, where: str) -> None:
+        assert self._loaded is not None
+        limit = int(self._loaded.extra["max_position_embeddings"])
+        if n_prompt + max_new_tokens > limit:
+            raise InferenceError(
+                where,
+                f"token budget exceeded: {n_prompt} prompt tokens + {max_new_tokens} new tokens > {limit} positions",
+            )
+
+    def _decode_new(self, out: Any, n_prompt: int) -> list[str]:
+        texts = []
+        for row in out[:, n_prompt:].tolist():
+            ids: list[int] = []
+            for t in row:
+                if t in self._stop_ids:
+                    break
+                ids.append(t)
+            texts.append(self.processor.tokenizer.decode(ids, skip_special_tokens=False).strip())
+        return texts
+
+    def generate_report(
+        self,
+        image: Any,
+        settings: GenerationSettings,
+        control: JobControl,
+        *,
+        min_new_tokens: int | None = None,
+    ) -> tuple[str, dict[str, float]]:
+        """Run the report prompt with streaming; returns (text, timings)."""
+        import torch
+        from transformers import StoppingCriteriaList
+
+        from gazex_viewer.core.gazex_protocol import REPORT_PROMPT
+
+        inputs = self._inputs([self._chat(REPORT_PROMPT)], image)
+        n_prompt = int(inputs["input_ids"].shape[1])
+        self._check_budget(n_prompt, settings.max_new_tokens, "report prompt")
+        streamer = _ReportStreamer(self.processor.tokenizer, control, self._stop_ids)
+        if not settings.deterministic:
+            torch.manual_seed(settings.seed)
+        t0 = time.perf_counter()
+        with torch.inference_mode():
+            out = self.model.generate(
+                **inputs,
+                streamer=streamer,
+                stopping_criteria=StoppingCriteriaList([_CancelCriteria(control)]),
+                **self._gen_kwargs(settings, settings.max_new_tokens, min_new_tokens),
+            )
+        control.check()
+        t1 = time.perf_counter()
+        text = self._decode_new(out, n_prompt)[0]
+        n_new = int(out.shape[1] - n_prompt)
+        ttft = (streamer.t_first - t0) if streamer.t_first is not None else t1 - t0
+        return text, {
+            "report_s": t1 - t0,
+            "time_to_first_token_s": ttft,
+            "report_tokens": float(n_new),
+            "report_tokens_per_s": (n_new - 1) / (t1 - t0 - ttft) if n_new > 1 and t1 - t0 > ttft else 0.0,
+            "prompt_tokens": float(n_prompt),
+        }
+
+    def generate_groundings(
+        self,
+        image: Any,
+        sentences: list[str],
+        settings: GenerationSettings,
+        control: JobControl,
+        *,
+        batch_size: int = GROUNDING_BATCH,
+        min_new_tokens: int | None = None,
+        max_new_tokens: int | None = None,
+    ) -> tuple[list[str], dict[str, float]]:
+        """One grounding prompt per sentence, ``batch_size`` prompts per generate call (left padding)."""
+        import torch
+        from transformers import StoppingCriteriaList
+
+        from gazex_viewer.core.gazex_protocol import grounding_prompt
+
+        answers: list[str] = []
+        n_tokens = 0
+        max_new = max_new_tokens or settings.max_new_tokens
+        t0 = time.perf_counter()
+        for start in range(0, len(sentences), max(1, batch_size)):
+            control.check()
+            chunk = sentences[start : start + max(1, batch_size)]
+            control.progress(
+                "grounding",
+                current=start,
+                total=len(sentences),
+                message=f"grounding sentences {start + 1}-{start + len(chunk)} of {len(sentences)}",
+            )
+            inputs = self._inputs([self._chat(grounding_prompt(s)) for s in chunk], image)
+            n_prompt = int(inputs["input_ids"].shape[1])
+            self._check_budget(n_prompt, max_new, "grounding prompt")
+            if not settings.deterministic:
+                torch.manual_seed(settings.seed + 1 + start)
+            with torch.inference_mode():
+                out = self.model.generate(
+                    **inputs,
+                    stopping_criteria=StoppingCriteriaList([_CancelCriteria(control)]),
+                    **self._gen_kwargs(settings, max_new, min_new_tokens),
+                )
+            control.check()
+            answers.extend(self._decode_new(out, n_prompt))
+            n_tokens += int(out.shape[0] * (out.shape[1] - n_prompt))
+        dt = time.perf_counter() - t0
+        control.progress("grounding", current=len(sentences), total=len(sentences), message="grounding done")
+        return answers, {"grounding_s": dt, "grounding_tokens": float(n_tokens), "grounding_prompts": float(len(sentences))}
+
+    def run_reading(
+        self,
+        display: np.ndarray,
+        image: ImageRef,
+        settings: GenerationSettings,
+        control: JobControl,
+    ) -> Reading:
+        """The GazeX protocol on one radiograph: report (streamed), sentence split, batched groundings."""
+        if self.model is None or self._loaded is None:
+            raise InferenceError(None, "no model loaded")
+        from gazex_viewer.core.gazex_protocol import REPORT_PROMPT, assemble_reading, grounding_prompt
+        from gazex_viewer.core.report_text import split_sentences
+
+        lm = self._loaded
+        t0 = time.perf_counter()
+        control.progress("preparing", message="preparing the image")
+        try:
+            pil = prepare_image(display, lm.info.max_pixels)
+        except ValueError as exc:
+            raise InferenceError(image.file_name, f"cannot prepare the image for the model ({exc})") from None
+        n_img = image_tokens(pil.height, pil.width)
+        control.check()
+        timings: dict[str, float] = {"prepare_s": time.perf_counter() - t0}
+        try:
+            control.progress("report", message="writing the report")
+            report, t_rep = self.generate_report(pil, settings, control)
+            timings.update(t_rep)
+            sentences = split_sentences(report)
+            answers: list[str] = []
+            if sentences:
+                answers, t_gr = self.generate_groundings(pil, sentences, settings, control)
+                timings.update(t_gr)
+        except JobCancelled:
+            raise
+        except InferenceError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - out of memory, CUDA errors: one clear line
+            if control.cancelled:
+                raise JobCancelled(None, "cancelled") from None
+            name = exc.__class__.__name__
+            if "OutOfMemory" in name or "out of memory" in str(exc).lower():
+                self._empty_cache()
+                raise InferenceError(image.file_name, f"out of memory on {lm.device} ({_first_line(exc)})") from None
+            raise InferenceError(image.file_name, f"generation failed ({_first_line(exc)})") from None
+        timings["total_s"] = time.perf_counter() - t0
+        producer = Producer(
+            kind="model",
+            name=lm.name,
+            checkpoint_sha256=lm.checkpoint_sha256,
+            adapter_sha256=lm.adapter_sha256,
+            backend=lm.backend,
+            device=lm.device,
+            dtype=lm.dtype,
+            coordinate_frame=lm.info.coordinate_frame,
+            prompts={"report": REPORT_PROMPT, "grounding": grounding_prompt("{sentence}")},
+            generation={
+                **settings.to_dict(),
+                "model_input_size": [pil.width, pil.height],
+                "image_tokens": n_img,
+                "max_pixels": lm.info.max_pixels,
+                "grounding_batch": GROUNDING_BATCH,
+            },
+            timings={k: round(float(v), 4) for k, v in timings.items()},
+        )
+        control.progress("parsing", message="parsing the answers")
+        reading = assemble_reading(
+            image=image,
+            producer=producer,
+            report_text=report,
+            grounding_answers=answers,
+            frame=lm.info.coordinate_frame,
+        )
+        if int(timings.get("report_tokens", 0)) >= settings.max_new_tokens:
+            reading.warnings.append(f"the report reached max_new_tokens ({settings.max_new_tokens}) and may be cut short")
+        return reading
+
+    @staticmethod
+    def _empty_cache() -> None:
+        try:
+            import torch
+
+            if torch.cuda.is_available():
+                torch.cuda.empty_cache()
+        except Exception:  # noqa: BLE001
+            pass
+
+
+def _find_module(modules: dict[str, Any], peft_path: str) -> Any:
+    """The base-model module a peft key names (``base_model.model.<path>``), trying transformers 4 and 5 layouts."""
+    path = peft_path
+    for prefix in ("base_model.model.", "base_model."):
+        if path.startswith(prefix):
+            path = path[len(prefix) :]
+            break
+    candidates = [path]
+    if path.startswith("model.layers.") or path.startswith("model.embed_tokens") or path.startswith("model.norm"):
+        candidates.append("model.language_model." + path[len("model.") :])
+    if path.startswith("visual."):
+        candidates.append("model." + path)
+    for c in candidates:
+        if c in modules:
+            return modules[c]
+    return None
+

@@ -1,0 +1,183 @@
+"""The model worker process: one loaded model, one job at a time, commands and events over a Pipe.
+
+Messages from the client (tuples): ``("load", ModelSpec)``, ``("run", job_id, path, GenerationSettings)``,
+``("cancel", job_id | None)``, ``("unload",)``, ``("quit",)``. Messages to the client: ``("event", JobEvent)``.
+
+A reader thread receives commands while the main thread runs a job, so ``cancel`` sets the running job's flag at
+once and generation stops within one token. torch is imported only in this process, by the backend.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+import traceback
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+from gazex_viewer.core.errors import GazeXError, InferenceError
+from gazex_viewer.inference.api import GenerationSettings, JobEvent, ModelSpec
+from gazex_viewer.inference.backend import Backend, JobCancelled, JobControl
+
+
+def make_backend(name: str) -> Backend:
+    """The backend called ``name`` (only ``"transformers"`` for now)."""
+    if name == "transformers":
+        from gazex_viewer.inference.transformers_backend import TransformersGazeXBackend
+
+        return TransformersGazeXBackend()
+    raise InferenceError(None, f"unknown backend {name!r}")
+
+
+class Worker:
+    """Runs inside the worker process (or in-process for the command line and tests)."""
+
+    def __init__(self, emit: Any, *, cache_dir: str | Path | None = None, use_cache: bool = True) -> None:
+        from gazex_viewer.inference.cache import ReadingCache
+
+        self.emit = emit
+        self.backend: Backend | None = None
+        self.cache = ReadingCache(cache_dir) if use_cache else None
+        self.current: JobControl | None = None
+        self.cancelled_ids: set[int] = set()
+        self._lock = threading.Lock()
+
+    # -- commands ------------------------------------------------------------------------------
+    def cancel(self, job_id: int | None) -> None:
+        """Set the cancel flag of the running job (or remember it for a queued one)."""
+        with self._lock:
+            if job_id is not None:
+                self.cancelled_ids.add(job_id)
+            ctl = self.current
+            if ctl is not None and (job_id is None or ctl.job_id == job_id):
+                ctl.cancel_event.set()
+
+    def load(self, spec: ModelSpec, backend_name: str = "transformers") -> None:
+        control = JobControl(0, emit=self.emit)
+        try:
+            if self.backend is not None:
+                self.backend.unload()
+            self.backend = make_backend(backend_name)
+            self.backend.load(spec, control)
+        except GazeXError as err:
+            self.backend = None
+            self.emit(JobEvent(kind="error", job_id=0, stage="loading", message=str(err)))
+        except Exception as exc:  # noqa: BLE001 - never let the worker die on a bad checkpoint
+            self.backend = None
+            self.emit(JobEvent(kind="error", job_id=0, stage="loading", message=f"{spec.model_dir}: cannot load ({exc})"))
+
+    def unload(self) -> None:
+        if self.backend is not None:
+            self.backend.unload()
+        self.backend = None
+
+    def run(self, job_id: int, path: str | Path, settings: GenerationSettings) -> None:
+        """Run one job and emit its final event (``done``, ``error`` or ``cancelled``)."""
+        control = JobControl(job_id, emit=self.emit)
+        with self._lock:
+            if job_id in self.cancelled_ids:
+                self.cancelled_ids.discard(job_id)
+                self.emit(JobEvent(kind="cancelled", job_id=job_id, stage="cancelled"))
+                return
+            self.current = control
+        try:
+            reading = self._run(control, Path(path), settings)
+        except JobCancelled:
+            self.emit(JobEvent(kind="cancelled", job_id=job_id, stage="cancelled", message="cancelled"))
+        except GazeXError as err:
+            self.emit(JobEvent(kind="error", job_id=job_id, stage="error", message=str(err)))
+        except Exception as exc:  # noqa: BLE001 - an internal error must not kill the worker
+            traceback.print_exc()
+            self.emit(JobEvent(kind="error", job_id=job_id, stage="error", message=f"{path}: internal error ({exc})"))
+        else:
+            self.emit(JobEvent(kind="done", job_id=job_id, stage="done", reading=reading))
+        finally:
+            with self._lock:
+                self.current = None
+                self.cancelled_ids.discard(job_id)
+
+    def _run(self, control: JobControl, path: Path, settings: GenerationSettings) -> Any:
+        backend = self.backend
+        if backend is None or backend.loaded is None:
+            raise InferenceError(path, "no model is loaded")
+        lm = backend.loaded
+        control.progress("opening", message=f"opening {path.name}")
+        from gazex_viewer.core.radiograph import load_radiograph
+        from gazex_viewer.inference.cache import reading_cache_key
+
+        radiograph = load_radiograph(path)
+        control.check()
+        key = reading_cache_key(
+            pixel_sha256=radiograph.pixel_sha256,
+            checkpoint_sha256=lm.checkpoint_sha256,
+            adapter_sha256=lm.adapter_sha256,
+            frame=lm.info.coordinate_frame,
+            max_pixels=lm.info.max_pixels,
+            settings=settings,
+        )
+        if self.cache is not None:
+            cached = self.cache.get(key)
+            if cached is not None:
+                control.progress("cached", message="reading from the cache")
+                return cached
+        display = radiograph.render()
+        reading = backend.run_reading(display, radiograph.image_ref(), settings, control)
+        if self.cache is not None:
+            self.cache.put(key, reading)
+        return reading
+
+
+def worker_main(conn: Connection, cache_dir: str | None, use_cache: bool = True) -> None:
+    """Entry point of the worker process (``multiprocessing`` spawn target)."""
+    from gazex_viewer.inference.transformers_backend import set_offline_env
+
+    set_offline_env()
+    send_lock = threading.Lock()
+
+    def emit(event: JobEvent) -> None:
+        with send_lock:
+            try:
+                conn.send(("event", event))
+            except (OSError, EOFError, BrokenPipeError):
+                pass
+
+    worker = Worker(emit, cache_dir=cache_dir, use_cache=use_cache)
+    commands: queue.Queue[tuple[Any, ...]] = queue.Queue()
+
+    def reader() -> None:
+        while True:
+            try:
+                msg = conn.recv()
+            except (EOFError, OSError):
+                commands.put(("quit",))
+                return
+            if msg[0] == "cancel":
+                worker.cancel(msg[1])
+            elif msg[0] == "ping":
+                emit(JobEvent(kind="progress", job_id=0, stage="pong", message=str(time.time())))
+            else:
+                commands.put(msg)
+                if msg[0] == "quit":
+                    return
+
+    threading.Thread(target=reader, name="gazex-worker-reader", daemon=True).start()
+    emit(JobEvent(kind="progress", job_id=0, stage="started", message="model worker started"))
+    while True:
+        msg = commands.get()
+        op = msg[0]
+        if op == "quit":
+            break
+        if op == "load":
+            worker.load(msg[1], msg[2] if len(msg) > 2 else "transformers")
+        elif op == "unload":
+            worker.unload()
+            emit(JobEvent(kind="progress", job_id=0, stage="unloaded", message="model unloaded"))
+        elif op == "run":
+            worker.run(msg[1], msg[2], msg[3])
+    worker.unload()
+    try:
+        conn.close()
+    except OSError:
+        pass

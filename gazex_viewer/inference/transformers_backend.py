@@ -300,14 +300,20 @@ class TransformersGazeXBackend(Backend):
         batch = self.processor(text=texts, images=[image] * len(texts), padding=True, return_tensors="pt")
         return batch.to(self.model.device)
 
-    def _check_budget(self, n_prompt: int, max_new_tokens: int, where: str) -> None:
+    def _fit_budget(self, n_prompt: int, max_new_tokens: int, where: str, warnings: list[str]) -> int:
+        """The new-token budget that fits the context; InferenceError when the prompt alone does not fit."""
         assert self._loaded is not None
         limit = int(self._loaded.extra["max_position_embeddings"])
-        if n_prompt + max_new_tokens > limit:
-            raise InferenceError(
-                where,
-                f"token budget exceeded: {n_prompt} prompt tokens + {max_new_tokens} new tokens > {limit} positions",
+        room = limit - n_prompt
+        if room < 1:
+            raise InferenceError(where, f"token budget exceeded: {n_prompt} prompt tokens > {limit} positions")
+        if max_new_tokens > room:
+            warnings.append(
+                f"{where}: max_new_tokens lowered from {max_new_tokens} to {room} ({n_prompt} prompt tokens, "
+                f"{limit} positions)"
             )
+            return room
+        return max_new_tokens
 
     def _decode_new(self, out: Any, n_prompt: int) -> list[str]:
         texts = []
@@ -327,8 +333,10 @@ class TransformersGazeXBackend(Backend):
         control: JobControl,
         *,
         min_new_tokens: int | None = None,
+        warnings: list[str] | None = None,
     ) -> tuple[str, dict[str, float]]:
         """Run the report prompt with streaming; returns (text, timings)."""
+        warnings = [] if warnings is None else warnings
         import torch
         from transformers import StoppingCriteriaList
 
@@ -336,7 +344,7 @@ class TransformersGazeXBackend(Backend):
 
         inputs = self._inputs([self._chat(REPORT_PROMPT)], image)
         n_prompt = int(inputs["input_ids"].shape[1])
-        self._check_budget(n_prompt, settings.max_new_tokens, "report prompt")
+        max_new = self._fit_budget(n_prompt, settings.max_new_tokens, "report prompt", warnings)
         streamer = _ReportStreamer(self.processor.tokenizer, control, self._stop_ids)
         if not settings.deterministic:
             torch.manual_seed(settings.seed)
@@ -346,7 +354,7 @@ class TransformersGazeXBackend(Backend):
                 **inputs,
                 streamer=streamer,
                 stopping_criteria=StoppingCriteriaList([_CancelCriteria(control)]),
-                **self._gen_kwargs(settings, settings.max_new_tokens, min_new_tokens),
+                **self._gen_kwargs(settings, max_new, min_new_tokens),
             )
         control.check()
         t1 = time.perf_counter()
@@ -371,8 +379,10 @@ class TransformersGazeXBackend(Backend):
         batch_size: int = GROUNDING_BATCH,
         min_new_tokens: int | None = None,
         max_new_tokens: int | None = None,
+        warnings: list[str] | None = None,
     ) -> tuple[list[str], dict[str, float]]:
         """One grounding prompt per sentence, ``batch_size`` prompts per generate call (left padding)."""
+        warnings = [] if warnings is None else warnings
         import torch
         from transformers import StoppingCriteriaList
 
@@ -393,14 +403,14 @@ class TransformersGazeXBackend(Backend):
             )
             inputs = self._inputs([self._chat(grounding_prompt(s)) for s in chunk], image)
             n_prompt = int(inputs["input_ids"].shape[1])
-            self._check_budget(n_prompt, max_new, "grounding prompt")
+            max_new_chunk = self._fit_budget(n_prompt, max_new, "grounding prompt", warnings)
             if not settings.deterministic:
                 torch.manual_seed(settings.seed + 1 + start)
             with torch.inference_mode():
                 out = self.model.generate(
                     **inputs,
                     stopping_criteria=StoppingCriteriaList([_CancelCriteria(control)]),
-                    **self._gen_kwargs(settings, max_new, min_new_tokens),
+                    **self._gen_kwargs(settings, max_new_chunk, min_new_tokens),
                 )
             control.check()
             answers.extend(self._decode_new(out, n_prompt))
@@ -432,14 +442,15 @@ class TransformersGazeXBackend(Backend):
         n_img = image_tokens(pil.height, pil.width)
         control.check()
         timings: dict[str, float] = {"prepare_s": time.perf_counter() - t0}
+        budget_warnings: list[str] = []
         try:
             control.progress("report", message="writing the report")
-            report, t_rep = self.generate_report(pil, settings, control)
+            report, t_rep = self.generate_report(pil, settings, control, warnings=budget_warnings)
             timings.update(t_rep)
             sentences = split_sentences(report)
             answers: list[str] = []
             if sentences:
-                answers, t_gr = self.generate_groundings(pil, sentences, settings, control)
+                answers, t_gr = self.generate_groundings(pil, sentences, settings, control, warnings=budget_warnings)
                 timings.update(t_gr)
         except JobCancelled:
             raise
@@ -481,6 +492,7 @@ class TransformersGazeXBackend(Backend):
             grounding_answers=answers,
             frame=lm.info.coordinate_frame,
         )
+        reading.warnings.extend(budget_warnings)
         if int(timings.get("report_tokens", 0)) >= settings.max_new_tokens:
             reading.warnings.append(f"the report reached max_new_tokens ({settings.max_new_tokens}) and may be cut short")
         return reading

@@ -1,0 +1,129 @@
+"""Run a GazeX checkpoint on radiographs and write one reading JSON per input.
+
+Each input (DICOM, PNG or JPEG) gets OUTDIR/<name>.reading.json. Progress goes to stderr: image k of n, the
+stage, and tokens per second. Nothing is downloaded; weights are read from safetensors only. A bad checkpoint
+stops at once with one line and exit code 2; a bad input is reported in one line, the other inputs are still
+read, and the exit code is 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("inputs", nargs="+", type=Path, metavar="INPUT", help="radiograph files")
+    parser.add_argument("--model", required=True, type=Path, help="checkpoint folder (merged, or the LoRA base)")
+    parser.add_argument("--adapter", type=Path, default=None, help="LoRA adapter folder (LLaMA-Factory / peft)")
+    parser.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda (default auto)")
+    parser.add_argument("-o", "--output", required=True, type=Path, metavar="OUTDIR", help="output folder")
+    parser.add_argument("--sample", action="store_true", help="GazeX's sampling (temperature 1, top_p 0.9)")
+    parser.add_argument("--temperature", type=float, default=1.0, help="sampling temperature (default 1.0)")
+    parser.add_argument("--top-p", type=float, default=0.9, help="sampling top_p (default 0.9)")
+    parser.add_argument("--seed", type=int, default=0, help="sampling seed (default 0)")
+    parser.add_argument("--max-new-tokens", type=int, default=1024, help="per answer (default 1024)")
+    parser.add_argument("--no-cache", action="store_true", help="do not reuse or store cached readings")
+    parser.add_argument("--cache-dir", type=Path, default=None, help="reading cache folder")
+    parser.add_argument(
+        "--trust-remote-code", action="store_true", help="allow code shipped in the checkpoint (off by default)"
+    )
+
+
+class _Progress:
+    """One progress line on stderr: image k of n, stage, tokens/s (rewritten in place on a terminal)."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.k = 0
+        self.name = ""
+        self.tty = sys.stderr.isatty()
+        self.last = ""
+
+    def show(self, stage: str, message: str = "", tokens_per_s: float | None = None) -> None:
+        rate = f" {tokens_per_s:.1f} tok/s" if tokens_per_s else ""
+        line = f"[{self.k}/{self.n}] {self.name}: {stage}{' - ' + message if message else ''}{rate}"
+        if self.tty:
+            sys.stderr.write("\r\033[K" + line)
+            sys.stderr.flush()
+        elif stage != self.last:
+            print(line, file=sys.stderr)
+        self.last = stage
+
+    def end(self, line: str) -> None:
+        if self.tty:
+            sys.stderr.write("\r\033[K")
+        print(f"[{self.k}/{self.n}] {self.name}: {line}", file=sys.stderr)
+        self.last = ""
+
+
+def run(args: argparse.Namespace) -> int:
+    from gazex_viewer.core.errors import InferenceError
+    from gazex_viewer.inference.api import GenerationSettings, JobEvent, ModelSpec, check_checkpoint
+    from gazex_viewer.inference.backend import JobControl
+    from gazex_viewer.inference.worker import Worker, make_backend
+
+    spec = ModelSpec(args.model, args.adapter, args.device, args.trust_remote_code)
+    check_checkpoint(spec)  # CheckpointError -> one line, exit 2
+    if args.max_new_tokens < 1:
+        raise InferenceError(None, "--max-new-tokens must be at least 1")
+    settings = GenerationSettings(
+        deterministic=not args.sample,
+        temperature=args.temperature,
+        top_p=args.top_p,
+        max_new_tokens=args.max_new_tokens,
+        seed=args.seed,
+    )
+    try:
+        args.output.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InferenceError(args.output, f"cannot create the output folder ({exc.strerror})") from None
+
+    progress = _Progress(len(args.inputs))
+    finals: list[JobEvent] = []
+
+    def emit(event: JobEvent) -> None:
+        if event.kind == "progress":
+            progress.show(event.stage, event.message, event.tokens_per_s)
+        elif event.kind == "text":
+            progress.show("report", "", event.tokens_per_s)
+        else:
+            finals.append(event)
+
+    worker = Worker(emit, cache_dir=args.cache_dir, use_cache=not args.no_cache)
+    backend = make_backend("transformers")
+    progress.name = spec.model_dir.name
+    backend.load(spec, JobControl(0, emit=emit))  # CheckpointError / InferenceError -> exit 2
+    worker.backend = backend
+    if progress.tty:
+        sys.stderr.write("\r\033[K")
+
+    failures = 0
+    used: set[str] = set()
+    for k, path in enumerate(args.inputs, start=1):
+        progress.k, progress.name = k, path.name
+        finals.clear()
+        worker.run(k, path, settings)
+        event = finals[-1] if finals else JobEvent(kind="error", job_id=k, message=f"{path}: no result")
+        if event.kind == "done" and event.reading is not None:
+            stem = path.stem if path.suffix else path.name
+            out = args.output / f"{stem}.reading.json"
+            n = 2
+            while str(out) in used:
+                out = args.output / f"{stem}-{n}.reading.json"
+                n += 1
+            used.add(str(out))
+            event.reading.save(out)
+            t = event.reading.producer.timings
+            rate = t.get("report_tokens_per_s")
+            rate_s = f", {rate:.1f} tok/s" if rate else ""
+            progress.end(
+                f"{len(event.reading.findings)} findings, {len(event.reading.warnings)} warnings, "
+                f"{t.get('total_s', 0.0):.2f} s{rate_s} -> {out}"
+            )
+        else:
+            failures += 1
+            progress.end(f"error: {event.message}" if event.kind == "error" else event.kind)
+    backend.unload()
+    return 2 if failures else 0

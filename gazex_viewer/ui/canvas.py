@@ -1,0 +1,521 @@
+"""The film canvas: a pyqtgraph view of a radiograph with regions, trajectory and gaze heatmap.
+
+A thin view: the pixels come from ``Radiograph.render`` (the core display pipeline), the regions from
+the :class:`~gazex_viewer.core.reading.Reading`, the trajectory cursor from
+:class:`~gazex_viewer.core.playback.TrajectoryPlayback`, and the selection from
+:class:`~gazex_viewer.ui.common.SelectionModel`.
+
+Mouse: wheel zooms about the cursor, left-drag pans, right-drag changes window (horizontal = width,
+vertical = centre), a click on a region selects its finding, hovering a region highlights its sentence.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont, QPen
+from PySide6.QtWidgets import QGraphicsLineItem, QGraphicsRectItem, QWidget
+
+from gazex_viewer.core.playback import TrajectoryPlayback, gaze_density
+from gazex_viewer.core.reading import Box, Reading
+from gazex_viewer.ui.common import FindingStyle, SelectionModel, finding_styles
+
+pg.setConfigOptions(imageAxisOrder="row-major", antialias=True)
+
+#: 256-entry grey lookup table: the displayed film is uint8 from the core pipeline, levels (0, 255)
+GREY_LUT = np.repeat(np.arange(256, dtype=np.uint8)[:, None], 3, axis=1)
+#: most trail items the player can show
+MAX_TRAIL = 40
+HEATMAP_DOWNSAMPLE = 8
+
+
+def _heat_lut() -> np.ndarray:
+    """A 256-entry RGBA lookup table: transparent blue for no gaze to opaque yellow-red for most."""
+    t = np.linspace(0.0, 1.0, 256)
+    r = np.clip(3 * t, 0, 1)
+    g = np.clip(3 * t - 1, 0, 1)
+    b = np.clip(1 - 3 * np.abs(t - 0.2), 0, 1) * 0.6
+    a = np.clip(t * 1.6, 0, 1) * 0.75
+    a[t < 0.04] = 0
+    return (np.stack([r, g, b, a], axis=1) * 255).astype(np.uint8)
+
+
+HEAT_LUT = _heat_lut()
+
+
+@dataclass
+class _RegionItems:
+    finding_id: str
+    boxes: list[Box]
+    rects: list[QGraphicsRectItem]
+    labels: list[pg.TextItem]
+    style: FindingStyle
+
+
+class _FilmViewBox(pg.ViewBox):
+    """A ViewBox where right-drag sets the window instead of zooming."""
+
+    window_drag = Signal(float, float, bool)  # dx, dy in screen pixels, finished
+
+    def mouseDragEvent(self, ev: Any, axis: int | None = None) -> None:  # noqa: N802 (Qt name)
+        if ev.button() == Qt.MouseButton.RightButton:
+            ev.accept()
+            d = ev.screenPos() - ev.lastScreenPos()
+            self.window_drag.emit(float(d.x()), float(d.y()), bool(ev.isFinish()))
+            return
+        super().mouseDragEvent(ev, axis)
+
+
+def _window_value(window: Any) -> tuple[float, float] | None:
+    """(centre, width) from a WindowPreset-like object or a tuple, or None."""
+    if window is None:
+        return None
+    if isinstance(window, tuple):
+        return float(window[0]), float(window[1])
+    return float(window.center), float(window.width)
+
+
+def _make_preset(window: tuple[float, float]) -> Any:
+    """A core ``WindowPreset`` for (centre, width)."""
+    from gazex_viewer.core.radiograph import WindowPreset
+
+    return WindowPreset(center=window[0], width=window[1], name="custom")
+
+
+class FilmCanvas(pg.GraphicsView):
+    """The image canvas.
+
+    Signals
+    -------
+    pixel_hovered(str)
+        The status text for the pixel under the cursor ("" when off the film).
+    view_changed()
+        Zoom, pan, window or inversion changed (for the status line).
+    """
+
+    pixel_hovered = Signal(str)
+    view_changed = Signal()
+
+    def __init__(self, selection: SelectionModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent, background="k")
+        self.setObjectName("filmCanvas")
+        self.selection = selection
+        self.vb = _FilmViewBox(lockAspect=True, invertY=True, enableMenu=False, defaultPadding=0.01)
+        self.setCentralItem(self.vb)
+        self.image_item = pg.ImageItem(axisOrder="row-major")
+        self.image_item.setZValue(0)
+        self.vb.addItem(self.image_item)
+        self.heatmap_item = pg.ImageItem(axisOrder="row-major")
+        self.heatmap_item.setZValue(5)
+        self.heatmap_item.setLookupTable(HEAT_LUT)
+        self.heatmap_item.setVisible(False)
+        self.vb.addItem(self.heatmap_item)
+
+        self.radiograph: Any = None
+        self.reading: Reading | None = None
+        self.playback: TrajectoryPlayback | None = None
+        self._window: tuple[float, float] | None = None
+        self._invert = False
+        self._display: np.ndarray | None = None
+        self._regions: dict[str, _RegionItems] = {}
+        self._styles: dict[str, FindingStyle] = {}
+        self.show_regions = True
+        self.show_trajectory = True
+        self.show_heatmap = False
+        self.show_labels = True
+        self._trail_length = 6
+        self._heat_ready_for: int | None = None
+
+        # trajectory: the whole path (static, faint), the trail (pre-created items updated per frame)
+        self.path_item = pg.PlotCurveItem(pen=pg.mkPen(255, 255, 255, 60, width=1))
+        self.path_item.setZValue(10)
+        self.vb.addItem(self.path_item)
+        self.saccade_items: list[QGraphicsLineItem] = []
+        for _ in range(MAX_TRAIL - 1):
+            line = QGraphicsLineItem()
+            line.setZValue(11)
+            line.setVisible(False)
+            self.vb.addItem(line)
+            self.saccade_items.append(line)
+        self.fixation_item = pg.ScatterPlotItem(pxMode=True)
+        self.fixation_item.setZValue(12)
+        self.vb.addItem(self.fixation_item)
+        self.number_items: list[pg.TextItem] = []
+        font = QFont()
+        font.setPointSize(9)
+        font.setBold(True)
+        for _ in range(MAX_TRAIL):
+            t = pg.TextItem("", color=(255, 255, 255), anchor=(0.5, 0.5))
+            t.setFont(font)
+            t.setZValue(13)
+            t.setVisible(False)
+            self.vb.addItem(t)
+            self.number_items.append(t)
+        self._number_cache: list[str] = [""] * MAX_TRAIL
+        self.current_index: int | None = None
+
+        self.vb.window_drag.connect(self._on_window_drag)
+        self.vb.sigRangeChanged.connect(lambda *_: self.view_changed.emit())
+        self.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        self.scene().sigMouseClicked.connect(self._on_mouse_clicked)
+        selection.selection_changed.connect(self._on_selection_changed)
+        selection.hover_changed.connect(lambda _fid: self._restyle_regions())
+
+    # -- film ------------------------------------------------------------------------------------
+    def set_radiograph(self, radiograph: Any) -> None:
+        """Show a radiograph (its header window, not inverted), fitted to the view."""
+        self.radiograph = radiograph
+        presets = list(getattr(radiograph, "presets", []) or [])
+        self._window = _window_value(presets[0]) if presets else None
+        self._invert = False
+        self.set_reading(None)
+        self._render()
+        self.fit()
+
+    def clear_film(self) -> None:
+        self.radiograph = None
+        self._display = None
+        self.image_item.clear()
+        self.set_reading(None)
+
+    @property
+    def window(self) -> tuple[float, float] | None:
+        """The current (centre, width) in modality units, or None for the pipeline's default."""
+        return self._window
+
+    @property
+    def inverted(self) -> bool:
+        return self._invert
+
+    def set_window(self, window: Any) -> None:
+        """Set the window from a WindowPreset, a (centre, width) tuple or None (the default)."""
+        self._window = _window_value(window)
+        self._render()
+
+    def set_inverted(self, invert: bool) -> None:
+        self._invert = bool(invert)
+        self._render()
+
+    def _render(self) -> None:
+        if self.radiograph is None:
+            return
+        window: Any = None
+        if self._window is not None:
+            window = _make_preset(self._window)
+        self._display = self.radiograph.render(window=window, invert=self._invert)
+        self.image_item.setImage(self._display, autoLevels=False, levels=(0, 255), lut=GREY_LUT)
+        self.view_changed.emit()
+
+    def _modality_range(self) -> tuple[float, float]:
+        m = self.radiograph.modality
+        if not hasattr(self, "_range_cache") or self._range_cache[0] is not m:
+            self._range_cache = (m, (float(np.min(m)), float(np.max(m))))
+        return self._range_cache[1]
+
+    def _on_window_drag(self, dx: float, dy: float, _finished: bool) -> None:
+        if self.radiograph is None:
+            return
+        lo, hi = self._modality_range()
+        span = max(hi - lo, 1.0)
+        centre, width = self._window if self._window is not None else ((lo + hi) / 2, span)
+        step = span / 600.0
+        width = max(1.0, width + dx * step)
+        centre = centre + dy * step
+        self._window = (centre, width)
+        self._render()
+
+    # -- view ------------------------------------------------------------------------------------
+    def image_rect(self) -> QRectF:
+        if self.radiograph is None:
+            return QRectF(0, 0, 1, 1)
+        return QRectF(0, 0, float(self.radiograph.width), float(self.radiograph.height))
+
+    def fit(self) -> None:
+        """Show the whole film."""
+        self.vb.setRange(self.image_rect(), padding=0.01)
+
+    def one_to_one(self) -> None:
+        """One image pixel per screen pixel, about the current centre."""
+        rect = self.vb.viewRect()
+        size = self.vb.boundingRect().size()
+        dpr = self.devicePixelRatioF() or 1.0
+        w, h = size.width() * dpr, size.height() * dpr
+        c = rect.center()
+        self.vb.setRange(QRectF(c.x() - w / 2, c.y() - h / 2, w, h), padding=0)
+
+    def zoom(self) -> float:
+        """Screen pixels per image pixel."""
+        px = self.vb.viewPixelSize()[0]
+        return 1.0 / px if px > 0 else 1.0
+
+    def zoom_by(self, factor: float) -> None:
+        """Zoom about the view centre (factor > 1 zooms in)."""
+        self.vb.scaleBy((1.0 / factor, 1.0 / factor))
+
+    def pan_to_finding(self, finding_id: str) -> None:
+        """Bring a finding's regions into view: centre them, zooming out only when they do not fit."""
+        items = self._regions.get(finding_id)
+        if items is None or not items.boxes:
+            return
+        union = QRectF()
+        for b in items.boxes:
+            union = union.united(QRectF(b.x_min, b.y_min, b.width, b.height))
+        view = self.vb.viewRect()
+        if union.width() > view.width() * 0.9 or union.height() > view.height() * 0.9:
+            self.vb.setRange(union, padding=0.15)
+        elif not view.contains(union):
+            c = union.center()
+            self.vb.setRange(
+                QRectF(c.x() - view.width() / 2, c.y() - view.height() / 2, view.width(), view.height()),
+                padding=0,
+            )
+
+    # -- reading ---------------------------------------------------------------------------------
+    def set_reading(self, reading: Reading | None, playback: TrajectoryPlayback | None = None) -> None:
+        """Draw a reading's regions and trajectory (None removes them)."""
+        for items in self._regions.values():
+            for r in items.rects:
+                self.vb.removeItem(r)
+            for t in items.labels:
+                self.vb.removeItem(t)
+        self._regions.clear()
+        self.reading = reading
+        self.playback = playback
+        self._styles = finding_styles(reading)
+        self.current_index = None
+        if reading is not None:
+            for f in reading.findings:
+                boxes: list[Box] = []
+                kinds: list[str] = []
+                if f.observation is not None:
+                    boxes.append(f.observation)
+                    kinds.append("observation")
+                for c in f.clues:
+                    boxes.append(c)
+                    kinds.append("clue")
+                style = self._styles[f.id]
+                rects: list[QGraphicsRectItem] = []
+                labels: list[pg.TextItem] = []
+                clue_no = 0
+                for b, kind in zip(boxes, kinds):
+                    r = QGraphicsRectItem(QRectF(b.x_min, b.y_min, b.width, b.height))
+                    r.setData(0, kind)
+                    r.setZValue(8 if kind == "observation" else 7)
+                    self.vb.addItem(r)
+                    rects.append(r)
+                    if kind == "observation":
+                        text = f"{style.number}"
+                    else:
+                        clue_no += 1
+                        text = f"{style.number}{chr(ord('a') + (clue_no - 1) % 26)}"
+                    lab = pg.TextItem(text, color=style.colour, anchor=(0, 1))
+                    lab.setPos(b.x_min, b.y_min)
+                    lab.setZValue(9)
+                    self.vb.addItem(lab)
+                    labels.append(lab)
+                self._regions[f.id] = _RegionItems(f.id, boxes, rects, labels, style)
+        self._restyle_regions()
+        self._heat_ready_for = None
+        if playback is not None and len(playback):
+            self.path_item.setData(playback.xs, playback.ys)
+        else:
+            self.path_item.setData([], [])
+        self._update_heatmap()
+        self.update_playback()
+
+    def set_layers(
+        self,
+        *,
+        regions: bool | None = None,
+        trajectory: bool | None = None,
+        heatmap: bool | None = None,
+        labels: bool | None = None,
+    ) -> None:
+        """Show or hide the overlay layers."""
+        if regions is not None:
+            self.show_regions = regions
+        if trajectory is not None:
+            self.show_trajectory = trajectory
+        if heatmap is not None:
+            self.show_heatmap = heatmap
+        if labels is not None:
+            self.show_labels = labels
+        self._restyle_regions()
+        self._update_heatmap()
+        self.update_playback()
+
+    def set_trail_length(self, n: int) -> None:
+        self._trail_length = max(1, min(MAX_TRAIL, int(n)))
+        self.update_playback()
+
+    def _update_heatmap(self) -> None:
+        pb = self.playback
+        visible = self.show_heatmap and pb is not None and len(pb) > 0 and self.radiograph is not None
+        if visible and self._heat_ready_for != id(pb):
+            w, h = int(self.radiograph.width), int(self.radiograph.height)
+            density = gaze_density(pb.points, w, h, downsample=HEATMAP_DOWNSAMPLE)
+            self.heatmap_item.setImage(density, autoLevels=False, levels=(0.0, 1.0))
+            rows, cols = density.shape
+            self.heatmap_item.setRect(QRectF(0, 0, cols * HEATMAP_DOWNSAMPLE, rows * HEATMAP_DOWNSAMPLE))
+            self._heat_ready_for = id(pb)
+        self.heatmap_item.setVisible(visible)
+
+    def _restyle_regions(self) -> None:
+        sel = self.selection.selected
+        hov = self.selection.hovered
+        for fid, items in self._regions.items():
+            colour = QColor(items.style.colour)
+            emphasised = fid == sel or fid == hov
+            dim = sel is not None and not emphasised
+            for r in items.rects:
+                kind = r.data(0)
+                c = QColor(colour)
+                c.setAlpha(70 if dim else 255)
+                width = 3.5 if fid == sel else (2.5 if fid == hov else 1.6)
+                pen = QPen(c, width)
+                pen.setCosmetic(True)
+                if kind == "clue" or items.style.negative:
+                    pen.setStyle(Qt.PenStyle.DashLine)
+                r.setPen(pen)
+                fill = QColor(colour)
+                fill.setAlpha(45 if fid == sel else (25 if fid == hov else 0))
+                r.setBrush(QBrush(fill) if fill.alpha() else QBrush(Qt.BrushStyle.NoBrush))
+                r.setVisible(self.show_regions)
+            for lab in items.labels:
+                lab.setVisible(self.show_regions and self.show_labels and not dim)
+
+    def region_rect(self, finding_id: str, index: int = 0) -> QRectF:
+        """The rectangle (image pixels) of a finding's region (0 = observation when present)."""
+        b = self._regions[finding_id].boxes[index]
+        return QRectF(b.x_min, b.y_min, b.width, b.height)
+
+    def region_pen_width(self, finding_id: str) -> float:
+        """The drawn outline width of a finding's first region (for tests of the highlight)."""
+        return float(self._regions[finding_id].rects[0].pen().widthF())
+
+    def finding_at(self, x: float, y: float) -> str | None:
+        """The finding whose region contains image point (x, y); the smallest region wins."""
+        if not self.show_regions:
+            return None
+        best: tuple[float, str] | None = None
+        for fid, items in self._regions.items():
+            for b in items.boxes:
+                if b.x_min <= x <= b.x_max and b.y_min <= y <= b.y_max:
+                    area = b.width * b.height
+                    if best is None or area < best[0]:
+                        best = (area, fid)
+        return None if best is None else best[1]
+
+    # -- playback --------------------------------------------------------------------------------
+    def update_playback(self) -> None:
+        """Redraw the trail for the playback's current time (cheap: updates pre-created items)."""
+        pb = self.playback
+        show = self.show_trajectory and pb is not None and len(pb) > 0
+        self.path_item.setVisible(show)
+        if not show:
+            self.fixation_item.setData([], [])
+            for line in self.saccade_items:
+                line.setVisible(False)
+            for i, t in enumerate(self.number_items):
+                t.setVisible(False)
+            self.current_index = None if pb is None else pb.current_index
+            return
+        assert pb is not None
+        idx = pb.current_index
+        self.current_index = idx
+        pb.trail_length = self._trail_length
+        trail = list(pb.trail_indices())
+        n = len(trail)
+        xs = pb.xs[trail]
+        ys = pb.ys[trail]
+        brushes = []
+        sizes = []
+        pens = []
+        for k, i in enumerate(trail):
+            age = n - 1 - k  # 0 = current
+            alpha = int(255 * (1.0 - age / max(n, 1)) ** 1.2)
+            alpha = max(alpha, 40)
+            fid = pb.finding_ids[i]
+            colour = QColor(self._styles[fid].colour) if fid in self._styles else QColor("#ffffff")
+            c = QColor(colour)
+            c.setAlpha(int(alpha * 0.55))
+            brushes.append(pg.mkBrush(c))
+            c2 = QColor(255, 255, 255, alpha)
+            pens.append(pg.mkPen(c2, width=2 if age == 0 else 1))
+            sizes.append(30 if age == 0 else 22)
+        self.fixation_item.setData(x=xs, y=ys, size=sizes, brush=brushes, pen=pens)
+        for k, line in enumerate(self.saccade_items):
+            if k < n - 1:
+                i0, i1 = trail[k], trail[k + 1]
+                line.setLine(pb.xs[i0], pb.ys[i0], pb.xs[i1], pb.ys[i1])
+                age = n - 2 - k
+                c = QColor(255, 235, 59, max(40, int(230 * (1.0 - age / max(n, 1)))))
+                pen = QPen(c, 2.0)
+                pen.setCosmetic(True)
+                line.setPen(pen)
+                line.setVisible(True)
+            else:
+                line.setVisible(False)
+        for k, t in enumerate(self.number_items):
+            if k < n and self.show_labels:
+                text = str(trail[k] + 1)
+                if self._number_cache[k] != text:
+                    t.setText(text)
+                    self._number_cache[k] = text
+                t.setPos(QPointF(float(xs[k]), float(ys[k])))
+                t.setVisible(True)
+            else:
+                t.setVisible(False)
+
+    # -- mouse -----------------------------------------------------------------------------------
+    def _image_point(self, scene_pos: QPointF) -> tuple[float, float] | None:
+        if self.radiograph is None or not self.vb.sceneBoundingRect().contains(scene_pos):
+            return None
+        p = self.vb.mapSceneToView(scene_pos)
+        return float(p.x()), float(p.y())
+
+    def _on_mouse_moved(self, scene_pos: QPointF) -> None:
+        pt = self._image_point(scene_pos)
+        if pt is None:
+            self.pixel_hovered.emit("")
+            return
+        x, y = pt
+        col, row = int(np.floor(x)), int(np.floor(y))
+        rg = self.radiograph
+        if 0 <= col < rg.width and 0 <= row < rg.height:
+            value = float(rg.modality[row, col])
+            shown = int(self._display[row, col]) if self._display is not None else 0
+            self.pixel_hovered.emit(f"x {col}  y {row}   value {value:g}   shown {shown}")
+        else:
+            self.pixel_hovered.emit("")
+        self.selection.hover(self.finding_at(x, y))
+
+    def _on_mouse_clicked(self, ev: Any) -> None:
+        if ev.button() != Qt.MouseButton.LeftButton or ev.double():
+            return
+        pt = self._image_point(ev.scenePos())
+        if pt is None:
+            return
+        fid = self.finding_at(*pt)
+        if fid is not None:
+            self.selection.select(fid)
+
+    def _on_selection_changed(self, fid: str | None) -> None:
+        self._restyle_regions()
+        if fid is not None and fid in self._regions:
+            self.pan_to_finding(fid)
+
+    def leaveEvent(self, ev: Any) -> None:  # noqa: N802 (Qt name)
+        self.selection.hover(None)
+        self.pixel_hovered.emit("")
+        super().leaveEvent(ev)
+
+    # -- for tests ---------------------------------------------------------------------------------
+    def map_image_to_widget(self, x: float, y: float) -> QPointF:
+        """Widget coordinates of an image point (for driving the canvas with real mouse events)."""
+        scene = self.vb.mapViewToScene(QPointF(x, y))
+        return QPointF(self.mapFromScene(scene))

@@ -1,0 +1,858 @@
+"""The viewer's main window: film canvas, metadata strip, report and model panels, trajectory player.
+
+Thin Qt views over core objects (``Radiograph``, ``Reading``, ``TrajectoryPlayback``); one
+:class:`~gazex_viewer.ui.common.SelectionModel` links the film and the report. Nothing heavy (torch,
+transformers, highdicom, sklearn, matplotlib, reportlab) is imported here: the image loader and the
+model runner are imported when first used.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QByteArray, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QDialog,
+    QDialogButtonBox,
+    QDockWidget,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QStackedWidget,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gazex_viewer.core.errors import GazeXError
+from gazex_viewer.core.playback import TrajectoryPlayback
+from gazex_viewer.core.reading import Reading
+from gazex_viewer.ui import settings as S
+from gazex_viewer.ui.canvas import FilmCanvas
+from gazex_viewer.ui.common import SelectionModel, finding_styles
+from gazex_viewer.ui.model_panel import ModelPanel
+from gazex_viewer.ui.player import PlayerBar, PlayerController
+from gazex_viewer.ui.report_panel import ReportPanel
+
+APP_TITLE = "GazeX Viewer"
+#: suffixes opened as images when the core loader's list is not importable yet
+_FALLBACK_IMAGE_SUFFIXES = (".dcm", ".dicom", ".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp")
+
+STYLE = """
+QMainWindow, QWidget { background:#1e252c; color:#dde4ea; }
+QLabel, QCheckBox { background:transparent; }
+QCheckBox::indicator { width:12px; height:12px; border:1px solid #7d91a5; border-radius:2px; background:#141a20; }
+QCheckBox::indicator:checked { background:#4f9be0; border-color:#9cc8f0; }
+QDockWidget::title { background:#26303a; padding:4px; font-weight:bold; }
+QLabel#metadataStrip { background:#141a20; color:#c8d3de; padding:4px 8px; border-bottom:1px solid #2f3a45; }
+QLabel#emptyTitle { font-size:20pt; font-weight:bold; color:#e6edf3; }
+QPushButton { background:#2f3b47; border:1px solid #46586a; border-radius:4px; padding:4px 10px; }
+QPushButton:hover { background:#3a4a5a; }
+QPushButton:disabled { color:#6b7885; border-color:#334150; }
+QToolButton { background:#2f3b47; border:1px solid #46586a; border-radius:4px; padding:2px 6px; }
+QPlainTextEdit { background:#141a20; border:1px solid #2f3a45; }
+QProgressBar { background:#141a20; border:1px solid #2f3a45; border-radius:3px; text-align:center; height:16px; }
+QProgressBar::chunk { background:#3d7ab8; }
+QStatusBar { background:#141a20; color:#c8d3de; }
+QScrollArea { background:#1e252c; }
+QComboBox, QSpinBox { background:#2f3b47; border:1px solid #46586a; border-radius:3px; padding:1px 4px; }
+QMenuBar { background:#1a2026; }
+QMenu { background:#26303a; }
+QMenu::item:selected { background:#3d7ab8; }
+QTableWidget { background:#1e252c; gridline-color:#2f3a45; }
+QHeaderView::section { background:#26303a; padding:3px; border:0; }
+"""
+
+
+def _meta(md: Any, key: str) -> Any:
+    if md is None:
+        return None
+    if isinstance(md, dict):
+        return md.get(key)
+    return getattr(md, key, None)
+
+
+def metadata_text(radiograph: Any) -> str:
+    """The study/metadata strip: patient, ID, study date, view, laterality, spacing, notes."""
+    md = getattr(radiograph, "metadata", None)
+    parts: list[str] = []
+
+    def add(label: str, value: Any) -> None:
+        if value not in (None, "", []):
+            parts.append(f"<span style='color:#8a96a3'>{label}</span> {html.escape(str(value))}")
+
+    name = _meta(md, "patient_name")
+    add("Patient", str(name).replace("^", " ").strip() if name else None)
+    add("ID", _meta(md, "patient_id"))
+    date = _meta(md, "study_date")
+    if isinstance(date, str) and len(date) == 8 and date.isdigit():
+        date = f"{date[:4]}-{date[4:6]}-{date[6:]}"
+    add("Study date", date)
+    add("View", _meta(md, "view_position"))
+    add("Laterality", _meta(md, "laterality"))
+    spacing = _meta(md, "pixel_spacing_mm")
+    if spacing:
+        try:
+            sy, sx = (float(v) for v in spacing) if not isinstance(spacing, (int, float)) else (spacing, spacing)
+            txt = f"{sx:.3g} × {sy:.3g} mm" if abs(sx - sy) > 1e-9 else f"{sx:.3g} mm"
+        except (TypeError, ValueError):
+            txt = str(spacing)
+        kind = str(_meta(md, "spacing_kind") or "")
+        if "imager" in kind.lower() or "detector" in kind.lower():
+            txt += " at detector"
+        elif kind:
+            txt += f" ({kind})"
+        add("Pixel", txt)
+    else:
+        add("Pixel", "spacing unknown")
+    w, h = getattr(radiograph, "width", None), getattr(radiograph, "height", None)
+    if w and h:
+        add("Size", f"{w} × {h}")
+    notes = getattr(radiograph, "notes", None)
+    if notes:
+        add("Note", "; ".join(notes) if isinstance(notes, (list, tuple)) else notes)
+    return "   ".join(parts)
+
+
+class ShortcutsDialog(QDialog):
+    """Help > Shortcuts: every action with a key, generated from the window's actions."""
+
+    def __init__(self, rows: list[tuple[str, str, str]], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Keyboard shortcuts — GazeX Viewer")
+        self.resize(560, 640)
+        lay = QVBoxLayout(self)
+        self.table = QTableWidget(len(rows), 3)
+        self.table.setHorizontalHeaderLabels(["Group", "Action", "Keys"])
+        for r, (group, text, keys) in enumerate(rows):
+            for c, v in enumerate((group, text, keys)):
+                self.table.setItem(r, c, QTableWidgetItem(v))
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        lay.addWidget(self.table)
+        extra = QLabel(
+            "Mouse: wheel zooms about the cursor, left-drag pans, right-drag sets the window "
+            "(left/right = width, up/down = level). Click a region or a sentence to select it."
+        )
+        extra.setWordWrap(True)
+        lay.addWidget(extra)
+        box = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        box.rejected.connect(self.reject)
+        lay.addWidget(box)
+
+
+class MainWindow(QMainWindow):
+    """The GazeX Viewer window.
+
+    Parameters
+    ----------
+    runner_factory
+        Builds the model runner (default: :class:`gazex_viewer.ui.model_runner.ModelRunner`, imported lazily).
+    """
+
+    def __init__(self, *, runner_factory: Callable[[QWidget], Any] | None = None) -> None:
+        super().__init__()
+        self.setWindowTitle(APP_TITLE)
+        self.setObjectName("gazexMainWindow")
+        self.setAcceptDrops(True)
+        self.setStyleSheet(STYLE)
+        self._runner_factory = runner_factory
+        self.runner: Any = None
+        self._runner_spec: Any = None
+        self._job_id: int | None = None
+        self._job_film: Path | None = None
+        self.radiograph: Any = None
+        self.reading: Reading | None = None
+        self.reading_path: Path | None = None
+        self.folder_images: list[Path] = []
+        self.folder_index = -1
+        self.last_error: str | None = None
+        self.shortcut_rows: list[tuple[str, str, str]] = []
+
+        self.selection = SelectionModel(self)
+        self.controller = PlayerController(self)
+
+        # central area: metadata strip, canvas (or the empty state), player bar
+        central = QWidget()
+        cv = QVBoxLayout(central)
+        cv.setContentsMargins(0, 0, 0, 0)
+        cv.setSpacing(0)
+        self.metadata_label = QLabel("No film open")
+        self.metadata_label.setObjectName("metadataStrip")
+        self.metadata_label.setTextFormat(Qt.TextFormat.RichText)
+        cv.addWidget(self.metadata_label)
+        self.stack = QStackedWidget()
+        self.empty_page = self._build_empty_page()
+        self.stack.addWidget(self.empty_page)
+        self.canvas = FilmCanvas(self.selection)
+        self.stack.addWidget(self.canvas)
+        cv.addWidget(self.stack, 1)
+        self.player_bar = PlayerBar(self.controller)
+        cv.addWidget(self.player_bar)
+        self.setCentralWidget(central)
+
+        # right dock: model panel above the report (room below for the review workflow)
+        self.model_panel = ModelPanel()
+        self.report_panel = ReportPanel(self.selection)
+        side = QWidget()
+        sv = QVBoxLayout(side)
+        sv.setContentsMargins(0, 0, 0, 0)
+        sv.addWidget(self.model_panel)
+        sv.addWidget(self.report_panel, 1)
+        self.report_dock = QDockWidget("Report", self)
+        self.report_dock.setObjectName("reportDock")
+        self.report_dock.setWidget(side)
+        self.report_dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.report_dock)
+        self.resizeDocks([self.report_dock], [420], Qt.Orientation.Horizontal)
+
+        # status line
+        self.pixel_label = QLabel("")
+        self.view_label = QLabel("")
+        self.statusBar().addWidget(self.pixel_label, 1)
+        self.statusBar().addPermanentWidget(self.view_label)
+
+        # wiring
+        self.canvas.pixel_hovered.connect(self._on_pixel_hovered)
+        self.canvas.view_changed.connect(self._update_view_label)
+        self.controller.time_changed.connect(self._on_time_changed)
+        self.player_bar.layers_changed.connect(self._on_layers_changed)
+        self.model_panel.run_requested.connect(self.run_model)
+        self.model_panel.cancel_requested.connect(self.cancel_model)
+        self.model_panel.choose_checkpoint_requested.connect(self.choose_checkpoint)
+        self.model_panel.open_reading_requested.connect(self.open_reading_dialog)
+
+        self._build_actions()
+        self._restore_settings()
+        self._show_empty_state()
+
+    # ------------------------------------------------------------------------------------------------
+    # construction
+    # ------------------------------------------------------------------------------------------------
+    def _build_empty_page(self) -> QWidget:
+        page = QWidget()
+        page.setObjectName("emptyPage")
+        v = QVBoxLayout(page)
+        v.addStretch(1)
+        title = QLabel("Open a film")
+        title.setObjectName("emptyTitle")
+        title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        v.addWidget(title)
+        hint = QLabel(
+            "Open a chest radiograph (DICOM, PNG or JPEG) or a folder of them: File > Open (Ctrl+O), "
+            "Open folder (Ctrl+Shift+O), or drop files here.<br>Then run the model (F5) or open a saved "
+            "reading (Ctrl+R). Press F1 for all shortcuts."
+        )
+        hint.setWordWrap(True)
+        hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        hint.setStyleSheet("color:#a9b6c2; font-size:11pt;")
+        v.addWidget(hint)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        for text, slot in (
+            ("Open file…", self.open_file_dialog),
+            ("Open folder…", self.open_folder_dialog),
+            ("Open saved reading…", self.open_reading_dialog),
+        ):
+            b = QPushButton(text)
+            b.clicked.connect(slot)
+            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            row.addWidget(b)
+        row.addStretch(1)
+        v.addLayout(row)
+        v.addStretch(2)
+        return page
+
+    def _action(
+        self,
+        menu: Any,
+        group: str,
+        text: str,
+        keys: str | QKeySequence.StandardKey | Iterable[str] | None,
+        slot: Callable[..., Any],
+        *,
+        checkable: bool = False,
+    ) -> QAction:
+        act = QAction(text, self)
+        if keys is not None:
+            if isinstance(keys, (str, QKeySequence.StandardKey)):
+                act.setShortcut(QKeySequence(keys))
+            else:
+                act.setShortcuts([QKeySequence(k) for k in keys])
+        act.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        act.setCheckable(checkable)
+        if checkable:
+            act.toggled.connect(slot)
+        else:
+            act.triggered.connect(lambda _checked=False: slot())
+        menu.addAction(act)
+        self.addAction(act)
+        if act.shortcuts():
+            keys_text = ", ".join(s.toString(QKeySequence.SequenceFormat.NativeText) for s in act.shortcuts())
+            self.shortcut_rows.append((group, text.replace("&", "").replace("…", ""), keys_text))
+        return act
+
+    def _build_actions(self) -> None:
+        mb = self.menuBar()
+        f = mb.addMenu("&File")
+        self._action(f, "File", "&Open file…", "Ctrl+O", self.open_file_dialog)
+        self._action(f, "File", "Open &folder…", "Ctrl+Shift+O", self.open_folder_dialog)
+        self._action(f, "File", "Open saved &reading…", "Ctrl+R", self.open_reading_dialog)
+        f.addSeparator()
+        self._action(f, "File", "&Next image in folder", ["PgDown", "N"], self.next_image)
+        self._action(f, "File", "&Previous image in folder", ["PgUp", "P"], self.previous_image)
+        f.addSeparator()
+        self._action(f, "File", "&Quit", "Ctrl+Q", self.close)
+
+        v = mb.addMenu("&View")
+        self._action(v, "View", "&Fit film to window", "F", self.canvas.fit)
+        self._action(v, "View", "&1:1 (one image pixel per screen pixel)", "1", self.canvas.one_to_one)
+        self._action(v, "View", "Zoom &in", ["+", "="], lambda: self.canvas.zoom_by(1.25))
+        self._action(v, "View", "Zoom &out", "-", lambda: self.canvas.zoom_by(0.8))
+        self.invert_action = self._action(v, "View", "&Invert grey scale", "I", self._on_invert, checkable=True)
+        self.presets_menu = v.addMenu("Window &presets")
+        self._action(v, "View", "&Default window (header)", "0", self.reset_window)
+        v.addSeparator()
+        self._action(v, "Layers", "Show &trajectory", "T", lambda: self.player_bar.toggle_layer("trajectory"))
+        self._action(v, "Layers", "Show &regions", "G", lambda: self.player_bar.toggle_layer("regions"))
+        self._action(v, "Layers", "Show gaze &heatmap", "H", lambda: self.player_bar.toggle_layer("heatmap"))
+        self._action(v, "Layers", "Show &labels", "B", lambda: self.player_bar.toggle_layer("labels"))
+        v.addSeparator()
+        self._action(v, "Report", "Next sentence", ["Down", "J"], lambda: self.step_sentence(1))
+        self._action(v, "Report", "Previous sentence", ["Up", "K"], lambda: self.step_sentence(-1))
+        self._action(v, "Report", "Clear selection", "Esc", lambda: self.selection.select(None))
+
+        p = mb.addMenu("&Playback")
+        self._action(p, "Playback", "&Play / pause", "Space", self.controller.toggle)
+        self._action(p, "Playback", "&Next fixation", "Right", self.controller.step_next)
+        self._action(p, "Playback", "P&revious fixation", "Left", self.controller.step_previous)
+        self._action(p, "Playback", "Go to &start", "Home", lambda: self.controller.seek(0.0))
+        self._action(p, "Playback", "&Faster", "]", self.controller.faster)
+        self._action(p, "Playback", "&Slower", "[", self.controller.slower)
+        self._action(p, "Playback", "&Loop", "L", lambda: self.player_bar.loop_box.toggle())
+
+        m = mb.addMenu("&Model")
+        self._action(m, "Model", "&Choose checkpoint folder…", "Ctrl+Shift+M", self.choose_checkpoint)
+        self._action(m, "Model", "&Run model on this film", "F5", self.run_model)
+        self._action(m, "Model", "&Cancel the running job", "Shift+F5", self.cancel_model)
+
+        h = mb.addMenu("&Help")
+        self._action(h, "Help", "&Keyboard shortcuts", "F1", self.show_shortcuts)
+        about = QAction("&About GazeX Viewer", self)
+        about.triggered.connect(self._about)
+        h.addAction(about)
+        self._refresh_presets()
+
+    # ------------------------------------------------------------------------------------------------
+    # settings
+    # ------------------------------------------------------------------------------------------------
+    def _restore_settings(self) -> None:
+        s = S.settings()
+        geom = s.value("window/geometry")
+        if isinstance(geom, QByteArray):
+            self.restoreGeometry(geom)
+        else:
+            self.resize(1400, 900)
+        state = s.value("window/state")
+        if isinstance(state, QByteArray):
+            self.restoreState(state)
+        self.model_panel.set_checkpoint(S.get_path("model/checkpoint"))
+        self.player_bar.set_layers(
+            trajectory=S.get_bool("layers/trajectory", True),
+            regions=S.get_bool("layers/regions", True),
+            heatmap=S.get_bool("layers/heatmap", False),
+            labels=S.get_bool("layers/labels", True),
+        )
+        self.controller.set_speed(S.get_float("player/speed", 1.0))
+        self.controller.set_loop(S.get_bool("player/loop", False))
+        self.controller.set_trail_length(S.get_int("player/trail", 6))
+        self._on_layers_changed(self.player_bar.layers())
+
+    def save_settings(self) -> None:
+        """Write window layout, layers and player settings."""
+        s = S.settings()
+        s.setValue("window/geometry", self.saveGeometry())
+        s.setValue("window/state", self.saveState())
+        for k, val in self.player_bar.layers().items():
+            s.setValue(f"layers/{k}", val)
+        pb = self.controller.playback
+        s.setValue("player/speed", pb.speed)
+        s.setValue("player/loop", pb.loop)
+        s.setValue("player/trail", pb.trail_length)
+        s.sync()
+
+    # ------------------------------------------------------------------------------------------------
+    # messages (tests monkeypatch these)
+    # ------------------------------------------------------------------------------------------------
+    def show_error(self, title: str, message: str) -> None:
+        """Tell the user something failed; the open film and reading stay."""
+        self.last_error = message
+        self.statusBar().showMessage(message, 10000)
+        QMessageBox.warning(self, title, message)
+
+    def ask_yes_no(self, title: str, message: str) -> bool:
+        """Ask a question; True for Yes."""
+        answer = QMessageBox.question(self, title, message)
+        return answer == QMessageBox.StandardButton.Yes
+
+    # ------------------------------------------------------------------------------------------------
+    # opening
+    # ------------------------------------------------------------------------------------------------
+    @staticmethod
+    def _image_suffixes() -> tuple[str, ...]:
+        try:
+            from gazex_viewer.core.radiograph import IMAGE_SUFFIXES
+
+            return tuple(s.lower() for s in IMAGE_SUFFIXES)
+        except ImportError:
+            return _FALLBACK_IMAGE_SUFFIXES
+
+    def open_paths(self, paths: Iterable[str | os.PathLike[str]]) -> bool:
+        """Open command-line or dropped paths: images, folders and reading JSON files."""
+        images: list[Path] = []
+        readings: list[Path] = []
+        for p in map(Path, paths):
+            if p.suffix.lower() == ".json":
+                readings.append(p)
+            else:
+                images.append(p)
+        ok = True
+        if images:
+            first = images[0]
+            ok = self.open_folder(first) if first.is_dir() else self.open_image(first)
+        for r in readings:
+            ok = self.open_reading(r) and ok
+        return ok
+
+    def open_folder(self, folder: Path) -> bool:
+        """Open the first image of a folder; next/previous walk the folder."""
+        try:
+            from gazex_viewer.core.radiograph import find_images
+
+            found = list(find_images(folder))
+        except GazeXError as err:
+            self.show_error("Cannot open folder", str(err))
+            return False
+        except Exception as err:  # never a crash on bad input
+            self.show_error("Cannot open folder", f"{folder}: {err}")
+            return False
+        if not found:
+            self.show_error("Cannot open folder", f"{folder}: no images in this folder")
+            return False
+        return self.open_image(found[0], folder_images=found)
+
+    def open_image(self, path: str | os.PathLike[str], *, folder_images: list[Path] | None = None) -> bool:
+        """Load and show a radiograph; on failure show the reason and keep the current film."""
+        path = Path(path)
+        self.statusBar().showMessage(f"Loading {path.name}…")
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            from gazex_viewer.core.radiograph import load_radiograph
+
+            radiograph = load_radiograph(path)
+        except GazeXError as err:
+            QApplication.restoreOverrideCursor()
+            self.statusBar().clearMessage()
+            self.show_error("Cannot open film", str(err))
+            return False
+        except Exception as err:  # never a crash on bad input
+            QApplication.restoreOverrideCursor()
+            self.statusBar().clearMessage()
+            self.show_error("Cannot open film", f"{path}: {err.__class__.__name__}: {err}")
+            return False
+        QApplication.restoreOverrideCursor()
+        # a new film makes any running job stale
+        if self._job_id is not None:
+            self.cancel_model()
+        self.radiograph = radiograph
+        self.selection.clear()
+        self.reading = None
+        self.reading_path = None
+        self.report_panel.set_reading(None)
+        self.controller.set_playback(TrajectoryPlayback([]))
+        self.player_bar.set_sentence_spans({})
+        self.stack.setCurrentWidget(self.canvas)
+        self.metadata_label.show()
+        self.player_bar.show()
+        self.canvas.set_radiograph(radiograph)
+        self.invert_action.blockSignals(True)
+        self.invert_action.setChecked(False)
+        self.invert_action.blockSignals(False)
+        if folder_images is None:
+            try:
+                from gazex_viewer.core.radiograph import find_images
+
+                folder_images = list(find_images(path.parent))
+            except Exception:
+                folder_images = [path]
+        self.folder_images = [Path(p) for p in folder_images]
+        resolved = [p.resolve() for p in self.folder_images]
+        self.folder_index = resolved.index(path.resolve()) if path.resolve() in resolved else -1
+        self.metadata_label.setText(metadata_text(radiograph))
+        self._refresh_presets()
+        where = (
+            f" ({self.folder_index + 1} of {len(self.folder_images)} in folder)"
+            if self.folder_index >= 0 and len(self.folder_images) > 1
+            else ""
+        )
+        self.setWindowTitle(f"{path.name} — {APP_TITLE}")
+        self.statusBar().showMessage(f"Opened {path}{where}", 5000)
+        S.set_value("paths/last_dir", path.parent)
+        return True
+
+    def next_image(self) -> None:
+        self._step_image(1)
+
+    def previous_image(self) -> None:
+        self._step_image(-1)
+
+    def _step_image(self, step: int) -> None:
+        if not self.folder_images or self.folder_index < 0:
+            self.statusBar().showMessage("No folder: open a film first", 4000)
+            return
+        i = self.folder_index + step
+        if not 0 <= i < len(self.folder_images):
+            self.statusBar().showMessage("Last image in the folder" if step > 0 else "First image in the folder", 4000)
+            return
+        self.open_image(self.folder_images[i], folder_images=self.folder_images)
+
+    def open_reading(self, path: str | os.PathLike[str]) -> bool:
+        """Open a saved reading (model, expert or reviewed) over the open film, or next to its own film."""
+        path = Path(path)
+        try:
+            from gazex_viewer.core.validation import load_reading
+
+            reading = load_reading(path)
+        except GazeXError as err:
+            self.show_error("Cannot open reading", str(err))
+            return False
+        except Exception as err:
+            self.show_error("Cannot open reading", f"{path}: {err.__class__.__name__}: {err}")
+            return False
+        if self.radiograph is None:
+            candidate = path.parent / reading.image.file_name
+            if reading.image.file_name and candidate.is_file():
+                if not self.open_image(candidate):
+                    return False
+            else:
+                self.show_error(
+                    "Open the film first",
+                    f"{path}: its film {reading.image.file_name!r} is not next to it; open the film, then the reading",
+                )
+                return False
+        return self.show_reading(reading, source=path)
+
+    def show_reading(self, reading: Reading, *, source: Path | None = None) -> bool:
+        """Show a reading over the open film, warning first when it was made on another image."""
+        rg = self.radiograph
+        if rg is None:
+            self.show_error("No film open", "Open the film this reading belongs to first.")
+            return False
+        mine = str(getattr(rg, "pixel_sha256", "") or "")
+        theirs = reading.image.pixel_sha256 or ""
+        if mine and theirs and mine != theirs:
+            size_note = ""
+            if (reading.image.width, reading.image.height) != (rg.width, rg.height):
+                size_note = (
+                    f" It was made on a {reading.image.width} × {reading.image.height} image; "
+                    f"this film is {rg.width} × {rg.height}."
+                )
+            ok = self.ask_yes_no(
+                "Reading made on another image",
+                f"{source or 'This reading'} belongs to {reading.image.file_name!r}, whose pixels differ from "
+                f"the open film.{size_note} Its regions may not match this film. Show it anyway?",
+            )
+            if not ok:
+                return False
+            reading.warnings = [
+                *reading.warnings,
+                "shown over a film whose pixels differ from the image this reading was made on",
+            ]
+        self.reading = reading
+        self.reading_path = source
+        self.selection.clear()
+        playback = TrajectoryPlayback(reading.trajectory)
+        self.controller.set_playback(playback)
+        styles = finding_styles(reading)
+        self.player_bar.set_sentence_spans(styles)
+        self.report_panel.set_reading(reading)
+        self.canvas.set_reading(reading, self.controller.playback)
+        self._on_layers_changed(self.player_bar.layers())
+        self._on_time_changed(self.controller.playback.time)
+        self.statusBar().showMessage(
+            f"Reading: {len(reading.sentences)} sentences, {len(reading.trajectory)} key frames"
+            + (f", {len(reading.warnings)} warning(s)" if reading.warnings else ""),
+            6000,
+        )
+        return True
+
+    # dialogs ----------------------------------------------------------------------------------------
+    def _start_dir(self) -> str:
+        p = S.get_path("paths/last_dir")
+        return str(p) if p is not None and p.is_dir() else str(Path.home())
+
+    def open_file_dialog(self) -> None:
+        suffixes = " ".join(f"*{s}" for s in self._image_suffixes())
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Open film", self._start_dir(), f"Radiographs ({suffixes});;All files (*)"
+        )
+        if path:
+            self.open_image(path)
+
+    def open_folder_dialog(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Open folder of films", self._start_dir())
+        if path:
+            self.open_folder(Path(path))
+
+    def open_reading_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Open saved reading", self._start_dir(), "Readings (*.json);;All files (*)"
+        )
+        if path:
+            self.open_reading(path)
+
+    # drag and drop -----------------------------------------------------------------------------------
+    def dragEnterEvent(self, ev: QDragEnterEvent) -> None:  # noqa: N802 (Qt name)
+        if ev.mimeData().hasUrls() and any(u.isLocalFile() for u in ev.mimeData().urls()):
+            ev.acceptProposedAction()
+
+    def dropEvent(self, ev: QDropEvent) -> None:  # noqa: N802 (Qt name)
+        paths = [u.toLocalFile() for u in ev.mimeData().urls() if u.isLocalFile()]
+        if paths:
+            ev.acceptProposedAction()
+            self.open_paths(paths)
+
+    # ------------------------------------------------------------------------------------------------
+    # view
+    # ------------------------------------------------------------------------------------------------
+    def _show_empty_state(self) -> None:
+        if self.radiograph is None:
+            self.stack.setCurrentWidget(self.empty_page)
+            self.metadata_label.hide()
+            self.player_bar.hide()
+
+    def _refresh_presets(self) -> None:
+        self.presets_menu.clear()
+        presets = list(getattr(self.radiograph, "presets", []) or []) if self.radiograph is not None else []
+        if not presets:
+            a = self.presets_menu.addAction("No window presets in this film's header")
+            a.setEnabled(False)
+            return
+        for i, preset in enumerate(presets[:9]):
+            name = getattr(preset, "name", "") or f"Preset {i + 1}"
+            act = QAction(f"{name}  (C {preset.center:g} / W {preset.width:g})", self)
+            act.setShortcut(QKeySequence(f"Ctrl+{i + 1}"))
+            act.triggered.connect(lambda _c=False, p=preset: self.canvas.set_window(p))
+            self.presets_menu.addAction(act)
+            self.addAction(act)
+        row = ("View", "Header window preset 1…9", "Ctrl+1 … Ctrl+9")
+        if row not in self.shortcut_rows:
+            self.shortcut_rows.append(row)
+
+    def apply_preset(self, index: int) -> None:
+        """Apply the film's header window preset ``index`` (0-based)."""
+        presets = list(getattr(self.radiograph, "presets", []) or [])
+        if 0 <= index < len(presets):
+            self.canvas.set_window(presets[index])
+
+    def reset_window(self) -> None:
+        presets = list(getattr(self.radiograph, "presets", []) or [])
+        self.canvas.set_window(presets[0] if presets else None)
+
+    def _on_invert(self, checked: bool) -> None:
+        self.canvas.set_inverted(checked)
+
+    def _on_pixel_hovered(self, text: str) -> None:
+        self.pixel_label.setText(text)
+
+    def _update_view_label(self) -> None:
+        if self.radiograph is None:
+            self.view_label.setText("")
+            return
+        w = self.canvas.window
+        wl = f"C {w[0]:g}  W {w[1]:g}" if w is not None else "full range"
+        inv = "   inverted" if self.canvas.inverted else ""
+        self.view_label.setText(f"zoom {self.canvas.zoom() * 100:.0f}%   window {wl}{inv}")
+
+    def _on_layers_changed(self, layers: dict[str, bool]) -> None:
+        self.canvas.set_layers(**layers)
+
+    def _on_time_changed(self, _t: float) -> None:
+        pb = self.controller.playback
+        self.canvas.set_trail_length(pb.trail_length)
+        self.canvas.update_playback()
+        self.selection.set_playing(pb.current_finding_id if len(pb) else None)
+
+    def step_sentence(self, step: int) -> None:
+        """Select the next (step=1) or previous (step=-1) linked sentence."""
+        keys = self.report_panel.ordered_keys()
+        if not keys:
+            return
+        cur = self.selection.selected
+        i = keys.index(cur) + step if cur in keys else (0 if step > 0 else len(keys) - 1)
+        self.selection.select(keys[max(0, min(len(keys) - 1, i))])
+
+    def show_shortcuts(self) -> ShortcutsDialog:
+        dlg = ShortcutsDialog(self.shortcut_rows, self)
+        dlg.setStyleSheet(STYLE)
+        dlg.show()
+        return dlg
+
+    def _about(self) -> None:
+        QMessageBox.about(
+            self,
+            "About GazeX Viewer",
+            "GazeX Viewer: verify AI drafts of chest X-ray reports made by a local GazeX model.<br>"
+            "AI drafts must be reviewed by a radiologist before use.",
+        )
+
+    # ------------------------------------------------------------------------------------------------
+    # model
+    # ------------------------------------------------------------------------------------------------
+    def choose_checkpoint(self) -> None:
+        start = S.get_path("model/checkpoint")
+        path = QFileDialog.getExistingDirectory(
+            self, "Choose a GazeX checkpoint folder", str(start.parent if start else Path.cwd())
+        )
+        if path:
+            self.set_checkpoint(Path(path))
+
+    def set_checkpoint(self, path: Path | None) -> bool:
+        """Use a checkpoint folder (checked quickly, remembered between runs)."""
+        if path is not None:
+            try:
+                from gazex_viewer.inference.api import ModelSpec, check_checkpoint
+
+                check_checkpoint(ModelSpec(model_dir=path))
+            except GazeXError as err:
+                self.show_error("Cannot use this checkpoint", str(err))
+                return False
+        S.set_value("model/checkpoint", path)
+        self.model_panel.set_checkpoint(path)
+        return True
+
+    def _ensure_runner(self) -> Any:
+        if self.runner is None:
+            if self._runner_factory is not None:
+                self.runner = self._runner_factory(self)
+            else:
+                from gazex_viewer.ui.model_runner import ModelRunner
+
+                self.runner = ModelRunner(self)
+            r = self.runner
+            r.progress_changed.connect(self._on_job_progress)
+            r.text_streamed.connect(self._on_job_text)
+            r.reading_ready.connect(self._on_job_reading)
+            r.failed.connect(self._on_job_failed)
+            r.cancelled.connect(self._on_job_cancelled)
+        return self.runner
+
+    def run_model(self) -> None:
+        """Run the chosen checkpoint on the open film."""
+        if self.radiograph is None:
+            self.show_error("No film open", "Open a film first, then run the model.")
+            return
+        ckpt = self.model_panel.checkpoint
+        if ckpt is None:
+            self.choose_checkpoint()
+            ckpt = self.model_panel.checkpoint
+            if ckpt is None:
+                return
+        if self._job_id is not None:
+            self.statusBar().showMessage("The model is already running on this film", 4000)
+            return
+        try:
+            from gazex_viewer.inference.api import GenerationSettings, ModelSpec
+
+            runner = self._ensure_runner()
+            spec = ModelSpec(model_dir=ckpt)
+            if self._runner_spec != spec:
+                runner.load(spec)
+                self._runner_spec = spec
+            film = Path(self.radiograph.path)
+            self.model_panel.start_job(film.name)
+            self._job_film = film
+            self._job_id = runner.run(film, GenerationSettings())
+        except GazeXError as err:
+            self._job_id = None
+            self.model_panel.finish(str(err), error=True)
+            self.show_error("Cannot run the model", str(err))
+        except Exception as err:
+            self._job_id = None
+            self.model_panel.finish(f"{err.__class__.__name__}: {err}", error=True)
+            self.show_error("Cannot run the model", f"{ckpt}: {err.__class__.__name__}: {err}")
+
+    def cancel_model(self) -> None:
+        """Cancel the running job (the worker stops)."""
+        if self.runner is not None and self._job_id is not None:
+            self.runner.cancel()
+            self._job_id = None
+            self.model_panel.finish("Cancelled")
+
+    @property
+    def job_running(self) -> bool:
+        return self._job_id is not None
+
+    def _on_job_progress(self, stage: str, current: int, total: int, message: str) -> None:
+        if self._job_id is not None:
+            self.model_panel.set_progress(stage, current, total, message)
+
+    def _on_job_text(self, text: str) -> None:
+        if self._job_id is not None:
+            self.model_panel.append_text(text)
+
+    def _on_job_reading(self, reading: Any) -> None:
+        if self._job_id is None:
+            return  # a stale job's result
+        self._job_id = None
+        if not isinstance(reading, Reading):
+            self.model_panel.finish("The model returned no reading", error=True)
+            return
+        rg = self.radiograph
+        if rg is None or (self._job_film is not None and Path(rg.path) != self._job_film):
+            self.model_panel.finish("Result discarded: the film changed", error=True)
+            return
+        n = len(reading.sentences)
+        self.model_panel.finish(f"Done: {n} sentence{'s' if n != 1 else ''}")
+        self.show_reading(reading)
+
+    def _on_job_failed(self, message: str) -> None:
+        self._job_id = None
+        self.model_panel.finish(message, error=True)
+
+    def _on_job_cancelled(self) -> None:
+        self._job_id = None
+        self.model_panel.finish("Cancelled")
+
+    # ------------------------------------------------------------------------------------------------
+    def closeEvent(self, ev: QCloseEvent) -> None:  # noqa: N802 (Qt name)
+        self.controller.pause()
+        self.save_settings()
+        if self.runner is not None:
+            try:
+                self.runner.shutdown()
+            except Exception:
+                pass
+        super().closeEvent(ev)
+
+
+def create_window(paths: Iterable[str | os.PathLike[str]] = (), reading: str | None = None) -> MainWindow:
+    """A shown main window with ``paths`` (images, folders, readings) opened after the first paint."""
+    win = MainWindow()
+    win.show()
+    todo = [*map(str, paths), *([reading] if reading else [])]
+    if todo:
+        QTimer.singleShot(0, lambda: win.open_paths(todo))
+    return win

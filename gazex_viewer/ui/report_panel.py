@@ -1,0 +1,324 @@
+"""The report panel: the reading's sentences, findings above pertinent negatives, each clickable.
+
+A thin view over a :class:`~gazex_viewer.core.reading.Reading` and the shared
+:class:`~gazex_viewer.ui.common.SelectionModel`: clicking a sentence selects its finding, hovering it
+highlights its regions, and the sentence whose key frames are playing is marked. Each row has a badge
+slot (``set_badge``) kept free for the review workflow (accept / reject / edit).
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QMouseEvent
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QScrollArea,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gazex_viewer.core.reading import Finding, Reading
+from gazex_viewer.ui.common import FindingStyle, SelectionModel, finding_styles
+
+EMPTY_TEXT = (
+    "<p style='font-size:13pt'><b>No report yet</b></p>"
+    "<p>Run the model on the open film (<b>F5</b>) or open a saved reading (<b>Ctrl+R</b>).</p>"
+)
+
+
+class SentenceRow(QFrame):
+    """One report sentence: number, text, labels, warnings and a review badge slot."""
+
+    clicked = Signal(str)
+    hovered = Signal(object)
+
+    def __init__(
+        self,
+        key: str,
+        number: int,
+        text: str,
+        finding: Finding | None,
+        style: FindingStyle | None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.key = key
+        self.finding = finding
+        self.style_info = style
+        self.linked = finding is not None
+        self.selected = False
+        self.hover_on = False
+        self.playing = False
+        self.setObjectName("sentenceRow")
+        self.setCursor(Qt.CursorShape.PointingHandCursor if self.linked else Qt.CursorShape.ArrowCursor)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+        colour = style.colour if style is not None else "#888888"
+        negative = bool(style and style.negative)
+
+        row = QHBoxLayout(self)
+        row.setContentsMargins(8, 6, 8, 6)
+        row.setSpacing(8)
+        self.number_label = QLabel(str(number))
+        self.number_label.setFixedWidth(24)
+        self.number_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.number_label.setStyleSheet(
+            f"background:{colour}; color:#111; border-radius:4px; font-weight:bold; padding:1px;"
+        )
+        row.addWidget(self.number_label, 0, Qt.AlignmentFlag.AlignTop)
+
+        col = QVBoxLayout()
+        col.setSpacing(2)
+        self.text_label = QLabel(text[:1].upper() + text[1:] if text else text)
+        self.text_label.setWordWrap(True)
+        self.text_label.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
+        if negative:
+            self.text_label.setStyleSheet("color:#a0a0a0;")
+        col.addWidget(self.text_label)
+        details: list[str] = []
+        if finding is not None and finding.labels:
+            details.append(
+                " · ".join(
+                    f"{html.escape(lab.observation)}"
+                    + ("" if lab.status == "positive" else f" ({html.escape(lab.status)})")
+                    for lab in finding.labels
+                )
+            )
+        if finding is not None:
+            n_clues = len(finding.clues)
+            where = []
+            if finding.observation is not None:
+                where.append("observation area")
+            if n_clues:
+                where.append(f"{n_clues} clue{'s' if n_clues != 1 else ''}")
+            details.append(", ".join(where) if where else "no region on the film")
+        else:
+            details.append("no grounding for this sentence")
+        self.detail_label = QLabel(f"<span style='color:#8a96a3'>{' — '.join(details)}</span>")
+        self.detail_label.setWordWrap(True)
+        col.addWidget(self.detail_label)
+        self.warning_label = QLabel()
+        self.warning_label.setWordWrap(True)
+        self.warning_label.setStyleSheet("color:#ffcc66;")
+        if finding is not None and finding.warnings:
+            self.warning_label.setText("⚠ " + "<br>⚠ ".join(html.escape(w) for w in finding.warnings))
+        else:
+            self.warning_label.hide()
+        col.addWidget(self.warning_label)
+        row.addLayout(col, 1)
+        #: room for the review workflow: "accepted", "rejected", "edited" badges
+        self.badge = QLabel()
+        self.badge.setObjectName("reviewBadge")
+        self.badge.hide()
+        row.addWidget(self.badge, 0, Qt.AlignmentFlag.AlignTop)
+        self._restyle()
+
+    def set_state(self, *, selected: bool | None = None, hovered: bool | None = None, playing: bool | None = None) -> None:
+        if selected is not None:
+            self.selected = selected
+        if hovered is not None:
+            self.hover_on = hovered
+        if playing is not None:
+            self.playing = playing
+        self._restyle()
+
+    def _restyle(self) -> None:
+        colour = self.style_info.colour if self.style_info is not None else "#888888"
+        if self.selected:
+            bg = "#2d4a66"
+        elif self.hover_on:
+            bg = "#27313c"
+        else:
+            bg = "transparent"
+        border = f"4px solid {colour}" if self.playing else "4px solid transparent"
+        outline = "1px solid #5d8fbf" if self.selected else "1px solid transparent"
+        self.setStyleSheet(
+            f"QFrame#sentenceRow {{ background:{bg}; border-left:{border}; border-top:{outline};"
+            f" border-bottom:{outline}; border-right:{outline}; border-radius:3px; }}"
+        )
+
+    def mousePressEvent(self, ev: QMouseEvent) -> None:  # noqa: N802 (Qt name)
+        if ev.button() == Qt.MouseButton.LeftButton and self.linked:
+            self.clicked.emit(self.key)
+            ev.accept()
+            return
+        super().mousePressEvent(ev)
+
+    def enterEvent(self, ev: Any) -> None:  # noqa: N802 (Qt name)
+        if self.linked:
+            self.hovered.emit(self.key)
+        super().enterEvent(ev)
+
+    def leaveEvent(self, ev: Any) -> None:  # noqa: N802 (Qt name)
+        if self.linked:
+            self.hovered.emit(None)
+        super().leaveEvent(ev)
+
+
+class ReportPanel(QWidget):
+    """The model's (or expert's) report as sentences, linked to the film through the selection."""
+
+    def __init__(self, selection: SelectionModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.selection = selection
+        self.reading: Reading | None = None
+        self.rows: dict[str, SentenceRow] = {}
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        self.header_label = QLabel()
+        self.header_label.setWordWrap(True)
+        self.header_label.setObjectName("reportHeader")
+        self.header_label.setContentsMargins(8, 4, 8, 4)
+        outer.addWidget(self.header_label)
+        self.warnings_label = QLabel()
+        self.warnings_label.setWordWrap(True)
+        self.warnings_label.setObjectName("readingWarnings")
+        self.warnings_label.setStyleSheet(
+            "background:#4a3b12; color:#ffdd88; border:1px solid #8a6d1f; border-radius:4px; padding:6px;"
+        )
+        self.warnings_label.hide()
+        outer.addWidget(self.warnings_label)
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        outer.addWidget(self.scroll, 1)
+        self._content = QWidget()
+        self._layout = QVBoxLayout(self._content)
+        self._layout.setContentsMargins(4, 4, 4, 4)
+        self._layout.setSpacing(3)
+        self.scroll.setWidget(self._content)
+        selection.selection_changed.connect(self._on_selection)
+        selection.hover_changed.connect(self._on_hover)
+        selection.playing_changed.connect(self._on_playing)
+        self.set_reading(None)
+
+    # -- content ---------------------------------------------------------------------------------
+    def _clear(self) -> None:
+        self.rows.clear()
+        while self._layout.count():
+            item = self._layout.takeAt(0)
+            w = item.widget()
+            if w is not None:
+                w.hide()
+                w.setParent(None)
+                w.deleteLater()
+
+    def set_reading(self, reading: Reading | None) -> None:
+        """Show a reading's sentences (None shows the empty state)."""
+        self._clear()
+        self.reading = reading
+        if reading is None:
+            self.header_label.setText("")
+            self.header_label.hide()
+            self.warnings_label.hide()
+            empty = QLabel(EMPTY_TEXT)
+            empty.setObjectName("reportEmpty")
+            empty.setWordWrap(True)
+            empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            empty.setContentsMargins(16, 24, 16, 24)
+            self._layout.addWidget(empty)
+            self._layout.addStretch(1)
+            return
+        self.header_label.setText(self._producer_text(reading))
+        self.header_label.show()
+        if reading.warnings:
+            self.warnings_label.setText(
+                "<b>Warnings from reading this report:</b><br>"
+                + "<br>".join("⚠ " + html.escape(w) for w in reading.warnings)
+            )
+            self.warnings_label.show()
+        else:
+            self.warnings_label.hide()
+        styles = finding_styles(reading)
+        positives: list[SentenceRow] = []
+        negatives: list[SentenceRow] = []
+        for number, s in enumerate(reading.sentences, start=1):
+            f = reading.finding_for_sentence(s.id)
+            style = styles.get(f.id) if f is not None else None
+            key = f.id if f is not None else f"s:{s.id}"
+            row = SentenceRow(key, style.number if style else number, s.text, f, style)
+            row.clicked.connect(self.selection.select)
+            row.hovered.connect(self.selection.hover)
+            self.rows[key] = row
+            (negatives if style is not None and style.negative else positives).append(row)
+        self._add_group("Findings", positives, "No positive findings in this report.")
+        self._add_group("Pertinent negatives", negatives, None)
+        if not reading.sentences:
+            msg = QLabel("This reading has no report sentences.")
+            msg.setWordWrap(True)
+            self._layout.addWidget(msg)
+        self._layout.addStretch(1)
+        self._on_selection(self.selection.selected)
+        self._on_playing(self.selection.playing)
+
+    def _add_group(self, title: str, rows: list[SentenceRow], empty: str | None) -> None:
+        if not rows and empty is None:
+            return
+        head = QLabel(f"{title} ({len(rows)})")
+        head.setObjectName("groupHeader")
+        head.setStyleSheet("font-weight:bold; color:#c8d3de; padding:8px 4px 2px 4px; border-bottom:1px solid #3a4652;")
+        self._layout.addWidget(head)
+        if not rows and empty:
+            lab = QLabel(empty)
+            lab.setStyleSheet("color:#8a96a3; padding:4px;")
+            self._layout.addWidget(lab)
+        for r in rows:
+            self._layout.addWidget(r)
+
+    @staticmethod
+    def _producer_text(reading: Reading) -> str:
+        p = reading.producer
+        if p.kind == "model":
+            bits = [f"<b>AI draft</b> · {html.escape(p.name)}"]
+            if p.device:
+                bits.append(html.escape(p.device))
+        elif p.kind == "expert":
+            bits = [f"<b>Expert reading</b> · {html.escape(p.dataset or p.name)}"]
+            if p.reader_id:
+                bits.append(f"reader {html.escape(p.reader_id)}")
+        else:
+            bits = [f"<b>{html.escape(p.kind.capitalize())} reading</b> · {html.escape(p.name)}"]
+        n = len(reading.sentences)
+        bits.append(f"{n} sentence{'s' if n != 1 else ''}")
+        return " · ".join(bits)
+
+    # -- for the review workflow ----------------------------------------------------------------------
+    def set_badge(self, finding_id: str, text: str, colour: str = "#5d8fbf") -> None:
+        """Show a small state badge on a sentence (for review decisions); empty text hides it."""
+        row = self.rows.get(finding_id)
+        if row is None:
+            return
+        row.badge.setText(text)
+        row.badge.setStyleSheet(f"background:{colour}; color:white; border-radius:3px; padding:1px 5px;")
+        row.badge.setVisible(bool(text))
+
+    # -- selection ---------------------------------------------------------------------------------------
+    def _on_selection(self, fid: str | None) -> None:
+        for key, row in self.rows.items():
+            row.set_state(selected=key == fid)
+        if fid in self.rows:
+            self.scroll.ensureWidgetVisible(self.rows[fid])
+
+    def _on_hover(self, fid: str | None) -> None:
+        for key, row in self.rows.items():
+            row.set_state(hovered=key == fid)
+
+    def _on_playing(self, fid: str | None) -> None:
+        for key, row in self.rows.items():
+            row.set_state(playing=key == fid)
+        if fid in self.rows:
+            self.scroll.ensureWidgetVisible(self.rows[fid])
+
+    def ordered_keys(self) -> list[str]:
+        """The linked sentence keys in display order (for next/previous sentence)."""
+        out = []
+        for i in range(self._layout.count()):
+            w = self._layout.itemAt(i).widget()
+            if isinstance(w, SentenceRow) and w.linked:
+                out.append(w.key)
+        return out

@@ -1,0 +1,461 @@
+"""Export a reviewed reading as a DICOM Comprehensive SR (TID 1500 Measurement Report, via highdicom).
+
+Layout of the document:
+
+- root: TID 1500 "Imaging Measurement Report" with the observation context (the reviewer as
+  person observer, the AI model as device observer) and "Procedure reported";
+- "Imaging Measurements": one measurement group per finding the report keeps (accepted,
+  edited, added; for an unsigned draft also the undecided ones, marked). A finding with an
+  observation region is a TID 1410 group whose "Image Region" is a 2D SCOORD POLYLINE (the box as
+  a closed rectangle, image pixel column/row) referencing the source image's SOP instance; a
+  finding without a region is a TID 1501 group. Each group holds the finding's sentence as a TEXT
+  item "Finding" (121071, DCM) and its status, labels and AI original as "Comment" (121106, DCM);
+- "Qualitative Evaluations" (C0034375, UMLS): the impression as TEXT "Impression" (121073, DCM) and
+  comments: signed/draft status with the content hash, how many AI findings were rejected (they
+  are left out), and, for a source that is not DICOM, a statement saying so.
+
+Rejected findings are left out. A signed reading gives Completion Flag COMPLETE, Verification Flag
+VERIFIED (the reviewer as verifying observer, at the sign-off time) and Preliminary Flag FINAL;
+a draft gives PARTIAL / UNVERIFIED / PRELIMINARY.
+
+A source that is missing or is not DICOM (a PNG) gets new Study, Series and SOP Instance UIDs for
+the referenced image, no patient identity, and a statement in the document; the function's result
+carries the same words as a warning, so the failure is never silent.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import re
+import warnings
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from gazex_viewer.core.errors import ExportError
+from gazex_viewer.core.reading import Reading
+from gazex_viewer.core.review import ReviewedFinding, ReviewSession
+
+if TYPE_CHECKING:
+    import highdicom as hd
+    from pydicom.dataset import Dataset
+
+MANUFACTURER = "GazeX Viewer"
+SERIES_DESCRIPTION = "GazeX reviewed chest X-ray report"
+
+
+@dataclass
+class SrExport:
+    """What :func:`export_sr` wrote and what the user should be told."""
+
+    path: Path
+    sop_instance_uid: str
+    source_is_dicom: bool
+    signed: bool
+    n_findings: int
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ReviewedView:
+    """A reading's review as the exports need it."""
+
+    findings: list[ReviewedFinding]
+    rejected: list[ReviewedFinding]
+    undecided: list[ReviewedFinding]
+    signed: bool
+    reviewer: str | None
+    impression: str | None
+    own_impression: str | None
+
+
+def reviewed_view(reading: Reading) -> ReviewedView:
+    """Effective findings and decisions of a reading, without changing it."""
+    copy_ = copy.deepcopy(reading)
+    reviewer = (copy_.review.reviewer if copy_.review else None) or "unknown"
+    session = ReviewSession(copy_, reviewer)
+    every = session.reviewed_findings(include_rejected=True)
+    review = session.review
+    return ReviewedView(
+        findings=[r for r in every if r.status in ("accepted", "edited", "added")],
+        rejected=[r for r in every if r.status == "rejected"],
+        undecided=[r for r in every if r.status == "undecided"],
+        signed=review.signoff is not None,
+        reviewer=None if reading.review is None else reading.review.reviewer,
+        impression=review.impression,
+        own_impression=review.own_impression,
+    )
+
+
+def read_source_dataset(image_path: str | os.PathLike[str] | None) -> Dataset | None:
+    """The source image's DICOM header, or None when the path is absent, missing or not DICOM."""
+    if image_path is None:
+        return None
+    import pydicom
+    from pydicom.errors import InvalidDicomError
+
+    path = Path(image_path)
+    if not path.is_file():
+        return None
+    try:
+        ds = pydicom.dcmread(path, stop_before_pixels=True)
+    except (InvalidDicomError, OSError, ValueError, EOFError):
+        return None
+    if "SOPInstanceUID" not in ds or "SOPClassUID" not in ds:
+        return None
+    return ds
+
+
+def _dicom_dt(iso: str) -> str:
+    """ISO 8601 time -> DICOM DT (local form with offset)."""
+    t = datetime.fromisoformat(iso)
+    s = t.strftime("%Y%m%d%H%M%S.%f")
+    if t.utcoffset() is not None:
+        s += t.strftime("%z")
+    return s
+
+
+def _synthetic_source(reading: Reading) -> Dataset:
+    """A stand-in header for a non-DICOM image: new UIDs, no patient identity."""
+    from pydicom.dataset import Dataset
+    from pydicom.uid import SecondaryCaptureImageStorage, generate_uid
+
+    ds = Dataset()
+    ds.SOPClassUID = SecondaryCaptureImageStorage
+    ds.SOPInstanceUID = generate_uid()
+    ds.StudyInstanceUID = generate_uid()
+    ds.SeriesInstanceUID = generate_uid()
+    ds.PatientName = ""
+    ds.PatientID = ""
+    ds.PatientBirthDate = ""
+    ds.PatientSex = ""
+    ds.StudyDate = ""
+    ds.StudyTime = ""
+    ds.ReferringPhysicianName = ""
+    ds.StudyID = ""
+    ds.AccessionNumber = ""
+    ds.Modality = "OT"
+    ds.Rows = reading.image.height
+    ds.Columns = reading.image.width
+    return ds
+
+
+#: patient/study attributes highdicom copies from the evidence (Type 2: present, may be empty)
+_TYPE2_IDENTITY = (
+    "PatientName", "PatientID", "PatientBirthDate", "PatientSex", "StudyDate", "StudyTime",
+    "ReferringPhysicianName", "StudyID", "AccessionNumber",
+)
+
+
+def _with_type2_identity(ds: Dataset) -> Dataset:
+    """A copy of the source header with absent Type 2 identity attributes present and empty."""
+    out = copy.deepcopy(ds)
+    for keyword in _TYPE2_IDENTITY:
+        if keyword not in out:
+            setattr(out, keyword, "")
+    # highdicom copies Patient's Age; a malformed one ("81" instead of "081Y") would make the SR
+    # invalid, and guessing its unit would invent data, so it is not copied
+    age = str(out.get("PatientAge", "") or "")
+    if "PatientAge" in out and not re.fullmatch(r"\d{3}[DWMY]", age):
+        del out.PatientAge
+    return out
+
+
+def _person_name(name: str) -> str:
+    """A DICOM PN for a free-text name: "Family^Given" kept, a single component gets a caret."""
+    name = name.strip() or "unknown"
+    return name if "^" in name else f"{name}^"
+
+
+def _not_dicom_statement(reading: Reading, image_path: str | os.PathLike[str] | None) -> str:
+    img = reading.image
+    where = "no image file was given" if image_path is None else (
+        f"the image file {Path(image_path).name} was not found" if not Path(image_path).exists()
+        else f"the image file {Path(image_path).name} is not DICOM"
+    )
+    text = (
+        f"Source image was not DICOM: {where} (reading image {img.file_name}, pixel SHA-256 "
+        f"{img.pixel_sha256}). The study, series and referenced image UIDs in this report were "
+        "generated for it and the patient identity is unknown."
+    )
+    if img.sop_instance_uid:
+        text += f" The reading names SOP Instance UID {img.sop_instance_uid}"
+        if img.study_instance_uid:
+            text += f" of study {img.study_instance_uid}"
+        text += "; that image was not available to verify."
+    return text
+
+
+def _check_source_matches(reading: Reading, ds: Dataset, image_path: str | os.PathLike[str]) -> None:
+    img = reading.image
+    if img.sop_instance_uid and str(ds.SOPInstanceUID) != img.sop_instance_uid:
+        raise ExportError(
+            image_path,
+            f"this is SOP instance {ds.SOPInstanceUID}, but the reading belongs to "
+            f"{img.sop_instance_uid}; give the reading's own image",
+        )
+    rows, cols = ds.get("Rows"), ds.get("Columns")
+    if rows is not None and cols is not None and (int(cols), int(rows)) != (img.width, img.height):
+        raise ExportError(
+            image_path,
+            f"image is {cols} x {rows} pixels, but the reading's regions are for "
+            f"{img.width} x {img.height}",
+        )
+
+
+def _check_picture_size(reading: Reading, image_path: str | os.PathLike[str]) -> None:
+    """A non-DICOM picture must have the reading's size, or its regions would land elsewhere."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(image_path) as im:
+            size = im.size
+    except (UnidentifiedImageError, OSError) as err:
+        raise ExportError(image_path, f"neither DICOM nor a readable picture: {err}") from err
+    if size != (reading.image.width, reading.image.height):
+        raise ExportError(
+            image_path,
+            f"image is {size[0]} x {size[1]} pixels, but the reading's regions are for "
+            f"{reading.image.width} x {reading.image.height}",
+        )
+
+
+def build_sr(
+    reading: Reading,
+    *,
+    source: Dataset | None,
+    source_statement: str | None = None,
+    series_number: int = 901,
+    instance_number: int = 1,
+    institution_name: str | None = None,
+) -> hd.sr.ComprehensiveSR:
+    """Build the Comprehensive SR of a reading.
+
+    Parameters
+    ----------
+    reading
+        The (reviewed) reading.
+    source
+        The source image's DICOM header (``dcmread(..., stop_before_pixels=True)``); None for a
+        missing or non-DICOM image (new UIDs are made and ``source_statement`` is recorded).
+    source_statement
+        Text recorded when the source is not DICOM.
+    """
+    import highdicom as hd
+    import numpy as np
+    from pydicom.sr.codedict import codes
+    from pydicom.uid import generate_uid
+
+    view = reviewed_view(reading)
+    is_dicom = source is not None
+    src = _with_type2_identity(source) if source is not None else _synthetic_source(reading)
+    frames = None
+    if is_dicom and int(src.get("NumberOfFrames", 1) or 1) > 1:
+        frames = [reading.image.frame]
+
+    reviewer = _person_name(view.reviewer or "unknown")
+    person = hd.sr.ObserverContext(
+        observer_type=codes.cid270.Person,
+        observer_identifying_attributes=hd.sr.PersonObserverIdentifyingAttributes(name=reviewer),
+    )
+    device = hd.sr.ObserverContext(
+        observer_type=codes.cid270.Device,
+        observer_identifying_attributes=hd.sr.DeviceObserverIdentifyingAttributes(
+            uid=generate_uid(),
+            name=(reading.producer.name or "GazeX")[:64],
+            model_name=(reading.producer.checkpoint_sha256 or None) and reading.producer.checkpoint_sha256[:64],
+        ),
+    )
+    context = hd.sr.ObservationContext(observer_person_context=person, observer_device_context=device)
+
+    def comment(text: str) -> hd.sr.TextContentItem:
+        return hd.sr.TextContentItem(
+            name=codes.DCM.Comment, value=text, relationship_type=hd.sr.RelationshipTypeValues.CONTAINS
+        )
+
+    groups: list[hd.sr.PlanarROIMeasurementsAndQualitativeEvaluations | hd.sr.MeasurementsAndQualitativeEvaluations] = []
+    exported = view.findings + ([] if view.signed else view.undecided)
+    for i, rf in enumerate(exported, start=1):
+        f = rf.finding
+        tracking = hd.sr.TrackingIdentifier(uid=generate_uid(), identifier=f"finding {i} ({f.id})"[:64])
+        if f.observation is not None:
+            b = f.observation
+            poly = np.array(
+                [[b.x_min, b.y_min], [b.x_max, b.y_min], [b.x_max, b.y_max], [b.x_min, b.y_max],
+                 [b.x_min, b.y_min]],
+                dtype=np.float32,
+            )
+            region = hd.sr.ImageRegion(
+                graphic_type=hd.sr.GraphicTypeValues.POLYLINE,
+                graphic_data=poly,
+                source_image=hd.sr.SourceImageForRegion.from_source_image(src, referenced_frame_numbers=frames),
+            )
+            group: (hd.sr.PlanarROIMeasurementsAndQualitativeEvaluations
+                    | hd.sr.MeasurementsAndQualitativeEvaluations) = (
+                hd.sr.PlanarROIMeasurementsAndQualitativeEvaluations(
+                    tracking_identifier=tracking, referenced_region=region
+                )
+            )
+        else:
+            group = hd.sr.MeasurementsAndQualitativeEvaluations(tracking_identifier=tracking)
+        items = group[0].ContentSequence
+        items.append(
+            hd.sr.TextContentItem(
+                name=codes.DCM.Finding, value=f.text, relationship_type=hd.sr.RelationshipTypeValues.CONTAINS
+            )
+        )
+        status = {
+            "accepted": "accepted by the reviewer",
+            "edited": "edited by the reviewer",
+            "added": "added by the reviewer",
+            "undecided": "AI draft, not yet reviewed",
+        }[rf.status]
+        items.append(comment(f"Review status: {status}"))
+        if f.labels:
+            labels = ", ".join(f"{lab.observation} ({lab.status})" for lab in f.labels)
+            items.append(comment(f"Labels: {labels}"))
+        if rf.status == "edited" and rf.original is not None and rf.original.text != f.text:
+            items.append(comment(f"AI draft text: {rf.original.text}"))
+        groups.append(group)
+    if not groups:
+        group = hd.sr.MeasurementsAndQualitativeEvaluations(
+            tracking_identifier=hd.sr.TrackingIdentifier(uid=generate_uid(), identifier="no findings")
+        )
+        group[0].ContentSequence.append(comment("No findings retained by the reviewer."))
+        groups.append(group)
+
+    report = hd.sr.MeasurementReport(
+        observation_context=context,
+        procedure_reported=codes.cid100.XRUnspecifiedBodyRegion,
+        imaging_measurements=groups,
+        title=codes.cid7021.ImagingMeasurementReport,
+    )
+    evaluations = hd.sr.ContainerContentItem(
+        name=hd.sr.CodedConcept("C0034375", "UMLS", "Qualitative Evaluations"),
+        relationship_type=hd.sr.RelationshipTypeValues.CONTAINS,
+    )
+    from pydicom.sequence import Sequence as DataElementSequence
+
+    ev_items = DataElementSequence()
+    if view.impression:
+        ev_items.append(
+            hd.sr.TextContentItem(
+                name=codes.DCM.Impression, value=view.impression,
+                relationship_type=hd.sr.RelationshipTypeValues.CONTAINS,
+            )
+        )
+    signoff = reading.review.signoff if reading.review is not None else None
+    if signoff is not None:
+        ev_items.append(comment(
+            f"Signed by {signoff.reviewer} at {signoff.at}; content SHA-256 {signoff.content_sha256}."
+        ))
+    else:
+        ev_items.append(comment(
+            "DRAFT: this reading is not signed"
+            + (f"; {len(view.undecided)} AI finding(s) are not yet reviewed" if view.undecided else "")
+            + "."
+        ))
+    if view.rejected:
+        ev_items.append(comment(
+            f"{len(view.rejected)} AI finding(s) rejected by the reviewer are left out: "
+            + "; ".join(r.finding.text for r in view.rejected)
+        ))
+    if view.own_impression:
+        ev_items.append(comment(f"Reviewer's own impression before seeing the AI draft: {view.own_impression}"))
+    if not is_dicom and source_statement:
+        ev_items.append(comment(source_statement))
+    evaluations.ContentSequence = ev_items
+    report[0].ContentSequence.append(evaluations)
+
+    verified = signoff is not None
+    with warnings.catch_warnings():
+        # the source's own single-component patient name is not ours to rewrite
+        warnings.filterwarnings("ignore", message=".*unlikely to represent the intended person name.*")
+        sr = _make_sr(hd, src, report, signoff, verified, series_number, instance_number, institution_name)
+    if signoff is not None:
+        sr.VerifyingObserverSequence[0].VerificationDateTime = _dicom_dt(signoff.at)
+    return sr
+
+
+def _make_sr(hd, src, report, signoff, verified, series_number, instance_number, institution_name):  # type: ignore[no-untyped-def]
+    from pydicom.uid import generate_uid
+
+    return hd.sr.ComprehensiveSR(
+        evidence=[src],
+        content=report[0],
+        series_instance_uid=generate_uid(),
+        series_number=series_number,
+        sop_instance_uid=generate_uid(),
+        instance_number=instance_number,
+        manufacturer=MANUFACTURER,
+        is_complete=verified,
+        is_final=verified,
+        is_verified=verified,
+        verifying_observer_name=_person_name(signoff.reviewer) if signoff else None,
+        verifying_organization=(institution_name or "GazeX Viewer user") if signoff else None,
+        institution_name=institution_name,
+        series_description=SERIES_DESCRIPTION + ("" if verified else " (DRAFT)"),
+    )
+
+
+def export_sr(
+    reading: Reading,
+    out_path: str | os.PathLike[str],
+    *,
+    image_path: str | os.PathLike[str] | None = None,
+    institution_name: str | None = None,
+) -> SrExport:
+    """Write the reading's Comprehensive SR to ``out_path``.
+
+    Parameters
+    ----------
+    reading
+        The reading (signed or draft).
+    out_path
+        The ``.dcm`` file to write (written to a temporary name, then renamed).
+    image_path
+        The source image. A DICOM file is referenced by its UIDs and must be the reading's own
+        image; a missing or non-DICOM file gives new UIDs and a statement (see module docstring).
+
+    Raises
+    ------
+    ExportError
+        When the DICOM source is not the reading's image, or the file cannot be written.
+    """
+    out = Path(out_path)
+    warnings: list[str] = []
+    source = read_source_dataset(image_path)
+    statement = None
+    if source is not None:
+        assert image_path is not None
+        _check_source_matches(reading, source, image_path)
+    else:
+        if image_path is not None and Path(image_path).is_file():
+            _check_picture_size(reading, image_path)
+        statement = _not_dicom_statement(reading, image_path)
+        warnings.append(statement)
+    try:
+        sr = build_sr(reading, source=source, source_statement=statement, institution_name=institution_name)
+    except (ValueError, TypeError, AttributeError) as err:
+        raise ExportError(out, f"cannot build the DICOM SR: {err}") from err
+    tmp = out.with_name(out.name + ".tmp")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        sr.save_as(tmp, enforce_file_format=True)
+        tmp.replace(out)
+    except OSError as err:
+        tmp.unlink(missing_ok=True)
+        raise ExportError(out, f"cannot write the DICOM SR: {err}") from err
+    view = reviewed_view(reading)
+    if not view.signed:
+        warnings.append("the reading is not signed: the SR is marked as a DRAFT (PARTIAL, UNVERIFIED)")
+    return SrExport(
+        path=out,
+        sop_instance_uid=str(sr.SOPInstanceUID),
+        source_is_dicom=source is not None,
+        signed=view.signed,
+        n_findings=len(view.findings) + (0 if view.signed else len(view.undecided)),
+        warnings=warnings,
+    )

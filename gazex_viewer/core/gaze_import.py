@@ -554,6 +554,7 @@ def import_gazesearch(
     params: KeyFrameParams | None = None,
     key_frames: bool = True,
     limit: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> list[Reading]:
     """Import GazeSearch scanpaths: one reading per (image, finding) search.
 
@@ -566,6 +567,7 @@ def import_gazesearch(
     params : key-frame clustering settings (one window spanning the whole scanpath).
     key_frames : cluster each scanpath into key frames (findings' boxes); off for a fast import.
     limit : import only the first ``limit`` scanpaths.
+    progress : called with (done, total) after each scanpath.
 
     Returns
     -------
@@ -588,7 +590,10 @@ def import_gazesearch(
     h = GAZESEARCH_FRAME if image_size is None else int(image_size[1])
     sx, sy = w / GAZESEARCH_FRAME, h / GAZESEARCH_FRAME
     readings: list[Reading] = []
-    for i, sp in enumerate(data[:limit] if limit is not None else data):
+    items = data[:limit] if limit is not None else data
+    for i, sp in enumerate(items):
+        if progress is not None and i:
+            progress(i, len(items))
         if not isinstance(sp, dict) or any(k not in sp for k in GAZESEARCH_KEYS):
             raise GazeImportError(path, f"scanpath {i}: needs keys {', '.join(GAZESEARCH_KEYS)}")
         try:
@@ -651,6 +656,8 @@ def import_gaze(
     *,
     image_size: tuple[int, int] | None = None,
     params: KeyFrameParams | None = None,
+    key_frames: bool = True,
+    progress: Callable[[int, int], None] | None = None,
 ) -> list[Reading]:
     """Import recordings of one of :data:`FORMATS` (``reflacx``, ``egd``, ``gazesearch``) from ``src``.
 
@@ -673,4 +680,4 @@ def import_gaze(
         return import_egd(src, image_size=image_size, params=params)
     if src.is_dir():
         raise GazeImportError(src, "GazeSearch input is a scanpath JSON file, not a folder")
-    return import_gazesearch(src, image_size=image_size, params=params)
+    return import_gazesearch(src, image_size=image_size, params=params, key_frames=key_frames, progress=progress)

@@ -1,0 +1,1 @@
+"""Expert-gaze helpers beyond import: the GazeSearch agreement study (:mod:`.study`)."""

@@ -1,0 +1,53 @@
+"""Check reading JSON files against the schema and their own consistency.
+
+Exit code 0 when every FILE is a valid reading; 2 otherwise, with the first problem of the first
+invalid file named on one line ("FILE: trajectory[3]: time goes backwards ..."). --all lists every
+problem of every file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Arguments of ``gazex-viewer validate``."""
+    parser.add_argument("files", nargs="+", metavar="FILE", help="reading JSON file(s)")
+    parser.add_argument("--all", action="store_true", help="list every problem, not only the first")
+    parser.add_argument("-q", "--quiet", action="store_true", help="print nothing for valid files")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Validate each file; raise ReadingError for the first invalid one (exit code 2)."""
+    import json
+    from pathlib import Path
+
+    from gazex_viewer.core.errors import ReadingError
+    from gazex_viewer.core.validation import load_reading, validate_reading_dict
+
+    first_error: ReadingError | None = None
+    for name in args.files:
+        path = Path(name)
+        try:
+            reading = load_reading(path)
+        except ReadingError as err:
+            if not args.all:
+                raise
+            first_error = first_error or err
+            print(f"{path}: INVALID", file=sys.stderr)
+            try:
+                problems = validate_reading_dict(json.loads(path.read_text(encoding="utf-8")))
+            except (OSError, ValueError):
+                problems = [err.reason]
+            for problem in problems or [err.reason]:
+                print(f"  {problem}", file=sys.stderr)
+            continue
+        if not args.quiet:
+            print(
+                f"{path}: valid reading (schema {reading.schema_version}; {len(reading.sentences)} sentences, "
+                f"{len(reading.findings)} findings, {len(reading.trajectory)} trajectory points)"
+            )
+    if first_error is not None:
+        raise first_error
+    return 0

@@ -1,0 +1,212 @@
+"""Validation of reading documents: the JSON Schema, then the reading's own consistency.
+
+The schema (``resources/reading.schema.json``) checks shapes and types. The consistency checks
+catch what a schema cannot: coordinates outside the image, boxes with swapped corners, trajectory
+times going backwards, references to a finding or sentence that does not exist, duplicate ids.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+from gazex_viewer.core.errors import ReadingError
+from gazex_viewer.core.reading import SCHEMA_VERSION, Reading
+
+__all__ = ["SCHEMA_PATH", "reading_schema", "validate_reading_dict", "validate_reading", "load_reading", "parse_reading"]
+
+#: the JSON Schema of a reading document
+SCHEMA_PATH: Path = Path(__file__).resolve().parents[2] / "resources" / "reading.schema.json"
+
+
+@functools.lru_cache(maxsize=1)
+def reading_schema() -> dict[str, Any]:
+    """The reading JSON Schema (loaded once)."""
+    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+
+
+@functools.lru_cache(maxsize=1)
+def _validator() -> Any:
+    import jsonschema
+
+    schema = reading_schema()
+    cls = jsonschema.validators.validator_for(schema)
+    cls.check_schema(schema)
+    return cls(schema)
+
+
+def _where(path: Any) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "document"
+
+
+def _schema_problems(data: Any) -> list[str]:
+    from jsonschema.exceptions import best_match, relevance
+
+    errors = list(_validator().iter_errors(data))
+    if not errors:
+        return []
+    first = best_match(errors)
+    ordered = [first] + sorted((e for e in errors if e is not first), key=relevance)
+    return [f"schema: {_where(e.absolute_path)}: {e.message}" for e in ordered]
+
+
+def _finite(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _check_box(box: dict[str, Any], where: str, width: int, height: int, out: list[str]) -> None:
+    for key, limit, axis in (
+        ("x_min", width, "width"),
+        ("x_max", width, "width"),
+        ("centroid_x", width, "width"),
+        ("y_min", height, "height"),
+        ("y_max", height, "height"),
+        ("centroid_y", height, "height"),
+    ):
+        v = box[key]
+        if not _finite(v):
+            out.append(f"{where}: {key} is not a finite number ({v!r})")
+        elif v < 0 or v > limit:
+            out.append(f"{where}: {key} {v:g} is outside the image ({axis} {limit})")
+    if _finite(box["x_min"]) and _finite(box["x_max"]) and box["x_min"] > box["x_max"]:
+        out.append(f"{where}: x_min {box['x_min']:g} is greater than x_max {box['x_max']:g}")
+    if _finite(box["y_min"]) and _finite(box["y_max"]) and box["y_min"] > box["y_max"]:
+        out.append(f"{where}: y_min {box['y_min']:g} is greater than y_max {box['y_max']:g}")
+
+
+def _consistency_problems(data: dict[str, Any]) -> list[str]:
+    out: list[str] = []
+    version = str(data.get("schema_version", ""))
+    if version.split(".")[0] != SCHEMA_VERSION.split(".")[0]:
+        out.append(f"schema_version {version!r} is not supported (this program reads {SCHEMA_VERSION})")
+    width, height = int(data["image"]["width"]), int(data["image"]["height"])
+
+    sentence_ids: set[str] = set()
+    for i, s in enumerate(data["sentences"]):
+        if s["id"] in sentence_ids:
+            out.append(f"sentences[{i}]: duplicate sentence id {s['id']!r}")
+        sentence_ids.add(s["id"])
+
+    review = data.get("review") or {}
+    finding_ids: set[str] = set()
+    groups = [("findings", data["findings"]), ("review.additions", review.get("additions", []))]
+    for group, findings in groups:
+        for i, f in enumerate(findings):
+            where = f"{group}[{i}]"
+            if f["id"] in finding_ids:
+                out.append(f"{where}: duplicate finding id {f['id']!r}")
+            finding_ids.add(f["id"])
+            if group == "findings" and f["sentence_id"] not in sentence_ids:
+                out.append(f"{where}: sentence id {f['sentence_id']!r} does not exist")
+            if f.get("observation") is not None:
+                _check_box(f["observation"], f"{where}.observation", width, height, out)
+            for j, box in enumerate(f.get("clues", [])):
+                _check_box(box, f"{where}.clues[{j}]", width, height, out)
+            seen_obs: set[str] = set()
+            for lab in f.get("labels", []):
+                if lab["observation"] in seen_obs:
+                    out.append(f"{where}: label {lab['observation']!r} given twice")
+                seen_obs.add(lab["observation"])
+
+    previous_start = -math.inf
+    for i, p in enumerate(data["trajectory"]):
+        where = f"trajectory[{i}]"
+        for key, limit, axis in (("x", width, "width"), ("y", height, "height")):
+            v = p[key]
+            if not _finite(v):
+                out.append(f"{where}: {key} is not a finite number ({v!r})")
+            elif v < 0 or v > limit:
+                out.append(f"{where}: {key} {v:g} is outside the image ({axis} {limit})")
+        t0, t1 = p["t_start"], p["t_end"]
+        if not (_finite(t0) and _finite(t1)):
+            out.append(f"{where}: times are not finite numbers ({t0!r}, {t1!r})")
+            continue
+        if t1 < t0:
+            out.append(f"{where}: ends at {t1:g} s before it starts at {t0:g} s")
+        if t0 < previous_start:
+            out.append(f"{where}: time goes backwards (starts at {t0:g} s, after a point that started at {previous_start:g} s)")
+        previous_start = max(previous_start, t0)
+        fid = p.get("finding_id")
+        if fid is not None and fid not in finding_ids:
+            out.append(f"{where}: finding id {fid!r} does not exist")
+
+    for i, d in enumerate(review.get("decisions", [])):
+        if d["finding_id"] not in finding_ids:
+            out.append(f"review.decisions[{i}]: finding id {d['finding_id']!r} does not exist")
+        if d.get("edited") is not None:
+            e = d["edited"]
+            if e.get("observation") is not None:
+                _check_box(e["observation"], f"review.decisions[{i}].edited.observation", width, height, out)
+            for j, box in enumerate(e.get("clues", [])):
+                _check_box(box, f"review.decisions[{i}].edited.clues[{j}]", width, height, out)
+    return out
+
+
+def validate_reading_dict(data: Any) -> list[str]:
+    """All problems of a reading document, most telling first; ``[]`` when it is valid.
+
+    Parameters
+    ----------
+    data
+        The decoded JSON document.
+
+    Returns
+    -------
+    list of str
+        Schema problems (when there are any, consistency is not checked) or consistency problems,
+        each naming where in the document it is ("trajectory[3]: time goes backwards ...").
+    """
+    problems = _schema_problems(data)
+    if problems:
+        return problems
+    try:
+        return _consistency_problems(data)
+    except (KeyError, TypeError, ValueError) as exc:  # a shape the schema let through
+        return [f"inconsistent document ({type(exc).__name__}: {exc})"]
+
+
+def validate_reading(reading: Reading) -> list[str]:
+    """All problems of an in-memory reading (see :func:`validate_reading_dict`)."""
+    return validate_reading_dict(json.loads(reading.to_json(indent=None)))
+
+
+def parse_reading(text: str, *, source: str | Path | None = None) -> Reading:
+    """A validated Reading from JSON text; raises ReadingError naming ``source`` and the first problem."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ReadingError(source, f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    problems = validate_reading_dict(data)
+    if problems:
+        extra = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise ReadingError(source, problems[0] + extra)
+    return Reading.from_dict(data)
+
+
+def load_reading(path: str | Path) -> Reading:
+    """Read, parse and validate a reading JSON file.
+
+    Raises
+    ------
+    ReadingError
+        The file cannot be read, is not JSON, or is not a valid reading; the message names the
+        file and the first problem.
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ReadingError(path, "file not found") from None
+    except IsADirectoryError:
+        raise ReadingError(path, "is a folder, not a reading JSON file") from None
+    except UnicodeDecodeError:
+        raise ReadingError(path, "not a text file (UTF-8 decoding failed)") from None
+    except OSError as exc:
+        raise ReadingError(path, f"cannot be read ({exc.strerror or exc})") from None
+    return parse_reading(text, source=path)

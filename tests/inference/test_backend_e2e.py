@@ -1,0 +1,165 @@
+"""End to end on the tiny model through the transformers backend: known report, boxes and trajectory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gazex_viewer.core.errors import CheckpointError
+from gazex_viewer.core.radiograph import load_radiograph
+from gazex_viewer.inference.api import GenerationSettings, JobEvent, ModelSpec
+from gazex_viewer.inference.backend import JobCancelled, JobControl
+from gazex_viewer.inference.tiny_model import KNOWN_BOXES, KNOWN_REPORT, SAMPLE_IMAGE
+from gazex_viewer.inference.transformers_backend import TransformersGazeXBackend
+
+EXPECTED_TRAJECTORY = [
+    (188.0, 320.0, 0.0, 1.0, "clue", "f-1"),
+    (312.0, 324.0, 1.0, 2.0, "clue", "f-1"),
+    (256.0, 324.0, 2.0, 3.0, "observation", "f-1"),
+    (256.0, 244.0, 3.0, 4.0, "observation", "f-2"),
+]
+
+
+def _read(backend: TransformersGazeXBackend, settings: GenerationSettings, events: list[JobEvent] | None = None):  # type: ignore[no-untyped-def]
+    rad = load_radiograph(SAMPLE_IMAGE)
+    control = JobControl(7, emit=(events.append if events is not None else (lambda e: None)))
+    return backend.run_reading(rad.render(), rad.image_ref(), settings, control)
+
+
+def test_known_reading(loaded_backend: TransformersGazeXBackend, tiny_model_dir: Path) -> None:
+    events: list[JobEvent] = []
+    reading = _read(loaded_backend, GenerationSettings(), events)
+    assert reading.raw_report == KNOWN_REPORT
+    assert [s.text for s in reading.sentences] == list(KNOWN_BOXES)
+    for finding, (sentence, (clues, obs)) in zip(reading.findings, KNOWN_BOXES.items(), strict=True):
+        assert finding.text == sentence
+        assert finding.observation == obs
+        assert finding.clues == clues
+        assert finding.warnings == []
+    assert [(p.x, p.y, p.t_start, p.t_end, p.kind, p.finding_id) for p in reading.trajectory] == EXPECTED_TRAJECTORY
+    assert reading.warnings == []
+    # labels from the report sentences
+    assert [(lab.observation, lab.status) for lab in reading.findings[0].labels] == [("Cardiomegaly", "positive")]
+    assert reading.findings[1].is_pertinent_negative
+    # producer filled in
+    p = reading.producer
+    assert p.kind == "model" and p.name == "tiny-gazex (test model)"
+    import hashlib
+
+    assert p.checkpoint_sha256 == hashlib.sha256((tiny_model_dir / "model.safetensors").read_bytes()).hexdigest()
+    assert (p.backend, p.device, p.dtype, p.coordinate_frame) == ("transformers", "cpu", "float32", "downscale4")
+    assert p.generation["deterministic"] is True and p.generation["max_new_tokens"] == 1024
+    assert p.generation["model_input_size"] == [112, 112] and p.generation["image_tokens"] == 16
+    assert p.timings["report_tokens"] == 8 and p.timings["grounding_prompts"] == 2
+    assert p.timings["total_s"] >= p.timings["report_s"] > 0
+    assert "{sentence}" in p.prompts["grounding"]
+    # the report was streamed, piece by piece, and adds up to the report
+    pieces = [e.text for e in events if e.kind == "text"]
+    assert len(pieces) >= 4
+    assert "".join(pieces).strip() == KNOWN_REPORT
+    stages = [e.stage for e in events if e.kind == "progress"]
+    assert stages.index("report") < stages.index("grounding") < stages.index("parsing")
+
+
+def test_sampling_is_seeded(loaded_backend: TransformersGazeXBackend) -> None:
+    s = GenerationSettings(deterministic=False, temperature=1.0, top_p=0.9, seed=11)
+    a = _read(loaded_backend, s)
+    b = _read(loaded_backend, s)
+    assert a.raw_report == b.raw_report
+    assert [f.raw_grounding for f in a.findings] == [f.raw_grounding for f in b.findings]
+    assert a.producer.generation["deterministic"] is False and a.producer.generation["seed"] == 11
+
+
+def test_cancel_stops_within_a_token(loaded_backend: TransformersGazeXBackend) -> None:
+    rad = load_radiograph(SAMPLE_IMAGE)
+    control = JobControl(3)
+    texts: list[str] = []
+
+    def emit(event: JobEvent) -> None:
+        if event.kind == "text":
+            texts.append(event.text)
+            control.cancel_event.set()
+
+    control.emit = emit
+    with pytest.raises(JobCancelled):
+        loaded_backend.run_reading(rad.render(), rad.image_ref(), GenerationSettings(), control)
+    # the flag was set after the first piece; the stopping criterion let at most one more token through
+    assert 1 <= len(texts) <= 2
+
+
+def test_untrained_model_gives_empty_valid_reading_with_warnings(untrained_model_dir: Path) -> None:
+    from gazex_viewer.core.reading import Reading
+
+    backend = TransformersGazeXBackend()
+    backend.load(ModelSpec(untrained_model_dir, device="cpu"))
+    reading = _read(backend, GenerationSettings(max_new_tokens=40))
+    backend.unload()
+    assert reading.raw_report and reading.raw_report != KNOWN_REPORT
+    assert all(f.observation is None and f.clues == [] for f in reading.findings)
+    assert reading.trajectory == []
+    assert any("max_new_tokens (40)" in w for w in reading.warnings)
+    assert all(f.warnings for f in reading.findings)
+    # still a valid document: it round-trips through JSON
+    again = Reading.from_json(reading.to_json())
+    assert again.to_dict() == reading.to_dict()
+
+
+def _make_adapter(base: Path, out: Path) -> Path:
+    import torch
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForImageTextToText
+
+    torch.manual_seed(0)
+    model = AutoModelForImageTextToText.from_pretrained(base, local_files_only=True)
+    cfg = LoraConfig(r=4, lora_alpha=8, target_modules=["q_proj", "v_proj"], lora_dropout=0.0)
+    peft_model = get_peft_model(model, cfg)  # lora_B starts at zero: the adapter changes nothing
+    peft_model.save_pretrained(out, safe_serialization=True)
+    return out
+
+
+def test_lora_adapter_over_base(tiny_model_dir: Path, tmp_path: Path) -> None:
+    import hashlib
+
+    adapter = _make_adapter(tiny_model_dir, tmp_path / "adapter")
+    assert (adapter / "adapter_model.safetensors").is_file()
+    backend = TransformersGazeXBackend()
+    lm = backend.load(ModelSpec(tiny_model_dir, adapter_dir=adapter, device="cpu"))
+    assert lm.adapter_sha256 == hashlib.sha256((adapter / "adapter_model.safetensors").read_bytes()).hexdigest()
+    reading = _read(backend, GenerationSettings())
+    backend.unload()
+    assert reading.raw_report == KNOWN_REPORT
+    assert reading.findings[0].observation == KNOWN_BOXES["enlarged cardiac silhouette ."][1]
+    assert reading.producer.adapter_sha256 == lm.adapter_sha256
+
+
+def test_lora_adapter_for_another_base_is_refused(tiny_model_dir: Path, tmp_path: Path) -> None:
+    from safetensors.torch import load_file, save_file
+
+    adapter = _make_adapter(tiny_model_dir, tmp_path / "adapter")
+    tensors = load_file(str(adapter / "adapter_model.safetensors"))
+    import torch
+
+    # what an adapter trained on a base with a wider hidden size (128 instead of 64) looks like
+    tensors = {k: (torch.zeros(v.shape[0], 128) if ".lora_A." in k else v) for k, v in tensors.items()}
+    save_file(tensors, str(adapter / "adapter_model.safetensors"))
+    with pytest.raises(CheckpointError) as err:
+        TransformersGazeXBackend().load(ModelSpec(tiny_model_dir, adapter_dir=adapter, device="cpu"))
+    assert err.value.path == str(adapter)
+    assert "LoRA adapter does not fit this base model" in err.value.reason
+    assert "adapter size 128, base model 64" in err.value.reason
+
+
+def test_corrupt_weights_fail_to_load(tiny_model_dir: Path, tmp_path: Path) -> None:
+    import json
+    import shutil
+
+    d = tmp_path / "ck"
+    shutil.copytree(tiny_model_dir, d)
+    cfg = json.loads((d / "config.json").read_text())
+    cfg["text_config"]["hidden_size"] = 96  # weights no longer match the config
+    (d / "config.json").write_text(json.dumps(cfg))
+    with pytest.raises(CheckpointError) as err:
+        TransformersGazeXBackend().load(ModelSpec(d, device="cpu"))
+    assert err.value.path == str(d)
+    assert err.value.reason.startswith("cannot load the weights")

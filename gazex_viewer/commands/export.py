@@ -1,0 +1,105 @@
+"""Export a reading (signed, or a draft marked as such) as DICOM SR, PDF and/or reading JSON.
+
+READING.json is a reading document; with --store the review recorded in the review database for
+that reading (its newest version) is exported instead of the review in the file. INPUT is the
+reading's image: a DICOM source is referenced by its UIDs in the SR; a PNG/JPEG or a missing file
+gives an SR with new UIDs that says the source was not DICOM (a warning is printed). The PDF
+needs the image to show the film.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Arguments of ``gazex-viewer export``."""
+    parser.add_argument("reading", metavar="READING.json", help="the reading JSON")
+    parser.add_argument("--image", required=True, metavar="INPUT", help="the reading's image (DICOM, PNG, JPEG)")
+    parser.add_argument("--sr", metavar="OUT.dcm", help="write a DICOM Comprehensive SR (TID 1500) here")
+    parser.add_argument("--pdf", metavar="OUT.pdf", help="write a PDF report with the film here")
+    parser.add_argument("--json", metavar="OUT.json", help="write the (reviewed) reading JSON here")
+    parser.add_argument(
+        "--store",
+        nargs="?",
+        const="",
+        metavar="DB",
+        help="take the review from the review database (default: the viewer's own database)",
+    )
+    parser.add_argument("--institution", metavar="NAME", help="institution name recorded in the SR")
+    parser.add_argument("-q", "--quiet", action="store_true", help="print nothing but warnings")
+
+
+def _load_reading(path: Path):  # type: ignore[no-untyped-def]
+    from gazex_viewer.core.errors import ReadingError
+    from gazex_viewer.core.reading import Reading
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ReadingError(path, "file not found") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise ReadingError(path, f"cannot read the reading ({err})") from None
+    try:
+        return Reading.from_json(text)
+    except ValueError as err:
+        raise ReadingError(path, f"not valid JSON ({err})") from None
+    except (KeyError, TypeError, AttributeError) as err:
+        raise ReadingError(path, f"not a reading document (missing or wrong field: {err})") from None
+
+
+def run(args: argparse.Namespace) -> int:
+    """Write the requested exports; bad input raises a GazeXError (one line, exit 2)."""
+    from gazex_viewer.core.errors import ExportError
+
+    if not (args.sr or args.pdf or args.json):
+        print("gazex-viewer export: nothing to do: give --sr, --pdf and/or --json", file=sys.stderr)
+        return 2
+    reading_path = Path(args.reading)
+    reading = _load_reading(reading_path)
+    if args.store is not None:
+        from gazex_viewer.core.review_store import ReviewStore
+
+        with ReviewStore(args.store or None) as store:
+            if store.warning is not None:
+                print(f"warning: {store.warning}", file=sys.stderr)
+            if not store.has_reading(reading.reading_id):
+                raise ExportError(store.path, f"has no review of reading {reading.reading_id}")
+            reading = store.load_reading(store.latest_version_id(reading.reading_id))
+    image = Path(args.image)
+    signed = reading.review is not None and reading.review.signoff is not None
+    state = "signed" if signed else "DRAFT (not signed)"
+    done: list[str] = []
+    warnings: list[str] = []
+
+    if args.json:
+        out = Path(args.json)
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            reading.save(out)
+        except OSError as err:
+            raise ExportError(out, f"cannot write the reading JSON: {err}") from None
+        done.append(f"{out}: reading JSON, {state}")
+    if args.sr:
+        from gazex_viewer.core.export_sr import export_sr
+
+        sr = export_sr(reading, args.sr, image_path=image, institution_name=args.institution)
+        warnings += sr.warnings
+        src = "references the source DICOM image" if sr.source_is_dicom else "source not DICOM, new UIDs"
+        done.append(f"{sr.path}: DICOM SR, {sr.n_findings} finding(s), {state}, {src}")
+    if args.pdf:
+        from gazex_viewer.core.export_pdf import export_pdf
+        from gazex_viewer.core.radiograph import load_radiograph
+
+        film = load_radiograph(image).render()
+        pdf = export_pdf(reading, film, args.pdf)
+        warnings += [w for w in pdf.warnings if w not in warnings and "not signed" not in w]
+        done.append(f"{pdf.path}: PDF, {pdf.n_pages} page(s), {state}")
+    for w in dict.fromkeys(warnings):
+        print(f"warning: {w}", file=sys.stderr)
+    if not args.quiet:
+        for line in done:
+            print(line)
+    return 0

@@ -173,7 +173,8 @@ _PRE_UNCERTAINTY = re.compile(
 )
 _POST_UNCERTAINTY = re.compile(
     r"^(?:\s*\S+){0,4}?\s*(?:versus|vs\b|(?:is|are)\s+(?:possible|suspected|questioned)|questioned|not excluded|"
-    r"cannot be excluded|or\s+(?:\S+\s+){0,3}?(?:atelectasis|scarring|scar|infiltrate|pneumonia|effusion|edema|mass))|^\s*\?",
+    r"cannot be excluded)|^\s*(?:or|and/or|/)\s*(?:\S+\s+){0,2}?(?:atelectasis|scarring|scar|infiltrate|pneumonia|effusion|"
+    r"edema|mass)|^\s*\?",
     _F,
 )
 # the end of a clause for negation (a new clause may state something else)

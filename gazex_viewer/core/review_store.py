@@ -106,8 +106,12 @@ class AuditEntry:
 
 
 def _review_state(review: Review) -> str:
-    d = review.to_dict()
-    d["events"] = []
+    """The review without its events (they live in their own table) as compact JSON."""
+    events, review.events = review.events, []
+    try:
+        d = review.to_dict()
+    finally:
+        review.events = events
     return json.dumps(d, ensure_ascii=False, separators=(",", ":"))
 
 

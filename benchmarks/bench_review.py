@@ -1,0 +1,118 @@
+"""Benchmark the review session: one durable decision, and resuming a 50-finding review.
+
+Prints the median time to record one decision (accept/reject/edit, including the SQLite commit with
+synchronous=FULL, and with NORMAL for comparison) and its ratio to the 5 ms goal, then the time to
+resume a review of 50 findings (open the store, load the reading, rebuild undo/redo from the event
+log). The reference measured in the same run is one bare SQLite FULL commit of the same size, so
+the ratio "decision / bare commit" says what the session adds over the disk.
+
+Usage: ``.venv/bin/python benchmarks/bench_review.py [--n 200]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from gazex_viewer.core.reading import Box  # noqa: E402
+from gazex_viewer.core.review_store import ReviewStore  # noqa: E402
+from tests.core.test_review_helpers import make_reading  # noqa: E402
+
+GOAL_MS = 5.0
+
+
+def _decisions(store: ReviewStore, n: int) -> list[float]:
+    times: list[float] = []
+    reading = make_reading(n=50)
+    session = store.open_session(reading, "bench")
+    ids = session.finding_ids
+    for i in range(n):
+        fid = ids[i % len(ids)]
+        t0 = time.perf_counter()
+        if i % 3 == 0:
+            session.accept(fid) if session.status(fid) != "accepted" else session.reject(fid, "bench")
+        elif i % 3 == 1:
+            session.reject(fid, f"reason {i}")
+        else:
+            session.edit(fid, text=f"edited {i}", observation=Box.from_corners(i, i, i + 50, i + 50))
+        times.append(time.perf_counter() - t0)
+    return times
+
+
+def _bare_commits(path: Path, n: int, size: int) -> list[float]:
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute("CREATE TABLE t (a INTEGER, b TEXT)")
+    blob = "x" * size
+    times = []
+    for i in range(n):
+        t0 = time.perf_counter()
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("INSERT INTO t VALUES (?, ?)", (i, blob))
+        conn.execute("COMMIT")
+        times.append(time.perf_counter() - t0)
+    conn.close()
+    return times
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--n", type=int, default=200, help="decisions to time")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        d = Path(tmp)
+        review_size = len(make_reading(n=50).to_json(indent=None))
+        bare = statistics.median(_bare_commits(d / "bare.sqlite3", args.n, review_size)) * 1e3
+        results = {}
+        for sync in ("FULL", "NORMAL"):
+            with ReviewStore(d / f"{sync}.sqlite3", synchronous=sync) as store:  # type: ignore[arg-type]
+                t = _decisions(store, args.n)
+            results[sync] = (statistics.median(t) * 1e3, sorted(t)[int(0.95 * len(t)) - 1] * 1e3)
+
+        # resume: a 50-finding review with 125 events, reopened from disk
+        db = d / "resume.sqlite3"
+        reading = make_reading(n=50)
+        with ReviewStore(db) as store:
+            s = store.open_session(reading, "bench")
+            for i, fid in enumerate(s.finding_ids):
+                s.accept(fid)
+                s.reject(fid, "x")
+                if i % 2:
+                    s.undo()
+        resume, reopen = [], []
+        for _ in range(20):
+            t0 = time.perf_counter()
+            with ReviewStore(db) as store:
+                t1 = time.perf_counter()
+                s = store.open_session(reading, "bench")
+                t2 = time.perf_counter()
+            resume.append(t2 - t0)
+            reopen.append(t2 - t1)
+        assert len(s.undecided()) == 0 and s.can_undo and len(s.review.events) == 125
+
+    print(f"bare SQLite WAL FULL commit ({review_size} bytes): median {bare:.3f} ms (reference)")
+    for sync, (med, p95) in results.items():
+        print(
+            f"record one decision, synchronous={sync}: median {med:.3f} ms, p95 {p95:.3f} ms; "
+            f"ratio to the {GOAL_MS:g} ms goal {med / GOAL_MS:.3f}; ratio to bare commit {med / bare:.2f}"
+        )
+    r = statistics.median(resume) * 1e3
+    o = statistics.median(reopen) * 1e3
+    print(f"resume a 50-finding review (125 events) with an open store (load + rebuild undo): median {o:.2f} ms; "
+          f"ratio to the {GOAL_MS:g} ms decision goal {o / GOAL_MS:.2f}")
+    print(f"resume including opening the database (WAL setup, quick_check, schema): median {r:.2f} ms; "
+          f"ratio to the {GOAL_MS:g} ms decision goal {r / GOAL_MS:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -265,17 +265,18 @@ def _segments(text: str) -> tuple[str | None, str | None, bool]:
     return None, text[obs.end() :], True
 
 
-def _first_list(segment: str) -> str:
-    """The bracketed list at the start of a segment (up to its ']' or the end when truncated)."""
+def _first_list(segment: str) -> tuple[str, bool]:
+    """The bracketed list at the start of a segment (up to its ']' or the end), and whether it was closed."""
     m = re.match(r"\s*[:=]?\s*", segment)
     body = segment[m.end() if m else 0 :]
     if body.startswith("["):
         close = body.find("]")
-        return body[1:] if close < 0 else body[1:close]
+        return (body[1:], False) if close < 0 else (body[1:close], True)
     # no brackets: take the run of points / box tokens at the start
     run = re.match(rf"(?:\s*,?\s*(?:{re.escape(_BOX_START)}|{re.escape(_BOX_END)}|\(\s*{_NUM}\s*,\s*{_NUM}\s*\)"
                    rf"|\(\s*{_NUM}\s*,?\s*{_NUM}?\s*$))+", body)
-    return run.group(0) if run else ""
+    listing = run.group(0) if run else ""
+    return listing, not re.search(r"\(\s*[-+.\d]*\s*,?\s*[-+.\d]*\s*$", listing)
 
 
 def parse_grounding(text: str, *, width: int, height: int, frame: str = DEFAULT_FRAME) -> GroundingResult:
@@ -322,14 +323,15 @@ def _parse_into(result: GroundingResult, text: str, width: int, height: int, fra
 
     def read(segment: str, label: str) -> tuple[list[Box], int, bool]:
         nonlocal clamped_any
-        listing = _first_list(segment)
+        listing, closed = _first_list(segment)
         boxes: list[Box] = []
         bad = 0
         truncated = False
-        for chunk in _split_top_level(listing):
+        chunks = _split_top_level(listing)
+        for k, chunk in enumerate(chunks):
             raws, unreadable, partial = _chunk_boxes(chunk, frame)
             bad += unreadable
-            truncated = truncated or partial
+            truncated = truncated or (partial and not closed and k == len(chunks) - 1)
             for raw in raws:
                 box, clamped = _to_box(raw, frame, width, height)
                 clamped_any = clamped_any or clamped

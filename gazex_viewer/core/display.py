@@ -84,9 +84,11 @@ def window_lut(
         if width < 1:
             raise ValueError(f"LINEAR window width must be >= 1, got {width}")
         if width == 1:
-            t = (x > center - 0.5).astype(np.float64)
+            y = np.where(x > center - 0.5, 255.0, 0.0)
         else:
-            t = np.clip((x - (center - 0.5)) / (width - 1.0) + 0.5, 0.0, 1.0)
+            # 255 * t written so that a window matching the data's range maps integers exactly
+            y = (x - (center - 0.5)) * (255.0 / (width - 1.0)) + 127.5
+        return _to_uint8(255.0 - np.clip(y, 0.0, 255.0) if monochrome1 else y)
     elif function == "LINEAR_EXACT":
         if width <= 0:
             raise ValueError(f"LINEAR_EXACT window width must be > 0, got {width}")

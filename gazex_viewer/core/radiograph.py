@@ -131,6 +131,20 @@ class Radiograph:
     """One radiograph (frame 1), its metadata, presets and the default display.
 
     Build it with :func:`load_radiograph`.
+
+    Attributes
+    ----------
+    path : Path
+        The file it was read from.
+    metadata : RadiographMetadata
+        What the radiologist checks (patient, study, view, spacing, UIDs, photometric).
+    presets : list of WindowPreset
+        Header VOI LUTs and windows first (in header order), "Full range" last.
+    pixel_sha256 : str
+        SHA-256 (hex) of the stored grey values of frame 1, C order, little-endian, in their
+        decoded dtype (``stored``): the same for a file and its losslessly recompressed copy.
+    notes : list of str
+        What the radiologist should know (more frames, colour shown grey, lossy, bad spacing).
     """
 
     def __init__(
@@ -659,13 +673,17 @@ def _load_dicom(path: Path, legacy: bool, max_pixels: int) -> Radiograph:
             notes.append(f"bits above Bits Stored ({bits_stored}) were masked")
     if arr.dtype.byteorder == ">":
         arr = arr.astype(arr.dtype.newbyteorder("="))
-    pixel_sha = _sha256(arr)
     if spp == 3:
-        arr = _rgb_to_grey(arr) if not _is_grey_rgb(arr) else np.ascontiguousarray(arr[..., 0])
-        notes.append(f"colour image ({photometric}) shown in grey")
+        if _is_grey_rgb(arr):
+            arr = np.ascontiguousarray(arr[..., 0])
+        else:
+            arr = _rgb_to_grey(arr)
+            notes.append(f"colour image ({photometric}) shown in grey")
         photometric_shown = "MONOCHROME2"
     else:
         photometric_shown = photometric
+    # provenance: SHA-256 of the grey stored values of frame 1 (what Radiograph.stored holds)
+    pixel_sha = _sha256(arr)
     if frames > 1:
         notes.append(f"{frames} frames; showing frame 1")
 

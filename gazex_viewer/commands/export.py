@@ -12,6 +12,10 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from gazex_viewer.core.reading import Reading
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -32,7 +36,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-q", "--quiet", action="store_true", help="print nothing but warnings")
 
 
-def _load_reading(path: Path):  # type: ignore[no-untyped-def]
+def _load_reading(path: Path) -> Reading:
+    """The reading in ``path``; a ReadingError naming the file and the reason otherwise."""
     from gazex_viewer.core.errors import ReadingError
     from gazex_viewer.core.reading import Reading
 

@@ -265,7 +265,7 @@ def build_sr(
         observer_identifying_attributes=hd.sr.DeviceObserverIdentifyingAttributes(
             uid=generate_uid(),
             name=(reading.producer.name or "GazeX")[:64],
-            model_name=(reading.producer.checkpoint_sha256 or None) and reading.producer.checkpoint_sha256[:64],
+            model_name=reading.producer.checkpoint_sha256[:64] if reading.producer.checkpoint_sha256 else None,
         ),
     )
     context = hd.sr.ObservationContext(observer_person_context=person, observer_device_context=device)
@@ -373,31 +373,25 @@ def build_sr(
     with warnings.catch_warnings():
         # the source's own single-component patient name is not ours to rewrite
         warnings.filterwarnings("ignore", message=".*unlikely to represent the intended person name.*")
-        sr = _make_sr(hd, src, report, signoff, verified, series_number, instance_number, institution_name)
+        sr = hd.sr.ComprehensiveSR(
+            evidence=[src],
+            content=report[0],
+            series_instance_uid=generate_uid(),
+            series_number=series_number,
+            sop_instance_uid=generate_uid(),
+            instance_number=instance_number,
+            manufacturer=MANUFACTURER,
+            is_complete=verified,
+            is_final=verified,
+            is_verified=verified,
+            verifying_observer_name=_person_name(signoff.reviewer) if signoff else None,
+            verifying_organization=(institution_name or "GazeX Viewer user") if signoff else None,
+            institution_name=institution_name,
+            series_description=SERIES_DESCRIPTION + ("" if verified else " (DRAFT)"),
+        )
     if signoff is not None:
         sr.VerifyingObserverSequence[0].VerificationDateTime = _dicom_dt(signoff.at)
     return sr
-
-
-def _make_sr(hd, src, report, signoff, verified, series_number, instance_number, institution_name):  # type: ignore[no-untyped-def]
-    from pydicom.uid import generate_uid
-
-    return hd.sr.ComprehensiveSR(
-        evidence=[src],
-        content=report[0],
-        series_instance_uid=generate_uid(),
-        series_number=series_number,
-        sop_instance_uid=generate_uid(),
-        instance_number=instance_number,
-        manufacturer=MANUFACTURER,
-        is_complete=verified,
-        is_final=verified,
-        is_verified=verified,
-        verifying_observer_name=_person_name(signoff.reviewer) if signoff else None,
-        verifying_organization=(institution_name or "GazeX Viewer user") if signoff else None,
-        institution_name=institution_name,
-        series_description=SERIES_DESCRIPTION + ("" if verified else " (DRAFT)"),
-    )
 
 
 def export_sr(

@@ -459,11 +459,14 @@ class ReviewSession:
         return self._decision(finding_id)
 
     def accept(self, finding_id: str) -> ReviewEvent | None:
-        """Accept a model finding as the model wrote it (an edit is kept: use :meth:`reset` first)."""
+        """Accept a model finding as the model wrote it (an edit is kept: use :meth:`reset` first).
+
+        An added finding is already part of the report: accepting it changes nothing (None).
+        """
         self._check_open()
         self._check_visible()
         if finding_id not in self._model_id_set and self._addition(finding_id) is not None:
-            raise ReviewError(None, f"{finding_id} is a finding you added; it is already part of the report")
+            return None
         d = self._model_decision(finding_id)
         if d.status == "edited":
             after = Decision(finding_id, "edited", None, d.edited).to_dict()

@@ -81,6 +81,7 @@ def test_add_edit_remove_finding_and_reviewed_findings(session: ReviewSession) -
                               labels=[Label("Pneumothorax")])
     assert session.status(fid) == "added"
     assert fid in session.finding_ids and fid not in session.undecided()
+    assert session.accept(fid) is None  # already part of the report
     session.edit(fid, observation=Box.from_corners(90, 40, 310, 260))
     assert session.effective_finding(fid).observation == Box.from_corners(90, 40, 310, 260)
     session.accept("f-000")

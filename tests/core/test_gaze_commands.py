@@ -1,0 +1,68 @@
+"""The import-gaze and compare commands, end to end through the CLI dispatcher."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from gazex_viewer.cli import main
+from gazex_viewer.core.reading import Reading
+from tests.conftest import shared_file
+from tests.core.test_gaze_import import CASE, DICOM, make_reflacx
+
+
+def test_import_gaze_reflacx_then_compare(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    make_reflacx(tmp_path / "a")
+    out = tmp_path / "out"
+    assert main(["import-gaze", "--format", "reflacx", str(tmp_path / "a" / "main_data"), "-o", str(out)]) == 0
+    assert "imported 1 reading(s), 2 sentence(s), 10 fixation(s)" in capsys.readouterr().out
+    written = out / f"{CASE}.reading.json"
+    r = Reading.from_json(written.read_text())
+    assert r.image.file_name == DICOM and len(r.findings) == 2
+    # a second reader who looked at the same places a little later
+    other = Reading.from_json(written.read_text())
+    for p in other.trajectory:
+        p.x += 30
+        p.t_start += 0.1
+        p.t_end += 0.1
+    other.producer.reader_id = "2"
+    other.save(tmp_path / "other.json")
+    assert main(["compare", str(written), str(tmp_path / "other.json")]) == 0
+    text = capsys.readouterr().out
+    assert "whole film:" in text and "per sentence:" in text
+    assert "heart is enlarged ." in text and "no pneumothorax ." in text
+    assert main(["compare", "--json", str(written), str(tmp_path / "other.json")]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["whole_film"]["icc_x"] == pytest.approx(1.0)  # same key frames
+    assert 0.5 < data["whole_film"]["cc"] < 1.0  # fixations 30 px apart
+    assert data["whole_film"]["edit_distance"] == 0.0
+    assert [s["text"] for s in data["sentences"]] == ["heart is enlarged .", "no pneumothorax ."]
+
+
+def test_import_gaze_bad_input_is_one_line_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    case = make_reflacx(tmp_path)
+    (case / "fixations.csv").write_text("x_position,y_position\n1,2\n")
+    assert main(["import-gaze", "--format", "reflacx", str(case), "-o", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "fixations.csv: missing column(s) timestamp_start_fixation" in err
+    (tmp_path / "bad.json").write_text("{}")
+    assert main(["compare", str(tmp_path / "bad.json"), str(tmp_path / "bad.json")]) == 2
+    assert "bad.json: not a reading document" in capsys.readouterr().err
+
+
+def test_import_gaze_gazesearch_and_study(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    src = shared_file("gaze/gazesearch_scanpaths.json")
+    assert main(["import-gaze", "--format", "gazesearch", str(src), "-o", str(tmp_path), "--no-key-frames"]) == 0
+    assert "imported 4875 reading(s)" in capsys.readouterr().out
+    assert len(list(tmp_path.glob("*.reading.json"))) == 4875
+    assert (tmp_path / "a3e1945f-24798491-79bf0265-7ae43733-d98951d4__lung_opacity.reading.json").is_file()
+    png = tmp_path / "study.png"
+    assert main(["compare", "--study", str(src), "--limit", "120", "--plot", str(png)]) == 0
+    text = capsys.readouterr().out
+    assert "120 scanpaths" in text and "pooled ICC(2,1) jitter" in text
+    from PIL import Image
+
+    with Image.open(png) as im:
+        assert im.format == "PNG" and im.size[0] >= 800

@@ -1,0 +1,72 @@
+"""Trainee mode: the trainee's reading from clicks and sentences, and its score against a reference."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from gazex_viewer.core.reading import Box, Finding, ImageRef, Label, Producer, Reading, Sentence
+from gazex_viewer.core.trainee import CLICK_RADIUS_FRACTION, Click, score_trainee, trainee_reading
+
+IMAGE = ImageRef("film.png", 1500, 3000, "")
+
+
+def test_trainee_reading_from_clicks_and_sentences() -> None:
+    r = trainee_reading(
+        [Click(700, 1500, 2.0, 0), (300, 600, 0.5, 1), (350, 650, 1.0, 1), (1200, 2900, 4.0)],
+        ["heart is enlarged .", "right apical pneumothorax ."],
+        IMAGE,
+        trainee="dr trainee",
+    )
+    assert r.producer.kind == "trainee" and r.producer.reader_id == "dr trainee"
+    assert [s.text for s in r.sentences] == ["heart is enlarged .", "right apical pneumothorax ."]
+    f0, f1 = r.findings
+    rad = CLICK_RADIUS_FRACTION * 3000  # 100 px
+    assert f0.clues == []  # one click: observation only
+    assert f0.observation == Box(600, 1400, 800, 1600, 700, 1500)
+    assert [(c.centroid_x, c.centroid_y) for c in f1.clues] == [(300, 600), (350, 650)]
+    assert f1.observation == Box(300 - rad, 600 - rad, 350 + rad, 650 + rad, 325, 625)
+    # trajectory in click-time order, each lasting until the next click, the last 1 s
+    assert [(p.x, p.t_start, p.t_end) for p in r.trajectory] == [(300, 0.5, 1.0), (350, 1.0, 2.0), (700, 2.0, 4.0), (1200, 4.0, 5.0)]
+    assert [p.finding_id for p in r.trajectory] == [f1.id, f1.id, f0.id, None]
+    assert all(p.kind == "fixation" for p in r.trajectory)
+
+
+def test_trainee_reading_rejects_bad_clicks() -> None:
+    with pytest.raises(ValueError, match="sentence index 3"):
+        trainee_reading([Click(1, 1, 0, 3)], ["a ."], IMAGE)
+    with pytest.raises(ValueError, match="non-finite"):
+        trainee_reading([Click(float("nan"), 1, 0)], ["a ."], IMAGE)
+
+
+def _reference() -> Reading:
+    r = Reading(image=IMAGE, producer=Producer(kind="expert", name="REFLACX", dataset="REFLACX"))
+    r.sentences = [Sentence("s0", "enlarged cardiac silhouette ."), Sentence("s1", "left effusion .")]
+    r.findings = [
+        Finding("f0", "s0", "enlarged cardiac silhouette .", labels=[Label("Cardiomegaly")],
+                observation=Box.from_corners(500, 1300, 900, 1800)),
+        Finding("f1", "s1", "left effusion .", labels=[Label("Pleural Effusion")],
+                clues=[Box.from_corners(1000, 2200, 1300, 2600), Box.from_corners(1100, 2600, 1400, 2900)],
+                observation=Box.from_corners(1000, 2200, 1400, 2900)),
+    ]
+    return r
+
+
+def test_score_trainee_against_reference() -> None:
+    trainee = trainee_reading(
+        [Click(700, 1500, 0.0, 0), Click(1200, 2400, 1.0, 1), Click(100, 100, 2.0, 1)],
+        ["heart is enlarged .", "pneumothorax ."],
+        IMAGE,
+    )
+    trainee.findings[0].labels = [Label("Cardiomegaly")]
+    trainee.findings[1].labels = [Label("Pneumothorax")]
+    s = score_trainee(trainee, _reference())
+    # reference regions: f0's observation, f1's two clues; the trainee hit the first two
+    assert s.regions_found == pytest.approx(2 / 3)
+    assert s.clicks_on_target == pytest.approx(2 / 3)  # the click at (100, 100) hits nothing
+    assert (s.findings_agreed, s.findings_missed, s.findings_extra) == (["Cardiomegaly"], ["Pleural Effusion"], ["Pneumothorax"])
+    assert s.finding_recall == pytest.approx(0.5) and s.finding_precision == pytest.approx(0.5)
+    assert set(s.agreement) >= {"cc", "density_cosine", "edit_similarity", "icc_x", "zone_jaccard"}
+    empty = score_trainee(trainee_reading([], ["nothing ."], IMAGE), _reference())
+    assert math.isnan(empty.regions_found) and math.isnan(empty.finding_precision)

@@ -196,6 +196,8 @@ class ReviewSession:
         self._undo: list[_Change] = []
         self._redo: list[_Change] = []
         self._listeners: list[Callable[[ReviewEvent], None]] = []
+        #: creation order of added findings, so an undone removal goes back to its place
+        self._addition_rank: dict[str, int] = {}
         self._replay(review.events if _history is None else _history)
 
     # -- read-only view --------------------------------------------------------------------
@@ -375,11 +377,19 @@ class ReviewSession:
                 if idx is not None:
                     del review.additions[idx]
             elif idx is None:
-                review.additions.append(Finding.from_dict(value))
+                rank = self._rank(finding_id)
+                pos = next(
+                    (i for i, f in enumerate(review.additions) if self._rank(f.id) > rank),
+                    len(review.additions),
+                )
+                review.additions.insert(pos, Finding.from_dict(value))
             else:
                 review.additions[idx] = Finding.from_dict(value)
         else:
             setattr(review, slot, value)
+
+    def _rank(self, finding_id: str) -> int:
+        return self._addition_rank.setdefault(finding_id, len(self._addition_rank))
 
     # -- recording ---------------------------------------------------------------------------
     def _check_open(self) -> None:
@@ -437,6 +447,12 @@ class ReviewSession:
 
     def _replay(self, events: Iterable[ReviewEvent]) -> None:
         """Rebuild the undo/redo stacks from the recorded events (state itself is stored)."""
+        events = list(events)
+        for ev in events:
+            if ev.action == "add" and ev.finding_id is not None:
+                self._rank(ev.finding_id)
+        for f in self.review.additions:
+            self._rank(f.id)
         for ev in events:
             if ev.action.startswith("undo:"):
                 if self._undo:

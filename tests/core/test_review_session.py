@@ -190,3 +190,47 @@ def test_new_version_is_linked_and_starts_from_decisions(session: ReviewSession)
     v2.reject("f-000", "second look")
     assert session.status("f-000") == "accepted"  # the signed version is untouched
     assert [e.action for e in v2.review.events] == ["new_version", "reject"]
+
+
+# -- property: undo everything returns to the start, redo everything returns to the end ----------
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_ACTIONS = st.lists(
+    st.tuples(st.sampled_from(["accept", "reject", "edit", "add", "remove", "impression", "reset"]),
+              st.integers(min_value=0, max_value=3)),
+    min_size=1, max_size=25,
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(_ACTIONS)
+def test_undo_all_then_redo_all_round_trips(actions: list[tuple[str, int]]) -> None:
+    s = ReviewSession(make_reading(), "Dr Ada")
+    start = s.review.to_dict()
+    for kind, i in actions:
+        fid = f"f-{i:03d}"
+        if kind == "accept":
+            s.accept(fid)
+        elif kind == "reject":
+            s.reject(fid, f"r{i}")
+        elif kind == "edit":
+            s.edit(fid, text=f"text {i}", observation=Box.from_corners(i, i, i + 5, i + 5))
+        elif kind == "add":
+            s.add_finding(f"added {i}", Box.from_corners(0, 0, i + 1, i + 1))
+        elif kind == "remove":
+            if s.review.additions:
+                s.remove_finding(s.review.additions[i % len(s.review.additions)].id)
+        elif kind == "impression":
+            s.set_impression(f"impression {i}")
+        else:
+            s.reset(fid)
+    end = s.review.to_dict()
+    while s.can_undo:
+        s.undo()
+    now = s.review.to_dict()
+    assert {k: v for k, v in now.items() if k != "events"} == {k: v for k, v in start.items() if k != "events"}
+    while s.can_redo:
+        s.redo()
+    now = s.review.to_dict()
+    assert {k: v for k, v in now.items() if k != "events"} == {k: v for k, v in end.items() if k != "events"}

@@ -45,9 +45,42 @@ def _where(path: Any) -> str:
     return out or "document"
 
 
+_POINT_KEYS = frozenset({"x", "y", "t_start", "t_end", "finding_id", "kind", "weight"})
+_POINT_KINDS = frozenset({"clue", "observation", "fixation"})
+
+
+def _number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _point_ok(p: Any) -> bool:
+    """The trajectory-point schema, checked by hand (jsonschema takes ~0.1 ms a point)."""
+    return (
+        type(p) is dict
+        and p.keys() <= _POINT_KEYS
+        and _number(p.get("x"))
+        and _number(p.get("y"))
+        and _number(p.get("t_start"))
+        and p["t_start"] >= 0
+        and _number(p.get("t_end"))
+        and p["t_end"] >= 0
+        and (p.get("finding_id") is None or isinstance(p["finding_id"], str))
+        and p.get("kind", "observation") in _POINT_KINDS
+        and (p.get("weight") is None or _number(p["weight"]))
+    )
+
+
 def _schema_problems(data: Any) -> list[str]:
     from jsonschema.exceptions import best_match, relevance
 
+    # Fast path for long trajectories: the points are checked by hand and the rest by jsonschema;
+    # any doubt falls back to jsonschema on the whole document for its messages.
+    if isinstance(data, dict) and isinstance(data.get("trajectory"), list) and len(data["trajectory"]) > 16:
+        if all(_point_ok(p) for p in data["trajectory"]):
+            head = dict(data)
+            head["trajectory"] = []
+            if _validator().is_valid(head):
+                return []
     errors = list(_validator().iter_errors(data))
     if not errors:
         return []

@@ -1,0 +1,52 @@
+"""GazeSearch agreement study on all real scanpaths: distributions per metric, plot per finding type, timings.
+
+Usage: .venv/bin/python benchmarks/gazesearch_agreement.py [SCANPATHS.json] [--plot OUT.png] [--limit N]
+
+Prints the three distributions (unrelated expert gaze on the same image, centre-bias scanpath, jittered
+self) per metric, writes the PNG (matplotlib Agg), and prints the time of each stage as a ratio to a
+reference measured in the same run: importing the scanpaths without clustering (JSON parse + readings).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from gazex_viewer.core.gaze.study import format_study, gazesearch_study, plot_study  # noqa: E402
+from gazex_viewer.core.gaze_import import import_gazesearch  # noqa: E402
+
+DEFAULT = ROOT.parent / "shared" / "data" / "gaze" / "gazesearch_scanpaths.json"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("scanpaths", nargs="?", type=Path, default=DEFAULT)
+    parser.add_argument("--plot", type=Path, default=ROOT / "test-artifacts" / "gazesearch_agreement.png")
+    parser.add_argument("--limit", type=int, default=None)
+    args = parser.parse_args()
+    if not args.scanpaths.is_file():
+        print(f"{args.scanpaths}: not found (../shared/data is absent)", file=sys.stderr)
+        return 2
+    t0 = time.perf_counter()
+    plain = import_gazesearch(args.scanpaths, key_frames=False, limit=args.limit)
+    reference = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    res = gazesearch_study(args.scanpaths, limit=args.limit)
+    total = time.perf_counter() - t0
+    print(format_study(res))
+    png = plot_study(res, args.plot)
+    print(f"plot: {png}")
+    print(f"\nreference: import of {len(plain)} scanpaths without clustering {reference:.2f} s")
+    for stage, sec in res.seconds.items():
+        print(f"  {stage:<12} {sec:8.2f} s  = {sec / reference:7.1f} x reference")
+    print(f"  {'study total':<12} {total:8.2f} s  = {total / reference:7.1f} x reference")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

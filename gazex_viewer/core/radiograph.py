@@ -313,7 +313,9 @@ class Radiograph:
         if invert:
             lut = (255 - lut).astype(np.uint8)
         idx, _ = self._display_domain()
-        return np.take(lut, idx)
+        # fancy indexing casts the uint16 indices in buffered chunks (np.take would allocate an
+        # int64 copy of the whole index array: 8 bytes per pixel)
+        return lut[idx]
 
     def image_ref(self) -> ImageRef:
         """The :class:`~gazex_viewer.core.reading.ImageRef` of this image (frame 1)."""

@@ -35,21 +35,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _load(path: Path) -> Any:
-    from gazex_viewer.core.errors import ReadingError
-    from gazex_viewer.core.reading import Reading
+    """A validated reading (schema and consistency); a ReadingError names the file and the first problem."""
+    from gazex_viewer.core.validation import load_reading
 
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ReadingError(path, "file not found") from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise ReadingError(path, f"cannot read: {err}") from err
-    try:
-        return Reading.from_json(text)
-    except json.JSONDecodeError as err:
-        raise ReadingError(path, f"not JSON: {err.msg} at line {err.lineno}") from err
-    except (KeyError, TypeError, ValueError, AttributeError) as err:
-        raise ReadingError(path, f"not a reading document ({type(err).__name__}: {err})") from err
+    return load_reading(path)
 
 
 def _fmt(v: float) -> str:

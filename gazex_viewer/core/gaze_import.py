@@ -33,8 +33,10 @@ Assumptions, because only REFLACX records the visual angle:
 - "one degree" for GazeSearch: the image is taken to span :data:`ASSUMED_IMAGE_DEGREES` (30 degrees)
   across, so 224 / 30 = 7.5 pixels per degree in its 224 x 224 frame.
 - GazeSearch keeps only durations: fixations are laid back to back from t = 0.
-- Unknown pixel hash: :data:`UNKNOWN_PIXEL_SHA256` (the empty string); unknown image size (EGD-CXR
-  without ``--image-size``): width = height = 0 with a warning.
+- Unknown pixel hash: :data:`UNKNOWN_PIXEL_SHA256` (64 zeros); unknown image size (EGD-CXR without
+  ``--image-size``): the extent of the fixations and anatomy boxes plus 5 %, with a warning.
+- Fixations outside the image (when its size is known) are dropped, with a warning that counts them,
+  so every reading is valid against ``resources/reading.schema.json``.
 """
 
 from __future__ import annotations
@@ -83,8 +85,9 @@ __all__ = [
 ]
 
 FORMATS: tuple[str, ...] = ("reflacx", "egd", "gazesearch")
-#: pixel_sha256 of an image that is not available (credentialed datasets)
-UNKNOWN_PIXEL_SHA256 = ""
+#: pixel_sha256 of an image that is not available (credentialed datasets): 64 zeros, which the reading
+#: schema's pattern accepts and no real SHA-256 of pixel data is expected to be
+UNKNOWN_PIXEL_SHA256 = "0" * 64
 #: degrees of visual angle the whole image is assumed to span when the dataset does not say
 ASSUMED_IMAGE_DEGREES = 30.0
 #: (horizontal, vertical) degrees the EGD-CXR screen is assumed to span
@@ -238,6 +241,14 @@ def _labels_for(text: str) -> list[Label]:
     return [lab if isinstance(lab, Label) else Label(str(lab)) for lab in labels]
 
 
+def _inside(fix: FixationArray, width: float, height: float, warnings: list[str]) -> FixationArray:
+    """The fixations inside the image; a warning counts those dropped."""
+    ok = (fix.x >= 0) & (fix.x <= width) & (fix.y >= 0) & (fix.y <= height)
+    if not ok.all():
+        warnings.append(f"{int((~ok).sum())} of {len(fix)} fixation(s) outside the image dropped")
+    return fix.subset(ok)
+
+
 # -- the reading -------------------------------------------------------------------------------------
 def build_expert_reading(
     fixations: FixationArray,
@@ -378,6 +389,7 @@ def import_reflacx(
             width, height = int(np.ceil(fix.x.max() + 1)), int(np.ceil(fix.y.max() + 1))
         file_name = case_dir.name
 
+    fix = _inside(fix, width, height, warnings)
     recording: dict[str, Any] = {"case_id": case_dir.name}
     cpath = case_dir / "chest_bounding_box.csv"
     if cpath.is_file():
@@ -497,17 +509,20 @@ def import_egd(
         anatomy = boxes_by_id.get(dicom_id, [])
         if image_size is not None:
             width, height = int(image_size[0]), int(image_size[1])
-            frame = (float(width), float(height))
         else:
-            width = height = 0
             ext_x = [float(xo[sel].max())] + [b["box"][2] for b in anatomy]
             ext_y = [float(yo[sel].max())] + [b["box"][3] for b in anatomy]
-            frame = (max(ext_x) * 1.05 + 1.0, max(ext_y) * 1.05 + 1.0)
-            warnings.append("image size unknown (EGD-CXR does not record it): width and height set to 0")
+            width, height = int(math.ceil(max(ext_x) * 1.05 + 1.0)), int(math.ceil(max(ext_y) * 1.05 + 1.0))
+            warnings.append(
+                f"image size unknown (EGD-CXR does not record it): {width} x {height} estimated from the fixations "
+                "and anatomy boxes; give the real size with --image-size"
+            )
+        frame = (float(width), float(height))
         if ppd_x is None or ppd_y is None:
             ppd_x = ppd_y = max(frame) / ASSUMED_IMAGE_DEGREES
             warnings.append(f"pixels per degree assumed: image spans {ASSUMED_IMAGE_DEGREES:g} degrees")
         fix = FixationArray(xo[sel], yo[sel], t[sel], t[sel] + dur[sel], np.full(n, ppd_x), np.full(n, ppd_y))
+        fix = _inside(fix, width, height, warnings)
         tpath = _egd_transcript(root, dicom_id, single=len(order) == 1)
         if tpath is None:
             sentences: list[DictatedSentence] = []
@@ -515,7 +530,11 @@ def import_egd(
             warnings.append("no transcript.json found: no sentences")
         else:
             sentences, raw = egd_sentences(tpath)
-        recording: dict[str, Any] = {"dicom_id": dicom_id, "pixels_per_degree": [ppd_x, ppd_y]}
+        recording: dict[str, Any] = {
+            "dicom_id": dicom_id,
+            "pixels_per_degree": [ppd_x, ppd_y],
+            "image_size_estimated": image_size is None,
+        }
         if anatomy:
             recording["anatomy_boxes"] = anatomy
             lungs = [b["box"] for b in anatomy if "lung" in b["name"].lower()] or [b["box"] for b in anatomy]

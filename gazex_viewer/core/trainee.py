@@ -81,17 +81,19 @@ def trainee_reading(
         whose clues are small boxes (radius :data:`CLICK_RADIUS_FRACTION` of the larger image side) around
         its clicks in time order and whose observation spans them all; the trajectory holds every click as
         a fixation (kind ``"fixation"``) lasting until the next click (the last one 1 s), linked to its
-        sentence's finding.
+        sentence's finding. Boxes are clipped to the image.
 
     Raises
     ------
     ValueError
-        A click with a non-finite value, or a sentence index out of range.
+        A click with a non-finite value, outside the image, or with a sentence index out of range.
     """
     cl = [c if isinstance(c, Click) else Click(*c) for c in clicks]
     for i, c in enumerate(cl):
         if not all(math.isfinite(v) for v in (c.x, c.y, c.t)):
             raise ValueError(f"click {i}: non-finite value")
+        if not (0 <= c.x <= image.width and 0 <= c.y <= image.height):
+            raise ValueError(f"click {i}: ({c.x:g}, {c.y:g}) is outside the image ({image.width} x {image.height})")
         if c.sentence is not None and not 0 <= c.sentence < len(sentences):
             raise ValueError(f"click {i}: sentence index {c.sentence} out of range 0..{len(sentences) - 1}")
     cl.sort(key=lambda c: c.t)
@@ -101,16 +103,22 @@ def trainee_reading(
         raw_report=" ".join(sentences),
     )
     r = CLICK_RADIUS_FRACTION * max(image.width, image.height, 1)
+    w, h = float(image.width), float(image.height)
+
+    def box(x0: float, y0: float, x1: float, y1: float, cx: float, cy: float) -> Box:
+        """A box clipped to the image."""
+        return Box(max(x0, 0.0), max(y0, 0.0), min(x1, w), min(y1, h), cx, cy)
+
     for k, text in enumerate(sentences):
         sid, fid = new_id("s"), new_id("f")
         reading.sentences.append(Sentence(sid, text))
         mine = [c for c in cl if c.sentence == k]
-        clues = [Box(c.x - r, c.y - r, c.x + r, c.y + r, c.x, c.y) for c in mine]
+        clues = [box(c.x - r, c.y - r, c.x + r, c.y + r, c.x, c.y) for c in mine]
         obs = None
         if mine:
             xs = np.array([c.x for c in mine])
             ys = np.array([c.y for c in mine])
-            obs = Box(xs.min() - r, ys.min() - r, xs.max() + r, ys.max() + r, float(xs.mean()), float(ys.mean()))
+            obs = box(xs.min() - r, ys.min() - r, xs.max() + r, ys.max() + r, float(xs.mean()), float(ys.mean()))
         reading.findings.append(
             Finding(id=fid, sentence_id=sid, text=text, labels=_labels(text), observation=obs,
                     clues=clues if len(clues) >= 2 else [])

@@ -20,6 +20,7 @@ from gazex_viewer.core.gaze_import import (
     import_reflacx_tree,
     reflacx_sentences,
 )
+from gazex_viewer.core.validation import validate_reading
 from tests.conftest import shared_file
 
 REFLACX_FIX_COLS = [
@@ -84,7 +85,8 @@ def test_import_reflacx_case(tmp_path: Path) -> None:
     r = import_reflacx(make_reflacx(tmp_path))
     assert r.producer.kind == "expert" and r.producer.dataset == "REFLACX"
     assert (r.image.file_name, r.image.width, r.image.height) == (DICOM, 2000, 2500)
-    assert r.image.pixel_sha256 == UNKNOWN_PIXEL_SHA256
+    assert r.image.pixel_sha256 == UNKNOWN_PIXEL_SHA256 == "0" * 64
+    assert validate_reading(r) == []
     assert [s.text for s in r.sentences] == ["heart is enlarged .", "no pneumothorax ."]
     assert r.raw_report == "heart is enlarged. no pneumothorax."
     f1, f2 = r.findings
@@ -184,7 +186,10 @@ def test_import_egd(tmp_path: Path) -> None:
     rec = r.producer.generation["recording"]
     assert rec["pixels_per_degree"] == pytest.approx([2000 / 40, 1000 / 22.5])
     assert rec["chest_box"] == [200, 300, 1800, 2100]  # union of the lung boxes
-    assert (r.image.width, r.image.height) == (0, 0) and any("image size unknown" in w for w in r.warnings)
+    # size unknown: the extent of fixations and boxes (max x 1800, max y 2100) plus 5 % and 1 px
+    assert (r.image.width, r.image.height) == (1891, 2206) and any("image size unknown" in w for w in r.warnings)
+    assert rec["image_size_estimated"] is True
+    assert validate_reading(r) == [] and validate_reading(other) == []
     assert [s.text for s in r.sentences] == ["Heart is enlarged.", "No pneumothorax."]
     assert len(r.trajectory) == 10 and r.trajectory[5].t_start == pytest.approx(2.5)
     assert r.trajectory[5].t_end == pytest.approx(2.7)
@@ -192,6 +197,10 @@ def test_import_egd(tmp_path: Path) -> None:
     assert other.sentences == [] and any("no transcript" in w for w in other.warnings)
     sized = import_egd(tmp_path, image_size=(2000, 2500))[0]
     assert (sized.image.width, sized.image.height) == (2000, 2500)
+    # a smaller image: the fixations beyond it are dropped, with a warning
+    small = import_egd(tmp_path, image_size=(800, 2500))[0]
+    assert len(small.trajectory) == 5 and "5 of 10 fixation(s) outside the image dropped" in small.warnings
+    assert validate_reading(small) == []
 
 
 def test_egd_bad_input(tmp_path: Path) -> None:
@@ -255,6 +264,7 @@ def test_gazesearch_key_frames_and_original_size() -> None:
     readings = import_gazesearch(path, limit=40)
     assert len(readings) == 40
     assert all(r.findings[0].observation is not None for r in readings)
+    assert all(validate_reading(r) == [] for r in readings)
     assert all(len(r.findings[0].clues) != 1 for r in readings)  # one cluster means observation only
     scaled = import_gazesearch(path, limit=1, image_size=(2000, 1000), key_frames=False)[0]
     assert (scaled.image.width, scaled.image.height) == (2000, 1000)

@@ -7,9 +7,10 @@ import math
 import pytest
 
 from gazex_viewer.core.reading import Box, Finding, ImageRef, Label, Producer, Reading, Sentence
+from gazex_viewer.core.validation import validate_reading
 from gazex_viewer.core.trainee import CLICK_RADIUS_FRACTION, Click, score_trainee, trainee_reading
 
-IMAGE = ImageRef("film.png", 1500, 3000, "")
+IMAGE = ImageRef("film.png", 1500, 3000, "ab" * 32)
 
 
 def test_trainee_reading_from_clicks_and_sentences() -> None:
@@ -31,11 +32,16 @@ def test_trainee_reading_from_clicks_and_sentences() -> None:
     assert [(p.x, p.t_start, p.t_end) for p in r.trajectory] == [(300, 0.5, 1.0), (350, 1.0, 2.0), (700, 2.0, 4.0), (1200, 4.0, 5.0)]
     assert [p.finding_id for p in r.trajectory] == [f1.id, f1.id, f0.id, None]
     assert all(p.kind == "fixation" for p in r.trajectory)
+    assert validate_reading(r) == []
+    edge = trainee_reading([Click(10, 20, 0.0, 0)], ["a ."], IMAGE).findings[0].observation
+    assert edge == Box(0, 0, 110, 120, 10, 20)  # clipped to the image
 
 
 def test_trainee_reading_rejects_bad_clicks() -> None:
     with pytest.raises(ValueError, match="sentence index 3"):
         trainee_reading([Click(1, 1, 0, 3)], ["a ."], IMAGE)
+    with pytest.raises(ValueError, match="outside the image"):
+        trainee_reading([Click(1600, 1, 0)], ["a ."], IMAGE)
     with pytest.raises(ValueError, match="non-finite"):
         trainee_reading([Click(float("nan"), 1, 0)], ["a ."], IMAGE)
 

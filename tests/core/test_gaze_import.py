@@ -90,6 +90,9 @@ def test_import_reflacx_case(tmp_path: Path) -> None:
     assert [s.text for s in r.sentences] == ["heart is enlarged .", "no pneumothorax ."]
     assert r.raw_report == "heart is enlarged. no pneumothorax."
     f1, f2 = r.findings
+    assert [(lab.observation, lab.status) for lab in f1.labels] == [("Cardiomegaly", "positive")]
+    assert [(lab.observation, lab.status) for lab in f2.labels] == [("Pneumothorax", "negative")]
+    assert f2.is_pertinent_negative
     # sentence 1 window [-1.5, 2.0]: the heart only -> one observation, no clues
     assert f1.clues == [] and f1.observation is not None
     assert f1.observation.centroid_x == pytest.approx(1001, abs=20) and f1.observation.centroid_y == pytest.approx(1202, abs=20)

@@ -1,7 +1,8 @@
 """The model worker process: one loaded model, one job at a time, commands and events over a Pipe.
 
 Messages from the client (tuples): ``("load", ModelSpec)``, ``("run", job_id, path, GenerationSettings)``,
-``("cancel", job_id | None)``, ``("unload",)``, ``("quit",)``. Messages to the client: ``("event", JobEvent)``.
+``("cancel", job_id | None)``, ``("unload",)``, ``("quit",)``, and for tests ``("sleep", seconds)``, which
+blocks the worker like an uninterruptible prefill. Messages to the client: ``("event", JobEvent)``.
 
 A reader thread receives commands while the main thread runs a job, so ``cancel`` sets the running job's flag at
 once and generation stops within one token. torch is imported only in this process, by the backend.
@@ -176,6 +177,8 @@ def worker_main(conn: Connection, cache_dir: str | None, use_cache: bool = True)
             emit(JobEvent(kind="progress", job_id=0, stage="unloaded", message="model unloaded"))
         elif op == "run":
             worker.run(msg[1], msg[2], msg[3])
+        elif op == "sleep":  # tests: an uninterruptible stage (vision encoder, prefill) that ignores cancel
+            time.sleep(float(msg[1]))
     worker.unload()
     try:
         conn.close()

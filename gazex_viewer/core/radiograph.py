@@ -445,13 +445,19 @@ def _read_dicom_header(path: Path, legacy: bool) -> Dataset:
     from pydicom.errors import InvalidDicomError
 
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
             ds = pydicom.dcmread(path, force=legacy, defer_size=4096)
     except InvalidDicomError as err:
         raise RadiographError(path, f"not a DICOM file ({err})") from None
     except Exception as err:  # pydicom raises many kinds on corrupt headers
         raise RadiographError(path, f"unreadable DICOM header ({type(err).__name__}: {err})") from None
+    for w in caught:
+        text = str(w.message)
+        if "End of file" in text or "unexpected end" in text.lower():
+            # pydicom is tolerant: it returns what it could read (often nothing) with a warning
+            reason = text.split(" in file ")[0]
+            raise RadiographError(path, f"file is truncated ({reason})")
     return ds
 
 
@@ -473,7 +479,7 @@ def _is_native(ts: str) -> bool:
 
 def _check_pixel_data_size(path: Path, ds: Dataset, ts: str, rows: int, cols: int, frames: int, spp: int) -> None:
     """Rows x Columns x frames x samples against the Pixel Data length and the file size."""
-    raw = ds._dict.get(0x7FE00010)
+    raw = ds.get_item(0x7FE00010, keep_deferred=True)
     length = getattr(raw, "length", None)
     if length is None:
         value = ds.get("PixelData")
@@ -630,6 +636,12 @@ def _load_dicom(path: Path, legacy: bool, max_pixels: int) -> Radiograph:
     if "PixelData" not in ds:
         if "FloatPixelData" in ds or "DoubleFloatPixelData" in ds:
             raise RadiographError(path, "float pixel data is not supported")
+        if ds.get("Rows") and ds.get("Columns"):
+            raise RadiographError(
+                path,
+                f"the header describes a {ds.Columns} x {ds.Rows} image but the Pixel Data is missing "
+                "or cut off: the file is truncated",
+            )
         sop = ds.get("SOPClassUID")
         what = f" ({getattr(sop, 'name', sop)})" if sop else ""
         raise RadiographError(

@@ -242,7 +242,8 @@ def test_truncated_jpeg2000(tmp_path: Path) -> None:
     data = shared_file("dicom/RG1_J2KR.dcm").read_bytes()
     path = tmp_path / "truncated_j2k.dcm"
     path.write_bytes(data[: len(data) // 2])
-    expect_error(path, "")
+    err = expect_error(path, "file is truncated")
+    assert "(FFFE,E0DD)" in err.reason  # the encapsulated Pixel Data ends before its delimiter
 
 
 def test_truncated_png(tmp_path: Path) -> None:
@@ -268,7 +269,12 @@ def test_dicom_without_pixel_data(rg1_small: Dataset, tmp_path: Path) -> None:
     del ds.PixelData
     path = tmp_path / "no_pixels.dcm"
     ds.save_as(path)
-    expect_error(path, "no pixel data")
+    expect_error(path, "Pixel Data is missing")
+    # a non-image object (no Rows/Columns, no Pixel Data): named by its SOP class
+    del ds.Rows, ds.Columns
+    ds.SOPClassUID = "1.2.840.10008.5.1.4.1.1.88.22"
+    ds.save_as(path)
+    expect_error(path, "no pixel data (Enhanced SR Storage)")
 
 
 def test_rows_columns_disagree_with_pixel_data(rg1_small: Dataset, tmp_path: Path) -> None:

@@ -70,20 +70,11 @@ class _FilmViewBox(pg.ViewBox):
         super().mouseDragEvent(ev, axis)
 
 
-def _window_value(window: Any) -> tuple[float, float] | None:
-    """(centre, width) from a WindowPreset-like object or a tuple, or None."""
-    if window is None:
-        return None
-    if isinstance(window, tuple):
-        return float(window[0]), float(window[1])
-    return float(window.center), float(window.width)
-
-
 def _make_preset(window: tuple[float, float]) -> Any:
     """A core ``WindowPreset`` for (centre, width)."""
     from gazex_viewer.core.radiograph import WindowPreset
 
-    return WindowPreset(center=window[0], width=window[1], name="custom")
+    return WindowPreset(center=window[0], width=window[1], name="manual")
 
 
 class FilmCanvas(pg.GraphicsView):
@@ -118,7 +109,8 @@ class FilmCanvas(pg.GraphicsView):
         self.radiograph: Any = None
         self.reading: Reading | None = None
         self.playback: TrajectoryPlayback | None = None
-        self._window: tuple[float, float] | None = None
+        self._preset: Any = None
+        self._range_cache: tuple[float, float] | None = None
         self._invert = False
         self._display: np.ndarray | None = None
         self._regions: dict[str, _RegionItems] = {}
@@ -167,11 +159,11 @@ class FilmCanvas(pg.GraphicsView):
 
     # -- film ------------------------------------------------------------------------------------
     def set_radiograph(self, radiograph: Any) -> None:
-        """Show a radiograph (its header window, not inverted), fitted to the view."""
+        """Show a radiograph with its default display (header VOI or window), not inverted, fitted."""
         self.radiograph = radiograph
-        presets = list(getattr(radiograph, "presets", []) or [])
-        self._window = _window_value(presets[0]) if presets else None
+        self._preset = None
         self._invert = False
+        self._range_cache = None
         self.set_reading(None)
         self._render()
         self.fit()
@@ -184,16 +176,26 @@ class FilmCanvas(pg.GraphicsView):
 
     @property
     def window(self) -> tuple[float, float] | None:
-        """The current (centre, width) in modality units, or None for the pipeline's default."""
-        return self._window
+        """The current (centre, width) in modality units (None without a film)."""
+        if self.radiograph is None:
+            return None
+        preset = self._preset if self._preset is not None else getattr(self.radiograph, "default_preset", None)
+        return None if preset is None else (float(preset.center), float(preset.width))
+
+    @property
+    def window_name(self) -> str:
+        preset = self._preset if self._preset is not None else getattr(self.radiograph, "default_preset", None)
+        return "" if preset is None else str(getattr(preset, "name", "") or "")
 
     @property
     def inverted(self) -> bool:
         return self._invert
 
     def set_window(self, window: Any) -> None:
-        """Set the window from a WindowPreset, a (centre, width) tuple or None (the default)."""
-        self._window = _window_value(window)
+        """Set the VOI: a core ``WindowPreset``, a (centre, width) tuple, or None for the film's default."""
+        if isinstance(window, tuple):
+            window = _make_preset((float(window[0]), float(window[1])))
+        self._preset = window
         self._render()
 
     def set_inverted(self, invert: bool) -> None:
@@ -203,29 +205,32 @@ class FilmCanvas(pg.GraphicsView):
     def _render(self) -> None:
         if self.radiograph is None:
             return
-        window: Any = None
-        if self._window is not None:
-            window = _make_preset(self._window)
-        self._display = self.radiograph.render(window=window, invert=self._invert)
+        self._display = self.radiograph.render(window=self._preset, invert=self._invert)
         self.image_item.setImage(self._display, autoLevels=False, levels=(0, 255), lut=GREY_LUT)
         self.view_changed.emit()
 
     def _modality_range(self) -> tuple[float, float]:
-        m = self.radiograph.modality
-        if not hasattr(self, "_range_cache") or self._range_cache[0] is not m:
-            self._range_cache = (m, (float(np.min(m)), float(np.max(m))))
-        return self._range_cache[1]
+        if self._range_cache is None:
+            rg = self.radiograph
+            if hasattr(rg, "modality_range"):
+                self._range_cache = tuple(float(v) for v in rg.modality_range())
+            else:
+                m = rg.modality
+                self._range_cache = (float(np.min(m)), float(np.max(m)))
+        return self._range_cache
 
     def _on_window_drag(self, dx: float, dy: float, _finished: bool) -> None:
+        """Right-drag: left/right narrows/widens the window, up/down moves its centre (PACS convention)."""
         if self.radiograph is None:
             return
         lo, hi = self._modality_range()
         span = max(hi - lo, 1.0)
-        centre, width = self._window if self._window is not None else ((lo + hi) / 2, span)
+        current = self.window
+        centre, width = current if current is not None else ((lo + hi) / 2, span)
         step = span / 600.0
         width = max(1.0, width + dx * step)
         centre = centre + dy * step
-        self._window = (centre, width)
+        self._preset = _make_preset((centre, width))
         self._render()
 
     # -- view ------------------------------------------------------------------------------------

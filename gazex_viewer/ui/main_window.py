@@ -192,6 +192,7 @@ class MainWindow(QMainWindow):
         self.metadata_label = QLabel("No film open")
         self.metadata_label.setObjectName("metadataStrip")
         self.metadata_label.setTextFormat(Qt.TextFormat.RichText)
+        self.metadata_label.setWordWrap(True)
         cv.addWidget(self.metadata_label)
         self.stack = QStackedWidget()
         self.empty_page = self._build_empty_page()
@@ -668,8 +669,8 @@ class MainWindow(QMainWindow):
             self.canvas.set_window(presets[index])
 
     def reset_window(self) -> None:
-        presets = list(getattr(self.radiograph, "presets", []) or [])
-        self.canvas.set_window(presets[0] if presets else None)
+        """Back to the film's default display (its header VOI or window)."""
+        self.canvas.set_window(None)
 
     def _on_invert(self, checked: bool) -> None:
         self.canvas.set_inverted(checked)
@@ -682,7 +683,8 @@ class MainWindow(QMainWindow):
             self.view_label.setText("")
             return
         w = self.canvas.window
-        wl = f"C {w[0]:g}  W {w[1]:g}" if w is not None else "full range"
+        name = self.canvas.window_name
+        wl = (f"C {w[0]:.6g}  W {w[1]:.6g}" if w is not None else "default") + (f" ({name})" if name else "")
         inv = "   inverted" if self.canvas.inverted else ""
         self.view_label.setText(f"zoom {self.canvas.zoom() * 100:.0f}%   window {wl}{inv}")
 

@@ -1,0 +1,56 @@
+"""UI test fixtures: a private settings location, a main window whose message boxes never block."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def private_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Point QSettings (INI, user scope) at a temporary folder so tests never touch the user's settings."""
+    from PySide6.QtCore import QSettings
+
+    folder = tmp_path_factory.mktemp("settings")
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(folder))
+    yield folder
+
+
+class Recorder:
+    """Collects the messages a window would have shown and answers its questions."""
+
+    def __init__(self) -> None:
+        self.errors: list[tuple[str, str]] = []
+        self.questions: list[tuple[str, str]] = []
+        self.answer = True
+
+    def error(self, title: str, message: str) -> None:
+        self.errors.append((title, message))
+
+    def ask(self, title: str, message: str) -> bool:
+        self.questions.append((title, message))
+        return self.answer
+
+
+@pytest.fixture
+def messages() -> Recorder:
+    return Recorder()
+
+
+@pytest.fixture
+def window(qtbot: Any, messages: Recorder, private_settings: Path) -> Any:
+    """A shown 1400 x 900 main window whose show_error / ask_yes_no go to ``messages``."""
+    from gazex_viewer.ui.main_window import MainWindow
+
+    win = MainWindow()
+    win.show_error = messages.error  # type: ignore[method-assign]
+    win.ask_yes_no = messages.ask  # type: ignore[method-assign]
+    qtbot.addWidget(win)
+    win.resize(1400, 900)
+    win.show()
+    qtbot.waitExposed(win)
+    return win

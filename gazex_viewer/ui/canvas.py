@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QPen
+from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen
 from PySide6.QtWidgets import QGraphicsLineItem, QGraphicsRectItem, QWidget
 
 from gazex_viewer.core.playback import TrajectoryPlayback, gaze_density
@@ -39,7 +39,7 @@ def _heat_lut() -> np.ndarray:
     r = np.clip(3 * t, 0, 1)
     g = np.clip(3 * t - 1, 0, 1)
     b = np.clip(1 - 3 * np.abs(t - 0.2), 0, 1) * 0.6
-    a = np.clip(t * 1.6, 0, 1) * 0.75
+    a = np.clip(t * 1.4, 0, 1) * 0.55
     a[t < 0.04] = 0
     return (np.stack([r, g, b, a], axis=1) * 255).astype(np.uint8)
 
@@ -54,6 +54,14 @@ class _RegionItems:
     rects: list[QGraphicsRectItem]
     labels: list[pg.TextItem]
     style: FindingStyle
+
+
+class _SmoothImageItem(pg.ImageItem):
+    """An ImageItem drawn with bilinear smoothing (the low-resolution heatmap scaled up)."""
+
+    def paint(self, p: QPainter, *args: Any) -> None:
+        p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
+        super().paint(p, *args)
 
 
 class _FilmViewBox(pg.ViewBox):
@@ -100,7 +108,7 @@ class FilmCanvas(pg.GraphicsView):
         self.image_item = pg.ImageItem(axisOrder="row-major")
         self.image_item.setZValue(0)
         self.vb.addItem(self.image_item)
-        self.heatmap_item = pg.ImageItem(axisOrder="row-major")
+        self.heatmap_item = _SmoothImageItem(axisOrder="row-major")
         self.heatmap_item.setZValue(5)
         self.heatmap_item.setLookupTable(HEAT_LUT)
         self.heatmap_item.setVisible(False)

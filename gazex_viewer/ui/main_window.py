@@ -92,6 +92,9 @@ def metadata_text(radiograph: Any) -> str:
         if value not in (None, "", []):
             parts.append(f"<span style='color:#8a96a3'>{label}</span> {html.escape(str(value))}")
 
+    path = getattr(radiograph, "path", None)
+    if path is not None:
+        add("File", Path(path).name)
     name = _meta(md, "patient_name")
     add("Patient", str(name).replace("^", " ").strip() if name else None)
     add("ID", _meta(md, "patient_id"))

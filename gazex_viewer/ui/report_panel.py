@@ -74,7 +74,8 @@ class SentenceRow(QFrame):
 
         col = QVBoxLayout()
         col.setSpacing(2)
-        self.text_label = QLabel(text[:1].upper() + text[1:] if text else text)
+        self.text_label = QLabel(text[:1].upper() + text[1:] if text else "Sentence without text")
+        self.text_label.setTextFormat(Qt.TextFormat.PlainText)
         self.text_label.setWordWrap(True)
         self.text_label.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
         if negative:
@@ -99,10 +100,13 @@ class SentenceRow(QFrame):
             details.append(", ".join(where) if where else "no region on the film")
         else:
             details.append("no grounding for this sentence")
-        self.detail_label = QLabel(f"<span style='color:#8a96a3'>{' — '.join(details)}</span>")
+        self.detail_label = QLabel()
+        self.detail_label.setTextFormat(Qt.TextFormat.RichText)
+        self.detail_label.setText(f"<span style='color:#8a96a3'>{' — '.join(details)}</span>")
         self.detail_label.setWordWrap(True)
         col.addWidget(self.detail_label)
         self.warning_label = QLabel()
+        self.warning_label.setTextFormat(Qt.TextFormat.RichText)
         self.warning_label.setWordWrap(True)
         self.warning_label.setStyleSheet("color:#ffcc66;")
         if finding is not None and finding.warnings:
@@ -176,6 +180,7 @@ class ReportPanel(QWidget):
         self.header_label.setContentsMargins(8, 4, 8, 4)
         outer.addWidget(self.header_label)
         self.warnings_label = QLabel()
+        self.warnings_label.setTextFormat(Qt.TextFormat.RichText)
         self.warnings_label.setWordWrap(True)
         self.warnings_label.setObjectName("readingWarnings")
         self.warnings_label.setStyleSheet(

@@ -1,0 +1,228 @@
+"""File > Export…: the reading under review as reading JSON, DICOM SR and/or PDF.
+
+A signed reading is exported as signed; an unsigned one is exported as a DRAFT (the SR says
+PARTIAL/UNVERIFIED, the PDF carries a DRAFT watermark, and the dialog says so before writing).
+:func:`export_reading` does the work without any widget, so it is tested on its own.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gazex_viewer.core.errors import ExportError, GazeXError
+from gazex_viewer.core.reading import Reading
+
+FORMATS: tuple[str, ...] = ("json", "sr", "pdf")
+SUFFIXES: dict[str, str] = {"json": ".json", "sr": ".dcm", "pdf": ".pdf"}
+NAMES: dict[str, str] = {"json": "Reading JSON", "sr": "DICOM SR (Comprehensive, TID 1500)", "pdf": "PDF report with the film"}
+
+
+@dataclass
+class ExportResult:
+    """What :func:`export_reading` wrote."""
+
+    written: dict[str, Path] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    signed: bool = False
+
+
+def is_signed(reading: Reading) -> bool:
+    return reading.review is not None and reading.review.signoff is not None
+
+
+def default_stem(reading: Reading) -> str:
+    """'<film name>-reviewed' or '<film name>-draft'."""
+    base = Path(reading.image.file_name or "reading").stem or "reading"
+    return f"{base}-{'reviewed' if is_signed(reading) else 'draft'}"
+
+
+def export_reading(
+    reading: Reading,
+    out_dir: str | Path,
+    stem: str,
+    formats: Iterable[str],
+    *,
+    image_path: str | Path | None = None,
+    film: Any = None,
+    film_loader: Callable[[], Any] | None = None,
+) -> ExportResult:
+    """Write the chosen formats as ``out_dir/stem.{json,dcm,pdf}``.
+
+    Parameters
+    ----------
+    film
+        The displayed film (uint8 array) for the PDF; ``film_loader`` is called when it is None.
+
+    Raises
+    ------
+    ExportError
+        When a file cannot be written or the inputs do not fit (the first failure stops the export).
+    """
+    out = Path(out_dir)
+    chosen = [f for f in FORMATS if f in set(formats)]
+    if not chosen:
+        raise ExportError(out, "choose at least one format")
+    if not stem.strip() or "/" in stem or "\\" in stem:
+        raise ExportError(out, f"not a usable file name: {stem!r}")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise ExportError(out, f"cannot create the folder: {err}") from err
+    result = ExportResult(signed=is_signed(reading))
+    for fmt in chosen:
+        path = out / f"{stem}{SUFFIXES[fmt]}"
+        if fmt == "json":
+            try:
+                reading.save(path)
+            except OSError as err:
+                raise ExportError(path, f"cannot write the reading JSON: {err}") from err
+        elif fmt == "sr":
+            from gazex_viewer.core.export_sr import export_sr
+
+            sr = export_sr(reading, path, image_path=image_path)
+            result.warnings += [w for w in sr.warnings if w not in result.warnings]
+        else:
+            from gazex_viewer.core.export_pdf import export_pdf
+
+            if film is None and film_loader is not None:
+                film = film_loader()
+            if film is None:
+                raise ExportError(path, "the PDF needs the film, and no film is open")
+            pdf = export_pdf(reading, film, path)
+            result.warnings += [w for w in pdf.warnings if w not in result.warnings]
+        result.written[fmt] = path
+    return result
+
+
+class ExportDialog(QDialog):
+    """Choose folder, name and formats; export; show what was written.
+
+    The dialog says at the top whether the reading is signed (by whom, when) or a DRAFT.
+    """
+
+    def __init__(
+        self,
+        reading: Reading,
+        *,
+        image_path: str | Path | None,
+        film_loader: Callable[[], Any] | None = None,
+        start_dir: str | Path | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Export reading — GazeX Viewer")
+        self.resize(620, 320)
+        self.reading = reading
+        self.image_path = image_path
+        self.film_loader = film_loader
+        self.result_: ExportResult | None = None
+        self.error: str | None = None
+        lay = QVBoxLayout(self)
+
+        self.state_label = QLabel()
+        self.state_label.setObjectName("exportState")
+        self.state_label.setWordWrap(True)
+        so = reading.review.signoff if reading.review is not None else None
+        if so is not None:
+            self.state_label.setText(
+                f"<b>Signed</b> by {html.escape(so.reviewer)} at {html.escape(so.at)} "
+                f"(content SHA-256 <tt>{so.content_sha256[:16]}…</tt>)."
+            )
+            self.state_label.setStyleSheet("background:#173d22; color:#c8f0d0; padding:6px; border-radius:4px;")
+        else:
+            self.state_label.setText(
+                "<b>DRAFT — not signed.</b> The export is marked as a draft: the SR is PARTIAL/UNVERIFIED "
+                "and the PDF carries a DRAFT watermark."
+            )
+            self.state_label.setStyleSheet("background:#5a4512; color:#ffe08a; padding:6px; border-radius:4px;")
+        lay.addWidget(self.state_label)
+
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Folder"))
+        self.folder_edit = QLineEdit(str(start_dir or Path.home()))
+        row.addWidget(self.folder_edit, 1)
+        browse = QPushButton("Browse…")
+        browse.clicked.connect(self._browse)
+        row.addWidget(browse)
+        lay.addLayout(row)
+        row2 = QHBoxLayout()
+        row2.addWidget(QLabel("Name"))
+        self.stem_edit = QLineEdit(default_stem(reading))
+        row2.addWidget(self.stem_edit, 1)
+        lay.addLayout(row2)
+
+        self.checks: dict[str, QCheckBox] = {}
+        for fmt in FORMATS:
+            cb = QCheckBox(f"{NAMES[fmt]}  ({SUFFIXES[fmt]})")
+            cb.setChecked(True)
+            self.checks[fmt] = cb
+            lay.addWidget(cb)
+        if image_path is None:
+            self.checks["pdf"].setChecked(False)
+            self.checks["pdf"].setEnabled(False)
+            self.checks["pdf"].setToolTip("No film is open")
+
+        self.result_label = QLabel()
+        self.result_label.setObjectName("exportResult")
+        self.result_label.setWordWrap(True)
+        self.result_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        lay.addWidget(self.result_label, 1)
+
+        self.buttons = QDialogButtonBox()
+        self.export_button = self.buttons.addButton("Export", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.buttons.addButton(QDialogButtonBox.StandardButton.Close)
+        self.export_button.clicked.connect(self.do_export)
+        self.buttons.rejected.connect(self.reject)
+        lay.addWidget(self.buttons)
+
+    def _browse(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Export to folder", self.folder_edit.text())
+        if path:
+            self.folder_edit.setText(path)
+
+    def chosen_formats(self) -> list[str]:
+        return [f for f, cb in self.checks.items() if cb.isChecked() and cb.isEnabled()]
+
+    def do_export(self) -> ExportResult | None:
+        """Export with the dialog's choices; the outcome (files or the error) is shown in the dialog."""
+        self.error = None
+        try:
+            res = export_reading(
+                self.reading,
+                self.folder_edit.text().strip(),
+                self.stem_edit.text().strip(),
+                self.chosen_formats(),
+                image_path=self.image_path,
+                film_loader=self.film_loader,
+            )
+        except GazeXError as err:
+            self.error = str(err)
+        except Exception as err:  # never a crash on a failed export
+            self.error = f"{self.folder_edit.text()}: {err.__class__.__name__}: {err}"
+        if self.error is not None:
+            self.result_label.setText(f"<span style='color:#ff8a80'><b>Export failed:</b> {html.escape(self.error)}</span>")
+            return None
+        self.result_ = res
+        state = "signed" if res.signed else "DRAFT"
+        lines = [f"✓ {html.escape(NAMES[f])}: {html.escape(str(p))} ({state})" for f, p in res.written.items()]
+        lines += [f"<span style='color:#ffcc66'>⚠ {html.escape(w)}</span>" for w in res.warnings]
+        self.result_label.setText("<br>".join(lines))
+        return res

@@ -32,6 +32,8 @@ Assumptions, because only REFLACX records the visual angle:
   span :data:`ASSUMED_IMAGE_DEGREES`.
 - "one degree" for GazeSearch: the image is taken to span :data:`ASSUMED_IMAGE_DEGREES` (30 degrees)
   across, so 224 / 30 = 7.5 pixels per degree in its 224 x 224 frame.
+- EGD-CXR fixation times: start = ``Time (in secs)`` (the clock of the transcript's ``begin_time``), end =
+  start + ``FPOGD``; rows with ``FPOGV`` false are skipped.
 - GazeSearch keeps only durations: fixations are laid back to back from t = 0.
 - Unknown pixel hash: :data:`UNKNOWN_PIXEL_SHA256` (64 zeros); unknown image size (EGD-CXR without
   ``--image-size``): the extent of the fixations and anatomy boxes plus 5 %, with a warning.

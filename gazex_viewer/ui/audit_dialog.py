@@ -6,7 +6,7 @@ study or image); :func:`describe_event` turns one event into the words a radiolo
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -62,26 +62,30 @@ def _short(text: Any, n: int = 60) -> str:
     return s if len(s) <= n else s[: n - 1] + "…"
 
 
-def _finding_text(value: Any) -> str | None:
+def _finding_of(value: Any, original: dict[str, Any] | None = None) -> dict[str, Any] | None:
+    """The finding a slot value stands for: an added finding, a decision's edit, or the original."""
     if not isinstance(value, dict):
         return None
-    if "edited" in value:  # a decision
+    if "edited" in value:  # a decision: its edit, else the model's finding as written
         ed = value.get("edited")
-        return ed.get("text") if isinstance(ed, dict) else None
-    return value.get("text")
+        return ed if isinstance(ed, dict) else original
+    return value
 
 
-def _box_of(value: Any) -> Any:
-    if not isinstance(value, dict):
-        return None
-    f = value.get("edited") if "edited" in value else value
-    if not isinstance(f, dict):
+def _finding_text(value: Any, original: dict[str, Any] | None = None) -> str | None:
+    f = _finding_of(value, original)
+    return None if f is None else f.get("text")
+
+
+def _box_of(value: Any, original: dict[str, Any] | None = None) -> Any:
+    f = _finding_of(value, original)
+    if f is None:
         return None
     return (f.get("observation"), f.get("clues"), f.get("labels"))
 
 
-def describe_change(action: str, before: Any, after: Any) -> str:
-    """What an event changed, in one line."""
+def describe_change(action: str, before: Any, after: Any, original: dict[str, Any] | None = None) -> str:
+    """What an event changed, in one line (``original``: the model's finding dict, for edits)."""
     base = action.split(":", 1)[1] if ":" in action else action
     if base == "sign":
         if isinstance(after, dict):
@@ -102,24 +106,31 @@ def describe_change(action: str, before: Any, after: Any) -> str:
             parts.append(f"{b_status} → {after.get('status')}")
         if after.get("reason"):
             parts.append(f"reason: {_short(after.get('reason'))}")
-    t_before, t_after = _finding_text(before), _finding_text(after)
+    t_before, t_after = _finding_text(before, original), _finding_text(after, original)
     if t_after is not None and t_before is not None and t_before != t_after:
         parts.append(f"text “{_short(t_before, 40)}” → “{_short(t_after, 40)}”")
     elif t_after is not None and t_before is None and base == "edit":
         parts.append(f"text “{_short(t_after, 40)}”")
-    bb, ba = _box_of(before), _box_of(after)
+    bb, ba = _box_of(before, original), _box_of(after, original)
     if bb is not None and ba is not None:
         if bb[0] != ba[0] or bb[1] != ba[1]:
             parts.append("regions changed")
         if bb[2] != ba[2]:
             parts.append("label changed")
-    elif base == "edit" and ba is not None and bb is None:
-        parts.append("regions/label set")
     return "; ".join(parts)
 
 
-def describe_event(entry: AuditEntry, versions: dict[str, int], finding_name: Callable[[str], str] | None = None) -> tuple[str, ...]:
-    """One table row: time, reviewer, version, action, finding, change."""
+def describe_event(
+    entry: AuditEntry,
+    versions: dict[str, int],
+    finding_name: Callable[[str], str] | None = None,
+    originals: Mapping[str, dict[str, Any]] | None = None,
+) -> tuple[str, ...]:
+    """One table row: time, reviewer, version, action, finding, change.
+
+    ``originals`` maps model finding ids to the model's finding (as a dict) so a first edit can
+    say what the text was.
+    """
     ev = entry.event
     version = versions.setdefault(entry.reading_id, len(versions) + 1)
     finding = ""
@@ -131,7 +142,7 @@ def describe_event(entry: AuditEntry, versions: dict[str, int], finding_name: Ca
         f"v{version}",
         action_words(ev.action),
         finding,
-        describe_change(ev.action, ev.before, ev.after),
+        describe_change(ev.action, ev.before, ev.after, (originals or {}).get(ev.finding_id or "")),
     )
 
 
@@ -144,6 +155,7 @@ class AuditDialog(QDialog):
         *,
         title: str = "",
         finding_name: Callable[[str], str] | None = None,
+        originals: Mapping[str, dict[str, Any]] | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -151,7 +163,7 @@ class AuditDialog(QDialog):
         self.resize(980, 520)
         lay = QVBoxLayout(self)
         versions: dict[str, int] = {}
-        self.rows = [describe_event(e, versions, finding_name) for e in entries]
+        self.rows = [describe_event(e, versions, finding_name, originals) for e in entries]
         n_versions = len(versions)
         head = QLabel(
             f"<b>{title or 'Review events'}</b> — {len(self.rows)} event(s) in "

@@ -1,0 +1,89 @@
+"""Running the model from the UI with a tiny offline checkpoint: cancel stops the worker, Run streams a report."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import SAMPLE_STUDY, shared_file
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def tiny_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from gazex_viewer.inference.tiny_model import make_test_model
+
+    out = tmp_path_factory.mktemp("models") / "tiny-gazex"
+    make_test_model(out)
+    return out
+
+
+@pytest.fixture
+def run_window(qtbot: Any, messages: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """A main window whose model runner keeps its cache in tmp (and does not use it)."""
+    from gazex_viewer.ui.main_window import MainWindow
+    from gazex_viewer.ui.model_runner import ModelRunner
+
+    monkeypatch.setenv("GAZEX_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    win = MainWindow(runner_factory=lambda parent: ModelRunner(parent, use_cache=False, cache_dir=tmp_path / "cache"))
+    win.show_error = messages.error  # type: ignore[method-assign]
+    win.ask_yes_no = messages.ask  # type: ignore[method-assign]
+    qtbot.addWidget(win)
+    win.resize(1400, 900)
+    win.show()
+    yield win
+    if win.runner is not None:
+        win.runner.shutdown()
+
+
+def test_cancel_stops_the_worker_then_run_streams_a_reading(
+    run_window: Any, qtbot: Any, tiny_checkpoint: Path, messages: Any, artifacts_dir: Path
+) -> None:
+    win = run_window
+    film = SAMPLE_STUDY / "00000001_000.png"
+    assert win.open_image(film)
+    assert win.set_checkpoint(tiny_checkpoint), messages.errors
+    assert win.model_panel.checkpoint == tiny_checkpoint
+
+    # Run, then Cancel at once: the job ends with "cancelled", the worker has no active job
+    win.run_model()
+    assert win.job_running and win.model_panel.cancel_button.isEnabled()
+    runner = win.runner
+    with qtbot.waitSignal(runner.cancelled, timeout=60_000):
+        win.cancel_model()
+    assert not win.job_running and not runner.busy
+    assert runner.client.active_job is None
+    assert "Cancelled" in win.model_panel.status_label.text()
+    assert win.model_panel.run_button.isEnabled() and not win.model_panel.cancel_button.isEnabled()
+    assert win.reading is None
+
+    # Run to the end: progress, streamed text, then the reading in the report panel
+    stages: list[tuple[str, int, int]] = []
+    runner.progress_changed.connect(lambda s, c, t, _m: stages.append((s, c, t)))
+    with qtbot.waitSignal(runner.reading_ready, timeout=180_000):
+        win.run_model()
+    assert win.reading is not None, messages.errors
+    assert win.reading.image.pixel_sha256 == win.radiograph.pixel_sha256
+    assert len(win.report_panel.rows) == len(win.reading.sentences) > 0
+    assert win.model_panel.stream.toPlainText().strip() != ""
+    assert any(total > 0 for _s, _c, total in stages), stages
+    assert "Done" in win.model_panel.status_label.text()
+    win.grab().save(str(artifacts_dir / "viewer-model-run.png"))
+
+
+def test_opening_another_film_cancels_the_stale_job(run_window: Any, qtbot: Any, tiny_checkpoint: Path) -> None:
+    win = run_window
+    assert win.open_image(SAMPLE_STUDY / "00000001_000.png")
+    assert win.set_checkpoint(tiny_checkpoint)
+    win.run_model()
+    runner = win.runner
+    with qtbot.waitSignal(runner.cancelled, timeout=60_000):
+        assert win.open_image(shared_file("images/nih/00027426_000.png"))
+    assert not win.job_running and runner.client.active_job is None
+    qtbot.wait(300)
+    assert win.reading is None  # nothing from the stale job reached the new film

@@ -79,6 +79,8 @@ class FindingReviewRow(QFrame):
         self.finding_id = finding_id
         self.status = "undecided"
         self.selected = False
+        self._shown: tuple[object, ...] | None = None
+        self._styled: bool | None = None
         self.setObjectName("findingReviewRow")
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
@@ -105,7 +107,11 @@ class FindingReviewRow(QFrame):
     def update_from(
         self, number: int, colour: str, finding: Finding, status: str, reason: str | None, original: str | None
     ) -> None:
-        """Show the finding's current text and state."""
+        """Show the finding's current text and state (nothing is redrawn when nothing changed)."""
+        key = (number, colour, repr(finding.to_dict()), status, reason, original)
+        if key == self._shown:
+            return
+        self._shown = key
         self.status = status
         self.number_label.setText(str(number))
         self.number_label.setStyleSheet(
@@ -141,6 +147,9 @@ class FindingReviewRow(QFrame):
         self._restyle()
 
     def _restyle(self) -> None:
+        if self._styled == self.selected:
+            return
+        self._styled = self.selected
         bg = "#2d4a66" if self.selected else "transparent"
         edge = "1px solid #5d8fbf" if self.selected else "1px solid transparent"
         self.setStyleSheet(f"QFrame#findingReviewRow {{ background:{bg}; border:{edge}; border-radius:3px; }}")

@@ -18,7 +18,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen
-from PySide6.QtWidgets import QGraphicsLineItem, QGraphicsRectItem, QWidget
+from PySide6.QtWidgets import QGraphicsEllipseItem, QGraphicsItem, QGraphicsLineItem, QGraphicsRectItem, QWidget
 
 from gazex_viewer.core.playback import TrajectoryPlayback, gaze_density
 from gazex_viewer.core.reading import Box, Reading
@@ -141,9 +141,21 @@ class FilmCanvas(pg.GraphicsView):
             line.setVisible(False)
             self.vb.addItem(line)
             self.saccade_items.append(line)
-        self.fixation_item = pg.ScatterPlotItem(pxMode=True)
-        self.fixation_item.setZValue(12)
-        self.vb.addItem(self.fixation_item)
+        #: fixation circles of the trail, a fixed size on screen, oldest first
+        self.fixation_items: list[QGraphicsEllipseItem] = []
+        for _ in range(MAX_TRAIL):
+            c = QGraphicsEllipseItem(-11.0, -11.0, 22.0, 22.0)
+            c.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations, True)
+            c.setZValue(12)
+            c.setVisible(False)
+            self.vb.addItem(c)
+            self.fixation_items.append(c)
+        self._fix_style: list[tuple[Any, ...]] = [()] * MAX_TRAIL
+        self._line_style: list[tuple[int, int]] = [(-1, -1)] * MAX_TRAIL
+        self._style_cache: dict[tuple[str, int, int], tuple[QBrush, QPen, float]] = {}
+        # static layers are cached as device pixmaps: a player frame then only redraws the trail
+        for item in (self.image_item, self.heatmap_item, self.path_item):
+            item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.number_items: list[pg.TextItem] = []
         font = QFont()
         font.setPointSize(9)
@@ -318,6 +330,7 @@ class FilmCanvas(pg.GraphicsView):
                     r = QGraphicsRectItem(QRectF(b.x_min, b.y_min, b.width, b.height))
                     r.setData(0, kind)
                     r.setZValue(8 if kind == "observation" else 7)
+                    r.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
                     self.vb.addItem(r)
                     rects.append(r)
                     if kind == "observation":
@@ -362,8 +375,30 @@ class FilmCanvas(pg.GraphicsView):
         self.update_playback()
 
     def set_trail_length(self, n: int) -> None:
-        self._trail_length = max(1, min(MAX_TRAIL, int(n)))
-        self.update_playback()
+        n = max(1, min(MAX_TRAIL, int(n)))
+        if n != self._trail_length:
+            self._trail_length = n
+            self.update_playback()
+
+    @property
+    def trail_shown(self) -> int:
+        """How many fixation circles the trail shows now."""
+        return sum(1 for c in self.fixation_items if c.isVisible())
+
+    def _trail_style(self, colour: str, age: int, n: int) -> tuple[QBrush, QPen, float]:
+        key = (colour, age, n)
+        style = self._style_cache.get(key)
+        if style is None:
+            alpha = max(40, int(255 * (1.0 - age / max(n, 1)) ** 1.2))
+            fill = QColor(colour)
+            fill.setAlpha(int(alpha * 0.55))
+            pen = QPen(QColor(255, 255, 255, alpha), 2.0 if age == 0 else 1.0)
+            pen.setCosmetic(True)
+            style = (QBrush(fill), pen, 15.0 if age == 0 else 11.0)
+            if len(self._style_cache) > 4096:
+                self._style_cache.clear()
+            self._style_cache[key] = style
+        return style
 
     def _update_heatmap(self) -> None:
         pb = self.playback
@@ -430,10 +465,11 @@ class FilmCanvas(pg.GraphicsView):
         show = self.show_trajectory and pb is not None and len(pb) > 0
         self.path_item.setVisible(show)
         if not show:
-            self.fixation_item.setData([], [])
+            for c in self.fixation_items:
+                c.setVisible(False)
             for line in self.saccade_items:
                 line.setVisible(False)
-            for i, t in enumerate(self.number_items):
+            for t in self.number_items:
                 t.setVisible(False)
             self.current_index = None if pb is None else pb.current_index
             return
@@ -445,44 +481,63 @@ class FilmCanvas(pg.GraphicsView):
         n = len(trail)
         xs = pb.xs[trail]
         ys = pb.ys[trail]
-        brushes = []
-        sizes = []
-        pens = []
-        for k, i in enumerate(trail):
-            age = n - 1 - k  # 0 = current
-            alpha = int(255 * (1.0 - age / max(n, 1)) ** 1.2)
-            alpha = max(alpha, 40)
-            fid = pb.finding_ids[i]
-            colour = QColor(self._styles[fid].colour) if fid in self._styles else QColor("#ffffff")
-            c = QColor(colour)
-            c.setAlpha(int(alpha * 0.55))
-            brushes.append(pg.mkBrush(c))
-            c2 = QColor(255, 255, 255, alpha)
-            pens.append(pg.mkPen(c2, width=2 if age == 0 else 1))
-            sizes.append(30 if age == 0 else 22)
-        self.fixation_item.setData(x=xs, y=ys, size=sizes, brush=brushes, pen=pens)
+        for k, c in enumerate(self.fixation_items):
+            if k < n:
+                fid = pb.finding_ids[trail[k]]
+                colour = self._styles[fid].colour if fid in self._styles else "#ffffff"
+                age = n - 1 - k  # 0 = current
+                key = (colour, age, n)
+                if self._fix_style[k] != key:
+                    brush, pen, r = self._trail_style(colour, age, n)
+                    c.setBrush(brush)
+                    c.setPen(pen)
+                    c.setRect(-r, -r, 2 * r, 2 * r)
+                    self._fix_style[k] = key
+                c.setPos(float(xs[k]), float(ys[k]))
+                c.setVisible(True)
+            else:
+                c.setVisible(False)
         for k, line in enumerate(self.saccade_items):
             if k < n - 1:
                 i0, i1 = trail[k], trail[k + 1]
                 line.setLine(pb.xs[i0], pb.ys[i0], pb.xs[i1], pb.ys[i1])
                 age = n - 2 - k
-                c = QColor(255, 235, 59, max(40, int(230 * (1.0 - age / max(n, 1)))))
-                pen = QPen(c, 2.0)
-                pen.setCosmetic(True)
-                line.setPen(pen)
+                if self._line_style[k] != (age, n):
+                    c = QColor(255, 235, 59, max(40, int(230 * (1.0 - age / max(n, 1)))))
+                    pen = QPen(c, 2.0)
+                    pen.setCosmetic(True)
+                    line.setPen(pen)
+                    self._line_style[k] = (age, n)
                 line.setVisible(True)
             else:
                 line.setVisible(False)
-        for k, t in enumerate(self.number_items):
-            if k < n and self.show_labels:
-                text = str(trail[k] + 1)
-                if self._number_cache[k] != text:
-                    t.setText(text)
-                    self._number_cache[k] = text
-                t.setPos(QPointF(float(xs[k]), float(ys[k])))
-                t.setVisible(True)
-            else:
-                t.setVisible(False)
+        # a number item per fixation index (slot = index mod MAX_TRAIL): its text changes only when
+        # a new fixation enters the trail
+        wanted = {i % MAX_TRAIL: k for k, i in enumerate(trail)} if self.show_labels else {}
+        for slot, t in enumerate(self.number_items):
+            k = wanted.get(slot)
+            if k is None:
+                if t.isVisible():
+                    t.setVisible(False)
+                continue
+            text = str(trail[k] + 1)
+            if self._number_cache[slot] != text:
+                t.setText(text)
+                self._number_cache[slot] = text
+            t.setPos(QPointF(float(xs[k]), float(ys[k])))
+            t.setVisible(True)
+
+    def trail_numbers(self) -> list[str]:
+        """The fixation numbers shown along the trail, oldest first."""
+        pb = self.playback
+        if pb is None or not self.show_trajectory:
+            return []
+        out = []
+        for i in pb.trail_indices():
+            t = self.number_items[i % MAX_TRAIL]
+            if t.isVisible():
+                out.append(t.textItem.toPlainText())
+        return out
 
     # -- mouse -----------------------------------------------------------------------------------
     def _image_point(self, scene_pos: QPointF) -> tuple[float, float] | None:

@@ -198,9 +198,9 @@ def test_scrub_sets_current_fixation_and_sentence(window: Any) -> None:
     assert window.selection.playing == "f-device"
     assert window.report_panel.rows["f-device"].playing and not window.report_panel.rows["f-cardio"].playing
     # the trail shows the last points up to the current one, numbered
-    n = window.canvas.fixation_item.data.shape[0]
+    n = window.canvas.trail_shown
     assert n == min(4, window.controller.playback.trail_length)
-    assert window.canvas.number_items[n - 1].textItem.toPlainText() == "4"
+    assert window.canvas.trail_numbers() == ["1", "2", "3", "4"][-n:]
 
 
 def test_keys_play_step_speed_loop(window: Any, qtbot: Any) -> None:

@@ -566,23 +566,34 @@ class MainWindow(QMainWindow):
             return False
         mine = str(getattr(rg, "pixel_sha256", "") or "")
         theirs = reading.image.pixel_sha256 or ""
-        if mine and theirs and mine != theirs:
-            size_note = ""
-            if (reading.image.width, reading.image.height) != (rg.width, rg.height):
-                size_note = (
-                    f" It was made on a {reading.image.width} × {reading.image.height} image; "
-                    f"this film is {rg.width} × {rg.height}."
-                )
+        #: expert recordings imported without their image carry an all-zero ("unknown") hash
+        hash_known = bool(theirs) and set(theirs) != {"0"}
+        same_size = (reading.image.width, reading.image.height) == (rg.width, rg.height)
+        problem = ""
+        if hash_known and mine and mine != theirs:
+            problem = f"belongs to {reading.image.file_name!r}, whose pixels differ from the open film."
+        elif not hash_known and not same_size:
+            problem = f"was recorded on a {reading.image.width} × {reading.image.height} image ({reading.image.file_name!r})."
+        if problem:
+            size_note = (
+                ""
+                if same_size
+                else f" It was made on a {reading.image.width} × {reading.image.height} image; "
+                f"this film is {rg.width} × {rg.height}."
+            )
+            if hash_known and not same_size:
+                problem += size_note
+            elif not hash_known:
+                problem += f" This film is {rg.width} × {rg.height}."
             ok = self.ask_yes_no(
                 "Reading made on another image",
-                f"{source or 'This reading'} belongs to {reading.image.file_name!r}, whose pixels differ from "
-                f"the open film.{size_note} Its regions may not match this film. Show it anyway?",
+                f"{source or 'This reading'} {problem} Its regions may not match this film. Show it anyway?",
             )
             if not ok:
                 return False
             reading.warnings = [
                 *reading.warnings,
-                "shown over a film whose pixels differ from the image this reading was made on",
+                "shown over a film that differs from the image this reading was made on",
             ]
         self.reading = reading
         self.reading_path = source

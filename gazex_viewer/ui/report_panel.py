@@ -228,6 +228,7 @@ class ReportPanel(QWidget):
             empty.setContentsMargins(16, 24, 16, 24)
             self._layout.addWidget(empty)
             self._layout.addStretch(1)
+            self._show_children()
             return
         self.header_label.setText(self._producer_text(reading))
         self.header_label.show()
@@ -258,8 +259,16 @@ class ReportPanel(QWidget):
             msg.setWordWrap(True)
             self._layout.addWidget(msg)
         self._layout.addStretch(1)
+        self._show_children()
         self._on_selection(self.selection.selected)
         self._on_playing(self.selection.playing)
+
+    def _show_children(self) -> None:
+        """Show new rows at once (a layout would show them only on the next event loop turn)."""
+        for i in range(self._layout.count()):
+            w = self._layout.itemAt(i).widget()
+            if w is not None:
+                w.show()
 
     def _add_group(self, title: str, rows: list[SentenceRow], empty: str | None) -> None:
         if not rows and empty is None:

@@ -162,6 +162,7 @@ def test_findings_above_pertinent_negatives_with_warnings(window: Any) -> None:
     _open_with_reading(window, warnings=["report truncated at 1024 new tokens"])
     panel = window.report_panel
     assert panel.ordered_keys() == ["f-cardio", "f-device", "f-ptx"]
+    assert all(row.isVisible() for row in panel.rows.values())
     assert panel.rows["f-ptx"].style_info.negative
     assert not panel.rows["f-cardio"].style_info.negative
     assert panel.warnings_label.isVisibleTo(panel)
@@ -239,7 +240,7 @@ def test_layer_toggles(window: Any, qtbot: Any) -> None:
 def test_reading_for_another_image_asks_first(window: Any, messages: Any) -> None:
     assert window.open_image(shared_file(NIH))
     reading = demo_reading(window.radiograph)
-    reading.image.pixel_sha256 = "0" * 64
+    reading.image.pixel_sha256 = "f" * 64
     messages.answer = False
     assert not window.show_reading(reading)
     assert window.reading is None and len(messages.questions) == 1
@@ -248,6 +249,21 @@ def test_reading_for_another_image_asks_first(window: Any, messages: Any) -> Non
     assert window.show_reading(reading)
     assert window.reading is reading
     assert "differ" in window.report_panel.warnings_label.text()
+
+
+def test_expert_reading_with_unknown_hash_is_checked_by_size(window: Any, messages: Any) -> None:
+    assert window.open_image(shared_file(NIH))
+    reading = demo_reading(window.radiograph)
+    reading.image.pixel_sha256 = "0" * 64  # imported expert gaze: image hash unknown
+    assert window.show_reading(reading)
+    assert messages.questions == []
+    other = demo_reading(window.radiograph)
+    other.image.pixel_sha256 = "0" * 64
+    other.image.width, other.image.height = 2544, 3056
+    messages.answer = False
+    assert not window.show_reading(other)
+    assert "2544 × 3056" in messages.questions[0][1]
+    assert window.reading is reading
 
 
 def test_open_saved_reading_next_to_its_film(window: Any, tmp_path: Path) -> None:

@@ -70,6 +70,7 @@ def test_cancel_stops_the_worker_then_run_streams_a_reading(
     assert win.reading is not None, messages.errors
     assert win.reading.image.pixel_sha256 == win.radiograph.pixel_sha256
     assert len(win.report_panel.rows) == len(win.reading.sentences) > 0
+    assert all(row.isVisible() for row in win.report_panel.rows.values())
     assert win.model_panel.stream.toPlainText().strip() != ""
     assert any(total > 0 for _s, _c, total in stages), stages
     assert "Done" in win.model_panel.status_label.text()

@@ -332,3 +332,17 @@ def test_screenshots(window: Any, qtbot: Any, artifacts_dir: Path) -> None:
     # the film is not inverted: the canvas centre column (mediastinum) is brighter than the lung fields
     img = window.canvas.image_item.image
     assert img[900:1100, 880:960].mean() > img[700:900, 400:600].mean()
+
+
+def test_drop_a_film_opens_it(window: Any) -> None:
+    from PySide6.QtCore import QMimeData, QPointF, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(shared_file("dicom/RG1_UNCR.dcm")))])
+    ev = QDropEvent(
+        QPointF(200, 200), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    )
+    window.dropEvent(ev)
+    assert window.radiograph is not None and window.radiograph.path.name == "RG1_UNCR.dcm"
+    assert window.canvas.image_item.image.shape == (1955, 1841)

@@ -235,6 +235,8 @@ class ReadingOverlay(QObject):
         self.visible = True
         self.trail_length = 6
         self.current_index: int | None = None
+        self._drawn: tuple[Any, ...] | None = None
+        self._number_cache: list[str] = [""] * MAX_TRAIL
         self._region_items: list[tuple[QGraphicsRectItem, str]] = []
         self._label_items: list[pg.TextItem] = []
         self.path_item = pg.PlotCurveItem()
@@ -247,7 +249,7 @@ class ReadingOverlay(QObject):
             line.setVisible(False)
             self.vb.addItem(line)
             self.saccade_items.append(line)
-        self.fixation_item = pg.ScatterPlotItem(pxMode=True)
+        self.fixation_item = pg.ScatterPlotItem(pxMode=True, symbol=symbol)
         self.fixation_item.setZValue(16)
         self.vb.addItem(self.fixation_item)
         font = QFont()
@@ -374,10 +376,14 @@ class ReadingOverlay(QObject):
         faint.setAlpha(110)
         self.path_item.setPen(pg.mkPen(faint, width=1.5, style=Qt.PenStyle.DotLine))
 
-    def update(self) -> None:
-        """Redraw the trail for the playback's current time."""
+    def update(self, *, force: bool = False) -> None:
+        """Redraw the trail for the playback's current time (nothing to do when the same point is current)."""
         pb = self.playback
         show = self.visible and self.show_trajectory and len(pb) > 0
+        key = (id(pb), pb.current_index if len(pb) else None, show, self.show_labels, self.trail_length, self._colour.rgba())
+        if key == self._drawn and not force:
+            return
+        self._drawn = key
         self.path_item.setVisible(show)
         self.fixation_item.setVisible(show)
         if not show:
@@ -403,7 +409,7 @@ class ReadingOverlay(QObject):
             edge.setAlpha(alpha)
             pens.append(pg.mkPen(edge, width=2.5 if age == 0 else 1.2))
             sizes.append(28 if age == 0 else 20)
-        self.fixation_item.setData(x=pb.xs[trail], y=pb.ys[trail], size=sizes, brush=brushes, pen=pens, symbol=self.symbol)
+        self.fixation_item.setData(x=pb.xs[trail], y=pb.ys[trail], size=sizes, brush=brushes, pen=pens)
         for k, line in enumerate(self.saccade_items):
             if k < n - 1:
                 i0, i1 = trail[k], trail[k + 1]
@@ -418,7 +424,10 @@ class ReadingOverlay(QObject):
         for k, t in enumerate(self.number_items):
             if k < n and self.show_labels:
                 i = trail[k]
-                t.setText(str(i + 1))
+                text = str(i + 1)
+                if self._number_cache[k] != text:
+                    t.setText(text)
+                    self._number_cache[k] = text
                 t.setPos(QPointF(float(pb.xs[i]), float(pb.ys[i])))
                 t.setVisible(True)
             else:

@@ -212,7 +212,7 @@ class TraineePanel(QWidget):
         self.marks_label = QLabel("No marks yet")
         row.addWidget(self.marks_label, 1)
         self.undo_button = QPushButton("Undo mark")
-        self.undo_button.setToolTip("Remove the last mark (Ctrl+Z)")
+        self.undo_button.setToolTip("Remove the last mark")
         self.undo_button.clicked.connect(self.undo_requested)
         row.addWidget(self.undo_button)
         self.remove_button = QPushButton("Remove sentence")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,11 +16,19 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def tiny_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from gazex_viewer.inference.tiny_model import make_test_model
+def tiny_checkpoint(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The trained tiny checkpoint, kept in pytest's cache between runs (keyed by the builder's source)."""
+    from gazex_viewer.inference import tiny_model
 
-    out = tmp_path_factory.mktemp("models") / "tiny-gazex"
-    make_test_model(out)
+    key = hashlib.sha256(Path(tiny_model.__file__).read_bytes()).hexdigest()[:16]
+    cache = getattr(request.config, "cache", None)
+    base = Path(cache.mkdir(f"tiny-gazex-{key}")) if cache is not None else tmp_path_factory.mktemp("models")
+    out = base / "tiny-gazex"
+    done = base / "built"
+    if not done.exists():
+        shutil.rmtree(out, ignore_errors=True)
+        tiny_model.make_test_model(out)
+        done.touch()
     return out
 
 

@@ -476,6 +476,7 @@ class CompareSession(QObject):
         self.panel.plot_requested.connect(self.show_plot)
         self.panel.close_requested.connect(self.end)
         self.panel.sentence_selected.connect(lambda fid: window.selection.select(fid))
+        window.selection.selection_changed.connect(self._on_selection)
         window.controller.time_changed.connect(self._on_time)
         window.player_bar.layers_changed.connect(self._on_layers)
         self.dock.show()
@@ -677,6 +678,18 @@ class CompareSession(QObject):
             self.side_canvas.set_trail_length(n)
             self.side_canvas.update_playback()
 
+    def _on_selection(self, fid: object) -> None:
+        """A's selected finding, and B's finding matched to it (same sentence), are emphasised."""
+        cmp = self.comparison
+        if cmp is None or self._ending:
+            return
+        fa = fid if isinstance(fid, str) else None
+        fb = next((s.finding_b for s in cmp.sentences if s.finding_a == fa), None)
+        self.overlay_a.set_highlight(fa)
+        self.overlay_b.set_highlight(fb if fa is not None else None)
+        if self.side_canvas is not None:
+            self.side_selection.select(fb)
+
     def _on_layers(self, layers: dict[str, bool]) -> None:
         if self.comparison is None:
             return
@@ -760,6 +773,10 @@ class CompareSession(QObject):
             win.controller.set_playback(pb)
             win.canvas.set_reading(self.comparison.a_shown, win.controller.playback)
         win.canvas.set_layers(**win.player_bar.layers())
+        try:
+            win.selection.selection_changed.disconnect(self._on_selection)
+        except (RuntimeError, TypeError):
+            pass
         try:
             win.controller.time_changed.disconnect(self._on_time)
             win.player_bar.layers_changed.disconnect(self._on_layers)

@@ -238,6 +238,8 @@ class ReadingOverlay(QObject):
         self._drawn: tuple[Any, ...] | None = None
         self._number_cache: list[str] = [""] * MAX_TRAIL
         self._region_items: list[tuple[QGraphicsRectItem, str]] = []
+        self._region_findings: list[str] = []
+        self.highlighted: str | None = None
         self._label_items: list[pg.TextItem] = []
         self.path_item = pg.PlotCurveItem()
         self.path_item.setZValue(14)
@@ -283,7 +285,9 @@ class ReadingOverlay(QObject):
         for t in self._label_items:
             self.vb.removeItem(t)
         self._region_items.clear()
+        self._region_findings.clear()
         self._label_items.clear()
+        self.highlighted = None
         self.reading = reading
         self.playback = TrajectoryPlayback([] if reading is None else reading.trajectory)
         if reading is not None:
@@ -299,6 +303,7 @@ class ReadingOverlay(QObject):
                     r.setZValue(13)
                     self.vb.addItem(r)
                     self._region_items.append((r, kind))
+                    self._region_findings.append(f.id)
                     if kind == "clue":
                         clue_no += 1
                         text = f"{self.tag}{number}{chr(ord('a') + (clue_no - 1) % 26)}"
@@ -329,6 +334,18 @@ class ReadingOverlay(QObject):
             self.show_labels = labels
         self._restyle_static()
         self.update()
+
+    def set_highlight(self, finding_id: str | None) -> None:
+        """Emphasise one finding's regions (thicker, lightly filled), dim the others; None: all alike."""
+        self.highlighted = finding_id
+        self._restyle_static()
+
+    def region_pen_width(self, finding_id: str) -> float:
+        """The outline width of a finding's first region (for tests of the highlight)."""
+        for (r, _k), fid in zip(self._region_items, self._region_findings):
+            if fid == finding_id:
+                return float(r.pen().widthF())
+        raise KeyError(finding_id)
 
     def set_visible(self, visible: bool) -> None:
         self.visible = bool(visible)
@@ -365,9 +382,19 @@ class ReadingOverlay(QObject):
     # -- drawing ----------------------------------------------------------------------------------
     def _restyle_static(self) -> None:
         c = QColor(self._colour)
-        for r, kind in self._region_items:
-            r.setPen(_pen(c, 2.2 if kind == "observation" else 1.6, dashed=kind == "clue"))
-            r.setBrush(QBrush(Qt.BrushStyle.NoBrush))
+        hl = self.highlighted
+        for (r, kind), fid in zip(self._region_items, self._region_findings):
+            pc = QColor(c)
+            if hl is not None and fid != hl:
+                pc.setAlpha(80)
+            width = (2.2 if kind == "observation" else 1.6) + (1.6 if fid == hl else 0.0)
+            r.setPen(_pen(pc, width, dashed=kind == "clue"))
+            if fid == hl:
+                fill = QColor(c)
+                fill.setAlpha(40)
+                r.setBrush(QBrush(fill))
+            else:
+                r.setBrush(QBrush(Qt.BrushStyle.NoBrush))
             r.setVisible(self.visible and self.show_regions)
         for lab in self._label_items:
             lab.setColor(c)

@@ -84,6 +84,10 @@ def test_whole_film_and_sentence_agreement_shown_equal_core(window: Any, tmp_pat
     # clicking the sentence row selects A's finding in the viewer
     panel.sentence_table.cellClicked.emit(0, 0)
     assert window.selection.selected == "f-cardio"
+    # ... and emphasises that sentence's regions in both readings
+    assert session.overlay_a.region_pen_width("f-cardio") > session.overlay_a.region_pen_width("f-device")
+    assert session.overlay_b.highlighted == per[0].finding_b
+    assert session.overlay_b.region_pen_width(per[0].finding_b) == pytest.approx(2.2 + 1.6)
     assert "A" in panel.zones_label.text() and "B" in panel.zones_label.text()
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("dir", type=Path, help="folder to write the checkpoint into (created)")
     parser.add_argument("--untrained", action="store_true", help="keep random weights (its output is garbage)")
-    parser.add_argument("--steps", type=int, default=160, help="training steps (default 160)")
+    parser.add_argument("--steps", type=int, default=120, help="training steps (default 120)")
     parser.add_argument("--seed", type=int, default=0, help="seed of weights and training (default 0)")
     parser.add_argument(
         "--frame",

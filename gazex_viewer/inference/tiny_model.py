@@ -176,7 +176,7 @@ def make_test_model(
     out_dir: str | Path,
     *,
     train: bool = True,
-    steps: int = 160,
+    steps: int = 120,
     seed: int = 0,
     frame: str = "downscale4",
 ) -> TinyModelResult:

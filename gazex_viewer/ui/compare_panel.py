@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from PySide6.QtCore import QObject, QRectF, Qt, Signal
+from PySide6.QtCore import QObject, QRectF, QRunnable, Qt, QThreadPool, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -68,6 +68,7 @@ __all__ = [
     "SENTENCE_METRICS",
     "Comparison",
     "compare_readings",
+    "pair_agreement",
     "describe_reading",
     "format_value",
     "ComparePanel",
@@ -132,33 +133,62 @@ class Comparison:
     sentences: list[SentenceAgreement] = field(default_factory=list)
     zones: tuple[str, str] = ("", "")
     grid: tuple[int, int] = (16, 16)
+    #: False while the agreement is still being computed
+    ready: bool = False
 
     @property
     def notes(self) -> list[str]:
         return [*(f"A: {n}" for n in self.frame_a.notes), *(f"B: {n}" for n in self.frame_b.notes)]
 
 
-def compare_readings(a: Reading, b: Reading, film: Any, *, grid: tuple[int, int] = (16, 16)) -> Comparison:
-    """The pair on ``film`` (a ``Radiograph``): display copies and agreement.
+def pair_agreement(
+    a: Reading, b: Reading, *, grid: tuple[int, int] = (16, 16)
+) -> tuple[dict[str, float], list[SentenceAgreement], tuple[str, str]]:
+    """Whole-film agreement, per-sentence agreement and the zone orders of ``a`` and ``b`` (no Qt: runs in a thread)."""
+    z = zone_agreement(scanpath_of(a), scanpath_of(b), chest_box_of(a), chest_box_of(b))
+    return agreement(a, b, grid=grid), sentence_agreement(a, b, grid=grid), (str(z["zones_a"]), str(z["zones_b"]))
+
+
+def compare_readings(
+    a: Reading, b: Reading, film: Any, *, grid: tuple[int, int] = (16, 16), metrics: bool = True
+) -> Comparison:
+    """The pair on ``film`` (a ``Radiograph``): display copies and (with ``metrics``) agreement.
 
     Agreement is computed on ``a`` and ``b`` as given (each normalised to its own frame), so the numbers
     equal ``agreement(a, b, grid=grid)`` and ``sentence_agreement(a, b, grid=grid)``.
     """
     a_shown, fa = reading_for_film(a, film)
     b_shown, fb = reading_for_film(b, film)
-    z = zone_agreement(scanpath_of(a), scanpath_of(b), chest_box_of(a), chest_box_of(b))
-    return Comparison(
-        a=a,
-        b=b,
-        a_shown=a_shown,
-        b_shown=b_shown,
-        frame_a=fa,
-        frame_b=fb,
-        whole=agreement(a, b, grid=grid),
-        sentences=sentence_agreement(a, b, grid=grid),
-        zones=(str(z["zones_a"]), str(z["zones_b"])),
-        grid=grid,
-    )
+    cmp = Comparison(a=a, b=b, a_shown=a_shown, b_shown=b_shown, frame_a=fa, frame_b=fb, grid=grid)
+    if metrics:
+        cmp.whole, cmp.sentences, cmp.zones = pair_agreement(a, b, grid=grid)
+        cmp.ready = True
+    return cmp
+
+
+#: above this many (A points x B points) the agreement is computed off the UI thread
+BACKGROUND_WORK = 20_000
+
+
+class _AgreementSink(QObject):
+    """Receives a worker thread's result in the UI thread (queued signal)."""
+
+    done = Signal(int, object)
+    failed = Signal(int, str)
+
+
+class _AgreementJob(QRunnable):
+    def __init__(self, token: int, a: Reading, b: Reading, grid: tuple[int, int], sink: _AgreementSink) -> None:
+        super().__init__()
+        self.token, self.a, self.b, self.grid, self.sink = token, a, b, grid, sink
+
+    def run(self) -> None:
+        try:
+            result = pair_agreement(self.a, self.b, grid=self.grid)
+        except Exception as err:  # reported in the panel, never a traceback
+            self.sink.failed.emit(self.token, f"{err.__class__.__name__}: {err}")
+        else:
+            self.sink.done.emit(self.token, result)
 
 
 # -- the view -------------------------------------------------------------------------------------------
@@ -340,6 +370,17 @@ class ComparePanel(QWidget):
             return
         self.a_label.setText(f"<b>A</b> — {html.escape(describe_reading(cmp.a))}")
         self.b_label.setText(f"<b>B</b> — {html.escape(describe_reading(cmp.b))}")
+        notes = cmp.notes
+        self.notes_label.setText("<br>".join(f"⚠ {html.escape(n)}" for n in notes))
+        self.notes_label.setVisible(bool(notes))
+        self.plot_button.setEnabled(cmp.ready)
+        if not cmp.ready:
+            for item in self._whole_cells.values():
+                item.setText("…")
+                item.setData(Qt.ItemDataRole.UserRole, None)
+            self.sentence_table.setRowCount(0)
+            self.zones_label.setText("")
+            return
         for key in WHOLE_ROWS:
             v = float(cmp.whole.get(key, math.nan))
             item = self._whole_cells[key]
@@ -361,9 +402,15 @@ class ComparePanel(QWidget):
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.sentence_table.setItem(r, c, item)
         self.no_sentence_label.setVisible(not cmp.sentences)
-        notes = cmp.notes
-        self.notes_label.setText("<br>".join(f"⚠ {html.escape(n)}" for n in notes))
-        self.notes_label.setVisible(bool(notes))
+
+    def set_busy(self, busy: bool, *, error: str | None = None) -> None:
+        """Say that the agreement is being computed (long recordings), or why it could not be."""
+        if busy:
+            self.whole_title.setText("<b>Whole film</b> <span style='color:#8a96a3'>computing agreement…</span>")
+        elif error:
+            self.whole_title.setText(f"<b>Whole film</b> <span style='color:#ffb0b0'>{html.escape(error)}</span>")
+        else:
+            self.whole_title.setText("<b>Whole film</b>")
 
     def set_reading_a(self, reading: Reading | None) -> None:
         self.a_label.setText("<b>A</b> — " + ("no reading open" if reading is None else html.escape(describe_reading(reading))))
@@ -431,10 +478,16 @@ class CompareSession(QObject):
     """
 
     ended = Signal()
+    #: the comparison's agreement is computed and shown
+    agreement_ready = Signal(object)
 
     def __init__(self, window: Any) -> None:
         super().__init__(window)
         self.window = window
+        self._token = 0
+        self._sink = _AgreementSink(self)
+        self._sink.done.connect(self._on_agreement)
+        self._sink.failed.connect(self._on_agreement_failed)
         self.comparison: Comparison | None = None
         self.b_source: Path | None = None
         self.clock = ClockMap(0.0, 0.0)
@@ -509,23 +562,40 @@ class CompareSession(QObject):
         if win.radiograph is None or win.reading is None:
             win.show_error("Nothing to compare", "Open a film and a reading (or run the model) first; it becomes reading A.")
             return False
-        from PySide6.QtWidgets import QApplication
-
-        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        a = win.reading
+        background = len(a.trajectory) * len(b.trajectory) > BACKGROUND_WORK
         try:
-            cmp = compare_readings(win.reading, b, win.radiograph)
+            cmp = compare_readings(a, b, win.radiograph, metrics=not background)
         except Exception as err:  # agreement never raises on valid readings; stay safe on odd ones
-            QApplication.restoreOverrideCursor()
             win.show_error("Cannot compare", f"{source or 'reading B'}: {err.__class__.__name__}: {err}")
             return False
-        QApplication.restoreOverrideCursor()
+        self._token += 1
         self.comparison = cmp
-        self.reading_a = win.reading
+        self.reading_a = a
         self.b_source = source
         self.panel.set_comparison(cmp)
         self.clock = ClockMap(cmp.a_shown.duration, cmp.b_shown.duration, self.panel.sync)
         self._apply()
+        if background:
+            self.panel.set_busy(True)
+            QThreadPool.globalInstance().start(_AgreementJob(self._token, a, b, cmp.grid, self._sink))
+        else:
+            self.agreement_ready.emit(cmp)
         return True
+
+    def _on_agreement(self, token: int, result: object) -> None:
+        cmp = self.comparison
+        if token != self._token or cmp is None or self._ending:
+            return  # a stale job (B changed or the comparison ended)
+        cmp.whole, cmp.sentences, cmp.zones = result  # type: ignore[misc]
+        cmp.ready = True
+        self.panel.set_busy(False)
+        self.panel.set_comparison(cmp)
+        self.agreement_ready.emit(cmp)
+
+    def _on_agreement_failed(self, token: int, message: str) -> None:
+        if token == self._token and not self._ending:
+            self.panel.set_busy(False, error=f"Agreement could not be computed: {message}")
 
     # -- modes ---------------------------------------------------------------------------------
     def set_mode(self, mode: str) -> None:
@@ -726,8 +796,8 @@ class CompareSession(QObject):
         from gazex_viewer.ui.plot_dialog import plot_pair_agreement
 
         cmp = self.comparison
-        if cmp is None:
-            raise GazeXError(None, "choose reading B first")
+        if cmp is None or not cmp.ready:
+            raise GazeXError(None, "choose reading B first" if cmp is None else "the agreement is still being computed")
         if png is None:
             png = Path(tempfile.mkdtemp(prefix="gazex-plot-")) / "agreement-per-finding.png"
         self.plot_png = plot_pair_agreement(

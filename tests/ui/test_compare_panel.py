@@ -251,3 +251,46 @@ def test_screenshot_model_vs_expert_overlaid_mid_playback(window: Any, qtbot: An
     qtbot.wait(50)
     shot2 = artifacts_dir / "compare-side-by-side.png"
     assert window.grab().save(str(shot2))
+
+
+def _long_reading(tmp_path: Path, first: int, last: int) -> Reading:
+    """One long expert recording: the real GazeSearch fixations of scanpaths first..last-1 end to end."""
+    import copy
+
+    from gazex_viewer.core.reading import TrajectoryPoint
+
+    raw = json.loads(shared_file(SCANPATHS).read_text())[first:last]
+    src = tmp_path / f"sp{first}.json"
+    src.write_text(json.dumps(raw))
+    readings = import_gazesearch(src, key_frames=False)
+    out = copy.deepcopy(readings[0])
+    fid = out.findings[0].id
+    t = 0.0
+    out.trajectory = []
+    for r in readings:
+        for p in r.trajectory:
+            d = p.t_end - p.t_start
+            out.trajectory.append(TrajectoryPoint(p.x, p.y, t, t + d, fid, "fixation"))
+            t += d
+    return out
+
+
+def test_long_recordings_are_compared_off_the_ui_thread(window: Any, qtbot: Any, messages: Any, tmp_path: Path) -> None:
+    from gazex_viewer.ui.compare_panel import BACKGROUND_WORK, CompareSession, format_value
+
+    assert window.open_image(shared_file(NIH))
+    a = _long_reading(tmp_path, 0, 50)
+    b = _long_reading(tmp_path, 50, 100)
+    assert len(a.trajectory) * len(b.trajectory) > BACKGROUND_WORK
+    assert window.show_reading(a)
+    session = CompareSession(window)
+    with qtbot.waitSignal(session.agreement_ready, timeout=60_000):
+        assert session.set_reading_b(b)
+        # the films and the clock are there at once; the numbers follow
+        assert not session.comparison.ready and session.panel.shown_whole()["cc"] == "…"
+        assert "computing" in session.panel.whole_title.text()
+        assert session.overlay_b.path_item.isVisible()
+    expected = agreement(window.reading, b)
+    assert session.comparison.ready and "computing" not in session.panel.whole_title.text()
+    assert session.panel.shown_whole()["cc"] == format_value("cc", expected["cc"])
+    assert _same(session.panel.shown_whole_value("mm_vector"), expected["mm_vector"])

@@ -131,6 +131,7 @@ class InferenceClient:
             self._proc = self._conn = None
         if proc is not None:
             try:
+                conn.send(("cancel", None))  # stop a running job so the worker can read "quit"
                 conn.send(("quit",))
             except (OSError, EOFError, BrokenPipeError, AttributeError):
                 pass

@@ -39,6 +39,9 @@ def test_known_reading(loaded_backend: TransformersGazeXBackend, tiny_model_dir:
         assert finding.warnings == []
     assert [(p.x, p.y, p.t_start, p.t_end, p.kind, p.finding_id) for p in reading.trajectory] == EXPECTED_TRAJECTORY
     assert reading.warnings == []
+    from gazex_viewer.core.validation import validate_reading_dict
+
+    assert validate_reading_dict(reading.to_dict()) == []
     # labels from the report sentences
     assert [(lab.observation, lab.status) for lab in reading.findings[0].labels] == [("Cardiomegaly", "positive")]
     assert reading.findings[1].is_pertinent_negative
@@ -100,7 +103,10 @@ def test_untrained_model_gives_empty_valid_reading_with_warnings(untrained_model
     assert reading.trajectory == []
     assert any("max_new_tokens (40)" in w for w in reading.warnings)
     assert all(f.warnings for f in reading.findings)
-    # still a valid document: it round-trips through JSON
+    # still a valid document: schema and consistency checks pass, and it round-trips through JSON
+    from gazex_viewer.core.validation import validate_reading_dict
+
+    assert validate_reading_dict(reading.to_dict()) == []
     again = Reading.from_json(reading.to_json())
     assert again.to_dict() == reading.to_dict()
 

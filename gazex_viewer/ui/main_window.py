@@ -183,6 +183,8 @@ class MainWindow(QMainWindow):
         self.folder_index = -1
         self.last_error: str | None = None
         self.shortcut_rows: list[tuple[str, str, str]] = []
+        self.compare_session: Any = None
+        self.trainee_mode: Any = None
 
         self.selection = SelectionModel(self)
         self.controller = PlayerController(self)
@@ -351,6 +353,12 @@ class MainWindow(QMainWindow):
         self._action(m, "Model", "&Choose checkpoint folder…", "Ctrl+Shift+M", self.choose_checkpoint)
         self._action(m, "Model", "&Run model on this film", "F5", self.run_model)
         self._action(m, "Model", "&Cancel the running job", "Shift+F5", self.cancel_model)
+
+        # comparison and trainee mode: gazex_viewer.ui.compare_panel / trainee_panel (imported when used)
+        c = mb.addMenu("&Teaching")
+        self._action(c, "Teaching", "&Compare with reading…", "Ctrl+Shift+C", self.compare_with_reading)
+        self.trainee_action = self._action(c, "Teaching", "&Trainee mode", "Ctrl+Shift+T", self.set_trainee_mode, checkable=True)
+        self._action(c, "Teaching", "Agreement &plot…", "Ctrl+Shift+G", self.show_agreement_plot)
 
         h = mb.addMenu("&Help")
         self._action(h, "Help", "&Keyboard shortcuts", "F1", self.show_shortcuts)
@@ -564,6 +572,10 @@ class MainWindow(QMainWindow):
         if rg is None:
             self.show_error("No film open", "Open the film this reading belongs to first.")
             return False
+        if reading.producer.coordinate_frame == "gazesearch-224":
+            from gazex_viewer.ui.overlay import reading_for_film
+
+            reading, _frame = reading_for_film(reading, rg)  # scaled to the film, saying so in its warnings
         mine = str(getattr(rg, "pixel_sha256", "") or "")
         theirs = reading.image.pixel_sha256 or ""
         #: expert recordings imported without their image carry an all-zero ("unknown") hash
@@ -733,6 +745,48 @@ class MainWindow(QMainWindow):
             "GazeX Viewer: verify AI drafts of chest X-ray reports made by a local GazeX model.<br>"
             "AI drafts must be reviewed by a radiologist before use.",
         )
+
+    # ------------------------------------------------------------------------------------------------
+    # comparison and trainee mode
+    # ------------------------------------------------------------------------------------------------
+    def compare_with_reading(self, path: str | os.PathLike[str] | None = None) -> Any:
+        """Compare the open reading (A) with another reading of this film (B, from ``path`` or a file dialog)."""
+        if self.radiograph is None or self.reading is None:
+            self.show_error("Nothing to compare", "Open a film and a reading (or run the model) first; it becomes reading A.")
+            return None
+        if self.compare_session is None:
+            from gazex_viewer.ui.compare_panel import CompareSession
+
+            self.compare_session = CompareSession(self)
+            self.compare_session.ended.connect(lambda: setattr(self, "compare_session", None))
+        if path is None:
+            self.compare_session.choose_reading_b()
+        else:
+            self.compare_session.open_reading_b(path)
+        return self.compare_session
+
+    def set_trainee_mode(self, on: bool) -> None:
+        """Trainee mode on (model and expert hidden, the trainee marks and writes) or off."""
+        if on:
+            if self.trainee_mode is None:
+                from gazex_viewer.ui.trainee_panel import TraineeMode
+
+                self.trainee_mode = TraineeMode(self)
+                self.trainee_mode.ended.connect(lambda: self.trainee_action.setChecked(False))
+            if not self.trainee_mode.start():
+                self.trainee_action.setChecked(False)
+        elif self.trainee_mode is not None:
+            self.trainee_mode.leave()
+
+    def show_agreement_plot(self) -> Any:
+        """The agreement-per-finding plot: of the pair being compared, else a PNG chosen in the dialog."""
+        if self.compare_session is not None and self.compare_session.comparison is not None:
+            return self.compare_session.show_plot()
+        from gazex_viewer.ui.plot_dialog import PlotDialog
+
+        dlg = PlotDialog(None, self)
+        dlg.show()
+        return dlg
 
     # ------------------------------------------------------------------------------------------------
     # model

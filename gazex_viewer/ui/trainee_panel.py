@@ -399,6 +399,7 @@ class TraineeMode(QObject):
         self._mark_labels: list[pg.TextItem] = []
         self._overlay: ReadingOverlay | None = None
         self._extra_refs: list[tuple[str, Reading]] = []
+        self._disabled_actions: list[Any] = []
         self.panel.sentence_added.connect(self.add_sentence)
         self.panel.sentence_removed.connect(self.remove_sentence)
         self.panel.active_changed.connect(self._on_active)
@@ -461,6 +462,14 @@ class TraineeMode(QObject):
                 if d not in self._hidden:
                     self._hidden.append(d)
                 d.hide()
+        # the review's keys (accept, reject, ...) would act on the hidden draft: off while recording
+        self._disabled_actions = []
+        for top in win.menuBar().actions():
+            if top.text().replace("&", "").lower() == "review" and top.menu() is not None:
+                for act in top.menu().actions():
+                    if act.isEnabled() and not act.isSeparator():
+                        act.setEnabled(False)
+                        self._disabled_actions.append(act)
         win.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
         self.dock.show()
         self.panel.set_references(refs)
@@ -511,6 +520,9 @@ class TraineeMode(QObject):
         for w in self._hidden:
             w.show()
         self._hidden = []
+        for act in self._disabled_actions:
+            act.setEnabled(True)
+        self._disabled_actions = []
         self.dock.hide()
         win.removeDockWidget(self.dock)
         if not self.revealed_state and win.reading is not None:
@@ -677,11 +689,15 @@ class TraineeMode(QObject):
                 pass
             self._overlay.remove()
             self._overlay = None
+        old = getattr(win, "compare_session", None)
+        if old is not None:
+            old.end()
         session = CompareSession(win)
         session.panel.set_colours(session.panel.colour_a, TRAINEE_COLOUR)
         session.set_reading_b(self.trainee)
         if hasattr(win, "compare_session"):
             win.compare_session = session
+            session.ended.connect(lambda: setattr(win, "compare_session", None))
         return session
 
     def save_dialog(self) -> None:

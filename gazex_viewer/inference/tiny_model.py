@@ -264,15 +264,21 @@ def make_test_model(
             labels[i, :n_prompt] = -100
         labels[batch["attention_mask"] == 0] = -100
         opt = torch.optim.AdamW(model.parameters(), lr=3e-3, weight_decay=0.0)
-        model.train()
-        for n_steps in range(1, steps + 1):
-            outputs = model(**batch, labels=labels)
-            opt.zero_grad(set_to_none=True)
-            outputs.loss.backward()
-            opt.step()
-            final_loss = float(outputs.loss.detach())
-        model.eval()
-        exact = _check_answers(model, processor, image, pairs)
+        # one thread: as fast for a model this small, and robust on a busy machine (no oversubscription)
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            model.train()
+            for n_steps in range(1, steps + 1):
+                outputs = model(**batch, labels=labels)
+                opt.zero_grad(set_to_none=True)
+                outputs.loss.backward()
+                opt.step()
+                final_loss = float(outputs.loss.detach())
+            model.eval()
+            exact = _check_answers(model, processor, image, pairs)
+        finally:
+            torch.set_num_threads(threads)
 
     model.save_pretrained(out, safe_serialization=True)
     processor.save_pretrained(out)

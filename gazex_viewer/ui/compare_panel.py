@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QRadioButton,
+    QSplitter,
     QTableWidget,
     QTableWidgetItem,
     QToolButton,
@@ -508,7 +509,6 @@ class CompareSession(QObject):
         self.overlay_b.set_visible(False)
         self._hidden_canvas = False
         self.side_canvas: Any = None
-        self.side_dock: QDockWidget | None = None
         self.legend = QLabel(window.canvas)
         self.legend.setObjectName("compareLegend")
         self.legend.setTextFormat(Qt.TextFormat.RichText)
@@ -520,6 +520,8 @@ class CompareSession(QObject):
         self._ending = False
         self._syncing = False
         self._views_linked = False
+        self._side_open = False
+        self._b_size: Any = None
 
         self.panel.set_reading_a(window.reading)
         self.panel.choose_reading_requested.connect(self.choose_reading_b)
@@ -656,6 +658,7 @@ class CompareSession(QObject):
             self.window.canvas.set_layers(**self.window.player_bar.layers())
 
     def _open_side(self, cmp: Comparison) -> None:
+        """Film A | film B in the window's central area, above the one player bar."""
         from gazex_viewer.ui.canvas import FilmCanvas
         from gazex_viewer.ui.common import SelectionModel
 
@@ -664,45 +667,72 @@ class CompareSession(QObject):
             self.side_selection = SelectionModel(self)
             self.side_canvas = FilmCanvas(self.side_selection)
             self.side_canvas.setObjectName("compareCanvasB")
-            box = QWidget()
-            v = QVBoxLayout(box)
-            v.setContentsMargins(0, 0, 0, 0)
-            v.setSpacing(0)
-            self.side_title = QLabel()
-            self.side_title.setObjectName("metadataStrip")
-            self.side_title.setTextFormat(Qt.TextFormat.RichText)
-            v.addWidget(self.side_title)
-            v.addWidget(self.side_canvas, 1)
-            self.side_dock = QDockWidget("Reading B", win)
-            self.side_dock.setObjectName("compareSideDock")
-            self.side_dock.setWidget(box)
-            self.side_dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)
-            win.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.side_dock)
-            report_dock = getattr(win, "report_dock", None)
-            if report_dock is not None:
-                # film A | film B | report and comparison
-                win.splitDockWidget(self.side_dock, report_dock, Qt.Orientation.Horizontal)
-                win.resizeDocks([self.side_dock], [max(360, win.canvas.width() // 2)], Qt.Orientation.Horizontal)
+            self.side_split = QSplitter(Qt.Orientation.Horizontal)
+            self.side_split.setObjectName("compareSplit")
+            self.side_split.setChildrenCollapsible(False)
+            boxes = []
+            for _ in range(2):
+                box = QWidget()
+                v = QVBoxLayout(box)
+                v.setContentsMargins(0, 0, 0, 0)
+                v.setSpacing(0)
+                title = QLabel()
+                title.setObjectName("metadataStrip")
+                title.setTextFormat(Qt.TextFormat.RichText)
+                v.addWidget(title)
+                boxes.append((box, v, title))
+            (box_a, v_a, self.side_title_a), (box_b, v_b, self.side_title) = boxes
+            v_b.addWidget(self.side_canvas, 1)
+            self.side_split.addWidget(box_a)
+            self.side_split.addWidget(box_b)
+            self.side_split.setStretchFactor(0, 1)
+            self.side_split.setStretchFactor(1, 1)
+            self._side_box_a = (box_a, v_a)
+            self.side_canvas.vb.sigRangeChanged.connect(self._sync_from_b)
+            win.canvas.vb.sigRangeChanged.connect(self._sync_from_a)
+            self._views_linked = True
+        if not self._side_open:
+            # the stack holding film A moves into the splitter's left half; _close_side puts it back
+            central = win.stack.parentWidget().layout()
+            central.replaceWidget(win.stack, self.side_split)
+            box_a, v_a = self._side_box_a
+            v_a.addWidget(win.stack, 1)
+            self.side_split.show()
+            self._side_open = True
         sc = self.side_canvas
         sc.set_radiograph(win.radiograph)
         if win.canvas.window_name == "manual" and win.canvas.window is not None:
             sc.set_window(win.canvas.window)
         sc.set_inverted(win.canvas.inverted)
         sc.set_reading(cmp.b_shown, TrajectoryPlayback(cmp.b_shown.trajectory))
-        if not self._views_linked:
-            win.canvas.vb.sigRangeChanged.connect(self._sync_from_a)
-            sc.vb.sigRangeChanged.connect(self._sync_from_b)
-            self._views_linked = True
-        self._sync_view(win.canvas, sc)
-        self.side_title.setText(
-            f"<span style='color:{self.panel.colour_b}'>■</span> <b>B</b> {html.escape(describe_reading(cmp.b))}"
+        self.side_title_a.setText(
+            f"<b>A</b> {html.escape(describe_reading(cmp.a))}"
         )
-        assert self.side_dock is not None
-        self.side_dock.show()
+        self.side_title.setText(
+            f"<b>B</b> {html.escape(describe_reading(cmp.b))}"
+            + ("" if not cmp.frame_b.scaled else " <span style='color:#ffcc66'>(scaled from its 224 × 224 frame)</span>")
+        )
+        from PySide6.QtWidgets import QApplication
+
+        QApplication.processEvents()  # lay the halves out before fitting
+        total = max(2, self.side_split.width())
+        self.side_split.setSizes([total // 2, total - total // 2])
+        QApplication.processEvents()
+        win.canvas.fit()
+        self._b_size = None
+        self._sync_view(win.canvas, sc)
 
     def _close_side(self) -> None:
-        if self.side_dock is not None:
-            self.side_dock.hide()
+        if not self._side_open:
+            return
+        win = self.window
+        central = self.side_split.parentWidget().layout()
+        self._side_box_a[1].removeWidget(win.stack)
+        central.replaceWidget(self.side_split, win.stack)
+        win.stack.show()
+        self.side_split.hide()
+        self._side_open = False
+        win.canvas.fit()
 
     def _sync_view(self, src: Any, dst: Any) -> None:
         """Give ``dst`` the centre and the zoom (image pixels per screen pixel) of ``src``."""
@@ -725,7 +755,14 @@ class CompareSession(QObject):
             self._sync_view(self.window.canvas, self.side_canvas)
 
     def _sync_from_b(self, *_: Any) -> None:
-        if self.mode == "side" and self.side_canvas is not None:
+        if self.mode != "side" or self.side_canvas is None:
+            return
+        size = self.side_canvas.vb.boundingRect().size()
+        if size != self._b_size:
+            # B was resized (laid out), not zoomed or panned by the user: A stays the master
+            self._b_size = size
+            self._sync_view(self.window.canvas, self.side_canvas)
+        else:
             self._sync_view(self.side_canvas, self.window.canvas)
 
     # -- clock and layers ----------------------------------------------------------------------
@@ -834,10 +871,10 @@ class CompareSession(QObject):
                 win.canvas.vb.sigRangeChanged.disconnect(self._sync_from_a)
             except (RuntimeError, TypeError):
                 pass
-        if self.side_dock is not None:
+        if self.side_canvas is not None:
             self._close_side()
-            win.removeDockWidget(self.side_dock)
-            self.side_dock.deleteLater()
+            self.side_split.deleteLater()
+            self.side_canvas = None
         if self.comparison is not None and win.reading is not None and win.reading is self.reading_a:
             pb = TrajectoryPlayback(self.comparison.a_shown.trajectory)
             win.controller.set_playback(pb)

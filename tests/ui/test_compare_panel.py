@@ -168,7 +168,8 @@ def test_side_by_side_second_canvas_on_the_same_clock(window: Any, tmp_path: Pat
     session.panel.side_radio.setChecked(True)
     assert session.mode == "side"
     sc = session.side_canvas
-    assert sc is not None and session.side_dock.isVisible()
+    assert sc is not None and session.side_split.isVisible()
+    assert window.stack.parentWidget() is not window.centralWidget()  # film A is the left half
     assert sc.reading is session.comparison.b_shown
     assert sc.radiograph is window.radiograph
     assert not session.overlay_b.path_item.isVisible()
@@ -187,7 +188,8 @@ def test_side_by_side_second_canvas_on_the_same_clock(window: Any, tmp_path: Pat
     sc.zoom_by(1.5)
     assert window.canvas.zoom() == pytest.approx(sc.zoom(), rel=0.01)
     session.panel.overlay_radio.setChecked(True)
-    assert not session.side_dock.isVisible() and session.overlay_b.path_item.isVisible()
+    assert not session.side_split.isVisible() and session.overlay_b.path_item.isVisible()
+    assert window.stack.parentWidget() is window.centralWidget() and window.canvas.isVisible()
 
 
 def test_end_comparison_and_new_reading_restore_single_view(window: Any, tmp_path: Path) -> None:

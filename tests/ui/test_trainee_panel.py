@@ -190,3 +190,26 @@ def test_screenshot_trainee_score_after_reveal(window: Any, qtbot: Any, artifact
     shot = artifacts_dir / "trainee-score-after-reveal.png"
     assert window.grab().save(str(shot))
     assert shot.stat().st_size > 20_000
+
+
+def test_review_keys_are_off_while_recording(window: Any, qtbot: Any) -> None:
+    from gazex_viewer.ui.trainee_panel import TraineeMode
+
+    from PySide6.QtGui import QAction
+    from PySide6.QtWidgets import QMenu
+
+    review = QMenu("Re&view", window)  # the review workflow's menu (accept, reject, ...)
+    window.menuBar().addMenu(review)
+    accepted: list[bool] = []
+    act = QAction("Accept finding", window)
+    review.addAction(act)
+    act.triggered.connect(lambda: accepted.append(True))
+    assert window.open_image(shared_file(NIH))
+    assert window.show_reading(demo_reading(window.radiograph))
+    mode = TraineeMode(window, clock=FakeClock())
+    assert mode.start()
+    assert not act.isEnabled()
+    act.trigger()
+    assert accepted == []
+    mode.leave()
+    assert act.isEnabled()

@@ -304,5 +304,14 @@ def _check_answers(model: Any, processor: Any, image: Any, pairs: list[tuple[str
     batch = processor(text=texts, images=[image] * len(texts), padding=True, return_tensors="pt")
     with torch.inference_mode():
         out = model.generate(**batch, max_new_tokens=120, do_sample=False)
-    answers = processor.batch_decode(out[:, batch["input_ids"].shape[1] :], skip_special_tokens=True)
-    return all(a.strip() == want for a, (_, want) in zip(answers, pairs))
+    tok = processor.tokenizer
+    stop = {tok.convert_tokens_to_ids("<|im_end|>"), tok.convert_tokens_to_ids("<|endoftext|>")}
+    answers = []
+    for row in out[:, batch["input_ids"].shape[1] :].tolist():
+        ids = []
+        for t in row:
+            if t in stop:
+                break
+            ids.append(t)
+        answers.append(tok.decode(ids, skip_special_tokens=False).strip())  # keep <|box_start|> and friends
+    return all(a == want for a, (_, want) in zip(answers, pairs))

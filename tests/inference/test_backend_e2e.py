@@ -169,3 +169,23 @@ def test_corrupt_weights_fail_to_load(tiny_model_dir: Path, tmp_path: Path) -> N
         TransformersGazeXBackend().load(ModelSpec(d, device="cpu"))
     assert err.value.path == str(d)
     assert err.value.reason.startswith("cannot load the weights")
+
+
+def test_qwen2vl_1000_frame_with_box_tokens(tmp_path: Path) -> None:
+    """A checkpoint whose sidecar names Qwen2-VL's own 0-1000 grid: answers carry <|box_start|> tokens."""
+    from gazex_viewer.inference.tiny_model import make_test_model
+
+    result = make_test_model(tmp_path / "q1000", frame="qwen2vl_1000")
+    assert result.exact
+    backend = TransformersGazeXBackend()
+    backend.load(ModelSpec(result.path, device="cpu"))
+    reading = _read(backend, GenerationSettings())
+    backend.unload()
+    assert reading.producer.coordinate_frame == "qwen2vl_1000"
+    assert reading.raw_report == KNOWN_REPORT
+    assert "<|box_start|>" in (reading.findings[0].raw_grounding or "")
+    for finding, (clues, obs) in zip(reading.findings, KNOWN_BOXES.values(), strict=True):
+        assert finding.observation is not None and len(finding.clues) == len(clues)
+        for got, want in zip([finding.observation, *finding.clues], [obs, *clues]):
+            # the 0-1000 grid on a 512 px image rounds to within half a grid step (0.26 px)
+            assert abs(got.x_min - want.x_min) <= 0.6 and abs(got.y_max - want.y_max) <= 0.6

@@ -838,7 +838,7 @@ class CompareSession(QObject):
         if png is None:
             png = Path(tempfile.mkdtemp(prefix="gazex-plot-")) / "agreement-per-finding.png"
         self.plot_png = plot_pair_agreement(
-            cmp.a, cmp.b, cmp.sentences, png, whole=cmp.whole, colours=(self.panel.colour_a, self.panel.colour_b)
+            cmp.a, cmp.b, cmp.sentences, png, whole=cmp.whole
         )
         return self.plot_png
 

@@ -70,7 +70,6 @@ def plot_pair_agreement(
     *,
     whole: dict[str, float] | None = None,
     metrics: Sequence[str] = PLOT_METRICS,
-    colours: tuple[str, str] = ("#29b6f6", "#ff4fd8"),
 ) -> Path:
     """Write a PNG of agreement per finding type for readings ``a`` and ``b``.
 

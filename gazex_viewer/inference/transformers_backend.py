@@ -227,40 +227,65 @@ class TransformersGazeXBackend(Backend):
         return int(getattr(text, "max_position_embeddings", 32768) or 32768)
 
     def _apply_adapter(self, model: Any, adapter_dir: Path) -> Any:
-        """Check the adapter's tensor shapes against the base model, then load and merge it with peft."""
-        from safetensors import safe_open
+        """Check the adapter against the base model, load it with peft and merge it into the weights.
+
+        Keys saved by older transformers layouts (``model.layers.*``, ``visual.*``; LLaMA-Factory adapters
+        trained before transformers 4.52) are mapped onto the current one (``model.language_model.layers.*``,
+        ``model.visual.*``). Every LoRA tensor must land on a module of the right size: an adapter made for another
+        base is refused instead of being silently ignored.
+        """
+        from safetensors.torch import load_file
 
         modules = dict(model.named_modules())
         problems: list[str] = []
-        files = sorted(adapter_dir.glob("*.safetensors"))
-        for f in files:
-            with safe_open(str(f), framework="pt") as fh:
-                for key in fh.keys():
-                    if ".lora_A." not in key and ".lora_B." not in key:
-                        continue
-                    shape = fh.get_slice(key).get_shape()
-                    mod_path = key.split(".lora_", 1)[0]
-                    mod = _find_module(modules, mod_path)
-                    if mod is None:
-                        problems.append(f"{mod_path} is not a module of the base model")
-                    else:
-                        want = getattr(mod, "in_features", None) if ".lora_A." in key else getattr(mod, "out_features", None)
-                        got = shape[1] if ".lora_A." in key else shape[0]
-                        if want is not None and got != want:
-                            problems.append(f"{mod_path}: adapter size {got}, base model {want}")
-                    if len(problems) >= 3:
-                        break
+        state: dict[str, Any] = {}
+        for f in sorted(adapter_dir.glob("*.safetensors")):
+            try:
+                tensors = load_file(str(f))
+            except Exception as exc:  # noqa: BLE001
+                raise CheckpointError(f, f"cannot read the LoRA weights ({_first_line(exc)})") from None
+            for key, tensor in tensors.items():
+                if ".lora_" not in key:
+                    state[key] = tensor
+                    continue
+                mod_path, rest = key.split(".lora_", 1)
+                found = _find_module(modules, mod_path)
+                if found is None:
+                    problems.append(f"{mod_path} is not a module of the base model")
+                    continue
+                name, mod = found
+                if rest.startswith("A.") or rest.startswith("B."):
+                    want = getattr(mod, "in_features", None) if rest.startswith("A.") else getattr(mod, "out_features", None)
+                    got = tensor.shape[1] if rest.startswith("A.") else tensor.shape[0]
+                    if want is not None and got != want:
+                        problems.append(f"{name}: adapter size {got}, base model {want}")
+                state[f"base_model.model.{name}.lora_{rest}"] = tensor
         if problems:
             raise CheckpointError(
-                adapter_dir, "LoRA adapter does not fit this base model (made for another base?): " + "; ".join(problems)
+                adapter_dir,
+                "LoRA adapter does not fit this base model (made for another base?): " + "; ".join(problems[:3]),
             )
+        if not any(".lora_" in k for k in state):
+            raise CheckpointError(adapter_dir, "the LoRA adapter holds no lora_A / lora_B weights")
         try:
-            from peft import PeftModel
+            from peft import LoraConfig, get_peft_model, set_peft_model_state_dict
 
-            peft_model = PeftModel.from_pretrained(model, str(adapter_dir), is_trainable=False, local_files_only=True)
-            return peft_model.merge_and_unload()
+            config = LoraConfig.from_pretrained(str(adapter_dir))
+            config.inference_mode = True
+            peft_model = get_peft_model(model, config)
+            result = set_peft_model_state_dict(peft_model, state)
         except Exception as exc:  # noqa: BLE001
             raise CheckpointError(adapter_dir, f"cannot apply the LoRA adapter ({_first_line(exc)})") from None
+        missing = [k for k in getattr(result, "missing_keys", []) if ".lora_" in k]
+        unexpected = list(getattr(result, "unexpected_keys", []))
+        if missing or unexpected:
+            what = missing[:2] + unexpected[:2]
+            raise CheckpointError(
+                adapter_dir,
+                f"LoRA adapter does not match its own adapter_config.json or this base "
+                f"({len(missing)} LoRA weights missing, {len(unexpected)} unexpected: {', '.join(what)})",
+            )
+        return peft_model.merge_and_unload()
 
     def unload(self) -> None:
         """Drop the model and free GPU memory."""
@@ -508,20 +533,22 @@ class TransformersGazeXBackend(Backend):
             pass
 
 
-def _find_module(modules: dict[str, Any], peft_path: str) -> Any:
-    """The base-model module a peft key names (``base_model.model.<path>``), trying transformers 4 and 5 layouts."""
+def _find_module(modules: dict[str, Any], peft_path: str) -> tuple[str, Any] | None:
+    """(name, module) of the base-model module a peft key names (``base_model.model.<path>``).
+
+    Tries the path as saved, then the transformers 5 Qwen2-VL layout of older keys.
+    """
     path = peft_path
     for prefix in ("base_model.model.", "base_model."):
         if path.startswith(prefix):
             path = path[len(prefix) :]
             break
     candidates = [path]
-    if path.startswith("model.layers.") or path.startswith("model.embed_tokens") or path.startswith("model.norm"):
+    if path.startswith(("model.layers.", "model.embed_tokens", "model.norm")):
         candidates.append("model.language_model." + path[len("model.") :])
     if path.startswith("visual."):
         candidates.append("model." + path)
     for c in candidates:
         if c in modules:
-            return modules[c]
+            return c, modules[c]
     return None
-

@@ -111,15 +111,17 @@ def test_untrained_model_gives_empty_valid_reading_with_warnings(untrained_model
     assert again.to_dict() == reading.to_dict()
 
 
-def _make_adapter(base: Path, out: Path) -> Path:
+def _make_adapter(base: Path, out: Path, *, zero: bool = True) -> Path:
     import torch
     from peft import LoraConfig, get_peft_model
     from transformers import AutoModelForImageTextToText
 
     torch.manual_seed(0)
     model = AutoModelForImageTextToText.from_pretrained(base, local_files_only=True)
-    cfg = LoraConfig(r=4, lora_alpha=8, target_modules=["q_proj", "v_proj"], lora_dropout=0.0)
-    peft_model = get_peft_model(model, cfg)  # lora_B starts at zero: the adapter changes nothing
+    cfg = LoraConfig(
+        r=4, lora_alpha=8, target_modules=["q_proj", "v_proj"], lora_dropout=0.0, init_lora_weights=zero
+    )
+    peft_model = get_peft_model(model, cfg)  # zero: lora_B starts at zero and the adapter changes nothing
     peft_model.save_pretrained(out, safe_serialization=True)
     return out
 
@@ -137,6 +139,31 @@ def test_lora_adapter_over_base(tiny_model_dir: Path, tmp_path: Path) -> None:
     assert reading.raw_report == KNOWN_REPORT
     assert reading.findings[0].observation == KNOWN_BOXES["enlarged cardiac silhouette ."][1]
     assert reading.producer.adapter_sha256 == lm.adapter_sha256
+
+
+def test_lora_adapter_old_key_layout_is_mapped(tiny_model_dir: Path, tmp_path: Path) -> None:
+    """LLaMA-Factory adapters saved with transformers < 4.52 name ``model.layers.*``; they must still apply."""
+    import shutil
+
+    import torch
+    from safetensors.torch import load_file, save_file
+
+    new = _make_adapter(tiny_model_dir, tmp_path / "new", zero=False)
+    old = tmp_path / "old"
+    shutil.copytree(new, old)
+    tensors = load_file(str(new / "adapter_model.safetensors"))
+    assert all("model.language_model.layers." in k for k in tensors)
+    save_file({k.replace("model.language_model.layers.", "model.layers."): v for k, v in tensors.items()},
+              str(old / "adapter_model.safetensors"))
+    key = "model.language_model.layers.0.self_attn.q_proj.weight"
+    weights = {}
+    for name, adapter in (("base", None), ("new", new), ("old", old)):
+        backend = TransformersGazeXBackend()
+        backend.load(ModelSpec(tiny_model_dir, adapter_dir=adapter, device="cpu"))
+        weights[name] = backend.model.state_dict()[key].clone()
+        backend.unload()
+    assert not torch.allclose(weights["new"], weights["base"])  # the adapter was applied ...
+    assert torch.equal(weights["new"], weights["old"])  # ... the same way from either key layout
 
 
 def test_lora_adapter_for_another_base_is_refused(tiny_model_dir: Path, tmp_path: Path) -> None:

@@ -14,7 +14,9 @@ from pathlib import Path
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("inputs", nargs="+", type=Path, metavar="INPUT", help="radiograph files")
+    parser.add_argument(
+        "inputs", nargs="+", type=Path, metavar="INPUT", help="radiograph files, or folders of them (not recursive)"
+    )
     parser.add_argument("--model", required=True, type=Path, help="checkpoint folder (merged, or the LoRA base)")
     parser.add_argument("--adapter", type=Path, default=None, help="LoRA adapter folder (LLaMA-Factory / peft)")
     parser.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda (default auto)")
@@ -66,8 +68,6 @@ def run(args: argparse.Namespace) -> int:
 
     spec = ModelSpec(args.model, args.adapter, args.device, args.trust_remote_code)
     check_checkpoint(spec)  # CheckpointError -> one line, exit 2
-    if args.max_new_tokens < 1:
-        raise InferenceError(None, "--max-new-tokens must be at least 1")
     settings = GenerationSettings(
         deterministic=not args.sample,
         temperature=args.temperature,
@@ -75,12 +75,19 @@ def run(args: argparse.Namespace) -> int:
         max_new_tokens=args.max_new_tokens,
         seed=args.seed,
     )
+    if settings.problems():
+        raise InferenceError(None, "bad generation settings: " + "; ".join(settings.problems()))
+    from gazex_viewer.core.radiograph import find_images
+
+    inputs: list[Path] = []
+    for path in args.inputs:
+        inputs.extend(find_images(path) if path.is_dir() else [path])  # RadiographError for an empty folder
     try:
         args.output.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InferenceError(args.output, f"cannot create the output folder ({exc.strerror})") from None
 
-    progress = _Progress(len(args.inputs))
+    progress = _Progress(len(inputs))
     finals: list[JobEvent] = []
 
     def emit(event: JobEvent) -> None:
@@ -101,7 +108,7 @@ def run(args: argparse.Namespace) -> int:
 
     failures = 0
     used: set[str] = set()
-    for k, path in enumerate(args.inputs, start=1):
+    for k, path in enumerate(inputs, start=1):
         progress.k, progress.name = k, path.name
         finals.clear()
         worker.run(k, path, settings)

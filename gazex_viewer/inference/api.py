@@ -50,6 +50,18 @@ class GenerationSettings:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    def problems(self) -> list[str]:
+        """What is wrong with these settings ([] when they are usable)."""
+        out = []
+        if self.max_new_tokens < 1:
+            out.append(f"max_new_tokens must be at least 1 (got {self.max_new_tokens})")
+        if not self.deterministic:
+            if not self.temperature > 0:
+                out.append(f"temperature must be above 0 (got {self.temperature})")
+            if not 0 < self.top_p <= 1:
+                out.append(f"top_p must be in (0, 1] (got {self.top_p})")
+        return out
+
     def cache_key(self) -> dict[str, Any]:
         """The settings that change the output (sampling options do not matter when greedy)."""
         if self.deterministic:

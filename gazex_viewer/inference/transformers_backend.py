@@ -458,6 +458,9 @@ class TransformersGazeXBackend(Backend):
         from gazex_viewer.core.report_text import split_sentences
 
         lm = self._loaded
+        bad = settings.problems()
+        if bad:
+            raise InferenceError(None, "bad generation settings: " + "; ".join(bad))
         t0 = time.perf_counter()
         control.progress("preparing", message="preparing the image")
         try:

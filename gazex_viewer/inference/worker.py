@@ -122,6 +122,8 @@ class Worker:
             cached = self.cache.get(key)
             if cached is not None:
                 control.progress("cached", message="reading from the cache")
+                # same pixels, maybe another file (a copy, another DICOM instance): name this one
+                cached.image = radiograph.image_ref()
                 return cached
         display = radiograph.render()
         reading = backend.run_reading(display, radiograph.image_ref(), settings, control)

@@ -84,3 +84,36 @@ def test_make_test_model_command(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert cfg["model_type"] == "qwen2_vl"
     assert max(cfg["image_token_id"], cfg["vision_start_token_id"], cfg["video_token_id"]) < cfg["text_config"]["vocab_size"]
     shutil.rmtree(out)
+
+
+def test_infer_cuda_absent_and_bad_settings(tiny_model_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    rc = main(["infer", str(SAMPLE_IMAGE), "--model", str(tiny_model_dir), "--device", "cuda", "-o", str(tmp_path)])
+    assert rc == 2
+    assert capsys.readouterr().err.strip().splitlines()[-1] == (
+        f"gazex-viewer infer: {tiny_model_dir}: device 'cuda' requested but CUDA is not available "
+        "(no CUDA device is visible)"
+    )
+    rc = main(["infer", str(SAMPLE_IMAGE), "--model", str(tiny_model_dir), "--sample", "--top-p", "0", "-o", str(tmp_path)])
+    assert rc == 2
+    assert "bad generation settings: top_p must be in (0, 1] (got 0.0)" in capsys.readouterr().err
+
+
+def test_infer_a_folder(tiny_model_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = tmp_path / "films"
+    folder.mkdir()
+    shutil.copy(SAMPLE_IMAGE, folder / "a.png")
+    shutil.copy(SAMPLE_IMAGE, folder / "b.png")
+    rc = main(["infer", str(folder), "--model", str(tiny_model_dir), "--device", "cpu", "-o", str(tmp_path / "out"),
+               "--cache-dir", str(tmp_path / "cache")])
+    err = capsys.readouterr().err
+    assert rc == 0, err
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["a.reading.json", "b.reading.json"]
+    a = Reading.from_json((tmp_path / "out" / "a.reading.json").read_text())
+    b = Reading.from_json((tmp_path / "out" / "b.reading.json").read_text())
+    assert a.raw_report == b.raw_report == KNOWN_REPORT
+    assert a.reading_id == b.reading_id  # same pixels, model and settings: the second came from the cache
+    assert (a.image.file_name, b.image.file_name) == ("a.png", "b.png")  # but names its own file

@@ -151,12 +151,17 @@ def main() -> None:
     model.eval()
     build_s = time.perf_counter() - t0
 
-    pil = prepare_image(radiograph_2048(), max_pixels)
-    n_img = image_tokens(pil.height, pil.width)
+    film = radiograph_2048()
     proc = Qwen2VLImageProcessor(min_pixels=28 * 28 * 4, max_pixels=max_pixels)
-    vis = proc(images=[pil], return_tensors="pt")
-    pixel_values = vis["pixel_values"].to(device, dtype)
-    grid = vis["image_grid_thw"].to(device)
+
+    def prepare() -> tuple[Any, Any, Any]:
+        """GazeX's resize (768*768 budget) and Qwen2-VL's image processor, as the backend does per film."""
+        pil = prepare_image(film, max_pixels)
+        vis = proc(images=[pil], return_tensors="pt")
+        return pil, vis["pixel_values"].to(device, dtype), vis["image_grid_thw"].to(device)
+
+    pil, pixel_values, grid = prepare()
+    n_img = image_tokens(pil.height, pil.width)
     rng = np.random.default_rng(0)
 
     def sync() -> None:
@@ -203,7 +208,12 @@ def main() -> None:
         torch.cuda.reset_peak_memory_stats()
 
     rows: dict[str, list[float]] = {k: [] for k in ("ttft", "report", "tps", "batched", "serial", "reading")}
+    rows["prepare"] = []
     for _ in range(args.repeat):
+        tp = time.perf_counter()
+        prepare()
+        sync()
+        rows["prepare"].append(time.perf_counter() - tp)
         st = FirstToken()
         sync()
         t0 = time.perf_counter()
@@ -222,7 +232,7 @@ def main() -> None:
         t3 = time.perf_counter()
         assert out.shape[0] == N_GROUNDINGS
         rows["batched"].append(t3 - t2)
-        rows["reading"].append(t3 - t0)
+        rows["reading"].append(t3 - t0 + rows["prepare"][-1])
         t4 = time.perf_counter()
         for p in ground_prompts:
             gen([p], GROUNDING_TOKENS)
@@ -235,6 +245,7 @@ def main() -> None:
     print(f"device: {name}; dtype {str(dtype).replace('torch.', '')}; SDPA; model built in {build_s:.1f} s")
     print(f"image: 2048 x 2048 -> {pil.width} x {pil.height} ({n_img} image tokens); best of {args.repeat}")
     print(f"{'measure':<48}{'value':>12}  goal")
+    print(f"{'image preparation (2048^2 -> budget, processor)':<48}{best['prepare']:>10.3f} s")
     print(f"{'time to first report token':<48}{best['ttft']:>10.3f} s")
     print(f"{f'report tokens/s ({REPORT_TOKENS} tokens, batch 1)':<48}{best['tps']:>10.1f}/s")
     print(f"{f'report ({REPORT_TOKENS} tokens)':<48}{best['report']:>10.3f} s")
@@ -243,7 +254,7 @@ def main() -> None:
     ratio = best["serial"] / best["batched"]
     print(f"{'batched speed-up':<48}{ratio:>10.2f} x  >= 3x {'OK' if ratio >= 3 else 'MISSED'}")
     ok = "OK" if best["reading"] < 3.0 else "MISSED"
-    print(f"{'whole reading (report + batched groundings)':<48}{best['reading']:>10.3f} s  < 3 s {ok}")
+    print(f"{'whole reading (prep + report + batched ground.)':<48}{best['reading']:>10.3f} s  < 3 s {ok}")
     print(f"{'peak GPU memory':<48}{peak:>10.2f} GiB")
 
 

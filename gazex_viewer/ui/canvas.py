@@ -11,7 +11,7 @@ vertical = centre), a click on a region selects its finding, hovering a region h
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -31,6 +31,8 @@ GREY_LUT = np.repeat(np.arange(256, dtype=np.uint8)[:, None], 3, axis=1)
 #: most trail items the player can show
 MAX_TRAIL = 40
 HEATMAP_DOWNSAMPLE = 8
+#: the mark after a region's number for each review state
+REVIEW_MARKS: dict[str, str] = {"accepted": "✓", "rejected": "✗", "edited": "✎", "added": "+", "undecided": "?"}
 
 
 def _heat_lut() -> np.ndarray:
@@ -54,6 +56,8 @@ class _RegionItems:
     rects: list[QGraphicsRectItem]
     labels: list[pg.TextItem]
     style: FindingStyle
+    #: the labels' texts without a review mark ("1", "1a", ...)
+    label_texts: list[str] = field(default_factory=list)
 
 
 class _SmoothImageItem(pg.ImageItem):
@@ -122,6 +126,8 @@ class FilmCanvas(pg.GraphicsView):
         self._invert = False
         self._display: np.ndarray | None = None
         self._regions: dict[str, _RegionItems] = {}
+        #: review state of each finding ("accepted", "rejected", ...); empty when not under review
+        self._review_states: dict[str, str] = {}
         self._styles: dict[str, FindingStyle] = {}
         self.show_regions = True
         self.show_trajectory = True
@@ -343,7 +349,11 @@ class FilmCanvas(pg.GraphicsView):
                     lab.setZValue(9)
                     self.vb.addItem(lab)
                     labels.append(lab)
-                self._regions[f.id] = _RegionItems(f.id, boxes, rects, labels, style)
+                self._regions[f.id] = _RegionItems(
+                    f.id, boxes, rects, labels, style, [lab.textItem.toPlainText() for lab in labels]
+                )
+        self._review_states = {k: v for k, v in self._review_states.items() if k in self._regions}
+        self._apply_review_marks()
         self._restyle_regions()
         self._heat_ready_for = None
         if playback is not None and len(playback):
@@ -419,14 +429,17 @@ class FilmCanvas(pg.GraphicsView):
             colour = QColor(items.style.colour)
             emphasised = fid == sel or fid == hov
             dim = sel is not None and not emphasised
+            rejected = self._review_states.get(fid) == "rejected"
             for r in items.rects:
                 kind = r.data(0)
                 c = QColor(colour)
-                c.setAlpha(70 if dim else 255)
+                c.setAlpha(70 if dim or (rejected and not emphasised) else 255)
                 width = 3.5 if fid == sel else (2.5 if fid == hov else 1.6)
                 pen = QPen(c, width)
                 pen.setCosmetic(True)
-                if kind == "clue" or items.style.negative:
+                if rejected:
+                    pen.setStyle(Qt.PenStyle.DotLine)
+                elif kind == "clue" or items.style.negative:
                     pen.setStyle(Qt.PenStyle.DashLine)
                 r.setPen(pen)
                 fill = QColor(colour)
@@ -435,6 +448,27 @@ class FilmCanvas(pg.GraphicsView):
                 r.setVisible(self.show_regions)
             for lab in items.labels:
                 lab.setVisible(self.show_regions and self.show_labels and not dim)
+
+    def set_region_states(self, states: dict[str, str]) -> None:
+        """Mark each finding's regions with its review state: a ✓ ✗ ✎ + after the number, and
+        rejected regions dotted and faint. An empty dict removes the marks."""
+        if states == self._review_states:
+            return
+        self._review_states = dict(states)
+        self._apply_review_marks()
+        self._restyle_regions()
+
+    def region_state(self, finding_id: str) -> str | None:
+        """The review state shown on a finding's regions (None when not under review)."""
+        return self._review_states.get(finding_id)
+
+    def _apply_review_marks(self) -> None:
+        for fid, items in self._regions.items():
+            mark = REVIEW_MARKS.get(self._review_states.get(fid, ""), "")
+            for k, (lab, base) in enumerate(zip(items.labels, items.label_texts)):
+                text = f"{base} {mark}" if mark and k == 0 else base
+                if lab.textItem.toPlainText() != text:
+                    lab.setText(text)
 
     def region_rect(self, finding_id: str, index: int = 0) -> QRectF:
         """The rectangle (image pixels) of a finding's region (0 = observation when present)."""

@@ -44,6 +44,7 @@ from gazex_viewer.ui.common import SelectionModel, finding_styles
 from gazex_viewer.ui.model_panel import ModelPanel
 from gazex_viewer.ui.player import PlayerBar, PlayerController
 from gazex_viewer.ui.report_panel import ReportPanel
+from gazex_viewer.ui.review_controller import ReviewController
 
 APP_TITLE = "GazeX Viewer"
 #: suffixes opened as images when the core loader's list is not importable yet
@@ -147,7 +148,9 @@ class ShortcutsDialog(QDialog):
         lay.addWidget(self.table)
         extra = QLabel(
             "Mouse: wheel zooms about the cursor, left-drag pans, right-drag sets the window "
-            "(left/right = width, up/down = level). Click a region or a sentence to select it."
+            "(left/right = width, up/down = level). Click a region or a sentence to select it. "
+            "While editing a finding (E), drag its boxes to move them or their handles to resize them; "
+            "after Add missed finding (D), left-drag draws the new finding's box."
         )
         extra.setWordWrap(True)
         lay.addWidget(extra)
@@ -223,6 +226,10 @@ class MainWindow(QMainWindow):
         self.report_dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.report_dock)
         self.resizeDocks([self.report_dock], [420], Qt.Orientation.Horizontal)
+        # the review workflow: database, review panel (a dock under the report), region editor
+        self.review = ReviewController(self)
+        self.review_panel = self.review.panel
+        self.region_editor = self.review.region_editor
 
         # status line
         self.pixel_label = QLabel("")
@@ -317,10 +324,10 @@ class MainWindow(QMainWindow):
         self._action(f, "File", "Open &folder…", "Ctrl+Shift+O", self.open_folder_dialog)
         self._action(f, "File", "Open saved &reading…", "Ctrl+R", self.open_reading_dialog)
         f.addSeparator()
-        self._action(f, "File", "&Next image in folder", ["PgDown", "N"], self.next_image)
-        self._action(f, "File", "&Previous image in folder", ["PgUp", "P"], self.previous_image)
+        self._action(f, "File", "&Next image in folder", "PgDown", self.next_image)
+        self._action(f, "File", "&Previous image in folder", "PgUp", self.previous_image)
         f.addSeparator()
-        self._action(f, "File", "&Quit", "Ctrl+Q", self.close)
+        quit_action = self._action(f, "File", "&Quit", "Ctrl+Q", self.close)
 
         v = mb.addMenu("&View")
         self._action(v, "View", "&Fit film to window", "F", self.canvas.fit)
@@ -359,6 +366,9 @@ class MainWindow(QMainWindow):
         self._action(c, "Teaching", "&Compare with reading…", "Ctrl+Shift+C", self.compare_with_reading)
         self.trainee_action = self._action(c, "Teaching", "&Trainee mode", "Ctrl+Shift+T", self.set_trainee_mode, checkable=True)
         self._action(c, "Teaching", "Agreement &plot…", "Ctrl+Shift+G", self.show_agreement_plot)
+
+        self.review.build_actions(f, quit_action)
+        self.read_first_action = self.review.read_first_action
 
         h = mb.addMenu("&Help")
         self._action(h, "Help", "&Keyboard shortcuts", "F1", self.show_shortcuts)
@@ -418,6 +428,13 @@ class MainWindow(QMainWindow):
         """Ask a question; True for Yes."""
         answer = QMessageBox.question(self, title, message)
         return answer == QMessageBox.StandardButton.Yes
+
+    def ask_text(self, title: str, label: str, default: str = "") -> str | None:
+        """Ask for a line of text; None when cancelled."""
+        from PySide6.QtWidgets import QInputDialog, QLineEdit
+
+        text, ok = QInputDialog.getText(self, title, label, QLineEdit.EchoMode.Normal, default)
+        return text if ok else None
 
     # ------------------------------------------------------------------------------------------------
     # opening
@@ -522,6 +539,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{path.name} — {APP_TITLE}")
         self.statusBar().showMessage(f"Opened {path}{where}", 5000)
         S.set_value("paths/last_dir", path.parent)
+        self.review.film_opened()
         return True
 
     def next_image(self) -> None:
@@ -623,7 +641,21 @@ class MainWindow(QMainWindow):
             + (f", {len(reading.warnings)} warning(s)" if reading.warnings else ""),
             6000,
         )
+        self.review.reading_shown(reading)
         return True
+
+    # review -------------------------------------------------------------------------------------------
+    def sign_report(self) -> bool:
+        """Review > Sign report: refused while a finding is undecided."""
+        return self.review.sign_report()
+
+    def export_dialog(self) -> Any:
+        """File > Export…: the reading under review as JSON, DICOM SR and/or PDF."""
+        return self.review.export_dialog()
+
+    def show_audit_log(self) -> Any:
+        """Review > Audit log: the review events of this study."""
+        return self.review.show_audit_log()
 
     # dialogs ----------------------------------------------------------------------------------------
     def _start_dir(self) -> str:
@@ -909,6 +941,7 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------------------------------------
     def closeEvent(self, ev: QCloseEvent) -> None:  # noqa: N802 (Qt name)
         self.controller.pause()
+        self.review.close()
         self.save_settings()
         if self.runner is not None:
             try:

@@ -210,6 +210,8 @@ class ReviewPanel(QWidget):
         The review changed (a decision, an undo, a new session): views refresh from the session.
     session_replaced(object)
         A new version was started: the new :class:`ReviewSession`.
+    reviewer_given(str)
+        The reviewer typed their name in the name box (:meth:`ask_reviewer_name`).
     status_message(str)
         A short line for the status bar.
 
@@ -226,6 +228,7 @@ class ReviewPanel(QWidget):
     review_changed = Signal()
     session_replaced = Signal(object)
     status_message = Signal(str)
+    reviewer_given = Signal(str)
 
     def __init__(self, selection: SelectionModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -271,6 +274,19 @@ class ReviewPanel(QWidget):
         )
         self.signoff_label.hide()
         outer.addWidget(self.signoff_label)
+
+        # reviewer's name (asked once, inline: never a modal prompt when a film opens) -------------------
+        self.name_box = QGroupBox("Who is reviewing?")
+        nb = QHBoxLayout(self.name_box)
+        self.name_edit = QLineEdit()
+        self.name_edit.setPlaceholderText("Your name, recorded with every decision and the sign-off")
+        self.name_edit.returnPressed.connect(self._give_name)
+        self.name_button = QPushButton("Start reviewing")
+        self.name_button.clicked.connect(self._give_name)
+        nb.addWidget(self.name_edit, 1)
+        nb.addWidget(self.name_button)
+        self.name_box.hide()
+        outer.addWidget(self.name_box)
 
         # read first ------------------------------------------------------------------------------
         self.read_first_box = QGroupBox("Read first: your impression before the AI draft")
@@ -465,6 +481,27 @@ class ReviewPanel(QWidget):
         )
         self.refresh()
         self.review_changed.emit()
+
+    def ask_reviewer_name(self, on: bool = True) -> None:
+        """Show (or hide) the box where the reviewer types their name before reviewing."""
+        self.name_box.setVisible(on)
+        if on:
+            self.counter_label.setText("<b>Type your name to start reviewing this AI draft.</b>")
+            self.name_edit.setFocus()
+
+    def _give_name(self) -> None:
+        name = self.name_edit.text().strip()
+        if not name:
+            self.status_message.emit("Type your name first")
+            return
+        self.name_box.hide()
+        self.reviewer_given.emit(name)
+
+    def set_numbers(self, numbers: dict[str, tuple[int, str]]) -> None:
+        """Update the (number, colour) of each finding, e.g. after a finding was added."""
+        if numbers != self._numbers:
+            self._numbers = dict(numbers)
+            self._rebuild_rows()
 
     def set_store_warning(self, message: str | None) -> None:
         """Show (or hide) a problem with the review database, e.g. a corrupt file set aside."""

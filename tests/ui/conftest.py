@@ -10,11 +10,13 @@ import pytest
 
 
 @pytest.fixture(autouse=True)
-def private_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """Point QSettings (INI, user scope) at a temporary folder so tests never touch the user's settings."""
+def private_settings(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Point QSettings (INI, user scope) and the review database (``GAZEX_REVIEW_DB``) at temporary
+    places so tests never touch the user's settings or reviews."""
     from PySide6.QtCore import QSettings
 
     folder = tmp_path_factory.mktemp("settings")
+    monkeypatch.setenv("GAZEX_REVIEW_DB", str(folder / "reviews.sqlite3"))
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(folder))
     yield folder

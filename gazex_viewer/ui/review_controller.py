@@ -1,0 +1,486 @@
+"""The verification workflow wired into the main window.
+
+:class:`ReviewController` owns what the review adds to :class:`~gazex_viewer.ui.main_window.MainWindow`:
+the review database (``GAZEX_REVIEW_DB`` or the default path), the :class:`ReviewPanel` in a dock under
+the report, the :class:`RegionEditor` on the film, the Review menu and its shortcuts (A, R, E, N, P,
+D, Ctrl+Z, Ctrl+Shift+Z), File > Export…, the reviewer's name (asked once, kept in the settings),
+per-sentence state badges in the report, decision states on the film, "read first" hiding, and resuming
+a film's stored review when the film is opened again.
+
+The window calls three hooks: :meth:`reading_shown` after it shows a reading, :meth:`film_opened`
+after it opens a film, and :meth:`close` when it closes.
+"""
+
+from __future__ import annotations
+
+import copy
+import html
+import logging
+import os
+from pathlib import Path
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtWidgets import QDockWidget, QInputDialog, QLineEdit
+
+from gazex_viewer.core.errors import GazeXError
+from gazex_viewer.core.playback import TrajectoryPlayback
+from gazex_viewer.core.reading import Box, Reading
+from gazex_viewer.ui import settings as S
+from gazex_viewer.ui.common import finding_styles
+from gazex_viewer.ui.region_editor import RegionEditor
+from gazex_viewer.ui.review_panel import ReviewPanel, state_badge
+
+if TYPE_CHECKING:
+    from gazex_viewer.core.review import ReviewSession
+    from gazex_viewer.core.review_store import ReviewStore
+    from gazex_viewer.ui.audit_dialog import AuditDialog
+    from gazex_viewer.ui.export_dialog import ExportDialog
+    from gazex_viewer.ui.main_window import MainWindow
+
+log = logging.getLogger(__name__)
+
+#: environment variable naming the review database (tests, kiosks); else the platform default
+DB_ENV = "GAZEX_REVIEW_DB"
+REVIEWER_KEY = "review/reviewer"
+READ_FIRST_KEY = "review/read_first"
+#: producers whose readings are reviewed (expert and trainee readings are shown, not signed)
+REVIEWED_PRODUCERS = ("model", "radiologist")
+
+
+def open_review_store() -> tuple[ReviewStore | None, str | None]:
+    """The review database and a warning to show (corrupt/locked file set aside, or unusable).
+
+    Never raises: a database that cannot be used at all gives ``(None, reason)``.
+    """
+    from gazex_viewer.core.review_store import ReviewStore
+
+    path = os.environ.get(DB_ENV) or None
+    try:
+        store = ReviewStore(path)
+    except GazeXError as err:
+        return None, f"{err} — decisions cannot be saved, so review is switched off"
+    except Exception as err:  # never a crash at start-up
+        return None, f"{path or 'review database'}: {err.__class__.__name__}: {err} — review is switched off"
+    return store, None if store.warning is None else str(store.warning)
+
+
+class _FollowVisibility(QObject):
+    """Hides ``follower`` when ``leader`` is hidden by the program (trainee mode hides the report)."""
+
+    def __init__(self, follower: QDockWidget, leader: QDockWidget) -> None:
+        super().__init__(follower)
+        self.follower = follower
+        leader.installEventFilter(self)
+
+    def eventFilter(self, obj: QObject, ev: QEvent) -> bool:  # noqa: N802 (Qt name)
+        if not ev.spontaneous():
+            if ev.type() == QEvent.Type.Hide:
+                self.follower.hide()
+            elif ev.type() == QEvent.Type.Show:
+                self.follower.show()
+        return False
+
+
+class ReviewController(QObject):
+    """The review workflow of one main window."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.win = window
+        self.store, self.store_message = open_review_store()
+        self.session: ReviewSession | None = None
+        self._geometry_key: Any = None
+        self._display: Reading | None = None
+        self._ai_shown = True
+
+        self.panel = ReviewPanel(window.selection)
+        self.panel.show_error = lambda t, m: self.win.show_error(t, m)  # type: ignore[method-assign]
+        self.panel.confirm = lambda t, m: self.win.ask_yes_no(t, m)  # type: ignore[method-assign]
+        self.panel.set_store_warning(self.store_message)
+        self.dock = QDockWidget("Review", window)
+        self.dock.setObjectName("reviewDock")
+        self.dock.setWidget(self.panel)
+        self.dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)
+        window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
+        window.splitDockWidget(window.report_dock, self.dock, Qt.Orientation.Vertical)
+
+        self.region_editor = RegionEditor(window.canvas.vb, self)
+        self.panel.region_editing_changed.connect(self._on_region_editing)
+        self.panel.drawing_changed.connect(self._on_drawing)
+        self.panel.review_changed.connect(self.refresh_views)
+        self.panel.session_replaced.connect(self._on_session_replaced)
+        self.panel.status_message.connect(lambda m: self.win.statusBar().showMessage(m, 6000))
+        self.region_editor.box_edited.connect(self.panel.apply_region_edit)
+        self.region_editor.box_drawn.connect(self._on_box_drawn)
+        self.panel.reviewer_given.connect(self._on_reviewer_given)
+        self._waiting_for_name: Reading | None = None
+        self._dock_follower = _FollowVisibility(self.dock, window.report_dock)
+        if self.store_message:
+            window.statusBar().showMessage(self.store_message, 15000)
+
+    # ------------------------------------------------------------------------------------------------
+    # actions
+    # ------------------------------------------------------------------------------------------------
+    def build_actions(self, file_menu: Any, quit_action: Any) -> None:
+        """Add File > Export… and the Review menu (with their shortcuts) to the window."""
+        w = self.win
+        export = w._action(file_menu, "File", "&Export…", "Ctrl+E", self.export_dialog)
+        file_menu.removeAction(export)
+        file_menu.insertAction(quit_action, export)
+        file_menu.insertSeparator(quit_action)
+        m = w.menuBar().addMenu("Re&view")
+        help_menu = next((a for a in w.menuBar().actions() if a.text() == "&Help"), None)
+        if help_menu is not None:
+            w.menuBar().removeAction(m.menuAction())
+            w.menuBar().insertMenu(help_menu, m)
+        p = self.panel
+        on = self._when_shown
+        w._action(m, "Review", "&Accept finding", "A", on(p.accept_current))
+        w._action(m, "Review", "&Reject finding", "R", on(p.reject_current))
+        w._action(m, "Review", "&Edit finding", "E", on(p.start_edit))
+        w._action(m, "Review", "&Next undecided finding", "N", on(p.next_undecided))
+        w._action(m, "Review", "&Previous undecided finding", "P", on(p.previous_undecided))
+        w._action(m, "Review", "A&dd missed finding (draw its box)", "D", on(p.start_add))
+        m.addSeparator()
+        self.undo_action = w._action(m, "Review", "&Undo", "Ctrl+Z", on(p.undo))
+        self.redo_action = w._action(m, "Review", "Re&do", "Ctrl+Shift+Z", on(p.redo))
+        m.addSeparator()
+        w._action(m, "Review", "&Sign report…", "Ctrl+Shift+S", on(self.sign_report))
+        w._action(m, "Review", "Audit &log…", "Ctrl+Shift+L", self.show_audit_log)
+        m.addSeparator()
+        self.read_first_action = w._action(
+            m, "Review", "Read &first: hide the AI draft until I write my impression", None,
+            self._on_read_first, checkable=True,
+        )
+        self.read_first_action.blockSignals(True)
+        self.read_first_action.setChecked(S.get_bool(READ_FIRST_KEY, False))
+        self.read_first_action.blockSignals(False)
+        w._action(m, "Review", "Reviewer &name…", None, lambda: self.reviewer_name(ask_again=True))
+
+    def _when_shown(self, fn: Callable[[], Any]) -> Callable[[], Any]:
+        """A shortcut handler that does nothing while the review dock is hidden (e.g. trainee mode)."""
+
+        def run() -> Any:
+            if self.dock.isHidden():
+                self.win.statusBar().showMessage("Review is hidden in this mode", 4000)
+                return None
+            return fn()
+
+        return run
+
+    def _on_read_first(self, checked: bool) -> None:
+        S.set_value(READ_FIRST_KEY, bool(checked))
+        self.win.statusBar().showMessage(
+            "Read first is on for the next new AI draft" if checked else "Read first is off", 5000
+        )
+
+    # ------------------------------------------------------------------------------------------------
+    # reviewer
+    # ------------------------------------------------------------------------------------------------
+    def _ask_text(self, title: str, label: str, default: str = "") -> str | None:
+        text, ok = QInputDialog.getText(self.win, title, label, QLineEdit.EchoMode.Normal, default)
+        return text if ok else None
+
+    def reviewer_name(self, *, ask_again: bool = False) -> str | None:
+        """The reviewer's name kept in the settings; with ``ask_again`` the user is asked to change it."""
+        name = str(S.settings().value(REVIEWER_KEY, "") or "").strip()
+        if name and not ask_again:
+            return name
+        if not ask_again:
+            return None
+        ask = getattr(self.win, "ask_text", None) or self._ask_text
+        answer = ask("Reviewer", "Your name, as recorded with every decision and the sign-off:", name)
+        if answer is None or not answer.strip():
+            return name or None
+        S.set_value(REVIEWER_KEY, answer.strip())
+        self.win.statusBar().showMessage(f"Reviewer: {answer.strip()} (used for the next reading opened)", 6000)
+        return answer.strip()
+
+    def _on_reviewer_given(self, name: str) -> None:
+        S.set_value(REVIEWER_KEY, name)
+        reading, self._waiting_for_name = self._waiting_for_name, None
+        if reading is not None and reading is self.win.reading:
+            self.reading_shown(reading)
+
+    # ------------------------------------------------------------------------------------------------
+    # hooks called by the window
+    # ------------------------------------------------------------------------------------------------
+    def film_opened(self) -> None:
+        """A new film: stop reviewing the old one, and resume this film's stored review if any."""
+        self._set_session(None)
+        rg = self.win.radiograph
+        if self.store is None or rg is None:
+            return
+        try:
+            ids = self.store.readings_for_image(str(getattr(rg, "pixel_sha256", "") or ""))
+            if not ids:
+                return
+            reading = self.store.load_reading(self.store.latest_version_id(ids[0]))
+        except GazeXError as err:
+            self.win.statusBar().showMessage(f"Cannot resume the stored review: {err}", 10000)
+            return
+        if self.win.show_reading(reading):
+            self.win.statusBar().showMessage(
+                f"Resumed the review of this film ({self.panel.counter_text()})", 8000
+            )
+
+    def reading_shown(self, reading: Reading) -> None:
+        """The window shows ``reading``: open (or resume) its review."""
+        self._set_session(None)
+        if reading.producer.kind not in REVIEWED_PRODUCERS:
+            self.panel.counter_label.setText(
+                f"{html.escape(reading.producer.kind.capitalize())} readings are shown for study, not reviewed."
+            )
+            return
+        if self.store is None:
+            return
+        who = self.reviewer_name()
+        if not who:
+            self._waiting_for_name = reading
+            self.panel.ask_reviewer_name(True)
+            return
+        self._waiting_for_name = None
+        self.panel.ask_reviewer_name(False)
+        try:
+            session = self.store.open_session(reading, who, read_first=self.read_first_action.isChecked())
+        except GazeXError as err:
+            self.win.show_error("Cannot open the review", str(err))
+            return
+        self._set_session(session)
+        if session.reading is not reading:
+            self.win.reading = session.reading
+
+    def close(self) -> None:
+        """Save what is pending and close the database."""
+        try:
+            if self.session is not None and not self.session.is_signed:
+                self.panel.save_impression()
+                if self.panel.editing is not None:
+                    self.panel.finish_edit()
+        finally:
+            self._set_session(None)
+            if self.store is not None:
+                self.store.close()
+                self.store = None
+
+    # ------------------------------------------------------------------------------------------------
+    # session and views
+    # ------------------------------------------------------------------------------------------------
+    def _set_session(self, session: ReviewSession | None) -> None:
+        self.region_editor.edit(None)
+        self.region_editor.set_drawing(False)
+        self.session = session
+        self._geometry_key = None
+        self._ai_shown = True
+        self.win.report_panel.show()
+        self.panel.set_session(session, self._numbers())  # emits review_changed -> refresh_views
+
+    def _on_session_replaced(self, session: ReviewSession) -> None:
+        self.session = session
+        self.win.reading = session.reading
+        self._geometry_key = None
+        self.refresh_views()
+
+    def display_reading(self) -> Reading | None:
+        """The reading as the review leaves it: edited text and regions, additions appended."""
+        s = self.session
+        if s is None:
+            return None
+        view = copy.copy(s.reading)
+        view.findings = [s.effective_finding(f.id) for f in s.reading.findings] + list(s.review.additions)
+        return view
+
+    def _numbers(self) -> dict[str, tuple[int, str]]:
+        view = self.display_reading()
+        return {fid: (st.number, st.colour) for fid, st in finding_styles(view).items()} if view else {}
+
+    def refresh_views(self) -> None:
+        """Bring the report badges, the film regions and the title in line with the review."""
+        s = self.session
+        w = self.win
+        if s is None:
+            for fid in list(w.report_panel.rows):
+                w.report_panel.set_badge(fid, "")
+            self._set_canvas_states({})
+            self._update_title()
+            return
+        if s.ai_hidden:
+            if self._ai_shown:
+                self._hide_ai()
+            self._update_title()
+            return
+        if not self._ai_shown:
+            self._show_ai()
+        view = self.display_reading()
+        assert view is not None
+        key = [(f.id, f.text, repr(f.observation), repr(f.clues), repr(f.labels)) for f in view.findings]
+        if key != self._geometry_key:
+            self._geometry_key = key
+            w.canvas.set_reading(view, w.controller.playback)
+            w._on_layers_changed(w.player_bar.layers())
+            w._on_time_changed(w.controller.playback.time)
+            self.panel.set_numbers(self._numbers())
+        states = {fid: s.status(fid) for fid in s.finding_ids}
+        self._set_canvas_states(states)
+        for fid in w.report_panel.rows:
+            if fid in states:
+                text, bg, fg = state_badge(states[fid])
+                w.report_panel.set_badge(fid, text, bg)
+        if self.region_editor.editing is not None and self.region_editor.editing in states:
+            fid = self.region_editor.editing
+            self.region_editor.edit(fid, s.effective_finding(fid))
+        self.undo_action_state()
+        self._update_title()
+
+    def undo_action_state(self) -> None:
+        s = self.session
+        if hasattr(self, "undo_action"):
+            self.undo_action.setEnabled(s is not None and s.can_undo)
+            self.redo_action.setEnabled(s is not None and s.can_redo)
+
+    def _set_canvas_states(self, states: dict[str, str]) -> None:
+        setter = getattr(self.win.canvas, "set_region_states", None)
+        if setter is not None:
+            setter(states)
+
+    def _update_title(self) -> None:
+        w = self.win
+        rg = w.radiograph
+        if rg is None:
+            return
+        from gazex_viewer.ui.main_window import APP_TITLE
+
+        s = self.session
+        state = ""
+        if s is not None:
+            if s.is_signed and s.signoff is not None:
+                state = f" — signed by {s.signoff.reviewer}"
+            elif s.ai_hidden:
+                state = " — read first"
+            else:
+                n = len(s.undecided())
+                state = f" — reviewing, {n} undecided" if n else " — reviewed, not signed"
+        w.setWindowTitle(f"{Path(str(rg.path)).name}{state} — {APP_TITLE}")
+
+    def _hide_ai(self) -> None:
+        w = self.win
+        self._ai_shown = False
+        w.canvas.set_reading(None)
+        w.controller.set_playback(TrajectoryPlayback([]))
+        w.player_bar.set_sentence_spans({})
+        w.report_panel.hide()
+        w.selection.clear()
+
+    def _show_ai(self) -> None:
+        w = self.win
+        s = self.session
+        assert s is not None
+        self._ai_shown = True
+        self._geometry_key = None
+        w.controller.set_playback(TrajectoryPlayback(s.reading.trajectory))
+        w.player_bar.set_sentence_spans(finding_styles(s.reading))
+        w.report_panel.set_reading(s.reading)
+        w.report_panel.show()
+
+    # ------------------------------------------------------------------------------------------------
+    # film editing
+    # ------------------------------------------------------------------------------------------------
+    def _on_region_editing(self, fid: str | None) -> None:
+        s = self.session
+        self.region_editor.set_bounds(self.win.canvas.image_rect())
+        if fid is None or s is None:
+            self.region_editor.edit(None)
+            return
+        self.region_editor.edit(fid, s.effective_finding(fid))
+        if not self.region_editor.rois:
+            self.win.statusBar().showMessage("This finding has no region on the film to move", 5000)
+
+    def _on_drawing(self, on: bool) -> None:
+        self.region_editor.set_bounds(self.win.canvas.image_rect())
+        self.region_editor.set_drawing(on)
+        if on:
+            self.win.statusBar().showMessage("Drag a box on the film around the missed finding", 8000)
+
+    def _on_box_drawn(self, box: Box) -> None:
+        self.panel.set_drawn_box(box)
+
+    # ------------------------------------------------------------------------------------------------
+    # sign-off, export, audit
+    # ------------------------------------------------------------------------------------------------
+    def sign_report(self) -> bool:
+        """Sign the reading under review (refused while a finding is undecided)."""
+        if self.session is None:
+            self.win.statusBar().showMessage("No reading under review", 5000)
+            return False
+        return self.panel.sign()
+
+    def export_dialog(self) -> ExportDialog | None:
+        """File > Export…: the reviewed reading (signed, or a draft marked as such)."""
+        from gazex_viewer.ui.export_dialog import ExportDialog
+
+        w = self.win
+        reading = self.session.reading if self.session is not None else w.reading
+        if reading is None:
+            w.show_error("Nothing to export", "Open a film and its reading (or run the model) first.")
+            return None
+        rg = w.radiograph
+        start = S.get_path("paths/export_dir") or S.get_path("paths/last_dir")
+        dlg = ExportDialog(
+            reading,
+            image_path=None if rg is None else rg.path,
+            film_loader=None if rg is None else rg.render,
+            start_dir=start,
+            parent=w,
+        )
+        dlg.setStyleSheet(w.styleSheet())
+        dlg.export_button.clicked.connect(lambda: S.set_value("paths/export_dir", dlg.folder_edit.text()))
+        dlg.show()
+        return dlg
+
+    def show_audit_log(self) -> AuditDialog | None:
+        """Review > Audit log: every event of this study (all readings and versions)."""
+        from gazex_viewer.ui.audit_dialog import AuditDialog
+
+        w = self.win
+        reading = self.session.reading if self.session is not None else w.reading
+        if self.store is None:
+            w.show_error("No review database", self.store_message or "The review database is not open.")
+            return None
+        if reading is None:
+            w.show_error("No study", "Open a film first.")
+            return None
+        key = reading.image.study_instance_uid or reading.image.pixel_sha256
+        try:
+            entries = self.store.events_for_study(key)
+            if reading.image.study_instance_uid:
+                seen = {e.event.id for e in entries}
+                entries += [e for e in self.store.events_for_study(reading.image.pixel_sha256) if e.event.id not in seen]
+        except GazeXError as err:
+            w.show_error("Cannot read the audit log", str(err))
+            return None
+        numbers = self._numbers()
+        view = self.display_reading()
+
+        def name(fid: str) -> str:
+            n = numbers.get(fid, (0, ""))[0]
+            text = ""
+            if view is not None:
+                try:
+                    text = view.finding(fid).text
+                except KeyError:
+                    text = ""
+            return f"{n} {text}".strip() if n else fid
+
+        originals = {f.id: f.to_dict() for f in reading.findings}
+        dlg = AuditDialog(
+            entries,
+            title=f"{reading.image.file_name}" + (f" (study {reading.image.study_instance_uid})" if reading.image.study_instance_uid else ""),
+            finding_name=name,
+            originals=originals,
+            parent=w,
+        )
+        dlg.setStyleSheet(w.styleSheet())
+        dlg.show()
+        return dlg

@@ -89,6 +89,13 @@ class ModelRunner(QObject):
             self._client.cancel(self._job)
 
     @Slot()
+    def unload(self) -> None:
+        """Free the model in the worker (the process stays up)."""
+        self._job = None
+        self.model_name = None
+        self._client.unload()
+
+    @Slot()
     def shutdown(self) -> None:
         """Stop the worker process (call before the application quits)."""
         self._job = None

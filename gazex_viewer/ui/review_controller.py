@@ -105,6 +105,7 @@ class ReviewController(QObject):
         self.dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)
         window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
         window.splitDockWidget(window.report_dock, self.dock, Qt.Orientation.Vertical)
+        window.resizeDocks([window.report_dock, self.dock], [40, 60], Qt.Orientation.Vertical)
 
         self.region_editor = RegionEditor(window.canvas.vb, self)
         self.panel.region_editing_changed.connect(self._on_region_editing)
@@ -372,6 +373,7 @@ class ReviewController(QObject):
         w.player_bar.set_sentence_spans({})
         w.report_panel.hide()
         w.selection.clear()
+        w.statusBar().showMessage("Read first: the AI draft is hidden until you write your impression", 10000)
 
     def _show_ai(self) -> None:
         w = self.win
@@ -402,6 +404,8 @@ class ReviewController(QObject):
         self.region_editor.set_drawing(on)
         if on:
             self.win.statusBar().showMessage("Drag a box on the film around the missed finding", 8000)
+        else:
+            self.win.statusBar().clearMessage()
 
     def _on_box_drawn(self, box: Box) -> None:
         self.panel.set_drawn_box(box)

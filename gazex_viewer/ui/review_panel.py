@@ -291,15 +291,12 @@ class ReviewPanel(QWidget):
         # read first ------------------------------------------------------------------------------
         self.read_first_box = QGroupBox("Read first: your impression before the AI draft")
         rf = QVBoxLayout(self.read_first_box)
-        hint = QLabel(
-            "The AI report and its regions stay hidden until you have written (or dictated) your own "
-            "impression. Then they are shown for comparison."
-        )
+        hint = QLabel("The AI draft and its regions stay hidden until you have written your own impression.")
         hint.setWordWrap(True)
         rf.addWidget(hint)
         self.own_impression_edit = QPlainTextEdit()
         self.own_impression_edit.setPlaceholderText("Your impression of this film…")
-        self.own_impression_edit.setMaximumHeight(90)
+        self.own_impression_edit.setMinimumHeight(70)
         rf.addWidget(self.own_impression_edit)
         self.reveal_button = QPushButton("Save my impression and show the AI draft")
         self.reveal_button.clicked.connect(self.reveal_ai)
@@ -416,8 +413,8 @@ class ReviewPanel(QWidget):
         outer.addWidget(self.add_box)
 
         # impression and sign-off -------------------------------------------------------------------
-        imp_head = QLabel("<b>Impression</b>")
-        outer.addWidget(imp_head)
+        self.impression_head = QLabel("<b>Impression</b>")
+        outer.addWidget(self.impression_head)
         self.impression_edit = QPlainTextEdit()
         self.impression_edit.setObjectName("impressionEdit")
         self.impression_edit.setPlaceholderText("Impression (saved when you leave the box)")
@@ -656,7 +653,10 @@ class ReviewPanel(QWidget):
         self.sign_button.setEnabled(s is not None and not s.is_signed)
         self.sign_button.setText("Signed" if s is not None and s.is_signed else "Sign report…")
         self.new_version_button.setVisible(s is not None and s.is_signed)
-        self.actions_box.setVisible(s is not None and not (s.ai_hidden))
+        # only what can be done now: no decision buttons on a signed or hidden draft
+        self.actions_box.setVisible(s is not None and not s.ai_hidden and not s.is_signed)
+        for w in (self.impression_head, self.impression_edit, self.sign_button):
+            w.setVisible(s is not None and not s.ai_hidden)
 
     def _on_selection(self, fid: str | None) -> None:
         for key, row in self.rows.items():

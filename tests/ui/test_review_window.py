@@ -392,3 +392,22 @@ def test_sigkill_of_the_real_gui_keeps_every_acknowledged_decision(
     edited = [f for f, st in acks if st == "edited"]
     assert s.effective_finding(edited[0]).text.startswith("edited sentence ")
     assert s.reviewer == "Dr Ada Lovelace" and s.review.events[0].reviewer == "Dr Kill"
+
+
+# -- trainee mode ------------------------------------------------------------------------------------------
+def test_trainee_mode_hides_the_review_and_its_keys(rwin: Any, qtbot: Any) -> None:
+    from gazex_viewer.ui.trainee_panel import TraineeMode
+
+    _open(rwin)
+    assert rwin.review.dock.isVisible()
+    mode = TraineeMode(rwin)
+    assert mode.start()
+    assert not rwin.review.dock.isVisible()  # the AI findings list must not show to a trainee
+    rwin.selection.select("f-cardio")
+    qtbot.keyClick(rwin, Qt.Key.Key_A)
+    assert rwin.review_panel.session.status("f-cardio") == "undecided"
+    mode.leave()
+    assert rwin.review.dock.isVisible()
+    rwin.selection.select("f-cardio")
+    qtbot.keyClick(rwin, Qt.Key.Key_A)
+    assert rwin.review_panel.session.status("f-cardio") == "accepted"

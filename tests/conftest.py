@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 from pathlib import Path
@@ -39,3 +40,36 @@ def require_tool(name: str) -> str:
 def artifacts_dir() -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS
+
+
+def _tiny_checkpoint(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, *, train: bool) -> Path:
+    """Build a tiny GazeX checkpoint once, kept in pytest's cache between runs (keyed by the builder's source)."""
+    from gazex_viewer.inference import tiny_model
+
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    key = hashlib.sha256(Path(tiny_model.__file__).read_bytes()).hexdigest()[:16]
+    name = "tiny-gazex" if train else "tiny-gazex-untrained"
+    cache = getattr(request.config, "cache", None)
+    base = Path(cache.mkdir(f"{name}-{key}")) if cache is not None else tmp_path_factory.mktemp("models")
+    out = base / name
+    done = base / "built"
+    if not done.exists():
+        shutil.rmtree(out, ignore_errors=True)
+        result = tiny_model.make_test_model(out, train=train)
+        if train:
+            assert result.exact, "the tiny model did not memorise its known answers"
+        done.touch()
+    return out
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The trained tiny checkpoint: answers the known report and boxes for the bundled sample image."""
+    return _tiny_checkpoint(request, tmp_path_factory, train=True)
+
+
+@pytest.fixture(scope="session")
+def untrained_model_dir(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The same architecture with random weights: garbage output."""
+    return _tiny_checkpoint(request, tmp_path_factory, train=False)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,20 +14,8 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def tiny_checkpoint(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The trained tiny checkpoint, kept in pytest's cache between runs (keyed by the builder's source)."""
-    from gazex_viewer.inference import tiny_model
-
-    key = hashlib.sha256(Path(tiny_model.__file__).read_bytes()).hexdigest()[:16]
-    cache = getattr(request.config, "cache", None)
-    base = Path(cache.mkdir(f"tiny-gazex-{key}")) if cache is not None else tmp_path_factory.mktemp("models")
-    out = base / "tiny-gazex"
-    done = base / "built"
-    if not done.exists():
-        shutil.rmtree(out, ignore_errors=True)
-        tiny_model.make_test_model(out)
-        done.touch()
-    return out
+def tiny_checkpoint(tiny_model_dir: Path) -> Path:
+    return tiny_model_dir
 
 
 @pytest.fixture

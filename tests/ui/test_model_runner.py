@@ -9,13 +9,12 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
-from tests.inference.conftest import tiny_model_dir  # noqa: F401  (session fixture shared with tests/inference)
 
 from gazex_viewer.inference.api import GenerationSettings, ModelSpec
 from gazex_viewer.inference.tiny_model import KNOWN_BOXES, KNOWN_REPORT, SAMPLE_IMAGE
 
 
-def test_model_runner_streams_and_never_stalls_the_event_loop(qtbot, tiny_model_dir: Path, tmp_path: Path) -> None:  # noqa: F811
+def test_model_runner_streams_and_never_stalls_the_event_loop(qtbot, tiny_model_dir: Path, tmp_path: Path) -> None:
     from PySide6.QtCore import QThread, QTimer
 
     from gazex_viewer.ui.model_runner import ModelRunner

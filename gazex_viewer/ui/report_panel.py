@@ -141,10 +141,13 @@ class SentenceRow(QFrame):
             bg = "transparent"
         border = f"4px solid {colour}" if self.playing else "4px solid transparent"
         outline = "1px solid #5d8fbf" if self.selected else "1px solid transparent"
-        self.setStyleSheet(
+        sheet = (
             f"QFrame#sentenceRow {{ background:{bg}; border-left:{border}; border-top:{outline};"
             f" border-bottom:{outline}; border-right:{outline}; border-radius:3px; }}"
         )
+        if sheet != getattr(self, "_sheet", None):  # setStyleSheet is slow: only when it changes
+            self._sheet = sheet
+            self.setStyleSheet(sheet)
 
     def mousePressEvent(self, ev: QMouseEvent) -> None:  # noqa: N802 (Qt name)
         if ev.button() == Qt.MouseButton.LeftButton and self.linked:
@@ -305,8 +308,9 @@ class ReportPanel(QWidget):
     def set_badge(self, finding_id: str, text: str, colour: str = "#5d8fbf") -> None:
         """Show a small state badge on a sentence (for review decisions); empty text hides it."""
         row = self.rows.get(finding_id)
-        if row is None:
+        if row is None or getattr(row, "_badge_shown", None) == (text, colour):
             return
+        row._badge_shown = (text, colour)  # type: ignore[attr-defined]
         row.badge.setText(text)
         row.badge.setStyleSheet(f"background:{colour}; color:white; border-radius:3px; padding:1px 5px;")
         row.badge.setVisible(bool(text))

@@ -108,7 +108,7 @@ class FindingReviewRow(QFrame):
         self, number: int, colour: str, finding: Finding, status: str, reason: str | None, original: str | None
     ) -> None:
         """Show the finding's current text and state (nothing is redrawn when nothing changed)."""
-        key = (number, colour, repr(finding.to_dict()), status, reason, original)
+        key = (number, colour, repr(finding), status, reason, original)
         if key == self._shown:
             return
         self._shown = key

@@ -411,3 +411,26 @@ def test_trainee_mode_hides_the_review_and_its_keys(rwin: Any, qtbot: Any) -> No
     rwin.selection.select("f-cardio")
     qtbot.keyClick(rwin, Qt.Key.Key_A)
     assert rwin.review_panel.session.status("f-cardio") == "accepted"
+
+
+def test_locked_database_is_a_warning_and_review_goes_on(qtbot: Any, db: Path, answers: Answers) -> None:
+    import sqlite3
+
+    with ReviewStore(db):
+        pass
+    holder = sqlite3.connect(db, isolation_level=None)
+    holder.execute("PRAGMA locking_mode = EXCLUSIVE")
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        win = _window(qtbot, answers)  # waits the store's busy timeout, then sets the file aside
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    text = win.review_panel.store_warning_label.text()
+    assert win.review_panel.store_warning_label.isVisibleTo(win)
+    assert "was locked" in text and ".locked-" in text
+    _open(win)
+    win.selection.select("f-device")
+    qtbot.keyClick(win, Qt.Key.Key_A)
+    assert win.review_panel.session.status("f-device") == "accepted"
+    assert answers.errors == []

@@ -145,7 +145,8 @@ class RegionEditor(QObject):
             )
             for pos, centre in (([0, 0], [1, 1]), ([1, 0], [0, 1]), ([0, 1], [1, 0])):
                 roi.addScaleHandle(pos, centre)
-            roi.setZValue(40 if kind == "observation" else 39)
+            # clues usually lie inside the observation area: keep them on top so they can be grabbed
+            roi.setZValue(40 if kind == "observation" else 41)
             roi.setToolTip(
                 ("Observation area" if kind == "observation" else f"Visual clue {index + 1}")
                 + ": drag to move, drag a handle to resize"

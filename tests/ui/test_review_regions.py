@@ -145,3 +145,18 @@ def test_edit_none_removes_handles(qtbot: Any, canvas: FilmCanvas) -> None:
     ed.edit(None)
     assert ed.rois == [] and ed.editing is None
     assert len(canvas.vb.addedItems) == n_items - 2
+
+
+def test_a_clue_inside_the_observation_area_can_be_dragged(qtbot: Any, canvas: FilmCanvas) -> None:
+    ed = RegionEditor(canvas.vb)
+    ed.set_bounds(canvas.image_rect())
+    ed.edit("f-1", _finding())
+    got: list[Any] = []
+    ed.box_edited.connect(lambda *a: got.append(a))
+    # the clue (160, 262)-(250, 400) lies inside the observation area
+    _drag(qtbot, canvas, _pt(canvas, 205, 330), _pt(canvas, 225, 310))
+    assert len(got) == 1
+    fid, kind, index, box = got[0]
+    assert (kind, index) == ("clue", 0)
+    tol = 2.0 / canvas.zoom() + 1
+    assert box.x_min == pytest.approx(180, abs=tol) and box.y_min == pytest.approx(242, abs=tol)

@@ -315,6 +315,17 @@ class ReportPanel(QWidget):
         row.badge.setStyleSheet(f"background:{colour}; color:white; border-radius:3px; padding:1px 5px;")
         row.badge.setVisible(bool(text))
 
+    def set_struck(self, finding_id: str, struck: bool) -> None:
+        """Strike a sentence through (a rejected finding) or restore it."""
+        row = self.rows.get(finding_id)
+        if row is None or getattr(row, "_struck", False) == struck:
+            return
+        row._struck = struck  # type: ignore[attr-defined]
+        text = row.finding.text if row.finding is not None else row.text_label.text()
+        text = text[:1].upper() + text[1:]
+        row.text_label.setTextFormat(Qt.TextFormat.RichText if struck else Qt.TextFormat.PlainText)
+        row.text_label.setText(f"<s>{html.escape(text)}</s>" if struck else text)
+
     # -- selection ---------------------------------------------------------------------------------------
     def _on_selection(self, fid: str | None) -> None:
         for key, row in self.rows.items():

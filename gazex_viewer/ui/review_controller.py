@@ -304,6 +304,7 @@ class ReviewController(QObject):
         if s is None:
             for fid in list(w.report_panel.rows):
                 w.report_panel.set_badge(fid, "")
+                w.report_panel.set_struck(fid, False)
             self._set_canvas_states({})
             self._update_title()
             return
@@ -329,6 +330,7 @@ class ReviewController(QObject):
             if fid in states:
                 text, bg, fg = state_badge(states[fid])
                 w.report_panel.set_badge(fid, text, bg)
+                w.report_panel.set_struck(fid, states[fid] == "rejected")
         if self.region_editor.editing is not None and self.region_editor.editing in states:
             fid = self.region_editor.editing
             self.region_editor.edit(fid, s.effective_finding(fid))

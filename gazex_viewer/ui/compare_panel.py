@@ -29,11 +29,13 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDockWidget,
     QFileDialog,
+    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QPushButton,
     QRadioButton,
+    QScrollArea,
     QSplitter,
     QTableWidget,
     QTableWidgetItem,
@@ -66,7 +68,9 @@ from gazex_viewer.ui.overlay import (
 
 __all__ = [
     "METRIC_INFO",
+    "METRIC_NAMES",
     "SENTENCE_METRICS",
+    "metric_range",
     "Comparison",
     "compare_readings",
     "pair_agreement",
@@ -96,9 +100,39 @@ METRIC_INFO: dict[str, tuple[str, str]] = {
     "zone_jaccard": ("ABCDEF zones visited by both (Jaccard)", "0–1, higher"),
     "zone_order_similarity": ("order of first zone visits", "0–1, higher"),
 }
+#: metric -> the name a trainee reads in the tables (the raw key stays in the tooltip)
+METRIC_NAMES: dict[str, str] = {
+    "icc_x": "ICC x (cluster centroids)",
+    "icc_y": "ICC y (cluster centroids)",
+    "n_matched": "Key frames matched (for ICC)",
+    "density_cosine": "Gaze density similarity (cosine)",
+    "cc": "Fixation-map correlation (CC)",
+    "edit_distance": "Scanpath edit distance (5×5 grid)",
+    "edit_similarity": "Scanpath similarity (1 − edit)",
+    "mm_vector": "MultiMatch: shape",
+    "mm_direction": "MultiMatch: direction",
+    "mm_length": "MultiMatch: saccade length",
+    "mm_position": "MultiMatch: position",
+    "mm_duration": "MultiMatch: duration",
+    "zone_jaccard": "Zones visited by both (Jaccard)",
+    "zone_order_similarity": "Zone visit order similarity",
+}
+#: short column titles of the per-sentence table
+SENTENCE_HEADERS: dict[str, str] = {
+    "cc": "Map CC",
+    "density_cosine": "Density",
+    "edit_similarity": "Scanpath",
+    "mm_position": "Position",
+}
 #: the per-sentence table's metric columns
 SENTENCE_METRICS: tuple[str, ...] = ("cc", "density_cosine", "edit_similarity", "mm_position")
 WHOLE_ROWS: tuple[str, ...] = (*METRIC_KEYS[:2], "n_matched", *METRIC_KEYS[2:])
+
+
+def metric_range(key: str) -> str:
+    """A metric's range and which way is better, in a few characters ("0–1 ↑", "≥0 ↓", "count")."""
+    rng = METRIC_INFO[key][1]
+    return rng.replace(", higher", "  ↑ better").replace(", lower", "  ↓ better")
 
 
 def format_value(key: str, v: float) -> str:
@@ -226,9 +260,18 @@ class ComparePanel(QWidget):
         self.colour_a = COLOUR_A
         self.colour_b = COLOUR_B
         self.comparison: Comparison | None = None
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(6, 6, 6, 6)
-        lay.setSpacing(4)
+        root = QVBoxLayout(self)
+        root.setContentsMargins(0, 0, 0, 0)
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        root.addWidget(self.scroll)
+        body = QWidget()
+        self.scroll.setWidget(body)
+        lay = QVBoxLayout(body)
+        lay.setContentsMargins(8, 6, 8, 6)
+        lay.setSpacing(6)
 
         def who_row(tag: str, colour: str) -> tuple[QToolButton, QLabel]:
             row = QHBoxLayout()
@@ -296,35 +339,44 @@ class ComparePanel(QWidget):
 
         self.whole_title = QLabel("<b>Whole film</b>")
         lay.addWidget(self.whole_title)
-        half = (len(WHOLE_ROWS) + 1) // 2
-        self.whole_table = QTableWidget(half, 4)
+        self.whole_table = QTableWidget(len(WHOLE_ROWS), 3)
         self.whole_table.setObjectName("wholeFilmAgreement")
-        self.whole_table.setHorizontalHeaderLabels(["Metric", "Value", "Metric", "Value"])
+        self.whole_table.setHorizontalHeaderLabels(["Metric", "A vs B", "Range"])
         self.whole_table.verticalHeader().hide()
         self.whole_table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.whole_table.setSelectionMode(QTableWidget.SelectionMode.NoSelection)
+        self.whole_table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         hh = self.whole_table.horizontalHeader()
-        for c in (0, 2):
-            hh.setSectionResizeMode(c, QHeaderView.ResizeMode.Stretch)
-        for c in (1, 3):
+        hh.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for c in (1, 2):
             hh.setSectionResizeMode(c, QHeaderView.ResizeMode.ResizeToContents)
-        self.whole_table.verticalHeader().setDefaultSectionSize(20)
+        row_h = self.whole_table.fontMetrics().height() + 6
+        self.whole_table.verticalHeader().setDefaultSectionSize(row_h)
+        self.whole_table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         self._whole_cells: dict[str, QTableWidgetItem] = {}
-        for i, key in enumerate(WHOLE_ROWS):
+        for r, key in enumerate(WHOLE_ROWS):
             desc, rng = METRIC_INFO[key]
-            r, c = i % half, 2 * (i // half)
-            item = QTableWidgetItem(key)
-            item.setToolTip(f"{desc} ({rng})")
-            self.whole_table.setItem(r, c, item)
+            item = QTableWidgetItem(METRIC_NAMES.get(key, key))
+            item.setToolTip(f"{key}: {desc} ({rng})")
+            item.setData(Qt.ItemDataRole.UserRole, key)
+            self.whole_table.setItem(r, 0, item)
             value = QTableWidgetItem("")
             value.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            self.whole_table.setItem(r, c + 1, value)
+            self.whole_table.setItem(r, 1, value)
             self._whole_cells[key] = value
-        self.whole_table.setMinimumHeight(self.whole_table.horizontalHeader().sizeHint().height() + 20 * half + 8)
+            better = QTableWidgetItem(metric_range(key))
+            better.setForeground(QColor("#8a96a3"))
+            better.setToolTip(f"{key}: {desc} ({rng})")
+            self.whole_table.setItem(r, 2, better)
+        self._fit_whole_table()
         self.whole_table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        lay.addWidget(self.whole_table, 3)
-        hint = QLabel("Higher is closer, 1 = same, except edit_distance (lower) and n_matched (a count); — = too few points.")
+        self.whole_table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        lay.addWidget(self.whole_table)
+        hint = QLabel("1 = the same reading; ↑ higher is closer, ↓ lower is closer; — = too few points to compute. "
+                      "Hover a metric for its definition.")
+        hint.setObjectName("metricsHint")
         hint.setWordWrap(True)
-        hint.setStyleSheet("color:#8a96a3; font-size:8pt;")
+        hint.setStyleSheet("color:#8a96a3;")
         lay.addWidget(hint)
         self.zones_label = QLabel()
         self.zones_label.setWordWrap(True)
@@ -343,16 +395,32 @@ class ComparePanel(QWidget):
         for c in range(1, 1 + len(SENTENCE_METRICS)):
             sh.setSectionResizeMode(c, QHeaderView.ResizeMode.ResizeToContents)
         self.sentence_table.setWordWrap(True)
-        self.sentence_table.setHorizontalHeaderLabels(["Sentence (A)", "cc", "density", "edit sim.", "mm pos."])
+        self.sentence_table.setHorizontalHeaderLabels(
+            ["Sentence (A)", *(SENTENCE_HEADERS.get(k, k) for k in SENTENCE_METRICS)]
+        )
         for c, key in enumerate(SENTENCE_METRICS, start=1):
-            self.sentence_table.horizontalHeaderItem(c).setToolTip(f"{key}: {METRIC_INFO[key][0]}")
+            self.sentence_table.horizontalHeaderItem(c).setToolTip(
+                f"{METRIC_NAMES.get(key, key)} — {key}: {METRIC_INFO[key][0]} ({METRIC_INFO[key][1]})"
+            )
+        self.sentence_table.setMinimumHeight(140)
         self.sentence_table.cellClicked.connect(self._on_sentence_clicked)
-        lay.addWidget(self.sentence_table, 2)
+        lay.addWidget(self.sentence_table, 1)
         self.no_sentence_label = QLabel("No sentence in common (matched by text, then by CheXpert label).")
         self.no_sentence_label.setStyleSheet("color:#8a96a3;")
         self.no_sentence_label.hide()
         lay.addWidget(self.no_sentence_label)
         self.set_comparison(None)
+
+    def _fit_whole_table(self) -> None:
+        """Exactly as tall as its rows: never squeezed under the text below it (the panel scrolls instead)."""
+        t = self.whole_table
+        t.horizontalHeader().ensurePolished()
+        head = max(t.horizontalHeader().sizeHint().height(), t.horizontalHeader().height() if t.isVisible() else 0)
+        t.setFixedHeight(head + t.verticalHeader().length() + 2 * t.frameWidth() + 2)
+
+    def showEvent(self, ev: Any) -> None:  # noqa: N802 (Qt name)
+        super().showEvent(ev)
+        self._fit_whole_table()  # the window's style sheet may have changed the header's height
 
     # -- content ---------------------------------------------------------------------------------
     def set_comparison(self, cmp: Comparison | None) -> None:
@@ -494,15 +562,16 @@ class CompareSession(QObject):
         self.clock = ClockMap(0.0, 0.0)
         self.mode: Mode = "overlay"
         self.panel = ComparePanel()
-        self.dock = QDockWidget("Compare readings", window)
+        self.dock = QDockWidget("Compare", window)
         self.dock.setObjectName("compareDock")
         self.dock.setWidget(self.panel)
         self.dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)
         window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
         report_dock = getattr(window, "report_dock", None)
         if report_dock is not None:
-            window.splitDockWidget(report_dock, self.dock, Qt.Orientation.Vertical)
-            window.resizeDocks([report_dock, self.dock], [35, 65], Qt.Orientation.Vertical)
+            # a third tab beside Report and Review: each panel gets the whole height
+            self.dock.setTitleBarWidget(QWidget())
+            window.tabifyDockWidget(report_dock, self.dock)
         self.overlay_a = ReadingOverlay(window.canvas, COLOUR_A, tag="A", symbol="o", parent=self)
         self.overlay_b = ReadingOverlay(window.canvas, COLOUR_B, tag="B", symbol="s", parent=self)
         self.overlay_a.set_visible(False)
@@ -535,6 +604,7 @@ class CompareSession(QObject):
         window.controller.time_changed.connect(self._on_time)
         window.player_bar.layers_changed.connect(self._on_layers)
         self.dock.show()
+        self.dock.raise_()
 
     # -- choosing B ----------------------------------------------------------------------------
     def choose_reading_b(self) -> None:

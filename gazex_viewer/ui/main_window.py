@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QDockWidget,
     QFileDialog,
+    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -30,6 +31,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QStackedWidget,
     QTableWidget,
+    QTabWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -47,6 +49,8 @@ from gazex_viewer.ui.report_panel import ReportPanel
 from gazex_viewer.ui.review_controller import ReviewController
 
 APP_TITLE = "GazeX Viewer"
+#: the right-hand tabs' width at start (the film gets the rest)
+DOCK_WIDTH = 430
 #: suffixes opened as images when the core loader's list is not importable yet
 _FALLBACK_IMAGE_SUFFIXES = (".dcm", ".dicom", ".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp")
 
@@ -73,6 +77,15 @@ QMenu { background:#26303a; }
 QMenu::item:selected { background:#3d7ab8; }
 QTableWidget { background:#1e252c; gridline-color:#2f3a45; }
 QHeaderView::section { background:#26303a; padding:3px; border:0; }
+QTabBar { background:#141a20; }
+QTabBar::tab { background:#1a2129; color:#93a1ae; padding:6px 16px; border:1px solid #2f3a45;
+  border-bottom:0; border-top-left-radius:4px; border-top-right-radius:4px; margin-right:2px; }
+QTabBar::tab:selected { background:#26303a; color:#eef3f7; font-weight:bold; border-top:2px solid #4f9be0; }
+QTabBar::tab:hover:!selected { color:#dde4ea; background:#222b34; }
+QFrame#panelRule { color:#2f3a45; max-height:1px; }
+QMainWindow::separator { background:#2f3a45; width:3px; height:3px; }
+QMainWindow::separator:hover { background:#4f9be0; }
+QToolTip { background:#26303a; color:#e6edf3; border:1px solid #46586a; }
 """
 
 
@@ -212,21 +225,31 @@ class MainWindow(QMainWindow):
         cv.addWidget(self.player_bar)
         self.setCentralWidget(central)
 
-        # right dock: model panel above the report (room below for the review workflow)
+        # right side: tabs (Report | Review | Compare); the model's one-line status above the report
+        self.setTabPosition(Qt.DockWidgetArea.RightDockWidgetArea, QTabWidget.TabPosition.North)
+        self.setDockOptions(
+            QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowTabbedDocks
+        )
         self.model_panel = ModelPanel()
         self.report_panel = ReportPanel(self.selection)
         side = QWidget()
         sv = QVBoxLayout(side)
         sv.setContentsMargins(0, 0, 0, 0)
+        sv.setSpacing(0)
         sv.addWidget(self.model_panel)
+        rule = QFrame()
+        rule.setObjectName("panelRule")
+        rule.setFrameShape(QFrame.Shape.HLine)
+        sv.addWidget(rule)
         sv.addWidget(self.report_panel, 1)
         self.report_dock = QDockWidget("Report", self)
         self.report_dock.setObjectName("reportDock")
         self.report_dock.setWidget(side)
         self.report_dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)
+        self.report_dock.setTitleBarWidget(QWidget())  # the tab says what it is
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.report_dock)
-        self.resizeDocks([self.report_dock], [420], Qt.Orientation.Horizontal)
-        # the review workflow: database, review panel (a dock under the report), region editor
+        self.resizeDocks([self.report_dock], [DOCK_WIDTH], Qt.Orientation.Horizontal)
+        # the review workflow: database, review panel (a tab beside the report), region editor
         self.review = ReviewController(self)
         self.review_panel = self.review.panel
         self.region_editor = self.review.region_editor
@@ -510,6 +533,8 @@ class MainWindow(QMainWindow):
         self.reading = None
         self.reading_path = None
         self.report_panel.set_reading(None)
+        self.model_panel.set_compact(False)
+        self.report_dock.raise_()
         self.controller.set_playback(TrajectoryPlayback([]))
         self.player_bar.set_sentence_spans({})
         self.stack.setCurrentWidget(self.canvas)
@@ -633,6 +658,7 @@ class MainWindow(QMainWindow):
         styles = finding_styles(reading)
         self.player_bar.set_sentence_spans(styles)
         self.report_panel.set_reading(reading)
+        self.model_panel.set_compact(True)
         self.canvas.set_reading(reading, self.controller.playback)
         self._on_layers_changed(self.player_bar.layers())
         self._on_time_changed(self.controller.playback.time)
@@ -885,6 +911,7 @@ class MainWindow(QMainWindow):
                 self._runner_spec = spec
             film = Path(self.radiograph.path)
             self.model_panel.start_job(film.name)
+            self.report_dock.raise_()  # the progress is on the report tab
             self._job_film = film
             self._job_id = runner.run(film, GenerationSettings())
         except GazeXError as err:

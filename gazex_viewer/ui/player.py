@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QElapsedTimer, QObject, QRect, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QPainter, QPen
+from PySide6.QtGui import QColor, QPainter, QPen, QResizeEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QSlider,
     QSpinBox,
     QStyle,
+    QVBoxLayout,
     QStyleOptionSlider,
     QToolButton,
     QWidget,
@@ -126,7 +127,7 @@ class Scrubber(QSlider):
         super().__init__(Qt.Orientation.Horizontal, parent)
         self.setObjectName("scrubber")
         self.setMinimumHeight(26)
-        self.setMinimumWidth(220)
+        self.setMinimumWidth(120)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.spans: list[tuple[int, int, str]] = []  # (start ms, end ms, colour)
         self.boundaries_ms: list[int] = []
@@ -174,9 +175,18 @@ class PlayerBar(QWidget):
         super().__init__(parent)
         self.setObjectName("playerBar")
         self.controller = controller
-        row = QHBoxLayout(self)
-        row.setContentsMargins(6, 2, 6, 2)
-        row.setSpacing(6)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(6, 2, 6, 2)
+        outer.setSpacing(2)
+        #: transport, scrubber and time; the options (speed, loop, trail, layers) follow on this row
+        #: when the bar is wide enough, else on a second row (:meth:`_arrange`)
+        self._top = QHBoxLayout()
+        self._top.setSpacing(6)
+        self._bottom = QHBoxLayout()
+        self._bottom.setSpacing(6)
+        outer.addLayout(self._top)
+        outer.addLayout(self._bottom)
+        row = self._top
 
         def tool(icon: QStyle.StandardPixmap, tip: str) -> QToolButton:
             b = QToolButton()
@@ -197,8 +207,15 @@ class PlayerBar(QWidget):
         self.scrubber.valueChanged.connect(self._on_scrub)
         row.addWidget(self.scrubber, 1)
         self.time_label = QLabel()
-        self.time_label.setMinimumWidth(150)
+        self.time_label.setToolTip("Playback time / duration, and the fixation (key frame) shown of all")
+        # wide enough for "888.8 / 888.8 s · fix 888/888" so the bar does not jump while playing
+        self.time_label.setMinimumWidth(self.time_label.fontMetrics().horizontalAdvance("888.8 / 888.8 s · fix 888/888") + 4)
         row.addWidget(self.time_label)
+        self.options = QWidget()
+        self.options.setObjectName("playerOptions")
+        row = QHBoxLayout(self.options)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(6)
         self.speed_combo = QComboBox()
         self.speed_combo.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         for s in SPEEDS:
@@ -212,8 +229,8 @@ class PlayerBar(QWidget):
         self.loop_box.setToolTip("Loop playback (L)")
         self.loop_box.toggled.connect(controller.set_loop)
         row.addWidget(self.loop_box)
-        row.addWidget(QLabel("Trail"))
         self.trail_spin = QSpinBox()
+        self.trail_spin.setPrefix("Trail ")
         self.trail_spin.setRange(1, 40)
         self.trail_spin.setValue(controller.playback.trail_length)
         self.trail_spin.setToolTip("How many fixations the fading trail shows")
@@ -234,10 +251,41 @@ class PlayerBar(QWidget):
             self.layer_boxes[key] = box
         for w in (self.loop_box, self.trail_spin):
             w.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.two_rows = False
+        self._top.addWidget(self.options)
+        m = outer.contentsMargins()
+        #: the narrowest the bar gets (options on the second row, the scrubber at its minimum)
+        self._narrow_width = max(self._top.minimumSize().width() - self.options.minimumSizeHint().width() - 6,
+                                 self.options.minimumSizeHint().width()) + m.left() + m.right()
+        #: below this width the options go to the second row (the scrubber keeps at least 240 px)
+        self._wide_width = self._top.minimumSize().width() + 120 + m.left() + m.right()
+        self.setMinimumWidth(self._narrow_width)
+        self._arrange(0)  # start on two rows: a bar first shown narrow does not change height under the film
         self._updating = False
         controller.time_changed.connect(self._on_time)
         controller.state_changed.connect(self._on_state)
         self._on_state()
+
+    # -- layout ------------------------------------------------------------------------------
+    def resizeEvent(self, ev: QResizeEvent) -> None:  # noqa: N802 (Qt name)
+        super().resizeEvent(ev)
+        self._arrange(ev.size().width())
+
+    def _arrange(self, width: int) -> None:
+        """One row when it fits with a usable scrubber, else the options on a second row."""
+        two = width < self._wide_width
+        if two == self.two_rows:
+            return
+        self.two_rows = two
+        (self._top if two else self._bottom).removeWidget(self.options)
+        if two:
+            self._bottom.addWidget(self.options)
+            self._bottom.addStretch(1)
+        else:
+            while self._bottom.count():
+                self._bottom.takeAt(0)
+            self._top.addWidget(self.options)
+        self.options.show()
 
     # -- layers ------------------------------------------------------------------------------
     def layers(self) -> dict[str, bool]:
@@ -275,7 +323,7 @@ class PlayerBar(QWidget):
         if len(pb):
             i = pb.current_index
             self.time_label.setText(
-                f"{t:5.1f} / {pb.duration:.1f} s   fix {0 if i is None else i + 1}/{len(pb)}"
+                f"{t:.1f} / {pb.duration:.1f} s · fix {0 if i is None else i + 1}/{len(pb)}"
             )
         else:
             self.time_label.setText("No trajectory")

@@ -32,6 +32,37 @@ EMPTY_TEXT = (
 )
 
 
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:] if text else "Sentence without text"
+
+
+def _details_html(finding: Finding | None, extra: list[str] | None = None) -> str:
+    """The grey second line of a sentence: labels, where it is on the film, review notes (``extra``, HTML)."""
+    details: list[str] = []
+    if finding is not None and finding.labels:
+        details.append(
+            " · ".join(
+                f"{html.escape(lab.observation)}"
+                + ("" if lab.status == "positive" else f" ({html.escape(lab.status)})")
+                for lab in finding.labels
+            )
+        )
+    if finding is not None:
+        n_clues = len(finding.clues)
+        where = []
+        if finding.observation is not None:
+            where.append("observation area")
+        if n_clues:
+            where.append(f"{n_clues} clue{'s' if n_clues != 1 else ''}")
+        details.append(", ".join(where) if where else "no region on the film")
+    else:
+        details.append("no grounding for this sentence")
+    out = f"<span style='color:#8a96a3'>{' — '.join(details)}</span>"
+    for line in extra or []:
+        out += f"<br><span style='color:#a9b6c2'>{line}</span>"
+    return out
+
+
 class SentenceRow(QFrame):
     """One report sentence: number, text, labels, warnings and a review badge slot."""
 
@@ -74,37 +105,22 @@ class SentenceRow(QFrame):
 
         col = QVBoxLayout()
         col.setSpacing(2)
-        self.text_label = QLabel(text[:1].upper() + text[1:] if text else "Sentence without text")
+        self.text_label = QLabel(_sentence(text))
         self.text_label.setTextFormat(Qt.TextFormat.PlainText)
         self.text_label.setWordWrap(True)
         self.text_label.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
         if negative:
             self.text_label.setStyleSheet("color:#a0a0a0;")
         col.addWidget(self.text_label)
-        details: list[str] = []
-        if finding is not None and finding.labels:
-            details.append(
-                " · ".join(
-                    f"{html.escape(lab.observation)}"
-                    + ("" if lab.status == "positive" else f" ({html.escape(lab.status)})")
-                    for lab in finding.labels
-                )
-            )
-        if finding is not None:
-            n_clues = len(finding.clues)
-            where = []
-            if finding.observation is not None:
-                where.append("observation area")
-            if n_clues:
-                where.append(f"{n_clues} clue{'s' if n_clues != 1 else ''}")
-            details.append(", ".join(where) if where else "no region on the film")
-        else:
-            details.append("no grounding for this sentence")
+        #: the text as the producer wrote it (the AI's sentence), shown again when a review is cleared
+        self.ai_text = self.text_label.text()
+        self.negative = negative
         self.detail_label = QLabel()
         self.detail_label.setTextFormat(Qt.TextFormat.RichText)
-        self.detail_label.setText(f"<span style='color:#8a96a3'>{' — '.join(details)}</span>")
+        self.detail_label.setText(_details_html(finding))
         self.detail_label.setWordWrap(True)
         col.addWidget(self.detail_label)
+        self._reviewed: tuple[object, ...] | None = None
         self.warning_label = QLabel()
         self.warning_label.setTextFormat(Qt.TextFormat.RichText)
         self.warning_label.setWordWrap(True)
@@ -121,6 +137,42 @@ class SentenceRow(QFrame):
         self.badge.hide()
         row.addWidget(self.badge, 0, Qt.AlignmentFlag.AlignTop)
         self._restyle()
+
+    def show_review(
+        self, finding: Finding | None, status: str | None, *, original: str | None = None, reason: str | None = None
+    ) -> None:
+        """Show the sentence as the review leaves it (``status`` None: as the producer wrote it).
+
+        ``finding`` is the effective (edited) finding; an edited text is shown with "AI wrote: …" under
+        it, a rejected one struck through with its reason.
+        """
+        key = (repr(finding), status, original, reason)
+        if key == self._reviewed:
+            return
+        self._reviewed = key
+        if status is None or finding is None:
+            self.text_label.setTextFormat(Qt.TextFormat.PlainText)
+            self.text_label.setText(self.ai_text)
+            self.text_label.setStyleSheet("color:#a0a0a0;" if self.negative else "")
+            self.detail_label.setText(_details_html(self.finding))
+            self._struck = False
+            return
+        text = _sentence(finding.text)
+        extra: list[str] = []
+        if status == "edited" and original is not None and original.strip() != finding.text.strip():
+            extra.append(f"AI wrote: “{html.escape(original)}”")
+        if status == "rejected" and reason:
+            extra.append(f"reason: {html.escape(reason)}")
+        if status == "rejected":
+            self.text_label.setTextFormat(Qt.TextFormat.RichText)
+            self.text_label.setText(f"<s>{html.escape(text)}</s>")
+            self.text_label.setStyleSheet("color:#8a96a3;")
+        else:
+            self.text_label.setTextFormat(Qt.TextFormat.PlainText)
+            self.text_label.setText(text)
+            self.text_label.setStyleSheet("color:#a0a0a0;" if self.negative and status != "edited" else "")
+        self._struck = status == "rejected"
+        self.detail_label.setText(_details_html(finding, extra))
 
     def set_state(self, *, selected: bool | None = None, hovered: bool | None = None, playing: bool | None = None) -> None:
         if selected is not None:
@@ -175,6 +227,9 @@ class ReportPanel(QWidget):
         self.selection = selection
         self.reading: Reading | None = None
         self.rows: dict[str, SentenceRow] = {}
+        self._added_box: QWidget | None = None
+        self._added_layout: QVBoxLayout | None = None
+        self._added_key: list[object] = []
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         self.header_label = QLabel()
@@ -208,6 +263,8 @@ class ReportPanel(QWidget):
     # -- content ---------------------------------------------------------------------------------
     def _clear(self) -> None:
         self.rows.clear()
+        self._added_box = None
+        self._added_key = []
         while self._layout.count():
             item = self._layout.takeAt(0)
             w = item.widget()
@@ -261,8 +318,17 @@ class ReportPanel(QWidget):
             msg = QLabel("This reading has no report sentences.")
             msg.setWordWrap(True)
             self._layout.addWidget(msg)
+        # findings the radiologist added in review (filled by set_additions)
+        self._added_box = QWidget()
+        self._added_box.setObjectName("addedFindings")
+        self._added_layout = QVBoxLayout(self._added_box)
+        self._added_layout.setContentsMargins(0, 0, 0, 0)
+        self._added_layout.setSpacing(3)
+        self._added_key = []
+        self._layout.addWidget(self._added_box)
         self._layout.addStretch(1)
         self._show_children()
+        self._added_box.hide()
         self._on_selection(self.selection.selected)
         self._on_playing(self.selection.playing)
 
@@ -273,13 +339,17 @@ class ReportPanel(QWidget):
             if w is not None:
                 w.show()
 
+    @staticmethod
+    def _group_header(title: str) -> QLabel:
+        head = QLabel(title)
+        head.setObjectName("groupHeader")
+        head.setStyleSheet("font-weight:bold; color:#c8d3de; padding:8px 4px 2px 4px; border-bottom:1px solid #3a4652;")
+        return head
+
     def _add_group(self, title: str, rows: list[SentenceRow], empty: str | None) -> None:
         if not rows and empty is None:
             return
-        head = QLabel(f"{title} ({len(rows)})")
-        head.setObjectName("groupHeader")
-        head.setStyleSheet("font-weight:bold; color:#c8d3de; padding:8px 4px 2px 4px; border-bottom:1px solid #3a4652;")
-        self._layout.addWidget(head)
+        self._layout.addWidget(self._group_header(f"{title} ({len(rows)})"))
         if not rows and empty:
             lab = QLabel(empty)
             lab.setStyleSheet("color:#8a96a3; padding:4px;")
@@ -305,26 +375,83 @@ class ReportPanel(QWidget):
         return " · ".join(bits)
 
     # -- for the review workflow ----------------------------------------------------------------------
-    def set_badge(self, finding_id: str, text: str, colour: str = "#5d8fbf") -> None:
+    def set_badge(self, finding_id: str, text: str, colour: str = "#5d8fbf", text_colour: str = "#ffffff") -> None:
         """Show a small state badge on a sentence (for review decisions); empty text hides it."""
         row = self.rows.get(finding_id)
-        if row is None or getattr(row, "_badge_shown", None) == (text, colour):
+        if row is None or getattr(row, "_badge_shown", None) == (text, colour, text_colour):
             return
-        row._badge_shown = (text, colour)  # type: ignore[attr-defined]
+        row._badge_shown = (text, colour, text_colour)  # type: ignore[attr-defined]
         row.badge.setText(text)
-        row.badge.setStyleSheet(f"background:{colour}; color:white; border-radius:3px; padding:1px 5px;")
+        row.badge.setStyleSheet(
+            f"background:{colour}; color:{text_colour}; border-radius:3px; padding:1px 6px; font-weight:bold;"
+        )
         row.badge.setVisible(bool(text))
 
-    def set_struck(self, finding_id: str, struck: bool) -> None:
-        """Strike a sentence through (a rejected finding) or restore it."""
+    def set_reviewed(
+        self, finding_id: str, finding: Finding | None, status: str | None, *,
+        original: str | None = None, reason: str | None = None,
+    ) -> None:
+        """Show a sentence as reviewed: its edited text ("AI wrote: …" under it), struck through when
+        rejected, with the reason; ``status`` None shows the producer's text again."""
         row = self.rows.get(finding_id)
-        if row is None or getattr(row, "_struck", False) == struck:
+        if row is not None:
+            row.show_review(finding, status, original=original, reason=reason)
+
+    def set_additions(self, additions: list[tuple[Finding, int, str]]) -> None:
+        """The findings the radiologist added, as (finding, number, colour), in an "Added by radiologist" group.
+
+        They are clickable and linked to their regions like the model's sentences.
+        """
+        box, lay = self._added_box, self._added_layout
+        if box is None or lay is None or self.reading is None:
             return
-        row._struck = struck  # type: ignore[attr-defined]
-        text = row.finding.text if row.finding is not None else row.text_label.text()
-        text = text[:1].upper() + text[1:]
-        row.text_label.setTextFormat(Qt.TextFormat.RichText if struck else Qt.TextFormat.PlainText)
-        row.text_label.setText(f"<s>{html.escape(text)}</s>" if struck else text)
+        key: list[object] = [(f.id, repr(f), n, c) for f, n, c in additions]
+        if key == self._added_key:
+            return
+        self._added_key = key
+        for fid in [k for k, r in self.rows.items() if r.parent() is box]:
+            row = self.rows.pop(fid)
+            row.hide()
+            row.setParent(None)
+            row.deleteLater()
+        while lay.count():
+            item = lay.takeAt(0)
+            w = item.widget()
+            if w is not None:
+                w.hide()
+                w.setParent(None)
+                w.deleteLater()
+        if not additions:
+            box.hide()
+            return
+        lay.addWidget(self._group_header(f"Added by radiologist ({len(additions)})"))
+        for f, number, colour in additions:
+            row = SentenceRow(f.id, number, f.text, f, FindingStyle(number, colour, f.is_pertinent_negative), box)
+            row.clicked.connect(self.selection.select)
+            row.hovered.connect(self.selection.hover)
+            row._badge_shown = None  # type: ignore[attr-defined]
+            self.rows[f.id] = row
+            lay.addWidget(row)
+            self.set_badge(f.id, "+ Added", "#1e6fd0")
+        for i in range(lay.count()):
+            w = lay.itemAt(i).widget()
+            if w is not None:
+                w.show()
+        box.show()
+        self._on_selection(self.selection.selected)
+        self._on_hover(self.selection.hovered)
+        self._on_playing(self.selection.playing)
+
+    def added_keys(self) -> list[str]:
+        """The added findings' ids, in the order shown."""
+        box = self._added_box
+        return [k for k, r in self.rows.items() if box is not None and r.parent() is box]
+
+    def set_struck(self, finding_id: str, struck: bool) -> None:
+        """Strike a sentence through (a rejected finding) or show it as written again."""
+        row = self.rows.get(finding_id)
+        if row is not None and getattr(row, "_struck", False) != struck:
+            row.show_review(row.finding, "rejected" if struck else None)
 
     # -- selection ---------------------------------------------------------------------------------------
     def _on_selection(self, fid: str | None) -> None:
@@ -350,4 +477,4 @@ class ReportPanel(QWidget):
             w = self._layout.itemAt(i).widget()
             if isinstance(w, SentenceRow) and w.linked:
                 out.append(w.key)
-        return out
+        return out + self.added_keys()

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtWidgets import QDockWidget, QInputDialog, QLineEdit
+from PySide6.QtWidgets import QDockWidget, QInputDialog, QLineEdit, QWidget
 
 from gazex_viewer.core.errors import GazeXError
 from gazex_viewer.core.playback import TrajectoryPlayback
@@ -30,7 +30,7 @@ from gazex_viewer.core.reading import Box, Reading
 from gazex_viewer.ui import settings as S
 from gazex_viewer.ui.common import finding_styles
 from gazex_viewer.ui.region_editor import RegionEditor
-from gazex_viewer.ui.review_panel import ReviewPanel, state_badge
+from gazex_viewer.ui.review_panel import ReviewPanel, decision_notes, state_badge
 
 if TYPE_CHECKING:
     from gazex_viewer.core.review import ReviewSession
@@ -103,9 +103,10 @@ class ReviewController(QObject):
         self.dock.setObjectName("reviewDock")
         self.dock.setWidget(self.panel)
         self.dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)
+        self.dock.setTitleBarWidget(QWidget())  # a tab beside the report: the tab says what it is
         window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
-        window.splitDockWidget(window.report_dock, self.dock, Qt.Orientation.Vertical)
-        window.resizeDocks([window.report_dock, self.dock], [40, 60], Qt.Orientation.Vertical)
+        window.tabifyDockWidget(window.report_dock, self.dock)
+        window.report_dock.raise_()
 
         self.region_editor = RegionEditor(window.canvas.vb, self)
         self.panel.region_editing_changed.connect(self._on_region_editing)
@@ -210,6 +211,8 @@ class ReviewController(QObject):
     # ------------------------------------------------------------------------------------------------
     def film_opened(self) -> None:
         """A new film: stop reviewing the old one, and resume this film's stored review if any."""
+        self._waiting_for_name = None
+        self.panel.ask_reviewer_name(False)
         self._set_session(None)
         rg = self.win.radiograph
         if self.store is None or rg is None:
@@ -230,10 +233,12 @@ class ReviewController(QObject):
     def reading_shown(self, reading: Reading) -> None:
         """The window shows ``reading``: open (or resume) its review."""
         self._set_session(None)
+        self.panel.set_reading_warnings(reading.warnings)
         if reading.producer.kind not in REVIEWED_PRODUCERS:
-            self.panel.counter_label.setText(
-                f"{html.escape(reading.producer.kind.capitalize())} readings are shown for study, not reviewed."
-            )
+            self._waiting_for_name = None
+            self.panel.ask_reviewer_name(False)
+            self.panel.set_not_reviewed(reading.producer.kind)
+            self.win.report_dock.raise_()
             return
         if self.store is None:
             return
@@ -241,6 +246,7 @@ class ReviewController(QObject):
         if not who:
             self._waiting_for_name = reading
             self.panel.ask_reviewer_name(True)
+            self.raise_review()
             return
         self._waiting_for_name = None
         self.panel.ask_reviewer_name(False)
@@ -252,6 +258,12 @@ class ReviewController(QObject):
         self._set_session(session)
         if session.reading is not reading:
             self.win.reading = session.reading
+        self.raise_review()
+
+    def raise_review(self) -> None:
+        """Bring the Review tab to the front (where the decisions and the sign-off are)."""
+        if not self.dock.isHidden():
+            self.dock.raise_()
 
     def close(self) -> None:
         """Save what is pending and close the database."""
@@ -301,10 +313,12 @@ class ReviewController(QObject):
         """Bring the report badges, the film regions and the title in line with the review."""
         s = self.session
         w = self.win
+        rp = w.report_panel
         if s is None:
-            for fid in list(w.report_panel.rows):
-                w.report_panel.set_badge(fid, "")
-                w.report_panel.set_struck(fid, False)
+            rp.set_additions([])
+            for fid in list(rp.rows):
+                rp.set_badge(fid, "")
+                rp.set_reviewed(fid, None, None)
             self._set_canvas_states({})
             self._update_title()
             return
@@ -326,11 +340,15 @@ class ReviewController(QObject):
             self.panel.set_numbers(self._numbers())
         states = {fid: s.status(fid) for fid in s.finding_ids}
         self._set_canvas_states(states)
-        for fid in w.report_panel.rows:
+        # the report shows the reviewed report: edited text, rejections struck through, additions listed
+        numbers = {fid: (st.number, st.colour) for fid, st in finding_styles(view).items()}
+        rp.set_additions([(f, *numbers.get(f.id, (0, state_badge("added")[1]))) for f in s.review.additions])
+        for fid in list(rp.rows):
             if fid in states:
                 text, bg, fg = state_badge(states[fid])
-                w.report_panel.set_badge(fid, text, bg)
-                w.report_panel.set_struck(fid, states[fid] == "rejected")
+                rp.set_badge(fid, text, bg, fg)
+                reason, original = decision_notes(s, fid)
+                rp.set_reviewed(fid, s.effective_finding(fid), states[fid], original=original, reason=reason)
         if self.region_editor.editing is not None and self.region_editor.editing in states:
             fid = self.region_editor.editing
             self.region_editor.edit(fid, s.effective_finding(fid))

@@ -54,6 +54,13 @@ STATE_STYLES: dict[str, tuple[str, str, str]] = {
     "added": ("+ Added", "#1e6fd0", "#ffffff"),
 }
 LABEL_STATUSES = ("positive", "negative", "uncertain")
+#: the review tab before anything is under review
+EMPTY_TEXT = (
+    "<p style='font-size:13pt'><b>Nothing under review</b></p>"
+    "<p style='color:#a9b6c2'>Run the model on a film (<b>F5</b>) or open a saved AI reading (<b>Ctrl+R</b>). "
+    "Its findings are listed here to accept (<b>A</b>), edit (<b>E</b>) or reject (<b>R</b>); "
+    "you add what it missed (<b>D</b>), write the impression and sign.</p>"
+)
 #: marker returned by a reason prompt that was cancelled (the rejection is abandoned)
 CANCELLED = None
 
@@ -61,6 +68,17 @@ CANCELLED = None
 def state_badge(status: str) -> tuple[str, str, str]:
     """(text, background colour, text colour) of a finding state's badge."""
     return STATE_STYLES.get(status, (status, "#5d8fbf", "#ffffff"))
+
+
+def decision_notes(session: ReviewSession, finding_id: str) -> tuple[str | None, str | None]:
+    """(rejection reason, the AI's original text when edited) of a finding under review."""
+    status = session.status(finding_id)
+    if status not in ("rejected", "edited"):
+        return None, None
+    d = next((d for d in session.review.decisions if d.finding_id == finding_id), None)
+    reason = d.reason if d is not None else None
+    original = session.reading.finding(finding_id).text if status == "edited" else None
+    return reason, original
 
 
 def _labels_text(labels: list[Label]) -> str:
@@ -133,8 +151,13 @@ class FindingReviewRow(QFrame):
             details.append(f"AI wrote: “{html.escape(original)}”")
         if finding.observation is None and not finding.clues:
             details.append("no region")
-        self.detail_label.setText(f"<span style='color:#8a96a3'>{' — '.join(details)}</span>")
-        self.detail_label.setVisible(bool(details))
+        text_html = f"<span style='color:#8a96a3'>{' — '.join(details)}</span>" if details else ""
+        if finding.warnings:
+            text_html += ("<br>" if text_html else "") + "<br>".join(
+                f"<span style='color:#ffcc66'>⚠ {html.escape(w)}</span>" for w in finding.warnings
+            )
+        self.detail_label.setText(text_html)
+        self.detail_label.setVisible(bool(text_html))
         text_, bg, fg = state_badge(status)
         self.badge.setText(text_)
         self.badge.setStyleSheet(
@@ -259,11 +282,32 @@ class ReviewPanel(QWidget):
         self.store_warning_label.hide()
         outer.addWidget(self.store_warning_label)
 
+        #: what the dock shows while nothing is under review (and no name is being asked)
+        self.empty_label = QLabel(EMPTY_TEXT)
+        self.empty_label.setObjectName("reviewEmpty")
+        self.empty_label.setWordWrap(True)
+        self.empty_label.setTextFormat(Qt.TextFormat.RichText)
+        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_label.setContentsMargins(16, 24, 16, 24)
+        outer.addWidget(self.empty_label)
+
         self.counter_label = QLabel("No reading under review")
         self.counter_label.setObjectName("undecidedCounter")
         self.counter_label.setWordWrap(True)
         self.counter_label.setTextFormat(Qt.TextFormat.RichText)
         outer.addWidget(self.counter_label)
+
+        self.reading_warnings_label = QLabel()
+        self.reading_warnings_label.setObjectName("reviewReadingWarnings")
+        self.reading_warnings_label.setWordWrap(True)
+        self.reading_warnings_label.setTextFormat(Qt.TextFormat.RichText)
+        self.reading_warnings_label.setStyleSheet(
+            "background:#4a3b12; color:#ffdd88; border:1px solid #8a6d1f; border-radius:4px; padding:4px 6px;"
+        )
+        self.reading_warnings_label.hide()
+        outer.addWidget(self.reading_warnings_label)
+        self._reading_warnings: list[str] = []
+        self._not_reviewed: str | None = None
 
         self.signoff_label = QLabel()
         self.signoff_label.setObjectName("signoffBanner")
@@ -277,14 +321,24 @@ class ReviewPanel(QWidget):
 
         # reviewer's name (asked once, inline: never a modal prompt when a film opens) -------------------
         self.name_box = QGroupBox("Who is reviewing?")
-        nb = QHBoxLayout(self.name_box)
+        self.name_box.setObjectName("nameBox")
+        nv = QVBoxLayout(self.name_box)
+        name_hint = QLabel(
+            "An AI draft is ready for review. Type your name once: it is recorded with every decision "
+            "and with the sign-off, and remembered on this computer (Review > Reviewer name… changes it)."
+        )
+        name_hint.setWordWrap(True)
+        name_hint.setStyleSheet("color:#a9b6c2;")
+        nv.addWidget(name_hint)
+        nb = QHBoxLayout()
         self.name_edit = QLineEdit()
-        self.name_edit.setPlaceholderText("Your name, recorded with every decision and the sign-off")
+        self.name_edit.setPlaceholderText("Your name, e.g. Dr A. Smith")
         self.name_edit.returnPressed.connect(self._give_name)
         self.name_button = QPushButton("Start reviewing")
         self.name_button.clicked.connect(self._give_name)
         nb.addWidget(self.name_edit, 1)
         nb.addWidget(self.name_button)
+        nv.addLayout(nb)
         self.name_box.hide()
         outer.addWidget(self.name_box)
 
@@ -328,11 +382,18 @@ class ReviewPanel(QWidget):
         self.reject_button = QPushButton("✗ Reject (R)")
         self.edit_button = QPushButton("✎ Edit (E)")
         self.reset_button = QPushButton("Undecide")
-        self.prev_button = QPushButton("◀ Prev undecided (P)")
+        self.prev_button = QPushButton("◀ Previous undecided (P)")
         self.next_button = QPushButton("Next undecided (N) ▶")
         self.undo_button = QPushButton("↶ Undo")
         self.redo_button = QPushButton("↷ Redo")
-        self.add_button = QPushButton("+ Add missed finding…")
+        self.add_button = QPushButton("+ Add missed finding (D)")
+        self.accept_button.setToolTip("Accept the selected finding as written (A)")
+        self.reject_button.setToolTip("Reject the selected finding, with an optional reason (R)")
+        self.edit_button.setToolTip("Edit the selected finding's text, label and boxes (E)")
+        self.reset_button.setToolTip("Take back the decision on the selected finding")
+        self.undo_button.setToolTip("Undo the last change (Ctrl+Z)")
+        self.redo_button.setToolTip("Redo (Ctrl+Shift+Z)")
+        self.add_button.setToolTip("Add a finding the AI missed: draw its box on the film, type its sentence (D)")
         self.accept_button.setStyleSheet("QPushButton:enabled { border-color:#2e8b3e; }")
         self.reject_button.setStyleSheet("QPushButton:enabled { border-color:#c62828; }")
         self.accept_button.clicked.connect(lambda: self.accept_current())
@@ -344,17 +405,20 @@ class ReviewPanel(QWidget):
         self.undo_button.clicked.connect(lambda: self.undo())
         self.redo_button.clicked.connect(lambda: self.redo())
         self.add_button.clicked.connect(lambda: self.start_add())
-        grid.addWidget(self.accept_button, 0, 0)
-        grid.addWidget(self.reject_button, 0, 1)
-        grid.addWidget(self.edit_button, 0, 2)
-        grid.addWidget(self.prev_button, 1, 0)
-        grid.addWidget(self.next_button, 1, 1)
-        grid.addWidget(self.reset_button, 1, 2)
-        grid.addWidget(self.undo_button, 2, 0)
-        grid.addWidget(self.redo_button, 2, 1)
-        grid.addWidget(self.add_button, 2, 2)
+        # 12 columns: decisions and undo/redo/undecide in thirds, navigation in halves, add on its own row
+        for col, b in enumerate((self.accept_button, self.reject_button, self.edit_button)):
+            grid.addWidget(b, 0, 4 * col, 1, 4)
+        grid.addWidget(self.prev_button, 1, 0, 1, 6)
+        grid.addWidget(self.next_button, 1, 6, 1, 6)
+        grid.addWidget(self.undo_button, 2, 0, 1, 4)
+        grid.addWidget(self.redo_button, 2, 4, 1, 4)
+        grid.addWidget(self.reset_button, 2, 8, 1, 4)
+        grid.addWidget(self.add_button, 3, 0, 1, 12)
+        for c in range(12):
+            grid.setColumnStretch(c, 1)
         for b in self.actions_box.findChildren(QPushButton):
             b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            b.setMinimumWidth(0)
         outer.addWidget(self.actions_box)
 
         # edit area -------------------------------------------------------------------------------
@@ -433,6 +497,7 @@ class ReviewPanel(QWidget):
         sr.addWidget(self.sign_button, 1)
         sr.addWidget(self.new_version_button)
         outer.addLayout(sr)
+        outer.addStretch(0)  # takes the room only while the findings list is hidden (nothing under review)
 
         selection.selection_changed.connect(self._on_selection)
         self.refresh()
@@ -483,8 +548,44 @@ class ReviewPanel(QWidget):
         """Show (or hide) the box where the reviewer types their name before reviewing."""
         self.name_box.setVisible(on)
         if on:
-            self.counter_label.setText("<b>Type your name to start reviewing this AI draft.</b>")
+            self._not_reviewed = None
             self.name_edit.setFocus()
+        self._update_empty_state()
+
+    def set_not_reviewed(self, kind: str | None) -> None:
+        """Say that the reading shown (an expert's, a trainee's: ``kind``) is for study, not for review."""
+        self._not_reviewed = kind
+        self._update_empty_state()
+
+    def set_reading_warnings(self, warnings: list[str]) -> None:
+        """Warnings from reading the AI draft (e.g. a truncated report): a one-line notice above the list."""
+        self._reading_warnings = list(warnings)
+        self._update_empty_state()
+
+    def _update_empty_state(self) -> None:
+        s = self.session
+        asking = not self.name_box.isHidden()
+        if s is None and not asking and self._not_reviewed:
+            kind = html.escape(self._not_reviewed.capitalize())
+            self.empty_label.setText(
+                f"<p style='font-size:12pt'><b>{kind} reading: shown for study, not reviewed</b></p>"
+                "<p style='color:#a9b6c2'>Only AI drafts (and radiologists' own readings) are reviewed and signed "
+                "here. Compare it with another reading in Teaching > Compare with reading (Ctrl+Shift+C).</p>"
+            )
+        else:
+            self.empty_label.setText(EMPTY_TEXT)
+        self.empty_label.setVisible(s is None and not asking)
+        self.counter_label.setVisible(s is not None)
+        w = self._reading_warnings
+        show_w = bool(w) and s is not None and not s.ai_hidden
+        if show_w:
+            n = len(w)
+            self.reading_warnings_label.setText(
+                f"⚠ {n} warning{'s' if n != 1 else ''} from reading this draft: "
+                + "; ".join(html.escape(x) for x in w[:2]) + ("; …" if n > 2 else "")
+                + " <span style='color:#c8b070'>(Report tab)</span>"
+            )
+        self.reading_warnings_label.setVisible(show_w)
 
     def _give_name(self) -> None:
         name = self.name_edit.text().strip()
@@ -597,6 +698,7 @@ class ReviewPanel(QWidget):
                 "This reading is frozen; a change starts a new, linked version."
             )
         self.signoff_label.setVisible(signed)
+        self._update_empty_state()
         self._rebuild_rows()
         self._update_buttons()
 
@@ -622,12 +724,7 @@ class ReviewPanel(QWidget):
         for fid, row in self.rows.items():
             f = s.effective_finding(fid)
             status = s.status(fid)
-            reason = None
-            original = None
-            if status in ("rejected", "edited"):
-                d = next(d for d in s.review.decisions if d.finding_id == fid)
-                reason = d.reason
-                original = s.reading.finding(fid).text if status == "edited" else None
+            reason, original = decision_notes(s, fid)
             number, colour = self.number_of(fid)
             row.update_from(number, colour, f, status, reason, original)
             row.set_selected(fid == self.selection.selected)

@@ -471,6 +471,10 @@ class TraineeMode(QObject):
                         act.setEnabled(False)
                         self._disabled_actions.append(act)
         win.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
+        report_dock = getattr(win, "report_dock", None)
+        if report_dock is not None:
+            win.tabifyDockWidget(report_dock, self.dock)  # where the report was; a tab beside it once revealed
+        self.dock.setTitleBarWidget(None)  # alone while recording: its own title says "Trainee"
         self.dock.show()
         self.panel.set_references(refs)
         self.recorder.start()
@@ -525,6 +529,7 @@ class TraineeMode(QObject):
         self._disabled_actions = []
         self.dock.hide()
         win.removeDockWidget(self.dock)
+        self.dock.setTitleBarWidget(None)
         if not self.revealed_state and win.reading is not None:
             win.canvas.set_reading(win.reading, win.controller.playback)
             win.canvas.set_layers(**win.player_bar.layers())
@@ -649,9 +654,16 @@ class TraineeMode(QObject):
         self.panel.show_score(self.score, ref)
         # reveal: the reference on the film (scaled to it when recorded in another frame), your marks over it
         shown, _frame = reading_for_film(ref, win.radiograph)
+        review_dock = getattr(getattr(win, "review", None), "dock", None)
+        keep_hidden = [w for w in self._hidden if w is review_dock]
         for w in self._hidden:
-            w.show()
-        self._hidden = []
+            if w is not review_dock:
+                w.show()
+        if review_dock is not None and review_dock.isVisible():
+            review_dock.hide()  # it follows the report; the review's keys stay off in trainee mode
+            if review_dock not in keep_hidden:
+                keep_hidden.append(review_dock)
+        self._hidden = keep_hidden
         if win.reading is not ref and win.reading is not shown:
             win.show_reading(shown)
         else:
@@ -666,7 +678,8 @@ class TraineeMode(QObject):
         self._overlay.set_time(trainee_shown.duration)
         win.controller.time_changed.connect(self._on_time)
         if win.report_dock.isVisible():
-            win.resizeDocks([win.report_dock, self.dock], [30, 70], Qt.Orientation.Vertical)
+            self.dock.setTitleBarWidget(QWidget())  # a tab beside the reference's report now
+        self.dock.raise_()
         win.statusBar().showMessage("Revealed: your marks in yellow-green over the reference", 8000)
         self.revealed.emit(self.score)
         return self.score

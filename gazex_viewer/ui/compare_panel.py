@@ -132,7 +132,7 @@ WHOLE_ROWS: tuple[str, ...] = (*METRIC_KEYS[:2], "n_matched", *METRIC_KEYS[2:])
 def metric_range(key: str) -> str:
     """A metric's range and which way is better, in a few characters ("0–1 ↑", "≥0 ↓", "count")."""
     rng = METRIC_INFO[key][1]
-    return rng.replace(", higher", "  ↑ better").replace(", lower", "  ↓ better")
+    return rng.replace(", higher", " ↑").replace(", lower", " ↓")
 
 
 def format_value(key: str, v: float) -> str:
@@ -317,6 +317,8 @@ class ComparePanel(QWidget):
         self.overlay_radio.toggled.connect(lambda on: on and self.mode_changed.emit("overlay"))
         self.side_radio.toggled.connect(lambda on: on and self.mode_changed.emit("side"))
         row.addStretch(1)
+        lay.addLayout(row)
+        row = QHBoxLayout()
         row.addWidget(QLabel("Clock"))
         self.sync_combo = QComboBox()
         self.sync_combo.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -326,7 +328,7 @@ class ComparePanel(QWidget):
             "Same seconds: real gaze time against the model's 1 s key frames. Stretch: both start and end together."
         )
         self.sync_combo.currentIndexChanged.connect(lambda i: self.sync_changed.emit(str(self.sync_combo.itemData(i))))
-        row.addWidget(self.sync_combo)
+        row.addWidget(self.sync_combo, 1)
         lay.addLayout(row)
 
         self.notes_label = QLabel()

@@ -59,6 +59,9 @@ QMainWindow, QWidget { background:#1e252c; color:#dde4ea; }
 QLabel, QCheckBox { background:transparent; }
 QCheckBox::indicator { width:12px; height:12px; border:1px solid #7d91a5; border-radius:2px; background:#141a20; }
 QCheckBox::indicator:checked { background:#4f9be0; border-color:#9cc8f0; }
+QRadioButton { background:transparent; }
+QRadioButton::indicator { width:11px; height:11px; border:1px solid #7d91a5; border-radius:6px; background:#141a20; }
+QRadioButton::indicator:checked { background:#4f9be0; border-color:#9cc8f0; }
 QDockWidget::title { background:#26303a; padding:4px; font-weight:bold; }
 QLabel#metadataStrip { background:#141a20; color:#c8d3de; padding:4px 8px; border-bottom:1px solid #2f3a45; }
 QLabel#emptyTitle { font-size:20pt; font-weight:bold; color:#e6edf3; }

@@ -51,6 +51,8 @@ from gazex_viewer.ui.review_controller import ReviewController
 APP_TITLE = "GazeX Viewer"
 #: the right-hand tabs' width at start (the film gets the rest)
 DOCK_WIDTH = 430
+#: version of the saved dock layout: 2 = Report | Review | Compare as tabs (1 was stacked docks)
+STATE_VERSION = 2
 #: suffixes opened as images when the core loader's list is not importable yet
 _FALLBACK_IMAGE_SUFFIXES = (".dcm", ".dicom", ".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp")
 
@@ -415,7 +417,7 @@ class MainWindow(QMainWindow):
             self.resize(1400, 900)
         state = s.value("window/state")
         if isinstance(state, QByteArray):
-            self.restoreState(state)
+            self.restoreState(state, STATE_VERSION)  # a layout saved by an older version is not restored
         self.model_panel.set_checkpoint(S.get_path("model/checkpoint"))
         self.player_bar.set_layers(
             trajectory=S.get_bool("layers/trajectory", True),
@@ -432,7 +434,7 @@ class MainWindow(QMainWindow):
         """Write window layout, layers and player settings."""
         s = S.settings()
         s.setValue("window/geometry", self.saveGeometry())
-        s.setValue("window/state", self.saveState())
+        s.setValue("window/state", self.saveState(STATE_VERSION))
         for k, val in self.player_bar.layers().items():
             s.setValue(f"layers/{k}", val)
         pb = self.controller.playback

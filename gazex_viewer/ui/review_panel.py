@@ -685,7 +685,7 @@ class ReviewPanel(QWidget):
         if s is not None and not hidden and not signed:
             c = s.counts()
             colour = "#ffd54f" if c["undecided"] else "#81c784"
-            text = f"<span style='font-size:12pt; font-weight:bold; color:{colour}'>{html.escape(text)}</span>"
+            text = f"<span style='font-size:11pt; font-weight:bold; color:{colour}'>{html.escape(text)}</span>"
         else:
             text = f"<span style='font-size:11pt; font-weight:bold'>{html.escape(text)}</span>"
         self.counter_label.setText(text)

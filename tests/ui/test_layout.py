@@ -171,6 +171,11 @@ def test_report_shows_the_reviewed_report(rwin: Any, qtbot: Any, answers: Any) -
     qtbot.mouseClick(arow, Qt.MouseButton.LeftButton)
     assert rwin.selection.selected == added[0] and arow.selected
     assert rwin.canvas.region_pen_width(added[0]) > rwin.canvas.region_pen_width("f-cardio")
+    # the review keys work while the Report tab is in front
+    rwin.selection.select("f-noeff")
+    qtbot.keyClick(rwin, Qt.Key.Key_A)
+    assert s.status("f-noeff") == "accepted" and rp.rows["f-noeff"].badge.text() == "✓ Accepted"
+    assert rwin.review_panel.undo()
     # undo the addition: the group goes; undo the edit: the AI's sentence is back
     assert rwin.review_panel.undo()
     assert rp.added_keys() == [] and added[0] not in rp.rows

@@ -388,6 +388,8 @@ class MainWindow(QMainWindow):
         self._action(m, "Model", "&Choose checkpoint folder…", "Ctrl+Shift+M", self.choose_checkpoint)
         self._action(m, "Model", "&Run model on this film", "F5", self.run_model)
         self._action(m, "Model", "&Cancel the running job", "Shift+F5", self.cancel_model)
+        m.addSeparator()
+        self._action(m, "Model", "&Generation settings…", "Ctrl+Shift+D", self.edit_generation_settings)
 
         # comparison and trainee mode: gazex_viewer.ui.compare_panel / trainee_panel (imported when used)
         c = mb.addMenu("&Teaching")
@@ -907,10 +909,11 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("The model is already running on this film", 4000)
             return
         try:
-            from gazex_viewer.inference.api import GenerationSettings, ModelSpec
+            from gazex_viewer.inference.api import ModelSpec
+            from gazex_viewer.ui.generation_dialog import load_device, load_generation_settings
 
             runner = self._ensure_runner()
-            spec = ModelSpec(model_dir=ckpt)
+            spec = ModelSpec(model_dir=ckpt, device=load_device())
             if self._runner_spec != spec:
                 runner.load(spec)
                 self._runner_spec = spec
@@ -918,7 +921,7 @@ class MainWindow(QMainWindow):
             self.model_panel.start_job(film.name)
             self.report_dock.raise_()  # the progress is on the report tab
             self._job_film = film
-            self._job_id = runner.run(film, GenerationSettings())
+            self._job_id = runner.run(film, load_generation_settings())
         except GazeXError as err:
             self._job_id = None
             self.model_panel.finish(str(err), error=True)
@@ -927,6 +930,14 @@ class MainWindow(QMainWindow):
             self._job_id = None
             self.model_panel.finish(f"{err.__class__.__name__}: {err}", error=True)
             self.show_error("Cannot run the model", f"{ckpt}: {err.__class__.__name__}: {err}")
+
+    def edit_generation_settings(self) -> Any:
+        """Model > Generation settings: decoding options and device of the next run (remembered)."""
+        from gazex_viewer.ui.generation_dialog import GenerationDialog
+
+        dialog = GenerationDialog(self)
+        dialog.open()
+        return dialog
 
     def cancel_model(self) -> None:
         """Cancel the running job (the worker stops)."""

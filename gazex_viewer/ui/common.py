@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
+from gazex_viewer.core.errors import GazeXError
 from gazex_viewer.core.reading import Finding, Reading
 
 #: region / sentence colours, chosen to stay readable on a dark film
@@ -108,3 +112,18 @@ class SelectionModel(QObject):
         self.select(None)
         self.hover(None)
         self.set_playing(None)
+
+
+def read_reading_file(
+    path: str | os.PathLike[str], show_error: Callable[[str, str], None], title: str
+) -> Reading | None:
+    """Load and validate a reading JSON; on any failure show ``title`` with the file and the reason, return None."""
+    from gazex_viewer.core.validation import load_reading
+
+    try:
+        return load_reading(Path(path))
+    except GazeXError as err:
+        show_error(title, str(err))
+    except Exception as err:  # never a traceback to the user
+        show_error(title, f"{path}: {err.__class__.__name__}: {err}")
+    return None

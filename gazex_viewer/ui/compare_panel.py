@@ -56,6 +56,7 @@ from gazex_viewer.core.agreement import (
 from gazex_viewer.core.errors import GazeXError
 from gazex_viewer.core.playback import TrajectoryPlayback
 from gazex_viewer.core.reading import Reading
+from gazex_viewer.ui.common import read_reading_file
 from gazex_viewer.ui.overlay import (
     COLOUR_A,
     COLOUR_B,
@@ -618,15 +619,8 @@ class CompareSession(QObject):
 
     def open_reading_b(self, path: str | os.PathLike[str]) -> bool:
         """Load and validate reading B from ``path`` and compare; a bad file is reported, nothing changes."""
-        try:
-            from gazex_viewer.core.validation import load_reading
-
-            b = load_reading(Path(path))
-        except GazeXError as err:
-            self.window.show_error("Cannot compare with this reading", str(err))
-            return False
-        except Exception as err:  # never a traceback to the user
-            self.window.show_error("Cannot compare with this reading", f"{path}: {err.__class__.__name__}: {err}")
+        b = read_reading_file(path, self.window.show_error, "Cannot compare with this reading")
+        if b is None:
             return False
         return self.set_reading_b(b, source=Path(path))
 

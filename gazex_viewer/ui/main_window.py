@@ -42,7 +42,7 @@ from gazex_viewer.core.playback import TrajectoryPlayback
 from gazex_viewer.core.reading import Reading
 from gazex_viewer.ui import settings as S
 from gazex_viewer.ui.canvas import FilmCanvas
-from gazex_viewer.ui.common import SelectionModel, finding_styles
+from gazex_viewer.ui.common import SelectionModel, finding_styles, read_reading_file
 from gazex_viewer.ui.model_panel import ModelPanel
 from gazex_viewer.ui.player import PlayerBar, PlayerController
 from gazex_viewer.ui.report_panel import ReportPanel
@@ -593,15 +593,8 @@ class MainWindow(QMainWindow):
     def open_reading(self, path: str | os.PathLike[str]) -> bool:
         """Open a saved reading (model, expert or reviewed) over the open film, or next to its own film."""
         path = Path(path)
-        try:
-            from gazex_viewer.core.validation import load_reading
-
-            reading = load_reading(path)
-        except GazeXError as err:
-            self.show_error("Cannot open reading", str(err))
-            return False
-        except Exception as err:
-            self.show_error("Cannot open reading", f"{path}: {err.__class__.__name__}: {err}")
+        reading = read_reading_file(path, self.show_error, "Cannot open reading")
+        if reading is None:
             return False
         if self.radiograph is None:
             candidate = path.parent / reading.image.file_name

@@ -14,7 +14,6 @@ after it opens a film, and :meth:`close` when it closes.
 from __future__ import annotations
 
 import copy
-import html
 import logging
 import os
 from pathlib import Path

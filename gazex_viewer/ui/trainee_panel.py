@@ -20,7 +20,6 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pyqtgraph as pg
@@ -43,9 +42,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gazex_viewer.core.errors import GazeXError
 from gazex_viewer.core.reading import ImageRef, Reading
 from gazex_viewer.core.trainee import Click, TraineeScore, score_trainee, trainee_reading
+from gazex_viewer.ui.common import read_reading_file
 from gazex_viewer.ui.overlay import ReadingOverlay, reading_for_film
 
 __all__ = ["TRAINEE_COLOUR", "TraineeRecorder", "score_rows", "TraineePanel", "TraineeMode"]
@@ -617,15 +616,8 @@ class TraineeMode(QObject):
 
     def add_reference_file(self, path: str | os.PathLike[str]) -> bool:
         """Load a reference reading from a file without showing it; a bad file is reported."""
-        try:
-            from gazex_viewer.core.validation import load_reading
-
-            r = load_reading(Path(path))
-        except GazeXError as err:
-            self.window.show_error("Cannot use this reference", str(err))
-            return False
-        except Exception as err:  # never a traceback to the user
-            self.window.show_error("Cannot use this reference", f"{path}: {err.__class__.__name__}: {err}")
+        r = read_reading_file(path, self.window.show_error, "Cannot use this reference")
+        if r is None:
             return False
         self._extra_refs.append((self._ref_label(r), r))
         refs = self.references()

@@ -13,8 +13,12 @@ import json
 import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
+from itertools import repeat
 from pathlib import Path
 from typing import Any, Literal
+
+import numpy as np
+import orjson
 
 SCHEMA_VERSION = "1.0"
 
@@ -235,6 +239,118 @@ class TrajectoryPoint:
         return cls(**d)
 
 
+#: the TrajectoryPoint fields in constructor order, each with the value a missing key means
+#: (``_MISSING`` for the required ones)
+_MISSING: Any = object()
+POINT_FIELDS: dict[str, Any] = {
+    "x": _MISSING, "y": _MISSING, "t_start": _MISSING, "t_end": _MISSING,
+    "finding_id": None, "kind": "observation", "weight": None,
+}
+_POINT_FIELD_SET = frozenset(POINT_FIELDS)
+
+
+def trajectory_columns(points: Any) -> dict[str, list[Any]] | None:
+    """A trajectory's points as columns, one list per TrajectoryPoint field.
+
+    Parameters
+    ----------
+    points
+        The decoded ``"trajectory"`` value of a reading document.
+
+    Returns
+    -------
+    dict of str to list, or None
+        ``{"x": [...], "y": [...], ...}`` in ``POINT_FIELDS`` order, a missing optional key read as
+        its default and a missing required key as a sentinel that is neither a number nor ``None``;
+        ``None`` when ``points`` is not a list of dicts whose keys are all TrajectoryPoint fields.
+    """
+    if type(points) is not list:
+        return None
+    n = len(points)
+    if n and (set(map(type, points)) != {dict} or not set().union(*points) <= _POINT_FIELD_SET):
+        return None
+    return {k: list(map(dict.get, points, repeat(k, n), repeat(default, n))) for k, default in POINT_FIELDS.items()}
+
+
+def points_from_columns(columns: dict[str, list[Any]]) -> list[TrajectoryPoint]:
+    """TrajectoryPoints from :func:`trajectory_columns` output whose required fields are all present."""
+    return list(map(TrajectoryPoint, *columns.values()))
+
+
+def _trajectory_from_dicts(points: Any, columns: dict[str, list[Any]] | None) -> list[TrajectoryPoint]:
+    if columns is not None and not any(_MISSING in columns[k] for k in ("x", "y", "t_start", "t_end")):
+        return points_from_columns(columns)
+    return [TrajectoryPoint.from_dict(x) for x in points]
+
+
+#: orjson decodes integers beyond 64 bits as floats; any float this large sends the text to ``json``
+_BIG = 2.0**63
+
+
+def _holds_big_float(node: Any) -> bool:
+    t = type(node)
+    if t is float:
+        return not -_BIG < node < _BIG
+    if t is dict:
+        return any(map(_holds_big_float, node.values()))
+    if t is list:
+        return any(map(_holds_big_float, node))
+    return False
+
+
+_NO_FLOAT_SCALARS = frozenset({int, str, bool, type(None), type(_MISSING)})
+_NUMBERS_OR_NONE = frozenset({int, float, type(None)})
+
+
+def _column_holds_big_float(column: list[Any]) -> bool:
+    types = set(map(type, column))
+    if types <= _NO_FLOAT_SCALARS:
+        return False
+    if types <= _NUMBERS_OR_NONE:
+        a = np.array(column, dtype=np.float64)  # None -> nan, which compares false below
+        return bool((np.abs(a) >= _BIG).any())
+    return any(map(_holds_big_float, column))
+
+
+def _document_holds_big_float(data: Any, columns: dict[str, list[Any]] | None) -> bool:
+    if type(data) is not dict:
+        return _holds_big_float(data)
+    if any(_holds_big_float(v) for k, v in data.items() if k != "trajectory"):
+        return True
+    if columns is None:
+        return _holds_big_float(data.get("trajectory"))
+    return any(map(_column_holds_big_float, columns.values()))
+
+
+def decode_json(text: str | bytes) -> tuple[Any, dict[str, list[Any]] | None]:
+    """Decode a reading document: orjson, or the standard ``json`` module where they could differ.
+
+    orjson refuses NaN, Infinity, lone surrogates and out-of-range numbers (``json`` accepts them
+    and gives the error messages users see) and reads integers beyond 64 bits as floats; such a
+    text is decoded again with ``json``, so the result is always what ``json.loads`` returns.
+
+    Returns
+    -------
+    tuple
+        The decoded document and its :func:`trajectory_columns` (``None`` when not column-shaped).
+
+    Raises
+    ------
+    json.JSONDecodeError
+        The text is not JSON (the standard module's message, line and column).
+    """
+    try:
+        data = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        data = json.loads(text)
+        return data, trajectory_columns(data.get("trajectory")) if type(data) is dict else None
+    columns = trajectory_columns(data.get("trajectory")) if type(data) is dict else None
+    if _document_holds_big_float(data, columns):
+        data = json.loads(text)
+        columns = trajectory_columns(data.get("trajectory")) if type(data) is dict else None
+    return data, columns
+
+
 @dataclass
 class Decision:
     """The radiologist's current decision on one finding."""
@@ -396,7 +512,11 @@ class Reading:
         }
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> Reading:
+    def from_dict(cls, d: dict[str, Any], *, columns: dict[str, list[Any]] | None = None) -> Reading:
+        """A Reading from its decoded document (``columns``: its :func:`trajectory_columns`, if known)."""
+        trajectory = d.get("trajectory", [])
+        if columns is None:
+            columns = trajectory_columns(trajectory)
         return cls(
             schema_version=d.get("schema_version", SCHEMA_VERSION),
             reading_id=d["reading_id"],
@@ -406,7 +526,7 @@ class Reading:
             raw_report=d.get("raw_report"),
             sentences=[Sentence.from_dict(x) for x in d.get("sentences", [])],
             findings=[Finding.from_dict(x) for x in d.get("findings", [])],
-            trajectory=[TrajectoryPoint.from_dict(x) for x in d.get("trajectory", [])],
+            trajectory=_trajectory_from_dicts(trajectory, columns),
             review=None if d.get("review") is None else Review.from_dict(d["review"]),
             warnings=list(d.get("warnings", [])),
         )
@@ -415,8 +535,10 @@ class Reading:
         return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
 
     @classmethod
-    def from_json(cls, text: str) -> Reading:
-        return cls.from_dict(json.loads(text))
+    def from_json(cls, text: str | bytes) -> Reading:
+        """A Reading from JSON text, without validation (see ``validation.parse_reading``)."""
+        data, columns = decode_json(text)
+        return cls.from_dict(data, columns=columns)
 
     def save(self, path: str | Path) -> None:
         """Write the reading as JSON (atomically: a temporary file, then a rename)."""

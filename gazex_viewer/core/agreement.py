@@ -11,8 +11,11 @@ Metrics (each its own function, formula in its docstring):
 ==========================  ==========================================================  ===============
 key                         what                                                        range / better
 ==========================  ==========================================================  ===============
-icc_x, icc_y                ICC(2,1) of matched key-frame centroids                     <=1, higher
-density_cosine              cosine of duration-weighted fixation-count grids            0..1, higher
+icc_x, icc_y                ICC(2,1) of key-frame centroids paired by order (k with k)  <=1, higher
+icc_x_matched, icc_y_ma...  ICC(2,1) after nearest-partner (Hungarian) matching:        <=1, higher
+                            biased upwards, a secondary figure only
+density_cosine              cosine of duration-weighted, 1-degree-smoothed gaze         0..1, higher
+                            density grids
 cc                          Pearson correlation of Gaussian fixation maps               -1..1, higher
 edit_distance               Levenshtein distance of 5 x 5 grid strings (GazeSearch)     >=0, lower
 edit_similarity             1 - edit_distance / longer string length                    0..1, higher
@@ -21,7 +24,19 @@ zone_jaccard                Jaccard index of the ABCDEF zones visited           
 zone_order_similarity       1 - Levenshtein(first-visit orders) / longer length         0..1, higher
 ==========================  ==========================================================  ===============
 
-A metric that cannot be computed (too few points) is ``nan``.
+A metric that cannot be computed (too few points, a reader whose key frames do not vary) is ``nan``;
+:func:`why_undefined` says why.
+
+Reading the ICC
+---------------
+The primary ICC pairs key frame k of A with key frame k of B (GazeX's key frames are time-ordered
+clusters, so the k-th of each are "the k-th place looked at"). The matched ICC first pairs every centroid
+with its nearest partner (:func:`match_points`) and then asks how well the pairs agree: that pairing
+chooses the pairs that agree best, so it scores high even for unrelated gaze on one film (GazeSearch:
+searches for *different* findings on the same image pool to ICC x 0.73 / y 0.55 after matching).
+Neither ICC says anything when the two readings are of different films (:func:`film_mismatch`). Read
+every figure against the reference scale of real radiologists' gaze (``resources/agreement_baselines.json``,
+:mod:`gazex_viewer.core.gaze.baselines`).
 """
 
 from __future__ import annotations
@@ -42,8 +57,11 @@ __all__ = [
     "key_frames_of",
     "chest_box_of",
     "icc_2_1",
+    "icc_undefined_reason",
     "match_points",
+    "ordered_icc",
     "centroid_icc",
+    "matched_icc",
     "density_grid",
     "density_cosine",
     "fixation_map",
@@ -58,11 +76,17 @@ __all__ = [
     "SentenceAgreement",
     "sentence_agreement",
     "METRIC_KEYS",
+    "COUNT_KEYS",
+    "DENSITY_SIGMA",
+    "why_undefined",
+    "film_mismatch",
 ]
 
 METRIC_KEYS: tuple[str, ...] = (
     "icc_x",
     "icc_y",
+    "icc_x_matched",
+    "icc_y_matched",
     "density_cosine",
     "cc",
     "edit_distance",
@@ -75,6 +99,11 @@ METRIC_KEYS: tuple[str, ...] = (
     "zone_jaccard",
     "zone_order_similarity",
 )
+#: the counts that come with the metrics: key frames paired by order, and matched one to one
+COUNT_KEYS: tuple[str, ...] = ("n_paired", "n_matched")
+#: the Gaussian (standard deviation, unit frame) that smooths gaze density: about one degree of visual
+#: angle for a film spanning 30 degrees, as :func:`fixation_map`
+DENSITY_SIGMA = 1.0 / 30.0
 _NAN = float("nan")
 _DIAG = math.sqrt(2.0)
 
@@ -178,6 +207,29 @@ def chest_box_of(reading: Reading) -> ChestBox:
 
 
 # -- ICC ---------------------------------------------------------------------------------------------
+#: below this spread (unit frame) a rater's ratings count as constant
+_CONSTANT = 1e-9
+
+
+def icc_undefined_reason(ratings: np.ndarray) -> str | None:
+    """Why :func:`icc_2_1` of ``ratings`` is undefined, or None when it is a measurement.
+
+    Undefined with fewer than 2 targets (rows) or 2 raters (columns), or when one rater's ratings are all
+    equal: a constant rater (for instance a single key frame repeated, as the centre-bias scanpath has)
+    makes the ICC about 0 whatever the other rater does, which measures nothing.
+    """
+    x = np.asarray(ratings, dtype=np.float64)
+    if x.ndim != 2 or x.shape[1] < 2:
+        return "needs two raters"
+    if x.shape[0] < 2:
+        return f"{x.shape[0]} key frame pair(s): needs at least 2"
+    for j in range(x.shape[1]):
+        if np.ptp(x[:, j]) <= _CONSTANT:
+            who = "AB"[j] if x.shape[1] == 2 else f"rater {j + 1}"
+            return f"{who}'s key frames do not vary (one place), so the ICC measures nothing"
+    return None
+
+
 def icc_2_1(ratings: np.ndarray) -> float:
     """ICC(2,1): two-way random effects, absolute agreement, single rater (Shrout & Fleiss 1979).
 
@@ -189,10 +241,11 @@ def icc_2_1(ratings: np.ndarray) -> float:
         MSE = sum_ij (x_ij - r_i - c_j + g)^2 / ((n - 1)(k - 1))
         ICC = (MSR - MSE) / (MSR + (k - 1) MSE + k (MSC - MSE) / n)
 
-    ``nan`` with fewer than 2 targets or a zero denominator (all ratings equal).
+    ``nan`` when it is not a measurement (:func:`icc_undefined_reason`: fewer than 2 targets, or a rater
+    whose ratings are all equal) or the denominator is zero.
     """
     x = np.asarray(ratings, dtype=np.float64)
-    if x.ndim != 2 or x.shape[0] < 2 or x.shape[1] < 2:
+    if icc_undefined_reason(x) is not None:
         return _NAN
     n, k = x.shape
     g = x.mean()
@@ -224,43 +277,99 @@ def match_points(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return ia, ib
 
 
-def centroid_icc(a: np.ndarray, b: np.ndarray) -> tuple[float, float, int]:
-    """ICC(2,1) of matched centroids, separately for x and y: ``(icc_x, icc_y, n_matched)``.
-
-    Centroids are matched one to one by :func:`match_points`; each matched pair is a target rated by two
-    raters (A and B), and :func:`icc_2_1` is computed on the ``(n, 2)`` x ratings and the y ratings.
-    """
-    ia, ib = match_points(a, b)
-    if len(ia) < 2:
-        return _NAN, _NAN, int(len(ia))
+def _paired_icc(a: np.ndarray, b: np.ndarray, ia: np.ndarray, ib: np.ndarray) -> tuple[float, float, int]:
     a = np.asarray(a, dtype=np.float64).reshape(-1, 2)
     b = np.asarray(b, dtype=np.float64).reshape(-1, 2)
+    if len(ia) < 2:
+        return _NAN, _NAN, int(len(ia))
     ix = icc_2_1(np.column_stack([a[ia, 0], b[ib, 0]]))
     iy = icc_2_1(np.column_stack([a[ia, 1], b[ib, 1]]))
     return ix, iy, int(len(ia))
 
 
-# -- maps ----------------------------------------------------------------------------------------------
-def density_grid(sp: Scanpath, grid: tuple[int, int] = (16, 16)) -> np.ndarray:
-    """Duration-weighted fixation counts on a ``(columns, rows)`` grid over the unit frame.
+def ordered_icc(a: np.ndarray, b: np.ndarray) -> tuple[float, float, int]:
+    """ICC(2,1) of key-frame centroids paired by order, for x and y: ``(icc_x, icc_y, n_paired)``.
 
-    ``D[r, c] = sum of durations of the points with floor(x * columns) = c and floor(y * rows) = r``
-    (points on the far edge go to the last cell; points outside the frame are clipped to it).
+    Key frame ``k`` of A is paired with key frame ``k`` of B for ``k < min(len(a), len(b))`` (GazeX's key
+    frames are clusters ordered by time); each pair is a target rated by two raters and :func:`icc_2_1`
+    is computed on the ``(n, 2)`` x ratings and the y ratings. This is the primary ICC: the pairing does
+    not look at the positions, so it cannot flatter them.
+    """
+    a = np.asarray(a, dtype=np.float64).reshape(-1, 2)
+    b = np.asarray(b, dtype=np.float64).reshape(-1, 2)
+    idx = np.arange(min(len(a), len(b)))
+    return _paired_icc(a, b, idx, idx)
+
+
+def centroid_icc(a: np.ndarray, b: np.ndarray) -> tuple[float, float, int]:
+    """ICC(2,1) of *matched* centroids, separately for x and y: ``(icc_x, icc_y, n_matched)``.
+
+    Centroids are first matched one to one by :func:`match_points` (nearest partners, Hungarian), then
+    each matched pair is a target rated by two raters and :func:`icc_2_1` is computed on the x ratings
+    and the y ratings.
+
+    Pairing bias: the matching picks, among all pairings, the one whose partners lie closest, i.e. the
+    pairs that agree best, before the agreement is measured. The figure is therefore inflated: searches
+    for *different* findings on the same GazeSearch image score a pooled ICC of x 0.73 / y 0.55 this way.
+    Use :func:`ordered_icc` as the primary ICC; this is a secondary figure (``icc_x_matched``).
+    """
+    ia, ib = match_points(a, b)
+    return _paired_icc(a, b, ia, ib)
+
+
+#: :func:`centroid_icc` under the name the metric keys use (``icc_x_matched``, ``icc_y_matched``)
+matched_icc = centroid_icc
+
+
+# -- maps ----------------------------------------------------------------------------------------------
+def _cell_mass(centres: np.ndarray, cells: int, sigma: float) -> np.ndarray:
+    """``(points, cells)``: the mass of a 1-D Gaussian (mean each centre, sd sigma) in each of ``cells`` equal cells of [0, 1]."""
+    from scipy.special import ndtr
+
+    edges = np.linspace(0.0, 1.0, cells + 1)
+    cdf = ndtr((edges[None, :] - centres[:, None]) / sigma)
+    return np.diff(cdf, axis=1)
+
+
+def density_grid(sp: Scanpath, grid: tuple[int, int] = (16, 16), sigma: float = DENSITY_SIGMA) -> np.ndarray:
+    """Duration-weighted gaze density on a ``(columns, rows)`` grid over the unit frame, smoothed by a Gaussian.
+
+    Each point k (duration ``d_k``, all 1 when no duration is positive) spreads as a 2-D Gaussian of
+    standard deviation ``sigma`` (default :data:`DENSITY_SIGMA`, about one degree); a cell gets the mass
+    of that Gaussian inside it::
+
+        D[r, c] = sum_k d_k (Phi((X_{c+1} - x_k)/sigma) - Phi((X_c - x_k)/sigma))
+                            (Phi((Y_{r+1} - y_k)/sigma) - Phi((Y_r - y_k)/sigma))
+
+    with cell edges ``X_c = c / columns``, ``Y_r = r / rows`` and ``Phi`` the normal CDF (mass beyond the
+    frame is dropped). ``sigma = 0`` gives the unsmoothed counts: ``D[r, c] = sum of d_k with floor(x_k
+    * columns) = c and floor(y_k * rows) = r`` (far edge to the last cell, outside points clipped).
+    The smoothing keeps the same gaze moved by a degree from landing in a neighbouring cell and
+    scoring as if it were elsewhere.
     """
     gx, gy = grid
     d = np.zeros((gy, gx))
     if len(sp) == 0:
         return d
-    c = np.clip((sp.x * gx).astype(int), 0, gx - 1)
-    r = np.clip((sp.y * gy).astype(int), 0, gy - 1)
     w = sp.duration if np.any(sp.duration > 0) else np.ones(len(sp))
-    np.add.at(d, (r, c), w)
-    return d
+    if sigma <= 0:
+        c = np.clip((sp.x * gx).astype(int), 0, gx - 1)
+        r = np.clip((sp.y * gy).astype(int), 0, gy - 1)
+        np.add.at(d, (r, c), w)
+        return d
+    mx = _cell_mass(sp.x, gx, sigma)
+    my = _cell_mass(sp.y, gy, sigma)
+    return np.einsum("k,kr,kc->rc", w, my, mx)
 
 
-def density_cosine(a: Scanpath, b: Scanpath, grid: tuple[int, int] = (16, 16)) -> float:
-    """Cosine similarity of the duration-weighted density grids: ``sum(A*B) / (|A| |B|)``; nan if one is empty."""
-    da, db = density_grid(a, grid).ravel(), density_grid(b, grid).ravel()
+def density_cosine(
+    a: Scanpath, b: Scanpath, grid: tuple[int, int] = (16, 16), sigma: float = DENSITY_SIGMA
+) -> float:
+    """Cosine similarity of the smoothed density grids (:func:`density_grid`): ``sum(A*B) / (|A| |B|)``.
+
+    nan if either is empty.
+    """
+    da, db = density_grid(a, grid, sigma).ravel(), density_grid(b, grid, sigma).ravel()
     na, nb = np.linalg.norm(da), np.linalg.norm(db)
     if na == 0 or nb == 0:
         return _NAN
@@ -440,15 +549,24 @@ def scanpath_agreement(
     grid: tuple[int, int] = (16, 16),
     string_grid: int = 5,
 ) -> dict[str, float]:
-    """All metrics of two normalised scanpaths (key frames for the ICC default to the scanpath points)."""
+    """All metrics of two normalised scanpaths (key frames for the ICC default to the scanpath points).
+
+    ``icc_x``/``icc_y`` pair key frames by order (:func:`ordered_icc`, with ``n_paired``);
+    ``icc_x_matched``/``icc_y_matched`` after nearest-partner matching (:func:`centroid_icc`, biased
+    upwards, with ``n_matched``).
+    """
     ka = a.xy if key_a is None else key_a
     kb = b.xy if key_b is None else key_b
-    icc_x, icc_y, n = centroid_icc(ka, kb)
+    icc_x, icc_y, n_paired = ordered_icc(ka, kb)
+    mx, my, n = centroid_icc(ka, kb)
     dist, sim = string_edit_distance(a, b, string_grid)
     zones = zone_agreement(a, b, chest_a or default_chest_box(1.0, 1.0), chest_b or default_chest_box(1.0, 1.0))
     out: dict[str, float] = {
         "icc_x": icc_x,
         "icc_y": icc_y,
+        "n_paired": float(n_paired),
+        "icc_x_matched": mx,
+        "icc_y_matched": my,
         "n_matched": float(n),
         "density_cosine": density_cosine(a, b, grid),
         "cc": fixation_map_cc(a, b),
@@ -462,7 +580,11 @@ def scanpath_agreement(
 
 
 def agreement(a: Reading, b: Reading, *, grid: tuple[int, int] = (16, 16)) -> dict[str, float]:
-    """Whole-film agreement of two readings: every metric of the module table, plus ``n_matched``."""
+    """Whole-film agreement of two readings: every metric of the module table, plus ``n_paired`` and ``n_matched``.
+
+    The numbers mean nothing about agreement on a film when the readings are of different films: check
+    :func:`film_mismatch` first.
+    """
     return scanpath_agreement(
         scanpath_of(a),
         scanpath_of(b),
@@ -522,3 +644,62 @@ def sentence_agreement(a: Reading, b: Reading, *, grid: tuple[int, int] = (16, 1
         )
         out.append(SentenceAgreement(fa.text, fa.id, match.id, metrics))
     return out
+
+
+# -- what a number means -------------------------------------------------------------------------------------------
+def why_undefined(key: str, metrics: dict[str, float]) -> str:
+    """Why ``metrics[key]`` is nan, in a few words (empty when it is a number).
+
+    ``metrics`` is a dictionary returned by :func:`scanpath_agreement` (or :func:`agreement`).
+    """
+    v = metrics.get(key, _NAN)
+    if math.isfinite(v):
+        return ""
+    if key in ("icc_x", "icc_y", "icc_x_matched", "icc_y_matched"):
+        n = metrics.get("n_matched" if key.endswith("_matched") else "n_paired", _NAN)
+        if not math.isfinite(n) or n < 2:
+            return f"{0 if not math.isfinite(n) else int(n)} key frame pair(s): ICC needs at least 2"
+        axis = key[4]
+        return f"one reading's key frames do not vary in {axis} (a single place): ICC measures nothing"
+    if key in ("density_cosine", "cc", "edit_distance", "edit_similarity"):
+        return "a reading has no gaze points (or a constant map)"
+    if key.startswith("mm_"):
+        return "needs at least 2 points in each reading"
+    if key.startswith("zone_"):
+        return "neither reading visits a chest zone"
+    return "cannot be computed"
+
+
+def _image_stem(name: str) -> str:
+    base = name.replace("\\", "/").rsplit("/", 1)[-1].strip().lower()
+    for ext in (".dcm", ".dicom", ".png", ".jpg", ".jpeg", ".tif", ".tiff"):
+        if base.endswith(ext):
+            return base[: -len(ext)]
+    return base
+
+
+def _known_hash(h: str | None) -> str | None:
+    h = (h or "").strip().lower()
+    return None if not h or set(h) == {"0"} else h
+
+
+def film_mismatch(a: Reading, b: Reading) -> str | None:
+    """Why ``a`` and ``b`` are readings of different films, or None when nothing says they differ.
+
+    Different when both pixel hashes are known (not empty, not 64 zeros) and differ; when a hash is
+    unknown, when both SOP Instance UIDs are known and differ, or else when the image file names differ
+    (compared without folder, case or image extension, so a GazeSearch ``<dicom_id>.jpg`` and a REFLACX
+    ``<dicom_id>`` are the same film). Agreement between readings of different films measures nothing
+    about agreement on a film.
+    """
+    ha, hb = _known_hash(a.image.pixel_sha256), _known_hash(b.image.pixel_sha256)
+    if ha is not None and hb is not None:
+        if ha != hb:
+            return f"the pixel hashes differ ({ha[:12]}… vs {hb[:12]}…)"
+        return None
+    ua, ub = a.image.sop_instance_uid, b.image.sop_instance_uid
+    if ua and ub:
+        return None if ua == ub else f"the SOP Instance UIDs differ ({ua} vs {ub})"
+    if _image_stem(a.image.file_name) != _image_stem(b.image.file_name):
+        return f"the image names differ ({a.image.file_name} vs {b.image.file_name}; pixel hash unknown)"
+    return None

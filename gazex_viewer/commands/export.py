@@ -73,6 +73,12 @@ def run(args: argparse.Namespace) -> int:
             if not store.has_reading(reading.reading_id):
                 raise ExportError(store.path, f"has no review of reading {reading.reading_id}")
             reading = store.load_reading(store.latest_version_id(reading.reading_id))
+    from gazex_viewer.core.review import signature_problem
+
+    problem = signature_problem(reading)
+    if problem is not None:
+        where = reading_path if args.store is None else f"{reading_path} (review from the database)"
+        raise ExportError(where, f"refusing to export: {problem}")
     image = Path(args.image)
     signed = reading.review is not None and reading.review.signoff is not None
     state = "signed" if signed else "DRAFT (not signed)"

@@ -2,7 +2,8 @@
 
 Exit code 0 when every FILE is a valid reading; 2 otherwise, with the first problem of the first
 invalid file named on one line ("FILE: trajectory[3]: time goes backwards ..."). --all lists every
-problem of every file.
+problem of every file. A signed reading whose sign-off hash no longer matches its content (changed
+after signing) is invalid.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from gazex_viewer.core.errors import ReadingError
+    from gazex_viewer.core.review import signature_problem
     from gazex_viewer.core.validation import load_reading, validate_reading_dict
 
     first_error: ReadingError | None = None
@@ -31,6 +33,9 @@ def run(args: argparse.Namespace) -> int:
         path = Path(name)
         try:
             reading = load_reading(path)
+            problem = signature_problem(reading)
+            if problem is not None:
+                raise ReadingError(path, f"review.signoff: {problem}")
         except ReadingError as err:
             if not args.all:
                 raise
@@ -40,6 +45,8 @@ def run(args: argparse.Namespace) -> int:
                 problems = validate_reading_dict(json.loads(path.read_text(encoding="utf-8")))
             except (OSError, ValueError):
                 problems = [err.reason]
+            if err.reason.startswith("review.signoff: ") and err.reason not in problems:
+                problems = [*problems, err.reason]
             for problem in problems or [err.reason]:
                 print(f"  {problem}", file=sys.stderr)
             continue

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from gazex_viewer.core.errors import ExportError
-from gazex_viewer.core.export_sr import reviewed_view
+from gazex_viewer.core.export_sr import check_signature, reviewed_view
 from gazex_viewer.core.reading import Reading
 
 if TYPE_CHECKING:
@@ -79,7 +79,8 @@ def export_pdf(
     Raises
     ------
     ExportError
-        When the film does not match the reading or the file cannot be written.
+        When the reading's sign-off hash does not match its content, the film does not match
+        the reading, or the file cannot be written.
     """
     from PIL import Image
     from reportlab.lib import colors
@@ -90,6 +91,7 @@ def export_pdf(
     from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
     out = Path(out_path)
+    check_signature(reading, out)
     film = np.asarray(film)
     if film.ndim != 2 or film.dtype != np.uint8:
         raise ExportError(out, f"the film must be a 2-D uint8 image, not {film.dtype} {film.shape}")
@@ -101,7 +103,7 @@ def export_pdf(
             f"{reading.image.height}; give the reading's own image",
         )
     view = reviewed_view(reading)
-    signoff = reading.review.signoff if reading.review is not None else None
+    signoff = reading.review.signoff if reading.review is not None and view.signed else None
     listed: list[ReviewedFinding] = view.findings + view.rejected + view.undecided
     order = {fid: i for i, fid in enumerate(_display_order(reading))}
     listed.sort(key=lambda r: order.get(r.finding.id, len(order)))

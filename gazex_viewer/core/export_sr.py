@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING
 
 from gazex_viewer.core.errors import ExportError
 from gazex_viewer.core.reading import Reading
-from gazex_viewer.core.review import ReviewedFinding, ReviewSession
+from gazex_viewer.core.review import ReviewedFinding, ReviewSession, signature_problem
 
 if TYPE_CHECKING:
     import highdicom as hd
@@ -82,7 +82,7 @@ def reviewed_view(reading: Reading) -> ReviewedView:
         findings=[r for r in every if r.status in ("accepted", "edited", "added")],
         rejected=[r for r in every if r.status == "rejected"],
         undecided=[r for r in every if r.status == "undecided"],
-        signed=review.signoff is not None,
+        signed=review.signoff is not None and session.is_signed,
         reviewer=None if reading.review is None else reading.review.reviewer,
         impression=review.impression,
         own_impression=review.own_impression,
@@ -106,6 +106,19 @@ def read_source_dataset(image_path: str | os.PathLike[str] | None) -> Dataset | 
     if "SOPInstanceUID" not in ds or "SOPClassUID" not in ds:
         return None
     return ds
+
+
+def check_signature(reading: Reading, out_path: str | os.PathLike[str] | None) -> None:
+    """Refuse to export a reading whose sign-off hash does not match its content.
+
+    Raises
+    ------
+    ExportError
+        Naming ``out_path``: a reading changed after signing is neither signed nor a draft.
+    """
+    problem = signature_problem(reading)
+    if problem is not None:
+        raise ExportError(out_path, f"refusing to export reading {reading.reading_id}: {problem}")
 
 
 def _dicom_dt(iso: str) -> str:
@@ -248,6 +261,7 @@ def build_sr(
     from pydicom.sr.codedict import codes
     from pydicom.uid import generate_uid
 
+    check_signature(reading, None)
     view = reviewed_view(reading)
     is_dicom = source is not None
     src = _with_type2_identity(source) if source is not None else _synthetic_source(reading)
@@ -346,7 +360,7 @@ def build_sr(
                 relationship_type=hd.sr.RelationshipTypeValues.CONTAINS,
             )
         )
-    signoff = reading.review.signoff if reading.review is not None else None
+    signoff = reading.review.signoff if reading.review is not None and view.signed else None
     if signoff is not None:
         ev_items.append(comment(
             f"Signed by {signoff.reviewer} at {signoff.at}; content SHA-256 {signoff.content_sha256}."
@@ -416,9 +430,11 @@ def export_sr(
     Raises
     ------
     ExportError
-        When the DICOM source is not the reading's image, or the file cannot be written.
+        When the reading's sign-off hash does not match its content, the DICOM source is not
+        the reading's image, or the file cannot be written.
     """
     out = Path(out_path)
+    check_signature(reading, out)
     warnings: list[str] = []
     source = read_source_dataset(image_path)
     statement = None

@@ -146,6 +146,31 @@ def verify_signoff(reading: Reading) -> bool:
     return reading.review.signoff.content_sha256 == content_sha256(reading)
 
 
+#: what a reading whose sign-off hash no longer matches its content is told
+SIGNATURE_MISMATCH = (
+    "sign-off hash does not match the signed content: the reading was changed after signing"
+)
+
+
+def signature_problem(reading: Reading) -> str | None:
+    """Why the reading's sign-off cannot be trusted, or None (unsigned, or the hash matches).
+
+    A signed reading is only signed while :func:`verify_signoff` holds: anything that loads,
+    validates, shows or exports a reading calls this and treats a mismatch as *not signed*.
+    """
+    if reading.review is None or reading.review.signoff is None:
+        return None
+    if verify_signoff(reading):
+        return None
+    so = reading.review.signoff
+    return f"{SIGNATURE_MISMATCH} (signed by {so.reviewer} at {so.at})"
+
+
+def is_validly_signed(reading: Reading) -> bool:
+    """True when the reading carries a sign-off whose hash matches its content."""
+    return verify_signoff(reading)
+
+
 class ReviewSession:
     """The radiologist's review of one reading.
 
@@ -199,6 +224,10 @@ class ReviewSession:
         #: creation order of added findings, so an undone removal goes back to its place
         self._addition_rank: dict[str, int] = {}
         self._replay(review.events if _history is None else _history)
+        #: None when unsigned; else whether the sign-off hash matches (a frozen reading cannot change)
+        self._signature_ok: bool | None = (
+            None if review.signoff is None else verify_signoff(reading)
+        )
 
     # -- read-only view --------------------------------------------------------------------
     @property
@@ -221,8 +250,27 @@ class ReviewSession:
 
     @property
     def is_signed(self) -> bool:
-        """True once signed: the reading is frozen."""
+        """True once validly signed (the sign-off hash matches the content): the reading is frozen."""
+        return self.review.signoff is not None and bool(self._signature_ok)
+
+    @property
+    def is_frozen(self) -> bool:
+        """True when the reading carries a sign-off, valid or not: it cannot be changed in place."""
         return self.review.signoff is not None
+
+    @property
+    def signature_invalid(self) -> bool:
+        """True when a sign-off is present but its hash does not match the content.
+
+        Such a reading is *not* signed (nothing may call it signed or verified) and it stays
+        frozen; :attr:`signature_problem` says why.
+        """
+        return self.review.signoff is not None and self._signature_ok is False
+
+    @property
+    def signature_problem(self) -> str | None:
+        """The sign-off mismatch message, or None."""
+        return signature_problem(self._reading) if self.signature_invalid else None
 
     @property
     def signoff(self) -> SignOff | None:
@@ -393,6 +441,12 @@ class ReviewSession:
 
     # -- recording ---------------------------------------------------------------------------
     def _check_open(self) -> None:
+        if self.signature_invalid:
+            raise ReadingSignedError(
+                None,
+                f"reading {self.reading_id}: {self.signature_problem}; it is not a signed report "
+                "and cannot be changed or signed here",
+            )
         if self.is_signed:
             raise ReadingSignedError(
                 None,
@@ -589,11 +643,11 @@ class ReviewSession:
     # -- undo / redo ---------------------------------------------------------------------------
     @property
     def can_undo(self) -> bool:
-        return bool(self._undo) and not self.is_signed
+        return bool(self._undo) and not self.is_frozen
 
     @property
     def can_redo(self) -> bool:
-        return bool(self._redo) and not self.is_signed
+        return bool(self._redo) and not self.is_frozen
 
     def undo_text(self) -> str | None:
         """A short description of what :meth:`undo` would revert ("accept f-1"), or None."""
@@ -646,11 +700,13 @@ class ReviewSession:
         old_reviewer = self.review.reviewer
         self.review.signoff = signoff
         self.review.reviewer = who
+        self._signature_ok = True
         try:
             self._record_plain("sign", None, signoff.to_dict(), who=who, at=signoff.at)
         except BaseException:
             self.review.signoff = None
             self.review.reviewer = old_reviewer
+            self._signature_ok = None
             raise
         return signoff
 
@@ -707,5 +763,5 @@ class ReviewSession:
         c = self.counts()
         return (
             f"ReviewSession({self.reading_id!r}, reviewer={self.reviewer!r}, "
-            f"signed={self.is_signed}, {c})"
+            f"signed={self.is_signed}, signature_invalid={self.signature_invalid}, {c})"
         )

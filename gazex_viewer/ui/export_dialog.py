@@ -45,7 +45,10 @@ class ExportResult:
 
 
 def is_signed(reading: Reading) -> bool:
-    return reading.review is not None and reading.review.signoff is not None
+    """True when the reading carries a sign-off whose hash matches its content."""
+    from gazex_viewer.core.review import verify_signoff
+
+    return verify_signoff(reading)
 
 
 def default_stem(reading: Reading) -> str:
@@ -82,6 +85,9 @@ def export_reading(
         raise ExportError(out, "choose at least one format")
     if not stem.strip() or "/" in stem or "\\" in stem:
         raise ExportError(out, f"not a usable file name: {stem!r}")
+    from gazex_viewer.core.export_sr import check_signature
+
+    check_signature(reading, out)
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as err:
@@ -140,8 +146,20 @@ class ExportDialog(QDialog):
         self.state_label = QLabel()
         self.state_label.setObjectName("exportState")
         self.state_label.setWordWrap(True)
+        from gazex_viewer.core.review import signature_problem
+
         so = reading.review.signoff if reading.review is not None else None
-        if so is not None:
+        problem = signature_problem(reading)
+        #: why this reading must not be exported (a sign-off that does not match), or None
+        self.signature_problem = problem
+        if problem is not None:
+            self.state_label.setText(
+                f"<b>⚠ SIGNATURE INVALID — export refused.</b> {html.escape(problem)}."
+            )
+            self.state_label.setStyleSheet(
+                "background:#7a1010; color:#ffffff; padding:6px; border:2px solid #ff5252; border-radius:4px;"
+            )
+        elif so is not None:
             self.state_label.setText(
                 f"<b>Signed</b> by {html.escape(so.reviewer)} at {html.escape(so.at)} "
                 f"(content SHA-256 <tt>{so.content_sha256[:16]}…</tt>)."
@@ -190,6 +208,7 @@ class ExportDialog(QDialog):
         self.export_button = self.buttons.addButton("Export", QDialogButtonBox.ButtonRole.AcceptRole)
         self.buttons.addButton(QDialogButtonBox.StandardButton.Close)
         self.export_button.clicked.connect(self.do_export)
+        self.export_button.setEnabled(problem is None)
         self.buttons.rejected.connect(self.reject)
         lay.addWidget(self.buttons)
 

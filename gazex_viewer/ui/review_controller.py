@@ -375,7 +375,9 @@ class ReviewController(QObject):
         s = self.session
         state = ""
         if s is not None:
-            if s.is_signed and s.signoff is not None:
+            if s.signature_invalid:
+                state = " — SIGNATURE INVALID (changed after signing)"
+            elif s.is_signed and s.signoff is not None:
                 state = f" — signed by {s.signoff.reviewer}"
             elif s.ai_hidden:
                 state = " — read first"

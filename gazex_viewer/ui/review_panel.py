@@ -318,6 +318,18 @@ class ReviewPanel(QWidget):
         )
         self.signoff_label.hide()
         outer.addWidget(self.signoff_label)
+        #: a sign-off whose hash does not match the content: shown instead of "Signed", in red
+        self.signature_invalid_label = QLabel()
+        self.signature_invalid_label.setObjectName("signatureInvalidBanner")
+        self.signature_invalid_label.setWordWrap(True)
+        self.signature_invalid_label.setTextFormat(Qt.TextFormat.RichText)
+        self.signature_invalid_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.signature_invalid_label.setStyleSheet(
+            "background:#7a1010; color:#ffffff; border:2px solid #ff5252; border-radius:4px; padding:8px;"
+            " font-weight:bold;"
+        )
+        self.signature_invalid_label.hide()
+        outer.addWidget(self.signature_invalid_label)
 
         # reviewer's name (asked once, inline: never a modal prompt when a film opens) -------------------
         self.name_box = QGroupBox("Who is reviewing?")
@@ -628,7 +640,7 @@ class ReviewPanel(QWidget):
     def is_open(self) -> bool:
         """A session is loaded, not signed, and its AI draft is visible."""
         s = self.session
-        return s is not None and not s.is_signed and not s.ai_hidden
+        return s is not None and not s.is_frozen and not s.ai_hidden
 
     def current_finding(self) -> str | None:
         """The selected finding when it belongs to the session under review."""
@@ -655,6 +667,8 @@ class ReviewPanel(QWidget):
         s = self.session
         if s is None:
             return "No reading under review"
+        if s.signature_invalid:
+            return "Signature invalid: this reading was changed after signing"
         c = s.counts()
         n_model = len(s.finding_ids) - c["added"]
         if s.ai_hidden:
@@ -682,7 +696,9 @@ class ReviewPanel(QWidget):
         if own:
             self.own_impression_label.setText(f"<i>Your impression before the AI draft:</i> {html.escape(own)}")
         text = self.counter_text()
-        if s is not None and not hidden and not signed:
+        if s is not None and s.signature_invalid:
+            text = f"<span style='font-size:11pt; font-weight:bold; color:#ff5252'>{html.escape(text)}</span>"
+        elif s is not None and not hidden and not signed:
             c = s.counts()
             colour = "#ffd54f" if c["undecided"] else "#81c784"
             text = f"<span style='font-size:11pt; font-weight:bold; color:{colour}'>{html.escape(text)}</span>"
@@ -698,6 +714,18 @@ class ReviewPanel(QWidget):
                 "This reading is frozen; a change starts a new, linked version."
             )
         self.signoff_label.setVisible(signed)
+        invalid = s is not None and s.signature_invalid
+        if invalid:
+            assert s is not None and s.review.signoff is not None
+            so = s.review.signoff
+            self.signature_invalid_label.setText(
+                "<span style='font-size:12pt'>⚠ SIGNATURE INVALID — not a signed report</span><br>"
+                f"<span style='font-weight:normal'>This reading claims a sign-off by {html.escape(so.reviewer)} "
+                f"at {html.escape(so.at)}, but its content was changed after signing (the sign-off hash "
+                "does not match). Do not rely on it: it cannot be exported, changed or signed. Open the "
+                "genuine review (Review &gt; Stored reviews of this film…) or review a new AI draft.</span>"
+            )
+        self.signature_invalid_label.setVisible(invalid)
         self._update_empty_state()
         self._rebuild_rows()
         self._update_buttons()
@@ -747,11 +775,15 @@ class ReviewPanel(QWidget):
             self.undo_button.setToolTip(f"Undo {s.undo_text()} (Ctrl+Z)")
         self.add_button.setEnabled(open_)
         self.impression_edit.setReadOnly(not open_)
-        self.sign_button.setEnabled(s is not None and not s.is_signed)
-        self.sign_button.setText("Signed" if s is not None and s.is_signed else "Sign report…")
+        frozen = s is not None and s.is_frozen
+        self.sign_button.setEnabled(s is not None and not frozen)
+        self.sign_button.setText(
+            "Signature invalid" if s is not None and s.signature_invalid
+            else "Signed" if s is not None and s.is_signed else "Sign report…"
+        )
         self.new_version_button.setVisible(s is not None and s.is_signed)
-        # only what can be done now: no decision buttons on a signed or hidden draft
-        self.actions_box.setVisible(s is not None and not s.ai_hidden and not s.is_signed)
+        # only what can be done now: no decision buttons on a signed (or tampered) or hidden draft
+        self.actions_box.setVisible(s is not None and not s.ai_hidden and not frozen)
         for w in (self.impression_head, self.impression_edit, self.sign_button):
             w.setVisible(s is not None and not s.ai_hidden)
 
@@ -946,7 +978,7 @@ class ReviewPanel(QWidget):
         """Close the edit area (saving a changed text or label first)."""
         if self.editing is None:
             return
-        if self.session is not None and not self.session.is_signed:
+        if self.session is not None and not self.session.is_frozen:
             self.apply_edit()
         self.editing = None
         self.edit_box.hide()
@@ -1036,7 +1068,7 @@ class ReviewPanel(QWidget):
     def save_impression(self) -> bool:
         """Record the impression box's text when it changed."""
         s = self.session
-        if s is None or s.is_signed or s.ai_hidden:
+        if s is None or s.is_frozen or s.ai_hidden:
             return False
         text = self.impression_edit.toPlainText().strip() or None
         if text == (s.review.impression or None):
@@ -1060,6 +1092,9 @@ class ReviewPanel(QWidget):
         """Sign the reading (refused while a finding is undecided); asks for confirmation first."""
         s = self.session
         if s is None:
+            return False
+        if s.signature_invalid:
+            self._error("Cannot sign", s.signature_problem or "the sign-off of this reading is invalid")
             return False
         self.save_impression()
         if self.editing is not None:

@@ -1,0 +1,134 @@
+"""Review integrity (issue 6 audit): a signed report is never altered silently, exported against the
+wrong film, or lost. Each test here failed before its fix."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from gazex_viewer.cli import main
+from gazex_viewer.core.errors import ExportError, ReadingError
+from gazex_viewer.core.export_pdf import export_pdf
+from gazex_viewer.core.export_sr import export_sr
+from gazex_viewer.core.reading import Reading
+from gazex_viewer.core.review import (
+    SIGNATURE_MISMATCH,
+    ReadingSignedError,
+    ReviewSession,
+    signature_problem,
+    verify_signoff,
+)
+from gazex_viewer.core.review_store import ReviewStore
+from tests.conftest import ROOT, shared_file
+from tests.core.test_review_helpers import make_reading
+
+
+def _signed(**kw: object) -> Reading:
+    reading = make_reading(**kw)  # type: ignore[arg-type]
+    s = ReviewSession(reading, "Dr Ada")
+    for fid in list(s.undecided()):
+        s.accept(fid)
+    s.reject("f-001", "not seen")
+    s.set_impression("Cardiomegaly.")
+    s.sign()
+    return reading
+
+
+def _tampered_file(tmp_path: Path, **kw: object) -> tuple[Path, Reading]:
+    """A signed reading JSON whose first finding text was changed after signing."""
+    reading = _signed(**kw)
+    data = json.loads(reading.to_json())
+    data["findings"][0]["text"] = "no support apparatus"
+    path = tmp_path / "tampered.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path, Reading.from_json(path.read_text(encoding="utf-8"))
+
+
+def _cli(*argv: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "gazex_viewer", *argv], capture_output=True, text=True,
+                          cwd=ROOT, timeout=120)
+
+
+# -- 1. the sign-off hash is checked wherever a signed reading is used ---------------------------------------
+def test_tampered_signed_reading_is_not_signed_and_is_frozen(tmp_path: Path) -> None:
+    path, tampered = _tampered_file(tmp_path)
+    assert not verify_signoff(tampered)
+    problem = signature_problem(tampered)
+    assert problem is not None and problem.startswith(SIGNATURE_MISMATCH) and "signed by Dr Ada" in problem
+    s = ReviewSession(tampered, "Dr Bob")
+    assert s.signature_invalid and not s.is_signed and s.is_frozen
+    with pytest.raises(ReadingSignedError, match="changed after signing"):
+        s.reject("f-000")
+    with pytest.raises(ReadingSignedError, match="changed after signing"):
+        s.sign()
+    assert s.reading.findings[0].text == "no support apparatus"  # nothing rewritten
+    # the untouched reading still verifies
+    genuine = _signed()
+    assert verify_signoff(genuine) and signature_problem(genuine) is None
+    assert ReviewSession(genuine, "x").is_signed
+
+
+def test_tampered_reading_is_never_exported(tmp_path: Path) -> None:
+    _path, tampered = _tampered_file(tmp_path)
+    with pytest.raises(ExportError, match="changed after signing"):
+        export_sr(tampered, tmp_path / "o.dcm")
+    film = np.zeros((1024, 1024), np.uint8)
+    with pytest.raises(ExportError, match="changed after signing"):
+        export_pdf(tampered, film, tmp_path / "o.pdf")
+    assert not (tmp_path / "o.dcm").exists() and not (tmp_path / "o.pdf").exists()
+
+
+def test_validate_command_fails_on_a_tampered_signed_reading(tmp_path: Path) -> None:
+    path, _ = _tampered_file(tmp_path)
+    proc = _cli("validate", str(path))
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in proc.stderr
+    assert f"{path}: review.signoff: {SIGNATURE_MISMATCH}" in lines[0]
+    proc = _cli("validate", "--all", str(path))
+    assert proc.returncode == 2 and f"review.signoff: {SIGNATURE_MISMATCH}" in proc.stderr
+    good = tmp_path / "good.json"
+    _signed().save(good)
+    assert main(["validate", "-q", str(good)]) == 0
+
+
+def test_export_command_refuses_a_tampered_reading(tmp_path: Path) -> None:
+    path, _ = _tampered_file(tmp_path, width=512, height=512, file_name="00000001_000.png")
+    png = shared_file("images/nih/00000001_000.png")
+    outs = [tmp_path / "o.dcm", tmp_path / "o.pdf", tmp_path / "o.json"]
+    proc = _cli("export", str(path), "--image", str(png), "--sr", str(outs[0]), "--pdf", str(outs[1]),
+                "--json", str(outs[2]))
+    assert proc.returncode == 2, proc.stdout
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in proc.stderr
+    assert f"{path}: " in lines[0] and SIGNATURE_MISMATCH in lines[0]
+    assert not any(p.exists() for p in outs)
+
+
+def test_tampered_review_in_the_database_is_not_signed(tmp_path: Path) -> None:
+    db = tmp_path / "r.sqlite3"
+    reading = make_reading()
+    with ReviewStore(db) as store:
+        s = store.open_session(reading, "Dr Ada")
+        for fid in list(s.undecided()):
+            s.accept(fid)
+        s.sign()
+    import sqlite3
+
+    con = sqlite3.connect(db)
+    row = con.execute("SELECT review_json FROM readings WHERE reading_id = ?", (reading.reading_id,)).fetchone()
+    review = json.loads(row[0])
+    review["decisions"][0]["status"] = "rejected"
+    con.execute("UPDATE readings SET review_json = ? WHERE reading_id = ?", (json.dumps(review), reading.reading_id))
+    con.commit()
+    con.close()
+    with ReviewStore(db) as store:
+        s = store.open_session(reading, "Dr Ada")
+        assert s.signature_invalid and not s.is_signed
+        with pytest.raises(ExportError, match="changed after signing"):
+            export_sr(s.reading, tmp_path / "o.dcm")

@@ -1,0 +1,73 @@
+"""Review integrity in the viewer (issue 6 audit): a tampered sign-off, the wrong film, unsaved work,
+read-first during a model run, a re-run over a review in progress. Each test failed before its fix."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gazex_viewer.core.reading import Reading
+from gazex_viewer.core.review import ReviewSession
+from gazex_viewer.core.review_store import ReviewStore
+from tests.conftest import shared_file
+from tests.ui.readings import demo_reading
+from tests.ui.test_review_window import Answers, _open, _window
+
+NIH = "images/nih/00000001_000.png"
+OTHER = "images/nih/00027426_000.png"
+
+
+@pytest.fixture
+def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "reviews.sqlite3"
+    monkeypatch.setenv("GAZEX_REVIEW_DB", str(path))
+    return path
+
+
+@pytest.fixture
+def answers() -> Answers:
+    return Answers()
+
+
+@pytest.fixture
+def rwin(qtbot: Any, db: Path, answers: Answers) -> Any:
+    return _window(qtbot, answers)
+
+
+def _signed_then_tampered(rg: Any) -> Reading:
+    reading = demo_reading(rg)
+    s = ReviewSession(reading, "Dr Ada")
+    for fid in list(s.undecided()):
+        s.accept(fid)
+    s.sign()
+    data = json.loads(reading.to_json())
+    data["findings"][0]["text"] = "normal cardiac silhouette"
+    return Reading.from_json(json.dumps(data))
+
+
+# -- 1. a sign-off that does not match is shown as invalid, never as signed ---------------------------------
+def test_tampered_signed_reading_shows_signature_invalid(rwin: Any, qtbot: Any, tmp_path: Path) -> None:
+    from gazex_viewer.core.radiograph import load_radiograph
+
+    tampered = _signed_then_tampered(load_radiograph(shared_file(NIH)))
+    _open(rwin, tampered)
+    panel = rwin.review_panel
+    s = panel.session
+    assert s is not None and s.signature_invalid and not s.is_signed
+    assert panel.signature_invalid_label.isVisibleTo(rwin)
+    assert "SIGNATURE INVALID" in panel.signature_invalid_label.text()
+    assert not panel.signoff_label.isVisibleTo(rwin)
+    assert "Signed" not in panel.counter_label.text()
+    assert panel.sign_button.text() == "Signature invalid" and not panel.sign_button.isEnabled()
+    assert not panel.actions_box.isVisibleTo(rwin)
+    assert "SIGNATURE INVALID" in rwin.windowTitle() and "signed by" not in rwin.windowTitle()
+    dlg = rwin.export_dialog()
+    qtbot.addWidget(dlg)
+    assert "SIGNATURE INVALID" in dlg.state_label.text() and "Signed</b>" not in dlg.state_label.text()
+    assert not dlg.export_button.isEnabled()
+    dlg.folder_edit.setText(str(tmp_path / "exports"))
+    assert dlg.do_export() is None and dlg.error is not None and "changed after signing" in dlg.error
+    assert not (tmp_path / "exports").exists()

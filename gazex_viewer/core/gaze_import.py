@@ -13,8 +13,8 @@ Three sources (layouts in ``../shared/data/gaze/FORMATS.md``):
 - **GazeSearch** scanpath JSON: :func:`import_gazesearch`.
 
 Every reading has producer kind ``"expert"``, the dataset name and the reader id when the dataset
-records one; its sentences are the dictated sentences (REFLACX: split at the ``"."`` words of the word
-timestamps, GazeX style text ``"no pneumothorax ."``; EGD: phrases joined until one holds a period), and
+records one; its sentences are the dictated sentences (REFLACX: split at the words of the word timestamps
+that are or end with ``"."``, GazeX style text ``"no pneumothorax ."``; EGD: phrases joined until one holds a period), and
 each sentence's finding carries the key-frame clusters of the fixations from 2 s before the sentence
 starts to its end (:mod:`gazex_viewer.core.gaze_clustering`): the time-ordered clusters as visual clues
 (when two or more) and the whole fixated region as the observation. The trajectory is the real
@@ -163,10 +163,11 @@ class DictatedSentence:
 
 
 def reflacx_sentences(path: str | os.PathLike[str]) -> list[DictatedSentence]:
-    """Sentences of a REFLACX ``timestamps_transcription.csv``, split at the ``"."`` words.
+    """Sentences of a REFLACX ``timestamps_transcription.csv``, split where a word is or ends with ``"."``.
 
-    Words are joined with single spaces (GazeX's style: ``"no pneumothorax ."``); words after the last
-    period make a final sentence.
+    Words are joined with single spaces, with the period as its own word (GazeX's style:
+    ``"no pneumothorax ."``, also when the transcript has ``"pneumothorax."`` as one word); words after
+    the last period make a final sentence. A period inside a word (``"2.5"``) does not split.
     """
     path = Path(path)
     cols = _read_csv(path, REFLACX_WORD_COLUMNS)
@@ -176,10 +177,17 @@ def reflacx_sentences(path: str | os.PathLike[str]) -> list[DictatedSentence]:
     words: list[str] = []
     start = 0.0
     for w, a, b in zip(cols["word"], t0, t1):
+        w = w.strip()
+        if not w:
+            continue
         if not words:
             start = float(a)
-        words.append(w)
-        if w == ".":
+        ends = w.endswith(".")
+        body = w.rstrip(".").strip()
+        if body:
+            words.append(body)
+        if ends:
+            words.append(".")
             sentences.append(DictatedSentence(" ".join(words), start, float(b)))
             words = []
     if words:

@@ -81,6 +81,19 @@ def test_reflacx_sentences_from_word_timestamps(tmp_path: Path) -> None:
     assert [(x.text, x.t_start, x.t_end) for x in s] == [("heart is enlarged .", 0.5, 2.0), ("no pneumothorax .", 3.0, 4.0)]
 
 
+
+def test_reflacx_sentences_split_at_a_period_attached_to_a_word(tmp_path: Path) -> None:
+    words = [("heart", 0.5, 0.9), ("is", 0.9, 1.1), ("enlarged.", 1.1, 1.8), ("small", 3.0, 3.3),
+             ("left", 3.3, 3.5), ("effusion.", 3.5, 4.0), ("size", 4.2, 4.4), ("2.5", 4.4, 4.6), ("cm", 4.6, 4.8)]
+    path = _write(tmp_path / "t.csv", ["word", "timestamp_start_word", "timestamp_end_word"], [list(w) for w in words])
+    s = reflacx_sentences(path)
+    assert [(x.text, x.t_start, x.t_end) for x in s] == [
+        ("heart is enlarged .", 0.5, 1.8),
+        ("small left effusion .", 3.0, 4.0),
+        ("size 2.5 cm", 4.2, 4.8),  # a decimal point does not end a sentence; trailing words are one more
+    ]
+
+
 def test_import_reflacx_case(tmp_path: Path) -> None:
     r = import_reflacx(make_reflacx(tmp_path))
     assert r.producer.kind == "expert" and r.producer.dataset == "REFLACX"

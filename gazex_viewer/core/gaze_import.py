@@ -602,6 +602,14 @@ def import_gazesearch(
     -------
     list of Reading
         Each with one sentence, ``"<finding> present"``, labelled with the CheXpert observation searched.
+        Fixations outside the frame are dropped (their real times are kept for the others), with a
+        warning on the reading that counts them.
+
+    Raises
+    ------
+    GazeImportError
+        A malformed file or scanpath, or a scanpath with no fixation inside the frame (naming the file,
+        the scanpath index and the reason).
     """
     path = Path(path)
     try:
@@ -637,6 +645,16 @@ def import_gazesearch(
             raise GazeImportError(path, f"scanpath {i}: non-finite coordinate or negative duration")
         t_end = np.cumsum(ts)
         t_start = t_end - ts
+        warnings: list[str] = []
+        inside = (xs >= 0) & (xs <= w) & (ys >= 0) & (ys <= h)
+        if not inside.any():
+            raise GazeImportError(
+                path, f"scanpath {i} ({sp['name']}, {sp['task']}): all {len(xs)} fixation(s) lie outside the {w} x {h} frame"
+            )
+        if not inside.all():
+            # real times kept: a dropped fixation leaves a gap in the back-to-back clock
+            warnings.append(f"{int((~inside).sum())} of {len(xs)} fixation(s) outside the image dropped")
+            xs, ys, t_start, t_end = xs[inside], ys[inside], t_start[inside], t_end[inside]
         n = len(xs)
         ppd_x, ppd_y = w / ASSUMED_IMAGE_DEGREES, h / ASSUMED_IMAGE_DEGREES
         fix = FixationArray(xs, ys, t_start, t_end, np.full(n, ppd_x), np.full(n, ppd_y))
@@ -666,11 +684,12 @@ def import_gazesearch(
                 build_expert_reading(
                     fix, [sentence], image=image, producer=producer, frame_size=(w, h),
                     params=KeyFrameParams(**{**params.__dict__, "window_before_s": 0.0}), labels=label_fn,
+                    warnings=warnings,
                 )
             )
         else:
             sid, fid = new_id("s"), new_id("f")
-            reading = Reading(image=image, producer=producer, sentences=[Sentence(sid, text)])
+            reading = Reading(image=image, producer=producer, sentences=[Sentence(sid, text)], warnings=warnings)
             reading.findings.append(Finding(id=fid, sentence_id=sid, text=text, labels=label_fn(text)))
             reading.trajectory = fixation_trajectory(
                 zip(xs.tolist(), ys.tolist(), t_start.tolist(), t_end.tolist()), finding_ids=[fid] * n

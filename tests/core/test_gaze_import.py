@@ -286,3 +286,22 @@ def test_gazesearch_key_frames_and_original_size() -> None:
     assert (scaled.image.width, scaled.image.height) == (2000, 1000)
     assert scaled.trajectory[0].x == pytest.approx(18 * 2000 / 224) and scaled.trajectory[0].y == pytest.approx(182 * 1000 / 224)
     assert scaled.producer.coordinate_frame == "original"
+
+
+def test_gazesearch_fixations_outside_the_frame_dropped_with_a_count(tmp_path: Path) -> None:
+    raw = json.loads(shared_file("gaze/gazesearch_scanpaths.json").read_text())[2]
+    n = len(raw["X"])
+    bad = dict(raw, X=[*raw["X"], 250.0, 100.0], Y=[*raw["Y"], 100.0, -3.0], T=[*raw["T"], 0.3, 0.2])
+    src = tmp_path / "sp.json"
+    src.write_text(json.dumps([bad]))
+    for key_frames in (True, False):
+        (r,) = import_gazesearch(src, key_frames=key_frames)
+        assert len(r.trajectory) == n
+        assert [p.x for p in r.trajectory] == pytest.approx(raw["X"])
+        assert f"2 of {n + 2} fixation(s) outside the image dropped" in r.warnings
+        assert validate_reading(r) == []
+    # every fixation outside: a typed error naming the file and the scanpath
+    src.write_text(json.dumps([dict(raw, X=[300.0], Y=[10.0], T=[0.4])]))
+    with pytest.raises(GazeImportError) as err:
+        import_gazesearch(src)
+    assert str(err.value).startswith(f"{src}: scanpath 0 (") and "outside the 224 x 224 frame" in str(err.value)

@@ -17,8 +17,15 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen
-from PySide6.QtWidgets import QGraphicsEllipseItem, QGraphicsItem, QGraphicsLineItem, QGraphicsRectItem, QWidget
+from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen, QTransform
+from PySide6.QtWidgets import (
+    QGraphicsEllipseItem,
+    QGraphicsItem,
+    QGraphicsLineItem,
+    QGraphicsRectItem,
+    QGraphicsTextItem,
+    QWidget,
+)
 
 from gazex_viewer.core.playback import TrajectoryPlayback, gaze_density
 from gazex_viewer.core.reading import Box, Reading
@@ -54,10 +61,34 @@ class _RegionItems:
     finding_id: str
     boxes: list[Box]
     rects: list[QGraphicsRectItem]
-    labels: list[pg.TextItem]
+    labels: list[QGraphicsTextItem]
     style: FindingStyle
     #: the labels' texts without a review mark ("1", "1a", ...)
     label_texts: list[str] = field(default_factory=list)
+
+
+def screen_text(text: str, colour: Any, anchor: tuple[float, float], font: QFont | None = None) -> QGraphicsTextItem:
+    """Text a fixed size on screen whose ``anchor`` (fractions of its box) sits at its position.
+
+    What ``pg.TextItem`` draws, as a plain Qt item that ignores the view's zoom: nothing of it runs
+    in Python when the canvas paints (a pg.TextItem recomputes its transform in Python every paint).
+    """
+    item = QGraphicsTextItem()
+    item.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations, True)
+    item.setDefaultTextColor(pg.mkColor(colour))
+    if font is not None:
+        item.setFont(font)
+    item.setData(1, anchor)
+    set_screen_text(item, text)
+    return item
+
+
+def set_screen_text(item: QGraphicsTextItem, text: str) -> None:
+    """Change the text of a :func:`screen_text` item, keeping its anchor at its position."""
+    item.setPlainText(text)
+    ax, ay = item.data(1)
+    r = item.boundingRect()
+    item.setTransform(QTransform.fromTranslate(-r.width() * ax, -r.height() * ay))
 
 
 class _SmoothImageItem(pg.ImageItem):
@@ -162,16 +193,15 @@ class FilmCanvas(pg.GraphicsView):
         # static layers are cached as device pixmaps: a player frame then only redraws the trail
         for item in (self.image_item, self.heatmap_item, self.path_item):
             item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
-        self.number_items: list[pg.TextItem] = []
+        self.number_items: list[QGraphicsTextItem] = []
         font = QFont()
         font.setPointSize(9)
         font.setBold(True)
         for _ in range(MAX_TRAIL):
-            t = pg.TextItem("", color=(255, 255, 255), anchor=(0.5, 0.5))
-            t.setFont(font)
+            t = screen_text("", (255, 255, 255), (0.5, 0.5), font)
             t.setZValue(13)
             t.setVisible(False)
-            self.vb.addItem(t)
+            self.vb.addItem(t, ignoreBounds=True)
             self.number_items.append(t)
         self._number_cache: list[str] = [""] * MAX_TRAIL
         self.current_index: int | None = None
@@ -330,7 +360,7 @@ class FilmCanvas(pg.GraphicsView):
                     kinds.append("clue")
                 style = self._styles[f.id]
                 rects: list[QGraphicsRectItem] = []
-                labels: list[pg.TextItem] = []
+                labels: list[QGraphicsTextItem] = []
                 clue_no = 0
                 for b, kind in zip(boxes, kinds):
                     r = QGraphicsRectItem(QRectF(b.x_min, b.y_min, b.width, b.height))
@@ -344,13 +374,13 @@ class FilmCanvas(pg.GraphicsView):
                     else:
                         clue_no += 1
                         text = f"{style.number}{chr(ord('a') + (clue_no - 1) % 26)}"
-                    lab = pg.TextItem(text, color=style.colour, anchor=(0, 1))
+                    lab = screen_text(text, style.colour, (0, 1))
                     lab.setPos(b.x_min, b.y_min)
                     lab.setZValue(9)
-                    self.vb.addItem(lab)
+                    self.vb.addItem(lab, ignoreBounds=True)
                     labels.append(lab)
                 self._regions[f.id] = _RegionItems(
-                    f.id, boxes, rects, labels, style, [lab.textItem.toPlainText() for lab in labels]
+                    f.id, boxes, rects, labels, style, [lab.toPlainText() for lab in labels]
                 )
         self._review_states = {k: v for k, v in self._review_states.items() if k in self._regions}
         self._apply_review_marks()
@@ -467,8 +497,8 @@ class FilmCanvas(pg.GraphicsView):
             mark = REVIEW_MARKS.get(self._review_states.get(fid, ""), "")
             for k, (lab, base) in enumerate(zip(items.labels, items.label_texts)):
                 text = f"{base} {mark}" if mark and k == 0 else base
-                if lab.textItem.toPlainText() != text:
-                    lab.setText(text)
+                if lab.toPlainText() != text:
+                    set_screen_text(lab, text)
 
     def region_rect(self, finding_id: str, index: int = 0) -> QRectF:
         """The rectangle (image pixels) of a finding's region (0 = observation when present)."""
@@ -556,7 +586,7 @@ class FilmCanvas(pg.GraphicsView):
                 continue
             text = str(trail[k] + 1)
             if self._number_cache[slot] != text:
-                t.setText(text)
+                set_screen_text(t, text)
                 self._number_cache[slot] = text
             t.setPos(QPointF(float(xs[k]), float(ys[k])))
             t.setVisible(True)
@@ -570,7 +600,7 @@ class FilmCanvas(pg.GraphicsView):
         for i in pb.trail_indices():
             t = self.number_items[i % MAX_TRAIL]
             if t.isVisible():
-                out.append(t.textItem.toPlainText())
+                out.append(t.toPlainText())
         return out
 
     # -- mouse -----------------------------------------------------------------------------------

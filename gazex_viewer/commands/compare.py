@@ -1,8 +1,12 @@
 """Print agreement metrics between two readings of one film (model vs expert, expert vs expert, trainee).
 
-``gazex-viewer compare A.json B.json`` prints whole-film agreement (ICC of matched key-frame centroids,
-density cosine, fixation-map CC, grid string edit distance, MultiMatch-style similarities, ABCDEF zone
-coverage) and, for the sentences both readings share, per-sentence agreement.
+``gazex-viewer compare A.json B.json`` prints whole-film agreement (ICC of key-frame centroids paired by
+order, and the upward-biased ICC after nearest-partner matching, density cosine, fixation-map CC, grid
+string edit distance, MultiMatch-style similarities, ABCDEF zone coverage) next to the reference scale
+(the medians of unrelated expert gaze and of the same gaze jittered by 1 degree, from
+``resources/agreement_baselines.json``) and, for the sentences both readings share, per-sentence
+agreement. When the readings are of different films it says so first, in the main output: the numbers
+then measure nothing about agreement on a film.
 ``gazex-viewer compare --study SCANPATHS.json --plot OUT.png`` runs the GazeSearch agreement study
 (unrelated expert gaze, centre bias, jittered self) and writes its plot.
 """
@@ -42,7 +46,26 @@ def _load(path: Path) -> Any:
 
 
 def _fmt(v: float) -> str:
-    return "nan" if not math.isfinite(v) else f"{v:.3f}"
+    return "n/a" if not math.isfinite(v) else f"{v:.3f}"
+
+
+#: what each whole-film row is, in a few words (the ICC rows say how key frames were paired)
+_ROW_NOTES: dict[str, str] = {
+    "icc_x": "key frames paired by order",
+    "icc_y": "key frames paired by order",
+    "icc_x_matched": "nearest-partner matched: biased upwards",
+    "icc_y_matched": "nearest-partner matched: biased upwards",
+    "n_paired": "key frame pairs, by order",
+    "n_matched": "key frame pairs, matched",
+    "edit_distance": "lower is closer",
+}
+
+
+def _banner(reason: str) -> list[str]:
+    text = f"DIFFERENT FILMS: {reason}."
+    body = "These numbers measure nothing about agreement on a film: compare two readings of the same film."
+    width = max(len(text), len(body)) + 4
+    return ["!" * width, f"! {text:<{width - 4}} !", f"! {body:<{width - 4}} !", "!" * width]
 
 
 def _run_study(args: argparse.Namespace) -> int:
@@ -64,12 +87,17 @@ def _run_study(args: argparse.Namespace) -> int:
 
 def run(args: argparse.Namespace) -> int:
     from gazex_viewer.core.agreement import (
+        COUNT_KEYS,
+        METRIC_KEYS,
         chest_box_of,
+        film_mismatch,
         scanpath_of,
         sentence_agreement,
+        why_undefined,
         zone_agreement,
     )
     from gazex_viewer.core.agreement import agreement as whole
+    from gazex_viewer.core.gaze.baselines import REFERENCE_CONDITIONS, load_baselines
 
     if args.study is not None:
         return _run_study(args)
@@ -77,20 +105,34 @@ def run(args: argparse.Namespace) -> int:
         print("gazex-viewer compare: give two reading JSON files (or --study SCANPATHS)", file=sys.stderr)
         return 2
     a, b = (_load(p) for p in args.readings)
-    if a.image.file_name != b.image.file_name:
-        print(f"note: different image names: {a.image.file_name} vs {b.image.file_name}", file=sys.stderr)
+    mismatch = film_mismatch(a, b)
+    baselines = load_baselines()
     metrics = whole(a, b, grid=args.grid)
     zones = zone_agreement(scanpath_of(a), scanpath_of(b), chest_box_of(a), chest_box_of(b))
     per = sentence_agreement(a, b, grid=args.grid)
+    rows = (*METRIC_KEYS[:4], *COUNT_KEYS, *METRIC_KEYS[4:])
     if args.json:
+
+        def clean(m: dict[str, float]) -> dict[str, float | None]:
+            return {k: (None if not math.isfinite(v) else v) for k, v in m.items()}
+
         out = {
             "a": str(args.readings[0]),
             "b": str(args.readings[1]),
-            "whole_film": {k: (None if not math.isfinite(v) else v) for k, v in metrics.items()},
+            "different_films": mismatch,
+            "whole_film": clean(metrics),
+            "undefined": {k: why_undefined(k, metrics) for k in metrics if not math.isfinite(metrics[k])},
+            "reference": None if baselines is None else {
+                "about": baselines.provenance(),
+                "medians": {
+                    k: {c: (None if not math.isfinite(baselines.median(k, c)) else baselines.median(k, c))
+                        for c, _ in REFERENCE_CONDITIONS}
+                    for k in rows
+                },
+            },
             "zones": {"a": zones["zones_a"], "b": zones["zones_b"]},
             "sentences": [
-                {"text": s.text, "finding_a": s.finding_a, "finding_b": s.finding_b,
-                 "metrics": {k: (None if not math.isfinite(v) else v) for k, v in s.metrics.items()}}
+                {"text": s.text, "finding_a": s.finding_a, "finding_b": s.finding_b, "metrics": clean(s.metrics)}
                 for s in per
             ],
         }
@@ -98,10 +140,30 @@ def run(args: argparse.Namespace) -> int:
         return 0
     print(f"A: {args.readings[0]} ({a.producer.kind} {a.producer.name}, {len(a.trajectory)} points)")
     print(f"B: {args.readings[1]} ({b.producer.kind} {b.producer.name}, {len(b.trajectory)} points)")
-    print("whole film:")
-    for k, v in metrics.items():
-        print(f"  {k:<22} {_fmt(v)}")
+    if mismatch is not None:
+        print("\n".join(_banner(mismatch)))
+    names = [name for _, name in REFERENCE_CONDITIONS]
+    print(f"whole film:{'':<13}{'A vs B':>8}  " + "  ".join(f"{n:>14}" for n in names))
+    for k in rows:
+        v = metrics[k]
+        ref = ["" if k in COUNT_KEYS or baselines is None else _fmt(baselines.median(k, c)) for c, _ in REFERENCE_CONDITIONS]
+        value = f"{int(v)}" if k in COUNT_KEYS or (k == "edit_distance" and math.isfinite(v)) else _fmt(v)
+        note = why_undefined(k, metrics) or _ROW_NOTES.get(k, "")
+        print(f"  {k:<22}{value:>8}  " + "  ".join(f"{r:>14}" for r in ref) + (f"  ({note})" if note else ""))
     print(f"  zones visited (first-visit order): A {zones['zones_a'] or '-'}  B {zones['zones_b'] or '-'}")
+    if baselines is not None:
+        print(
+            f"reference: medians of {baselines.provenance()}; 'unrelated gaze' = two radiologists searching the "
+            "same film for different findings, 'same gaze ±1°' = a scanpath against itself jittered by one degree. "
+            "Agreement means something only well above 'unrelated gaze'."
+        )
+    else:
+        print("reference: resources/agreement_baselines.json not found (benchmarks/gazesearch_agreement.py --write-baselines)")
+    print(
+        "ICC: icc_x/icc_y pair key frame k of A with key frame k of B; icc_*_matched first pairs each key frame "
+        "with its nearest partner, which picks the pairs that agree best and so inflates the ICC even for "
+        "unrelated gaze."
+    )
     if per:
         print("per sentence:")
         keys = ("cc", "density_cosine", "edit_similarity", "mm_position", "icc_x", "icc_y")
@@ -110,4 +172,6 @@ def run(args: argparse.Namespace) -> int:
             print("  " + " ".join(f"{_fmt(s.metrics[k]):>15}" for k in keys) + f"  {s.text}")
     else:
         print("per sentence: no sentence in common")
+    if mismatch is not None:
+        print(f"DIFFERENT FILMS: {mismatch} (see the warning above).")
     return 0

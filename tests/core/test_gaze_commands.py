@@ -33,9 +33,11 @@ def test_import_gaze_reflacx_then_compare(tmp_path: Path, capsys: pytest.Capture
     text = capsys.readouterr().out
     assert "whole film:" in text and "per sentence:" in text
     assert "heart is enlarged ." in text and "no pneumothorax ." in text
+    assert "DIFFERENT FILMS" not in text  # the same film (same dicom id, hashes unknown)
     assert main(["compare", "--json", str(written), str(tmp_path / "other.json")]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["whole_film"]["icc_x"] == pytest.approx(1.0)  # same key frames
+    assert data["whole_film"]["icc_x_matched"] == pytest.approx(1.0) and data["different_films"] is None
     assert 0.5 < data["whole_film"]["cc"] < 1.0  # fixations 30 px apart
     assert data["whole_film"]["edit_distance"] == 0.0
     assert [s["text"] for s in data["sentences"]] == ["heart is enlarged .", "no pneumothorax ."]
@@ -61,8 +63,60 @@ def test_import_gaze_gazesearch_and_study(tmp_path: Path, capsys: pytest.Capture
     png = tmp_path / "study.png"
     assert main(["compare", "--study", str(src), "--limit", "120", "--plot", str(png)]) == 0
     text = capsys.readouterr().out
-    assert "120 scanpaths" in text and "pooled ICC(2,1) jitter" in text
+    assert "120 scanpaths" in text and "pooled ICC(2,1) by order jitter" in text and "pooled ICC(2,1) matched  jitter" in text
     from PIL import Image
 
     with Image.open(png) as im:
         assert im.format == "PNG" and im.size[0] >= 800
+
+
+def test_compare_readings_of_different_films_says_so_and_shows_the_reference_scale(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from gazex_viewer.core.gaze.baselines import load_baselines
+    from gazex_viewer.core.gaze_import import import_gazesearch
+
+    raw = json.loads(shared_file("gaze/gazesearch_scanpaths.json").read_text())[:3]
+    (tmp_path / "sp.json").write_text(json.dumps(raw))
+    expert = tmp_path / "expert.json"
+    import_gazesearch(tmp_path / "sp.json")[2].save(expert)  # a film other than the sample's
+    sample = Path(__file__).resolve().parents[2] / "resources" / "examples" / "sample_reading.json"
+    assert main(["compare", str(sample), str(expert)]) == 0
+    out = capsys.readouterr()
+    lines = out.out.splitlines()
+    # the warning is in the main output, before the numbers, and repeated at the end
+    warn = next(i for i, line in enumerate(lines) if "DIFFERENT FILMS: the image names differ (00000001_000.png vs 570e2641" in line)
+    assert warn < next(i for i, line in enumerate(lines) if line.startswith("whole film:"))
+    assert "measure nothing about agreement on a film" in out.out and lines[-1].startswith("DIFFERENT FILMS")
+    # every metric row carries the reference medians shipped in resources/agreement_baselines.json
+    base = load_baselines()
+    assert base is not None and base.source["scanpaths"] == 4875
+    header = next(line for line in lines if line.startswith("whole film:"))
+    assert "unrelated gaze" in header and "same gaze ±1°" in header
+    row = next(line for line in lines if line.split()[:1] == ["cc"])
+    assert row.split()[2:4] == [f"{base.median('cc', 'unrelated'):.3f}", f"{base.median('cc', 'jitter'):.3f}"]
+    icc_row = next(line for line in lines if line.split()[:1] == ["icc_x_matched"])
+    assert "biased upwards" in icc_row
+    assert "inflates the ICC" in out.out
+    assert main(["compare", "--json", str(sample), str(expert)]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert "image names differ" in data["different_films"]
+    assert data["reference"]["medians"]["cc"]["jitter"] == pytest.approx(base.median("cc", "jitter"))
+    assert data["whole_film"]["n_paired"] == 4.0
+
+
+def test_compare_says_why_an_icc_is_not_a_number(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    make_reflacx(tmp_path / "a")
+    out = tmp_path / "out"
+    assert main(["import-gaze", "--format", "reflacx", str(tmp_path / "a" / "main_data"), "-o", str(out)]) == 0
+    capsys.readouterr()
+    r = Reading.from_json((out / f"{CASE}.reading.json").read_text())
+    # one key frame each: the first sentence's observation only
+    r.findings = r.findings[:1]
+    r.sentences = r.sentences[:1]
+    r.trajectory = [p for p in r.trajectory if p.finding_id == r.findings[0].id]
+    r.save(tmp_path / "one.json")
+    assert main(["compare", str(tmp_path / "one.json"), str(tmp_path / "one.json")]) == 0
+    text = capsys.readouterr().out
+    row = next(line for line in text.splitlines() if line.split()[:1] == ["icc_x"])
+    assert row.split()[1] == "n/a" and "1 key frame pair(s): ICC needs at least 2" in row

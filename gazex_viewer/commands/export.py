@@ -37,22 +37,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _load_reading(path: Path) -> Reading:
-    """The reading in ``path``; a ReadingError naming the file and the reason otherwise."""
-    from gazex_viewer.core.errors import ReadingError
-    from gazex_viewer.core.reading import Reading
+    """The validated reading in ``path`` (schema and consistency); a ReadingError otherwise."""
+    from gazex_viewer.core.validation import load_reading
 
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ReadingError(path, "file not found") from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise ReadingError(path, f"cannot read the reading ({err})") from None
-    try:
-        return Reading.from_json(text)
-    except ValueError as err:
-        raise ReadingError(path, f"not valid JSON ({err})") from None
-    except (KeyError, TypeError, AttributeError) as err:
-        raise ReadingError(path, f"not a reading document (missing or wrong field: {err})") from None
+    return load_reading(path)
+
+
+def _check_stored(reading: Reading, db: Path) -> None:
+    """The review taken from the database must be a valid reading too (the file was edited?)."""
+    from gazex_viewer.core.errors import ReadingError
+    from gazex_viewer.core.validation import validate_reading
+
+    problems = validate_reading(reading)
+    if problems:
+        extra = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise ReadingError(db, f"stored reading {reading.reading_id}: {problems[0]}{extra}")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -73,6 +72,7 @@ def run(args: argparse.Namespace) -> int:
             if not store.has_reading(reading.reading_id):
                 raise ExportError(store.path, f"has no review of reading {reading.reading_id}")
             reading = store.load_reading(store.latest_version_id(reading.reading_id))
+            _check_stored(reading, store.path)
     from gazex_viewer.core.review import signature_problem
 
     problem = signature_problem(reading)

@@ -53,8 +53,9 @@ def test_export_all_three_from_store(tmp_path: Path, capsys: pytest.CaptureFixtu
 def test_png_source_prints_a_warning_and_marks_draft(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     png = shared_file("images/nih/00000001_000.png")
     reading = make_reading(width=512, height=512, file_name=png.name)
-    for f in reading.findings:
+    for f in reading.findings:  # the helper's boxes are for 1024 x 1024: a valid reading has none here
         f.observation = None
+        f.clues = []
     path = tmp_path / "r.json"
     reading.save(path)
     rc = main(["export", str(path), "--image", str(png), "--sr", str(tmp_path / "o.dcm")])

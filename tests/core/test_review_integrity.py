@@ -98,7 +98,7 @@ def test_validate_command_fails_on_a_tampered_signed_reading(tmp_path: Path) -> 
 
 
 def test_export_command_refuses_a_tampered_reading(tmp_path: Path) -> None:
-    path, _ = _tampered_file(tmp_path, width=512, height=512, file_name="00000001_000.png")
+    path, _ = _tampered_file(tmp_path, n=4, width=512, height=512, file_name="00000001_000.png")
     png = shared_file("images/nih/00000001_000.png")
     outs = [tmp_path / "o.dcm", tmp_path / "o.pdf", tmp_path / "o.json"]
     proc = _cli("export", str(path), "--image", str(png), "--sr", str(outs[0]), "--pdf", str(outs[1]),
@@ -132,3 +132,29 @@ def test_tampered_review_in_the_database_is_not_signed(tmp_path: Path) -> None:
         assert s.signature_invalid and not s.is_signed
         with pytest.raises(ExportError, match="changed after signing"):
             export_sr(s.reading, tmp_path / "o.dcm")
+
+
+# -- 2. export validates the reading --------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (lambda d: d["review"]["decisions"][0].update(status="bogus"), "review.decisions[0].status"),
+        (lambda d: d["review"]["decisions"][1].update(finding_id="f-nope"), "finding id 'f-nope' does not exist"),
+    ],
+)
+def test_export_refuses_an_invalid_reading_with_one_line(tmp_path: Path, change: object, expected: str) -> None:
+    reading = make_reading()
+    s = ReviewSession(reading, "Dr Ada")
+    s.accept("f-000")
+    s.accept("f-001")
+    data = json.loads(reading.to_json())
+    change(data)  # type: ignore[operator]
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    out = tmp_path / "o.dcm"
+    proc = _cli("export", str(path), "--image", str(tmp_path / "none.dcm"), "--sr", str(out))
+    assert proc.returncode == 2, proc.stdout
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in proc.stderr, proc.stderr
+    assert f"{path}: " in lines[0] and expected in lines[0]
+    assert not out.exists()

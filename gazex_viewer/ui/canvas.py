@@ -204,6 +204,10 @@ class FilmCanvas(pg.GraphicsView):
             self.vb.addItem(t, ignoreBounds=True)
             self.number_items.append(t)
         self._number_cache: list[str] = [""] * MAX_TRAIL
+        #: how many trail circles and saccades are shown, and which number slots
+        self._circles_shown = 0
+        self._lines_shown = 0
+        self._numbers_shown: set[int] = set()
         self.current_index: int | None = None
 
         self.vb.window_drag.connect(self._on_window_drag)
@@ -524,72 +528,79 @@ class FilmCanvas(pg.GraphicsView):
 
     # -- playback --------------------------------------------------------------------------------
     def update_playback(self) -> None:
-        """Redraw the trail for the playback's current time (cheap: updates pre-created items)."""
+        """Redraw the trail for the playback's current time (cheap: updates pre-created items).
+
+        Only items whose state changes are touched: a frame moves the trail's items and hides the
+        few that left it, it does not walk all ``MAX_TRAIL`` slots of each kind.
+        """
         pb = self.playback
         show = self.show_trajectory and pb is not None and len(pb) > 0
         self.path_item.setVisible(show)
         if not show:
-            for c in self.fixation_items:
-                c.setVisible(False)
-            for line in self.saccade_items:
-                line.setVisible(False)
-            for t in self.number_items:
-                t.setVisible(False)
+            self._hide_trail(0, 0, set())
             self.current_index = None if pb is None else pb.current_index
             return
         assert pb is not None
         idx = pb.current_index
         self.current_index = idx
         pb.trail_length = self._trail_length
-        trail = list(pb.trail_indices())
+        trail = pb.trail_indices()
         n = len(trail)
-        xs = pb.xs[trail]
-        ys = pb.ys[trail]
-        for k, c in enumerate(self.fixation_items):
-            if k < n:
-                fid = pb.finding_ids[trail[k]]
-                colour = self._styles[fid].colour if fid in self._styles else "#ffffff"
-                age = n - 1 - k  # 0 = current
-                key = (colour, age, n)
-                if self._fix_style[k] != key:
-                    brush, pen, r = self._trail_style(colour, age, n)
-                    c.setBrush(brush)
-                    c.setPen(pen)
-                    c.setRect(-r, -r, 2 * r, 2 * r)
-                    self._fix_style[k] = key
-                c.setPos(float(xs[k]), float(ys[k]))
-                c.setVisible(True)
-            else:
-                c.setVisible(False)
-        for k, line in enumerate(self.saccade_items):
-            if k < n - 1:
-                i0, i1 = trail[k], trail[k + 1]
-                line.setLine(pb.xs[i0], pb.ys[i0], pb.xs[i1], pb.ys[i1])
-                age = n - 2 - k
-                if self._line_style[k] != (age, n):
-                    c = QColor(255, 235, 59, max(40, int(230 * (1.0 - age / max(n, 1)))))
-                    pen = QPen(c, 2.0)
-                    pen.setCosmetic(True)
-                    line.setPen(pen)
-                    self._line_style[k] = (age, n)
-                line.setVisible(True)
-            else:
-                line.setVisible(False)
+        first = trail.start
+        xs = pb.xs[first : first + n].tolist()
+        ys = pb.ys[first : first + n].tolist()
+        fids = pb.finding_ids[first : first + n]
+        styles = self._styles
+        for k in range(n):
+            c = self.fixation_items[k]
+            fid = fids[k]
+            colour = styles[fid].colour if fid in styles else "#ffffff"
+            age = n - 1 - k  # 0 = current
+            key = (colour, age, n)
+            if self._fix_style[k] != key:
+                brush, pen, r = self._trail_style(colour, age, n)
+                c.setBrush(brush)
+                c.setPen(pen)
+                c.setRect(-r, -r, 2 * r, 2 * r)
+                self._fix_style[k] = key
+            c.setPos(xs[k], ys[k])
+        for k in range(n - 1):
+            line = self.saccade_items[k]
+            line.setLine(xs[k], ys[k], xs[k + 1], ys[k + 1])
+            age = n - 2 - k
+            if self._line_style[k] != (age, n):
+                c = QColor(255, 235, 59, max(40, int(230 * (1.0 - age / max(n, 1)))))
+                pen = QPen(c, 2.0)
+                pen.setCosmetic(True)
+                line.setPen(pen)
+                self._line_style[k] = (age, n)
         # a number item per fixation index (slot = index mod MAX_TRAIL): its text changes only when
         # a new fixation enters the trail
-        wanted = {i % MAX_TRAIL: k for k, i in enumerate(trail)} if self.show_labels else {}
-        for slot, t in enumerate(self.number_items):
-            k = wanted.get(slot)
-            if k is None:
-                if t.isVisible():
-                    t.setVisible(False)
-                continue
-            text = str(trail[k] + 1)
-            if self._number_cache[slot] != text:
-                set_screen_text(t, text)
-                self._number_cache[slot] = text
-            t.setPos(QPointF(float(xs[k]), float(ys[k])))
-            t.setVisible(True)
+        slots: set[int] = set()
+        if self.show_labels:
+            for k, i in enumerate(trail):
+                slot = i % MAX_TRAIL
+                slots.add(slot)
+                t = self.number_items[slot]
+                text = str(i + 1)
+                if self._number_cache[slot] != text:
+                    set_screen_text(t, text)
+                    self._number_cache[slot] = text
+                t.setPos(xs[k], ys[k])
+        self._hide_trail(n, max(n - 1, 0), slots)
+
+    def _hide_trail(self, circles: int, lines: int, numbers: set[int]) -> None:
+        """Show the first ``circles`` fixation circles, ``lines`` saccades and the ``numbers`` slots; hide the rest."""
+        for items, shown, want in (
+            (self.fixation_items, self._circles_shown, circles),
+            (self.saccade_items, self._lines_shown, lines),
+        ):
+            for k in range(min(shown, want), max(shown, want)):
+                items[k].setVisible(k < want)
+        self._circles_shown, self._lines_shown = circles, lines
+        for slot in self._numbers_shown ^ numbers:
+            self.number_items[slot].setVisible(slot in numbers)
+        self._numbers_shown = numbers
 
     def trail_numbers(self) -> list[str]:
         """The fixation numbers shown along the trail, oldest first."""

@@ -80,6 +80,15 @@ def run(args: argparse.Namespace) -> int:
         where = reading_path if args.store is None else f"{reading_path} (review from the database)"
         raise ExportError(where, f"refusing to export: {problem}")
     image = Path(args.image)
+    from gazex_viewer.core.export_sr import check_same_image, pixel_hash_known
+    from gazex_viewer.core.radiograph import load_radiograph
+
+    # the film under the report must be the reading's own film: its pixels, not only its size
+    radiograph = None
+    if args.pdf or (image.is_file() and pixel_hash_known(reading.image.pixel_sha256)):
+        radiograph = load_radiograph(image)
+        check_same_image(reading, radiograph.pixel_sha256, image)
+    image_sha256 = None if radiograph is None else str(radiograph.pixel_sha256)
     signed = reading.review is not None and reading.review.signoff is not None
     state = "signed" if signed else "DRAFT (not signed)"
     done: list[str] = []
@@ -96,16 +105,16 @@ def run(args: argparse.Namespace) -> int:
     if args.sr:
         from gazex_viewer.core.export_sr import export_sr
 
-        sr = export_sr(reading, args.sr, image_path=image, institution_name=args.institution)
+        sr = export_sr(reading, args.sr, image_path=image, institution_name=args.institution,
+                       image_sha256=image_sha256)
         warnings += sr.warnings
         src = "references the source DICOM image" if sr.source_is_dicom else "source not DICOM, new UIDs"
         done.append(f"{sr.path}: DICOM SR, {sr.n_findings} finding(s), {state}, {src}")
     if args.pdf:
         from gazex_viewer.core.export_pdf import export_pdf
-        from gazex_viewer.core.radiograph import load_radiograph
 
-        film = load_radiograph(image).render()
-        pdf = export_pdf(reading, film, args.pdf)
+        assert radiograph is not None
+        pdf = export_pdf(reading, radiograph.render(), args.pdf, image_sha256=image_sha256)
         warnings += [w for w in pdf.warnings if w not in warnings and "not signed" not in w]
         done.append(f"{pdf.path}: PDF, {pdf.n_pages} page(s), {state}")
     for w in dict.fromkeys(warnings):

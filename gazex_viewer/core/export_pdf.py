@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from gazex_viewer.core.errors import ExportError
-from gazex_viewer.core.export_sr import check_signature, reviewed_view
+from gazex_viewer.core.export_sr import check_same_image, check_signature, reviewed_view
 from gazex_viewer.core.reading import Reading
 
 if TYPE_CHECKING:
@@ -61,6 +61,7 @@ def export_pdf(
     *,
     title: str = "Chest X-ray report",
     show_rejected_regions: bool = True,
+    image_sha256: str | None = None,
 ) -> PdfExport:
     """Write the PDF report of a reading.
 
@@ -75,6 +76,10 @@ def export_pdf(
         The ``.pdf`` file (written to a temporary name, then renamed).
     show_rejected_regions
         Draw rejected findings' regions too (dashed red), so the PDF shows every decision.
+    image_sha256
+        The pixel hash of the image the film was rendered from
+        (``load_radiograph(path).pixel_sha256``): refused when the reading's own hash is known
+        and differs. Callers that have it must pass it; the film alone cannot prove its identity.
 
     Raises
     ------
@@ -92,6 +97,7 @@ def export_pdf(
 
     out = Path(out_path)
     check_signature(reading, out)
+    check_same_image(reading, image_sha256, out)
     film = np.asarray(film)
     if film.ndim != 2 or film.dtype != np.uint8:
         raise ExportError(out, f"the film must be a 2-D uint8 image, not {film.dtype} {film.shape}")

@@ -121,6 +121,64 @@ def check_signature(reading: Reading, out_path: str | os.PathLike[str] | None) -
         raise ExportError(out_path, f"refusing to export reading {reading.reading_id}: {problem}")
 
 
+#: the pixel hash of a reading whose image is unknown (expert recordings imported without it)
+UNKNOWN_PIXEL_SHA256 = "0" * 64
+
+
+def pixel_hash_known(pixel_sha256: str | None) -> bool:
+    """True for a real pixel hash, False for an empty or all-zeros ("unknown image") one."""
+    return bool(pixel_sha256) and set(str(pixel_sha256)) != {"0"}
+
+
+def check_same_image(
+    reading: Reading, pixel_sha256: str | None, image_path: str | os.PathLike[str] | None
+) -> None:
+    """Refuse an image whose pixels are not those of the reading's own image.
+
+    Parameters
+    ----------
+    reading
+        The reading; its ``image.pixel_sha256`` is compared when it is known (not all zeros).
+    pixel_sha256
+        The pixel hash of the image about to be exported with it
+        (``load_radiograph(path).pixel_sha256``).
+    image_path
+        Named in the error.
+
+    Raises
+    ------
+    ExportError
+        When both hashes are known and differ: the film under the report would be another film.
+    """
+    expected = reading.image.pixel_sha256
+    if not pixel_hash_known(expected) or not pixel_sha256 or pixel_sha256 == expected:
+        return
+    raise ExportError(
+        image_path,
+        f"these are not the pixels of the reading's image {reading.image.file_name!r} (pixel SHA-256 "
+        f"{pixel_sha256[:12]}…, the reading's {expected[:12]}…); give the reading's own image",
+    )
+
+
+def image_pixel_sha256(image_path: str | os.PathLike[str]) -> str:
+    """The pixel hash of an image file, as :func:`~gazex_viewer.core.radiograph.load_radiograph` gives it.
+
+    Raises
+    ------
+    ExportError
+        When the file cannot be read as a radiograph.
+    """
+    from gazex_viewer.core.errors import GazeXError
+    from gazex_viewer.core.radiograph import load_radiograph
+
+    try:
+        return str(load_radiograph(image_path).pixel_sha256)
+    except GazeXError as err:
+        raise ExportError(
+            image_path, f"cannot read it to check that it is the reading's image: {err.reason}"
+        ) from None
+
+
 def _dicom_dt(iso: str) -> str:
     """ISO 8601 time -> DICOM DT (local form with offset)."""
     t = datetime.fromisoformat(iso)
@@ -414,6 +472,7 @@ def export_sr(
     *,
     image_path: str | os.PathLike[str] | None = None,
     institution_name: str | None = None,
+    image_sha256: str | None = None,
 ) -> SrExport:
     """Write the reading's Comprehensive SR to ``out_path``.
 
@@ -426,15 +485,23 @@ def export_sr(
     image_path
         The source image. A DICOM file is referenced by its UIDs and must be the reading's own
         image; a missing or non-DICOM file gives new UIDs and a statement (see module docstring).
+        An existing file must hold the reading's own pixels when the reading's pixel hash is known.
+    image_sha256
+        The pixel hash of ``image_path`` when the caller already has it (the open film); else it
+        is computed from the file when needed.
 
     Raises
     ------
     ExportError
-        When the reading's sign-off hash does not match its content, the DICOM source is not
-        the reading's image, or the file cannot be written.
+        When the reading's sign-off hash does not match its content, the source is not the
+        reading's image (UIDs, size or pixel hash), or the file cannot be written.
     """
     out = Path(out_path)
     check_signature(reading, out)
+    if image_path is not None and Path(image_path).is_file() and pixel_hash_known(reading.image.pixel_sha256):
+        if image_sha256 is None:
+            image_sha256 = image_pixel_sha256(image_path)
+        check_same_image(reading, image_sha256, image_path)
     warnings: list[str] = []
     source = read_source_dataset(image_path)
     statement = None

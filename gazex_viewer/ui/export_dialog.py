@@ -66,6 +66,7 @@ def export_reading(
     image_path: str | Path | None = None,
     film: Any = None,
     film_loader: Callable[[], Any] | None = None,
+    image_sha256: str | None = None,
 ) -> ExportResult:
     """Write the chosen formats as ``out_dir/stem.{json,dcm,pdf}``.
 
@@ -73,6 +74,10 @@ def export_reading(
     ----------
     film
         The displayed film (uint8 array) for the PDF; ``film_loader`` is called when it is None.
+    image_sha256
+        The pixel hash of the open film (``image_path``); computed from ``image_path`` when None.
+        A film that is not the reading's own image (its hash is known and differs) is refused
+        before anything is written, even when the viewer showed the reading over it anyway.
 
     Raises
     ------
@@ -85,9 +90,18 @@ def export_reading(
         raise ExportError(out, "choose at least one format")
     if not stem.strip() or "/" in stem or "\\" in stem:
         raise ExportError(out, f"not a usable file name: {stem!r}")
-    from gazex_viewer.core.export_sr import check_signature
+    from gazex_viewer.core.export_sr import (
+        check_same_image,
+        check_signature,
+        image_pixel_sha256,
+        pixel_hash_known,
+    )
 
     check_signature(reading, out)
+    if pixel_hash_known(reading.image.pixel_sha256) and image_path is not None:
+        if image_sha256 is None and Path(image_path).is_file():
+            image_sha256 = image_pixel_sha256(image_path)
+        check_same_image(reading, image_sha256, image_path)
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as err:
@@ -103,7 +117,7 @@ def export_reading(
         elif fmt == "sr":
             from gazex_viewer.core.export_sr import export_sr
 
-            sr = export_sr(reading, path, image_path=image_path)
+            sr = export_sr(reading, path, image_path=image_path, image_sha256=image_sha256)
             result.warnings += [w for w in sr.warnings if w not in result.warnings]
         else:
             from gazex_viewer.core.export_pdf import export_pdf
@@ -112,7 +126,7 @@ def export_reading(
                 film = film_loader()
             if film is None:
                 raise ExportError(path, "the PDF needs the film, and no film is open")
-            pdf = export_pdf(reading, film, path)
+            pdf = export_pdf(reading, film, path, image_sha256=image_sha256)
             result.warnings += [w for w in pdf.warnings if w not in result.warnings]
         result.written[fmt] = path
     return result
@@ -132,6 +146,7 @@ class ExportDialog(QDialog):
         film_loader: Callable[[], Any] | None = None,
         start_dir: str | Path | None = None,
         parent: QWidget | None = None,
+        image_sha256: str | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Export reading — GazeX Viewer")
@@ -139,6 +154,7 @@ class ExportDialog(QDialog):
         self.reading = reading
         self.image_path = image_path
         self.film_loader = film_loader
+        self.image_sha256 = image_sha256
         self.result_: ExportResult | None = None
         self.error: str | None = None
         lay = QVBoxLayout(self)
@@ -149,10 +165,26 @@ class ExportDialog(QDialog):
         from gazex_viewer.core.review import signature_problem
 
         so = reading.review.signoff if reading.review is not None else None
+        from gazex_viewer.core.export_sr import pixel_hash_known
+
         problem = signature_problem(reading)
         #: why this reading must not be exported (a sign-off that does not match), or None
         self.signature_problem = problem
-        if problem is not None:
+        #: the open film is not the reading's image (it was shown over it anyway): refused
+        self.wrong_film = bool(
+            image_sha256 and pixel_hash_known(reading.image.pixel_sha256)
+            and image_sha256 != reading.image.pixel_sha256
+        )
+        if self.wrong_film and problem is None:
+            problem = (
+                f"the open film is not this reading's image ({reading.image.file_name!r}): "
+                "its pixels differ, so the report cannot be exported with it"
+            )
+            self.state_label.setText(f"<b>⚠ WRONG FILM — export refused.</b> {html.escape(problem)}.")
+            self.state_label.setStyleSheet(
+                "background:#7a1010; color:#ffffff; padding:6px; border:2px solid #ff5252; border-radius:4px;"
+            )
+        elif problem is not None:
             self.state_label.setText(
                 f"<b>⚠ SIGNATURE INVALID — export refused.</b> {html.escape(problem)}."
             )
@@ -231,6 +263,7 @@ class ExportDialog(QDialog):
                 self.chosen_formats(),
                 image_path=self.image_path,
                 film_loader=self.film_loader,
+                image_sha256=self.image_sha256,
             )
         except GazeXError as err:
             self.error = str(err)

@@ -458,6 +458,7 @@ class ReviewController(QObject):
             film_loader=None if rg is None else rg.render,
             start_dir=start,
             parent=w,
+            image_sha256=None if rg is None else (str(getattr(rg, "pixel_sha256", "") or "") or None),
         )
         dlg.setStyleSheet(w.styleSheet())
         dlg.export_button.clicked.connect(lambda: S.set_value("paths/export_dir", dlg.folder_edit.text()))

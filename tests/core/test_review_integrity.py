@@ -158,3 +158,45 @@ def test_export_refuses_an_invalid_reading_with_one_line(tmp_path: Path, change:
     assert len(lines) == 1 and "Traceback" not in proc.stderr, proc.stderr
     assert f"{path}: " in lines[0] and expected in lines[0]
     assert not out.exists()
+
+
+# -- 3. the film exported under a report is the reading's own film ---------------------------------------------
+def _nih_signed(tmp_path: Path) -> tuple[Path, Path, Path]:
+    from gazex_viewer.core.radiograph import load_radiograph
+
+    own = shared_file("images/nih/00000001_000.png")
+    other = shared_file("images/nih/00027426_000.png")  # another patient, also 512 x 512
+    rg = load_radiograph(own)
+    reading = _signed(n=4, width=512, height=512, file_name=own.name, pixel_sha256=rg.pixel_sha256)
+    path = tmp_path / "signed.json"
+    reading.save(path)
+    return path, own, other
+
+
+def test_export_refuses_another_patients_film_of_the_same_size(tmp_path: Path) -> None:
+    path, own, other = _nih_signed(tmp_path)
+    outs = [tmp_path / "o.dcm", tmp_path / "o.pdf"]
+    for flag, out in zip(("--sr", "--pdf"), outs):
+        proc = _cli("export", str(path), "--image", str(other), flag, str(out))
+        assert proc.returncode == 2, proc.stdout
+        lines = proc.stderr.strip().splitlines()
+        assert len(lines) == 1 and "Traceback" not in proc.stderr
+        assert f"{other}: these are not the pixels of the reading's image '00000001_000.png'" in lines[0]
+        assert not out.exists()
+    reading = Reading.from_json(path.read_text(encoding="utf-8"))
+    with pytest.raises(ExportError, match="not the pixels of the reading's image"):
+        export_sr(reading, outs[0], image_path=other)
+    with pytest.raises(ExportError, match="not the pixels of the reading's image"):
+        export_pdf(reading, np.zeros((512, 512), np.uint8), outs[1], image_sha256="ab" * 32)
+    assert not any(p.exists() for p in outs)
+    # the reading's own film exports, signed
+    rc = main(["export", str(path), "--image", str(own), "--sr", str(outs[0]), "--pdf", str(outs[1]), "-q"])
+    assert rc == 0 and all(p.exists() for p in outs)
+
+
+def test_unknown_pixel_hash_is_not_compared(tmp_path: Path) -> None:
+    """Expert recordings carry the all-zeros "unknown" hash: only the size is checked."""
+    reading = _signed(n=4, width=512, height=512, file_name="x.png")
+    assert reading.image.pixel_sha256 == "0" * 64
+    out = export_sr(reading, tmp_path / "o.dcm", image_path=shared_file("images/nih/00027426_000.png"))
+    assert out.signed and out.path.exists()

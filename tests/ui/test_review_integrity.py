@@ -71,3 +71,31 @@ def test_tampered_signed_reading_shows_signature_invalid(rwin: Any, qtbot: Any, 
     dlg.folder_edit.setText(str(tmp_path / "exports"))
     assert dlg.do_export() is None and dlg.error is not None and "changed after signing" in dlg.error
     assert not (tmp_path / "exports").exists()
+
+
+# -- 3. File > Export refuses another film, even after "Show it anyway" ---------------------------------------
+def test_export_refuses_the_wrong_film_after_show_anyway(rwin: Any, qtbot: Any, answers: Answers,
+                                                         tmp_path: Path) -> None:
+    from gazex_viewer.core.radiograph import load_radiograph
+
+    own = load_radiograph(shared_file(NIH))
+    reading = demo_reading(own)
+    assert rwin.open_image(shared_file(OTHER))
+    assert rwin.show_reading(reading)  # answers.ask says "Show it anyway"
+    assert any("Show it anyway" in q for q in answers.questions)
+    panel = rwin.review_panel
+    if panel.name_box.isVisibleTo(rwin):
+        panel.name_edit.setText("Dr Ada")
+        panel.name_button.click()
+    s = panel.session
+    for fid in list(s.undecided()):
+        s.accept(fid)
+    assert panel.sign()
+    dlg = rwin.export_dialog()
+    qtbot.addWidget(dlg)
+    assert dlg.wrong_film and "WRONG FILM" in dlg.state_label.text()
+    assert not dlg.export_button.isEnabled()
+    dlg.folder_edit.setText(str(tmp_path / "exports"))
+    assert dlg.do_export() is None
+    assert dlg.error is not None and "not the pixels of the reading's image '00000001_000.png'" in dlg.error
+    assert not (tmp_path / "exports").exists()

@@ -45,15 +45,19 @@ from PySide6.QtWidgets import (
 )
 
 from gazex_viewer.core.agreement import (
+    COUNT_KEYS,
     METRIC_KEYS,
     SentenceAgreement,
     agreement,
     chest_box_of,
+    film_mismatch,
     scanpath_of,
     sentence_agreement,
+    why_undefined,
     zone_agreement,
 )
 from gazex_viewer.core.errors import GazeXError
+from gazex_viewer.core.gaze.baselines import REFERENCE_CONDITIONS, AgreementBaselines, load_baselines
 from gazex_viewer.core.playback import TrajectoryPlayback
 from gazex_viewer.core.reading import Reading
 from gazex_viewer.ui.common import read_reading_file
@@ -77,6 +81,7 @@ __all__ = [
     "pair_agreement",
     "describe_reading",
     "format_value",
+    "WHOLE_COLUMNS",
     "ComparePanel",
     "CompareSession",
 ]
@@ -86,10 +91,17 @@ Sync = Literal["seconds", "stretch"]
 
 #: metric -> (what it is, range and direction), for the table and its tooltips
 METRIC_INFO: dict[str, tuple[str, str]] = {
-    "icc_x": ("ICC(2,1) of matched key-frame x", "≤1, higher"),
-    "icc_y": ("ICC(2,1) of matched key-frame y", "≤1, higher"),
-    "n_matched": ("key frames matched (for the ICC)", "count"),
-    "density_cosine": ("cosine of gaze density grids", "0–1, higher"),
+    "icc_x": ("ICC(2,1) of key-frame x, key frame k of A paired with key frame k of B", "≤1, higher"),
+    "icc_y": ("ICC(2,1) of key-frame y, key frame k of A paired with key frame k of B", "≤1, higher"),
+    "icc_x_matched": (
+        "ICC(2,1) of key-frame x after pairing each with its nearest partner: that pairing picks the pairs "
+        "that agree best, so it is biased upwards (unrelated gaze scores high)", "≤1, higher"),
+    "icc_y_matched": (
+        "ICC(2,1) of key-frame y after pairing each with its nearest partner: that pairing picks the pairs "
+        "that agree best, so it is biased upwards (unrelated gaze scores high)", "≤1, higher"),
+    "n_paired": ("key frames paired by order (for the ICC)", "count"),
+    "n_matched": ("key frames matched to nearest partners (for the matched ICC)", "count"),
+    "density_cosine": ("cosine of gaze density grids smoothed by a 1° Gaussian", "0–1, higher"),
     "cc": ("correlation of fixation maps (CC)", "−1–1, higher"),
     "edit_distance": ("edit distance of 5×5 grid strings", "≥0, lower"),
     "edit_similarity": ("1 − edit distance / length", "0–1, higher"),
@@ -105,7 +117,10 @@ METRIC_INFO: dict[str, tuple[str, str]] = {
 METRIC_NAMES: dict[str, str] = {
     "icc_x": "ICC x (cluster centroids)",
     "icc_y": "ICC y (cluster centroids)",
-    "n_matched": "Key frames matched (for ICC)",
+    "icc_x_matched": "ICC x, matched (biased ↑)",
+    "icc_y_matched": "ICC y, matched (biased ↑)",
+    "n_paired": "Key frames paired (for ICC)",
+    "n_matched": "Key frames matched",
     "density_cosine": "Gaze density similarity (cosine)",
     "cc": "Fixation-map correlation (CC)",
     "edit_distance": "Scanpath edit distance (5×5 grid)",
@@ -127,7 +142,10 @@ SENTENCE_HEADERS: dict[str, str] = {
 }
 #: the per-sentence table's metric columns
 SENTENCE_METRICS: tuple[str, ...] = ("cc", "density_cosine", "edit_similarity", "mm_position")
-WHOLE_ROWS: tuple[str, ...] = (*METRIC_KEYS[:2], "n_matched", *METRIC_KEYS[2:])
+WHOLE_ROWS: tuple[str, ...] = (*METRIC_KEYS[:4], *COUNT_KEYS, *METRIC_KEYS[4:])
+#: the whole-film table's columns: metric, value, one per reference condition (the range and direction
+#: of each metric are in its tooltip: the reference columns show its scale on real gaze)
+WHOLE_COLUMNS: tuple[str, ...] = ("Metric", "A vs B", "Unrelated", "Same ±1°")
 
 
 def metric_range(key: str) -> str:
@@ -137,10 +155,10 @@ def metric_range(key: str) -> str:
 
 
 def format_value(key: str, v: float) -> str:
-    """How a metric value is shown: 3 decimals, counts as integers, ``—`` when it cannot be computed."""
+    """How a metric value is shown: 3 decimals, counts as integers, ``n/a`` when it cannot be computed."""
     if not math.isfinite(v):
-        return "—"
-    if key in ("n_matched", "edit_distance"):
+        return "n/a"
+    if key in (*COUNT_KEYS, "edit_distance"):
         return f"{int(round(v))}"
     return f"{v:.3f}"
 
@@ -171,6 +189,8 @@ class Comparison:
     grid: tuple[int, int] = (16, 16)
     #: False while the agreement is still being computed
     ready: bool = False
+    #: why A and B are readings of different films (:func:`~gazex_viewer.core.agreement.film_mismatch`), or None
+    different_films: str | None = None
 
     @property
     def notes(self) -> list[str]:
@@ -195,7 +215,9 @@ def compare_readings(
     """
     a_shown, fa = reading_for_film(a, film)
     b_shown, fb = reading_for_film(b, film)
-    cmp = Comparison(a=a, b=b, a_shown=a_shown, b_shown=b_shown, frame_a=fa, frame_b=fb, grid=grid)
+    cmp = Comparison(
+        a=a, b=b, a_shown=a_shown, b_shown=b_shown, frame_a=fa, frame_b=fb, grid=grid, different_films=film_mismatch(a, b)
+    )
     if metrics:
         cmp.whole, cmp.sentences, cmp.zones = pair_agreement(a, b, grid=grid)
         cmp.ready = True
@@ -292,6 +314,16 @@ class ComparePanel(QWidget):
         self.colour_a_button.clicked.connect(lambda: self._pick_colour("a"))
         self.colour_b_button.clicked.connect(lambda: self._pick_colour("b"))
 
+        self.film_banner = QLabel()
+        self.film_banner.setObjectName("differentFilmsBanner")
+        self.film_banner.setWordWrap(True)
+        self.film_banner.setTextFormat(Qt.TextFormat.RichText)
+        self.film_banner.setStyleSheet(
+            "background:#7a1f1f; color:#ffffff; border:1px solid #ff8080; border-radius:3px; padding:6px;"
+        )
+        self.film_banner.hide()
+        lay.addWidget(self.film_banner)
+
         row = QHBoxLayout()
         self.choose_button = QPushButton("Choose reading B…")
         self.choose_button.setToolTip("A saved reading of this film: an expert recording (import-gaze), a model run, a trainee's")
@@ -342,21 +374,36 @@ class ComparePanel(QWidget):
 
         self.whole_title = QLabel("<b>Whole film</b>")
         lay.addWidget(self.whole_title)
-        self.whole_table = QTableWidget(len(WHOLE_ROWS), 3)
+        try:
+            self.baselines: AgreementBaselines | None = load_baselines()
+            self.baselines_error: str | None = None if self.baselines is not None else "reference scale not found"
+        except GazeXError as err:
+            self.baselines, self.baselines_error = None, str(err)
+        self.whole_table = QTableWidget(len(WHOLE_ROWS), len(WHOLE_COLUMNS))
         self.whole_table.setObjectName("wholeFilmAgreement")
-        self.whole_table.setHorizontalHeaderLabels(["Metric", "A vs B", "Range"])
+        self.whole_table.setHorizontalHeaderLabels(list(WHOLE_COLUMNS))
+        ref_about = (
+            self.baselines.provenance() if self.baselines is not None else f"unavailable: {self.baselines_error}"
+        )
+        for c, (_cond, name) in enumerate(REFERENCE_CONDITIONS, start=2):
+            what = (
+                "two radiologists searching this kind of film for different findings (gaze not about the same thing)"
+                if _cond == "unrelated" else "a radiologist's scanpath against itself moved by about one degree (the same gaze)"
+            )
+            self.whole_table.horizontalHeaderItem(c).setToolTip(f"Reference: median for {name}: {what}. {ref_about}")
         self.whole_table.verticalHeader().hide()
         self.whole_table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.whole_table.setSelectionMode(QTableWidget.SelectionMode.NoSelection)
         self.whole_table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         hh = self.whole_table.horizontalHeader()
         hh.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for c in (1, 2):
+        for c in range(1, len(WHOLE_COLUMNS)):
             hh.setSectionResizeMode(c, QHeaderView.ResizeMode.ResizeToContents)
         row_h = self.whole_table.fontMetrics().height() + 6
         self.whole_table.verticalHeader().setDefaultSectionSize(row_h)
         self.whole_table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         self._whole_cells: dict[str, QTableWidgetItem] = {}
+        self._reference_cells: dict[str, tuple[QTableWidgetItem, ...]] = {}
         for r, key in enumerate(WHOLE_ROWS):
             desc, rng = METRIC_INFO[key]
             item = QTableWidgetItem(METRIC_NAMES.get(key, key))
@@ -367,16 +414,26 @@ class ComparePanel(QWidget):
             value.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             self.whole_table.setItem(r, 1, value)
             self._whole_cells[key] = value
-            better = QTableWidgetItem(metric_range(key))
-            better.setForeground(QColor("#8a96a3"))
-            better.setToolTip(f"{key}: {desc} ({rng})")
-            self.whole_table.setItem(r, 2, better)
+            refs = []
+            for c, (cond, name) in enumerate(REFERENCE_CONDITIONS, start=2):
+                v = math.nan if self.baselines is None or key in COUNT_KEYS else self.baselines.median(key, cond)
+                ref = QTableWidgetItem("" if key in COUNT_KEYS else format_value(key, v))
+                ref.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                ref.setForeground(QColor("#8a96a3"))
+                ref.setData(Qt.ItemDataRole.UserRole, v)
+                if key not in COUNT_KEYS:
+                    ref.setToolTip(f"{name}: median {format_value(key, v)} ({ref_about})")
+                self.whole_table.setItem(r, c, ref)
+                refs.append(ref)
+            self._reference_cells[key] = tuple(refs)
         self._fit_whole_table()
         self.whole_table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.whole_table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         lay.addWidget(self.whole_table)
-        hint = QLabel("1 = the same reading; ↑ higher is closer, ↓ lower is closer; — = too few points to compute. "
-                      "Hover a metric for its definition.")
+        hint = QLabel("Unrelated / Same ±1°: medians on real radiologists' gaze (GazeSearch): a search of the same "
+                      "film for a different finding, and the same gaze moved by one degree. Agreement means something "
+                      "only well beyond Unrelated, towards Same. n/a = not a measurement here (hover it for why). "
+                      "Hover a metric for its definition, range and direction.")
         hint.setObjectName("metricsHint")
         hint.setWordWrap(True)
         hint.setStyleSheet("color:#8a96a3;")
@@ -439,9 +496,16 @@ class ComparePanel(QWidget):
             self.sentence_table.setRowCount(0)
             self.zones_label.setText("")
             self.notes_label.hide()
+            self.film_banner.hide()
             return
         self.a_label.setText(f"<b>A</b> — {html.escape(describe_reading(cmp.a))}")
         self.b_label.setText(f"<b>B</b> — {html.escape(describe_reading(cmp.b))}")
+        if cmp.different_films:
+            self.film_banner.setText(
+                f"<b>⚠ Different films:</b> {html.escape(cmp.different_films)}. These numbers measure nothing "
+                "about agreement on a film."
+            )
+        self.film_banner.setVisible(bool(cmp.different_films))
         notes = cmp.notes
         self.notes_label.setText("<br>".join(f"⚠ {html.escape(n)}" for n in notes))
         self.notes_label.setVisible(bool(notes))
@@ -458,7 +522,7 @@ class ComparePanel(QWidget):
             item = self._whole_cells[key]
             item.setText(format_value(key, v))
             item.setData(Qt.ItemDataRole.UserRole, v)
-            item.setToolTip(METRIC_INFO[key][0] if math.isfinite(v) else "cannot be computed (too few points)")
+            item.setToolTip(METRIC_INFO[key][0] if math.isfinite(v) else f"n/a: {why_undefined(key, cmp.whole)}")
         za, zb = cmp.zones
         self.zones_label.setText(f"Zones visited, in first-visit order: A {za or '—'}   B {zb or '—'}")
         self.sentence_table.setRowCount(len(cmp.sentences))
@@ -471,6 +535,8 @@ class ComparePanel(QWidget):
                 v = float(s.metrics.get(key, math.nan))
                 item = QTableWidgetItem(format_value(key, v))
                 item.setData(Qt.ItemDataRole.UserRole, v)
+                if not math.isfinite(v):
+                    item.setToolTip(f"n/a: {why_undefined(key, s.metrics)}")
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.sentence_table.setItem(r, c, item)
         self.no_sentence_label.setVisible(not cmp.sentences)
@@ -490,6 +556,10 @@ class ComparePanel(QWidget):
     def shown_whole(self) -> dict[str, str]:
         """Metric -> the text shown in the whole-film table (for tests and screenshots)."""
         return {key: item.text() for key, item in self._whole_cells.items()}
+
+    def shown_reference(self) -> dict[str, tuple[str, ...]]:
+        """Metric -> the reference medians shown beside it (unrelated gaze, same gaze ±1°)."""
+        return {key: tuple(item.text() for item in items) for key, items in self._reference_cells.items()}
 
     def shown_whole_value(self, key: str) -> float:
         """The exact value behind a whole-film cell (nan when not computable or not yet compared)."""
@@ -886,6 +956,8 @@ class CompareSession(QObject):
         if self.clock.mode == "stretch":
             lines.append("<span style='color:#a9b6c2'>clock: B stretched to A's length</span>")
         lines += [f"<span style='color:#ffcc66'>{html.escape(n)}</span>" for n in cmp.notes if "scaled" in n]
+        if cmp.different_films:
+            lines.append(f"<span style='color:#ff8080'><b>⚠ Different films</b>: {html.escape(cmp.different_films)}</span>")
         self.legend.setText("<br>".join(lines))
         self.legend.adjustSize()
         canvas = self.window.canvas

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 from gazex_viewer.core.errors import GazeXError
 from gazex_viewer.core.reading import Reading
 
-__all__ = ["PLOT_METRICS", "pair_finding_agreement", "plot_pair_agreement", "PlotDialog"]
+__all__ = ["PLOT_METRICS", "pair_finding_agreement", "pair_figure", "plot_pair_agreement", "PlotDialog"]
 
 #: the metrics the pair plot shows (all 0..1, higher = closer), as in ``plot_study``
 PLOT_METRICS: tuple[str, ...] = ("cc", "density_cosine", "edit_similarity", "mm_position")
@@ -71,20 +71,41 @@ def plot_pair_agreement(
     whole: dict[str, float] | None = None,
     metrics: Sequence[str] = PLOT_METRICS,
 ) -> Path:
-    """Write a PNG of agreement per finding type for readings ``a`` and ``b``.
+    """Write a PNG of agreement per finding type for readings ``a`` and ``b`` (:func:`pair_figure`).
 
-    One group of bars per finding type (mean over its sentences), one bar per metric; the whole-film
-    value of each metric, when given, is a dashed line. Returns the path written.
+    Returns the path written.
 
     Raises
     ------
     GazeXError
         The PNG cannot be written.
     """
+    png = Path(png)
+    fig = pair_figure(a, b, sentences, whole=whole, metrics=metrics)
+    try:
+        png.parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(png)
+    except OSError as err:
+        raise GazeXError(png, f"cannot write the plot: {err.strerror or err}") from err
+    return png
+
+
+def pair_figure(
+    a: Reading,
+    b: Reading,
+    sentences: Sequence[Any],
+    *,
+    whole: dict[str, float] | None = None,
+    metrics: Sequence[str] = PLOT_METRICS,
+) -> Any:
+    """The pair plot's matplotlib ``Figure`` (Agg canvas).
+
+    One group of bars per finding type (mean over its sentences), one bar per metric; the whole-film
+    value of each metric, when given, is a dashed line; the legend sits above the axes.
+    """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    png = Path(png)
     groups = pair_finding_agreement(a, sentences, metrics)
     kinds = sorted(groups)
     fig = Figure(figsize=(8.5, 4.6), dpi=100)
@@ -110,21 +131,22 @@ def plot_pair_agreement(
     ax.set_ylim(min(0.0, ax.get_ylim()[0]), 1.15)
     ax.set_ylabel("agreement (1 = same)")
     ax.grid(axis="y", alpha=0.3)
-    ax.legend(ncol=len(metrics), fontsize=7, loc="upper right")
     who_a = f"{a.producer.kind} {a.producer.dataset or a.producer.name}"
     who_b = f"{b.producer.kind} {b.producer.dataset or b.producer.name}"
-    ax.set_title(f"Agreement per finding type: A {who_a} vs B {who_b}", fontsize=10)
+    # the legend goes above the axes, under the title: inside them it covered the bars
+    ax.legend(ncol=len(metrics), fontsize=7, loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False)
+    ax.set_title(f"Agreement per finding type: A {who_a} vs B {who_b}", fontsize=10, pad=22)
     if not kinds:
         ax.text(0.5, 0.5, "no sentence in common", transform=ax.transAxes, ha="center", va="center", fontsize=12)
     else:
         fig.text(0.01, 0.01, "bars: mean over the matched sentences; dashed: whole film", fontsize=7, color="#555555")
+    from gazex_viewer.core.agreement import film_mismatch
+
+    if film_mismatch(a, b):
+        fig.text(0.99, 0.01, "DIFFERENT FILMS: these numbers measure nothing about agreement on a film",
+                 fontsize=8, color="#b00000", ha="right", weight="bold")
     fig.tight_layout()
-    try:
-        png.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(png)
-    except OSError as err:
-        raise GazeXError(png, f"cannot write the plot: {err.strerror or err}") from err
-    return png
+    return fig
 
 
 class PlotDialog(QDialog):

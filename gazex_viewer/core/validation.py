@@ -20,11 +20,12 @@ import numpy as np
 
 from gazex_viewer.core.errors import ReadingError
 from gazex_viewer.core.reading import SCHEMA_VERSION, Reading, decode_json, trajectory_columns
+from gazex_viewer.core.resources import resource_path
 
 __all__ = ["SCHEMA_PATH", "reading_schema", "validate_reading_dict", "validate_reading", "load_reading", "parse_reading"]
 
 #: the JSON Schema of a reading document
-SCHEMA_PATH: Path = Path(__file__).resolve().parents[2] / "resources" / "reading.schema.json"
+SCHEMA_PATH: Path = resource_path("reading.schema.json")
 
 
 @functools.lru_cache(maxsize=1)

@@ -19,10 +19,11 @@ from pathlib import Path
 from typing import Any
 
 from gazex_viewer.core.reading import Box
+from gazex_viewer.core.resources import resource_path
 
 ROOT = Path(__file__).resolve().parents[2]
 #: the bundled sample radiograph the tiny model is trained on
-SAMPLE_IMAGE: Path = ROOT / "resources" / "sample_study" / "00000001_000.png"
+SAMPLE_IMAGE: Path = resource_path("sample_study", "00000001_000.png")
 
 #: the report the trained tiny model gives for the sample image (REFLACX style)
 KNOWN_REPORT: str = "enlarged cardiac silhouette . no pneumothorax ."

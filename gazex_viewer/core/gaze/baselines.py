@@ -21,10 +21,11 @@ from pathlib import Path
 from typing import Any
 
 from gazex_viewer.core.errors import GazeXError
+from gazex_viewer.core.resources import resource_path
 
 __all__ = ["BASELINES_PATH", "REFERENCE_CONDITIONS", "AgreementBaselines", "load_baselines", "format_reference"]
 
-BASELINES_PATH: Path = Path(__file__).resolve().parents[3] / "resources" / "agreement_baselines.json"
+BASELINES_PATH: Path = resource_path("agreement_baselines.json")
 #: the conditions shown beside a metric, in order: (key, short name)
 REFERENCE_CONDITIONS: tuple[tuple[str, str], ...] = (("unrelated", "unrelated gaze"), ("jitter", "same gaze ±1°"))
 

@@ -34,8 +34,13 @@ _WEAK_ABBREVIATIONS: frozenset[str] = frozenset({"a.m", "p.m", "no", "nos", "ant
 _END = re.compile(r"[.?!]+[\"')\]]*(?=\s|$)|(?<=[a-z]{2})\.(?=[A-Z][a-z])")
 # A numbered-list marker at the start of an item: "1. ", "2) ", "(3) ".
 _LIST_MARKER = re.compile(r"(?:\(?\d{1,2}[.)])(?=\s)")
-# A list item that starts in the middle of a sentence without a period before it: "disease 2. Changes".
-_INLINE_ITEM = re.compile(r"(?<=[A-Za-z,;:])\s+(?=\d{1,2}[.)]\s+[A-Z])")
+# A number followed by "." or ")" and white space: a possible list marker ("2. ", "3) ", "(4) ").
+_NUMBER_MARKER = re.compile(r"(?<![\w.])\(?(\d{1,2})[.)](?=\s)")
+# A possible list item that starts in the middle of a sentence without a period before it:
+# "disease 2. Changes" (but also "right rib 4. The", where "4." is not a list number).
+_INLINE_BEFORE = re.compile(r"[A-Za-z,;:]\s+$")
+_CAPITAL_AFTER = re.compile(r"\s+[A-Z]")
+_SENTENCE_END_BEFORE = re.compile(r"(?:^|[.?!]\s)([^.?!]*)$")
 # Paragraph breaks and a new line that starts a list item are boundaries too.
 _LINE_BREAK = re.compile(r"\n\s*\n|\n(?=[ \t]*(?:\(?\d{1,2}[.)]|[-*\u2022])\s)")
 _WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)$")
@@ -62,6 +67,41 @@ def _is_abbreviation(text: str, dot: int, after: int) -> bool:
     return True
 
 
+def _inline_item_cuts(text: str) -> list[int]:
+    """Positions where a numbered list item starts in the middle of a line.
+
+    A number followed by a period is a list marker when it starts the text or a line, follows a
+    sentence end or a colon, or, in the middle of a sentence, when the item before it was numbered
+    ``N-1`` ("... disease 2. Changes"). An inline ``1.`` starts a list only after a short heading of at
+    most three words ("Chest 1. No acute ..."). So "present on right rib 4. The small ..." and
+    "ribs 5 and 6. No pneumothorax." stay ordinary sentence ends. Returns the start of the white space
+    before each inline item (the cut).
+    """
+    cuts: list[int] = []
+    last_item: int | None = None
+    for m in _NUMBER_MARKER.finditer(text):
+        number = int(m.group(1))
+        before = text[: m.start()]
+        stripped = before.rstrip()
+        gap = before[len(stripped) :]
+        if not stripped or "\n" in gap or stripped[-1] in ".?!":
+            last_item = number  # start of text / line, or after a sentence end: an item
+            continue
+        if _INLINE_BEFORE.search(before) is None or _CAPITAL_AFTER.match(text, m.end()) is None:
+            continue
+        if stripped[-1] == ":":
+            is_item = True
+        elif number == 1:
+            head = _SENTENCE_END_BEFORE.search(stripped)
+            is_item = head is not None and len(head.group(1).split()) <= 3
+        else:
+            is_item = last_item is not None and number == last_item + 1
+        if is_item:
+            cuts.append(len(stripped))
+            last_item = number
+    return cuts
+
+
 def _is_list_number(text: str, dot: int, sentence_start: int) -> bool:
     """True when the period at ``dot`` belongs to a list number that starts the current sentence."""
     head = text[sentence_start : dot + 1].strip()
@@ -85,7 +125,7 @@ def split_sentence_spans(text: str) -> list[tuple[int, int]]:
     if not text:
         return []
     cuts: set[int] = {m.start() for m in _LINE_BREAK.finditer(text)}
-    cuts.update(m.start() for m in _INLINE_ITEM.finditer(text))
+    cuts.update(_inline_item_cuts(text))
     raw: list[tuple[int, int]] = []
     start = 0
     cut_list = sorted(cuts)

@@ -124,3 +124,33 @@ def test_openi_known_reports_sentence_counts() -> None:
     assert by_text[listed] == 4
     decimals = [t for t in texts if "measuring 2.2 x 1.6 cm. Recommend" in t]
     assert decimals and split_sentences(decimals[0])[0] == "Lingular nodule measuring 2.2 x 1.6 cm."
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a number at the end of a sentence is not the next sentence's list number
+        (
+            "A minimally displaced fracture is present on right rib 4. The small amount of pleural fluid is XXXX deep to the fracture.",
+            ["A minimally displaced fracture is present on right rib 4.", "The small amount of pleural fluid is XXXX deep to the fracture."],
+        ),
+        ("Healing fractures of the right ribs 5 and 6. No pneumothorax.", ["Healing fractures of the right ribs 5 and 6.", "No pneumothorax."]),
+        # inline items still split when the item before was numbered N-1, or after a short heading / colon
+        ("1. Low lung volumes 2. Lungs clear 3. Heart normal", ["1. Low lung volumes", "2. Lungs clear", "3. Heart normal"]),
+        ("Chest 1. No acute findings. Hand 1. Fracture. 2. Lucency.", ["Chest", "1. No acute findings.", "Hand", "1. Fracture.", "2. Lucency."]),
+        ("Right shoulder: 1. No acute bony abnormality", ["Right shoulder:", "1. No acute bony abnormality"]),
+    ],
+)
+def test_trailing_number_is_not_a_list_item(text: str, expected: list[str]) -> None:
+    assert split_sentences(text) == expected
+
+
+def test_openi_rib_report_keeps_its_rib_number() -> None:
+    texts = [t for t in _openi_sections() if "present on right rib 4." in t]
+    assert len(texts) == 1
+    sentences = split_sentences(texts[0])
+    assert sentences[1:3] == [
+        "A minimally displaced fracture is present on right rib 4.",
+        "The small amount of pleural fluid is XXXX deep to the fracture.",
+    ]
+    assert len(sentences) == 11

@@ -18,6 +18,12 @@ Cardiomediastinum negative; a global normal statement ("no acute cardiopulmonary
 tuberculosis, orthopaedic hardware, clips and sternotomy wires get no label); vascular congestion
 and heart failure are Edema; infection is Pneumonia; an observation named several times takes the
 strongest status (positive > uncertain > negative).
+
+Hedges are uncertain, as in the CheXpert labeller (which treats "unlikely" as uncertain, not as a
+negation): "? pneumonia" (a question mark before the term), "possible pneumonia", "pneumonia is
+unlikely", "effusion is less likely", "pneumonia is not likely", "pneumothorax is doubtful",
+"pneumonia cannot be excluded". A hedge right after the term wins over a negation earlier in the
+clause ("no effusion, pneumonia is unlikely": Pleural Effusion negative, Pneumonia uncertain).
 """
 
 from __future__ import annotations
@@ -168,13 +174,20 @@ _NEGATED_UNCERTAINTY = re.compile(
 _PRE_UNCERTAINTY = re.compile(
     r"\b(?:may|might|could|possibl[ey]|probabl[ey]|likely|suggest\w*|concerning for|worrisome for|suspicious for|"
     r"suspect\w*|question\w*|versus|vs|differential|consider\w*|equivocal|borderline|to represent|presumed|"
-    r"atypical for|indeterminate)\b|\?",
+    r"atypical for|indeterminate|unlikely|doubtful)\b|\?",
     _F,
 )
 _POST_UNCERTAINTY = re.compile(
     r"^(?:\s*\S+){0,4}?\s*(?:versus|vs\b|(?:is|are)\s+(?:possible|suspected|questioned)|questioned|not excluded|"
     r"cannot be excluded)|^\s*(?:or|and/or|/)\s*(?:\S+\s+){0,2}?(?:atelectasis|scarring|scar|infiltrate|pneumonia|effusion|"
     r"edema|mass)|^\s*\?",
+    _F,
+)
+# a hedge right after the term ("pneumonia is unlikely", "effusion is less likely", "pneumothorax is doubtful"):
+# uncertain, as in CheXpert; it wins over a negation earlier in the clause ("no effusion, pneumonia is unlikely")
+_POST_HEDGE = re.compile(
+    r"^\s*(?:[^\s,;.]+\s+){0,2}?(?:(?:is|are|was|were|seems?|appears?)\s+(?:also\s+|much\s+|felt\s+|considered\s+)?)?"
+    r"(?:unlikely|less\s+likely|not\s+likely|doubtful|(?:can\s*not|cannot|could\s+not)\s+be\s+(?:excluded|ruled\s+out))\b",
     _F,
 )
 # the end of a clause for negation (a new clause may state something else)
@@ -206,7 +219,7 @@ def _status(text: str, start: int, end: int, *, base: str = "positive") -> str:
     post_neg = _clause_after(text, end, _NEG_BREAK)
     post_unc = _clause_after(text, end, _UNC_BREAK)
     inside = text[start:end]
-    if _NEGATED_UNCERTAINTY.search(pre_unc) or _NEGATED_UNCERTAINTY.search(post_unc[:60]):
+    if _NEGATED_UNCERTAINTY.search(pre_unc) or _NEGATED_UNCERTAINTY.search(post_unc[:60]) or _POST_HEDGE.search(post_unc):
         return "uncertain"
     if (
         _PRE_NEGATION.search(_PSEUDO_NEGATION.sub(" ", pre_neg))

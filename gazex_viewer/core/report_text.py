@@ -9,7 +9,8 @@ Two styles meet here:
 The splitter works on character spans (:func:`split_sentence_spans`), so nothing is lost: the text
 between two sentences is only white space. It does not break decimals (``2.5 cm``), common
 abbreviations (``Dr.``, ``e.g.``, ``a.m.``) or numbered lists (``1. ... 2. ...``: the number starts
-its item), and it folds stray punctuation (``"clear. ."``, ``"clear.."``) into the sentence before.
+its item; a number that merely ends a sentence, as in "right rib 4. The", is not), keeps a
+hedging "?" with the term it qualifies ("opacity, ? pneumonia"), and it folds stray punctuation (``"clear. ."``, ``"clear.."``) into the sentence before.
 """
 
 from __future__ import annotations
@@ -102,6 +103,20 @@ def _inline_item_cuts(text: str) -> list[int]:
     return cuts
 
 
+def _is_hedge_mark(text: str, m: re.Match[str]) -> bool:
+    """True for a "?" that starts a hedged term ("opacity in the RLL, ? pneumonia") rather than ending a question.
+
+    Such a "?" stands apart from the word before it (white space, "(", "," or the start of the text before
+    it) and a word follows it on the same line.
+    """
+    if m.group() != "?":
+        return False
+    i = m.start()
+    if i > 0 and not (text[i - 1].isspace() or text[i - 1] in "(,;:"):
+        return False
+    return re.match(r"[ \t]+[A-Za-z0-9]", text[m.end() :]) is not None
+
+
 def _is_list_number(text: str, dot: int, sentence_start: int) -> bool:
     """True when the period at ``dot`` belongs to a list number that starts the current sentence."""
     head = text[sentence_start : dot + 1].strip()
@@ -138,6 +153,8 @@ def split_sentence_spans(text: str) -> list[tuple[int, int]]:
             ci += 1
         dot = m.start()
         end = m.end()
+        if _is_hedge_mark(text, m):
+            continue
         if text[dot] == "." and m.group().startswith(".") and len(m.group().rstrip("\"')]")) == 1:
             if _is_abbreviation(text, dot, end) or _is_list_number(text, dot, start):
                 continue

@@ -105,3 +105,31 @@ def test_agreement_metric_itself() -> None:
     assert (a.sentence_exact, a.mention_f1, a.exact_f1) == (0.5, 1.0, 0.0)
     with pytest.raises(ValueError):
         parse_label_string("Heart Attack:positive")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Pneumonia is unlikely.", {"Pneumonia": "uncertain"}),
+        ("Effusion is less likely.", {"Pleural Effusion": "uncertain"}),
+        ("Pneumonia is not likely.", {"Pneumonia": "uncertain"}),
+        ("Pneumothorax is doubtful.", {"Pneumothorax": "uncertain"}),
+        ("Pneumonia cannot be excluded.", {"Pneumonia": "uncertain"}),
+        ("Unlikely pneumonia.", {"Pneumonia": "uncertain"}),
+        ("No effusion, pneumonia is unlikely.", {"Pleural Effusion": "negative", "Pneumonia": "uncertain"}),
+        ("Pneumothorax is not seen.", {"Pneumothorax": "negative"}),
+    ],
+)
+def test_hedges_after_the_term_are_uncertain(text: str, expected: dict[str, str]) -> None:
+    assert _labels(text) == expected
+
+
+def test_question_mark_hedge_survives_sentence_splitting() -> None:
+    from gazex_viewer.core.report_text import split_sentences
+
+    sentences = split_sentences("Opacity in the RLL, ? pneumonia. No effusion.")
+    assert sentences == ["Opacity in the RLL, ? pneumonia.", "No effusion."]
+    assert [_labels(s) for s in sentences] == [
+        {"Lung Opacity": "positive", "Pneumonia": "uncertain"},
+        {"Pleural Effusion": "negative"},
+    ]

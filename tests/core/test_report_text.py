@@ -154,3 +154,15 @@ def test_openi_rib_report_keeps_its_rib_number() -> None:
         "The small amount of pleural fluid is XXXX deep to the fracture.",
     ]
     assert len(sentences) == 11
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Opacity in the RLL, ? pneumonia.", ["Opacity in the RLL, ? pneumonia."]),
+        ("Opacity (? infection) right base. No effusion.", ["Opacity (? infection) right base.", "No effusion."]),
+        ("Is this new? Recommend CT!", ["Is this new?", "Recommend CT!"]),
+    ],
+)
+def test_hedging_question_mark_does_not_end_the_sentence(text: str, expected: list[str]) -> None:
+    assert split_sentences(text) == expected

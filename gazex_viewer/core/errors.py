@@ -19,7 +19,9 @@ class GazeXError(Exception):
 
     @property
     def message(self) -> str:
-        return self.reason if self.path is None else f"{self.path}: {self.reason}"
+        """``"<path>: <reason>"`` on one line (runs of whitespace, newlines included, become one space)."""
+        text = self.reason if self.path is None else f"{self.path}: {self.reason}"
+        return " ".join(text.split())
 
     def __str__(self) -> str:
         return self.message

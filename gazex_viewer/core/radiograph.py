@@ -526,6 +526,186 @@ def _count_encapsulated_frames(path: Path, ds: Dataset, frames: int) -> None:
         )
 
 
+_JPEG_SYNTAXES = (
+    "1.2.840.10008.1.2.4.50",
+    "1.2.840.10008.1.2.4.51",
+    "1.2.840.10008.1.2.4.57",
+    "1.2.840.10008.1.2.4.70",
+    "1.2.840.10008.1.2.4.80",
+    "1.2.840.10008.1.2.4.81",
+)
+_J2K_SYNTAXES = (
+    "1.2.840.10008.1.2.4.90",
+    "1.2.840.10008.1.2.4.91",
+    "1.2.840.10008.1.2.4.201",
+    "1.2.840.10008.1.2.4.202",
+    "1.2.840.10008.1.2.4.203",
+)
+#: JPEG start-of-frame markers (ISO/IEC 10918-1 B.1.1.3; not DHT C4, JPG C8, DAC CC) and JPEG-LS SOF55
+_SOF_MARKERS = frozenset({0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF, 0xF7})
+#: how many bytes of frame 1's compressed data are searched for its size
+_STREAM_HEAD_BYTES = 1 << 20
+
+
+@dataclass(frozen=True)
+class StreamInfo:
+    """What a compressed frame's own header says, read without decoding it.
+
+    ``process`` is the SOF marker for JPEG/JPEG-LS (``0xC0`` baseline, ``0xC1`` extended, ``0xC3``
+    lossless, ``0xF7`` JPEG-LS) and ``0`` for JPEG 2000.
+    """
+
+    rows: int
+    columns: int
+    components: int
+    precision: int
+    process: int
+
+
+def jpeg_stream_info(data: bytes) -> StreamInfo | None:
+    """Size of a JPEG or JPEG-LS image from its SOF segment (a few bytes; nothing is decoded).
+
+    Parameters
+    ----------
+    data
+        The start of the stream (from its SOI marker).
+
+    Returns
+    -------
+    StreamInfo or None
+        None when ``data`` is not a JPEG stream or holds no SOF segment before the first scan.
+    """
+    if not data.startswith(b"\xff\xd8"):
+        return None
+    i = 2
+    n = len(data)
+    while i + 4 <= n:
+        if data[i] != 0xFF:
+            return None
+        marker = data[i + 1]
+        if marker == 0xFF:  # fill byte
+            i += 1
+            continue
+        if marker == 0x01 or 0xD0 <= marker <= 0xD8:  # TEM, RSTn, SOI: no length
+            i += 2
+            continue
+        length = int.from_bytes(data[i + 2 : i + 4], "big")
+        if marker in _SOF_MARKERS:
+            seg = data[i + 4 : i + 10]
+            if len(seg) < 6:
+                return None
+            return StreamInfo(
+                rows=int.from_bytes(seg[1:3], "big"),
+                columns=int.from_bytes(seg[3:5], "big"),
+                components=seg[5],
+                precision=seg[0],
+                process=marker,
+            )
+        if marker in (0xDA, 0xD9) or length < 2:  # a scan or the end before any frame header
+            return None
+        i += 2 + length
+    return None
+
+
+def j2k_stream_info(data: bytes) -> StreamInfo | None:
+    """Size of a JPEG 2000 / HTJ2K image from its SIZ segment (raw codestream or JP2 file).
+
+    Parameters
+    ----------
+    data
+        The start of the codestream (SOC marker) or of a JP2 file.
+
+    Returns
+    -------
+    StreamInfo or None
+        None when ``data`` holds no SOC + SIZ header.
+    """
+    offset = 0
+    if data.startswith(b"\x00\x00\x00\x0cjP  "):
+        offset = 12
+        while offset + 8 <= len(data):
+            length = int.from_bytes(data[offset : offset + 4], "big")
+            if data[offset + 4 : offset + 8] == b"jp2c":
+                offset += 8
+                break
+            if length < 8:
+                return None
+            offset += length
+    if data[offset : offset + 4] != b"\xff\x4f\xff\x51" or len(data) < offset + 43:
+        return None
+    x = int.from_bytes(data[offset + 8 : offset + 12], "big")
+    y = int.from_bytes(data[offset + 12 : offset + 16], "big")
+    x0 = int.from_bytes(data[offset + 16 : offset + 20], "big")
+    y0 = int.from_bytes(data[offset + 20 : offset + 24], "big")
+    return StreamInfo(
+        rows=max(y - y0, 0),
+        columns=max(x - x0, 0),
+        components=int.from_bytes(data[offset + 40 : offset + 42], "big"),
+        precision=(data[offset + 42] & 0x7F) + 1,
+        process=0,
+    )
+
+
+def _frame1_head(ds: Dataset) -> bytes:
+    """The first bytes (up to :data:`_STREAM_HEAD_BYTES`) of frame 1's encapsulated data."""
+    from io import BytesIO
+
+    from pydicom.encaps import generate_fragments, parse_basic_offsets
+
+    buf = BytesIO(ds.PixelData)
+    parse_basic_offsets(buf)
+    head = bytearray()
+    for fragment in generate_fragments(buf):
+        head += fragment[: _STREAM_HEAD_BYTES - len(head)]
+        if len(head) >= _STREAM_HEAD_BYTES:
+            break
+    return bytes(head)
+
+
+def _check_stream_size(
+    path: Path, ds: Dataset, ts: str, rows: int, cols: int, spp: int, max_pixels: int
+) -> StreamInfo | None:
+    """Refuse a compressed frame 1 whose own header disagrees with Rows/Columns or is too large.
+
+    Read from the stream's SOF/SIZ segment before anything is decoded, so a small header over a
+    huge compressed image (a decompression bomb) never reaches the decoder.
+    """
+    if ts in _JPEG_SYNTAXES:
+        kind, parse = "JPEG", jpeg_stream_info
+    elif ts in _J2K_SYNTAXES:
+        kind, parse = "JPEG 2000", j2k_stream_info
+    else:
+        return None
+    try:
+        head = _frame1_head(ds)
+    except Exception as err:
+        raise RadiographError(path, f"corrupt encapsulated Pixel Data ({type(err).__name__}: {err})") from None
+    info = parse(head)
+    if info is None:
+        raise RadiographError(
+            path, f"the compressed image data is not a valid {kind} stream (no frame header with its size)"
+        )
+    if info.rows == 0 or info.columns == 0:
+        raise RadiographError(
+            path, f"the {kind} stream does not state its size ({info.rows} rows x {info.columns} columns)"
+        )
+    header = f"header says {rows} rows x {cols} columns"
+    held = f"the image data holds {info.rows} rows x {info.columns} columns"
+    if info.rows * info.columns > max_pixels:
+        raise RadiographError(
+            path,
+            f"image is too large: {held} = {info.rows * info.columns} pixels, over the limit of "
+            f"{max_pixels} ({header})",
+        )
+    if (info.rows, info.columns) != (rows, cols):
+        raise RadiographError(path, f"{header}, {held}")
+    if info.components != spp:
+        raise RadiographError(
+            path, f"header says {spp} samples per pixel, the image data holds {info.components} components"
+        )
+    return info
+
+
 def _decode_frame1(path: Path, ds: Dataset, ts: str, legacy: bool) -> np.ndarray:
     """Decode frame 1 with the preferred plugin, falling back to the next one that is installed."""
     from pydicom.pixels import get_decoder, pixel_array
@@ -671,11 +851,20 @@ def _load_dicom(path: Path, legacy: bool, max_pixels: int) -> Radiograph:
     _check_pixel_data_size(path, ds, ts, rows, cols, frames, spp)
     if not _is_native(ts):
         _count_encapsulated_frames(path, ds, frames)
+        _check_stream_size(path, ds, ts, rows, cols, spp, max_pixels)
 
     arr = _decode_frame1(path, ds, ts, legacy)
     expected = (rows, cols) if spp == 1 else (rows, cols, spp)
     if arr.shape != expected:
-        raise RadiographError(path, f"decoded pixels are {arr.shape}, header says {expected}")
+        held = f"{arr.shape[0]} rows x {arr.shape[1]} columns" if arr.ndim >= 2 else f"{arr.size} values"
+        if arr.ndim == 3:
+            held += f" x {arr.shape[2]} samples"
+        raise RadiographError(
+            path,
+            f"header says {rows} rows x {cols} columns"
+            + (f" x {spp} samples" if spp != 1 else "")
+            + f", the image data holds {held}",
+        )
     if arr.dtype == np.bool_:
         arr = arr.astype(np.uint8)
     if not arr.flags.writeable or not arr.flags.c_contiguous:

@@ -1,0 +1,158 @@
+"""Hardened loading: decompression bombs refused from the compressed stream's own header, one-line
+errors, compressed transfer syntaxes made with dcmtk compared with dcmtk's rendering."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+import tracemalloc
+from pathlib import Path
+
+import numpy as np
+import pydicom
+import pytest
+from PIL import Image
+from pydicom.encaps import encapsulate
+
+from gazex_viewer.core.errors import GazeXError, RadiographError
+from gazex_viewer.core.radiograph import j2k_stream_info, jpeg_stream_info, load_radiograph
+from tests.conftest import ROOT, shared_file
+
+BOMB = 3000  # the stream's side; the header says 256 x 256
+
+
+def _small_header(src: str, ts: str, *, bits: int, photometric: str = "MONOCHROME2") -> pydicom.Dataset:
+    """RG1's header, claiming a 256 x 256 image of ``bits`` bits in transfer syntax ``ts``."""
+    ds = pydicom.dcmread(shared_file(src))
+    ds.file_meta.TransferSyntaxUID = ts
+    ds.Rows = ds.Columns = 256
+    ds.BitsAllocated = 8 if bits <= 8 else 16
+    ds.BitsStored = bits
+    ds.HighBit = bits - 1
+    ds.PhotometricInterpretation = photometric
+    ds.SamplesPerPixel = 1
+    return ds
+
+
+def _save(ds: pydicom.Dataset, stream: bytes, out: Path) -> Path:
+    ds.PixelData = encapsulate([bytes(stream)])
+    ds["PixelData"].VR = "OB"
+    ds.save_as(out, enforce_file_format=True)
+    return out
+
+
+def _peak_bytes_of_load(path: Path, **kwargs: int) -> tuple[int, str]:
+    tracemalloc.start()
+    try:
+        with pytest.raises(RadiographError) as info:
+            load_radiograph(path, **kwargs)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    return peak, str(info.value)
+
+
+@pytest.fixture(scope="module")
+def j2k_bomb(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    import openjpeg
+
+    stream = openjpeg.encode(np.zeros((BOMB, BOMB), np.uint16), bits_stored=15, use_mct=False)
+    ds = _small_header("dicom/RG1_J2KR.dcm", "1.2.840.10008.1.2.4.90", bits=15, photometric="MONOCHROME1")
+    return _save(ds, stream, tmp_path_factory.mktemp("bomb") / "j2k_bomb.dcm")
+
+
+@pytest.fixture(scope="module")
+def jpeg_bomb(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    buf = io.BytesIO()
+    Image.fromarray(np.zeros((BOMB, BOMB), np.uint8)).save(buf, format="JPEG", quality=90)
+    ds = _small_header("dicom/RG1_UNCR.dcm", "1.2.840.10008.1.2.4.50", bits=8)
+    return _save(ds, buf.getvalue(), tmp_path_factory.mktemp("bomb") / "jpeg_bomb.dcm")
+
+
+@pytest.fixture(scope="module")
+def jls_bomb(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    import jpeg_ls
+
+    stream = jpeg_ls.encode_array(np.zeros((BOMB, BOMB), np.uint16))
+    ds = _small_header("dicom/RG1_JLSN.dcm", "1.2.840.10008.1.2.4.80", bits=16)
+    return _save(ds, stream, tmp_path_factory.mktemp("bomb") / "jls_bomb.dcm")
+
+
+# -- decompression bombs: refused before decoding ------------------------------------------------
+@pytest.mark.parametrize("bomb", ["j2k_bomb", "jpeg_bomb", "jls_bomb"])
+def test_bomb_refused_before_decoding(bomb: str, request: pytest.FixtureRequest) -> None:
+    path: Path = request.getfixturevalue(bomb)
+    peak, message = _peak_bytes_of_load(path)
+    assert message == (
+        f"{path}: header says 256 rows x 256 columns, the image data holds {BOMB} rows x {BOMB} columns"
+    )
+    # decoding 3000 x 3000 would allocate at least 9 MB (18 MB at 16 bits); the stream is a few kB
+    assert peak < 2_000_000, peak
+
+
+def test_bomb_over_the_limit_names_both_sizes(j2k_bomb: Path) -> None:
+    peak, message = _peak_bytes_of_load(j2k_bomb, max_pixels=1_000_000)
+    assert message == (
+        f"{j2k_bomb}: image is too large: the image data holds {BOMB} rows x {BOMB} columns = "
+        f"{BOMB * BOMB} pixels, over the limit of 1000000 (header says 256 rows x 256 columns)"
+    )
+    assert peak < 2_000_000, peak
+
+
+def test_stream_info_of_real_files() -> None:
+    from pydicom.encaps import generate_frames
+
+    for name, parse, precision, process in (
+        ("RG1_J2KR.dcm", j2k_stream_info, 15, 0),
+        ("RG1_JLSN.dcm", jpeg_stream_info, 15, 0xF7),
+    ):
+        ds = pydicom.dcmread(shared_file(f"dicom/{name}"))
+        frame = next(generate_frames(ds.PixelData, number_of_frames=1))
+        info = parse(frame[:4096])
+        assert info is not None, name
+        assert (info.rows, info.columns, info.components, info.precision, info.process) == (
+            1955,
+            1841,
+            1,
+            precision,
+            process,
+        ), name
+    assert jpeg_stream_info(b"\x89PNG\r\n\x1a\n") is None
+    assert j2k_stream_info(b"\xff\xd8\xff\xe0") is None
+
+
+# -- one-line messages ---------------------------------------------------------------------------
+def test_gazex_error_is_one_line() -> None:
+    err = RadiographError("/x/a.dcm", "Unable to decode:\n  gdcm: failed\n\tpillow:  failed ")
+    assert str(err) == "/x/a.dcm: Unable to decode: gdcm: failed pillow: failed"
+    assert GazeXError(None, "a\nb").message == "a b"
+
+
+@pytest.mark.parametrize(
+    ("src", "keyword", "value", "reason"),
+    [
+        ("RG1_J2KR.dcm", "Rows", 1000, "header says 1000 rows x 1841 columns, the image data holds 1955 rows x 1841 columns"),
+        ("RG1_JLSN.dcm", "Columns", 1000, "header says 1955 rows x 1000 columns, the image data holds 1955 rows x 1841 columns"),
+    ],
+)
+def test_compressed_size_mismatch_render_one_line(
+    src: str, keyword: str, value: int, reason: str, tmp_path: Path
+) -> None:
+    ds = pydicom.dcmread(shared_file(f"dicom/{src}"))
+    setattr(ds, keyword, value)
+    bad = tmp_path / f"bad_{src}"
+    ds.save_as(bad)
+    with pytest.raises(RadiographError) as info:
+        load_radiograph(bad)
+    assert str(info.value) == f"{bad}: {reason}"
+    proc = subprocess.run(
+        [sys.executable, "-m", "gazex_viewer", "render", str(bad), "-o", str(tmp_path / "o.png")],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert proc.returncode == 2
+    assert proc.stderr == f"gazex-viewer render: {bad}: {reason}\n"
+    assert not (tmp_path / "o.png").exists()

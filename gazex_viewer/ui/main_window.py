@@ -510,10 +510,29 @@ class MainWindow(QMainWindow):
         if not found:
             self.show_error("Cannot open folder", f"{folder}: no images in this folder")
             return False
-        return self.open_image(found[0], folder_images=found)
+        # the first image that opens is shown; the folder list keeps the ones that did not
+        failed: list[str] = []
+        for candidate in found:
+            if self.open_image(candidate, folder_images=found, errors=failed):
+                if failed:
+                    self.show_error("Some images could not be opened", "\n".join(failed))
+                return True
+        self.show_error(
+            "Cannot open folder", f"{folder}: none of its {len(found)} images could be opened\n" + "\n".join(failed)
+        )
+        return False
 
-    def open_image(self, path: str | os.PathLike[str], *, folder_images: list[Path] | None = None) -> bool:
-        """Load and show a radiograph; on failure show the reason and keep the current film."""
+    def open_image(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        folder_images: list[Path] | None = None,
+        errors: list[str] | None = None,
+    ) -> bool:
+        """Load and show a radiograph; on failure show the reason and keep the current film.
+
+        With ``errors`` the failure is appended there (one line) instead of shown.
+        """
         path = Path(path)
         self.statusBar().showMessage(f"Loading {path.name}…")
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
@@ -521,15 +540,14 @@ class MainWindow(QMainWindow):
             from gazex_viewer.core.radiograph import load_radiograph
 
             radiograph = load_radiograph(path)
-        except GazeXError as err:
+        except Exception as err:  # a GazeXError names the file; anything else: never a crash on bad input
             QApplication.restoreOverrideCursor()
             self.statusBar().clearMessage()
-            self.show_error("Cannot open film", str(err))
-            return False
-        except Exception as err:  # never a crash on bad input
-            QApplication.restoreOverrideCursor()
-            self.statusBar().clearMessage()
-            self.show_error("Cannot open film", f"{path}: {err.__class__.__name__}: {err}")
+            text = str(err) if isinstance(err, GazeXError) else f"{path}: {err.__class__.__name__}: {err}"
+            if errors is not None:
+                errors.append(" ".join(text.split()))
+            else:
+                self.show_error("Cannot open film", text)
             return False
         QApplication.restoreOverrideCursor()
         # a new film makes any running job stale
@@ -588,7 +606,11 @@ class MainWindow(QMainWindow):
         if not 0 <= i < len(self.folder_images):
             self.statusBar().showMessage("Last image in the folder" if step > 0 else "First image in the folder", 4000)
             return
-        self.open_image(self.folder_images[i], folder_images=self.folder_images)
+        # an image that cannot be opened is reported and stepped over (else it would block the walk)
+        while 0 <= i < len(self.folder_images):
+            if self.open_image(self.folder_images[i], folder_images=self.folder_images):
+                return
+            i += step
 
     def open_reading(self, path: str | os.PathLike[str]) -> bool:
         """Open a saved reading (model, expert or reviewed) over the open film, or next to its own film."""

@@ -5,6 +5,10 @@ that reading (its newest version) is exported instead of the review in the file.
 reading's image: a DICOM source is referenced by its UIDs in the SR; a PNG/JPEG or a missing file
 gives an SR with new UIDs that says the source was not DICOM (a warning is printed). The PDF
 needs the image to show the film.
+
+Every input is checked before anything is written (the reading, its sign-off, the image's identity
+and, for the SR, its UIDs and size); each output is written to a temporary beside it and the outputs
+are renamed into place together, so a failed export leaves no partial or half-updated files.
 """
 
 from __future__ import annotations
@@ -80,43 +84,55 @@ def run(args: argparse.Namespace) -> int:
         where = reading_path if args.store is None else f"{reading_path} (review from the database)"
         raise ExportError(where, f"refusing to export: {problem}")
     image = Path(args.image)
-    from gazex_viewer.core.export_sr import check_same_image, pixel_hash_known
+    from gazex_viewer.core.export_files import StagedOutputs, check_distinct_outputs
+    from gazex_viewer.core.export_sr import check_same_image, check_sr_source, pixel_hash_known
     from gazex_viewer.core.radiograph import load_radiograph
 
+    # every input is checked before anything is written
+    outputs = {k: Path(v) for k, v in (("json", args.json), ("sr", args.sr), ("pdf", args.pdf)) if v}
+    check_distinct_outputs(list(outputs.values()))
     # the film under the report must be the reading's own film: its pixels, not only its size
     radiograph = None
     if args.pdf or (image.is_file() and pixel_hash_known(reading.image.pixel_sha256)):
         radiograph = load_radiograph(image)
         check_same_image(reading, radiograph.pixel_sha256, image)
     image_sha256 = None if radiograph is None else str(radiograph.pixel_sha256)
+    if args.sr:
+        check_sr_source(reading, image, image_sha256=image_sha256)
+    film = radiograph.render() if args.pdf and radiograph is not None else None
     signed = reading.review is not None and reading.review.signoff is not None
     state = "signed" if signed else "DRAFT (not signed)"
     done: list[str] = []
     warnings: list[str] = []
 
-    if args.json:
-        out = Path(args.json)
-        try:
-            out.parent.mkdir(parents=True, exist_ok=True)
-            reading.save(out)
-        except OSError as err:
-            raise ExportError(out, f"cannot write the reading JSON: {err}") from None
-        done.append(f"{out}: reading JSON, {state}")
-    if args.sr:
-        from gazex_viewer.core.export_sr import export_sr
+    # each output goes to a temporary beside it; all are renamed into place only when all were written
+    with StagedOutputs() as staged:
+        if args.json:
+            out = outputs["json"]
+            tmp = staged.temp_for(out)
+            try:
+                reading.save(tmp)
+            except OSError as err:
+                raise ExportError(out, f"cannot write the reading JSON: {err}") from None
+            done.append(f"{out}: reading JSON, {state}")
+        if args.sr:
+            from gazex_viewer.core.export_sr import export_sr
 
-        sr = export_sr(reading, args.sr, image_path=image, institution_name=args.institution,
-                       image_sha256=image_sha256)
-        warnings += sr.warnings
-        src = "references the source DICOM image" if sr.source_is_dicom else "source not DICOM, new UIDs"
-        done.append(f"{sr.path}: DICOM SR, {sr.n_findings} finding(s), {state}, {src}")
-    if args.pdf:
-        from gazex_viewer.core.export_pdf import export_pdf
+            out = outputs["sr"]
+            sr = export_sr(reading, staged.temp_for(out), image_path=image, institution_name=args.institution,
+                           image_sha256=image_sha256)
+            warnings += sr.warnings
+            src = "references the source DICOM image" if sr.source_is_dicom else "source not DICOM, new UIDs"
+            done.append(f"{out}: DICOM SR, {sr.n_findings} finding(s), {state}, {src}")
+        if args.pdf:
+            from gazex_viewer.core.export_pdf import export_pdf
 
-        assert radiograph is not None
-        pdf = export_pdf(reading, radiograph.render(), args.pdf, image_sha256=image_sha256)
-        warnings += [w for w in pdf.warnings if w not in warnings and "not signed" not in w]
-        done.append(f"{pdf.path}: PDF, {pdf.n_pages} page(s), {state}")
+            out = outputs["pdf"]
+            assert film is not None
+            pdf = export_pdf(reading, film, staged.temp_for(out), image_sha256=image_sha256)
+            warnings += [w for w in pdf.warnings if w not in warnings and "not signed" not in w]
+            done.append(f"{out}: PDF, {pdf.n_pages} page(s), {state}")
+        staged.commit()
     for w in dict.fromkeys(warnings):
         print(f"warning: {w}", file=sys.stderr)
     if not args.quiet:

@@ -466,6 +466,36 @@ def build_sr(
     return sr
 
 
+def check_sr_source(
+    reading: Reading,
+    image_path: str | os.PathLike[str] | None,
+    *,
+    image_sha256: str | None = None,
+) -> Dataset | None:
+    """Every check :func:`export_sr` makes on its source image, without writing anything.
+
+    Returns the source's DICOM header, or None for a missing or non-DICOM image (the SR then
+    gets new UIDs and a statement).
+
+    Raises
+    ------
+    ExportError
+        When an existing image is not the reading's: another SOP instance, another size, or
+        (when the reading's pixel hash is known) other pixels.
+    """
+    if image_path is not None and Path(image_path).is_file() and pixel_hash_known(reading.image.pixel_sha256):
+        if image_sha256 is None:
+            image_sha256 = image_pixel_sha256(image_path)
+        check_same_image(reading, image_sha256, image_path)
+    source = read_source_dataset(image_path)
+    if source is not None:
+        assert image_path is not None
+        _check_source_matches(reading, source, image_path)
+    elif image_path is not None and Path(image_path).is_file():
+        _check_picture_size(reading, image_path)
+    return source
+
+
 def export_sr(
     reading: Reading,
     out_path: str | os.PathLike[str],
@@ -498,19 +528,10 @@ def export_sr(
     """
     out = Path(out_path)
     check_signature(reading, out)
-    if image_path is not None and Path(image_path).is_file() and pixel_hash_known(reading.image.pixel_sha256):
-        if image_sha256 is None:
-            image_sha256 = image_pixel_sha256(image_path)
-        check_same_image(reading, image_sha256, image_path)
+    source = check_sr_source(reading, image_path, image_sha256=image_sha256)
     warnings: list[str] = []
-    source = read_source_dataset(image_path)
     statement = None
-    if source is not None:
-        assert image_path is not None
-        _check_source_matches(reading, source, image_path)
-    else:
-        if image_path is not None and Path(image_path).is_file():
-            _check_picture_size(reading, image_path)
+    if source is None:
         statement = _not_dicom_statement(reading, image_path)
         warnings.append(statement)
     try:

@@ -82,7 +82,8 @@ def export_reading(
     Raises
     ------
     ExportError
-        When a file cannot be written or the inputs do not fit (the first failure stops the export).
+        When the inputs do not fit (checked before anything is written) or a file cannot be
+        written; either way no file of this export is left behind.
     """
     out = Path(out_dir)
     chosen = [f for f in FORMATS if f in set(formats)]
@@ -102,33 +103,44 @@ def export_reading(
         if image_sha256 is None and Path(image_path).is_file():
             image_sha256 = image_pixel_sha256(image_path)
         check_same_image(reading, image_sha256, image_path)
+    if "sr" in chosen:
+        from gazex_viewer.core.export_sr import check_sr_source
+
+        check_sr_source(reading, image_path, image_sha256=image_sha256)
+    if "pdf" in chosen:
+        if film is None and film_loader is not None:
+            film = film_loader()
+        if film is None:
+            raise ExportError(out / f"{stem}{SUFFIXES['pdf']}", "the PDF needs the film, and no film is open")
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as err:
         raise ExportError(out, f"cannot create the folder: {err}") from err
+    from gazex_viewer.core.export_files import StagedOutputs
+
     result = ExportResult(signed=is_signed(reading))
-    for fmt in chosen:
-        path = out / f"{stem}{SUFFIXES[fmt]}"
-        if fmt == "json":
-            try:
-                reading.save(path)
-            except OSError as err:
-                raise ExportError(path, f"cannot write the reading JSON: {err}") from err
-        elif fmt == "sr":
-            from gazex_viewer.core.export_sr import export_sr
+    # every input was checked above; the files appear together or not at all
+    with StagedOutputs() as staged:
+        for fmt in chosen:
+            path = out / f"{stem}{SUFFIXES[fmt]}"
+            tmp = staged.temp_for(path)
+            if fmt == "json":
+                try:
+                    reading.save(tmp)
+                except OSError as err:
+                    raise ExportError(path, f"cannot write the reading JSON: {err}") from err
+            elif fmt == "sr":
+                from gazex_viewer.core.export_sr import export_sr
 
-            sr = export_sr(reading, path, image_path=image_path, image_sha256=image_sha256)
-            result.warnings += [w for w in sr.warnings if w not in result.warnings]
-        else:
-            from gazex_viewer.core.export_pdf import export_pdf
+                sr = export_sr(reading, tmp, image_path=image_path, image_sha256=image_sha256)
+                result.warnings += [w for w in sr.warnings if w not in result.warnings]
+            else:
+                from gazex_viewer.core.export_pdf import export_pdf
 
-            if film is None and film_loader is not None:
-                film = film_loader()
-            if film is None:
-                raise ExportError(path, "the PDF needs the film, and no film is open")
-            pdf = export_pdf(reading, film, path, image_sha256=image_sha256)
-            result.warnings += [w for w in pdf.warnings if w not in result.warnings]
-        result.written[fmt] = path
+                pdf = export_pdf(reading, film, tmp, image_sha256=image_sha256)
+                result.warnings += [w for w in pdf.warnings if w not in result.warnings]
+            result.written[fmt] = path
+        staged.commit()
     return result
 
 

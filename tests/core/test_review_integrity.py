@@ -200,3 +200,53 @@ def test_unknown_pixel_hash_is_not_compared(tmp_path: Path) -> None:
     assert reading.image.pixel_sha256 == "0" * 64
     out = export_sr(reading, tmp_path / "o.dcm", image_path=shared_file("images/nih/00027426_000.png"))
     assert out.signed and out.path.exists()
+
+
+# -- 7. a failed export leaves nothing behind ------------------------------------------------------------------
+def test_failed_export_writes_nothing(tmp_path: Path) -> None:
+    path, own, other = _nih_signed(tmp_path)
+    sr, pdf, js = tmp_path / "A.dcm", tmp_path / "B.pdf", tmp_path / "C.json"
+    # the PDF's image is missing: the SR and JSON (which could be written) are not written either
+    proc = _cli("export", str(path), "--image", str(tmp_path / "gone.png"), "--sr", str(sr), "--pdf", str(pdf),
+                "--json", str(js))
+    assert proc.returncode == 2
+    assert "gone.png: file not found" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+    assert not sr.exists() and not pdf.exists() and not js.exists()
+    # a DICOM source of another image: found by the SR's checks, before the JSON is written
+    dcm = shared_file("dicom/nih_dx_secondary_capture.dcm")
+    reading = _signed(sop_instance_uid="1.2.3.999")
+    p2 = tmp_path / "r2.json"
+    reading.save(p2)
+    proc = _cli("export", str(p2), "--image", str(dcm), "--json", str(js), "--sr", str(sr))
+    assert proc.returncode == 2 and "belongs to 1.2.3.999" in proc.stderr
+    assert not js.exists() and not sr.exists()
+    # an output that cannot be written (its folder is a file): the others are not left behind
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    proc = _cli("export", str(path), "--image", str(own), "--sr", str(sr), "--json", str(js),
+                "--pdf", str(blocker / "B.pdf"))
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert not sr.exists() and not js.exists()
+    # the same file for two outputs
+    proc = _cli("export", str(path), "--image", str(own), "--sr", str(sr), "--pdf", str(sr))
+    assert proc.returncode == 2 and "given for two different outputs" in proc.stderr and not sr.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file", "r2.json", "signed.json"]
+
+
+def test_staged_outputs_commit_together(tmp_path: Path) -> None:
+    from gazex_viewer.core.export_files import StagedOutputs
+
+    a, b = tmp_path / "a.txt", tmp_path / "sub" / "b.txt"
+    a.write_text("old")
+    with pytest.raises(RuntimeError):
+        with StagedOutputs() as staged:
+            staged.temp_for(a).write_text("new")
+            raise RuntimeError("second output failed")
+    assert a.read_text() == "old" and sorted(p.name for p in tmp_path.iterdir()) == ["a.txt"]
+    with StagedOutputs() as staged:
+        staged.temp_for(a).write_text("new a")
+        staged.temp_for(b).write_text("new b")
+        assert a.read_text() == "old" and not b.exists()
+        assert staged.commit() == [a, b]
+    assert a.read_text() == "new a" and b.read_text() == "new b"
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["a.txt", "b.txt", "sub"]

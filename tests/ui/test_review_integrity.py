@@ -99,3 +99,27 @@ def test_export_refuses_the_wrong_film_after_show_anyway(rwin: Any, qtbot: Any, 
     assert dlg.do_export() is None
     assert dlg.error is not None and "not the pixels of the reading's image '00000001_000.png'" in dlg.error
     assert not (tmp_path / "exports").exists()
+
+
+# -- 7. File > Export: a failure part-way leaves no file behind ------------------------------------------------
+def test_export_reading_writes_all_or_nothing(tmp_path: Path) -> None:
+    from gazex_viewer.core.errors import ExportError
+    from gazex_viewer.core.radiograph import load_radiograph
+    from gazex_viewer.ui.export_dialog import export_reading
+
+    rg = load_radiograph(shared_file(NIH))
+    reading = demo_reading(rg)
+    out = tmp_path / "exports"
+    # the PDF needs a film and none is open: the JSON and SR that came first are not written
+    with pytest.raises(ExportError, match="the PDF needs the film"):
+        export_reading(reading, out, "r", ["json", "sr", "pdf"], image_path=None)
+    assert not out.exists()
+    # a DICOM source of another image: refused before the JSON is written
+    dcm = shared_file("dicom/nih_dx_secondary_capture.dcm")
+    with pytest.raises(ExportError, match="pixels|pixel"):
+        export_reading(reading, out, "r", ["json", "sr"], image_path=dcm)
+    assert not out.exists() or not any(out.iterdir())
+    res = export_reading(reading, out, "r", ["json", "sr", "pdf"], image_path=shared_file(NIH),
+                         film_loader=rg.render, image_sha256=rg.pixel_sha256)
+    assert sorted(p.name for p in out.iterdir()) == ["r.dcm", "r.json", "r.pdf"]
+    assert set(res.written) == {"json", "sr", "pdf"}

@@ -9,12 +9,15 @@ arithmetic (see :mod:`gazex_viewer.core.display`).
 
 Decoders (chosen per transfer syntax, first that is installed and succeeds): JPEG 2000 with
 pylibjpeg-openjpeg (MIT; OpenJPEG BSD-2), then GDCM (BSD), then Pillow (HPND); JPEG-LS with
-pyjpegls (MIT; CharLS BSD-3), then GDCM; JPEG baseline/extended with Pillow (libjpeg-turbo,
-IJG/BSD), then GDCM; JPEG lossless with GDCM; RLE with pydicom (MIT). pylibjpeg-libjpeg is GPLv3
-and deliberately not used. PNG and JPEG files are read with Pillow.
+pyjpegls (MIT; CharLS BSD-3), then GDCM; JPEG baseline and 8-bit extended with Pillow
+(libjpeg-turbo, IJG/BSD), then GDCM; JPEG lossless with GDCM; RLE with pydicom (MIT). 12-bit JPEG
+extended is refused with a clear message: its only pydicom decoder, pylibjpeg-libjpeg, is GPLv3 and
+deliberately not used. PNG and JPEG files are read with Pillow.
 
 Bad input raises :class:`~gazex_viewer.core.errors.RadiographError` naming the file and the reason.
-Sizes are checked from the header (DICOM Rows x Columns, PIL's size) before any pixel allocation.
+Sizes are checked from the header (DICOM Rows x Columns, PIL's size) before any pixel allocation;
+for compressed DICOM also from the JPEG / JPEG-LS SOF or JPEG 2000 SIZ segment of frame 1, which
+must agree with Rows x Columns (a decompression bomb is refused without being decoded).
 """
 
 from __future__ import annotations
@@ -706,7 +709,9 @@ def _check_stream_size(
     return info
 
 
-def _decode_frame1(path: Path, ds: Dataset, ts: str, legacy: bool) -> np.ndarray:
+def _decode_frame1(
+    path: Path, ds: Dataset, ts: str, legacy: bool, stream: StreamInfo | None = None
+) -> np.ndarray:
     """Decode frame 1 with the preferred plugin, falling back to the next one that is installed."""
     from pydicom.pixels import get_decoder, pixel_array
 
@@ -735,6 +740,15 @@ def _decode_frame1(path: Path, ds: Dataset, ts: str, legacy: bool) -> np.ndarray
             return arr
         except Exception as err:
             errors.append(f"{plugin or 'pydicom'}: {type(err).__name__}: {err}".strip())
+    if stream is not None and stream.process in (0xC1, 0xC2) and stream.precision > 8:
+        # Pillow (libjpeg-turbo 8-bit build) and GDCM decode only 8-bit lossy JPEG; the 12-bit
+        # decoder of pylibjpeg-libjpeg is GPLv3 and deliberately not installed
+        kind = "Extended" if stream.process == 0xC1 else "Progressive"
+        raise RadiographError(
+            path,
+            f"JPEG {kind} {stream.precision}-bit is not supported by the installed decoders "
+            "(decompress it first, e.g. with dcmtk: dcmdjpeg IN OUT)",
+        )
     raise RadiographError(path, "cannot decode the pixel data (" + "; ".join(errors)[:400] + ")")
 
 
@@ -851,9 +865,11 @@ def _load_dicom(path: Path, legacy: bool, max_pixels: int) -> Radiograph:
     _check_pixel_data_size(path, ds, ts, rows, cols, frames, spp)
     if not _is_native(ts):
         _count_encapsulated_frames(path, ds, frames)
-        _check_stream_size(path, ds, ts, rows, cols, spp, max_pixels)
+        stream = _check_stream_size(path, ds, ts, rows, cols, spp, max_pixels)
+    else:
+        stream = None
 
-    arr = _decode_frame1(path, ds, ts, legacy)
+    arr = _decode_frame1(path, ds, ts, legacy, stream)
     expected = (rows, cols) if spp == 1 else (rows, cols, spp)
     if arr.shape != expected:
         held = f"{arr.shape[0]} rows x {arr.shape[1]} columns" if arr.ndim >= 2 else f"{arr.size} values"

@@ -17,7 +17,7 @@ from pydicom.encaps import encapsulate
 
 from gazex_viewer.core.errors import GazeXError, RadiographError
 from gazex_viewer.core.radiograph import j2k_stream_info, jpeg_stream_info, load_radiograph
-from tests.conftest import ROOT, shared_file
+from tests.conftest import ROOT, require_tool, shared_file
 
 BOMB = 3000  # the stream's side; the header says 256 x 256
 
@@ -156,3 +156,58 @@ def test_compressed_size_mismatch_render_one_line(
     assert proc.returncode == 2
     assert proc.stderr == f"gazex-viewer render: {bad}: {reason}\n"
     assert not (tmp_path / "o.png").exists()
+
+
+# -- compressed transfer syntaxes made with dcmtk, rendered as dcmtk renders them -----------------
+RG1 = "dicom/RG1_UNCR.dcm"
+NIH = "dicom/nih_dx_secondary_capture.dcm"
+
+
+def _dcmtk_encode(tool: str, options: list[str], src: str, out: Path) -> Path:
+    exe = require_tool(tool)
+    proc = subprocess.run([exe, *options, str(shared_file(src)), str(out)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    return out
+
+
+@pytest.mark.parametrize(
+    ("src", "tool", "options", "ts", "lossless"),
+    [
+        (RG1, "dcmcjpeg", [], "1.2.840.10008.1.2.4.70", True),  # lossless SV1 (dcmcjpeg's default)
+        (RG1, "dcmcjpeg", ["+el"], "1.2.840.10008.1.2.4.57", True),  # lossless process 14
+        (RG1, "dcmcjpeg", ["+eb"], "1.2.840.10008.1.2.4.50", False),  # baseline (scaled to 8 bits)
+        (RG1, "dcmcrle", [], "1.2.840.10008.1.2.5", True),
+        (NIH, "dcmcjpeg", ["+eb"], "1.2.840.10008.1.2.4.50", False),
+        (NIH, "dcmcjpeg", ["+ee"], "1.2.840.10008.1.2.4.51", False),  # extended, 8-bit
+        (NIH, "dcmcjpeg", [], "1.2.840.10008.1.2.4.70", True),
+        (NIH, "dcmcrle", [], "1.2.840.10008.1.2.5", True),
+    ],
+)
+def test_dcmtk_compressed_renders_as_dcmtk(
+    src: str, tool: str, options: list[str], ts: str, lossless: bool, tmp_path: Path
+) -> None:
+    from tests.core.test_display_dcmtk import assert_same_display, dcmtk_render, default_options
+
+    out = _dcmtk_encode(tool, options, src, tmp_path / f"{Path(src).stem}_{tool}{''.join(options)}.dcm")
+    r = load_radiograph(out)
+    assert r.metadata.transfer_syntax == ts
+    if lossless:
+        original = load_radiograph(shared_file(src))
+        assert r.pixel_sha256 == original.pixel_sha256
+        assert np.array_equal(r.stored, original.stored)
+        assert not r.metadata.lossy_compressed
+    else:
+        assert r.metadata.lossy_compressed and "lossy compressed image" in r.notes
+    ref = dcmtk_render(out, tmp_path, *default_options(out))
+    assert_same_display(r.render(), ref)
+
+
+def test_jpeg_extended_12_bit_is_a_clear_error(tmp_path: Path) -> None:
+    out = _dcmtk_encode("dcmcjpeg", ["+ee"], RG1, tmp_path / "rg1_extended12.dcm")
+    assert str(pydicom.dcmread(out, stop_before_pixels=True).file_meta.TransferSyntaxUID) == "1.2.840.10008.1.2.4.51"
+    with pytest.raises(RadiographError) as info:
+        load_radiograph(out)
+    assert str(info.value) == (
+        f"{out}: JPEG Extended 12-bit is not supported by the installed decoders "
+        "(decompress it first, e.g. with dcmtk: dcmdjpeg IN OUT)"
+    )

@@ -11,6 +11,7 @@ vertical = centre), a click on a region selects its finding, hovering a region h
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,6 +33,12 @@ from gazex_viewer.core.reading import Box, Reading
 from gazex_viewer.ui.common import FindingStyle, SelectionModel, finding_styles
 
 pg.setConfigOptions(imageAxisOrder="row-major", antialias=True)
+# Qt's raster engine hands any fill of more than ~96 spans to a thread pool. A canvas paint is many
+# such small fills (each antialiased saccade line, the cached layers): dispatching them to threads
+# and waiting costs more than drawing them (an 11-line trail: 1.85 ms with the pool, 0.19 ms
+# without; a whole player frame ~1 ms less CPU), and it fights the inference worker for cores.
+# Qt reads this when it first needs the pool, i.e. at the first large paint, after this import.
+os.environ.setdefault("QT_NO_GUI_THREADPOOL", "1")
 
 #: 256-entry grey lookup table: the displayed film is uint8 from the core pipeline, levels (0, 255)
 GREY_LUT = np.repeat(np.arange(256, dtype=np.uint8)[:, None], 3, axis=1)

@@ -173,16 +173,23 @@ class TransformersGazeXBackend(Backend):
         except Exception as exc:  # noqa: BLE001 - any failure is a bad checkpoint
             raise CheckpointError(spec.model_dir, f"cannot load the tokenizer/processor ({_first_line(exc)})") from None
         try:
-            model = AutoModelForImageTextToText.from_pretrained(
+            # mismatches are collected and reported here in one line: transformers' own error only says
+            # "look at the above report", a report the user never sees
+            model, loading_info = AutoModelForImageTextToText.from_pretrained(
                 spec.model_dir,
                 dtype=dtype,
                 attn_implementation="sdpa",
                 local_files_only=True,
                 use_safetensors=True,
                 trust_remote_code=spec.trust_remote_code,
+                output_loading_info=True,
+                ignore_mismatched_sizes=True,
             )
         except Exception as exc:  # noqa: BLE001
             raise CheckpointError(spec.model_dir, f"cannot load the weights ({_first_line(exc)})") from None
+        problem = _loading_problem(loading_info)
+        if problem:
+            raise CheckpointError(spec.model_dir, f"the weights do not fit config.json: {problem}")
         if info.adapter_dir is not None:
             control.progress("loading", message=f"applying LoRA adapter {info.adapter_dir.name}")
             model = self._apply_adapter(model, info.adapter_dir)
@@ -555,3 +562,27 @@ def _find_module(modules: dict[str, Any], peft_path: str) -> tuple[str, Any] | N
         if c in modules:
             return c, modules[c]
     return None
+
+
+def _loading_problem(info: Any) -> str:
+    """One line saying which weights were of the wrong shape or missing ("" when they all loaded).
+
+    ``info`` is the ``loading_info`` dict of ``from_pretrained(..., output_loading_info=True)``.
+    """
+    if not isinstance(info, dict):
+        return ""
+    parts: list[str] = []
+    mismatched = sorted(info.get("mismatched_keys") or [], key=lambda m: str(m[0]))
+    if mismatched:
+        first = mismatched[0]
+        shapes = ""
+        if len(first) >= 3:
+            shapes = f": checkpoint {list(first[1])}, config {list(first[2])}"
+        parts.append(f"{len(mismatched)} tensor(s) of another shape (first {first[0]}{shapes})")
+    missing = sorted(str(k) for k in (info.get("missing_keys") or []))
+    if missing:
+        parts.append(f"{len(missing)} tensor(s) missing (first {missing[0]})")
+    errors = [str(e).strip().splitlines()[0] for e in (info.get("error_msgs") or []) if str(e).strip()]
+    if errors:
+        parts.append(errors[0])
+    return "; ".join(parts)

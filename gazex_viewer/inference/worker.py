@@ -42,6 +42,8 @@ class Worker:
         self.backend: Backend | None = None
         self.cache = ReadingCache(cache_dir) if use_cache else None
         self.current: JobControl | None = None
+        #: why the last load failed (one line naming the checkpoint folder), None after a successful load
+        self.load_error: str | None = None
         self.cancelled_ids: set[int] = set()
         self._lock = threading.Lock()
 
@@ -56,7 +58,9 @@ class Worker:
                 ctl.cancel_event.set()
 
     def load(self, spec: ModelSpec, backend_name: str = "transformers") -> None:
+        """Load a checkpoint; on failure emit one ``error`` event (job 0, stage ``"loading"``) naming the folder."""
         control = JobControl(0, emit=self.emit)
+        self.load_error = None
         try:
             if self.backend is not None:
                 self.backend.unload()
@@ -64,10 +68,13 @@ class Worker:
             self.backend.load(spec, control)
         except GazeXError as err:
             self.backend = None
-            self.emit(JobEvent(kind="error", job_id=0, stage="loading", message=str(err)))
+            self.load_error = str(err)
         except Exception as exc:  # noqa: BLE001 - never let the worker die on a bad checkpoint
             self.backend = None
-            self.emit(JobEvent(kind="error", job_id=0, stage="loading", message=f"{spec.model_dir}: cannot load ({exc})"))
+            first = (str(exc).strip().splitlines() or [""])[0]
+            self.load_error = str(InferenceError(spec.model_dir, f"cannot load ({exc.__class__.__name__}: {first})"))
+        if self.load_error is not None:
+            self.emit(JobEvent(kind="error", job_id=0, stage="loading", message=self.load_error))
 
     def unload(self) -> None:
         if self.backend is not None:
@@ -102,6 +109,8 @@ class Worker:
     def _run(self, control: JobControl, path: Path, settings: GenerationSettings) -> Any:
         backend = self.backend
         if backend is None or backend.loaded is None:
+            if self.load_error is not None:  # say why: the checkpoint, not the film, is the problem
+                raise InferenceError(None, self.load_error)
             raise InferenceError(path, "no model is loaded")
         lm = backend.loaded
         control.progress("opening", message=f"opening {path.name}")

@@ -194,7 +194,8 @@ class MainWindow(QMainWindow):
         self.setStyleSheet(STYLE)
         self._runner_factory = runner_factory
         self.runner: Any = None
-        self._runner_spec: Any = None
+        self._runner_spec: Any = None  # the spec the worker has loaded (set on the runner's loaded signal)
+        self._pending_spec: Any = None  # the spec asked for last
         self._job_id: int | None = None
         self._job_film: Path | None = None
         self.radiograph: Any = None
@@ -550,6 +551,8 @@ class MainWindow(QMainWindow):
                 self.show_error("Cannot open film", text)
             return False
         QApplication.restoreOverrideCursor()
+        # the review of the film being left keeps what was typed or drawn but not yet recorded
+        self.review.commit_pending()
         # a new film makes any running job stale
         if self._job_id is not None:
             self.cancel_model()
@@ -672,6 +675,7 @@ class MainWindow(QMainWindow):
                 *reading.warnings,
                 "shown over a film that differs from the image this reading was made on",
             ]
+        self.review.commit_pending()  # the review being replaced keeps its typed, unsaved work
         self.reading = reading
         self.reading_path = source
         self.selection.clear()
@@ -907,6 +911,9 @@ class MainWindow(QMainWindow):
             r.reading_ready.connect(self._on_job_reading)
             r.failed.connect(self._on_job_failed)
             r.cancelled.connect(self._on_job_cancelled)
+            r.loaded.connect(self._on_model_loaded)
+            if hasattr(r, "load_failed"):
+                r.load_failed.connect(self._on_model_load_failed)
         return self.runner
 
     def run_model(self) -> None:
@@ -929,9 +936,9 @@ class MainWindow(QMainWindow):
 
             runner = self._ensure_runner()
             spec = ModelSpec(model_dir=ckpt, device=load_device())
-            if self._runner_spec != spec:
+            if self._runner_spec != spec:  # not loaded yet, or the last load failed: (re)load
+                self._pending_spec = spec
                 runner.load(spec)
-                self._runner_spec = spec
             film = Path(self.radiograph.path)
             self.model_panel.start_job(film.name)
             self.report_dock.raise_()  # the progress is on the report tab
@@ -989,6 +996,15 @@ class MainWindow(QMainWindow):
         self.show_reading(reading)
 
     def _on_job_failed(self, message: str) -> None:
+        self._job_id = None
+        self.model_panel.finish(message, error=True)
+
+    def _on_model_loaded(self, name: str) -> None:
+        self._runner_spec = self._pending_spec
+
+    def _on_model_load_failed(self, message: str) -> None:
+        """The checkpoint did not load: say so (folder and reason), and let the next Run try again."""
+        self._runner_spec = None
         self._job_id = None
         self.model_panel.finish(message, error=True)
 

@@ -28,6 +28,8 @@ class ModelRunner(QObject):
     cancelled()
     loaded(name)
         The model is ready; ``name`` is its display name.
+    load_failed(message)
+        The model did not load: one line naming the checkpoint folder and the reason (``failed`` follows too).
     """
 
     progress_changed = Signal(str, int, int, str)
@@ -36,6 +38,7 @@ class ModelRunner(QObject):
     failed = Signal(str)
     cancelled = Signal()
     loaded = Signal(str)
+    load_failed = Signal(str)
 
     #: internal: carries a JobEvent from the client thread to the GUI thread
     _event_received = Signal(object)
@@ -105,6 +108,9 @@ class ModelRunner(QObject):
     def _dispatch(self, event: JobEvent) -> None:
         if event.job_id == 0:
             if event.kind == "error":
+                if event.stage == "loading":
+                    self.model_name = None
+                    self.load_failed.emit(event.message)
                 self.failed.emit(event.message)
             elif event.kind == "progress":
                 if event.stage == "loaded":

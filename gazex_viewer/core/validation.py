@@ -97,7 +97,26 @@ def _schema_problems(data: Any) -> list[str]:
 
 
 def _finite(v: Any) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+    if not isinstance(v, (int, float)) or isinstance(v, bool):
+        return False
+    try:
+        return math.isfinite(v)
+    except OverflowError:  # an integer beyond float range (10**400)
+        return False
+
+
+def _show(v: Any) -> str:
+    """A value for a message, short even for a 400-digit integer."""
+    if isinstance(v, int) and not isinstance(v, bool) and abs(v) >= 10**15:
+        return f"an integer of {len(str(abs(v)))} digits"
+    text = repr(v)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+#: largest image side a reading may name, in pixels
+MAX_IMAGE_SIDE = 100_000
+#: largest image a reading may name, in pixels (the radiograph loader's limit, core.radiograph.MAX_PIXELS)
+MAX_IMAGE_PIXELS = 100_000_000
 
 
 def _check_box(box: dict[str, Any], where: str, width: int, height: int, out: list[str]) -> None:
@@ -111,7 +130,7 @@ def _check_box(box: dict[str, Any], where: str, width: int, height: int, out: li
     ):
         v = box[key]
         if not _finite(v):
-            out.append(f"{where}: {key} is not a finite number ({v!r})")
+            out.append(f"{where}: {key} is not a finite number ({_show(v)})")
         elif v < 0 or v > limit:
             out.append(f"{where}: {key} {v:g} is outside the image ({axis} {limit})")
     if _finite(box["x_min"]) and _finite(box["x_max"]) and box["x_min"] > box["x_max"]:
@@ -126,6 +145,10 @@ def _consistency_problems(data: dict[str, Any]) -> list[str]:
     if version.split(".")[0] != SCHEMA_VERSION.split(".")[0]:
         out.append(f"schema_version {version!r} is not supported (this program reads {SCHEMA_VERSION})")
     width, height = int(data["image"]["width"]), int(data["image"]["height"])
+    if width > MAX_IMAGE_SIDE or height > MAX_IMAGE_SIDE:
+        out.append(f"image: size {_show(width)} x {_show(height)} is not a radiograph (at most {MAX_IMAGE_SIDE} pixels a side)")
+    elif width * height > MAX_IMAGE_PIXELS:
+        out.append(f"image: {width} x {height} = {width * height} pixels, over the limit of {MAX_IMAGE_PIXELS}")
 
     sentence_ids: set[str] = set()
     for i, s in enumerate(data["sentences"]):
@@ -160,12 +183,12 @@ def _consistency_problems(data: dict[str, Any]) -> list[str]:
         for key, limit, axis in (("x", width, "width"), ("y", height, "height")):
             v = p[key]
             if not _finite(v):
-                out.append(f"{where}: {key} is not a finite number ({v!r})")
+                out.append(f"{where}: {key} is not a finite number ({_show(v)})")
             elif v < 0 or v > limit:
                 out.append(f"{where}: {key} {v:g} is outside the image ({axis} {limit})")
         t0, t1 = p["t_start"], p["t_end"]
         if not (_finite(t0) and _finite(t1)):
-            out.append(f"{where}: times are not finite numbers ({t0!r}, {t1!r})")
+            out.append(f"{where}: times are not finite numbers ({_show(t0)}, {_show(t1)})")
             continue
         if t1 < t0:
             out.append(f"{where}: ends at {t1:g} s before it starts at {t0:g} s")
@@ -176,6 +199,18 @@ def _consistency_problems(data: dict[str, Any]) -> list[str]:
         if fid is not None and fid not in finding_ids:
             out.append(f"{where}: finding id {fid!r} does not exist")
 
+    # an event names a model finding, a current addition, or an addition the log itself recorded
+    # (added, then removed: its content is the event's before/after)
+    logged_ids = {
+        v["id"]
+        for e in review.get("events", [])
+        for v in (e.get("before"), e.get("after"))
+        if isinstance(v, dict) and isinstance(v.get("id"), str)
+    }
+    for i, e in enumerate(review.get("events", [])):
+        fid = e.get("finding_id")
+        if fid is not None and fid not in finding_ids and fid not in logged_ids:
+            out.append(f"review.events[{i}]: finding id {fid!r} does not exist")
     for i, d in enumerate(review.get("decisions", [])):
         if d["finding_id"] not in finding_ids:
             out.append(f"review.decisions[{i}]: finding id {d['finding_id']!r} does not exist")
@@ -299,9 +334,16 @@ def parse_reading(text: str, *, source: str | Path | None = None) -> Reading:
         data, columns = decode_json(text)
     except json.JSONDecodeError as exc:
         raise ReadingError(source, f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    except RecursionError:
+        raise ReadingError(source, "not a reading: the JSON is nested too deeply") from None
+    except ValueError as exc:  # e.g. an integer literal over Python's 4,300-digit limit
+        raise ReadingError(source, f"not valid JSON: {exc}") from None
     if _certainly_valid(data, columns):
         return Reading.from_dict(data, columns=columns)
-    problems = _full_problems(data)
+    try:
+        problems = _full_problems(data)
+    except RecursionError:
+        raise ReadingError(source, "not a reading: the JSON is nested too deeply") from None
     if problems:
         extra = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         raise ReadingError(source, problems[0] + extra)

@@ -121,3 +121,61 @@ def test_validate_command_as_a_process(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert proc.stderr.strip() == f"gazex-viewer validate: {bad}: not valid JSON: Expecting value at line 1 column 1"
     assert "Traceback" not in proc.stderr
+
+
+def _run_validate(path: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "gazex_viewer", "validate", str(path)], capture_output=True, text=True, check=False)
+
+
+def test_huge_and_deeply_nested_json_are_one_line_errors(tmp_path: Path) -> None:
+    text = SAMPLE.read_text()
+    x0 = f'"x": {_sample()["trajectory"][0]["x"]}'
+    assert x0 in text
+    huge = tmp_path / "huge.json"
+    huge.write_text(text.replace(x0, '"x": 1' + "0" * 400, 1))
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000)
+    digits = tmp_path / "digits.json"
+    digits.write_text("1" * 5000)
+    expected = {
+        huge: "trajectory[0]: x is not a finite number (an integer of 401 digits)",
+        deep: "not a reading: the JSON is nested too deeply",
+        digits: "not valid JSON: Exceeds the limit (4300 digits) for integer string conversion",
+    }
+    for path, reason in expected.items():
+        proc = _run_validate(path)
+        assert proc.returncode == 2, proc.stderr
+        assert "Traceback" not in proc.stderr
+        assert proc.stderr.startswith(f"gazex-viewer validate: {path}: {reason}"), proc.stderr
+        assert len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_image_size_is_bounded() -> None:
+    assert _mutate(lambda d: d["image"].update(width=10**30)) == [
+        "image: size an integer of 31 digits x 512 is not a radiograph (at most 100000 pixels a side)"
+    ]
+    assert _mutate(lambda d: d["image"].update(width=100_000, height=100_000)) == [
+        "image: 100000 x 100000 = 10000000000 pixels, over the limit of 100000000"
+    ]
+    assert _mutate(lambda d: d["image"].update(width=10_000, height=10_000)) == []
+
+
+def test_image_pixel_limit_is_the_radiograph_loaders() -> None:
+    from gazex_viewer.core import radiograph, validation
+
+    assert validation.MAX_IMAGE_PIXELS == radiograph.MAX_PIXELS
+
+
+def _event(i: int, fid: str | None, after: object = None) -> dict:
+    return {"id": f"e-{i}", "at": "2024-01-01T00:00:00Z", "reviewer": "dr", "action": "add", "finding_id": fid, "before": None, "after": after}
+
+
+def test_review_event_finding_ids_are_checked() -> None:
+    def events(*evs: dict):  # noqa: ANN202
+        return lambda d: d.update(review={"events": list(evs)})
+
+    assert _mutate(events(_event(0, "f-404"))) == ["review.events[0]: finding id 'f-404' does not exist"]
+    assert _mutate(events(_event(0, "f-1"), _event(1, None))) == []
+    # an addition that was added, then removed, is known from the log itself
+    added = {"id": "f-9", "sentence_id": "s-9", "text": "x"}
+    assert _mutate(events(_event(0, "f-9", added), _event(1, "f-9"))) == []

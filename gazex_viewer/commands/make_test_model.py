@@ -1,5 +1,7 @@
 """Build a tiny GazeX-layout checkpoint offline, in seconds on CPU, for tests and for trying the app.
 
+The target folder must be new or empty (``--force`` writes into a non-empty one, replacing its weights).
+
 The folder holds a Qwen2-VL config, safetensors weights, a locally trained byte-level BPE tokenizer with the
 Qwen2-VL special tokens, image and video processors and the gazex.json sidecar. Unless --untrained is given, the
 model is trained briefly to answer GazeX's report and grounding prompts for the bundled sample radiograph
@@ -14,7 +16,12 @@ from pathlib import Path
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("dir", type=Path, help="folder to write the checkpoint into (created)")
+    parser.add_argument("dir", type=Path, help="folder to write the checkpoint into (created; must be empty)")
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="write into a folder that is not empty (its weights and config.json are replaced)",
+    )
     parser.add_argument("--untrained", action="store_true", help="keep random weights (its output is garbage)")
     parser.add_argument("--steps", type=int, default=120, help="training steps (default 120)")
     parser.add_argument("--seed", type=int, default=0, help="seed of weights and training (default 0)")
@@ -26,7 +33,35 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def check_target(folder: Path, *, force: bool) -> None:
+    """Refuse a path that is a file, or a folder that is not empty unless ``force``.
+
+    Raises
+    ------
+    CheckpointError
+        Naming the folder and what is in it (building would delete its weights and overwrite config.json).
+    """
+    from gazex_viewer.core.errors import CheckpointError
+
+    if folder.exists() and not folder.is_dir():
+        raise CheckpointError(folder, "exists and is not a folder")
+    if force or not folder.is_dir():
+        return
+    try:
+        names = sorted(p.name for p in folder.iterdir())
+    except OSError as exc:
+        raise CheckpointError(folder, f"cannot list the folder ({exc.strerror})") from None
+    if names:
+        shown = ", ".join(names[:3]) + (", ..." if len(names) > 3 else "")
+        raise CheckpointError(
+            folder,
+            f"folder is not empty ({len(names)} entries: {shown}); its weights and config.json would be replaced: "
+            "choose an empty or new folder, or pass --force",
+        )
+
+
 def run(args: argparse.Namespace) -> int:
+    check_target(args.dir, force=args.force)
     from gazex_viewer.inference.tiny_model import make_test_model
     from gazex_viewer.inference.transformers_backend import set_offline_env
 

@@ -117,3 +117,40 @@ def test_infer_a_folder(tiny_model_dir: Path, tmp_path: Path, capsys: pytest.Cap
     assert a.raw_report == b.raw_report == KNOWN_REPORT
     assert a.reading_id == b.reading_id  # same pixels, model and settings: the second came from the cache
     assert (a.image.file_name, b.image.file_name) == ("a.png", "b.png")  # but names its own file
+
+
+def test_make_test_model_refuses_a_folder_that_is_not_empty(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A user's checkpoint folder is never overwritten by mistake: one line, exit 2, nothing touched."""
+    folder = tmp_path / "my-checkpoint"
+    folder.mkdir()
+    weights = {"model-00001-of-00002.safetensors": b"precious weights", "pytorch_model.bin": b"old pickle"}
+    for name, data in weights.items():
+        (folder / name).write_bytes(data)
+    (folder / "config.json").write_text('{"model_type": "qwen2_vl", "mine": true}')
+    rc = main(["make-test-model", str(folder), "--untrained"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert rc == 2
+    assert err == [
+        f"gazex-viewer make-test-model: {folder}: folder is not empty (3 entries: config.json, "
+        "model-00001-of-00002.safetensors, pytorch_model.bin); its weights and config.json would be replaced: "
+        "choose an empty or new folder, or pass --force"
+    ]
+    for name, data in weights.items():
+        assert (folder / name).read_bytes() == data
+    assert json.loads((folder / "config.json").read_text()) == {"model_type": "qwen2_vl", "mine": True}
+
+    # a file in place of the folder
+    afile = tmp_path / "a-file"
+    afile.write_text("x")
+    assert main(["make-test-model", str(afile), "--untrained"]) == 2
+    assert capsys.readouterr().err.strip() == f"gazex-viewer make-test-model: {afile}: exists and is not a folder"
+
+    # --force writes there (an empty folder needs no --force)
+    rc = main(["make-test-model", str(folder), "--untrained", "--force"])
+    assert rc == 0, capsys.readouterr().err
+    assert json.loads((folder / "config.json").read_text())["model_type"] == "qwen2_vl"
+    assert "mine" not in json.loads((folder / "config.json").read_text())
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert main(["make-test-model", str(empty), "--untrained"]) == 0
+    assert (empty / "model.safetensors").is_file()

@@ -179,6 +179,28 @@ def _split_top_level(segment: str) -> list[str]:
     return [c for c in chunks if c.strip(" \t\r\n[]:;.")]
 
 
+def _merge_single_points(chunks: list[str]) -> list[str]:
+    """Join runs of chunks that each hold one point: ``(163,145),(527,491),(351,333)`` is one box.
+
+    Some answers put commas between the points of a box as well as between boxes; such points are
+    grouped in threes (two with box tokens) within the list, as if the commas were not there.
+    """
+    out: list[str] = []
+    run: list[str] = []
+    for chunk in chunks:
+        single = _BOX_START not in chunk and len(_POINT.findall(chunk)) == 1 and chunk.count("(") == 1
+        if single:
+            run.append(chunk)
+            continue
+        if run:
+            out.append("".join(run))
+            run = []
+        out.append(chunk)
+    if run:
+        out.append("".join(run))
+    return out
+
+
 @dataclass
 class _RawBox:
     points: list[tuple[float, float]]
@@ -327,7 +349,7 @@ def _parse_into(result: GroundingResult, text: str, width: int, height: int, fra
         boxes: list[Box] = []
         bad = 0
         truncated = False
-        chunks = _split_top_level(listing)
+        chunks = _merge_single_points(_split_top_level(listing))
         for k, chunk in enumerate(chunks):
             raws, unreadable, partial = _chunk_boxes(chunk, frame)
             bad += unreadable

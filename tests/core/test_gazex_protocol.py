@@ -183,3 +183,21 @@ def test_assemble_reading_never_raises_on_junk() -> None:
                          grounding_answers=["((((", "observation : [(1e9,2)"])
     assert r.sentences == [] and r.trajectory == []
     assert r.warnings
+
+
+def test_commas_between_the_points_of_a_box() -> None:
+    with_commas = (
+        "visual clues : [(128,78),(406,191),(276,134),(162,295),(472,451),(357,377)] "
+        "observation : [(163,145),(527,491),(351,333)]"
+    )
+    want = parse_grounding(EXAMPLE, width=W, height=H)
+    got = parse_grounding(with_commas, width=W, height=H)
+    assert got.warnings == []
+    assert [_corners(b) for b in got.clues] == [_corners(b) for b in want.clues]
+    assert got.observation is not None and _corners(got.observation) == (652.0, 580.0, 2108.0, 1964.0, 1404.0, 1332.0)
+    # mixed: one box written without commas, one with
+    mixed = parse_grounding("visual clues : [(128,78)(406,191)(276,134),(162,295),(472,451),(357,377)] observation : [(1,1)(2,2)(1,1)]", width=W, height=H)
+    assert [_corners(b) for b in mixed.clues] == [_corners(b) for b in want.clues]
+    # the qwen2vl frame: corners in pairs
+    q = parse_grounding("observation : [(100,100),(500,500)]", width=3000, height=3000, frame="qwen2vl_1000")
+    assert q.observation is not None and _corners(q.observation) == (300.0, 300.0, 1500.0, 1500.0, 900.0, 900.0)

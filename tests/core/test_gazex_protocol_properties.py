@@ -108,10 +108,10 @@ def _expected(g: tuple[int, ...], frame: str, w: int, h: int) -> Box:
     return Box.from_corners(xs[0], ys[0], xs[1], ys[1])
 
 
-def _written(g: tuple[int, ...], frame: str, space: str) -> str:
+def _written(g: tuple[int, ...], frame: str, space: str, sep: str = "") -> str:
     x0, y0, x1, y1, cx, cy = g
     if frame == "downscale4":
-        return f"({x0},{space}{y0}){space}({x1},{y1})({cx},{cy})"
+        return f"({x0},{space}{y0}){sep}{space}({x1},{y1}){sep}({cx},{cy})"
     return f"<|box_start|>({x0},{y0}),{space}({x1},{y1})<|box_end|>"
 
 
@@ -123,14 +123,15 @@ def _written(g: tuple[int, ...], frame: str, space: str) -> str:
     st.sampled_from(["", "Here you go: ", "Sure.\n"]),
     st.tuples(st.integers(1, 4000), st.integers(1, 4000)),
     st.sampled_from(["downscale4", "qwen2vl_1000"]),
+    st.sampled_from(["", ","]),
 )
 def test_well_formed_answers_parse_to_the_generated_boxes(
-    clues: list[tuple[int, ...]], obs: tuple[int, ...], space: str, prose: str, size: tuple[int, int], frame: str
+    clues: list[tuple[int, ...]], obs: tuple[int, ...], space: str, prose: str, size: tuple[int, int], frame: str, sep: str
 ) -> None:
     """A well-formed answer (any spacing, prose around it) gives back exactly the boxes it was written from."""
     w, h = size
-    clue_text = f"visual clues{space}:{space}[" + ",".join(_written(c, frame, space) for c in clues) + "] " if clues else ""
-    text = prose + clue_text + f"observation{space}:{space}[{_written(obs, frame, space)}]"
+    clue_text = f"visual clues{space}:{space}[" + ",".join(_written(c, frame, space, sep) for c in clues) + "] " if clues else ""
+    text = prose + clue_text + f"observation{space}:{space}[{_written(obs, frame, space, sep)}]"
     r = parse_grounding(text, width=w, height=h, frame=frame)
     assert not any(FALLBACK in x for x in r.warnings), r.warnings
     got = [*r.clues, r.observation]

@@ -56,10 +56,32 @@ def _render_one(src: Path, out: Path, args: argparse.Namespace) -> str:
     return f"{out}: {radiograph.width}x{radiograph.height} {how}" + (f" ({notes})" if notes else "")
 
 
+def check_window(window: list[float] | None) -> None:
+    """Refuse a ``--window CENTER WIDTH`` that is not a finite window of width >= 1 (PS3.3 C.11.2.1.2).
+
+    Raises
+    ------
+    GazeXError
+        One line, naming the option and the values.
+    """
+    import math
+
+    from gazex_viewer.core.errors import GazeXError
+
+    if window is None:
+        return
+    center, width = window
+    if not (math.isfinite(center) and math.isfinite(width)):
+        raise GazeXError("--window", f"center and width must be finite numbers, got {center:g} {width:g}")
+    if width < 1:
+        raise GazeXError("--window", f"width must be at least 1 (DICOM linear window), got {width:g}")
+
+
 def run(args: argparse.Namespace) -> int:
     """Render INPUT to OUT; a bad input raises RadiographError (printed as one line, exit 2)."""
     from gazex_viewer.core.errors import RadiographError
 
+    check_window(args.window)
     src = Path(args.input)
     out = Path(args.output)
     if src.is_dir():

@@ -80,6 +80,8 @@ def window_lut(
     """
     x = np.asarray(values, dtype=np.float64)
     function = function.upper()
+    if not (np.isfinite(center) and np.isfinite(width)):
+        raise ValueError(f"window center and width must be finite numbers, got {center}/{width}")
     if function == "LINEAR":
         if width < 1:
             raise ValueError(f"LINEAR window width must be >= 1, got {width}")

@@ -375,19 +375,36 @@ def _read_head(path: Path, n: int = 132) -> bytes:
         return fh.read(n)
 
 
+#: value representations (PS3.5 6.2), to recognise an explicit-VR first element
+_VRS = frozenset(
+    b"AE AS AT CS DA DS DT FD FL IS LO LT OB OD OF OL OV OW PN SH SL SQ SS ST SV TM UC UI UL UN UR US UT UV".split()
+)
+
+
 def _legacy_dicom_head(head: bytes) -> bool:
-    """Whether bytes look like a DICOM data set without preamble (group 0008 or 0002 first)."""
+    """Whether bytes look like a little-endian DICOM data set without preamble.
+
+    The first tag must be in a standard (even) group up to 7FE0 (0002, 0008, 0010, 0018, 0020,
+    0028, ...), followed by a known VR (explicit VR) or a short even length (implicit VR) and,
+    when the bytes reach it, a second tag that follows the first in order.
+    """
     if len(head) < 8:
         return False
     group = int.from_bytes(head[0:2], "little")
     elem = int.from_bytes(head[2:4], "little")
-    if group not in (0x0002, 0x0008) or elem > 0x0100:
+    if group % 2 or not 0x0002 <= group <= 0x7FE0:
         return False
-    vr = head[4:6]
-    if vr.isalpha() and vr.isupper():
+    if head[4:6] in _VRS:
         return True  # explicit VR
     length = int.from_bytes(head[4:8], "little")
-    return length < 1 << 16  # implicit VR: a short first element
+    if length % 2 or length >= 1 << 16:  # implicit VR: a short first element, even as DICOM requires
+        return False
+    nxt = 8 + length
+    if len(head) >= nxt + 4:
+        group2 = int.from_bytes(head[nxt : nxt + 2], "little")
+        elem2 = int.from_bytes(head[nxt + 2 : nxt + 4], "little")
+        return (group2, elem2) > (group, elem) and group2 <= 0x7FE0
+    return True
 
 
 def _sniff(path: Path) -> str | None:
@@ -426,6 +443,14 @@ def _float_list(ds: Dataset, keyword: str) -> list[float]:
         except (TypeError, ValueError):
             out.append(math.nan)
     return out
+
+
+def _number_text(ds: Dataset, keyword: str) -> str:
+    """A header number as written (``0``, ``NaN``, ``abc``), for notes."""
+    value = ds.get(keyword)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(getattr(value, "original_string", None) or value).strip()
 
 
 def _int_attr(ds: Dataset, keyword: str, path: Path, *, default: int | None = None) -> int:
@@ -930,6 +955,12 @@ def _load_dicom(path: Path, legacy: bool, max_pixels: int) -> Radiograph:
             intercept = _float_list(ds, "RescaleIntercept")
             s = slope[0] if slope and math.isfinite(slope[0]) and slope[0] != 0 else 1.0
             b = intercept[0] if intercept and math.isfinite(intercept[0]) else 0.0
+            if slope and s != slope[0]:
+                notes.append(f"RescaleSlope {_number_text(ds, 'RescaleSlope')} in the header is invalid: 1 used")
+            if intercept and b != intercept[0]:
+                notes.append(
+                    f"RescaleIntercept {_number_text(ds, 'RescaleIntercept')} in the header is invalid: 0 used"
+                )
             rescale = (s, b)
     if spp == 1:
         presets, voi_luts = _dicom_presets(ds, path, notes, signed)

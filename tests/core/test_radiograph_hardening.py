@@ -16,7 +16,7 @@ from PIL import Image
 from pydicom.encaps import encapsulate
 
 from gazex_viewer.core.errors import GazeXError, RadiographError
-from gazex_viewer.core.radiograph import j2k_stream_info, jpeg_stream_info, load_radiograph
+from gazex_viewer.core.radiograph import find_images, j2k_stream_info, jpeg_stream_info, load_radiograph
 from tests.conftest import ROOT, require_tool, shared_file
 
 BOMB = 3000  # the stream's side; the header says 256 x 256
@@ -211,3 +211,74 @@ def test_jpeg_extended_12_bit_is_a_clear_error(tmp_path: Path) -> None:
         f"{out}: JPEG Extended 12-bit is not supported by the installed decoders "
         "(decompress it first, e.g. with dcmtk: dcmdjpeg IN OUT)"
     )
+
+
+# -- minor: --window, rescale notes, legacy files starting at any group ---------------------------
+@pytest.mark.parametrize(
+    ("window", "reason"),
+    [
+        (["100", "0.5"], "--window: width must be at least 1 (DICOM linear window), got 0.5"),
+        (["nan", "nan"], "--window: center and width must be finite numbers, got nan nan"),
+        (["100", "inf"], "--window: center and width must be finite numbers, got 100 inf"),
+    ],
+)
+def test_render_refuses_a_bad_window(
+    window: list[str], reason: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from gazex_viewer.cli import main
+
+    out = tmp_path / "o.png"
+    code = main(["render", str(shared_file("dicom/nih_dx_secondary_capture.dcm")), "-o", str(out), "--window", *window])
+    assert code == 2
+    assert capsys.readouterr().err == f"gazex-viewer render: {reason}\n"
+    assert not out.exists()
+
+
+def test_window_lut_refuses_nan() -> None:
+    from gazex_viewer.core import display
+
+    with pytest.raises(ValueError, match="finite"):
+        display.window_lut(np.arange(4), float("nan"), 10.0)
+    with pytest.raises(ValueError, match="finite"):
+        display.window_lut(np.arange(4), 2.0, float("nan"), function="SIGMOID")
+    assert display.window_lut(np.array([0, 5, 10]), 5.5, 11.0).tolist() == [0, 127, 255]
+
+
+@pytest.mark.parametrize(("slope", "text"), [("0", "0"), ("NaN", "NaN")])
+def test_invalid_rescale_slope_is_noted(slope: str, text: str, tmp_path: Path) -> None:
+    src = shared_file(RG1)
+    ds = pydicom.dcmread(src)
+    ds.RescaleSlope = slope
+    ds.RescaleIntercept = "0"
+    path = tmp_path / "slope.dcm"
+    ds.save_as(path)
+    r = load_radiograph(path)
+    assert f"RescaleSlope {text} in the header is invalid: 1 used" in r.notes
+    ref = load_radiograph(src)
+    assert not any("Rescale" in n for n in ref.notes)
+    assert np.array_equal(r.render(), ref.render())
+
+
+@pytest.mark.parametrize("first_group", [0x0010, 0x0018, 0x0020, 0x0028])
+@pytest.mark.parametrize("implicit", [True, False])
+def test_legacy_dicom_starting_at_any_group(first_group: int, implicit: bool, tmp_path: Path) -> None:
+    from pydicom.dataset import FileMetaDataset
+
+    src = shared_file(NIH)
+    ds = pydicom.dcmread(src)
+    ds.BodyPartExamined = "CHEST"  # (0018,0015): the NIH file has no group 0018 of its own
+    for elem in list(ds):
+        if elem.tag.group < first_group:
+            del ds[elem.tag]
+    ds.file_meta = FileMetaDataset()
+    ds.preamble = None
+    path = tmp_path / "legacy"
+    pydicom.dcmwrite(path, ds, implicit_vr=implicit, little_endian=True, enforce_file_format=False)
+    assert int.from_bytes(path.read_bytes()[:2], "little") == first_group
+    r = load_radiograph(path)
+    ref = load_radiograph(src)
+    assert r.pixel_sha256 == ref.pixel_sha256 and np.array_equal(r.render(), ref.render())
+    assert r.metadata.transfer_syntax == ("1.2.840.10008.1.2" if implicit else "1.2.840.10008.1.2.1")
+    assert any("legacy" in n for n in r.notes)
+    (tmp_path / "notes.txt").write_text("FINDINGS: no pneumothorax.")
+    assert find_images(tmp_path) == [path]

@@ -58,7 +58,11 @@ def new_id(prefix: str) -> str:
 
 @dataclass
 class Box:
-    """An axis-aligned region in original image pixels, with the centroid the producer gave."""
+    """An axis-aligned region in original image pixels, with the centroid the producer gave.
+
+    Coordinates are floats: a document may write them as JSON integers (the schema accepts any
+    number), and loading turns them into floats, so ``"x_min": 12`` is saved back as ``12.0``.
+    """
 
     x_min: float
     y_min: float

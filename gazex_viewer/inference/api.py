@@ -25,6 +25,9 @@ from gazex_viewer.core.reading import Reading
 SUPPORTED_MODEL_TYPES: tuple[str, ...] = ("qwen2_vl",)
 #: GazeX's training image budget in pixels (768 * 768).
 DEFAULT_MAX_PIXELS: int = 768 * 768
+#: the smallest and largest image budget a sidecar may give (Qwen2-VL's min_pixels; 16384 image tokens)
+MIN_MAX_PIXELS: int = 4 * 28 * 28
+MAX_MAX_PIXELS: int = 16384 * 28 * 28
 #: name of the per-checkpoint sidecar file
 SIDECAR_NAME: str = "gazex.json"
 #: coordinate frames a sidecar may name (kept in step with core.gazex_protocol.COORDINATE_FRAMES)
@@ -209,11 +212,48 @@ def _check_safetensors_header(path: Path) -> None:
 
 
 def read_sidecar(model_dir: Path) -> dict[str, Any]:
-    """The optional ``gazex.json`` sidecar of a checkpoint folder ({} when absent)."""
+    """The optional ``gazex.json`` sidecar of a checkpoint folder ({} when absent), validated.
+
+    Raises
+    ------
+    CheckpointError
+        Naming the sidecar file when it is not JSON or a value is wrong (see :func:`check_sidecar`).
+    """
     path = Path(model_dir) / SIDECAR_NAME
     if not path.is_file():
         return {}
-    return _read_json(path, "the GazeX sidecar")
+    data = _read_json(path, "the GazeX sidecar")
+    check_sidecar(data, path)
+    return data
+
+
+def check_sidecar(data: dict[str, Any], path: Path) -> None:
+    """Check the known keys of a ``gazex.json`` sidecar; each one is optional.
+
+    ``coordinate_frame`` must be one of :data:`KNOWN_FRAMES`; ``max_pixels`` a JSON integer in
+    [:data:`MIN_MAX_PIXELS`, :data:`MAX_MAX_PIXELS`]; ``name`` a string.
+
+    Raises
+    ------
+    CheckpointError
+        Naming ``path`` and the wrong value.
+    """
+    if "coordinate_frame" in data:
+        frame = data["coordinate_frame"]
+        if not isinstance(frame, str) or frame not in KNOWN_FRAMES:
+            raise CheckpointError(
+                path, f"unknown coordinate_frame {frame!r}; expected one of {', '.join(KNOWN_FRAMES)}"
+            )
+    if "max_pixels" in data:
+        mp = data["max_pixels"]
+        if isinstance(mp, bool) or not isinstance(mp, int):
+            raise CheckpointError(path, f"max_pixels {mp!r} is not an integer (pixels, e.g. {DEFAULT_MAX_PIXELS})")
+        if not MIN_MAX_PIXELS <= mp <= MAX_MAX_PIXELS:
+            raise CheckpointError(
+                path, f"max_pixels {mp} is out of range: it must be between {MIN_MAX_PIXELS} and {MAX_MAX_PIXELS}"
+            )
+    if "name" in data and data["name"] is not None and not isinstance(data["name"], str):
+        raise CheckpointError(path, f"name {data['name']!r} is not a string")
 
 
 def check_checkpoint(spec: ModelSpec) -> CheckpointInfo:
@@ -254,18 +294,9 @@ def check_checkpoint(spec: ModelSpec) -> CheckpointInfo:
     if not (folder / "preprocessor_config.json").is_file() and not (folder / "processor_config.json").is_file():
         raise CheckpointError(folder, "no image processor configuration (preprocessor_config.json)")
 
-    sidecar = read_sidecar(folder)
+    sidecar = read_sidecar(folder)  # validated: CheckpointError naming gazex.json
     frame = str(sidecar.get("coordinate_frame", "downscale4"))
-    if frame not in KNOWN_FRAMES:
-        raise CheckpointError(
-            folder / SIDECAR_NAME, f"unknown coordinate_frame {frame!r}; expected one of {', '.join(KNOWN_FRAMES)}"
-        )
-    try:
-        max_pixels = int(sidecar.get("max_pixels", DEFAULT_MAX_PIXELS))
-    except (TypeError, ValueError):
-        raise CheckpointError(folder / SIDECAR_NAME, "max_pixels is not an integer") from None
-    if max_pixels < 28 * 28 * 4:
-        raise CheckpointError(folder / SIDECAR_NAME, f"max_pixels {max_pixels} is too small")
+    max_pixels = int(sidecar.get("max_pixels", DEFAULT_MAX_PIXELS))
     info = CheckpointInfo(
         model_dir=folder,
         model_type=model_type,
@@ -289,7 +320,7 @@ def check_checkpoint(spec: ModelSpec) -> CheckpointInfo:
             index="adapter_model.safetensors.index.json",
             what="LoRA adapter",
         )
-        asidecar = read_sidecar(adapter)
+        asidecar = read_sidecar(adapter)  # validated like the model's
         if "coordinate_frame" in asidecar:
             info.coordinate_frame = str(asidecar["coordinate_frame"])
         if "max_pixels" in asidecar:

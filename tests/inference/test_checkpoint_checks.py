@@ -163,3 +163,69 @@ def test_weight_hash_is_sha256_and_cached(tiny_model_dir: Path, tmp_path: Path, 
     assert file_sha256(w) == want
     stored = json.loads((tmp_path / "cache" / "weight-hashes.json").read_text())
     assert want in stored.values()
+
+
+def _tiny_adapter(folder: Path, sidecar: dict | None = None) -> Path:
+    """A structurally valid LoRA adapter folder (enough for the quick checks)."""
+    import numpy as np
+    from safetensors.numpy import save_file
+
+    folder.mkdir()
+    (folder / "adapter_config.json").write_text(json.dumps({"peft_type": "LORA", "r": 2}))
+    save_file({"base_model.model.x.lora_A.weight": np.zeros((2, 4), np.float32)}, str(folder / "adapter_model.safetensors"))
+    if sidecar is not None:
+        (folder / "gazex.json").write_text(json.dumps(sidecar))
+    return folder
+
+
+BAD_SIDECARS = [
+    ({"max_pixels": "abc"}, "max_pixels 'abc' is not an integer (pixels, e.g. 589824)"),
+    ({"max_pixels": "600000"}, "max_pixels '600000' is not an integer (pixels, e.g. 589824)"),
+    ({"max_pixels": 3.5e5}, "max_pixels 350000.0 is not an integer (pixels, e.g. 589824)"),
+    ({"max_pixels": True}, "max_pixels True is not an integer (pixels, e.g. 589824)"),
+    ({"max_pixels": 10}, "max_pixels 10 is out of range: it must be between 3136 and 12845056"),
+    ({"max_pixels": 10**9}, "max_pixels 1000000000 is out of range: it must be between 3136 and 12845056"),
+    ({"coordinate_frame": "percent"}, "unknown coordinate_frame 'percent'; expected one of downscale4, qwen2vl_1000"),
+    ({"coordinate_frame": 4}, "unknown coordinate_frame 4; expected one of downscale4, qwen2vl_1000"),
+    ({"name": ["x"]}, "name ['x'] is not a string"),
+]
+
+
+@pytest.mark.parametrize(("sidecar", "reason"), BAD_SIDECARS)
+def test_bad_sidecar_of_the_model_is_refused(tiny_model_dir: Path, tmp_path: Path, sidecar: dict, reason: str) -> None:
+    d = _copy(tiny_model_dir, tmp_path / "ck")
+    (d / "gazex.json").write_text(json.dumps(sidecar))
+    with pytest.raises(CheckpointError) as err:
+        check_checkpoint(ModelSpec(d))
+    assert str(err.value) == f"{d / 'gazex.json'}: {reason}"
+
+
+@pytest.mark.parametrize(("sidecar", "reason"), BAD_SIDECARS)
+def test_bad_sidecar_of_the_adapter_is_refused(tiny_model_dir: Path, tmp_path: Path, sidecar: dict, reason: str) -> None:
+    adapter = _tiny_adapter(tmp_path / "adapter", sidecar)
+    with pytest.raises(CheckpointError) as err:
+        check_checkpoint(ModelSpec(tiny_model_dir, adapter_dir=adapter))
+    assert str(err.value) == f"{adapter / 'gazex.json'}: {reason}"
+
+
+def test_good_adapter_sidecar_overrides_the_model(tiny_model_dir: Path, tmp_path: Path) -> None:
+    adapter = _tiny_adapter(
+        tmp_path / "adapter", {"coordinate_frame": "qwen2vl_1000", "max_pixels": 28 * 28 * 64, "name": "ft"}
+    )
+    info = check_checkpoint(ModelSpec(tiny_model_dir, adapter_dir=adapter))
+    assert (info.coordinate_frame, info.max_pixels, info.name) == ("qwen2vl_1000", 50176, "ft")
+
+
+def test_infer_with_a_bad_adapter_sidecar_is_one_line(
+    tiny_model_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from gazex_viewer.cli import main
+    from gazex_viewer.inference.tiny_model import SAMPLE_IMAGE
+
+    adapter = _tiny_adapter(tmp_path / "adapter", {"max_pixels": "abc"})
+    rc = main(["infer", str(SAMPLE_IMAGE), "--model", str(tiny_model_dir), "--adapter", str(adapter),
+               "--device", "cpu", "-o", str(tmp_path / "out")])
+    assert rc == 2
+    assert capsys.readouterr().err.strip().splitlines() == [
+        f"gazex-viewer infer: {adapter / 'gazex.json'}: max_pixels 'abc' is not an integer (pixels, e.g. 589824)"
+    ]

@@ -93,6 +93,7 @@ class ReviewController(QObject):
         self._geometry_key: Any = None
         self._display: Reading | None = None
         self._ai_shown = True
+        self._suspend_views = False
 
         self.panel = ReviewPanel(window.selection)
         self.panel.show_error = lambda t, m: self.win.show_error(t, m)  # type: ignore[method-assign]
@@ -208,11 +209,56 @@ class ReviewController(QObject):
     # ------------------------------------------------------------------------------------------------
     # hooks called by the window
     # ------------------------------------------------------------------------------------------------
+    def commit_pending(self) -> list[str]:
+        """Save the work typed or drawn but not yet recorded, before the session is replaced.
+
+        The impression box, an open edit (text and label), a missed finding being added (its
+        drawn box and typed sentence) and, in read-first mode, the radiologist's own impression
+        are recorded in the review database. A drawn box without a sentence cannot be a finding
+        and is dropped, saying so. Returns what was saved, in words (for the status line).
+        """
+        s = self.session
+        p = self.panel
+        saved: list[str] = []
+        if s is None or s.is_frozen:
+            return saved
+        self._suspend_views = True  # the window may already show another film: draw nothing now
+        try:
+            if s.ai_hidden:
+                if p.own_impression_edit.toPlainText().strip() and p.reveal_ai():
+                    saved.append("your own impression")
+            else:
+                if p.save_impression():
+                    saved.append("the impression")
+                if p.editing is not None:
+                    before = len(s.review.events)
+                    p.finish_edit()
+                    if len(s.review.events) > before:
+                        saved.append("the open edit")
+                if p.adding:
+                    if p.add_text.text().strip():
+                        if p.commit_add() is not None:
+                            saved.append("the added finding")
+                    else:
+                        if p.pending_box is not None:
+                            self.win.statusBar().showMessage(
+                                "The box drawn for a missed finding had no sentence and was not added", 8000
+                            )
+                        p.cancel_add()
+        finally:
+            self._suspend_views = False
+        if saved:
+            log.info("saved pending review work of %s: %s", s.reading_id, ", ".join(saved))
+        return saved
+
     def film_opened(self) -> None:
-        """A new film: stop reviewing the old one, and resume this film's stored review if any."""
+        """A new film: stop reviewing the old one (saving pending work), and resume this film's stored review."""
         self._waiting_for_name = None
         self.panel.ask_reviewer_name(False)
+        saved = self.commit_pending()
         self._set_session(None)
+        if saved:
+            self.win.statusBar().showMessage(f"Saved {', '.join(saved)} of the previous film's review", 8000)
         rg = self.win.radiograph
         if self.store is None or rg is None:
             return
@@ -230,7 +276,8 @@ class ReviewController(QObject):
             )
 
     def reading_shown(self, reading: Reading) -> None:
-        """The window shows ``reading``: open (or resume) its review."""
+        """The window shows ``reading``: open (or resume) its review (pending work of the old one is saved)."""
+        self.commit_pending()
         self._set_session(None)
         self.panel.set_reading_warnings(reading.warnings)
         if reading.producer.kind not in REVIEWED_PRODUCERS:
@@ -267,10 +314,7 @@ class ReviewController(QObject):
     def close(self) -> None:
         """Save what is pending and close the database."""
         try:
-            if self.session is not None and not self.session.is_signed:
-                self.panel.save_impression()
-                if self.panel.editing is not None:
-                    self.panel.finish_edit()
+            self.commit_pending()
         finally:
             self._set_session(None)
             if self.store is not None:
@@ -310,6 +354,8 @@ class ReviewController(QObject):
 
     def refresh_views(self) -> None:
         """Bring the report badges, the film regions and the title in line with the review."""
+        if self._suspend_views:
+            return
         s = self.session
         w = self.win
         rp = w.report_panel

@@ -123,3 +123,35 @@ def test_export_reading_writes_all_or_nothing(tmp_path: Path) -> None:
                          film_loader=rg.render, image_sha256=rg.pixel_sha256)
     assert sorted(p.name for p in out.iterdir()) == ["r.dcm", "r.json", "r.pdf"]
     assert set(res.written) == {"json", "sr", "pdf"}
+
+
+# -- 4. unsaved review work survives opening another film or reading ------------------------------------------
+def test_typed_work_is_saved_when_another_film_is_opened(rwin: Any, qtbot: Any, db: Path) -> None:
+    from gazex_viewer.core.reading import Box
+
+    reading = _open(rwin)
+    panel = rwin.review_panel
+    panel.impression_edit.setPlainText("Cardiomegaly. No pneumothorax.")  # typed, focus never left the box
+    rwin.selection.select("f-device")
+    assert panel.start_edit()
+    panel.edit_text.setText("endotracheal tube in place")  # an open edit, not applied
+    assert rwin.open_image(shared_file(OTHER))
+    assert panel.session is None or panel.session.reading_id != reading.reading_id
+    with ReviewStore(db) as store:
+        stored = store.load_reading(reading.reading_id)
+    assert stored.review.impression == "Cardiomegaly. No pneumothorax."
+    d = next(d for d in stored.review.decisions if d.finding_id == "f-device")
+    assert d.status == "edited" and d.edited.text == "endotracheal tube in place"
+    # a missed finding drawn and typed, then another reading shown over the same film
+    assert rwin.open_image(shared_file(NIH))
+    s = panel.session
+    assert s is not None and s.reading_id == reading.reading_id  # resumed, with the saved work
+    assert panel.impression_edit.toPlainText() == "Cardiomegaly. No pneumothorax."
+    assert panel.start_add()
+    panel.set_drawn_box(Box.from_corners(330, 300, 460, 470))
+    panel.add_text.setText("small left pleural effusion")
+    assert rwin.show_reading(demo_reading(rwin.radiograph))
+    with ReviewStore(db) as store:
+        stored = store.load_reading(reading.reading_id)
+    assert [f.text for f in stored.review.additions] == ["small left pleural effusion"]
+    assert stored.review.additions[0].observation == Box.from_corners(330, 300, 460, 470)

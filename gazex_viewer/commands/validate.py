@@ -43,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"{path}: INVALID", file=sys.stderr)
             try:
                 problems = validate_reading_dict(json.loads(path.read_text(encoding="utf-8")))
-            except (OSError, ValueError):
+            except (OSError, ValueError, RecursionError):
                 problems = [err.reason]
             if err.reason.startswith("review.signoff: ") and err.reason not in problems:
                 problems = [*problems, err.reason]

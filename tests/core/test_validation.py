@@ -148,6 +148,12 @@ def test_huge_and_deeply_nested_json_are_one_line_errors(tmp_path: Path) -> None
         assert "Traceback" not in proc.stderr
         assert proc.stderr.startswith(f"gazex-viewer validate: {path}: {reason}"), proc.stderr
         assert len(proc.stderr.strip().splitlines()) == 1
+    # --all lists every problem, and must not crash on the nesting either
+    proc = subprocess.run(
+        [sys.executable, "-m", "gazex_viewer", "validate", "--all", str(deep)], capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+    assert "nested too deeply" in proc.stdout + proc.stderr
 
 
 def test_image_size_is_bounded() -> None:

@@ -386,6 +386,34 @@ def file_sha256(path: Path) -> str:
     return digest
 
 
+#: files of a checkpoint folder that decide how prompts and images are turned into tokens
+PROCESSOR_FILES: tuple[str, ...] = (
+    "tokenizer.json",
+    "tokenizer_config.json",
+    "vocab.json",
+    "merges.txt",
+    "special_tokens_map.json",
+    "added_tokens.json",
+    "chat_template.jinja",
+    "chat_template.json",
+    "preprocessor_config.json",
+    "processor_config.json",
+    "video_preprocessor_config.json",
+    "generation_config.json",
+)
+
+
+def processor_files_sha256(folder: Path) -> str:
+    """sha256 over the (name, sha256) pairs of a folder's tokenizer, chat template and processor files."""
+    h = hashlib.sha256()
+    for name in PROCESSOR_FILES:
+        p = Path(folder) / name
+        if p.is_file():
+            h.update(name.encode("utf-8"))
+            h.update(file_sha256(p).encode("ascii"))
+    return h.hexdigest()
+
+
 def weights_sha256(files: list[Path]) -> str:
     """sha256 of a checkpoint's weights: the file's own sha256 for one file, else a sha256 over the
     sorted (name, sha256) pairs of the shards. Each file is hashed once and cached by (path, size, mtime)."""

@@ -89,6 +89,8 @@ class LoadedModel:
     backend: str
     load_seconds: float
     extra: dict[str, Any] = field(default_factory=dict)
+    #: sha256 of the tokenizer / chat template / processor files (part of the reading cache key)
+    processor_sha256: str | None = None
 
 
 class Backend(ABC):

@@ -1,4 +1,10 @@
-"""Readings cached by (pixel hash, checkpoint hash, adapter hash, frame, settings), so a film reopened is not re-run."""
+"""Readings cached by what the model saw and how, so a film reopened is not re-run.
+
+The key holds the stored pixels' hash, the hash of the rendered 8-bit input the model was given, the checkpoint,
+adapter and tokenizer/chat-template hashes, the coordinate frame, the image budget, the dtype and device class, and
+the settings that change the output. A cache hit is a new reading (fresh reading id, the identity of the film it is
+reopened for) that records where it came from in ``producer.generation["cached_from"]``.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +14,13 @@ import os
 from pathlib import Path
 from typing import Any
 
-from gazex_viewer.core.reading import Reading
+import numpy as np
+
+from gazex_viewer.core.reading import ImageRef, Reading, new_id
 from gazex_viewer.inference.api import GenerationSettings
 
 #: bump when the way a reading is produced changes, so old cached readings are not reused
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 
 
 def default_cache_dir() -> Path:
@@ -33,18 +41,69 @@ def reading_cache_key(
     frame: str,
     max_pixels: int,
     settings: GenerationSettings,
+    display_sha256: str | None = None,
+    processor_sha256: str | None = None,
+    dtype: str | None = None,
+    device: str | None = None,
 ) -> str:
-    """A stable hex key for one (image, model, settings) combination."""
+    """A stable hex key for one (image, model, settings) combination.
+
+    ``display_sha256`` is :func:`display_sha256` of the 8-bit input the model is given, ``processor_sha256`` the
+    hash of the tokenizer / chat template / processor files; ``device`` counts by its class (``cuda:1`` is
+    ``cuda``).
+    """
     parts: dict[str, Any] = {
         "format": CACHE_FORMAT,
         "pixels": pixel_sha256,
+        "display": display_sha256,
         "checkpoint": checkpoint_sha256,
         "adapter": adapter_sha256,
+        "processor": processor_sha256,
         "frame": frame,
         "max_pixels": max_pixels,
+        "dtype": dtype,
+        "device": None if device is None else device.split(":", 1)[0],
         "settings": settings.cache_key(),
     }
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode("utf-8")).hexdigest()
+
+
+def display_sha256(display: np.ndarray) -> str:
+    """sha256 of a rendered input image: its dtype, shape and bytes (C order)."""
+    arr = np.ascontiguousarray(display)
+    h = hashlib.sha256(f"{arr.dtype.str}{arr.shape}".encode("ascii"))
+    h.update(arr.tobytes())
+    return h.hexdigest()
+
+
+def reopened(cached: Reading, image: ImageRef) -> Reading:
+    """A cached reading as a new reading of ``image``: fresh reading id, the film's own identity.
+
+    Parameters
+    ----------
+    cached
+        The reading taken from the cache (changed in place and returned).
+    image
+        The film it is reopened for (file name, DICOM UIDs of this instance).
+
+    Returns
+    -------
+    Reading
+        With ``producer.generation["cached_from"]`` naming the reading, file and UID it was copied from,
+        so a review of this film is never recorded against the first one.
+    """
+    origin = {
+        "reading_id": cached.reading_id,
+        "file_name": cached.image.file_name,
+        "sop_instance_uid": cached.image.sop_instance_uid,
+        "created": cached.producer.created,
+    }
+    cached.image = image
+    cached.reading_id = new_id("r")
+    cached.parent_id = None
+    cached.review = None
+    cached.producer.generation = {**cached.producer.generation, "cached_from": origin}
+    return cached
 
 
 class ReadingCache:

@@ -19,7 +19,13 @@ import numpy as np
 
 from gazex_viewer.core.errors import CheckpointError, InferenceError
 from gazex_viewer.core.reading import ImageRef, Producer, Reading
-from gazex_viewer.inference.api import GenerationSettings, ModelSpec, check_checkpoint, weights_sha256
+from gazex_viewer.inference.api import (
+    GenerationSettings,
+    ModelSpec,
+    check_checkpoint,
+    processor_files_sha256,
+    weights_sha256,
+)
 from gazex_viewer.inference.backend import Backend, JobCancelled, JobControl, LoadedModel
 from gazex_viewer.inference.images import image_tokens, prepare_image
 
@@ -157,6 +163,7 @@ class TransformersGazeXBackend(Backend):
         control.progress("hashing", message="hashing weights")
         ckpt_hash = weights_sha256(info.weight_files)
         adapter_hash = weights_sha256(info.adapter_files) if info.adapter_files else None
+        processor_hash = processor_files_sha256(spec.model_dir)
 
         import torch
         from transformers import AutoModelForImageTextToText, AutoProcessor
@@ -223,6 +230,7 @@ class TransformersGazeXBackend(Backend):
             backend=self.name,
             load_seconds=time.perf_counter() - t0,
             extra={"max_position_embeddings": self._max_positions(model)},
+            processor_sha256=processor_hash,
         )
         control.progress("loaded", message=info.name)
         return self._loaded

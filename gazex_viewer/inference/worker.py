@@ -115,26 +115,29 @@ class Worker:
         lm = backend.loaded
         control.progress("opening", message=f"opening {path.name}")
         from gazex_viewer.core.radiograph import load_radiograph
-        from gazex_viewer.inference.cache import reading_cache_key
+        from gazex_viewer.inference.cache import display_sha256, reading_cache_key, reopened
 
         radiograph = load_radiograph(path)
         control.check()
+        display = radiograph.render()  # the 8-bit input the model is given (its hash is part of the key)
         key = reading_cache_key(
             pixel_sha256=radiograph.pixel_sha256,
+            display_sha256=display_sha256(display),
             checkpoint_sha256=lm.checkpoint_sha256,
             adapter_sha256=lm.adapter_sha256,
+            processor_sha256=lm.processor_sha256,
             frame=lm.info.coordinate_frame,
             max_pixels=lm.info.max_pixels,
+            dtype=lm.dtype,
+            device=lm.device,
             settings=settings,
         )
         if self.cache is not None:
             cached = self.cache.get(key)
             if cached is not None:
                 control.progress("cached", message="reading from the cache")
-                # same pixels, maybe another file (a copy, another DICOM instance): name this one
-                cached.image = radiograph.image_ref()
-                return cached
-        display = radiograph.render()
+                # a new reading of this film (a copy, another DICOM instance): its own id and identity
+                return reopened(cached, radiograph.image_ref())
         reading = backend.run_reading(display, radiograph.image_ref(), settings, control)
         if self.cache is not None:
             self.cache.put(key, reading)

@@ -84,3 +84,78 @@ def test_prepare_image_refuses_bad_arrays() -> None:
         prepare_image(np.zeros((10, 10), dtype=np.float32), 768 * 768)
     with pytest.raises(ValueError, match="rows, cols"):
         prepare_image(np.zeros((10,), dtype=np.uint8), 768 * 768)
+
+
+def test_cache_key_holds_the_display_the_processor_and_the_dtype_device() -> None:
+    k = _key(display_sha256="d" * 64, processor_sha256="t" * 64, dtype="float32", device="cpu")
+    assert k != _key()
+    assert _key(display_sha256="e" * 64, processor_sha256="t" * 64, dtype="float32", device="cpu") != k
+    assert _key(display_sha256="d" * 64, processor_sha256="u" * 64, dtype="float32", device="cpu") != k
+    assert _key(display_sha256="d" * 64, processor_sha256="t" * 64, dtype="bfloat16", device="cpu") != k
+    assert _key(display_sha256="d" * 64, processor_sha256="t" * 64, dtype="bfloat16", device="cuda") != _key(
+        display_sha256="d" * 64, processor_sha256="t" * 64, dtype="bfloat16", device="cpu"
+    )
+    # the device counts by its class: the same model on another GPU gives the same output
+    assert _key(display_sha256="d" * 64, device="cuda:0") == _key(display_sha256="d" * 64, device="cuda:1")
+
+
+def test_display_hash_follows_what_the_model_sees() -> None:
+    from gazex_viewer.inference.cache import display_sha256
+
+    img = np.arange(12, dtype=np.uint8).reshape(3, 4)
+    assert display_sha256(img) == display_sha256(img.copy())
+    assert display_sha256(img) != display_sha256(255 - img)  # same stored pixels, inverted display
+    assert display_sha256(img) != display_sha256(img.reshape(4, 3))
+    assert len(display_sha256(img[:, ::2])) == 64  # non-contiguous views are hashed by content
+
+
+def test_processor_hash_changes_with_the_chat_template(tiny_model_dir: Path, tmp_path: Path) -> None:
+    import shutil
+
+    from gazex_viewer.inference.api import processor_files_sha256
+
+    d = tmp_path / "ck"
+    shutil.copytree(tiny_model_dir, d)
+    before = processor_files_sha256(d)
+    assert before == processor_files_sha256(tiny_model_dir)
+    (d / "chat_template.jinja").write_text((d / "chat_template.jinja").read_text() + "\n")
+    assert processor_files_sha256(d) != before
+
+
+def test_cached_reading_of_another_dicom_instance_is_a_reading_of_that_instance(
+    loaded_backend, tmp_path: Path  # type: ignore[no-untyped-def]
+) -> None:
+    """The same image re-sent as a new instance with corrected patient details: the cache is used, but the
+    reading gets a fresh id and the new instance's UIDs, with a note of where it came from."""
+    import pydicom
+    from pydicom.uid import generate_uid
+
+    from gazex_viewer.inference.api import JobEvent
+    from gazex_viewer.inference.worker import Worker
+
+    first = shared_file("dicom/nih_dx_secondary_capture.dcm")
+    ds = pydicom.dcmread(first)
+    ds.PatientName = "Corrected^Name"
+    ds.SOPInstanceUID = generate_uid()
+    ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
+    second = tmp_path / "resent.dcm"
+    ds.save_as(second)
+
+    events: list[JobEvent] = []
+    worker = Worker(events.append, cache_dir=tmp_path / "cache")
+    worker.backend = loaded_backend
+    settings = GenerationSettings(max_new_tokens=32)
+    worker.run(1, first, settings)
+    worker.run(2, second, settings)
+    done = {e.job_id: e.reading for e in events if e.kind == "done"}
+    assert sorted(done) == [1, 2], [(e.kind, e.message) for e in events if e.kind != "progress"]
+    a, b = done[1], done[2]
+    assert "cached" in [e.stage for e in events if e.job_id == 2]
+    assert "cached" not in [e.stage for e in events if e.job_id == 1]
+    assert a.reading_id != b.reading_id
+    assert a.image.pixel_sha256 == b.image.pixel_sha256
+    assert b.image.sop_instance_uid == ds.SOPInstanceUID != a.image.sop_instance_uid
+    assert b.image.file_name == "resent.dcm"
+    assert b.producer.generation["cached_from"]["reading_id"] == a.reading_id
+    assert b.producer.generation["cached_from"]["sop_instance_uid"] == a.image.sop_instance_uid
+    assert b.raw_report == a.raw_report

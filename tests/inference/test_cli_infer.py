@@ -115,8 +115,17 @@ def test_infer_a_folder(tiny_model_dir: Path, tmp_path: Path, capsys: pytest.Cap
     a = Reading.from_json((tmp_path / "out" / "a.reading.json").read_text())
     b = Reading.from_json((tmp_path / "out" / "b.reading.json").read_text())
     assert a.raw_report == b.raw_report == KNOWN_REPORT
-    assert a.reading_id == b.reading_id  # same pixels, model and settings: the second came from the cache
-    assert (a.image.file_name, b.image.file_name) == ("a.png", "b.png")  # but names its own file
+    # same pixels, model and settings: the second came from the cache, but it is a reading of its own file
+    # (the review store keys on the reading id: a shared id would record b's review against a)
+    assert a.reading_id != b.reading_id
+    assert (a.image.file_name, b.image.file_name) == ("a.png", "b.png")
+    assert "cached_from" not in a.producer.generation
+    assert b.producer.generation["cached_from"] == {
+        "reading_id": a.reading_id,
+        "file_name": "a.png",
+        "sop_instance_uid": None,
+        "created": a.producer.created,
+    }
 
 
 def test_make_test_model_refuses_a_folder_that_is_not_empty(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -58,7 +58,10 @@ def test_client_reading_cache_and_cancel(tiny_model_dir: Path, tmp_path: Path) -
         done2 = events.wait_for(lambda e: e.job_id == job2 and e.kind in ("done", "error", "cancelled"))
         assert done2.kind == "done"
         assert "cached" in [e.stage for e in events.all if e.job_id == job2]
-        assert done2.reading.reading_id == reading.reading_id
+        # ... as a reading of its own: a fresh id, and a note of the reading it was copied from
+        assert done2.reading.reading_id != reading.reading_id
+        assert done2.reading.producer.generation["cached_from"]["reading_id"] == reading.reading_id
+        assert done2.reading.raw_report == reading.raw_report
         assert not any(e.kind == "text" for e in events.all if e.job_id == job2)
 
         # a bad input becomes an error event naming the file; the worker keeps running

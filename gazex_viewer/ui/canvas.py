@@ -144,6 +144,9 @@ class FilmCanvas(pg.GraphicsView):
     def __init__(self, selection: SelectionModel, parent: QWidget | None = None) -> None:
         super().__init__(parent, background="k")
         self.setObjectName("filmCanvas")
+        # the view paints every pixel of its viewport (an opaque background, then the film): Qt need
+        # not paint the styled backgrounds of the canvas and its parents under it on every frame
+        self.viewport().setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, True)
         self.selection = selection
         self.vb = _FilmViewBox(lockAspect=True, invertY=True, enableMenu=False, defaultPadding=0.01)
         self.setCentralItem(self.vb)

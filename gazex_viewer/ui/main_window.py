@@ -940,7 +940,8 @@ class MainWindow(QMainWindow):
                 self._pending_spec = spec
                 runner.load(spec)
             film = Path(self.radiograph.path)
-            self.model_panel.start_job(film.name)
+            hide = self.review.draft_arrives_hidden()  # read first: progress only, never the draft's text
+            self.model_panel.start_job(film.name, hide_draft=hide)
             self.report_dock.raise_()  # the progress is on the report tab
             self._job_film = film
             self._job_id = runner.run(film, load_generation_settings())
@@ -992,7 +993,10 @@ class MainWindow(QMainWindow):
             self.model_panel.finish("Result discarded: the film changed", error=True)
             return
         n = len(reading.sentences)
-        self.model_panel.finish(f"Done: {n} sentence{'s' if n != 1 else ''}")
+        if self.model_panel.hide_draft:
+            self.model_panel.finish("Done: the AI draft is ready, hidden until you write your impression (Review tab)")
+        else:
+            self.model_panel.finish(f"Done: {n} sentence{'s' if n != 1 else ''}")
         self.show_reading(reading)
 
     def _on_job_failed(self, message: str) -> None:

@@ -64,6 +64,8 @@ class ModelPanel(QWidget):
         self.setObjectName("modelPanel")
         self.checkpoint: Path | None = None
         self.busy = False
+        #: read-first mode during a run: the draft's text (and its sentence count) is never shown
+        self.hide_draft = False
         self.compact = False
         outer = QVBoxLayout(self)
         outer.setContentsMargins(8, 6, 8, 6)
@@ -167,7 +169,7 @@ class ModelPanel(QWidget):
         self.run_button.setVisible(ckpt is not None and not self.busy)
         self.cancel_button.setVisible(self.busy)
         self.progress.setVisible(self.busy)
-        self.stream.setVisible(self.busy)
+        self.stream.setVisible(self.busy and not self.hide_draft)
         self.status_label.setVisible(bool(self.status_label.text()))
 
     def set_checkpoint(self, path: Path | None) -> None:
@@ -187,14 +189,30 @@ class ModelPanel(QWidget):
             self.progress.setFormat("Starting…")
         self._update_view()
 
-    def start_job(self, film_name: str) -> None:
+    def start_job(self, film_name: str, *, hide_draft: bool = False) -> None:
+        """A job starts; with ``hide_draft`` (read first) only its progress is shown, never its text."""
         self.stream.clear()
-        self.status_label.setText(f"Running on {html.escape(film_name)}…")
+        self.hide_draft = bool(hide_draft)
+        self.stream.setPlaceholderText(
+            "The report streams in here while the model writes it." if not self.hide_draft else ""
+        )
+        suffix = " (read first: the AI draft stays hidden)" if self.hide_draft else ""
+        self.status_label.setText(f"Running on {html.escape(film_name)}…{suffix}")
         self.set_busy(True)
 
     def set_progress(self, stage: str, current: int, total: int, message: str) -> None:
         """Show the worker's stage and, for sentences, "k of n"."""
         words = STAGE_WORDS.get(stage, stage.replace("_", " ").capitalize() if stage else "Working")
+        if self.hide_draft:
+            # read first: a stage, never "sentence k of n" or the worker's message (they tell the draft)
+            if total > 0:
+                self.progress.setRange(0, total)
+                self.progress.setValue(min(current, total))
+                self.progress.setFormat(f"{words}: %p%")
+            else:
+                self.progress.setRange(0, 0)
+                self.progress.setFormat(words)
+            return
         if total > 0:
             self.progress.setRange(0, total)
             self.progress.setValue(min(current, total))
@@ -208,6 +226,9 @@ class ModelPanel(QWidget):
             self.status_label.setVisible(True)
 
     def append_text(self, text: str) -> None:
+        """Add streamed report text (dropped in read-first mode: the draft stays hidden)."""
+        if self.hide_draft:
+            return
         self.stream.moveCursor(self.stream.textCursor().MoveOperation.End)
         self.stream.insertPlainText(text)
         self.stream.ensureCursorVisible()
@@ -220,3 +241,4 @@ class ModelPanel(QWidget):
         colour = "#ff8a80" if error else "#9fb0c0"
         self.status_label.setText(f"<span style='color:{colour}'>{html.escape(message)}</span>")
         self.set_busy(False)
+        self.hide_draft = False

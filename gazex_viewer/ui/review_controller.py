@@ -292,6 +292,8 @@ class ReviewController(QObject):
         if not who:
             self._waiting_for_name = reading
             self.panel.ask_reviewer_name(True)
+            if self.read_first_action.isChecked() and not self._stored_and_revealed(reading):
+                self._hide_ai()  # read first: the draft stays hidden while the name is asked, too
             self.raise_review()
             return
         self._waiting_for_name = None
@@ -305,6 +307,23 @@ class ReviewController(QObject):
         if session.reading is not reading:
             self.win.reading = session.reading
         self.raise_review()
+
+    def _stored_and_revealed(self, reading: Reading) -> bool:
+        """True when the reading's stored review already shows the AI draft (not read first, or revealed)."""
+        if self.store is None or not self.store.has_reading(reading.reading_id):
+            return False
+        try:
+            stored = self.store.load_reading(self.store.latest_version_id(reading.reading_id))
+        except GazeXError:
+            return False
+        return bool(stored.review is not None and (stored.review.own_impression or stored.review.events))
+
+    def draft_arrives_hidden(self) -> bool:
+        """True when a new AI draft will be hidden on arrival (read first is on and review works).
+
+        The model run then shows progress only: no streamed text, no sentence count.
+        """
+        return self.store is not None and self.read_first_action.isChecked()
 
     def raise_review(self) -> None:
         """Bring the Review tab to the front (where the decisions and the sign-off are)."""

@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+from PySide6.QtCore import QObject, Signal
+
 from gazex_viewer.core.reading import Reading
 from gazex_viewer.core.review import ReviewSession
 from gazex_viewer.core.review_store import ReviewStore
@@ -155,3 +157,103 @@ def test_typed_work_is_saved_when_another_film_is_opened(rwin: Any, qtbot: Any, 
         stored = store.load_reading(reading.reading_id)
     assert [f.text for f in stored.review.additions] == ["small left pleural effusion"]
     assert stored.review.additions[0].observation == Box.from_corners(330, 300, 460, 470)
+
+
+# -- a model runner that the test drives by hand (no worker process) ------------------------------------------
+class FakeRunner(QObject):
+    """The ModelRunner signals and calls, driven by the test."""
+
+    progress_changed = Signal(str, int, int, str)
+    text_streamed = Signal(str)
+    reading_ready = Signal(object)
+    failed = Signal(str)
+    cancelled = Signal()
+    loaded = Signal(str)
+    load_failed = Signal(str)
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.jobs = 0
+
+    def load(self, spec: Any) -> None:
+        self.loaded.emit(str(spec.model_dir))
+
+    def run(self, film: Any, settings: Any = None) -> int:
+        self.jobs += 1
+        return self.jobs
+
+    def cancel(self) -> None:
+        self.cancelled.emit()
+
+    def shutdown(self) -> None:
+        pass
+
+
+@pytest.fixture
+def mwin(qtbot: Any, db: Path, answers: Answers, tmp_path: Path) -> Any:
+    """A window with a hand-driven model runner and a (fake) checkpoint chosen."""
+    from gazex_viewer.ui.main_window import MainWindow
+
+    win = MainWindow(runner_factory=lambda parent: FakeRunner(parent))
+    win.show_error = answers.error  # type: ignore[method-assign]
+    win.ask_yes_no = answers.ask  # type: ignore[method-assign]
+    win.ask_text = answers.ask_text  # type: ignore[method-assign]
+    win.review_panel.show_error = answers.error  # type: ignore[method-assign]
+    win.review_panel.confirm = answers.ask  # type: ignore[method-assign]
+    win.review_panel.ask_reason = lambda _t: answers.reason  # type: ignore[method-assign]
+    qtbot.addWidget(win)
+    win.resize(1400, 900)
+    win.show()
+    qtbot.waitExposed(win)
+    (tmp_path / "ckpt").mkdir()
+    win.model_panel.set_checkpoint(tmp_path / "ckpt")
+    return win
+
+
+def _run_to_end(win: Any, reading: Reading) -> None:
+    win.run_model()
+    assert win.job_running
+    r = win.runner
+    r.progress_changed.emit("report", 0, 0, "")
+    r.text_streamed.emit("enlarged cardiac silhouette . support apparatus . ")
+    r.progress_changed.emit("grounding", 2, 3, "support apparatus")
+    r.reading_ready.emit(reading)
+
+
+# -- 5. read first: a model run shows progress only ---------------------------------------------------------
+def test_read_first_model_run_never_shows_the_draft(mwin: Any, qtbot: Any) -> None:
+    mwin.read_first_action.setChecked(True)
+    assert mwin.open_image(shared_file(NIH))
+    mp = mwin.model_panel
+    mwin.run_model()
+    r = mwin.runner
+    r.progress_changed.emit("report", 0, 0, "")
+    r.text_streamed.emit("enlarged cardiac silhouette . support apparatus . ")
+    r.progress_changed.emit("grounding", 2, 3, "support apparatus")
+    assert not mp.stream.isVisibleTo(mwin) and mp.stream.toPlainText() == ""
+    assert mp.progress.isVisibleTo(mwin)
+    shown = mp.progress.format() + mp.status_label.text()
+    assert "of 3" not in shown and "support apparatus" not in shown and "sentence" not in shown
+    r.reading_ready.emit(demo_reading(mwin.radiograph))
+    panel = mwin.review_panel
+    if panel.name_box.isVisibleTo(mwin):
+        panel.name_edit.setText("Dr Ada")
+        panel.name_button.click()
+    assert panel.session is not None and panel.session.ai_hidden
+    status = mp.status_label.text()
+    assert "hidden until you write your impression" in status and "3" not in status
+    assert not mwin.report_panel.isVisibleTo(mwin)
+    assert panel.read_first_box.isVisibleTo(mwin)
+    assert "enlarged cardiac silhouette" not in mwin.statusBar().currentMessage()
+
+
+def test_without_read_first_the_run_streams_as_before(mwin: Any) -> None:
+    assert mwin.open_image(shared_file(NIH))
+    mwin.run_model()
+    mwin.runner.text_streamed.emit("enlarged cardiac silhouette . ")
+    mwin.runner.progress_changed.emit("grounding", 2, 3, "")
+    assert mwin.model_panel.stream.isVisibleTo(mwin)
+    assert mwin.model_panel.stream.toPlainText() == "enlarged cardiac silhouette . "
+    assert mwin.model_panel.progress.format() == "Finding regions: sentence 2 of 3"
+    mwin.runner.reading_ready.emit(demo_reading(mwin.radiograph))
+    assert "Done: 3 sentences" in mwin.model_panel.status_label.text()

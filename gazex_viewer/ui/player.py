@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QElapsedTimer, QObject, QRect, Qt, QTimer, Signal
+from PySide6.QtCore import QElapsedTimer, QEvent, QObject, QRect, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPainter, QPen, QResizeEvent
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -131,36 +131,56 @@ class Scrubber(QSlider):
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.spans: list[tuple[int, int, str]] = []  # (start ms, end ms, colour)
         self.boundaries_ms: list[int] = []
+        self._marks_key: tuple[Any, ...] | None = None
+        self._marks_cache: tuple[list[tuple[int, int, QColor]], list[int]] = ([], [])
 
     def set_spans(self, spans: list[tuple[int, int, str]]) -> None:
         self.spans = spans
         self.boundaries_ms = [s[0] for s in spans[1:]]
+        self._marks_key = None
         self.update()
 
-    def _x_of(self, value: int, opt: QStyleOptionSlider, groove: QRect, handle: QRect) -> int:
+    def _x_of(self, value: int, groove: QRect, handle: QRect) -> int:
         span = groove.width() - handle.width()
         return groove.x() + handle.width() // 2 + QStyle.sliderPositionFromValue(
             self.minimum(), self.maximum(), value, span
         )
 
-    def paintEvent(self, ev: Any) -> None:  # noqa: N802 (Qt name)
-        super().paintEvent(ev)
-        if self.spans and self.maximum() > 0:
+    def _marks(self) -> tuple[list[tuple[int, int, QColor]], list[int]]:
+        """The spans' (x, width, colour) and the boundaries' x, recomputed only when the geometry,
+        the range or the spans change (the handle moves on every player frame, they do not)."""
+        key = (self.width(), self.height(), self.minimum(), self.maximum(), id(self.spans), self.style())
+        if self._marks_key != key:
             opt = QStyleOptionSlider()
             self.initStyleOption(opt)
             groove = self.style().subControlRect(QStyle.ComplexControl.CC_Slider, opt, QStyle.SubControl.SC_SliderGroove, self)
             handle = self.style().subControlRect(QStyle.ComplexControl.CC_Slider, opt, QStyle.SubControl.SC_SliderHandle, self)
-            p = QPainter(self)
-            y = self.height() - 5
+            rects = []
             for start, end, colour in self.spans:
-                x0 = self._x_of(start, opt, groove, handle)
-                x1 = self._x_of(end, opt, groove, handle)
+                x0 = self._x_of(start, groove, handle)
+                x1 = self._x_of(end, groove, handle)
                 c = QColor(colour)
                 c.setAlpha(200)
-                p.fillRect(x0, y, max(1, x1 - x0 - 1), 4, c)
+                rects.append((x0, max(1, x1 - x0 - 1), c))
+            self._marks_cache = (rects, [self._x_of(b, groove, handle) for b in self.boundaries_ms])
+            self._marks_key = key
+        return self._marks_cache
+
+    def changeEvent(self, ev: QEvent) -> None:  # noqa: N802 (Qt name)
+        if ev.type() in (QEvent.Type.StyleChange, QEvent.Type.FontChange):
+            self._marks_key = None
+        super().changeEvent(ev)
+
+    def paintEvent(self, ev: Any) -> None:  # noqa: N802 (Qt name)
+        super().paintEvent(ev)
+        if self.spans and self.maximum() > 0:
+            rects, boundaries = self._marks()
+            p = QPainter(self)
+            y = self.height() - 5
+            for x0, w, c in rects:
+                p.fillRect(x0, y, w, 4, c)
             p.setPen(QPen(QColor("#e0e0e0"), 1))
-            for b in self.boundaries_ms:
-                x = self._x_of(b, opt, groove, handle)
+            for x in boundaries:
                 p.drawLine(x, 1, x, 6)
                 p.drawLine(x, self.height() - 7, x, self.height() - 1)
             p.end()

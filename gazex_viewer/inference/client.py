@@ -4,6 +4,8 @@
 Events arrive through ``on_event``, called from a client reader thread. Cancel sets the job's stop flag in the
 worker (generation stops within one token); if the worker does not answer within ``cancel_timeout_s`` (it may be
 inside the vision encoder or the prefill), the process is killed and restarted, and the model is loaded again.
+A job still waiting in the worker (behind a model load) is answered ``cancelled`` by the worker at once, so a busy
+worker is never mistaken for a hung one.
 A worker that dies (crash, out of memory) becomes an ``"error"`` event; the next call starts a new one.
 """
 

@@ -2,7 +2,9 @@
 
 Messages from the client (tuples): ``("load", ModelSpec)``, ``("run", job_id, path, GenerationSettings)``,
 ``("cancel", job_id | None)``, ``("unload",)``, ``("quit",)``, and for tests ``("sleep", seconds)``, which
-blocks the worker like an uninterruptible prefill. Messages to the client: ``("event", JobEvent)``.
+blocks the worker outside any job (like a long load), and ``("stall", seconds)``, which makes the next job block
+once started, like an uninterruptible prefill. A job cancelled while queued is answered at once. Messages to
+the client: ``("event", JobEvent)``.
 
 A reader thread receives commands while the main thread runs a job, so ``cancel`` sets the running job's flag at
 once and generation stops within one token. torch is imported only in this process, by the backend.
@@ -44,18 +46,37 @@ class Worker:
         self.current: JobControl | None = None
         #: why the last load failed (one line naming the checkpoint folder), None after a successful load
         self.load_error: str | None = None
+        #: jobs received but not started (queued behind a load or another job)
+        self.queued_ids: set[int] = set()
+        #: queued jobs cancelled (and already answered): skipped silently when their turn comes
         self.cancelled_ids: set[int] = set()
+        #: tests: the next job blocks this long once started, like a prefill that cannot be interrupted
+        self.stall_next_s = 0.0
         self._lock = threading.Lock()
 
     # -- commands ------------------------------------------------------------------------------
-    def cancel(self, job_id: int | None) -> None:
-        """Set the cancel flag of the running job (or remember it for a queued one)."""
+    def queued(self, job_id: int) -> None:
+        """Note a job received while another command (a load, a job) still runs."""
         with self._lock:
-            if job_id is not None:
-                self.cancelled_ids.add(job_id)
+            self.queued_ids.add(job_id)
+
+    def cancel(self, job_id: int | None) -> None:
+        """Set the cancel flag of the running job; a queued job is answered ``cancelled`` at once.
+
+        A job waiting behind a model load is not running: answering it at once means the client never
+        mistakes the busy worker for a hung one (and never kills and restarts it, nor the load).
+        """
+        answer = False
+        with self._lock:
             ctl = self.current
             if ctl is not None and (job_id is None or ctl.job_id == job_id):
                 ctl.cancel_event.set()
+            elif job_id is not None and job_id in self.queued_ids:
+                self.queued_ids.discard(job_id)
+                self.cancelled_ids.add(job_id)
+                answer = True
+        if answer:
+            self.emit(JobEvent(kind="cancelled", job_id=job_id or 0, stage="cancelled", message="cancelled"))
 
     def load(self, spec: ModelSpec, backend_name: str = "transformers") -> None:
         """Load a checkpoint; on failure emit one ``error`` event (job 0, stage ``"loading"``) naming the folder."""
@@ -85,9 +106,9 @@ class Worker:
         """Run one job and emit its final event (``done``, ``error`` or ``cancelled``)."""
         control = JobControl(job_id, emit=self.emit)
         with self._lock:
-            if job_id in self.cancelled_ids:
+            self.queued_ids.discard(job_id)
+            if job_id in self.cancelled_ids:  # cancelled while queued, and answered then
                 self.cancelled_ids.discard(job_id)
-                self.emit(JobEvent(kind="cancelled", job_id=job_id, stage="cancelled"))
                 return
             self.current = control
         try:
@@ -114,6 +135,9 @@ class Worker:
             raise InferenceError(path, "no model is loaded")
         lm = backend.loaded
         control.progress("opening", message=f"opening {path.name}")
+        if self.stall_next_s > 0:
+            stall, self.stall_next_s = self.stall_next_s, 0.0
+            time.sleep(stall)
         from gazex_viewer.core.radiograph import load_radiograph
         from gazex_viewer.inference.cache import display_sha256, reading_cache_key, reopened
 
@@ -173,6 +197,8 @@ def worker_main(conn: Connection, cache_dir: str | None, use_cache: bool = True)
             elif msg[0] == "ping":
                 emit(JobEvent(kind="progress", job_id=0, stage="pong", message=str(time.time())))
             else:
+                if msg[0] == "run":
+                    worker.queued(msg[1])
                 commands.put(msg)
                 if msg[0] == "quit":
                     return
@@ -191,8 +217,10 @@ def worker_main(conn: Connection, cache_dir: str | None, use_cache: bool = True)
             emit(JobEvent(kind="progress", job_id=0, stage="unloaded", message="model unloaded"))
         elif op == "run":
             worker.run(msg[1], msg[2], msg[3])
-        elif op == "sleep":  # tests: an uninterruptible stage (vision encoder, prefill) that ignores cancel
+        elif op == "sleep":  # tests: the worker busy outside any job (like a long model load)
             time.sleep(float(msg[1]))
+        elif op == "stall":  # tests: the next job blocks once started (vision encoder, prefill) ignoring cancel
+            worker.stall_next_s = float(msg[1])
     worker.unload()
     try:
         conn.close()

@@ -86,8 +86,9 @@ def test_cancel_kills_and_restarts_an_unresponsive_worker(tiny_model_dir: Path, 
         client.load(ModelSpec(tiny_model_dir, device="cpu"))
         events.wait_for(lambda e: e.job_id == 0 and e.stage == "loaded")
         pid = client.worker_pid
-        client._send(("sleep", 60.0))  # the worker is stuck, as in a long prefill that cannot be interrupted
+        client._send(("stall", 60.0))  # the next job gets stuck, as in a long prefill that cannot be interrupted
         job = client.run(SAMPLE_IMAGE, GenerationSettings())
+        events.wait_for(lambda e: e.job_id == job and e.stage == "opening")  # the job is running
         t0 = time.monotonic()
         client.cancel(job)
         end = events.wait_for(lambda e: e.job_id == job and e.kind in ("done", "error", "cancelled"))
@@ -100,6 +101,30 @@ def test_cancel_kills_and_restarts_an_unresponsive_worker(tiny_model_dir: Path, 
         job2 = client.run(SAMPLE_IMAGE, GenerationSettings())
         done = events.wait_for(lambda e: e.job_id == job2 and e.kind in ("done", "error", "cancelled"))
         assert done.kind == "done" and done.reading.raw_report == KNOWN_REPORT
+
+
+def test_cancel_of_a_job_waiting_behind_a_load_restarts_nothing(tiny_model_dir: Path, tmp_path: Path) -> None:
+    """A job queued while the worker is busy loading is answered ``cancelled`` at once: the busy worker is not
+    taken for a hung one, so it is neither killed nor made to load again."""
+    events = _Events()
+    with InferenceClient(events, cache_dir=tmp_path / "cache", use_cache=False, cancel_timeout_s=1.0) as client:
+        client.load(ModelSpec(tiny_model_dir, device="cpu"))
+        events.wait_for(lambda e: e.job_id == 0 and e.stage == "loaded")
+        pid = client.worker_pid
+        client._send(("sleep", 4.0))  # the worker busy outside any job, as in a long model load
+        job = client.run(SAMPLE_IMAGE, GenerationSettings())
+        client.cancel(job)
+        end = events.wait_for(lambda e: e.job_id == job and e.kind in ("done", "error", "cancelled"))
+        assert end.kind == "cancelled"
+        assert client.active_job is None
+        time.sleep(2.0)  # well past the 1 s cancel timeout
+        assert client.restarts == 0 and client.worker_pid == pid
+        # once the worker is free, the next job runs on the model it already has (no second load)
+        job2 = client.run(SAMPLE_IMAGE, GenerationSettings())
+        done = events.wait_for(lambda e: e.job_id == job2 and e.kind in ("done", "error", "cancelled"))
+        assert done.kind == "done" and done.reading.raw_report == KNOWN_REPORT
+        assert [e.stage for e in events.all if e.job_id == 0].count("loaded") == 1
+        assert [e.kind for e in events.all if e.job_id == job] == ["cancelled"]  # answered once, never run
 
 
 def test_worker_crash_becomes_an_error_event(tiny_model_dir: Path, tmp_path: Path) -> None:

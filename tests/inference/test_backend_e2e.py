@@ -216,3 +216,43 @@ def test_qwen2vl_1000_frame_with_box_tokens(tmp_path: Path) -> None:
         for got, want in zip([finding.observation, *finding.clues], [obs, *clues]):
             # the 0-1000 grid on a 512 px image rounds to within half a grid step (0.26 px)
             assert abs(got.x_min - want.x_min) <= 0.6 and abs(got.y_max - want.y_max) <= 0.6
+
+
+def test_token_budget_is_checked_before_the_model_is_called(loaded_backend: TransformersGazeXBackend) -> None:
+    """A prompt that does not fit the context is an InferenceError naming the budget; a max_new_tokens that does
+    not fit is lowered, with a warning in the reading for each prompt kind."""
+    from gazex_viewer.core.errors import InferenceError
+    from gazex_viewer.core.gazex_protocol import REPORT_PROMPT, grounding_prompt
+    from gazex_viewer.core.report_text import split_sentences
+    from gazex_viewer.inference.images import prepare_image
+
+    backend = loaded_backend
+    extra = backend.loaded.extra
+    saved = extra["max_position_embeddings"]
+    rg = load_radiograph(SAMPLE_IMAGE)
+    pil = prepare_image(rg.render(), backend.loaded.info.max_pixels)
+    n_report = int(backend._inputs([backend._chat(REPORT_PROMPT)], pil)["input_ids"].shape[1])
+    prompts = [backend._chat(grounding_prompt(s)) for s in split_sentences(KNOWN_REPORT)]
+    n_ground = int(backend._inputs(prompts, pil)["input_ids"].shape[1])  # padded batch
+    assert n_ground > n_report > 16
+    try:
+        extra["max_position_embeddings"] = n_report - 3
+        with pytest.raises(InferenceError) as err:
+            _read(backend, GenerationSettings(max_new_tokens=64))
+        assert str(err.value) == (
+            f"report prompt: token budget exceeded: {n_report} prompt tokens > {n_report - 3} positions"
+        )
+
+        limit = n_ground + 200
+        asked = limit - n_report + 27  # fits neither prompt kind
+        extra["max_position_embeddings"] = limit
+        reading = _read(backend, GenerationSettings(max_new_tokens=asked))
+        assert reading.raw_report == KNOWN_REPORT  # the lowered budgets still hold the whole answers
+        assert [f.observation for f in reading.findings] == [obs for _, obs in KNOWN_BOXES.values()]
+        assert reading.warnings == [
+            f"report prompt: max_new_tokens lowered from {asked} to {limit - n_report} "
+            f"({n_report} prompt tokens, {limit} positions)",
+            f"grounding prompt: max_new_tokens lowered from {asked} to 200 ({n_ground} prompt tokens, {limit} positions)",
+        ]
+    finally:
+        extra["max_position_embeddings"] = saved

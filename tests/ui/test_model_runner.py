@@ -45,7 +45,8 @@ def test_model_runner_streams_and_never_stalls_the_event_loop(qtbot, tiny_model_
         worst_ms = 1000 * max(gaps)
         print(f"\nlargest event-loop stall while a job ran: {worst_ms:.1f} ms over {len(ticks)} ticks (goal < 50 ms)")
         assert len(ticks) > 10
-        assert worst_ms < 250
+        # measured 6-21 ms on the 2-core machine; 100 ms leaves room for a busy CI runner, not for a real stall
+        assert worst_ms < 100, f"the event loop stalled {worst_ms:.1f} ms while a job ran"
 
         reading = ready.args[0]
         assert job >= 1 and runner.current_job is None and not runner.busy

@@ -105,6 +105,42 @@ class AuditEntry:
     event: ReviewEvent
 
 
+@dataclass(frozen=True)
+class StoredReview:
+    """One stored reading of a film, summarised for "Review > Stored reviews of this film…"."""
+
+    reading_id: str
+    parent_id: str | None
+    file_name: str | None
+    producer: str
+    created: str
+    updated: str
+    n_findings: int
+    n_decided: int
+    n_added: int
+    has_impression: bool
+    signoff: SignOff | None
+    #: the id of a newer version of this reading, or None
+    superseded_by: str | None = None
+
+    @property
+    def has_work(self) -> bool:
+        """True when the radiologist did something on it: a decision, an addition, an impression, a sign-off."""
+        return bool(self.n_decided or self.n_added or self.has_impression or self.signoff is not None)
+
+    def describe(self) -> str:
+        """One line in the radiologist's words: state, counts, producer, last change."""
+        if self.signoff is not None:
+            state = f"signed by {self.signoff.reviewer} at {self.signoff.at}"
+        elif self.has_work:
+            state = f"in progress: {self.n_decided} of {self.n_findings} AI finding(s) decided"
+        else:
+            state = f"not started: {self.n_findings} AI finding(s) undecided"
+        extra = f", {self.n_added} added" if self.n_added else ""
+        newer = f"; superseded by version {self.superseded_by}" if self.superseded_by else ""
+        return f"{state}{extra} — {self.producer}, last change {self.updated}{newer}"
+
+
 def _review_state(review: Review) -> str:
     """The review without its events (they live in their own table) as compact JSON."""
     events, review.events = review.events, []
@@ -432,21 +468,68 @@ class ReviewStore:
             ).fetchall()
         return [r[0] for r in rows]
 
+    def reviews_for_image(self, pixel_sha256: str) -> list[StoredReview]:
+        """Every stored reading of one image (by pixel hash), most recently changed first."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT r.reading_id, r.parent_id, r.file_name, r.base_json, r.review_json, r.created,"
+                " r.updated, s.reviewer, s.at, s.content_sha256,"
+                " (SELECT c.reading_id FROM readings c WHERE c.parent_id = r.reading_id"
+                "  ORDER BY c.created DESC, c.rowid DESC LIMIT 1)"
+                " FROM readings r LEFT JOIN signoffs s ON s.reading_id = r.reading_id"
+                " WHERE r.pixel_sha256 = ? ORDER BY r.updated DESC, r.rowid DESC",
+                (pixel_sha256,),
+            ).fetchall()
+        out: list[StoredReview] = []
+        for rid, parent, name, base_json, review_json, created, updated, who, at, sha, child in rows:
+            try:
+                base = json.loads(base_json)
+                review = json.loads(review_json)
+            except ValueError as err:
+                raise ReviewStoreError(self.path, f"stored reading {rid} is unreadable: {err}") from err
+            producer = base.get("producer") or {}
+            decisions = review.get("decisions") or []
+            out.append(
+                StoredReview(
+                    reading_id=rid,
+                    parent_id=parent,
+                    file_name=name,
+                    producer=str(producer.get("name") or producer.get("kind") or "unknown"),
+                    created=created,
+                    updated=updated,
+                    n_findings=len(base.get("findings") or []),
+                    n_decided=sum(1 for d in decisions if d.get("status") not in (None, "undecided")),
+                    n_added=len(review.get("additions") or []),
+                    has_impression=bool(review.get("impression") or review.get("own_impression")),
+                    signoff=None if who is None else SignOff(reviewer=who, at=at, content_sha256=sha),
+                    superseded_by=child,
+                )
+            )
+        return out
+
     def open_session(
-        self, reading: Reading, reviewer: str, *, read_first: bool = False
+        self,
+        reading: Reading,
+        reviewer: str,
+        *,
+        read_first: bool = False,
+        follow_versions: bool = True,
     ) -> ReviewSession:
         """A review session for this reading, resuming where its stored review stood.
 
         A reading not yet stored is registered (with ``read_first``). A stored one is loaded from
         the database (the stored state wins over the passed-in review), following the version
-        links to its newest version; ``read_first`` then keeps the stored setting.
+        links to its newest version unless ``follow_versions`` is False (a version the user
+        picked); ``read_first`` then keeps the stored setting.
         """
         with self._lock:
             if not self.has_reading(reading.reading_id):
                 self.add_reading(reading, read_first=read_first)
                 latest = reading.reading_id
-            else:
+            elif follow_versions:
                 latest = self.latest_version_id(reading.reading_id)
+            else:
+                latest = reading.reading_id
             stored, stored_read_first = self._load(latest)
             return ReviewSession(stored, reviewer, store=self, read_first=stored_read_first)
 

@@ -993,6 +993,9 @@ class MainWindow(QMainWindow):
             self.model_panel.finish("Result discarded: the film changed", error=True)
             return
         n = len(reading.sentences)
+        if not self.review.accept_new_draft(reading):  # a review in progress is never replaced unasked
+            self.model_panel.finish("Done: kept the current review; the new AI draft was set aside")
+            return
         if self.model_panel.hide_draft:
             self.model_panel.finish("Done: the AI draft is ready, hidden until you write your impression (Review tab)")
         else:

@@ -94,6 +94,8 @@ class ReviewController(QObject):
         self._display: Reading | None = None
         self._ai_shown = True
         self._suspend_views = False
+        #: a stored reading the user picked: opened as it is, not followed to its newest version
+        self._exact_next: str | None = None
 
         self.panel = ReviewPanel(window.selection)
         self.panel.show_error = lambda t, m: self.win.show_error(t, m)  # type: ignore[method-assign]
@@ -151,6 +153,7 @@ class ReviewController(QObject):
         m.addSeparator()
         w._action(m, "Review", "&Sign report…", "Ctrl+Shift+S", on(self.sign_report))
         w._action(m, "Review", "Audit &log…", "Ctrl+Shift+L", self.show_audit_log)
+        w._action(m, "Review", "Stored re&views of this film…", None, self.show_stored_reviews)
         m.addSeparator()
         self.read_first_action = w._action(
             m, "Review", "Read &first: hide the AI draft until I write my impression", None,
@@ -298,14 +301,18 @@ class ReviewController(QObject):
             return
         self._waiting_for_name = None
         self.panel.ask_reviewer_name(False)
+        exact, self._exact_next = self._exact_next == reading.reading_id, None
         try:
-            session = self.store.open_session(reading, who, read_first=self.read_first_action.isChecked())
+            session = self.store.open_session(
+                reading, who, read_first=self.read_first_action.isChecked(), follow_versions=not exact
+            )
         except GazeXError as err:
             self.win.show_error("Cannot open the review", str(err))
             return
         self._set_session(session)
         if session.reading is not reading:
             self.win.reading = session.reading
+        self._update_other_reviews()
         self.raise_review()
 
     def _stored_and_revealed(self, reading: Reading) -> bool:
@@ -324,6 +331,115 @@ class ReviewController(QObject):
         The model run then shows progress only: no streamed text, no sentence count.
         """
         return self.store is not None and self.read_first_action.isChecked()
+
+    # ------------------------------------------------------------------------------------------------
+    # several stored readings of one film
+    # ------------------------------------------------------------------------------------------------
+    def _film_key(self) -> str:
+        return str(getattr(self.win.radiograph, "pixel_sha256", "") or "")
+
+    def stored_reviews(self) -> list[Any]:
+        """The stored readings of the open film (:class:`StoredReview`), newest change first."""
+        key = self._film_key()
+        if self.store is None or not key:
+            return []
+        try:
+            return self.store.reviews_for_image(key)
+        except GazeXError as err:
+            self.win.statusBar().showMessage(f"Cannot list the stored reviews: {err}", 10000)
+            return []
+
+    def _update_other_reviews(self) -> None:
+        """Say in the review panel when the film has other stored reviews (a signed one is never hidden)."""
+        s = self.session
+        if s is None:
+            self.panel.set_other_reviews(None)
+            return
+        chain = set(self.store.versions(s.reading_id)) if self.store is not None else {s.reading_id}
+        others = [r for r in self.stored_reviews() if r.reading_id not in chain and (r.has_work or r.signoff)]
+        if not others:
+            self.panel.set_other_reviews(None)
+            return
+        signed = [r for r in others if r.signoff is not None]
+        text = f"This film has {len(others)} other stored review{'s' if len(others) != 1 else ''}"
+        if signed:
+            who = ", ".join(sorted({r.signoff.reviewer for r in signed}))
+            text += f", {len(signed)} of them signed (by {who})"
+        text += ": Review > Stored reviews of this film…"
+        self.panel.set_other_reviews(text)
+
+    def has_review_in_progress(self) -> list[Any]:
+        """The open film's stored reviews with work in them (decisions, additions, impression, sign-off)."""
+        self.commit_pending()
+        return [r for r in self.stored_reviews() if r.has_work]
+
+    def accept_new_draft(self, reading: Reading) -> bool:
+        """A new AI draft arrived for the open film: may it replace the review on screen?
+
+        When the film already has a stored review with decisions (or a signed one), the user is
+        asked: Yes reviews the new draft as a new reading (the old review stays in the database,
+        listed under Review > Stored reviews of this film…); No keeps the current review and sets
+        the new draft aside. Without such a review the draft is shown at once (True).
+        """
+        if self.store is None or reading.producer.kind not in REVIEWED_PRODUCERS:
+            return True
+        busy = self.has_review_in_progress()
+        if not busy:
+            return True
+        s = self.session
+        current = next((r for r in busy if s is not None and r.reading_id == s.reading_id), busy[0])
+        more = f" (and {len(busy) - 1} other stored review(s))" if len(busy) > 1 else ""
+        question = (
+            f"This film already has a review: {current.describe()}{more}.\n\n"
+            "Yes: start reviewing the new AI draft as a new reading. The current review is kept "
+            "unchanged in the review database (Review > Stored reviews of this film…).\n\n"
+            "No: keep the current review. The new AI draft is set aside (not saved)."
+        )
+        if self.win.ask_yes_no("Review the new AI draft?", question):
+            return True
+        if self.session is None or self.session.reading_id != current.reading_id:
+            self.open_stored(current.reading_id)
+        self.win.statusBar().showMessage("Kept the current review; the new AI draft was set aside", 8000)
+        return False
+
+    def open_stored(self, reading_id: str) -> bool:
+        """Show one stored reading of the open film for review, exactly that version."""
+        if self.store is None:
+            return False
+        self.commit_pending()
+        try:
+            reading = self.store.load_reading(reading_id)
+        except GazeXError as err:
+            self.win.show_error("Cannot open the stored review", str(err))
+            return False
+        self._exact_next = reading_id
+        ok = bool(self.win.show_reading(reading))
+        if not ok:
+            self._exact_next = None
+        return ok
+
+    def show_stored_reviews(self) -> Any:
+        """Review > Stored reviews of this film…: pick among the film's stored readings."""
+        from gazex_viewer.ui.stored_reviews_dialog import StoredReviewsDialog
+
+        w = self.win
+        if self.store is None:
+            w.show_error("No review database", self.store_message or "The review database is not open.")
+            return None
+        if w.radiograph is None:
+            w.show_error("No film", "Open a film first.")
+            return None
+        reviews = self.stored_reviews()
+        dlg = StoredReviewsDialog(
+            reviews,
+            current_id=None if self.session is None else self.session.reading_id,
+            open_reading=self.open_stored,
+            title=Path(str(w.radiograph.path)).name,
+            parent=w,
+        )
+        dlg.setStyleSheet(w.styleSheet())
+        dlg.show()
+        return dlg
 
     def raise_review(self) -> None:
         """Bring the Review tab to the front (where the decisions and the sign-off are)."""

@@ -318,6 +318,15 @@ class ReviewPanel(QWidget):
         )
         self.signoff_label.hide()
         outer.addWidget(self.signoff_label)
+        #: the film has other stored reviews (a signed one is never hidden): Review > Stored reviews…
+        self.other_reviews_label = QLabel()
+        self.other_reviews_label.setObjectName("otherReviews")
+        self.other_reviews_label.setWordWrap(True)
+        self.other_reviews_label.setStyleSheet(
+            "background:#1f3550; color:#cfe3ff; border:1px solid #3d6fa8; border-radius:4px; padding:4px 6px;"
+        )
+        self.other_reviews_label.hide()
+        outer.addWidget(self.other_reviews_label)
         #: a sign-off whose hash does not match the content: shown instead of "Signed", in red
         self.signature_invalid_label = QLabel()
         self.signature_invalid_label.setObjectName("signatureInvalidBanner")
@@ -544,6 +553,8 @@ class ReviewPanel(QWidget):
             self._unsubscribe = None
         self._stop_modes()
         self.session = session
+        if session is None:
+            self.other_reviews_label.hide()
         if numbers is None and session is not None:
             numbers = {fid: (st.number, st.colour) for fid, st in finding_styles(session.reading).items()}
         self._numbers = dict(numbers or {})
@@ -612,6 +623,11 @@ class ReviewPanel(QWidget):
         if numbers != self._numbers:
             self._numbers = dict(numbers)
             self._rebuild_rows()
+
+    def set_other_reviews(self, text: str | None) -> None:
+        """Show (or hide) the notice that the film has other stored reviews."""
+        self.other_reviews_label.setText("" if not text else f"ⓘ {text}")
+        self.other_reviews_label.setVisible(bool(text) and self.session is not None)
 
     def set_store_warning(self, message: str | None) -> None:
         """Show (or hide) a problem with the review database, e.g. a corrupt file set aside."""

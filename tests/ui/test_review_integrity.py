@@ -257,3 +257,55 @@ def test_without_read_first_the_run_streams_as_before(mwin: Any) -> None:
     assert mwin.model_panel.progress.format() == "Finding regions: sentence 2 of 3"
     mwin.runner.reading_ready.emit(demo_reading(mwin.radiograph))
     assert "Done: 3 sentences" in mwin.model_panel.status_label.text()
+
+
+# -- 6. a new model result never silently replaces a review in progress -------------------------------------
+def test_rerun_asks_before_replacing_a_review_and_old_ones_stay_reachable(mwin: Any, qtbot: Any, db: Path) -> None:
+    first = _open(mwin)
+    panel = mwin.review_panel
+    panel.session.accept("f-cardio")
+    asked: list[str] = []
+    answer = {"yes": False}
+
+    def ask(title: str, message: str) -> bool:
+        asked.append(message)
+        return answer["yes"]
+
+    mwin.ask_yes_no = ask  # type: ignore[method-assign]
+    # No: the current review stays, the new draft is set aside
+    _run_to_end(mwin, demo_reading(mwin.radiograph))
+    assert len(asked) == 1 and "already has a review" in asked[0] and "1 of 3 AI finding(s) decided" in asked[0]
+    assert panel.session.reading_id == first.reading_id and panel.session.status("f-cardio") == "accepted"
+    assert "set aside" in mwin.model_panel.status_label.text()
+    with ReviewStore(db) as store:
+        assert len(store.readings_for_image(mwin.radiograph.pixel_sha256)) == 1
+    # sign it, then Yes: the new draft is a new reading; the signed one is kept and announced
+    panel.session.accept("f-device")
+    panel.session.accept("f-ptx")
+    assert panel.sign()
+    answer["yes"] = True
+    second = demo_reading(mwin.radiograph)
+    _run_to_end(mwin, second)
+    assert len(asked) == 2 and "signed by Dr Ada Lovelace" in asked[1]
+    assert panel.session.reading_id == second.reading_id and panel.session.undecided() == ["f-cardio", "f-device", "f-ptx"]
+    assert panel.other_reviews_label.isVisibleTo(mwin)
+    assert "1 other stored review, 1 of them signed (by Dr Ada Lovelace)" in panel.other_reviews_label.text()
+    # reopening the film: the signed review is not hidden, and can be picked
+    assert mwin.open_image(shared_file(OTHER)) and mwin.open_image(shared_file(NIH))
+    assert panel.other_reviews_label.isVisibleTo(mwin) and "signed" in panel.other_reviews_label.text()
+    dlg = mwin.review.show_stored_reviews()
+    qtbot.addWidget(dlg)
+    assert dlg.list.count() == 2
+    texts = [dlg.list.item(i).text() for i in range(2)]
+    assert any("signed by Dr Ada Lovelace" in t for t in texts) and any("not started" in t for t in texts)
+    assert dlg.select(first.reading_id)
+    assert dlg.open_selected() == first.reading_id
+    s = panel.session
+    assert s.reading_id == first.reading_id and s.is_signed and s.status("f-cardio") == "accepted"
+    assert "signed by" in mwin.windowTitle()
+    # no review with decisions: a new draft is shown without a question
+    assert mwin.open_image(shared_file(OTHER))
+    n = len(asked)
+    third = demo_reading(mwin.radiograph)
+    _run_to_end(mwin, third)
+    assert len(asked) == n and panel.session.reading_id == third.reading_id

@@ -6,16 +6,22 @@ resume a review of 50 findings (open the store, load the reading, rebuild undo/r
 log). The reference measured in the same run is one bare SQLite FULL commit of the same size, so
 the ratio "decision / bare commit" says what the session adds over the disk.
 
-Usage: ``.venv/bin/python benchmarks/bench_review.py [--n 200]``
+The databases are written where the viewer keeps its own (a scratch folder under the platformdirs
+user data folder, removed afterwards) or in ``--dir``, never in the temp folder: /tmp is often
+RAM-backed (tmpfs), where an fsync costs nothing and the "durable write" figure would mean nothing.
+The folder and its filesystem type are printed, with a warning when it is RAM-backed.
+
+Usage: ``.venv/bin/python benchmarks/bench_review.py [--n 200] [--dir FOLDER]``
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
 import sqlite3
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -23,10 +29,31 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from gazex_viewer.core.reading import Box  # noqa: E402
-from gazex_viewer.core.review_store import ReviewStore  # noqa: E402
+from gazex_viewer.core.review_store import ReviewStore, default_store_path  # noqa: E402
 from tests.core.test_review_helpers import make_reading  # noqa: E402
 
 GOAL_MS = 5.0
+#: filesystems whose fsync does not reach a disk
+RAM_FILESYSTEMS = frozenset({"tmpfs", "ramfs", "devtmpfs"})
+
+
+def filesystem_of(path: Path) -> tuple[str, str, str]:
+    """(mount point, filesystem type, device) holding ``path``, from /proc/self/mounts; "unknown" elsewhere."""
+    target = str(path.resolve())
+    best = ("", "unknown", "unknown")
+    try:
+        lines = Path("/proc/self/mounts").read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return ("?", "unknown", "unknown")
+    for line in lines:
+        parts = line.split()
+        if len(parts) < 3:
+            continue
+        device, mount, fstype = parts[0], parts[1].replace("\\040", " "), parts[2]
+        inside = target == mount or target.startswith(mount.rstrip("/") + "/")
+        if inside and len(mount) >= len(best[0]):
+            best = (mount, fstype, device)
+    return best
 
 
 def _decisions(store: ReviewStore, n: int) -> list[float]:
@@ -67,9 +94,20 @@ def _bare_commits(path: Path, n: int, size: int) -> list[float]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--n", type=int, default=200, help="decisions to time")
+    parser.add_argument(
+        "--dir", type=Path, default=None,
+        help="folder for the benchmark databases (default: a scratch folder beside the viewer's own database)",
+    )
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        d = Path(tmp)
+    base = args.dir if args.dir is not None else default_store_path().parent
+    d = base / f"bench-review-{os.getpid()}"
+    d.mkdir(parents=True, exist_ok=False)
+    mount, fstype, device = filesystem_of(d)
+    print(f"databases in {d} (filesystem {fstype} on {device}, mounted at {mount})")
+    if fstype in RAM_FILESYSTEMS:
+        print(f"WARNING: {fstype} is RAM-backed: fsync reaches no disk, so the durable-write figures below "
+              "are not durable; give --dir on the disk that will hold the review database")
+    try:
         review_size = len(make_reading(n=50).to_json(indent=None))
         bare = statistics.median(_bare_commits(d / "bare.sqlite3", args.n, review_size)) * 1e3
         results = {}
@@ -98,6 +136,8 @@ def main() -> int:
             resume.append(t2 - t0)
             reopen.append(t2 - t1)
         assert len(s.undecided()) == 0 and s.can_undo and len(s.review.events) == 125
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
 
     print(f"bare SQLite WAL FULL commit ({review_size} bytes): median {bare:.3f} ms (reference)")
     for sync, (med, p95) in results.items():

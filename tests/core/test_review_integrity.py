@@ -250,3 +250,28 @@ def test_staged_outputs_commit_together(tmp_path: Path) -> None:
         assert staged.commit() == [a, b]
     assert a.read_text() == "new a" and b.read_text() == "new b"
     assert sorted(p.name for p in tmp_path.rglob("*")) == ["a.txt", "b.txt", "sub"]
+
+
+# -- 6. the stored readings of one film, summarised; a picked version opens as it is -------------------------
+def test_reviews_for_image_and_exact_version(tmp_path: Path) -> None:
+    sha = "ab" * 32
+    with ReviewStore(tmp_path / "r.sqlite3") as store:
+        s = store.open_session(make_reading(pixel_sha256=sha), "Dr Ada")
+        for fid in list(s.undecided()):
+            s.accept(fid)
+        s.sign()
+        v2 = s.new_version()
+        v2.reject("f-000", "second look")
+        fresh = store.open_session(make_reading(pixel_sha256=sha), "Dr Ada")
+        reviews = {r.reading_id: r for r in store.reviews_for_image(sha)}
+        assert set(reviews) == {s.reading_id, v2.reading_id, fresh.reading_id}
+        signed = reviews[s.reading_id]
+        assert signed.signoff is not None and signed.signoff.reviewer == "Dr Ada"
+        assert signed.superseded_by == v2.reading_id and signed.n_decided == 4 and signed.has_work
+        assert reviews[v2.reading_id].parent_id == s.reading_id and reviews[v2.reading_id].n_decided == 4
+        assert not reviews[fresh.reading_id].has_work and "not started: 4 AI finding(s)" in reviews[fresh.reading_id].describe()
+        assert "signed by Dr Ada" in signed.describe() and f"superseded by version {v2.reading_id}" in signed.describe()
+        # opening the signed one: by default its newest version, exactly it when picked
+        assert store.open_session(s.reading, "x").reading_id == v2.reading_id
+        exact = store.open_session(s.reading, "x", follow_versions=False)
+        assert exact.reading_id == s.reading_id and exact.is_signed

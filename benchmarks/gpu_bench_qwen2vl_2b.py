@@ -1,20 +1,27 @@
 """GPU: a randomly initialised model with Qwen2-VL-2B's exact configuration, on one 2048 x 2048 radiograph.
 
-Nothing is downloaded: the configuration is written out below, weights are random (bf16, SDPA attention), and
-token ids are generated directly (no tokenizer is needed; the image goes through Qwen2-VL's own image processor
-after GazeX's 768*768 resize). Lengths are forced with min_new_tokens = max_new_tokens.
+Nothing is downloaded: the configuration is written out below and weights are random (bf16, SDPA attention).
 
-Measures and prints as a table:
-- time to first report token (vision encoder + prefill + 1 token);
-- report tokens/s (150 tokens);
-- the whole reading: report (150 tokens) + 6 groundings (60 tokens each), groundings batched;
-- groundings batched (one generate, left padding) vs one by one, and the ratio;
-- peak GPU memory.
+Mode ``app`` (the primary figures) runs the application's own reading path,
+``TransformersGazeXBackend.run_reading``: GazeX's 768*768 resize, Qwen2-VL's processor with the chat template
+(a locally trained byte-level BPE tokenizer with the Qwen2-VL special tokens, as ``make-test-model`` builds; the
+config's special token ids are set to its ids), the streamed report (streamer, cancel criteria, token-budget check),
+sentence split, batched grounding prompts (left padding), answer parsing and the Reading. Output lengths are forced
+with ``min_new_tokens`` (report 150 tokens, 6 groundings of 60 tokens); the sentence split is pinned to 6 fixed
+sentences, since a random model's report has none. Batched vs one-by-one groundings go through the backend's
+``generate_groundings`` (batch 8 vs batch 1).
+
+Mode ``bare`` (a secondary reference) times bare ``model.generate`` calls on token ids built directly (no
+tokenizer, no chat template, no streaming text, no parsing).
+
+Both print, as a table: time to first report token; report tokens/s; the whole reading (report + 6 groundings,
+batched); groundings batched vs one by one and the ratio; peak GPU memory.
 Goals (H200): whole reading < 3 s; batched groundings >= 3x faster than one by one.
 
-Run on a GPU machine:   .venv/bin/python benchmarks/gpu_bench_qwen2vl_2b.py
+Run on a GPU machine:   .venv/bin/python benchmarks/gpu_bench_qwen2vl_2b.py            (app, then bare)
+                        .venv/bin/python benchmarks/gpu_bench_qwen2vl_2b.py --mode app
 Smoke test on a CPU:    .venv/bin/python benchmarks/gpu_bench_qwen2vl_2b.py --smoke
-(--smoke shrinks the model to 2 layers, the image budget and the token counts, so the code path runs on a CPU.)
+(--smoke shrinks the model to 2 layers, the image budget and the token counts, so the code paths run on a CPU.)
 """
 
 from __future__ import annotations
@@ -118,13 +125,8 @@ def left_pad(rows: list[list[int]]) -> tuple[Any, Any]:
     return ids, mask
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--device", default="cuda")
-    ap.add_argument("--smoke", action="store_true", help="tiny layer counts on CPU, to check the script runs")
-    ap.add_argument("--repeat", type=int, default=3)
-    args = ap.parse_args()
-
+def bench_bare(args: argparse.Namespace) -> None:
+    """The secondary reference: bare generate calls on token ids (no processor text path, no parsing)."""
     import torch
     from transformers import Qwen2VLConfig, Qwen2VLForConditionalGeneration, Qwen2VLImageProcessor
 
@@ -242,6 +244,7 @@ def main() -> None:
     best = {k: (max(v) if k == "tps" else min(v)) for k, v in rows.items()}
     peak = torch.cuda.max_memory_allocated() / 2**30 if device.startswith("cuda") else float("nan")
     name = torch.cuda.get_device_name() if device.startswith("cuda") else "CPU (smoke: 2 layers)"
+    print(f"\n== bare generate calls (secondary reference: no chat template, streaming or parsing) ==")
     print(f"device: {name}; dtype {str(dtype).replace('torch.', '')}; SDPA; model built in {build_s:.1f} s")
     print(f"image: 2048 x 2048 -> {pil.width} x {pil.height} ({n_img} image tokens); best of {args.repeat}")
     print(f"{'measure':<48}{'value':>12}  goal")
@@ -256,6 +259,181 @@ def main() -> None:
     ok = "OK" if best["reading"] < 3.0 else "MISSED"
     print(f"{'whole reading (prep + report + batched ground.)':<48}{best['reading']:>10.3f} s  < 3 s {ok}")
     print(f"{'peak GPU memory':<48}{peak:>10.2f} GiB")
+
+
+
+SENTENCES = (
+    "enlarged cardiac silhouette .",
+    "no pneumothorax .",
+    "small left pleural effusion .",
+    "right lower lobe opacity .",
+    "support devices in place .",
+    "no acute osseous abnormality .",
+)
+
+
+def _bench_tokenizer() -> Any:
+    """A byte-level BPE tokenizer with the Qwen2-VL special tokens and chat template (as make-test-model builds)."""
+    from gazex_viewer.core.gazex_protocol import REPORT_PROMPT, grounding_prompt
+    from gazex_viewer.inference.tiny_model import _train_tokenizer
+
+    corpus = [REPORT_PROMPT, *(grounding_prompt(s) for s in SENTENCES), *SENTENCES]
+    corpus += ["0123456789", "()[],.:'- ", "visual clues : observation :", "You are a helpful assistant."]
+    corpus += ["system user assistant\n"] * 2
+    return _train_tokenizer(corpus)
+
+
+def bench_app(args: argparse.Namespace) -> None:
+    """The primary figures: the app's own reading path (TransformersGazeXBackend.run_reading) on the 2B shape."""
+    import torch
+    from transformers import (
+        Qwen2VLConfig,
+        Qwen2VLForConditionalGeneration,
+        Qwen2VLImageProcessor,
+        Qwen2VLProcessor,
+        Qwen2VLVideoProcessor,
+    )
+
+    import gazex_viewer.core.report_text as report_text
+    from gazex_viewer.core.reading import ImageRef
+    from gazex_viewer.inference.api import CheckpointInfo, GenerationSettings
+    from gazex_viewer.inference.backend import JobControl
+    from gazex_viewer.inference.images import image_tokens, prepare_image
+    from gazex_viewer.inference.transformers_backend import GROUNDING_BATCH, TransformersGazeXBackend
+
+    report_n, ground_n = REPORT_TOKENS, GROUNDING_TOKENS
+    cfg = dict(QWEN2_VL_2B_CONFIG)
+    max_pixels = 768 * 768
+    device, dtype, dtype_name = args.device, torch.bfloat16, "bfloat16"
+    if args.smoke:
+        device, dtype, dtype_name, max_pixels = "cpu", torch.float32, "float32", 224 * 224
+        cfg.update(num_hidden_layers=2, max_window_layers=2)
+        cfg["vision_config"] = {**cfg["vision_config"], "depth": 2}
+        report_n, ground_n = 12, 6
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise SystemExit("CUDA is not available: run on a GPU machine, or use --smoke on a CPU")
+
+    tokenizer = _bench_tokenizer()
+    ids = {t: tokenizer.convert_tokens_to_ids(t) for t in ("<|endoftext|>", "<|im_end|>", "<|vision_start|>",
+                                                          "<|vision_end|>", "<|vision_pad|>", "<|image_pad|>",
+                                                          "<|video_pad|>")}
+    cfg.update(
+        bos_token_id=ids["<|endoftext|>"],
+        eos_token_id=ids["<|im_end|>"],
+        vision_start_token_id=ids["<|vision_start|>"],
+        vision_end_token_id=ids["<|vision_end|>"],
+        vision_token_id=ids["<|vision_pad|>"],
+        image_token_id=ids["<|image_pad|>"],
+        video_token_id=ids["<|video_pad|>"],
+    )
+    processor = Qwen2VLProcessor(
+        image_processor=Qwen2VLImageProcessor(min_pixels=28 * 28 * 4, max_pixels=max_pixels),
+        video_processor=Qwen2VLVideoProcessor(min_pixels=28 * 28 * 4, max_pixels=max_pixels),
+        tokenizer=tokenizer,
+        chat_template=tokenizer.chat_template,
+    )
+    torch.manual_seed(0)
+    t0 = time.perf_counter()
+    with torch.device(device):
+        model = Qwen2VLForConditionalGeneration._from_config(Qwen2VLConfig(**cfg), dtype=dtype,
+                                                              attn_implementation="sdpa")
+    model.generation_config.eos_token_id = [ids["<|im_end|>"], ids["<|endoftext|>"]]
+    model.generation_config.pad_token_id = ids["<|endoftext|>"]
+    build_s = time.perf_counter() - t0
+
+    backend = TransformersGazeXBackend()
+    info = CheckpointInfo(model_dir=Path("random-qwen2-vl-2b"), model_type="qwen2_vl", weight_files=[],
+                          coordinate_frame="downscale4", max_pixels=max_pixels, name="random Qwen2-VL-2B")
+    backend.attach(model, processor, info, checkpoint_sha256="0" * 64, device=device, dtype=dtype_name)
+    # a random model's report holds no sentences: pin the split to six, so six grounding prompts follow
+    report_text.split_sentences = lambda text: list(SENTENCES)  # type: ignore[assignment]
+
+    film = radiograph_2048()
+    image = ImageRef("radiograph-2048.png", 2048, 2048, "0" * 64)
+    settings = GenerationSettings(max_new_tokens=max(report_n, ground_n))
+    pil = prepare_image(film, max_pixels)
+    n_img = image_tokens(pil.height, pil.width)
+
+    def sync() -> None:
+        if device.startswith("cuda"):
+            torch.cuda.synchronize()
+
+    streamed: list[str] = []
+    control = JobControl(1, emit=lambda e: streamed.append(e.kind))
+    backend.run_reading(film, image, settings, control, forced_lengths=(4, 4))  # warm-up
+    if device.startswith("cuda"):
+        torch.cuda.reset_peak_memory_stats()
+    rows: dict[str, list[float]] = {k: [] for k in ("ttft", "report", "tps", "ground", "reading", "wall", "prepare",
+                                                   "batched", "serial")}
+    reading = None
+    for _ in range(args.repeat):
+        streamed.clear()
+        sync()
+        tw = time.perf_counter()
+        reading = backend.run_reading(film, image, settings, control, forced_lengths=(report_n, ground_n))
+        sync()
+        rows["wall"].append(time.perf_counter() - tw)
+        t = reading.producer.timings
+        assert int(t["report_tokens"]) == report_n, t
+        assert int(t["grounding_tokens"]) == len(SENTENCES) * ground_n, t
+        rows["prepare"].append(t["prepare_s"])
+        rows["ttft"].append(t["time_to_first_token_s"])
+        rows["report"].append(t["report_s"])
+        rows["tps"].append(t["report_tokens_per_s"])
+        rows["ground"].append(t["grounding_s"])
+        rows["reading"].append(t["total_s"])
+        for key, batch in (("batched", GROUNDING_BATCH), ("serial", 1)):
+            sync()
+            tg = time.perf_counter()
+            answers, _ = backend.generate_groundings(pil, list(SENTENCES), settings, control, batch_size=batch,
+                                                     min_new_tokens=ground_n, max_new_tokens=ground_n)
+            sync()
+            rows[key].append(time.perf_counter() - tg)
+            assert len(answers) == len(SENTENCES)
+    assert reading is not None
+    best = {k: (max(v) if k == "tps" else min(v)) for k, v in rows.items()}
+    peak = torch.cuda.max_memory_allocated() / 2**30 if device.startswith("cuda") else float("nan")
+    name = torch.cuda.get_device_name() if device.startswith("cuda") else "CPU (smoke: 2 layers)"
+    n = len(SENTENCES)
+    print("== app reading path: TransformersGazeXBackend.run_reading (processor, chat template, streaming, parsing) ==")
+    print(f"device: {name}; dtype {dtype_name}; SDPA; model built in {build_s:.1f} s")
+    print(f"image: 2048 x 2048 -> {pil.width} x {pil.height} ({n_img} image tokens); prompt tokens "
+          f"{int(reading.producer.timings['prompt_tokens'])}; best of {args.repeat}; "
+          f"{len(reading.sentences)} sentences, {len(reading.warnings)} parse warnings (random model)")
+    print(f"{'measure':<52}{'value':>12}  goal")
+    print(f"{'image preparation (2048^2 -> budget)':<52}{best['prepare']:>10.3f} s")
+    print(f"{'time to first report token':<52}{best['ttft']:>10.3f} s")
+    print(f"{f'report tokens/s ({report_n} tokens, batch 1, streamed)':<52}{best['tps']:>10.1f}/s")
+    print(f"{f'report ({report_n} tokens)':<52}{best['report']:>10.3f} s")
+    print(f"{f'{n} groundings x {ground_n} tokens in run_reading':<52}{best['ground']:>10.3f} s")
+    print(f"{f'{n} groundings x {ground_n} tokens, batched ({GROUNDING_BATCH})':<52}{best['batched']:>10.3f} s")
+    print(f"{f'{n} groundings x {ground_n} tokens, one by one':<52}{best['serial']:>10.3f} s")
+    ratio = best["serial"] / best["batched"]
+    print(f"{'batched speed-up':<52}{ratio:>10.2f} x  >= 3x {'OK' if ratio >= 3 else 'MISSED'}")
+    ok = "OK" if best["wall"] < 3.0 else "MISSED"
+    print(f"{'whole reading (run_reading, wall, parsing included)':<52}{best['wall']:>10.3f} s  < 3 s {ok}")
+    print(f"{'peak GPU memory':<52}{peak:>10.2f} GiB")
+    del model, backend
+    if device.startswith("cuda"):
+        torch.cuda.empty_cache()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--device", default="cuda")
+    ap.add_argument("--smoke", action="store_true", help="tiny layer counts on CPU, to check the script runs")
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument(
+        "--mode",
+        choices=("app", "bare", "both"),
+        default="both",
+        help="app: the app's reading path (primary); bare: bare generate calls (reference); both (default)",
+    )
+    args = ap.parse_args()
+    if args.mode in ("app", "both"):
+        bench_app(args)
+    if args.mode in ("bare", "both"):
+        bench_bare(args)
 
 
 if __name__ == "__main__":

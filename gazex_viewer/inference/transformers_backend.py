@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ import numpy as np
 from gazex_viewer.core.errors import CheckpointError, InferenceError
 from gazex_viewer.core.reading import ImageRef, Producer, Reading
 from gazex_viewer.inference.api import (
+    CheckpointInfo,
     GenerationSettings,
     ModelSpec,
     check_checkpoint,
@@ -204,8 +206,39 @@ class TransformersGazeXBackend(Backend):
             model = model.to(device)
         except Exception as exc:  # noqa: BLE001 - CUDA out of memory and friends
             raise InferenceError(spec.model_dir, f"cannot move the model to {device} ({_first_line(exc)})") from None
-        model.eval()
+        loaded = self.attach(
+            model,
+            processor,
+            info,
+            checkpoint_sha256=ckpt_hash,
+            adapter_sha256=adapter_hash,
+            processor_sha256=processor_hash,
+            device=device,
+            dtype=dtype_name,
+            load_seconds=time.perf_counter() - t0,
+        )
+        control.progress("loaded", message=info.name)
+        return loaded
 
+    def attach(
+        self,
+        model: Any,
+        processor: Any,
+        info: CheckpointInfo,
+        *,
+        checkpoint_sha256: str,
+        device: str,
+        dtype: str,
+        adapter_sha256: str | None = None,
+        processor_sha256: str | None = None,
+        load_seconds: float = 0.0,
+    ) -> LoadedModel:
+        """Use a model and processor already in memory (what :meth:`load` ends with; benchmarks call it directly).
+
+        Sets left padding, the stop tokens (``<|im_end|>``, ``<|endoftext|>``, the generation config's eos) and the
+        pad token, and returns the :class:`LoadedModel` record.
+        """
+        model.eval()
         tok = processor.tokenizer
         tok.padding_side = "left"
         stop = set()
@@ -223,16 +256,15 @@ class TransformersGazeXBackend(Backend):
         self._loaded = LoadedModel(
             info=info,
             name=info.name,
-            checkpoint_sha256=ckpt_hash,
-            adapter_sha256=adapter_hash,
+            checkpoint_sha256=checkpoint_sha256,
+            adapter_sha256=adapter_sha256,
             device=device,
-            dtype=dtype_name,
+            dtype=dtype,
             backend=self.name,
-            load_seconds=time.perf_counter() - t0,
+            load_seconds=load_seconds,
             extra={"max_position_embeddings": self._max_positions(model)},
-            processor_sha256=processor_hash,
+            processor_sha256=processor_sha256,
         )
-        control.progress("loaded", message=info.name)
         return self._loaded
 
     @staticmethod
@@ -465,8 +497,14 @@ class TransformersGazeXBackend(Backend):
         image: ImageRef,
         settings: GenerationSettings,
         control: JobControl,
+        *,
+        forced_lengths: tuple[int, int] | None = None,
     ) -> Reading:
-        """The GazeX protocol on one radiograph: report (streamed), sentence split, batched groundings."""
+        """The GazeX protocol on one radiograph: report (streamed), sentence split, batched groundings.
+
+        ``forced_lengths`` (benchmarks): generate exactly (report tokens, tokens per grounding answer), end-of-text
+        suppressed until then (``min_new_tokens``), so a random model does the work of a real reading.
+        """
         if self.model is None or self._loaded is None:
             raise InferenceError(None, "no model loaded")
         from gazex_viewer.core.gazex_protocol import REPORT_PROMPT, assemble_reading, grounding_prompt
@@ -488,12 +526,28 @@ class TransformersGazeXBackend(Backend):
         budget_warnings: list[str] = []
         try:
             control.progress("report", message="writing the report")
-            report, t_rep = self.generate_report(pil, settings, control, warnings=budget_warnings)
+            rep_settings, ground_max = settings, None
+            rep_min = ground_min = None
+            if forced_lengths is not None:
+                rep_min, ground_min = int(forced_lengths[0]), int(forced_lengths[1])
+                rep_settings = replace(settings, max_new_tokens=rep_min)
+                ground_max = ground_min
+            report, t_rep = self.generate_report(
+                pil, rep_settings, control, min_new_tokens=rep_min, warnings=budget_warnings
+            )
             timings.update(t_rep)
             sentences = split_sentences(report)
             answers: list[str] = []
             if sentences:
-                answers, t_gr = self.generate_groundings(pil, sentences, settings, control, warnings=budget_warnings)
+                answers, t_gr = self.generate_groundings(
+                    pil,
+                    sentences,
+                    settings,
+                    control,
+                    min_new_tokens=ground_min,
+                    max_new_tokens=ground_max,
+                    warnings=budget_warnings,
+                )
                 timings.update(t_gr)
         except JobCancelled:
             raise

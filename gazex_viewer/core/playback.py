@@ -105,8 +105,8 @@ class TrajectoryPlayback:
 
     # -- clock ----------------------------------------------------------------------------------
     def play(self) -> None:
-        """Start playing (from the start when at the end)."""
-        if not self._points:
+        """Start playing (from the start when at the end); a clock of no length does not start."""
+        if self.duration <= 0:
             return
         if self._time >= self.duration:
             self._time = 0.0
@@ -129,7 +129,7 @@ class TrajectoryPlayback:
 
     def advance(self, wall_seconds: float) -> None:
         """Move the clock on by ``wall_seconds`` of real time times the speed (only while playing)."""
-        if not self.playing or not self._points:
+        if not self.playing or self.duration <= 0:
             return
         t = self._time + wall_seconds * self._speed
         if t >= self.duration:

@@ -171,31 +171,14 @@ class ClockMap:
 
 
 class SharedClockPlayback(TrajectoryPlayback):
-    """Reading A's playback whose clock runs at least ``duration`` seconds (the longer reading's length)."""
+    """Reading A's playback whose clock runs at least ``duration`` seconds (the longer reading's length).
+
+    It plays even when A has no points of its own: B still plays on this clock.
+    """
 
     def __init__(self, points: Sequence[TrajectoryPoint], *, duration: float, **kw: Any) -> None:
         super().__init__(points, **kw)
         self.duration = max(self.duration, float(duration))
-
-    def play(self) -> None:
-        """Start playing, even when A has no points of its own (B still plays on this clock)."""
-        if self.duration <= 0:
-            return
-        if self._time >= self.duration:
-            self._time = 0.0
-        self.playing = True
-
-    def advance(self, wall_seconds: float) -> None:
-        if not self.playing:
-            return
-        t = self._time + wall_seconds * self.speed
-        if t >= self.duration:
-            if self.loop and self.duration > 0:
-                t = t % self.duration
-            else:
-                t = self.duration
-                self.playing = False
-        self._time = t
 
 
 # -- the overlay ----------------------------------------------------------------------------------------------

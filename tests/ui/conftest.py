@@ -56,3 +56,37 @@ def window(qtbot: Any, messages: Recorder, private_settings: Path) -> Any:
     win.show()
     qtbot.waitExposed(win)
     return win
+
+
+class Answers:
+    """What the window asks and tells, answered without blocking."""
+
+    def __init__(self) -> None:
+        self.errors: list[tuple[str, str]] = []
+        self.questions: list[str] = []
+        self.texts: list[str] = []
+        self.name: str | None = "Dr Ada Lovelace"
+        self.reason: str | None = ""
+
+    def error(self, title: str, message: str) -> None:
+        self.errors.append((title, message))
+
+    def ask(self, title: str, message: str) -> bool:
+        self.questions.append(message)
+        return True
+
+    def ask_text(self, title: str, label: str, default: str = "") -> str | None:
+        self.texts.append(label)
+        return self.name
+
+
+@pytest.fixture
+def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "reviews.sqlite3"
+    monkeypatch.setenv("GAZEX_REVIEW_DB", str(path))
+    return path
+
+
+@pytest.fixture
+def answers() -> Answers:
+    return Answers()

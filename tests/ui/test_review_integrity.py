@@ -16,22 +16,11 @@ from gazex_viewer.core.review import ReviewSession
 from gazex_viewer.core.review_store import ReviewStore
 from tests.conftest import shared_file
 from tests.ui.readings import demo_reading
-from tests.ui.test_review_window import Answers, _open, _window
+from tests.ui.conftest import Answers
+from tests.ui.test_review_window import _open, _window
 
 NIH = "images/nih/00000001_000.png"
 OTHER = "images/nih/00027426_000.png"
-
-
-@pytest.fixture
-def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "reviews.sqlite3"
-    monkeypatch.setenv("GAZEX_REVIEW_DB", str(path))
-    return path
-
-
-@pytest.fixture
-def answers() -> Answers:
-    return Answers()
 
 
 @pytest.fixture

@@ -16,43 +16,10 @@ from gazex_viewer.core.radiograph import load_radiograph
 from gazex_viewer.core.reading import Box, Finding, Label, Reading, Sentence, TrajectoryPoint
 from gazex_viewer.core.review_store import ReviewStore
 from tests.conftest import ROOT, shared_file
+from tests.ui.conftest import Answers
 from tests.ui.readings import demo_reading
 
 NIH = "images/nih/00000001_000.png"
-
-
-class Answers:
-    """What the window asks and tells, answered without blocking."""
-
-    def __init__(self) -> None:
-        self.errors: list[tuple[str, str]] = []
-        self.questions: list[str] = []
-        self.texts: list[str] = []
-        self.name: str | None = "Dr Ada Lovelace"
-        self.reason: str | None = ""
-
-    def error(self, title: str, message: str) -> None:
-        self.errors.append((title, message))
-
-    def ask(self, title: str, message: str) -> bool:
-        self.questions.append(message)
-        return True
-
-    def ask_text(self, title: str, label: str, default: str = "") -> str | None:
-        self.texts.append(label)
-        return self.name
-
-
-@pytest.fixture
-def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "reviews.sqlite3"
-    monkeypatch.setenv("GAZEX_REVIEW_DB", str(path))
-    return path
-
-
-@pytest.fixture
-def answers() -> Answers:
-    return Answers()
 
 
 def _window(qtbot: Any, answers: Answers) -> Any:

@@ -17,17 +17,11 @@ import argparse
 import queue
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
+from _timing import best_of  # benchmarks/ is on sys.path when run as a script
 
-def best_of(fn: Callable[[], object], repeat: int) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
+
 
 
 def main() -> None:

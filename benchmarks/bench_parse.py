@@ -11,13 +11,13 @@ Run: .venv/bin/python benchmarks/bench_parse.py
 from __future__ import annotations
 
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 from gazex_viewer.core.gazex_protocol import assemble_reading, parse_grounding
 from gazex_viewer.core.reading import Box, Finding, ImageRef, Producer, Reading, Sentence, TrajectoryPoint
 from gazex_viewer.core.validation import load_reading
+
+from _timing import best_of  # benchmarks/ is on sys.path when run as a script
 
 FRAME_S = 0.016
 ANSWER = (
@@ -30,14 +30,6 @@ SENTENCES = [
 ]
 
 
-def best_of(fn: Callable[[], object], repeat: int) -> float:
-    """Best wall time of ``repeat`` calls, in seconds."""
-    best = float("inf")
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
 
 
 def big_reading(points: int = 5000) -> Reading:

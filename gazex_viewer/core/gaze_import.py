@@ -195,6 +195,16 @@ def reflacx_sentences(path: str | os.PathLike[str]) -> list[DictatedSentence]:
     return sentences
 
 
+def _read_json(path: Path) -> Any:
+    """The parsed JSON of ``path``; a missing or unreadable file is a GazeImportError naming it."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise GazeImportError(path, "file not found") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise GazeImportError(path, f"not a JSON file: {err}") from err
+
+
 def egd_sentences(path: str | os.PathLike[str]) -> tuple[list[DictatedSentence], str]:
     """Sentences of an EGD-CXR ``transcript.json`` and its full text.
 
@@ -202,12 +212,7 @@ def egd_sentences(path: str | os.PathLike[str]) -> tuple[list[DictatedSentence],
     a period; a phrase holding several periods is split evenly in time.
     """
     path = Path(path)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise GazeImportError(path, "file not found") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise GazeImportError(path, f"not a JSON file: {err}") from err
+    data = _read_json(path)
     if not isinstance(data, dict) or not isinstance(data.get("time_stamped_text"), list):
         raise GazeImportError(path, "no 'time_stamped_text' list")
     sentences: list[DictatedSentence] = []
@@ -612,12 +617,7 @@ def import_gazesearch(
         the scanpath index and the reason).
     """
     path = Path(path)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise GazeImportError(path, "file not found") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise GazeImportError(path, f"not a JSON file: {err}") from err
+    data = _read_json(path)
     if not isinstance(data, list):
         raise GazeImportError(path, "expected a JSON list of scanpaths")
     if not data:

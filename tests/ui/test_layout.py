@@ -17,7 +17,7 @@ from gazex_viewer.core.reading import Box, Label
 from tests.conftest import SAMPLE_STUDY, shared_file
 from tests.ui.readings import demo_reading
 from tests.ui.test_review_screenshots import five_finding_reading
-from tests.ui.test_review_window import NIH, _open, _window, answers, db, rwin  # noqa: F401 (fixtures)
+from tests.ui.test_review_window import NIH, _open, _window, rwin  # noqa: F401 (rwin is a fixture)
 
 
 def _clipped_buttons(root: QWidget) -> list[str]:

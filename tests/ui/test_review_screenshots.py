@@ -11,7 +11,7 @@ from gazex_viewer.core.radiograph import load_radiograph
 from gazex_viewer.core.reading import Box, Finding, Label, Reading, Sentence, TrajectoryPoint
 from tests.conftest import shared_file
 from tests.ui.readings import demo_reading
-from tests.ui.test_review_window import NIH, _open, _window, answers, db  # noqa: F401 (fixtures)
+from tests.ui.test_review_window import NIH, _open, _window
 
 
 def five_finding_reading(rg: Any) -> Reading:

@@ -21,6 +21,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "render": ("render", "write what the viewer shows by default as an 8-bit grey PNG"),
     "validate": ("validate", "check a reading JSON against the schema and its own consistency"),
     "infer": ("infer", "run a GazeX checkpoint on radiographs and write one reading JSON each"),
+    "ask": ("ask", "ask the model a question about a film (or where it sees a sentence's evidence)"),
     "make-test-model": ("make_test_model", "build a tiny offline GazeX-layout checkpoint for tests"),
     "export": ("export", "export a reading as DICOM SR and/or PDF"),
     "import-gaze": ("import_gaze", "import expert eye-tracking recordings as readings"),

@@ -11,6 +11,10 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from gazex_viewer.inference.api import GenerationSettings
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -21,16 +25,48 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--adapter", type=Path, default=None, help="LoRA adapter folder (LLaMA-Factory / peft)")
     parser.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda (default auto)")
     parser.add_argument("-o", "--output", required=True, type=Path, metavar="OUTDIR", help="output folder")
-    parser.add_argument("--sample", action="store_true", help="GazeX's sampling (temperature 1, top_p 0.9)")
-    parser.add_argument("--temperature", type=float, default=1.0, help="sampling temperature (default 1.0)")
-    parser.add_argument("--top-p", type=float, default=0.9, help="sampling top_p (default 0.9)")
-    parser.add_argument("--seed", type=int, default=0, help="sampling seed (default 0)")
-    parser.add_argument("--max-new-tokens", type=int, default=1024, help="per answer (default 1024)")
+    add_decoding_arguments(parser)
     parser.add_argument("--no-cache", action="store_true", help="do not reuse or store cached readings")
     parser.add_argument("--cache-dir", type=Path, default=None, help="reading cache folder")
     parser.add_argument(
         "--trust-remote-code", action="store_true", help="allow code shipped in the checkpoint (off by default)"
     )
+
+
+def add_decoding_arguments(parser: argparse.ArgumentParser) -> None:
+    """GazeX's decoding options (the authors' defaults; ``--deterministic`` for greedy decoding)."""
+    g = parser.add_argument_group("decoding (default: GazeX's sampling, as the authors ran it)")
+    g.add_argument("--deterministic", action="store_true", help="greedy decoding instead of GazeX's sampling")
+    g.add_argument("--sample", action="store_true", help="GazeX's sampling (the default; kept for old scripts)")
+    g.add_argument("--temperature", type=float, default=1.0, help="sampling temperature (default 1.0)")
+    g.add_argument("--top-p", type=float, default=0.9, help="sampling top_p (default 0.9)")
+    g.add_argument("--top-k", type=int, default=0, help="sampling top_k, 0 = off (default 0)")
+    g.add_argument("--seed", type=int, default=0, help="sampling seed, recorded in the reading (default 0)")
+    g.add_argument("--repetition-penalty", type=float, default=1.0, help="default 1.0 (GazeX)")
+    g.add_argument("--min-new-tokens", type=int, default=20, help="end-of-text suppressed before this (default 20)")
+    g.add_argument("--max-new-tokens", type=int, default=1024, help="per answer (default 1024)")
+
+
+def decoding_settings(args: argparse.Namespace) -> GenerationSettings:
+    """The GenerationSettings the decoding options ask for (InferenceError when they are unusable)."""
+    from gazex_viewer.core.errors import InferenceError
+    from gazex_viewer.inference.api import GenerationSettings
+
+    if args.deterministic and args.sample:
+        raise InferenceError(None, "--deterministic and --sample exclude each other")
+    settings = GenerationSettings(
+        deterministic=bool(args.deterministic),
+        temperature=args.temperature,
+        top_p=args.top_p,
+        top_k=args.top_k,
+        max_new_tokens=args.max_new_tokens,
+        min_new_tokens=args.min_new_tokens,
+        repetition_penalty=args.repetition_penalty,
+        seed=args.seed,
+    )
+    if settings.problems():
+        raise InferenceError(None, "bad generation settings: " + "; ".join(settings.problems()))
+    return settings
 
 
 class _Progress:
@@ -62,21 +98,13 @@ class _Progress:
 
 def run(args: argparse.Namespace) -> int:
     from gazex_viewer.core.errors import InferenceError
-    from gazex_viewer.inference.api import GenerationSettings, JobEvent, ModelSpec, check_checkpoint
+    from gazex_viewer.inference.api import JobEvent, ModelSpec, check_checkpoint
     from gazex_viewer.inference.backend import JobControl
     from gazex_viewer.inference.worker import Worker, make_backend
 
     spec = ModelSpec(args.model, args.adapter, args.device, args.trust_remote_code)
     check_checkpoint(spec)  # CheckpointError -> one line, exit 2
-    settings = GenerationSettings(
-        deterministic=not args.sample,
-        temperature=args.temperature,
-        top_p=args.top_p,
-        max_new_tokens=args.max_new_tokens,
-        seed=args.seed,
-    )
-    if settings.problems():
-        raise InferenceError(None, "bad generation settings: " + "; ".join(settings.problems()))
+    settings = decoding_settings(args)
     from gazex_viewer.core.radiograph import find_images
 
     inputs: list[Path] = []

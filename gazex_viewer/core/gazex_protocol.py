@@ -23,6 +23,13 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from gazex_viewer.core.gazex_prompts import (
+    DEFAULT_PRESET,
+    PROMPT_PRESETS,
+    PromptSet,
+    is_unreadable,
+    strip_special_tokens,
+)
 from gazex_viewer.core.reading import Box, Finding, ImageRef, Producer, Reading, Sentence
 
 __all__ = [
@@ -37,27 +44,24 @@ __all__ = [
     "parse_grounding",
     "format_grounding",
     "assemble_reading",
+    "report_sentences",
+    "sentences_to_ground",
+    "model_finding",
 ]
 
-REPORT_PROMPT = (
-    "Given an X-ray image, mimic a radiologist's eye-tracking pattern and generate a description of the image."
-)
+#: the report prompt of the default (``training``) preset; see :mod:`gazex_viewer.core.gazex_prompts`
+REPORT_PROMPT = PROMPT_PRESETS[DEFAULT_PRESET].report
 
-#: the grounding prompt; ``{sentence}`` stands for the report sentence S
-GROUNDING_PROMPT_TEMPLATE = (
-    "Given an X-ray image and a radiologist's description '{sentence}', mimic a radiologist's "
-    "interpretation pattern to identify visual clues and an overall observation area. Analyze the image to "
-    "detect relevant features (e.g., abnormal opacities, fractures, lesions, or other radiological findings) "
-    "that correspond to the provided description. Output clues to support your observation and generate only "
-    "one observation area in the format of bounding boxes and centroids, using the structure: "
-    "'visual clues: [(xmin1, ymin1)(xmax1, ymax1)(centroidx1, centroidy1), (xmin2, ymin2)(xmax2, ymax2)"
-    "(centroidx2, centroidy2), ...], observation: [(xmin, ymin)(xmax, ymax)(centroidx, centroidy)]'."
-)
+#: the grounding prompt of the default preset (training variant A); ``{sentence}`` stands for the sentence S
+GROUNDING_PROMPT_TEMPLATE = PROMPT_PRESETS[DEFAULT_PRESET].grounding
 
 
-def grounding_prompt(sentence: str) -> str:
-    """The GazeX grounding prompt for one report sentence (DESIGN.md section 3, with S replaced)."""
-    return GROUNDING_PROMPT_TEMPLATE.format(sentence=sentence)
+def grounding_prompt(sentence: str, prompts: PromptSet | None = None) -> str:
+    """The grounding prompt for one report sentence (DESIGN.md section 3, with S replaced).
+
+    Special tokens are stripped from the sentence first; ``prompts`` defaults to the ``training`` preset.
+    """
+    return (prompts or PROMPT_PRESETS[DEFAULT_PRESET]).grounding_for(sentence)
 
 
 # -- coordinate frames ------------------------------------------------------------------------------
@@ -272,9 +276,11 @@ def _segments(text: str) -> tuple[str | None, str | None, bool]:
     def with_payload(m: re.Match[str]) -> bool:
         return re.match(r"\s*[:=]?\s*(?:\[|\(|<\|)", text[m.end() :]) is not None
 
-    # prefer the keywords that are followed by boxes (prose may mention "observation" too)
-    obs = next((m for m in reversed(obs_hits) if with_payload(m)), obs_hits[-1] if obs_hits else None)
+    # prefer the keywords that are followed by boxes (prose may mention "observation" too); an answer that
+    # repeats "observation :" (a model looping) is read at its first labelled list after the clues
     clue = next((m for m in clue_hits if with_payload(m)), clue_hits[0] if clue_hits else None)
+    after = [m for m in obs_hits if clue is None or m.start() > clue.start()] or obs_hits
+    obs = next((m for m in after if with_payload(m)), after[0] if after else None)
     if obs is None and clue is None:
         return None, None, False
     if clue is not None and obs is not None:
@@ -426,12 +432,60 @@ def format_grounding(
 # -- assembling a reading ---------------------------------------------------------------------------
 
 
+def report_sentences(report_text: str) -> list[str]:
+    """The sentences of a report answer, special tokens stripped first (what grounding prompts receive)."""
+    from gazex_viewer.core.report_text import split_sentences
+
+    return split_sentences(strip_special_tokens(report_text or ""))
+
+
+def sentences_to_ground(sentences: list[str]) -> list[int]:
+    """Indexes of the sentences worth a grounding prompt: unreadable model output is not asked about."""
+    return [i for i, s in enumerate(sentences) if not is_unreadable(s)]
+
+
+UNREADABLE_WARNING = "unreadable model output: kept for audit, not labelled, never filed as a finding"
+
+
+def model_finding(
+    fid: str,
+    sid: str,
+    text: str,
+    raw_grounding: str | None,
+    image: ImageRef,
+    frame: str,
+    *,
+    unreadable: bool | None = None,
+) -> Finding:
+    """One model finding: the sentence's labels (none when unreadable) and its parsed regions. Never raises."""
+    from gazex_viewer.core.labels import label_sentence
+
+    bad = is_unreadable(text) if unreadable is None else unreadable
+    finding = Finding(id=fid, sentence_id=sid, text=text, unreadable=bad)
+    if bad:
+        finding.warnings.append(UNREADABLE_WARNING)
+    else:
+        try:
+            finding.labels = label_sentence(text)
+        except Exception as exc:  # noqa: BLE001 - model text must never break assembly
+            finding.warnings.append(f"labelling failed ({exc})")
+    if raw_grounding is not None:
+        finding.raw_grounding = raw_grounding
+        parsed = parse_grounding(raw_grounding, width=image.width, height=image.height, frame=frame)
+        finding.clues = parsed.clues
+        finding.observation = parsed.observation
+        finding.warnings.extend(parsed.warnings)
+    elif not bad:
+        finding.warnings.append("no grounding answer for this sentence")
+    return finding
+
+
 def assemble_reading(
     *,
     image: ImageRef,
     producer: Producer,
     report_text: str,
-    grounding_answers: list[str],
+    grounding_answers: list[str | None],
     frame: str = DEFAULT_FRAME,
 ) -> Reading:
     """A model Reading from the raw report and the per-sentence grounding answers.
@@ -441,9 +495,11 @@ def assemble_reading(
     image, producer
         The image and who produced the answers.
     report_text
-        The report answer; split with :func:`~gazex_viewer.core.report_text.split_sentences`.
+        The report answer as decoded; special tokens are stripped (:func:`report_sentences`) before it is split
+        with :func:`~gazex_viewer.core.report_text.split_sentences`, and the raw text is kept in the reading.
     grounding_answers
-        ``grounding_answers[i]`` belongs to sentence ``i``.
+        ``grounding_answers[i]`` belongs to sentence ``i``; ``None`` where no grounding prompt was sent (an
+        unreadable sentence).
     frame
         The coordinate frame of the grounding answers.
 
@@ -452,40 +508,31 @@ def assemble_reading(
     Reading
         One sentence and one finding per report sentence (ids ``s-1``/``f-1``, ...), with labels,
         parsed regions, the raw grounding answer and its warnings, and the key-frame trajectory.
+        A sentence that is mostly unreadable is kept, flagged ``unreadable``, with no label.
         Never raises on model text; problems become warnings.
     """
-    from gazex_viewer.core.labels import label_sentence
-    from gazex_viewer.core.report_text import split_sentences
     from gazex_viewer.core.trajectory import keyframe_trajectory
 
     warnings: list[str] = []
-    texts = split_sentences(report_text or "")
+    texts = report_sentences(report_text)
     if not texts:
         warnings.append("the report answer holds no sentence")
+    if strip_special_tokens(report_text or "") != (report_text or "").strip():
+        warnings.append("special tokens were removed from the report answer")
     sentences: list[Sentence] = []
     findings: list[Finding] = []
     for i, sentence_text in enumerate(texts, start=1):
         sid, fid = f"s-{i}", f"f-{i}"
         sentences.append(Sentence(id=sid, text=sentence_text))
-        try:
-            labels = label_sentence(sentence_text)
-        except Exception as exc:  # noqa: BLE001 - model text must never break assembly
-            labels = []
-            warnings.append(f"sentence {i}: labelling failed ({exc})")
-        finding = Finding(id=fid, sentence_id=sid, text=sentence_text, labels=labels)
-        if i <= len(grounding_answers):
-            raw = grounding_answers[i - 1]
-            finding.raw_grounding = raw
-            parsed = parse_grounding(raw, width=image.width, height=image.height, frame=frame)
-            finding.clues = parsed.clues
-            finding.observation = parsed.observation
-            finding.warnings = list(parsed.warnings)
-        else:
-            finding.warnings.append("no grounding answer for this sentence")
-        findings.append(finding)
-    if len(grounding_answers) < len(texts):
-        warnings.append(f"{len(texts) - len(grounding_answers)} of {len(texts)} sentences have no grounding answer")
-    elif len(grounding_answers) > len(texts):
+        raw = grounding_answers[i - 1] if i <= len(grounding_answers) else None
+        findings.append(model_finding(fid, sid, sentence_text, raw, image, frame))
+    unreadable = sum(f.unreadable for f in findings)
+    if unreadable:
+        warnings.append(f"{unreadable} of {len(findings)} sentences are unreadable model output")
+    missing = sum(1 for f in findings if f.raw_grounding is None and not f.unreadable)
+    if missing:
+        warnings.append(f"{missing} of {len(texts)} sentences have no grounding answer")
+    if len(grounding_answers) > len(texts):
         warnings.append(f"{len(grounding_answers) - len(texts)} grounding answers without a sentence were ignored")
     return Reading(
         image=image,

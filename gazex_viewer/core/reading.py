@@ -190,6 +190,8 @@ class Finding:
     #: the producer's raw grounding answer, kept for audit
     raw_grounding: str | None = None
     warnings: list[str] = field(default_factory=list)
+    #: model output that is mostly not words: kept for audit, never labelled or filed as a finding
+    unreadable: bool = False
 
     @property
     def is_pertinent_negative(self) -> bool:
@@ -206,6 +208,7 @@ class Finding:
             "clues": [b.to_dict() for b in self.clues],
             "raw_grounding": self.raw_grounding,
             "warnings": list(self.warnings),
+            **({"unreadable": True} if self.unreadable else {}),
         }
 
     @classmethod
@@ -219,6 +222,7 @@ class Finding:
             clues=[Box.from_dict(x) for x in d.get("clues", [])],
             raw_grounding=d.get("raw_grounding"),
             warnings=list(d.get("warnings", [])),
+            unreadable=bool(d.get("unreadable", False)),
         )
 
 
@@ -458,6 +462,36 @@ class Review:
 
 
 @dataclass
+class ModelQuery:
+    """Something the model was asked about this film after its report, and its answer: model output only.
+
+    ``kind`` is ``"question"`` (a radiologist's question; ``findings`` are the answer's sentences, grounded like
+    report sentences) or ``"grounding"`` (where is the evidence for ``prompt``, a sentence the radiologist wrote or
+    edited; one finding, for review finding ``finding_id``). Never part of the report unless the radiologist adds
+    it as a finding.
+    """
+
+    kind: Literal["question", "grounding"]
+    prompt: str
+    answer: str = ""
+    findings: list[Finding] = field(default_factory=list)
+    finding_id: str | None = None
+    producer: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    at: str = field(default_factory=utc_now)
+    id: str = field(default_factory=lambda: new_id("q"))
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["findings"] = [f.to_dict() for f in self.findings]
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> ModelQuery:
+        return cls(**{**d, "findings": [Finding.from_dict(x) for x in d.get("findings", [])]})
+
+
+@dataclass
 class Reading:
     """One evidence artifact: image, producer, report sentences, findings, trajectory, review."""
 
@@ -475,6 +509,8 @@ class Reading:
     #: the reading this one is a new version of (a change after sign-off)
     parent_id: str | None = None
     schema_version: str = SCHEMA_VERSION
+    #: questions put to the model and sentences it was asked to ground (model output, not the report)
+    queries: list[ModelQuery] = field(default_factory=list)
 
     # -- lookups -----------------------------------------------------------------------------
     def finding(self, finding_id: str) -> Finding:
@@ -513,6 +549,7 @@ class Reading:
             "trajectory": [p.to_dict() for p in self.trajectory],
             "review": None if self.review is None else self.review.to_dict(),
             "warnings": list(self.warnings),
+            **({"queries": [q.to_dict() for q in self.queries]} if self.queries else {}),
         }
 
     @classmethod
@@ -533,6 +570,7 @@ class Reading:
             trajectory=_trajectory_from_dicts(trajectory, columns),
             review=None if d.get("review") is None else Review.from_dict(d["review"]),
             warnings=list(d.get("warnings", [])),
+            queries=[ModelQuery.from_dict(x) for x in d.get("queries", [])],
         )
 
     def to_json(self, *, indent: int | None = 2) -> str:

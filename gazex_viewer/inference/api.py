@@ -19,10 +19,13 @@ from pathlib import Path
 from typing import Any, Literal
 
 from gazex_viewer.core.errors import CheckpointError
-from gazex_viewer.core.reading import Reading
+from gazex_viewer.core.gazex_prompts import DEFAULT_PRESET, PROMPT_PRESETS, PromptError, PromptSet, prompt_set_from_sidecar
+from gazex_viewer.core.model_input import DEFAULT_MODEL_INPUT, MODEL_INPUT_MODES
+from gazex_viewer.core.reading import ModelQuery, Reading
 
-#: Qwen2-VL-layout model types accepted by the transformers backend.
-SUPPORTED_MODEL_TYPES: tuple[str, ...] = ("qwen2_vl",)
+#: Qwen2-VL-layout model types accepted by the transformers backend (LLaMA-Factory's ``qwen2_vl`` template serves
+#: both Qwen2-VL and Qwen2.5-VL bases).
+SUPPORTED_MODEL_TYPES: tuple[str, ...] = ("qwen2_vl", "qwen2_5_vl")
 #: GazeX's training image budget in pixels (768 * 768).
 DEFAULT_MAX_PIXELS: int = 768 * 768
 #: the smallest and largest image budget a sidecar may give (Qwen2-VL's min_pixels; 16384 image tokens)
@@ -40,35 +43,87 @@ EventKind = Literal["progress", "text", "done", "error", "cancelled"]
 class GenerationSettings:
     """Decoding options of one job.
 
-    ``deterministic`` uses greedy decoding; otherwise GazeX's sampling (``temperature``, ``top_p``)
-    seeded with ``seed``.
+    The defaults are GazeX's own decoding (the authors' ``run_inference.py``: vLLM sampling with temperature 1.0,
+    top_p 0.9, top_k off, repetition_penalty 1.0, min_tokens 20, up to 1024 new tokens), seeded with ``seed`` so
+    that a run can be repeated. ``deterministic`` (greedy decoding) is an explicit option. Every value is passed to
+    the model explicitly, so nothing is inherited from a checkpoint's ``generation_config.json``.
     """
 
-    deterministic: bool = True
+    deterministic: bool = False
     temperature: float = 1.0
     top_p: float = 0.9
     max_new_tokens: int = 1024
     seed: int = 0
+    #: 0 = off, as upstream's ``top_k=-1``
+    top_k: int = 0
+    repetition_penalty: float = 1.0
+    min_new_tokens: int = 20
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> GenerationSettings:
+        """Settings from a dict (unknown keys ignored, missing keys take the defaults)."""
+        known = {f for f in cls.__dataclass_fields__}
+        return cls(**{k: v for k, v in d.items() if k in known})
 
     def problems(self) -> list[str]:
         """What is wrong with these settings ([] when they are usable)."""
         out = []
         if self.max_new_tokens < 1:
             out.append(f"max_new_tokens must be at least 1 (got {self.max_new_tokens})")
+        if self.min_new_tokens < 0:
+            out.append(f"min_new_tokens must be 0 or more (got {self.min_new_tokens})")
+        if not self.repetition_penalty > 0:
+            out.append(f"repetition_penalty must be above 0 (got {self.repetition_penalty})")
         if not self.deterministic:
             if not self.temperature > 0:
                 out.append(f"temperature must be above 0 (got {self.temperature})")
             if not 0 < self.top_p <= 1:
                 out.append(f"top_p must be in (0, 1] (got {self.top_p})")
+            if self.top_k < 0:
+                out.append(f"top_k must be 0 (off) or more (got {self.top_k})")
+        return out
+
+    def describe(self) -> str:
+        """One line for people: "GazeX sampling (T 1.0, top-p 0.9, seed 0)" or "deterministic (greedy)"."""
+        extra = []
+        if self.repetition_penalty != 1.0:
+            extra.append(f"repetition penalty {self.repetition_penalty:g}")
+        if self.min_new_tokens != 20:
+            extra.append(f"min {self.min_new_tokens} tokens")
+        tail = (", " + ", ".join(extra)) if extra else ""
+        if self.deterministic:
+            return f"deterministic (greedy){tail}"
+        k = f", top-k {self.top_k}" if self.top_k else ""
+        gazex = self.temperature == 1.0 and self.top_p == 0.9 and not self.top_k
+        what = "GazeX sampling" if gazex else "sampling"
+        return f"{what} (T {self.temperature:g}, top-p {self.top_p:g}{k}, seed {self.seed}){tail}"
+
+    def effective(self, max_new_tokens: int | None = None) -> dict[str, Any]:
+        """Every decoding parameter as it is passed to the model (what a reading records)."""
+        out: dict[str, Any] = {
+            "do_sample": not self.deterministic,
+            "max_new_tokens": self.max_new_tokens if max_new_tokens is None else max_new_tokens,
+            "min_new_tokens": self.min_new_tokens,
+            "repetition_penalty": self.repetition_penalty,
+        }
+        if self.deterministic:
+            out.update(temperature=None, top_p=None, top_k=None, seed=None)
+        else:
+            out.update(temperature=self.temperature, top_p=self.top_p, top_k=self.top_k or None, seed=self.seed)
         return out
 
     def cache_key(self) -> dict[str, Any]:
         """The settings that change the output (sampling options do not matter when greedy)."""
         if self.deterministic:
-            return {"deterministic": True, "max_new_tokens": self.max_new_tokens}
+            return {
+                "deterministic": True,
+                "max_new_tokens": self.max_new_tokens,
+                "min_new_tokens": self.min_new_tokens,
+                "repetition_penalty": self.repetition_penalty,
+            }
         return self.to_dict()
 
 
@@ -118,6 +173,21 @@ class JobEvent:
     text: str = ""
     tokens_per_s: float | None = None
     reading: Reading | None = None
+    #: the answer of a ``ground`` or ``ask`` job (model output, kept apart from the report)
+    query: ModelQuery | None = None
+
+
+@dataclass
+class JobTask:
+    """A job other than a reading: ground ``sentences`` (``kind="ground"``) or answer ``question`` (``"ask"``).
+
+    ``finding_id`` names the review finding a grounding was asked for (copied into the answer).
+    """
+
+    kind: Literal["ground", "ask"]
+    sentences: list[str] = field(default_factory=list)
+    question: str = ""
+    finding_id: str | None = None
 
 
 @dataclass
@@ -133,6 +203,10 @@ class CheckpointInfo:
     max_pixels: int = DEFAULT_MAX_PIXELS
     name: str = ""
     sidecar: dict[str, Any] = field(default_factory=dict)
+    #: the prompts sent (a preset, or the sidecar's own)
+    prompts: PromptSet = field(default_factory=lambda: PROMPT_PRESETS[DEFAULT_PRESET])
+    #: how the 8-bit model input is rendered from a film (core.model_input.MODEL_INPUT_MODES)
+    model_input: str = DEFAULT_MODEL_INPUT
 
 
 # -- checks ------------------------------------------------------------------------------------
@@ -231,7 +305,9 @@ def check_sidecar(data: dict[str, Any], path: Path) -> None:
     """Check the known keys of a ``gazex.json`` sidecar; each one is optional.
 
     ``coordinate_frame`` must be one of :data:`KNOWN_FRAMES`; ``max_pixels`` a JSON integer in
-    [:data:`MIN_MAX_PIXELS`, :data:`MAX_MAX_PIXELS`]; ``name`` a string.
+    [:data:`MIN_MAX_PIXELS`, :data:`MAX_MAX_PIXELS`]; ``name`` a string; ``prompt_preset`` a known preset and
+    ``prompts`` usable overrides (:func:`~gazex_viewer.core.gazex_prompts.prompt_set_from_sidecar`);
+    ``model_input`` one of :data:`~gazex_viewer.core.model_input.MODEL_INPUT_MODES`.
 
     Raises
     ------
@@ -254,6 +330,14 @@ def check_sidecar(data: dict[str, Any], path: Path) -> None:
             )
     if "name" in data and data["name"] is not None and not isinstance(data["name"], str):
         raise CheckpointError(path, f"name {data['name']!r} is not a string")
+    try:
+        prompt_set_from_sidecar(data)
+    except PromptError as exc:
+        raise CheckpointError(path, str(exc)) from None
+    if "model_input" in data and data["model_input"] not in MODEL_INPUT_MODES:
+        raise CheckpointError(
+            path, f"unknown model_input {data['model_input']!r}; expected one of {', '.join(MODEL_INPUT_MODES)}"
+        )
 
 
 def check_checkpoint(spec: ModelSpec) -> CheckpointInfo:
@@ -305,6 +389,8 @@ def check_checkpoint(spec: ModelSpec) -> CheckpointInfo:
         max_pixels=max_pixels,
         name=str(sidecar.get("name") or folder.name),
         sidecar=sidecar,
+        prompts=prompt_set_from_sidecar(sidecar),
+        model_input=str(sidecar.get("model_input", DEFAULT_MODEL_INPUT)),
     )
     if spec.adapter_dir is not None:
         adapter = Path(spec.adapter_dir)
@@ -327,6 +413,10 @@ def check_checkpoint(spec: ModelSpec) -> CheckpointInfo:
             info.max_pixels = int(asidecar["max_pixels"])
         if asidecar.get("name"):
             info.name = str(asidecar["name"])
+        if "prompt_preset" in asidecar or "prompts" in asidecar:
+            info.prompts = prompt_set_from_sidecar(asidecar)
+        if "model_input" in asidecar:
+            info.model_input = str(asidecar["model_input"])
     return info
 
 

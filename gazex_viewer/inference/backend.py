@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from gazex_viewer.core.errors import InferenceError
-from gazex_viewer.core.reading import ImageRef, Reading
+from gazex_viewer.core.reading import Finding, ImageRef, ModelQuery, Reading
 from gazex_viewer.inference.api import CheckpointInfo, GenerationSettings, JobEvent, ModelSpec
 
 
@@ -94,7 +94,12 @@ class LoadedModel:
 
 
 class Backend(ABC):
-    """A model backend: load a checkpoint, run the GazeX protocol on one radiograph, unload."""
+    """A model backend: load a checkpoint, say how to get text from it, unload.
+
+    A backend implements the text-generation interface (:class:`~gazex_viewer.inference.protocol.TextGenerator`:
+    ``describe``, ``generate``, ``generate_batch``); the GazeX protocol itself (prompts, split, grounding, assembly)
+    is :mod:`gazex_viewer.inference.protocol`, the same for every backend.
+    """
 
     name: str = "abstract"
 
@@ -102,15 +107,41 @@ class Backend(ABC):
     def load(self, spec: ModelSpec, control: JobControl) -> LoadedModel:
         """Load weights; raise CheckpointError / InferenceError naming the folder and the reason."""
 
-    @abstractmethod
     def run_reading(
         self,
         display: np.ndarray,
         image: ImageRef,
         settings: GenerationSettings,
         control: JobControl,
+        *,
+        forced_lengths: tuple[int, int] | None = None,
     ) -> Reading:
-        """Run the report prompt (streamed), then the batched grounding prompts; return the parsed Reading."""
+        """The GazeX protocol on one film's model-input picture: report (streamed), grounding, the parsed Reading."""
+        from gazex_viewer.inference import protocol
+
+        if self.loaded is None:
+            raise InferenceError(None, "no model loaded")
+        return protocol.run_reading(self, display, image, settings, control, forced_lengths=forced_lengths)  # type: ignore[arg-type]
+
+    def ground(
+        self, display: np.ndarray, image: ImageRef, sentences: list[str], settings: GenerationSettings, control: JobControl
+    ) -> list[Finding]:
+        """Where the model sees the evidence for each sentence (any text, e.g. a radiologist's own finding)."""
+        from gazex_viewer.inference import protocol
+
+        if self.loaded is None:
+            raise InferenceError(None, "no model loaded")
+        return protocol.ground_sentences(self, display, image, sentences, settings, control)  # type: ignore[arg-type]
+
+    def ask(
+        self, display: np.ndarray, image: ImageRef, question: str, settings: GenerationSettings, control: JobControl
+    ) -> ModelQuery:
+        """The model's answer to a question about the film, its sentences grounded."""
+        from gazex_viewer.inference import protocol
+
+        if self.loaded is None:
+            raise InferenceError(None, "no model loaded")
+        return protocol.ask_question(self, display, image, question, settings, control)  # type: ignore[arg-type]
 
     @abstractmethod
     def unload(self) -> None:

@@ -20,7 +20,7 @@ from gazex_viewer.core.reading import ImageRef, Reading, new_id
 from gazex_viewer.inference.api import GenerationSettings
 
 #: bump when the way a reading is produced changes, so old cached readings are not reused
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
 
 
 def default_cache_dir() -> Path:
@@ -45,6 +45,7 @@ def reading_cache_key(
     processor_sha256: str | None = None,
     dtype: str | None = None,
     device: str | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> str:
     """A stable hex key for one (image, model, settings) combination.
 
@@ -65,6 +66,8 @@ def reading_cache_key(
         "device": None if device is None else device.split(":", 1)[0],
         "settings": settings.cache_key(),
     }
+    if extra:  # the model-input rendering and the exact prompts
+        parts["extra"] = extra
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode("utf-8")).hexdigest()
 
 

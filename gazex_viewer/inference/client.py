@@ -18,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from gazex_viewer.inference.api import GenerationSettings, JobEvent, ModelSpec
+from gazex_viewer.inference.api import GenerationSettings, JobEvent, JobTask, ModelSpec
 
 FINAL_KINDS = frozenset({"done", "error", "cancelled"})
 
@@ -58,7 +58,7 @@ class InferenceClient:
         self._spec: ModelSpec | None = None
         self._ids = itertools.count(1)
         self._active: int | None = None
-        self._jobs: dict[int, tuple[Path, GenerationSettings]] = {}
+        self._jobs: dict[int, tuple[Path, GenerationSettings, JobTask | None]] = {}
         self._cancelling: dict[int, threading.Timer] = {}
         self._closed = False
         #: restarts after a cancel timeout or a crash (for tests and diagnostics)
@@ -84,8 +84,14 @@ class InferenceClient:
             self._ensure_worker(send_load=False)
             self._send(("load", spec))
 
-    def run(self, radiograph_path: str | Path, settings: GenerationSettings | None = None) -> int:
-        """Start a reading of one radiograph; returns its job id. Any running job is cancelled first."""
+    def run(
+        self, radiograph_path: str | Path, settings: GenerationSettings | None = None, task: JobTask | None = None
+    ) -> int:
+        """Start a job on one radiograph; returns its job id. Any running job is cancelled first.
+
+        ``task`` is None for a reading (report + grounding), else :class:`JobTask` (ground sentences, or ask a
+        question); its ``done`` event carries ``query`` instead of ``reading``.
+        """
         settings = settings or GenerationSettings()
         with self._lock:
             self._check_open()
@@ -93,13 +99,13 @@ class InferenceClient:
                 self._cancel_locked(self._active)
             job_id = next(self._ids)
             self._active = job_id
-            self._jobs[job_id] = (Path(radiograph_path), settings)
+            self._jobs[job_id] = (Path(radiograph_path), settings, task)
             if self._spec is None:
                 self._finish(job_id)
                 self._deliver(JobEvent(kind="error", job_id=job_id, stage="error", message="no model is loaded"))
                 return job_id
             self._ensure_worker(send_load=True)
-            self._send(("run", job_id, str(radiograph_path), settings))
+            self._send(("run", job_id, str(radiograph_path), settings, task))
             return job_id
 
     def cancel(self, job_id: int | None = None) -> None:
@@ -278,8 +284,8 @@ class InferenceClient:
                 self._start_worker()
                 self._send(("load", self._spec))
                 if active is not None and active in self._jobs:
-                    path, settings = self._jobs[active]
-                    self._send(("run", active, str(path), settings))
+                    path, settings, task = self._jobs[active]
+                    self._send(("run", active, str(path), settings, task))
         for j in stale:
             self._deliver(
                 JobEvent(kind="cancelled", job_id=j, stage="cancelled", message="cancelled (the worker was restarted)")

@@ -38,6 +38,9 @@ KNOWN_BOXES: dict[str, tuple[list[Box], Box]] = {
 }
 #: image budget of the tiny model (its sidecar's max_pixels): 112 x 112 px -> 16 image tokens
 TINY_MAX_PIXELS: int = 112 * 112
+#: BPE vocabulary of the tiny tokenizer: small, so that words split into several tokens and every known answer is
+#: longer than GazeX's min_new_tokens (20) -- the authors' decoding suppresses end-of-text before that
+TOKENIZER_VOCAB: int = 360
 
 SPECIAL_TOKENS: tuple[str, ...] = (
     "<|endoftext|>",
@@ -152,7 +155,7 @@ def _train_tokenizer(corpus: list[str]) -> Any:
     tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     tok.decoder = decoders.ByteLevel()
     trainer = trainers.BpeTrainer(
-        vocab_size=600,
+        vocab_size=TOKENIZER_VOCAB,
         min_frequency=1,
         special_tokens=list(SPECIAL_TOKENS),
         initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),

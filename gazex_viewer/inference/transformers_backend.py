@@ -12,14 +12,10 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from gazex_viewer.core.errors import CheckpointError, InferenceError
-from gazex_viewer.core.reading import ImageRef, Producer, Reading
 from gazex_viewer.inference.api import (
     CheckpointInfo,
     GenerationSettings,
@@ -28,11 +24,11 @@ from gazex_viewer.inference.api import (
     processor_files_sha256,
     weights_sha256,
 )
-from gazex_viewer.inference.backend import Backend, JobCancelled, JobControl, LoadedModel
-from gazex_viewer.inference.images import image_tokens, prepare_image
+from gazex_viewer.inference.backend import Backend, JobControl, LoadedModel
+from gazex_viewer.inference.images import PROCESSOR_MAX_PIXELS, PROCESSOR_MIN_PIXELS
+from gazex_viewer.inference.protocol import GROUNDING_BATCH, ModelDescription
 
-#: the most grounding prompts sent to the model in one generate call
-GROUNDING_BATCH: int = 8
+__all__ = ["TransformersGazeXBackend", "GROUNDING_BATCH", "generation_config_warnings", "set_offline_env"]
 
 
 def set_offline_env() -> None:
@@ -262,7 +258,10 @@ class TransformersGazeXBackend(Backend):
             dtype=dtype,
             backend=self.name,
             load_seconds=load_seconds,
-            extra={"max_position_embeddings": self._max_positions(model)},
+            extra={
+                "max_position_embeddings": self._max_positions(model),
+                "generation_warnings": generation_config_warnings(model.generation_config),
+            },
             processor_sha256=processor_sha256,
         )
         return self._loaded
@@ -353,19 +352,43 @@ class TransformersGazeXBackend(Backend):
         except Exception:  # noqa: BLE001 - best effort
             pass
 
-    # -- one job -----------------------------------------------------------------------------
+    # -- text generation (the protocol lives in inference.protocol) ---------------------------
+    def describe(self) -> ModelDescription:
+        """The loaded model (InferenceError when none)."""
+        if self._loaded is None or self.processor is None:
+            raise InferenceError(None, "no model loaded")
+        lm = self._loaded
+        ip = getattr(self.processor, "image_processor", None)
+        lo, hi = _processor_pixel_limits(ip)
+        return ModelDescription(
+            info=lm.info,
+            name=lm.name,
+            checkpoint_sha256=lm.checkpoint_sha256,
+            adapter_sha256=lm.adapter_sha256,
+            backend=lm.backend,
+            device=lm.device,
+            dtype=lm.dtype,
+            processor_min_pixels=lo,
+            processor_max_pixels=hi,
+            generation_warnings=list(lm.extra.get("generation_warnings", [])),
+        )
+
     def _chat(self, prompt: str) -> str:
         messages = [{"role": "user", "content": [{"type": "image"}, {"type": "text", "text": prompt}]}]
         return str(self.processor.apply_chat_template(messages, tokenize=False, add_generation_prompt=True))
 
     def _gen_kwargs(self, settings: GenerationSettings, max_new_tokens: int, min_new_tokens: int | None) -> dict[str, Any]:
+        """Every decoding parameter passed explicitly: nothing is inherited from the checkpoint's generation_config."""
         kw: dict[str, Any] = {"max_new_tokens": max_new_tokens, "pad_token_id": self._pad_id}
         if settings.deterministic:
             kw.update(do_sample=False, temperature=None, top_p=None, top_k=None)
         else:
-            kw.update(do_sample=True, temperature=settings.temperature, top_p=settings.top_p, top_k=None)
-        if min_new_tokens:
-            kw["min_new_tokens"] = min_new_tokens
+            kw.update(do_sample=True, temperature=settings.temperature, top_p=settings.top_p, top_k=settings.top_k or None)
+        kw.update(_NEUTRAL_GENERATION)
+        kw["repetition_penalty"] = settings.repetition_penalty
+        low = settings.min_new_tokens if min_new_tokens is None else min_new_tokens
+        if low:
+            kw["min_new_tokens"] = min(int(low), max_new_tokens)
         return kw
 
     def _inputs(self, texts: list[str], image: Any) -> Any:
@@ -380,10 +403,12 @@ class TransformersGazeXBackend(Backend):
         if room < 1:
             raise InferenceError(where, f"token budget exceeded: {n_prompt} prompt tokens > {limit} positions")
         if max_new_tokens > room:
-            warnings.append(
+            msg = (
                 f"{where}: max_new_tokens lowered from {max_new_tokens} to {room} ({n_prompt} prompt tokens, "
                 f"{limit} positions)"
             )
+            if msg not in warnings:
+                warnings.append(msg)
             return room
         return max_new_tokens
 
@@ -398,28 +423,29 @@ class TransformersGazeXBackend(Backend):
             texts.append(self.processor.tokenizer.decode(ids, skip_special_tokens=False).strip())
         return texts
 
-    def generate_report(
+    def generate(
         self,
         image: Any,
+        prompt: str,
         settings: GenerationSettings,
         control: JobControl,
         *,
+        seed_offset: int = 0,
+        stream: bool = True,
         min_new_tokens: int | None = None,
         warnings: list[str] | None = None,
     ) -> tuple[str, dict[str, float]]:
-        """Run the report prompt with streaming; returns (text, timings)."""
+        """One answer (streamed through ``control.text`` when ``stream``); (text, timings)."""
         warnings = [] if warnings is None else warnings
         import torch
         from transformers import StoppingCriteriaList
 
-        from gazex_viewer.core.gazex_protocol import REPORT_PROMPT
-
-        inputs = self._inputs([self._chat(REPORT_PROMPT)], image)
+        inputs = self._inputs([self._chat(prompt)], image)
         n_prompt = int(inputs["input_ids"].shape[1])
         max_new = self._fit_budget(n_prompt, settings.max_new_tokens, "report prompt", warnings)
-        streamer = _ReportStreamer(self.processor.tokenizer, control, self._stop_ids)
+        streamer = _ReportStreamer(self.processor.tokenizer, control, self._stop_ids) if stream else None
         if not settings.deterministic:
-            torch.manual_seed(settings.seed)
+            torch.manual_seed(settings.seed + seed_offset)
         t0 = time.perf_counter()
         with torch.inference_mode():
             out = self.model.generate(
@@ -432,7 +458,8 @@ class TransformersGazeXBackend(Backend):
         t1 = time.perf_counter()
         text = self._decode_new(out, n_prompt)[0]
         n_new = int(out.shape[1] - n_prompt)
-        ttft = (streamer.t_first - t0) if streamer.t_first is not None else t1 - t0
+        t_first = streamer.t_first if streamer is not None else None
+        ttft = (t_first - t0) if t_first is not None else t1 - t0
         return text, {
             "report_s": t1 - t0,
             "time_to_first_token_s": ttft,
@@ -441,158 +468,38 @@ class TransformersGazeXBackend(Backend):
             "prompt_tokens": float(n_prompt),
         }
 
-    def generate_groundings(
+    def generate_batch(
         self,
         image: Any,
-        sentences: list[str],
+        prompts: list[str],
         settings: GenerationSettings,
         control: JobControl,
         *,
-        batch_size: int = GROUNDING_BATCH,
-        min_new_tokens: int | None = None,
+        seed_offset: int = 0,
         max_new_tokens: int | None = None,
+        min_new_tokens: int | None = None,
         warnings: list[str] | None = None,
     ) -> tuple[list[str], dict[str, float]]:
-        """One grounding prompt per sentence, ``batch_size`` prompts per generate call (left padding)."""
+        """One answer per prompt in one generate call (left padding); (texts, timings)."""
         warnings = [] if warnings is None else warnings
         import torch
         from transformers import StoppingCriteriaList
 
-        from gazex_viewer.core.gazex_protocol import grounding_prompt
-
-        answers: list[str] = []
-        n_tokens = 0
-        max_new = max_new_tokens or settings.max_new_tokens
+        inputs = self._inputs([self._chat(p) for p in prompts], image)
+        n_prompt = int(inputs["input_ids"].shape[1])
+        max_new = self._fit_budget(n_prompt, max_new_tokens or settings.max_new_tokens, "grounding prompt", warnings)
+        if not settings.deterministic:
+            torch.manual_seed(settings.seed + seed_offset)
         t0 = time.perf_counter()
-        for start in range(0, len(sentences), max(1, batch_size)):
-            control.check()
-            chunk = sentences[start : start + max(1, batch_size)]
-            control.progress(
-                "grounding",
-                current=start,
-                total=len(sentences),
-                message=f"grounding sentences {start + 1}-{start + len(chunk)} of {len(sentences)}",
+        with torch.inference_mode():
+            out = self.model.generate(
+                **inputs,
+                stopping_criteria=StoppingCriteriaList([_CancelCriteria(control)]),
+                **self._gen_kwargs(settings, max_new, min_new_tokens),
             )
-            inputs = self._inputs([self._chat(grounding_prompt(s)) for s in chunk], image)
-            n_prompt = int(inputs["input_ids"].shape[1])
-            max_new_chunk = self._fit_budget(n_prompt, max_new, "grounding prompt", warnings)
-            if not settings.deterministic:
-                torch.manual_seed(settings.seed + 1 + start)
-            with torch.inference_mode():
-                out = self.model.generate(
-                    **inputs,
-                    stopping_criteria=StoppingCriteriaList([_CancelCriteria(control)]),
-                    **self._gen_kwargs(settings, max_new_chunk, min_new_tokens),
-                )
-            control.check()
-            answers.extend(self._decode_new(out, n_prompt))
-            n_tokens += int(out.shape[0] * (out.shape[1] - n_prompt))
-        dt = time.perf_counter() - t0
-        control.progress("grounding", current=len(sentences), total=len(sentences), message="grounding done")
-        return answers, {"grounding_s": dt, "grounding_tokens": float(n_tokens), "grounding_prompts": float(len(sentences))}
-
-    def run_reading(
-        self,
-        display: np.ndarray,
-        image: ImageRef,
-        settings: GenerationSettings,
-        control: JobControl,
-        *,
-        forced_lengths: tuple[int, int] | None = None,
-    ) -> Reading:
-        """The GazeX protocol on one radiograph: report (streamed), sentence split, batched groundings.
-
-        ``forced_lengths`` (benchmarks): generate exactly (report tokens, tokens per grounding answer), end-of-text
-        suppressed until then (``min_new_tokens``), so a random model does the work of a real reading.
-        """
-        if self.model is None or self._loaded is None:
-            raise InferenceError(None, "no model loaded")
-        from gazex_viewer.core.gazex_protocol import REPORT_PROMPT, assemble_reading, grounding_prompt
-        from gazex_viewer.core.report_text import split_sentences
-
-        lm = self._loaded
-        bad = settings.problems()
-        if bad:
-            raise InferenceError(None, "bad generation settings: " + "; ".join(bad))
-        t0 = time.perf_counter()
-        control.progress("preparing", message="preparing the image")
-        try:
-            pil = prepare_image(display, lm.info.max_pixels)
-        except ValueError as exc:
-            raise InferenceError(image.file_name, f"cannot prepare the image for the model ({exc})") from None
-        n_img = image_tokens(pil.height, pil.width)
         control.check()
-        timings: dict[str, float] = {"prepare_s": time.perf_counter() - t0}
-        budget_warnings: list[str] = []
-        try:
-            control.progress("report", message="writing the report")
-            rep_settings, ground_max = settings, None
-            rep_min = ground_min = None
-            if forced_lengths is not None:
-                rep_min, ground_min = int(forced_lengths[0]), int(forced_lengths[1])
-                rep_settings = replace(settings, max_new_tokens=rep_min)
-                ground_max = ground_min
-            report, t_rep = self.generate_report(
-                pil, rep_settings, control, min_new_tokens=rep_min, warnings=budget_warnings
-            )
-            timings.update(t_rep)
-            sentences = split_sentences(report)
-            answers: list[str] = []
-            if sentences:
-                answers, t_gr = self.generate_groundings(
-                    pil,
-                    sentences,
-                    settings,
-                    control,
-                    min_new_tokens=ground_min,
-                    max_new_tokens=ground_max,
-                    warnings=budget_warnings,
-                )
-                timings.update(t_gr)
-        except JobCancelled:
-            raise
-        except InferenceError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - out of memory, CUDA errors: one clear line
-            if control.cancelled:
-                raise JobCancelled(None, "cancelled") from None
-            name = exc.__class__.__name__
-            if "OutOfMemory" in name or "out of memory" in str(exc).lower():
-                self._empty_cache()
-                raise InferenceError(image.file_name, f"out of memory on {lm.device} ({_first_line(exc)})") from None
-            raise InferenceError(image.file_name, f"generation failed ({_first_line(exc)})") from None
-        timings["total_s"] = time.perf_counter() - t0
-        producer = Producer(
-            kind="model",
-            name=lm.name,
-            checkpoint_sha256=lm.checkpoint_sha256,
-            adapter_sha256=lm.adapter_sha256,
-            backend=lm.backend,
-            device=lm.device,
-            dtype=lm.dtype,
-            coordinate_frame=lm.info.coordinate_frame,
-            prompts={"report": REPORT_PROMPT, "grounding": grounding_prompt("{sentence}")},
-            generation={
-                **settings.to_dict(),
-                "model_input_size": [pil.width, pil.height],
-                "image_tokens": n_img,
-                "max_pixels": lm.info.max_pixels,
-                "grounding_batch": GROUNDING_BATCH,
-            },
-            timings={k: round(float(v), 4) for k, v in timings.items()},
-        )
-        control.progress("parsing", message="parsing the answers")
-        reading = assemble_reading(
-            image=image,
-            producer=producer,
-            report_text=report,
-            grounding_answers=answers,
-            frame=lm.info.coordinate_frame,
-        )
-        reading.warnings.extend(budget_warnings)
-        if int(timings.get("report_tokens", 0)) >= settings.max_new_tokens:
-            reading.warnings.append(f"the report reached max_new_tokens ({settings.max_new_tokens}) and may be cut short")
-        return reading
+        n_tokens = int(out.shape[0] * (out.shape[1] - n_prompt))
+        return self._decode_new(out, n_prompt), {"grounding_s": time.perf_counter() - t0, "grounding_tokens": float(n_tokens)}
 
     @staticmethod
     def _empty_cache() -> None:
@@ -603,6 +510,60 @@ class TransformersGazeXBackend(Backend):
                 torch.cuda.empty_cache()
         except Exception:  # noqa: BLE001
             pass
+
+
+#: decoding options a checkpoint's generation_config may set that GazeX's decoding does not use: passed explicitly
+#: at their neutral values so that none is inherited silently (each one found is recorded as a warning)
+_NEUTRAL_GENERATION: dict[str, Any] = {
+    "no_repeat_ngram_size": 0,
+    "encoder_repetition_penalty": 1.0,
+    "num_beams": 1,
+    "length_penalty": 1.0,
+    "typical_p": 1.0,
+    "epsilon_cutoff": 0.0,
+    "eta_cutoff": 0.0,
+    "min_p": None,
+    "bad_words_ids": None,
+    "suppress_tokens": None,
+    "begin_suppress_tokens": None,
+}
+_NEUTRAL_CHECKED: dict[str, Any] = {
+    **{k: v for k, v in _NEUTRAL_GENERATION.items() if k not in ("bad_words_ids", "suppress_tokens", "begin_suppress_tokens")},
+    "repetition_penalty": 1.0,
+}
+
+
+def generation_config_warnings(generation_config: Any) -> list[str]:
+    """What a checkpoint's generation_config sets that GazeX's decoding overrides (one warning per option)."""
+    out = []
+    for key, neutral in _NEUTRAL_CHECKED.items():
+        value = getattr(generation_config, key, None)
+        if value is None or value == neutral or (neutral is None and not value):
+            continue
+        if key == "num_beams" and value == 1:
+            continue
+        out.append(
+            f"the checkpoint's generation_config.json sets {key}={value!r}; GazeX's decoding uses "
+            f"{neutral if neutral is not None else 'none'} (overridden)"
+        )
+    for key in ("bad_words_ids", "suppress_tokens", "begin_suppress_tokens"):
+        if getattr(generation_config, key, None):
+            out.append(f"the checkpoint's generation_config.json sets {key}; GazeX's decoding uses none (overridden)")
+    return out
+
+
+def _processor_pixel_limits(image_processor: Any) -> tuple[int, int]:
+    """(min_pixels, max_pixels) of a Qwen2-VL image processor (defaults when it does not say)."""
+    lo = getattr(image_processor, "min_pixels", None)
+    hi = getattr(image_processor, "max_pixels", None)
+    size = getattr(image_processor, "size", None)
+    if isinstance(size, dict):
+        lo = lo or size.get("shortest_edge") or size.get("min_pixels")
+        hi = hi or size.get("longest_edge") or size.get("max_pixels")
+    try:
+        return int(lo or PROCESSOR_MIN_PIXELS), int(hi or PROCESSOR_MAX_PIXELS)
+    except (TypeError, ValueError):
+        return PROCESSOR_MIN_PIXELS, PROCESSOR_MAX_PIXELS
 
 
 def _find_module(modules: dict[str, Any], peft_path: str) -> tuple[str, Any] | None:

@@ -1,6 +1,7 @@
 """The model worker process: one loaded model, one job at a time, commands and events over a Pipe.
 
-Messages from the client (tuples): ``("load", ModelSpec)``, ``("run", job_id, path, GenerationSettings)``,
+Messages from the client (tuples): ``("load", ModelSpec)``, ``("run", job_id, path, GenerationSettings, JobTask |
+None)`` (None: a reading),
 ``("cancel", job_id | None)``, ``("unload",)``, ``("quit",)``, and for tests ``("sleep", seconds)``, which
 blocks the worker outside any job (like a long load), and ``("stall", seconds)``, which makes the next job block
 once started, like an uninterruptible prefill. A job cancelled while queued is answered at once. Messages to
@@ -21,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from gazex_viewer.core.errors import GazeXError, InferenceError
-from gazex_viewer.inference.api import GenerationSettings, JobEvent, ModelSpec
+from gazex_viewer.inference.api import GenerationSettings, JobEvent, JobTask, ModelSpec
 from gazex_viewer.inference.backend import Backend, JobCancelled, JobControl
 
 
@@ -102,7 +103,7 @@ class Worker:
             self.backend.unload()
         self.backend = None
 
-    def run(self, job_id: int, path: str | Path, settings: GenerationSettings) -> None:
+    def run(self, job_id: int, path: str | Path, settings: GenerationSettings, task: JobTask | None = None) -> None:
         """Run one job and emit its final event (``done``, ``error`` or ``cancelled``)."""
         control = JobControl(job_id, emit=self.emit)
         with self._lock:
@@ -112,7 +113,10 @@ class Worker:
                 return
             self.current = control
         try:
-            reading = self._run(control, Path(path), settings)
+            if task is not None:
+                query = self._run_task(control, Path(path), settings, task)
+            else:
+                reading = self._run(control, Path(path), settings)
         except JobCancelled:
             self.emit(JobEvent(kind="cancelled", job_id=job_id, stage="cancelled", message="cancelled"))
         except GazeXError as err:
@@ -121,11 +125,53 @@ class Worker:
             traceback.print_exc()
             self.emit(JobEvent(kind="error", job_id=job_id, stage="error", message=f"{path}: internal error ({exc})"))
         else:
-            self.emit(JobEvent(kind="done", job_id=job_id, stage="done", reading=reading))
+            if task is not None:
+                self.emit(JobEvent(kind="done", job_id=job_id, stage="done", query=query))
+            else:
+                self.emit(JobEvent(kind="done", job_id=job_id, stage="done", reading=reading))
         finally:
             with self._lock:
                 self.current = None
                 self.cancelled_ids.discard(job_id)
+
+    def _backend_or_error(self, path: Path) -> Backend:
+        backend = self.backend
+        if backend is None or backend.loaded is None:
+            if self.load_error is not None:
+                raise InferenceError(None, self.load_error)
+            raise InferenceError(path, "no model is loaded")
+        return backend
+
+    def _run_task(self, control: JobControl, path: Path, settings: GenerationSettings, task: JobTask) -> Any:
+        """A ``ground`` or ``ask`` job: the answer as a ModelQuery (not cached: it is asked once)."""
+        from gazex_viewer.core.model_input import model_input
+        from gazex_viewer.core.radiograph import load_radiograph
+        from gazex_viewer.core.reading import ModelQuery
+        from gazex_viewer.inference.protocol import describe_dict
+
+        backend = self._backend_or_error(path)
+        lm = backend.loaded
+        assert lm is not None
+        control.progress("opening", message=f"opening {path.name}")
+        radiograph = load_radiograph(path)
+        picture = model_input(radiograph, lm.info.model_input)
+        control.check()
+        if task.kind == "ask":
+            query = backend.ask(picture, radiograph.image_ref(), task.question, settings, control)
+        elif task.kind == "ground":
+            findings = backend.ground(picture, radiograph.image_ref(), task.sentences, settings, control)
+            query = ModelQuery(
+                kind="grounding",
+                prompt=" ".join(f.text for f in findings),
+                answer="\n".join(f.raw_grounding or "" for f in findings),
+                findings=findings,
+                finding_id=task.finding_id,
+                producer={**describe_dict(backend.describe()), "generation": settings.effective()},
+                warnings=[w for f in findings for w in f.warnings],
+            )
+        else:
+            raise InferenceError(path, f"unknown job kind {task.kind!r}")
+        return query
 
     def _run(self, control: JobControl, path: Path, settings: GenerationSettings) -> Any:
         backend = self.backend
@@ -138,12 +184,14 @@ class Worker:
         if self.stall_next_s > 0:
             stall, self.stall_next_s = self.stall_next_s, 0.0
             time.sleep(stall)
+        from gazex_viewer.core.model_input import model_input
         from gazex_viewer.core.radiograph import load_radiograph
         from gazex_viewer.inference.cache import display_sha256, reading_cache_key, reopened
 
         radiograph = load_radiograph(path)
         control.check()
-        display = radiograph.render()  # the 8-bit input the model is given (its hash is part of the key)
+        # the 8-bit input the model is given (its hash is part of the key)
+        display = model_input(radiograph, lm.info.model_input)
         key = reading_cache_key(
             pixel_sha256=radiograph.pixel_sha256,
             display_sha256=display_sha256(display),
@@ -155,6 +203,7 @@ class Worker:
             dtype=lm.dtype,
             device=lm.device,
             settings=settings,
+            extra={"model_input": lm.info.model_input, "prompts": lm.info.prompts.record()},
         )
         if self.cache is not None:
             cached = self.cache.get(key)
@@ -216,7 +265,7 @@ def worker_main(conn: Connection, cache_dir: str | None, use_cache: bool = True)
             worker.unload()
             emit(JobEvent(kind="progress", job_id=0, stage="unloaded", message="model unloaded"))
         elif op == "run":
-            worker.run(msg[1], msg[2], msg[3])
+            worker.run(msg[1], msg[2], msg[3], msg[4] if len(msg) > 4 else None)
         elif op == "sleep":  # tests: the worker busy outside any job (like a long model load)
             time.sleep(float(msg[1]))
         elif op == "stall":  # tests: the next job blocks once started (vision encoder, prefill) ignoring cancel

@@ -30,8 +30,10 @@ def _corners(b: Box) -> tuple[float, ...]:
 
 
 def test_prompts() -> None:
+    # the training prompt (Create_Training_Data.py:140), with the space after <image> the training text has
     assert REPORT_PROMPT == (
-        "Given an X-ray image, mimic a radiologist's eye-tracking pattern and generate a description of the image."
+        " Given an X-ray image, using the radiologist's interpretation pattern, generate a detailed description or "
+        "diagnosis for the image."
     )
     p = grounding_prompt("no pneumothorax")
     assert p.startswith("Given an X-ray image and a radiologist's description 'no pneumothorax', mimic")

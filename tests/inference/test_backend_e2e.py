@@ -11,6 +11,7 @@ from gazex_viewer.core.errors import CheckpointError
 from gazex_viewer.core.radiograph import load_radiograph
 from gazex_viewer.inference.api import GenerationSettings, JobEvent, ModelSpec
 from gazex_viewer.inference.backend import JobCancelled, JobControl
+from gazex_viewer.inference.protocol import film_size_warning
 from gazex_viewer.inference.tiny_model import KNOWN_BOXES, KNOWN_REPORT, SAMPLE_IMAGE
 from gazex_viewer.inference.transformers_backend import TransformersGazeXBackend
 
@@ -39,7 +40,9 @@ def test_known_reading(loaded_backend: TransformersGazeXBackend, tiny_model_dir:
         assert finding.clues == clues
         assert finding.warnings == []
     assert [(p.x, p.y, p.t_start, p.t_end, p.kind, p.finding_id) for p in reading.trajectory] == EXPECTED_TRAJECTORY
-    assert reading.warnings == []
+    # the sample film is 512 px: a real GazeX checkpoint's downscale4 boxes would be misplaced, and the reading says so
+    assert reading.warnings == [film_size_warning(reading.image, "downscale4")]
+    assert reading.warnings[0].startswith("the film is 512 x 512 px, much smaller than GazeX's training films")
     from gazex_viewer.core.validation import validate_reading_dict
 
     assert validate_reading_dict(reading.to_dict()) == []
@@ -53,11 +56,20 @@ def test_known_reading(loaded_backend: TransformersGazeXBackend, tiny_model_dir:
 
     assert p.checkpoint_sha256 == hashlib.sha256((tiny_model_dir / "model.safetensors").read_bytes()).hexdigest()
     assert (p.backend, p.device, p.dtype, p.coordinate_frame) == ("transformers", "cpu", "float32", "downscale4")
-    assert p.generation["deterministic"] is True and p.generation["max_new_tokens"] == 1024
+    # GazeX's own decoding by default, every effective parameter recorded (repetition_penalty passed as 1.0)
+    assert p.generation["deterministic"] is False and p.generation["max_new_tokens"] == 1024
+    assert p.generation["effective"] == {
+        "do_sample": True, "temperature": 1.0, "top_p": 0.9, "top_k": None, "repetition_penalty": 1.0,
+        "min_new_tokens": 20, "max_new_tokens": 1024, "seed": 0,
+    }
+    assert p.generation["decoding"] == "GazeX sampling (T 1, top-p 0.9, seed 0)"
+    assert p.generation["model_input"] == "display"
     assert p.generation["model_input_size"] == [112, 112] and p.generation["image_tokens"] == 16
-    assert p.timings["report_tokens"] == 8 and p.timings["grounding_prompts"] == 2
+    assert p.timings["report_tokens"] == 38 and p.timings["grounding_prompts"] == 2
     assert p.timings["total_s"] >= p.timings["report_s"] > 0
-    assert "{sentence}" in p.prompts["grounding"]
+    from gazex_viewer.core.gazex_prompts import PROMPT_PRESETS
+
+    assert p.prompts == PROMPT_PRESETS["training"].record() and p.prompts["preset"] == "training"
     # the report was streamed, piece by piece, and adds up to the report
     pieces = [e.text for e in events if e.kind == "text"]
     assert len(pieces) >= 4
@@ -255,7 +267,7 @@ def test_token_budget_is_checked_before_the_model_is_called(loaded_backend: Tran
         reading = _read(backend, GenerationSettings(max_new_tokens=asked))
         assert reading.raw_report == KNOWN_REPORT  # the lowered budgets still hold the whole answers
         assert [f.observation for f in reading.findings] == [obs for _, obs in KNOWN_BOXES.values()]
-        assert reading.warnings == [
+        assert reading.warnings[1:] == [
             f"report prompt: max_new_tokens lowered from {asked} to {limit - n_report} "
             f"({n_report} prompt tokens, {limit} positions)",
             f"grounding prompt: max_new_tokens lowered from {asked} to 200 ({n_ground} prompt tokens, {limit} positions)",

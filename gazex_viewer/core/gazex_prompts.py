@@ -184,30 +184,46 @@ def strip_special_tokens(text: str) -> str:
     return re.sub(r"[ \t]{2,}", " ", out).strip()
 
 
-_WORD = re.compile(r"[^\W\d_]{2,}")
+#: a well-formed token of report prose: a word (letters, with inner hyphens or apostrophes, at least one vowel or a
+#: known consonant abbreviation), a number or measurement, or lone punctuation; optional brackets and trailing marks
+_TOKEN = re.compile(
+    r"""^[(\["']?(?:[A-Za-z]+(?:[-'/][A-Za-z]+)*|\d+(?:[.,/]\d+)?(?:-\d+(?:[.,]\d+)?)?(?:mm|cm|%|x|st|nd|rd|th)?|[.,;:?!-])"""
+    r"""[)\]"',.;:%?!]*$"""
+)
 _VOWELS = set("aeiouyAEIOUY")
+_ABBREVIATIONS = {"ng", "nj", "cxr", "pcxr", "xr", "ct", "mr", "pa", "ap", "lt", "rt", "ll", "rll", "rml", "lll", "lul", "rul",
+                  "cm", "mm", "ng", "dx", "hx", "tb", "st", "cp", "cvp"}
+
+
+def _plausible(token: str) -> bool:
+    if not _TOKEN.match(token):
+        return False
+    letters = re.sub(r"[^A-Za-z]", "", token)
+    if not letters:
+        return True
+    if len(letters) > 24:
+        return False
+    if set(letters) == {"X"}:
+        return True  # the de-identification placeholder of public report corpora ("XXXX")
+    return any(c in _VOWELS for c in letters) or letters.lower() in _ABBREVIATIONS
 
 
 def readability(text: str) -> float:
-    """The share (0..1) of a sentence's visible characters that belong to plausible words.
+    """The share (0..1) of a sentence's visible characters that are in well-formed tokens of prose.
 
-    A plausible word is two or more letters with at least one vowel and at most 24 letters; punctuation that a
-    sentence needs (one final full stop, commas) is neutral. Report text scores near 1; byte soup, digit runs and
-    bracket litter score low.
+    The sentence is split at white space; a token counts when it is a word (letters, inner hyphens or apostrophes,
+    a vowel or a known abbreviation such as "NG"), a number or measurement ("5", "2.5cm", "10%"), or punctuation,
+    optionally in brackets or quotes and followed by punctuation. Report text scores 1; byte soup, replacement
+    characters, control characters, digits glued to letters and bracket litter score low.
     """
-    visible = [ch for ch in text if not ch.isspace()]
-    if not visible:
+    tokens = text.split()
+    total = sum(len(t) for t in tokens)
+    if not total:
         return 0.0
-    neutral = sum(1 for ch in visible if ch in ".,;:-'/()%")
-    good = 0
-    for m in _WORD.finditer(text):
-        w = m.group(0)
-        if len(w) <= 24 and any(c in _VOWELS for c in w):
-            good += len(w)
-    # measurements ("5 mm", "2.3 cm") are readable: digits next to a word are not litter
-    good += sum(len(m.group(0)) for m in re.finditer(r"\d+(?:\.\d+)?(?=\s*(?:mm|cm|%|x\b))", text))
-    denominator = max(1, len(visible) - min(neutral, 3))
-    return min(1.0, good / denominator)
+    plausible = [t for t in tokens if _plausible(t)]
+    if not any(re.search(r"[A-Za-z]{2,}", t) for t in plausible):
+        return 0.0  # no word at all: numbers and punctuation are not a sentence
+    return sum(len(t) for t in plausible) / total
 
 
 #: below this readability a sentence is "unreadable model output"

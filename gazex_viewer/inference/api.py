@@ -59,6 +59,13 @@ class GenerationSettings:
     repetition_penalty: float = 1.0
     min_new_tokens: int = 20
 
+    def __post_init__(self) -> None:
+        # transformers refuses an int temperature ("has to be a strictly positive float")
+        for name in ("temperature", "top_p", "repetition_penalty"):
+            value = getattr(self, name)
+            if isinstance(value, int) and not isinstance(value, bool):
+                setattr(self, name, float(value))
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 

@@ -274,3 +274,52 @@ def test_token_budget_is_checked_before_the_model_is_called(loaded_backend: Tran
         ]
     finally:
         extra["max_position_embeddings"] = saved
+
+
+def test_checkpoint_generation_config_penalties_are_overridden_and_recorded(
+    tiny_model_dir: Path, tmp_path: Path
+) -> None:
+    """A Qwen2-VL-Instruct-like generation_config (repetition_penalty 1.05, no_repeat_ngram_size) is not inherited."""
+    import json
+    import shutil
+
+    from gazex_viewer.inference.api import ModelSpec
+
+    d = tmp_path / "ck"
+    shutil.copytree(tiny_model_dir, d)
+    cfg = json.loads((d / "generation_config.json").read_text())
+    cfg.update(repetition_penalty=1.05, no_repeat_ngram_size=2)
+    (d / "generation_config.json").write_text(json.dumps(cfg))
+    backend = TransformersGazeXBackend()
+    backend.load(ModelSpec(d, device="cpu"))
+    try:
+        kw = backend._gen_kwargs(GenerationSettings(), 64, None)
+        assert kw["repetition_penalty"] == 1.0 and kw["no_repeat_ngram_size"] == 0 and kw["min_new_tokens"] == 20
+        reading = _read(backend, GenerationSettings())
+    finally:
+        backend.unload()
+    # no_repeat_ngram_size=2 would forbid the repeated digit pairs of the known boxes: the answers are exact
+    assert reading.raw_report == KNOWN_REPORT
+    assert [f.observation for f in reading.findings] == [obs for _, obs in KNOWN_BOXES.values()]
+    assert any("repetition_penalty=1.05" in w and "overridden" in w for w in reading.warnings)
+    assert any("no_repeat_ngram_size=2" in w for w in reading.warnings)
+
+
+def test_hot_sampling_of_the_untrained_model_never_breaks_a_reading(untrained_model_dir: Path) -> None:
+    """Temperature 3, top_p 1, seeds 1-12 (benchmarks/hot_sampling.py runs the same with 1024 tokens)."""
+    from gazex_viewer.core.gazex_prompts import _SPECIAL
+    from gazex_viewer.inference.api import ModelSpec
+
+    backend = TransformersGazeXBackend()
+    backend.load(ModelSpec(untrained_model_dir, device="cpu"))
+    rad = load_radiograph(SAMPLE_IMAGE)
+    try:
+        for seed in range(1, 13):
+            s = GenerationSettings(temperature=3.0, top_p=1.0, seed=seed, max_new_tokens=96)
+            r = backend.run_reading(rad.render(), rad.image_ref(), s, JobControl(seed))
+            for f in r.findings:
+                assert not _SPECIAL.search(f.text)
+                assert not (f.unreadable and any(lab.status == "positive" for lab in f.labels))
+            assert r.raw_report  # the raw answer is kept for audit
+    finally:
+        backend.unload()

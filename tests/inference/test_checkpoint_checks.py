@@ -188,6 +188,10 @@ BAD_SIDECARS = [
     ({"coordinate_frame": "percent"}, "unknown coordinate_frame 'percent'; expected one of downscale4, qwen2vl_1000"),
     ({"coordinate_frame": 4}, "unknown coordinate_frame 4; expected one of downscale4, qwen2vl_1000"),
     ({"name": ["x"]}, "name ['x'] is not a string"),
+    ({"prompts": {"grounding": "Where is it?"}},
+     "the grounding prompt must hold the {sentence} slot exactly once (found 0)"),
+    ({"prompt_preset": "eye-tracking"}, "unknown prompt_preset 'eye-tracking'; expected one of training, inference-json"),
+    ({"model_input": "raw"}, "unknown model_input 'raw'; expected one of display, mimic-cxr-jpg"),
 ]
 
 
@@ -229,3 +233,19 @@ def test_infer_with_a_bad_adapter_sidecar_is_one_line(
     assert capsys.readouterr().err.strip().splitlines() == [
         f"gazex-viewer infer: {adapter / 'gazex.json'}: max_pixels 'abc' is not an integer (pixels, e.g. 589824)"
     ]
+
+
+def test_sidecar_chooses_prompts_and_model_input(tiny_model_dir: Path, tmp_path: Path) -> None:
+    from gazex_viewer.core.gazex_prompts import PROMPT_PRESETS
+
+    d = _copy(tiny_model_dir, tmp_path / "ck")
+    info = check_checkpoint(ModelSpec(d))
+    assert info.prompts is PROMPT_PRESETS["training"] and info.model_input == "display"
+    side = json.loads((d / "gazex.json").read_text())
+    side.update(prompt_preset="inference-json", model_input="mimic-cxr-jpg")
+    (d / "gazex.json").write_text(json.dumps(side))
+    info = check_checkpoint(ModelSpec(d))
+    assert info.prompts is PROMPT_PRESETS["inference-json"] and info.model_input == "mimic-cxr-jpg"
+    adapter = _tiny_adapter(tmp_path / "adapter", {"prompts": {"grounding": "Find '{sentence}'."}})
+    info = check_checkpoint(ModelSpec(d, adapter_dir=adapter))
+    assert info.prompts.preset == "custom" and info.prompts.grounding == "Find '{sentence}'."

@@ -26,6 +26,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--steps", type=int, default=120, help="training steps (default 120)")
     parser.add_argument("--seed", type=int, default=0, help="seed of weights and training (default 0)")
     parser.add_argument(
+        "--arch",
+        choices=("qwen2_vl", "qwen2_5_vl"),
+        default="qwen2_vl",
+        help="model layout: Qwen2-VL (default) or Qwen2.5-VL",
+    )
+    parser.add_argument(
         "--frame",
         default="downscale4",
         choices=("downscale4", "qwen2vl_1000"),
@@ -66,7 +72,8 @@ def run(args: argparse.Namespace) -> int:
     from gazex_viewer.inference.transformers_backend import set_offline_env
 
     set_offline_env()
-    result = make_test_model(args.dir, train=not args.untrained, steps=args.steps, seed=args.seed, frame=args.frame)
+    result = make_test_model(args.dir, train=not args.untrained, steps=args.steps, seed=args.seed, frame=args.frame,
+                             arch=args.arch)
     what = "trained" if result.trained else "untrained"
     extra = ""
     if result.trained:

@@ -92,8 +92,38 @@ class TinyModelResult:
     exact: bool | None
 
 
-def tiny_config(vocab_size: int, token_ids: dict[str, int]) -> dict[str, Any]:
-    """The tiny Qwen2-VL configuration (text hidden 64, 2 layers; vision depth 1, embed 32)."""
+#: model layouts the tiny builder can write (LLaMA-Factory's ``qwen2_vl`` template serves both)
+ARCHITECTURES: tuple[str, ...] = ("qwen2_vl", "qwen2_5_vl")
+
+
+def tiny_config(vocab_size: int, token_ids: dict[str, int], arch: str = "qwen2_vl") -> dict[str, Any]:
+    """The tiny configuration (text hidden 64, 2 layers; vision depth 1): Qwen2-VL, or Qwen2.5-VL's layout."""
+    cfg = _tiny_qwen2vl_config(vocab_size, token_ids)
+    if arch == "qwen2_vl":
+        return cfg
+    if arch != "qwen2_5_vl":
+        raise ValueError(f"unknown architecture {arch!r}; expected one of {', '.join(ARCHITECTURES)}")
+    cfg["model_type"] = "qwen2_5_vl"
+    cfg["architectures"] = ["Qwen2_5_VLForConditionalGeneration"]
+    cfg["text_config"]["model_type"] = "qwen2_5_vl_text"
+    cfg["vision_config"] = {
+        "model_type": "qwen2_5_vl_vision",
+        "depth": 2,
+        "hidden_size": 32,
+        "intermediate_size": 64,
+        "num_heads": 2,
+        "in_channels": 3,
+        "patch_size": 14,
+        "spatial_merge_size": 2,
+        "temporal_patch_size": 2,
+        "window_size": 56,
+        "out_hidden_size": 64,
+        "fullatt_block_indexes": [1],
+    }
+    return cfg
+
+
+def _tiny_qwen2vl_config(vocab_size: int, token_ids: dict[str, int]) -> dict[str, Any]:
     return {
         "model_type": "qwen2_vl",
         "architectures": ["Qwen2VLForConditionalGeneration"],
@@ -183,6 +213,7 @@ def make_test_model(
     steps: int = 120,
     seed: int = 0,
     frame: str = "downscale4",
+    arch: str = "qwen2_vl",
 ) -> TinyModelResult:
     """Build the tiny GazeX-layout checkpoint in ``out_dir`` (created or overwritten).
 
@@ -198,6 +229,8 @@ def make_test_model(
         Seed of the initial weights and of training (the result is deterministic).
     frame
         Coordinate frame written to the sidecar and used for the training answers.
+    arch
+        ``qwen2_vl`` (Qwen2-VL layout) or ``qwen2_5_vl`` (Qwen2.5-VL layout).
 
     Returns
     -------
@@ -207,6 +240,9 @@ def make_test_model(
     t0 = time.perf_counter()
     import torch
     from transformers import (
+        Qwen2_5_VLConfig,
+        Qwen2_5_VLForConditionalGeneration,
+        Qwen2_5_VLProcessor,
         Qwen2VLConfig,
         Qwen2VLForConditionalGeneration,
         Qwen2VLImageProcessor,
@@ -234,7 +270,8 @@ def make_test_model(
 
     image_processor = Qwen2VLImageProcessor(min_pixels=28 * 28 * 4, max_pixels=TINY_MAX_PIXELS)
     video_processor = Qwen2VLVideoProcessor(min_pixels=28 * 28 * 4, max_pixels=TINY_MAX_PIXELS)
-    processor = Qwen2VLProcessor(
+    processor_cls = Qwen2_5_VLProcessor if arch == "qwen2_5_vl" else Qwen2VLProcessor
+    processor = processor_cls(
         image_processor=image_processor,
         tokenizer=tokenizer,
         video_processor=video_processor,
@@ -242,8 +279,11 @@ def make_test_model(
     )
 
     torch.manual_seed(seed)
-    config = Qwen2VLConfig(**tiny_config(vocab_size, ids))
-    model = Qwen2VLForConditionalGeneration(config).to(torch.float32)
+    if arch == "qwen2_5_vl":
+        model: Any = Qwen2_5_VLForConditionalGeneration(Qwen2_5_VLConfig(**tiny_config(vocab_size, ids, arch)))
+    else:
+        model = Qwen2VLForConditionalGeneration(Qwen2VLConfig(**tiny_config(vocab_size, ids, arch)))
+    model = model.to(torch.float32)
     model.generation_config.eos_token_id = [ids["<|im_end|>"], ids["<|endoftext|>"]]
     model.generation_config.pad_token_id = ids["<|endoftext|>"]
     model.generation_config.bos_token_id = ids["<|endoftext|>"]

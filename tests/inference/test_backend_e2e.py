@@ -323,3 +323,20 @@ def test_hot_sampling_of_the_untrained_model_never_breaks_a_reading(untrained_mo
             assert r.raw_report  # the raw answer is kept for audit
     finally:
         backend.unload()
+
+
+def test_a_qwen2_5_vl_checkpoint_gives_the_known_reading(tmp_path: Path) -> None:
+    """LLaMA-Factory's qwen2_vl template serves Qwen2.5-VL bases too: such a checkpoint loads and reads."""
+    from gazex_viewer.cli import main
+    from gazex_viewer.core.reading import Reading
+    from gazex_viewer.inference.api import check_checkpoint
+
+    d = tmp_path / "q25"
+    assert main(["make-test-model", str(d), "--arch", "qwen2_5_vl"]) == 0
+    assert check_checkpoint(ModelSpec(d)).model_type == "qwen2_5_vl"
+    out = tmp_path / "out"
+    assert main(["infer", str(SAMPLE_IMAGE), "--model", str(d), "--device", "cpu", "--no-cache", "-o", str(out)]) == 0
+    reading = Reading.from_json((out / "00000001_000.reading.json").read_text())
+    assert reading.raw_report == KNOWN_REPORT
+    assert [f.observation for f in reading.findings] == [obs for _, obs in KNOWN_BOXES.values()]
+    assert reading.producer.coordinate_frame == "downscale4"

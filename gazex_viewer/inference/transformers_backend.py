@@ -275,10 +275,12 @@ class TransformersGazeXBackend(Backend):
     def _apply_adapter(self, model: Any, adapter_dir: Path) -> Any:
         """Check the adapter against the base model, load it with peft and merge it into the weights.
 
-        Keys saved by older transformers layouts (``model.layers.*``, ``visual.*``; LLaMA-Factory adapters
-        trained before transformers 4.52) are mapped onto the current one (``model.language_model.layers.*``,
-        ``model.visual.*``). Every LoRA tensor must land on a module of the right size: an adapter made for another
-        base is refused instead of being silently ignored.
+        Adapters saved with transformers before 4.52 (LLaMA-Factory writes full module names such as
+        ``model.layers.0.self_attn.q_proj`` into ``target_modules``, and the weight keys follow that layout) are
+        remapped onto the current layout (``model.language_model.layers.*``, ``model.visual.*``): both the weight keys
+        and a ``target_modules`` list. A ``target_modules`` regular expression written for the old layout cannot be
+        remapped safely and is refused with a message saying so. Every LoRA tensor must land on a module of the
+        right size: an adapter made for another base is refused instead of being silently ignored.
         """
         from safetensors.torch import load_file
 
@@ -318,8 +320,11 @@ class TransformersGazeXBackend(Backend):
 
             config = LoraConfig.from_pretrained(str(adapter_dir))
             config.inference_mode = True
+            config.target_modules = _remap_target_modules(config.target_modules, modules, adapter_dir)
             peft_model = get_peft_model(model, config)
             result = set_peft_model_state_dict(peft_model, state)
+        except CheckpointError:
+            raise
         except Exception as exc:  # noqa: BLE001
             raise CheckpointError(adapter_dir, f"cannot apply the LoRA adapter ({_first_line(exc)})") from None
         missing = [k for k in getattr(result, "missing_keys", []) if ".lora_" in k]
@@ -564,6 +569,29 @@ def _processor_pixel_limits(image_processor: Any) -> tuple[int, int]:
         return int(lo or PROCESSOR_MIN_PIXELS), int(hi or PROCESSOR_MAX_PIXELS)
     except (TypeError, ValueError):
         return PROCESSOR_MIN_PIXELS, PROCESSOR_MAX_PIXELS
+
+
+_OLD_LAYOUT = ("model.layers.", "model.embed_tokens", "model.norm", "visual.")
+
+
+def _remap_target_modules(target: Any, modules: dict[str, Any], adapter_dir: Path) -> Any:
+    """``target_modules`` of an adapter config with pre-4.52 full module names mapped onto this model's layout."""
+    if isinstance(target, str):
+        if any(old.rstrip(".").replace(".", r"\.") in target or old in target for old in _OLD_LAYOUT):
+            raise CheckpointError(
+                adapter_dir / "adapter_config.json",
+                "target_modules is a regular expression in the layout of transformers before 4.52 "
+                f"({target[:80]!r}); it cannot be remapped safely: re-save the adapter with transformers 4.52 or "
+                "later, or list the module names",
+            )
+        return target
+    if not isinstance(target, (list, set, tuple)):
+        return target
+    out = set()
+    for name in target:
+        found = _find_module(modules, str(name)) if str(name) not in modules and "." in str(name) else None
+        out.add(found[0] if found is not None else str(name))
+    return out
 
 
 def _find_module(modules: dict[str, Any], peft_path: str) -> tuple[str, Any] | None:

@@ -340,3 +340,40 @@ def test_a_qwen2_5_vl_checkpoint_gives_the_known_reading(tmp_path: Path) -> None
     assert reading.raw_report == KNOWN_REPORT
     assert [f.observation for f in reading.findings] == [obs for _, obs in KNOWN_BOXES.values()]
     assert reading.producer.coordinate_frame == "downscale4"
+
+
+def test_lora_adapter_with_pre_452_full_module_names_is_remapped(tiny_model_dir: Path, tmp_path: Path) -> None:
+    """LLaMA-Factory lists full module names in target_modules; before transformers 4.52 they read model.layers.N."""
+    import json
+    import shutil
+
+    import torch
+    from safetensors.torch import load_file, save_file
+
+    new = _make_adapter(tiny_model_dir, tmp_path / "new", zero=False)
+    names = [f"model.language_model.layers.{i}.self_attn.{p}" for i in range(2) for p in ("q_proj", "v_proj")]
+    cfg = json.loads((new / "adapter_config.json").read_text())
+    cfg["target_modules"] = names
+    (new / "adapter_config.json").write_text(json.dumps(cfg))
+    old = tmp_path / "old"
+    shutil.copytree(new, old)
+    cfg["target_modules"] = [n.replace("model.language_model.layers.", "model.layers.") for n in names]
+    (old / "adapter_config.json").write_text(json.dumps(cfg))
+    tensors = load_file(str(new / "adapter_model.safetensors"))
+    save_file({k.replace("model.language_model.layers.", "model.layers."): v for k, v in tensors.items()},
+              str(old / "adapter_model.safetensors"))
+    key = "model.language_model.layers.1.self_attn.v_proj.weight"
+    weights = {}
+    for name, adapter in (("base", None), ("new", new), ("old", old)):
+        backend = TransformersGazeXBackend()
+        backend.load(ModelSpec(tiny_model_dir, adapter_dir=adapter, device="cpu"))
+        weights[name] = backend.model.state_dict()[key].clone()
+        backend.unload()
+    assert not torch.allclose(weights["new"], weights["base"])
+    assert torch.equal(weights["new"], weights["old"])
+    # a regular expression in the old layout cannot be remapped safely: refused, saying why
+    cfg["target_modules"] = r"^model\.layers\.\d+\.self_attn\.(q_proj|v_proj)$"
+    (old / "adapter_config.json").write_text(json.dumps(cfg))
+    with pytest.raises(CheckpointError) as err:
+        TransformersGazeXBackend().load(ModelSpec(tiny_model_dir, adapter_dir=old, device="cpu"))
+    assert "layout of transformers before 4.52" in str(err.value) and "cannot be remapped" in str(err.value)

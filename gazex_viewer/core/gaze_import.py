@@ -296,7 +296,7 @@ def build_expert_reading(
     sentences : dictated sentences with word times, in report order.
     image, producer : what the reading's image and producer are.
     frame_size : (width, height) of the coordinate frame, for the heat map.
-    params : key-frame clustering settings (GazeX's by default).
+    params : key-frame clustering settings of the app method (its defaults by default).
     raw_report : the full dictation, kept for audit.
     labels : sentence -> CheXpert labels.
     warnings : problems already met, kept on the reading.

@@ -345,22 +345,15 @@ def _dbscan_grid(
     inner = d2 + c2 <= e2 - margin  # within eps whatever the intensities
     ring = (d2 <= e2 + margin) & ~inner  # the intensity decides (checked exactly below)
     counts = np.rint(fftconvolve(present.astype(np.float64), inner.astype(np.float64), mode="same")).astype(np.int64)
-    pad_p = np.pad(present, ((ry, ry), (rx, rx)))
-    pad_i = np.pad(inten, ((ry, ry), (rx, rx)))
-    pad_idx = np.pad(index, ((ry, ry), (rx, rx)), constant_values=-1)
-    ring_offsets = [(int(a), int(b)) for a, b in zip(oy[ring], ox[ring])]
-    for dy, dx in ring_offsets:
-        q = pad_p[ry + dy : ry + dy + h, rx + dx : rx + dx + w]
+    # ring offsets: p and q = p + o are neighbours when d2(o) + (fi_p - fi_q)^2 <= eps^2 (d2 from the scaler's
+    # scale, equal to the standardised coordinate difference up to rounding)
+    pad_i = np.pad(np.where(present, inten, np.nan), ((ry, ry), (rx, rx)), constant_values=np.nan)
+    diff = np.empty((h, w))
+    for dy, dx, dd in zip(oy[ring].tolist(), ox[ring].tolist(), d2[ring].tolist()):
         qi = pad_i[ry + dy : ry + dy + h, rx + dx : rx + dx + w]
-        qidx = pad_idx[ry + dy : ry + dy + h, rx + dx : rx + dx + w]
-        cand = present & q
-        if not cand.any():
-            continue
-        p_i, q_i = index[cand], qidx[cand]
-        dist = np.sqrt(np.sum((feats[p_i] - feats[q_i]) ** 2, axis=1))
-        hit = np.zeros((h, w), dtype=bool)
-        hit[cand] = dist <= eps
-        counts += hit
+        np.subtract(inten, qi, out=diff)  # NaN where q is not a point
+        np.square(diff, out=diff)
+        counts += present & (diff <= e2 - dd)
     core_grid = present & (counts >= min_samples)
     core = np.zeros(n, dtype=bool)
     core[index[core_grid]] = True

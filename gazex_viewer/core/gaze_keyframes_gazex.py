@@ -218,11 +218,15 @@ def splat_gaussians(
     ok = (xi >= 0) & (xi < w) & (yi >= 0) & (yi < h) & (wt != 0)
     if not ok.any():
         return out
-    keys = np.column_stack([xi[ok].astype(np.float64), yi[ok].astype(np.float64), sx[ok], sy[ok]])
-    uniq, inv = np.unique(keys, axis=0, return_inverse=True)
-    wsum = np.bincount(inv.reshape(-1), weights=wt[ok], minlength=len(uniq))
-    ux, uy = uniq[:, 0].astype(np.int64), uniq[:, 1].astype(np.int64)
-    usx, usy = uniq[:, 2], uniq[:, 3]
+    # merge identical Gaussians: one integer key per (pixel, sigma_x, sigma_y)
+    vx, ix = np.unique(sx[ok], return_inverse=True)
+    vy, iy = np.unique(sy[ok], return_inverse=True)
+    key = (yi[ok] * w + xi[ok]) * (len(vx) * len(vy)) + ix.reshape(-1) * len(vy) + iy.reshape(-1)
+    ukey, inv = np.unique(key, return_inverse=True)
+    wsum = np.bincount(inv.reshape(-1), weights=wt[ok], minlength=len(ukey))
+    pix, sig = np.divmod(ukey, len(vx) * len(vy))
+    uy, ux = np.divmod(pix, w)
+    usx, usy = vx[sig // len(vy)], vy[sig % len(vy)]
     rad = (truncate * np.maximum(usx, usy)).astype(np.int64)
     c0, c1 = max(int((ux - rad).min()), 0), min(int((ux + rad).max()) + 1, w)
     r0, r1 = max(int((uy - rad).min()), 0), min(int((uy + rad).max()) + 1, h)
@@ -230,7 +234,7 @@ def splat_gaussians(
     gys = np.arange(r0, r1, dtype=np.float64)
     acc = np.zeros((r1 - r0, c1 - c0), dtype=np.float64)
     chunk = max(1, 8_000_000 // max(len(gxs) + len(gys), 1))
-    for a in range(0, len(uniq), chunk):
+    for a in range(0, len(ukey), chunk):
         sl = slice(a, a + chunk)
         dx = gxs[None, :] - ux[sl, None]
         dy = gys[None, :] - uy[sl, None]

@@ -63,7 +63,12 @@ from typing import Any
 import numpy as np
 
 from gazex_viewer.core.errors import GazeImportError
-from gazex_viewer.core.gaze_clustering import FixationArray, KeyFrameParams, SentenceKeyFrames, cluster_key_frames
+from gazex_viewer.core.gaze_clustering import (
+    FixationArray,
+    KeyFrameParams,
+    SentenceKeyFrames,
+    cluster_key_frames,
+)
 from gazex_viewer.core.reading import (
     CHEXPERT_OBSERVATIONS,
     Finding,

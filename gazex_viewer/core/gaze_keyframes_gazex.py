@@ -53,13 +53,13 @@ from gazex_viewer.core.reading import Box
 
 __all__ = [
     "GAZE_SAMPLE_COLUMNS",
-    "GazexKeyFrameParams",
     "GazeSamples",
+    "GazexKeyFrameParams",
+    "dbscan_pixels",
+    "gazex_key_frames",
     "read_reflacx_gaze",
     "reflacx_gaze_path",
     "splat_gaussians",
-    "dbscan_pixels",
-    "gazex_key_frames",
 ]
 
 #: the gaze.csv columns BB1 reads (rows with any of them empty are dropped, as its ``dropna``)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pytest
@@ -102,7 +104,7 @@ def test_log1p_threshold_cuts_a_weakly_supported_square_by_hand() -> None:
     assert 10 < n_q < 60 and n_p > 3000
     sr = 12.5
     d = max(
-        k for k in range(0, 38)
+        k for k in range(38)
         if math.log1p(n_q * math.exp(-k * k / (2 * sr * sr)) + 1e-6) / math.log1p(n_p + 1e-6) > 0.1
     )
     assert d < 37
@@ -151,7 +153,7 @@ def test_time_window_is_inclusive_and_an_empty_window_gives_nothing() -> None:
 
 
 # -- a plain re-implementation of the script (loops, scikit-learn, scipy), for irregular recordings -----------
-def _draw(pts: list[tuple[float, ...]], k: float, W: int, H: int) -> np.ndarray:
+def _draw(pts: Sequence[tuple[Any, ...]], k: float, W: int, H: int) -> np.ndarray:
     """The script's map, by loops: each (t, x/4, y/4, ppd_x/4, ppd_y/4) adds its Gaussian of k degrees."""
     m = np.zeros((H, W), dtype=np.float64)
     for (_, fx, fy, px, py), times in Counter(pts).items():  # a repeated point adds its Gaussian that many times
@@ -177,7 +179,7 @@ def _plain_bb1(s: GazeSamples, size: tuple[int, int], t0: float, t1: float) -> t
     yl, yh = np.percentile([r[2] for r in rows], [5, 95])
     rows = [r for r in rows if xl <= r[1] <= xh and yl <= r[2] <= yh]
 
-    def draw(pts: list[tuple[float, ...]], k: float) -> np.ndarray:
+    def draw(pts: Sequence[tuple[Any, ...]], k: float) -> np.ndarray:
         return _draw(pts, k, W, H)
 
     def box(proc: np.ndarray, raw: np.ndarray, thr: float) -> tuple[float, ...]:

@@ -382,6 +382,7 @@ def import_reflacx(
         A missing or malformed file, naming it and the reason.
     """
     case_dir = Path(case_dir)
+    _check_keyframes(keyframes, case_dir, "reflacx")
     if not case_dir.is_dir():
         raise GazeImportError(case_dir, "not a REFLACX case folder")
     warnings: list[str] = []
@@ -461,35 +462,14 @@ def import_reflacx(
         recording.update({k: meta[k] for k in ("subject_id", "split", "image") if k in meta})
     producer.generation = {"recording": recording}
     image = ImageRef(file_name=file_name, width=width, height=height, pixel_sha256=UNKNOWN_PIXEL_SHA256)
-    fn = _gazex_key_frames(case_dir, (width, height), producer) if keyframes == "gazex" else None
+    fn = None
+    if keyframes == "gazex":
+        from gazex_viewer.core.gaze_keyframes_gazex import reflacx_gazex_method
+
+        fn = reflacx_gazex_method(case_dir, (width, height), producer.generation)
     return build_expert_reading(
         fix, sentences, image=image, producer=producer, frame_size=(width, height), params=params,
         raw_report=raw, warnings=warnings, key_frames=fn,
-    )
-
-
-def _gazex_key_frames(
-    case_dir: Path, size: tuple[int, int], producer: Producer
-) -> Callable[[DictatedSentence], SentenceKeyFrames]:
-    """The ``gazex`` method for one case: its raw samples read once, the method recorded on ``producer``."""
-    from gazex_viewer.core.gaze_keyframes_gazex import (
-        GazexKeyFrameParams,
-        gazex_key_frames,
-        read_reflacx_gaze,
-        reflacx_gaze_path,
-    )
-
-    gpath = reflacx_gaze_path(case_dir)
-    samples = read_reflacx_gaze(gpath)
-    gp = GazexKeyFrameParams()
-    producer.generation["key_frames"] = {
-        "method": "gazex",
-        "source": "gaze.csv",
-        "samples": len(samples),
-        "params": gp.describe(),
-    }
-    return lambda s: gazex_key_frames(
-        samples, image_size=size, t0=s.t_start - gp.window_before_s, t1=s.t_end, params=gp
     )
 
 

@@ -41,9 +41,10 @@ from __future__ import annotations
 import csv
 import math
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -59,6 +60,7 @@ __all__ = [
     "gazex_key_frames",
     "read_reflacx_gaze",
     "reflacx_gaze_path",
+    "reflacx_gazex_method",
     "splat_gaussians",
 ]
 
@@ -504,3 +506,33 @@ def gazex_key_frames(
         if b is not None:
             observation = frame(b, float(np.mean(t)), float(raw.sum()))
     return SentenceKeyFrames(clues=clues, observation=observation)
+
+
+class _Window(Protocol):
+    """A dictated sentence's first-word start and last-word end (seconds)."""
+
+    @property
+    def t_start(self) -> float: ...
+
+    @property
+    def t_end(self) -> float: ...
+
+
+def reflacx_gazex_method(
+    case_dir: str | os.PathLike[str], image_size: tuple[int, int], generation: dict[str, Any]
+) -> Callable[[_Window], SentenceKeyFrames]:
+    """The ``gazex`` method for one REFLACX case: its samples read once, the method recorded in ``generation``.
+
+    Returns sentence -> key frames (window ``t_start - 2 s .. t_end``). Raises GazeImportError naming
+    ``gaze.csv`` when it is missing or bad.
+    """
+    samples = read_reflacx_gaze(reflacx_gaze_path(case_dir))
+    params = GazexKeyFrameParams()
+    generation["key_frames"] = {"method": "gazex", "source": "gaze.csv", "samples": len(samples), "params": params.describe()}
+
+    def frames(s: _Window) -> SentenceKeyFrames:
+        return gazex_key_frames(
+            samples, image_size=image_size, t0=s.t_start - params.window_before_s, t1=s.t_end, params=params
+        )
+
+    return frames

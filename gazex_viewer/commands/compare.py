@@ -6,7 +6,9 @@ string edit distance, MultiMatch-style similarities, ABCDEF zone coverage) next 
 (the medians of unrelated expert gaze and of the same gaze jittered by 1 degree, from
 ``resources/agreement_baselines.json``) and, for the sentences both readings share, per-sentence
 agreement. When the readings are of different films it says so first, in the main output: the numbers
-then measure nothing about agreement on a film.
+then measure nothing about agreement on a film. It names how each reading's key frames were made (a model's
+answers; an expert import's ``app`` or ``gazex`` method, or ``unknown``), since boxes made by different
+methods differ in size.
 ``gazex-viewer compare --study SCANPATHS.json --plot OUT.png`` runs the GazeSearch agreement study
 (unrelated expert gaze, centre bias, jittered self) and writes its plot.
 """
@@ -88,9 +90,11 @@ def _run_study(args: argparse.Namespace) -> int:
 def run(args: argparse.Namespace) -> int:
     from gazex_viewer.core.agreement import (
         COUNT_KEYS,
+        KEYFRAME_METHOD_NAMES,
         METRIC_KEYS,
         chest_box_of,
         film_mismatch,
+        keyframe_method,
         scanpath_of,
         sentence_agreement,
         why_undefined,
@@ -110,6 +114,7 @@ def run(args: argparse.Namespace) -> int:
     metrics = whole(a, b, grid=args.grid)
     zones = zone_agreement(scanpath_of(a), scanpath_of(b), chest_box_of(a), chest_box_of(b))
     per = sentence_agreement(a, b, grid=args.grid)
+    methods = (keyframe_method(a), keyframe_method(b))
     rows = (*METRIC_KEYS[:4], *COUNT_KEYS, *METRIC_KEYS[4:])
     if args.json:
 
@@ -120,6 +125,7 @@ def run(args: argparse.Namespace) -> int:
             "a": str(args.readings[0]),
             "b": str(args.readings[1]),
             "different_films": mismatch,
+            "key_frames": {"a": methods[0], "b": methods[1]},
             "whole_film": clean(metrics),
             "undefined": {k: why_undefined(k, metrics) for k in metrics if not math.isfinite(metrics[k])},
             "reference": None if baselines is None else {
@@ -138,8 +144,16 @@ def run(args: argparse.Namespace) -> int:
         }
         print(json.dumps(out, indent=2))
         return 0
-    print(f"A: {args.readings[0]} ({a.producer.kind} {a.producer.name}, {len(a.trajectory)} points)")
-    print(f"B: {args.readings[1]} ({b.producer.kind} {b.producer.name}, {len(b.trajectory)} points)")
+    for tag, path, r, m in (("A", args.readings[0], a, methods[0]), ("B", args.readings[1], b, methods[1])):
+        print(
+            f"{tag}: {path} ({r.producer.kind} {r.producer.name}, {len(r.trajectory)} points; "
+            f"key frames: {KEYFRAME_METHOD_NAMES.get(m, m)})"
+        )
+    if "app" in methods and ("gazex" in methods or methods[0].startswith("model") or methods[1].startswith("model")):
+        print(
+            "note: 'app' expert key frames are smaller than GazeX's training targets (re-import REFLACX with "
+            "--keyframes gazex to compare on GazeX's ruler)"
+        )
     if mismatch is not None:
         print("\n".join(_banner(mismatch)))
     names = [name for _, name in REFERENCE_CONDITIONS]

@@ -1,8 +1,12 @@
 """Import expert eye-tracking recordings (REFLACX, EGD-CXR, GazeSearch) as reading JSON files.
 
 Each recording becomes OUTDIR/<name>.reading.json (REFLACX: the case id; EGD-CXR: the dicom_id;
-GazeSearch: the dicom_id and the finding searched). Each dictated sentence's fixations are clustered into
-ordered key frames the way GazeX's training data were made, so expert and model readings compare directly.
+GazeSearch: the dicom_id and the finding searched). Each dictated sentence's gaze is clustered into ordered
+key frames (visual clues and an observation box), so expert and model readings can be compared.
+``--keyframes app`` (the default) clusters fixations with the app's method, which is close to but not the
+same as GazeX's training data (smaller boxes); ``--keyframes gazex`` (REFLACX only) builds them from the raw
+samples of ``gaze_data/<id>/gaze.csv`` exactly as GazeX's preprocessing script did. The reading records which
+(``producer.generation.key_frames.method``).
 Bad input stops with one line naming the file and the reason (exit code 2).
 """
 
@@ -36,6 +40,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "frame without it)",
     )
     parser.add_argument("--no-key-frames", action="store_true", help="GazeSearch: skip clustering (faster)")
+    parser.add_argument(
+        "--keyframes",
+        choices=("app", "gazex"),
+        default="app",
+        help="key-frame method: app (fixations, the app's clustering; default) or gazex (REFLACX raw samples in "
+        "gaze_data/<id>/gaze.csv, exactly as GazeX's training data were built)",
+    )
 
 
 def _safe(name: str) -> str:
@@ -56,7 +67,12 @@ def run(args: argparse.Namespace) -> int:
             print(f"importing {done}/{total}", file=sys.stderr)
 
     readings = import_gaze(
-        args.format, args.source, image_size=args.image_size, key_frames=not args.no_key_frames, progress=progress
+        args.format,
+        args.source,
+        image_size=args.image_size,
+        key_frames=not args.no_key_frames,
+        progress=progress,
+        keyframes=args.keyframes,
     )
     if tty:
         sys.stderr.write("\r\033[K")

@@ -80,6 +80,7 @@ __all__ = [
     "DENSITY_SIGMA",
     "why_undefined",
     "film_mismatch",
+    "keyframe_method",
 ]
 
 METRIC_KEYS: tuple[str, ...] = (
@@ -703,3 +704,29 @@ def film_mismatch(a: Reading, b: Reading) -> str | None:
     if _image_stem(a.image.file_name) != _image_stem(b.image.file_name):
         return f"the image names differ ({a.image.file_name} vs {b.image.file_name}; pixel hash unknown)"
     return None
+
+
+#: what ``producer.generation["key_frames"]["method"]`` of an expert reading may say, in words for ``compare``
+KEYFRAME_METHOD_NAMES: dict[str, str] = {
+    "app": "app (fixations, the app's clustering)",
+    "gazex": "gazex (raw samples, GazeX's script)",
+    "none": "none (no key frames)",
+}
+
+
+def keyframe_method(reading: Reading) -> str:
+    """How the reading's key frames (clue and observation boxes) were made, for ``compare``.
+
+    ``"model (GazeX answers)"`` for a model reading; for a trainee, ``"trainee clicks"``; otherwise the method the
+    importer recorded (``app``, ``gazex``, ``none``: see :data:`KEYFRAME_METHOD_NAMES`), or ``"unknown"`` for a
+    reading made before methods were recorded. Readings whose key frames were made differently are not measured
+    on the same ruler: ``app`` expert boxes are smaller than GazeX's training targets.
+    """
+    kind = reading.producer.kind
+    if kind == "model":
+        return "model (GazeX answers)"
+    if kind == "trainee":
+        return "trainee clicks"
+    kf = reading.producer.generation.get("key_frames")
+    method = kf.get("method") if isinstance(kf, dict) else None
+    return method if isinstance(method, str) and method in KEYFRAME_METHOD_NAMES else "unknown"

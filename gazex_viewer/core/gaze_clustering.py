@@ -1,4 +1,4 @@
-"""Key frames from fixations, made the way GazeX's training data were made.
+"""Key frames from fixations: the ``app`` method, modelled on GazeX's training data but not equal to them.
 
 For each dictated sentence, the fixations from ``window_before_s`` (2 s) before the sentence starts to
 its end are drawn as a heat map: one Gaussian per fixation, its standard deviation ``sigma_degrees``
@@ -12,15 +12,22 @@ its cells) with its intensity-weighted centroid. The "observation" is the whole 
 the sentence; with two or more clusters, the clusters are the ordered "visual clues" (with one cluster,
 as in GazeX's answers, only the observation exists).
 
-Differences from the public GazeX-style visualisation code, which worked on raw gaze samples:
+GazeX's training targets were made differently (``preprocessing_scripts/Bounding_Box_Centroid_Phase_1.py``,
+reproduced exactly by :mod:`gazex_viewer.core.gaze_keyframes_gazex`, the ``gazex`` method, REFLACX only):
 
-- fixations are used, each weighted by its duration (a fixation stands for the raw samples it grouped);
-- the 5-95 percentile trimming of raw samples is off by default (``trim_percentiles``), because on a
-  handful of fixations it would always drop the first and last fixation of every sentence;
-- the heat map is computed on a grid whose cell is at most half a standard deviation and whose long
-  side is at most ``max_grid_side`` cells (instead of every pixel of the image divided by 4), which keeps
-  DBSCAN fast; with ``eps`` in standardised units the clusters found do not depend on the cell size as
-  long as cells are small against the Gaussians.
+- raw gaze samples, not fixations (here a fixation stands for the samples it grouped, weighted by its duration);
+- 5-95 percentile trimming of the samples (off here by default, ``trim_percentiles``: on a handful of
+  fixations it would always drop the first and last fixation of every sentence);
+- Gaussians of 1.5 degrees truncated at 3 sigma for clustering (1.0 degree, not truncated, here), on every
+  pixel of the image divided by 4 (here a grid whose cell is at most half a standard deviation and whose long
+  side is at most ``max_grid_side`` cells, which keeps DBSCAN fast);
+- clue boxes re-rendered from the nearest samples with 1.25 degree Gaussians and ``log1p``, box above 0.1
+  (here the extent of the cluster's cells), and an observation box at the 80th percentile of a 1.25 degree
+  map (here the region above 0.1 of the peak).
+
+So ``app`` boxes come out smaller than GazeX's targets (several times in area for clues on synthetic
+recordings, about 1.4 times for observations), with centroids close: use ``gazex`` when expert boxes are to
+be compared with a GazeX model's on the ruler the model was trained on.
 
 Coordinates are pixels of the original image (x = column, y = row).
 """
@@ -46,7 +53,7 @@ __all__ = [
 
 @dataclass(frozen=True)
 class KeyFrameParams:
-    """Settings of the key-frame clustering (GazeX defaults)."""
+    """Settings of the app key-frame clustering (GazeX's DBSCAN constants; its Gaussian and grid differ)."""
 
     window_before_s: float = 2.0
     sigma_degrees: float = 1.0
@@ -182,7 +189,7 @@ def cluster_key_frames(
     fix : all fixations of the reading (those overlapping ``[t0, t1]`` are used).
     image_size : (width, height) of the frame the coordinates are in, pixels.
     t0, t1 : the window (for a sentence: its start minus ``window_before_s``, and its end).
-    params : clustering settings; GazeX's by default.
+    params : clustering settings; the app method's defaults by default.
 
     Returns
     -------

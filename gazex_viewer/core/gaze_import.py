@@ -15,9 +15,16 @@ Three sources (layouts in ``../shared/data/gaze/FORMATS.md``):
 Every reading has producer kind ``"expert"``, the dataset name and the reader id when the dataset
 records one; its sentences are the dictated sentences (REFLACX: split at the words of the word timestamps
 that are or end with ``"."``, GazeX style text ``"no pneumothorax ."``; EGD: phrases joined until one holds a period), and
-each sentence's finding carries the key-frame clusters of the fixations from 2 s before the sentence
-starts to its end (:mod:`gazex_viewer.core.gaze_clustering`): the time-ordered clusters as visual clues
-(when two or more) and the whole fixated region as the observation. The trajectory is the real
+each sentence's finding carries the key-frame clusters of the gaze from 2 s before the sentence
+starts to its end: the time-ordered clusters as visual clues (when two or more) and the whole looked-at region
+as the observation. Two key-frame methods (:data:`KEYFRAME_METHODS`), recorded in
+``producer.generation["key_frames"]["method"]``:
+
+- ``app`` (the default, every dataset): duration-weighted fixations, GazeX's DBSCAN constants on a coarse
+  grid (:mod:`gazex_viewer.core.gaze_clustering`); close to, but not the same as, GazeX's training targets
+  (smaller boxes, see that module);
+- ``gazex`` (REFLACX only): the raw samples of ``gaze_data/<id>/gaze.csv`` through GazeX's own
+  ``Bounding_Box_Centroid`` script, reproduced exactly (:mod:`gazex_viewer.core.gaze_keyframes_gazex`). The trajectory is the real
 fixations (kind ``"fixation"``, real start and end times, the finding of the first sentence ending after
 the fixation starts).
 
@@ -56,7 +63,12 @@ from typing import Any
 import numpy as np
 
 from gazex_viewer.core.errors import GazeImportError
-from gazex_viewer.core.gaze_clustering import FixationArray, KeyFrameParams, cluster_key_frames
+from gazex_viewer.core.gaze_clustering import (
+    FixationArray,
+    KeyFrameParams,
+    SentenceKeyFrames,
+    cluster_key_frames,
+)
 from gazex_viewer.core.reading import (
     CHEXPERT_OBSERVATIONS,
     Finding,
@@ -71,6 +83,7 @@ from gazex_viewer.core.trajectory import attach_to_sentences, fixation_trajector
 
 __all__ = [
     "FORMATS",
+    "KEYFRAME_METHODS",
     "UNKNOWN_PIXEL_SHA256",
     "ASSUMED_IMAGE_DEGREES",
     "EGD_SCREEN_DEGREES",
@@ -87,6 +100,8 @@ __all__ = [
 ]
 
 FORMATS: tuple[str, ...] = ("reflacx", "egd", "gazesearch")
+#: how expert key frames are built: ``app`` (fixations, the app's grid) or ``gazex`` (raw samples, GazeX's script)
+KEYFRAME_METHODS: tuple[str, ...] = ("app", "gazex")
 #: pixel_sha256 of an image that is not available (credentialed datasets): 64 zeros, which the reading
 #: schema's pattern accepts and no real SHA-256 of pixel data is expected to be
 UNKNOWN_PIXEL_SHA256 = "0" * 64
@@ -276,6 +291,7 @@ def build_expert_reading(
     raw_report: str | None = None,
     labels: Callable[[str], list[Label]] = _labels_for,
     warnings: Sequence[str] = (),
+    key_frames: Callable[[DictatedSentence], SentenceKeyFrames] | None = None,
 ) -> Reading:
     """An expert reading from fixations and dictated sentences (see the module notes).
 
@@ -285,19 +301,27 @@ def build_expert_reading(
     sentences : dictated sentences with word times, in report order.
     image, producer : what the reading's image and producer are.
     frame_size : (width, height) of the coordinate frame, for the heat map.
-    params : key-frame clustering settings (GazeX's by default).
+    params : key-frame clustering settings of the app method (its defaults by default).
     raw_report : the full dictation, kept for audit.
     labels : sentence -> CheXpert labels.
     warnings : problems already met, kept on the reading.
+    key_frames : sentence -> its key frames, instead of the app's clustering of ``fixations`` (the caller
+        then records its method in ``producer.generation["key_frames"]``).
     """
     params = params or KeyFrameParams()
+    if key_frames is None:
+        producer.generation.setdefault("key_frames", {"method": "app", "source": "fixations", "params": dict(params.__dict__)})
     reading = Reading(image=image, producer=producer, raw_report=raw_report, warnings=list(warnings))
     windows: list[tuple[str, float, float]] = []
     for s in sentences:
         sid, fid = new_id("s"), new_id("f")
         reading.sentences.append(Sentence(sid, s.text))
-        kf = cluster_key_frames(
-            fixations, image_size=frame_size, t0=s.t_start - params.window_before_s, t1=s.t_end, params=params
+        kf = (
+            key_frames(s)
+            if key_frames is not None
+            else cluster_key_frames(
+                fixations, image_size=frame_size, t0=s.t_start - params.window_before_s, t1=s.t_end, params=params
+            )
         )
         finding = Finding(
             id=fid,
@@ -308,7 +332,7 @@ def build_expert_reading(
             clues=[c.box for c in kf.clues],
         )
         if kf.observation is None:
-            finding.warnings.append("no fixation in the sentence's window")
+            finding.warnings.append("no gaze in the sentence's window")
         reading.findings.append(finding)
         windows.append((fid, s.t_start, s.t_end))
     points = fixation_trajectory(
@@ -340,6 +364,7 @@ def import_reflacx(
     *,
     metadata: str | os.PathLike[str] | None = None,
     params: KeyFrameParams | None = None,
+    keyframes: str = "app",
 ) -> Reading:
     """Import one REFLACX case folder.
 
@@ -347,7 +372,9 @@ def import_reflacx(
     ----------
     case_dir : the ``main_data/<id>`` folder.
     metadata : the ``metadata_phase_*.csv`` to look the case up in (default: those beside the folder).
-    params : key-frame clustering settings.
+    params : key-frame clustering settings (``app`` method).
+    keyframes : ``"app"`` or ``"gazex"`` (:data:`KEYFRAME_METHODS`); ``gazex`` reads
+        :func:`~gazex_viewer.core.gaze_keyframes_gazex.reflacx_gaze_path` (``gaze_data/<id>/gaze.csv``).
 
     Raises
     ------
@@ -355,6 +382,7 @@ def import_reflacx(
         A missing or malformed file, naming it and the reason.
     """
     case_dir = Path(case_dir)
+    _check_keyframes(keyframes, case_dir, "reflacx")
     if not case_dir.is_dir():
         raise GazeImportError(case_dir, "not a REFLACX case folder")
     warnings: list[str] = []
@@ -434,21 +462,36 @@ def import_reflacx(
         recording.update({k: meta[k] for k in ("subject_id", "split", "image") if k in meta})
     producer.generation = {"recording": recording}
     image = ImageRef(file_name=file_name, width=width, height=height, pixel_sha256=UNKNOWN_PIXEL_SHA256)
+    fn = None
+    if keyframes == "gazex":
+        from gazex_viewer.core.gaze_keyframes_gazex import reflacx_gazex_method
+
+        fn = reflacx_gazex_method(case_dir, (width, height), producer.generation)
     return build_expert_reading(
         fix, sentences, image=image, producer=producer, frame_size=(width, height), params=params,
-        raw_report=raw, warnings=warnings,
+        raw_report=raw, warnings=warnings, key_frames=fn,
     )
 
 
-def import_reflacx_tree(src: str | os.PathLike[str], *, params: KeyFrameParams | None = None) -> list[Reading]:
+def _check_keyframes(keyframes: str, where: str | os.PathLike[str], fmt: str) -> None:
+    if keyframes not in KEYFRAME_METHODS:
+        raise GazeImportError(where, f"unknown key-frame method {keyframes!r} (choose one of {', '.join(KEYFRAME_METHODS)})")
+    if keyframes == "gazex" and fmt != "reflacx":
+        raise GazeImportError(where, "the gazex key-frame method needs raw gaze samples: REFLACX only (gaze_data/<id>/gaze.csv)")
+
+
+def import_reflacx_tree(
+    src: str | os.PathLike[str], *, params: KeyFrameParams | None = None, keyframes: str = "app"
+) -> list[Reading]:
     """Import a REFLACX case folder, or every case folder (one holding ``fixations.csv``) under ``src``."""
     src = Path(src)
+    _check_keyframes(keyframes, src, "reflacx")
     if (src / "fixations.csv").is_file():
-        return [import_reflacx(src, params=params)]
+        return [import_reflacx(src, params=params, keyframes=keyframes)]
     cases = sorted(p.parent for p in src.glob("*/fixations.csv"))
     if not cases:
         raise GazeImportError(src, "no REFLACX case folder (a folder with fixations.csv) found")
-    return [import_reflacx(c, params=params) for c in cases]
+    return [import_reflacx(c, params=params, keyframes=keyframes) for c in cases]
 
 
 # -- EGD-CXR --------------------------------------------------------------------------------------------
@@ -689,6 +732,7 @@ def import_gazesearch(
             )
         else:
             sid, fid = new_id("s"), new_id("f")
+            producer.generation["key_frames"] = {"method": "none"}
             reading = Reading(image=image, producer=producer, sentences=[Sentence(sid, text)], warnings=warnings)
             reading.findings.append(Finding(id=fid, sentence_id=sid, text=text, labels=label_fn(text)))
             reading.trajectory = fixation_trajectory(
@@ -706,8 +750,11 @@ def import_gaze(
     params: KeyFrameParams | None = None,
     key_frames: bool = True,
     progress: Callable[[int, int], None] | None = None,
+    keyframes: str = "app",
 ) -> list[Reading]:
     """Import recordings of one of :data:`FORMATS` (``reflacx``, ``egd``, ``gazesearch``) from ``src``.
+
+    ``keyframes`` is the key-frame method (:data:`KEYFRAME_METHODS`); ``gazex`` is for REFLACX only.
 
     Raises
     ------
@@ -718,12 +765,13 @@ def import_gaze(
     if fmt not in FORMATS:
         raise GazeImportError(src, f"unknown format {fmt!r} (choose one of {', '.join(FORMATS)})")
     src = Path(src)
+    _check_keyframes(keyframes, src, fmt)
     if not src.exists():
         raise GazeImportError(src, "not found")
     if fmt == "reflacx":
         if src.is_file():
             raise GazeImportError(src, "REFLACX input is a case folder (or a folder of case folders), not a file")
-        return import_reflacx_tree(src, params=params)
+        return import_reflacx_tree(src, params=params, keyframes=keyframes)
     if fmt == "egd":
         return import_egd(src, image_size=image_size, params=params)
     if src.is_dir():

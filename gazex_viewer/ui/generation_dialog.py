@@ -1,11 +1,13 @@
 """Model > Generation settings: decoding options and device of the next model run, remembered between runs.
 
-Deterministic (greedy) decoding is the default, so the same film and checkpoint always give the same draft;
-GazeX's own sampling (temperature 1, top_p 0.9, as in training) is one click away, with a seed.
+GazeX's own decoding is the default (sampling with temperature 1, top_p 0.9, top_k off, repetition penalty 1.0,
+at least 20 new tokens, as the authors ran it), seeded so that a run can be repeated; deterministic (greedy) decoding
+is an explicit choice. The dialog also shows which prompts the chosen checkpoint is asked with (its preset).
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtWidgets import (
@@ -31,11 +33,14 @@ def load_generation_settings() -> Any:
     from gazex_viewer.inference.api import GenerationSettings
 
     g = GenerationSettings(
-        deterministic=S.get_bool("model/deterministic", True),
+        deterministic=S.get_bool("model/deterministic", False),
         temperature=S.get_float("model/temperature", 1.0),
         top_p=S.get_float("model/top_p", 0.9),
         max_new_tokens=S.get_int("model/max_new_tokens", 1024),
         seed=S.get_int("model/seed", 0),
+        top_k=S.get_int("model/top_k", 0),
+        repetition_penalty=S.get_float("model/repetition_penalty", 1.0),
+        min_new_tokens=S.get_int("model/min_new_tokens", 20),
     )
     return g if not g.problems() else GenerationSettings()
 
@@ -52,29 +57,57 @@ def save_generation_settings(g: Any, device: str) -> None:
     S.set_value("model/top_p", float(g.top_p))
     S.set_value("model/max_new_tokens", int(g.max_new_tokens))
     S.set_value("model/seed", int(g.seed))
+    S.set_value("model/top_k", int(g.top_k))
+    S.set_value("model/repetition_penalty", float(g.repetition_penalty))
+    S.set_value("model/min_new_tokens", int(g.min_new_tokens))
     S.set_value("model/device", device if device in DEVICES else "auto")
+
+
+def checkpoint_prompts(folder: Path | None) -> str:
+    """One line naming the prompt preset a checkpoint folder asks for (from its gazex.json), or why it is unknown."""
+    from gazex_viewer.core.gazex_prompts import PromptError, prompt_set_from_sidecar
+    from gazex_viewer.core.errors import CheckpointError
+    from gazex_viewer.inference.api import read_sidecar
+
+    if folder is None:
+        return "no checkpoint chosen (a checkpoint without gazex.json prompts gets the training preset)"
+    try:
+        prompts = prompt_set_from_sidecar(read_sidecar(folder))
+    except (CheckpointError, PromptError) as exc:
+        return f"cannot read the checkpoint's gazex.json ({exc})"
+    what = {
+        "training": "training (the prompts of GazeX's released training data)",
+        "inference-json": "inference-json (the authors' published inference wording)",
+        "custom": "custom (the checkpoint's gazex.json gives its own prompts)",
+    }
+    return what.get(prompts.preset, prompts.preset)
 
 
 class GenerationDialog(QDialog):
     """Edit the decoding options and device; ``accept`` stores them."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, checkpoint: Path | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Generation settings")
         g = load_generation_settings()
         lay = QVBoxLayout(self)
         intro = QLabel(
-            "Options of the next model run. Deterministic decoding gives the same draft every time for the "
-            "same film and checkpoint; GazeX sampling (as in its training) varies with the seed."
+            "Options of the next model run. GazeX sampling is how the authors ran the model; the seed makes a run "
+            "repeatable. Deterministic decoding gives the same draft for the same film and checkpoint, but it is "
+            "not GazeX's decoding. Every value is recorded in the draft."
         )
         intro.setWordWrap(True)
         lay.addWidget(intro)
+        self.sampling = QRadioButton("GazeX sampling (as the authors ran it)")
         self.deterministic = QRadioButton("Deterministic (greedy)")
-        self.sampling = QRadioButton("GazeX sampling")
         (self.deterministic if g.deterministic else self.sampling).setChecked(True)
         form = QFormLayout()
-        form.addRow("Decoding", self.deterministic)
-        form.addRow("", self.sampling)
+        self.preset = QLabel(checkpoint_prompts(checkpoint))
+        self.preset.setWordWrap(True)
+        self.preset.setObjectName("promptPreset")
+        form.addRow("Prompts", self.preset)
+        form.addRow("Decoding", self.sampling)
+        form.addRow("", self.deterministic)
         self.temperature = QDoubleSpinBox()
         self.temperature.setRange(0.05, 5.0)
         self.temperature.setSingleStep(0.1)
@@ -86,6 +119,17 @@ class GenerationDialog(QDialog):
         self.seed = QSpinBox()
         self.seed.setRange(0, 2**31 - 1)
         self.seed.setValue(g.seed)
+        self.top_k = QSpinBox()
+        self.top_k.setRange(0, 1000)
+        self.top_k.setSpecialValueText("off")
+        self.top_k.setValue(g.top_k)
+        self.repetition_penalty = QDoubleSpinBox()
+        self.repetition_penalty.setRange(0.5, 2.0)
+        self.repetition_penalty.setSingleStep(0.01)
+        self.repetition_penalty.setValue(g.repetition_penalty)
+        self.min_new_tokens = QSpinBox()
+        self.min_new_tokens.setRange(0, 1024)
+        self.min_new_tokens.setValue(g.min_new_tokens)
         self.max_new_tokens = QSpinBox()
         self.max_new_tokens.setRange(1, 8192)
         self.max_new_tokens.setValue(g.max_new_tokens)
@@ -94,7 +138,10 @@ class GenerationDialog(QDialog):
         self.device.setCurrentIndex(DEVICES.index(load_device()))
         form.addRow("Temperature", self.temperature)
         form.addRow("top_p", self.top_p)
+        form.addRow("top_k", self.top_k)
         form.addRow("Seed", self.seed)
+        form.addRow("Repetition penalty", self.repetition_penalty)
+        form.addRow("Min new tokens", self.min_new_tokens)
         form.addRow("Max new tokens", self.max_new_tokens)
         form.addRow("Device", self.device)
         lay.addLayout(form)
@@ -107,7 +154,7 @@ class GenerationDialog(QDialog):
 
     def _sync(self) -> None:
         sampling = not self.deterministic.isChecked()
-        for w in (self.temperature, self.top_p, self.seed):
+        for w in (self.temperature, self.top_p, self.top_k, self.seed):
             w.setEnabled(sampling)
 
     def settings(self) -> Any:
@@ -120,6 +167,9 @@ class GenerationDialog(QDialog):
             top_p=self.top_p.value(),
             max_new_tokens=self.max_new_tokens.value(),
             seed=self.seed.value(),
+            top_k=self.top_k.value(),
+            repetition_penalty=self.repetition_penalty.value(),
+            min_new_tokens=self.min_new_tokens.value(),
         )
 
     def chosen_device(self) -> str:

@@ -958,7 +958,7 @@ class MainWindow(QMainWindow):
         """Model > Generation settings: decoding options and device of the next run (remembered)."""
         from gazex_viewer.ui.generation_dialog import GenerationDialog
 
-        dialog = GenerationDialog(self)
+        dialog = GenerationDialog(self, checkpoint=S.get_path("model/checkpoint"))
         dialog.open()
         return dialog
 

@@ -48,10 +48,15 @@ def test_generation_settings_reach_the_run_and_persist(qtbot: Any, messages: Any
     win.show_error = messages.error  # type: ignore[method-assign]
     qtbot.addWidget(win)
     win.show()
-    assert load_generation_settings().deterministic is True  # the default: same film, same draft
+    defaults = load_generation_settings()  # the default: GazeX's own decoding, seeded
+    assert (defaults.deterministic, defaults.temperature, defaults.top_p, defaults.top_k) == (False, 1.0, 0.9, 0)
+    assert (defaults.repetition_penalty, defaults.min_new_tokens, defaults.seed) == (1.0, 20, 0)
     assert load_device() == "auto"
 
     dialog = win.edit_generation_settings()
+    assert dialog.sampling.isChecked() and dialog.temperature.isEnabled()
+    assert dialog.preset.text().startswith("no checkpoint chosen")
+    dialog.deterministic.setChecked(True)
     assert not dialog.temperature.isEnabled()  # sampling options are greyed out while greedy
     dialog.sampling.setChecked(True)
     assert dialog.temperature.isEnabled()
@@ -83,7 +88,8 @@ def test_generation_settings_reach_the_run_and_persist(qtbot: Any, messages: Any
     assert (settings.deterministic, settings.temperature, settings.top_p, settings.seed) == (False, 0.7, 0.8, 42)
     assert settings.max_new_tokens == 256
 
-    # a new dialog shows what was stored
+    # a new dialog shows what was stored, and the prompts the chosen checkpoint is asked with
     again = win.edit_generation_settings()
     assert again.sampling.isChecked() and again.seed.value() == 42 and again.device.currentIndex() == 1
+    assert again.preset.text().startswith("training (the prompts of GazeX's released training data)")
     again.reject()

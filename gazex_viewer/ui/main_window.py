@@ -248,6 +248,10 @@ class MainWindow(QMainWindow):
         rule.setFrameShape(QFrame.Shape.HLine)
         sv.addWidget(rule)
         sv.addWidget(self.report_panel, 1)
+        from gazex_viewer.ui.ask_panel import AskPanel
+
+        self.ask_panel = AskPanel()
+        sv.addWidget(self.ask_panel)
         self.report_dock = QDockWidget("Report", self)
         self.report_dock.setObjectName("reportDock")
         self.report_dock.setWidget(side)
@@ -257,6 +261,18 @@ class MainWindow(QMainWindow):
         self.resizeDocks([self.report_dock], [DOCK_WIDTH], Qt.Orientation.Horizontal)
         # the review workflow: database, review panel (a tab beside the report), region editor
         self.review = ReviewController(self)
+        from gazex_viewer.ui.ask_panel import AskController
+        from gazex_viewer.ui.generation_dialog import load_generation_settings
+
+        self.ask = AskController(
+            self.ask_panel,
+            self.canvas,
+            runner=self._runner_with_model,
+            film=lambda: Path(self.radiograph.path) if self.radiograph is not None else None,
+            reading=lambda: self.reading,
+            busy=lambda: self._job_id is not None,
+            settings=load_generation_settings,
+        )
         self.review_panel = self.review.panel
         self.region_editor = self.review.region_editor
 
@@ -391,6 +407,11 @@ class MainWindow(QMainWindow):
         self._action(m, "Model", "&Cancel the running job", "Shift+F5", self.cancel_model)
         m.addSeparator()
         self._action(m, "Model", "&Generation settings…", "Ctrl+Shift+D", self.edit_generation_settings)
+        m.addSeparator()
+        self._action(m, "Model", "&Ask the film a question…", "Ctrl+Shift+Q", self.focus_question)
+        self._action(
+            m, "Model", "&Where does the model see the selected finding?", "Ctrl+Shift+W", self.ground_selected_finding
+        )
 
         # comparison and trainee mode: gazex_viewer.ui.compare_panel / trainee_panel (imported when used)
         c = mb.addMenu("&Teaching")
@@ -561,6 +582,7 @@ class MainWindow(QMainWindow):
         self.reading = None
         self.reading_path = None
         self.report_panel.set_reading(None)
+        self.ask.film_changed()
         self.model_panel.set_compact(False)
         self.report_dock.raise_()
         self.controller.set_playback(TrajectoryPlayback([]))
@@ -684,6 +706,7 @@ class MainWindow(QMainWindow):
         styles = finding_styles(reading)
         self.player_bar.set_sentence_spans(styles)
         self.report_panel.set_reading(reading)
+        self.ask.film_changed()
         self.model_panel.set_compact(True)
         self.canvas.set_reading(reading, self.controller.playback)
         self._on_layers_changed(self.player_bar.layers())
@@ -954,6 +977,42 @@ class MainWindow(QMainWindow):
             self.model_panel.finish(f"{err.__class__.__name__}: {err}", error=True)
             self.show_error("Cannot run the model", f"{ckpt}: {err.__class__.__name__}: {err}")
 
+    def _runner_with_model(self) -> Any:
+        """The model runner with the chosen checkpoint loaded or loading (InferenceError when none is chosen)."""
+        from gazex_viewer.core.errors import InferenceError
+        from gazex_viewer.inference.api import ModelSpec
+        from gazex_viewer.ui.generation_dialog import load_device
+
+        ckpt = self.model_panel.checkpoint
+        if ckpt is None:
+            raise InferenceError(None, "no checkpoint chosen: Model > Choose checkpoint folder")
+        runner = self._ensure_runner()
+        spec = ModelSpec(model_dir=ckpt, device=load_device())
+        if self._runner_spec != spec:
+            self._pending_spec = spec
+            runner.load(spec)
+        return runner
+
+    def focus_question(self) -> None:
+        """Model > Ask the film a question: the question box under the report."""
+        self.report_dock.raise_()
+        self.ask_panel.question.setFocus()
+
+    def ground_selected_finding(self) -> bool:
+        """Ask the model where the evidence for the selected finding's current text is (model output)."""
+        fid = self.selection.selected
+        if fid is None or self.reading is None:
+            self.statusBar().showMessage("Select a finding first", 4000)
+            return False
+        session = getattr(self.review, "session", None)
+        try:
+            text = session.effective_finding(fid).text if session is not None else self.reading.finding(fid).text
+        except KeyError:
+            self.statusBar().showMessage("Select a finding first", 4000)
+            return False
+        self.report_dock.raise_()
+        return self.ask.ground(fid, text)
+
     def edit_generation_settings(self) -> Any:
         """Model > Generation settings: decoding options and device of the next run (remembered)."""
         from gazex_viewer.ui.generation_dialog import GenerationDialog
@@ -1003,6 +1062,8 @@ class MainWindow(QMainWindow):
         self.show_reading(reading)
 
     def _on_job_failed(self, message: str) -> None:
+        if self._job_id is None and self.ask.running:
+            return  # the question's failure: the ask panel says it
         self._job_id = None
         self.model_panel.finish(message, error=True)
 
@@ -1016,6 +1077,8 @@ class MainWindow(QMainWindow):
         self.model_panel.finish(message, error=True)
 
     def _on_job_cancelled(self) -> None:
+        if self._job_id is None and self.ask.running:
+            return
         self._job_id = None
         self.model_panel.finish("Cancelled")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 
@@ -35,6 +36,8 @@ class ModelRunner(QObject):
     progress_changed = Signal(str, int, int, str)
     text_streamed = Signal(str)
     reading_ready = Signal(object)
+    #: the answer of a ground / ask job (a ModelQuery)
+    query_ready = Signal(object)
     failed = Signal(str)
     cancelled = Signal()
     loaded = Signal(str)
@@ -85,6 +88,11 @@ class ModelRunner(QObject):
         self._job = self._client.run(Path(path), settings or GenerationSettings())
         return self._job
 
+    def run_task(self, path: str | Path, task: Any, settings: GenerationSettings | None = None) -> int:
+        """Start a ground or ask job (a :class:`~gazex_viewer.inference.api.JobTask`); ``query_ready`` follows."""
+        self._job = self._client.run(Path(path), settings or GenerationSettings(), task)
+        return self._job
+
     @Slot()
     def cancel(self) -> None:
         """Cancel the current job; ``cancelled`` follows."""
@@ -129,7 +137,10 @@ class ModelRunner(QObject):
             self.text_streamed.emit(event.text)
         elif event.kind == "done":
             self._job = None
-            self.reading_ready.emit(event.reading)
+            if event.query is not None:
+                self.query_ready.emit(event.query)
+            else:
+                self.reading_ready.emit(event.reading)
         elif event.kind == "error":
             self._job = None
             self.failed.emit(event.message)

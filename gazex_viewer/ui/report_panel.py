@@ -111,6 +111,9 @@ class SentenceRow(QFrame):
         self.text_label.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
         if negative:
             self.text_label.setStyleSheet("color:#a0a0a0;")
+        if finding is not None and finding.unreadable:
+            self.text_label.setText("Unreadable model output: " + text)
+            self.text_label.setStyleSheet("color:#8a8a8a; font-style:italic;")
         col.addWidget(self.text_label)
         #: the text as the producer wrote it (the AI's sentence), shown again when a review is cleared
         self.ai_text = self.text_label.text()
@@ -303,6 +306,7 @@ class ReportPanel(QWidget):
         styles = finding_styles(reading)
         positives: list[SentenceRow] = []
         negatives: list[SentenceRow] = []
+        unreadable: list[SentenceRow] = []
         for number, s in enumerate(reading.sentences, start=1):
             f = reading.finding_for_sentence(s.id)
             style = styles.get(f.id) if f is not None else None
@@ -311,9 +315,13 @@ class ReportPanel(QWidget):
             row.clicked.connect(self.selection.select)
             row.hovered.connect(self.selection.hover)
             self.rows[key] = row
-            (negatives if style is not None and style.negative else positives).append(row)
+            if f is not None and f.unreadable:
+                unreadable.append(row)  # never filed as a finding: kept for audit under its own heading
+            else:
+                (negatives if style is not None and style.negative else positives).append(row)
         self._add_group("Findings", positives, "No positive findings in this report.")
         self._add_group("Pertinent negatives", negatives, None)
+        self._add_group("Unreadable model output (not a finding)", unreadable, None)
         if not reading.sentences:
             msg = QLabel("This reading has no report sentences.")
             msg.setWordWrap(True)
@@ -364,6 +372,13 @@ class ReportPanel(QWidget):
             bits = [f"<b>AI draft</b> · {html.escape(p.name)}"]
             if p.device:
                 bits.append(html.escape(p.device))
+            decoding = p.generation.get("decoding") if isinstance(p.generation, dict) else None
+            if decoding:
+                bits.append(html.escape(str(decoding)))
+            elif p.generation.get("deterministic") is True:
+                bits.append("deterministic (greedy)")
+            if p.prompts.get("preset"):
+                bits.append(f"{html.escape(p.prompts['preset'])} prompts")
         elif p.kind == "expert":
             bits = [f"<b>Expert reading</b> · {html.escape(p.dataset or p.name)}"]
             if p.reader_id:

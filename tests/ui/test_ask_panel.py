@@ -1,0 +1,79 @@
+"""Ask the film and ground a finding from the viewer, with the tiny checkpoint through the real worker."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gazex_viewer.inference.tiny_model import KNOWN_BOXES
+from tests.conftest import SAMPLE_STUDY
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def run_window(qtbot: Any, messages: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    from gazex_viewer.ui.main_window import MainWindow
+    from gazex_viewer.ui.model_runner import ModelRunner
+
+    monkeypatch.setenv("GAZEX_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("GAZEX_REVIEW_DB", str(tmp_path / "reviews.sqlite3"))
+    win = MainWindow(runner_factory=lambda parent: ModelRunner(parent, use_cache=False, cache_dir=tmp_path / "cache"))
+    win.show_error = messages.error  # type: ignore[method-assign]
+    win.ask_yes_no = messages.ask  # type: ignore[method-assign]
+    qtbot.addWidget(win)
+    win.resize(1400, 900)
+    win.show()
+    yield win
+    if win.runner is not None:
+        win.runner.shutdown()
+
+
+def test_ask_and_ground_from_the_viewer(
+    run_window: Any, qtbot: Any, tiny_model_dir: Path, messages: Any, artifacts_dir: Path
+) -> None:
+    win = run_window
+    assert win.open_image(SAMPLE_STUDY / "00000001_000.png")
+    # no model yet: a clear line on the panel, nothing runs
+    assert not win.ask.ask("Is there a pneumothorax?")
+    assert win.ask_panel.status.text() == "Open a film and run the model first."
+    assert win.set_checkpoint(tiny_model_dir), messages.errors
+    with qtbot.waitSignal(win._ensure_runner().reading_ready, timeout=180_000):
+        win.run_model()
+    assert win.reading is not None and not win.reading.queries
+
+    # where does the model see the first finding? (the radiologist's words go into the grounding prompt)
+    first = win.reading.findings[0]
+    win.selection.select(first.id)
+    with qtbot.waitSignal(win.runner.query_ready, timeout=120_000):
+        assert win.ground_selected_finding()
+    q = win.reading.queries[-1]
+    assert q.kind == "grounding" and q.finding_id == first.id and q.prompt == first.text
+    clues, obs = KNOWN_BOXES[first.text]
+    assert q.findings[0].observation == obs and q.findings[0].clues == clues
+    assert first.observation == obs  # the report's own finding is untouched: the answer is kept apart
+    assert len(win.ask.overlay.region_rects()) == 1 + len(clues)  # drawn on the film in the answer colour
+    assert win.ask_panel.answers.count() == 1
+    assert win.ask_panel.answers.item(0).text().startswith("Where: Enlarged cardiac silhouette.")
+    assert "Model output" in win.ask_panel.answers.item(0).text()
+
+    # a question: the answer is model output, kept in the reading's queries, never a report sentence
+    n_sentences = len(win.reading.sentences)
+    win.ask_panel.question.setText("Is there a pneumothorax? Where?")
+    with qtbot.waitSignal(win.runner.query_ready, timeout=120_000):
+        win.ask_panel.ask_button.click()
+    q2 = win.reading.queries[-1]
+    assert q2.kind == "question" and q2.prompt == "Is there a pneumothorax? Where?"
+    assert len(win.reading.sentences) == n_sentences
+    assert win.ask_panel.answers.count() == 2
+    assert win.ask_panel.answers.item(0).text().startswith("Q: Is there a pneumothorax? Where?")
+    assert win.ask_panel.status.text().startswith("Model output below: not part of the report.")
+    assert messages.errors == []
+    win.grab().save(str(artifacts_dir / "viewer-ask-the-film.png"))
+
+    # a new film forgets the drawn answer
+    assert win.open_image(SAMPLE_STUDY / "00000001_000.png")
+    assert win.ask.overlay.region_rects() == [] and win.ask_panel.answers.count() == 0

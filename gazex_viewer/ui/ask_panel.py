@@ -99,7 +99,10 @@ class AskPanel(QWidget):
         for q in self._queries:
             if q.kind == "question":
                 head = f"Q: {q.prompt}"
-                body = " ".join(_display(f.text) for f in q.findings) or _display(q.answer) or "(no answer)"
+                readable = [_display(f.text) for f in q.findings if not f.unreadable]
+                body = " ".join(readable) or "(no readable answer)"
+                if len(readable) < len(q.findings):
+                    body += f" [{len(q.findings) - len(readable)} unreadable sentence(s) not shown]"
             else:
                 head = f"Where: {_display(q.prompt)}"
                 regions = sum((f.observation is not None) + len(f.clues) for f in q.findings)

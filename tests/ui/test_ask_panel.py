@@ -70,6 +70,7 @@ def test_ask_and_ground_from_the_viewer(
     assert len(win.reading.sentences) == n_sentences
     assert win.ask_panel.answers.count() == 2
     assert win.ask_panel.answers.item(0).text().startswith("Q: Is there a pneumothorax? Where?")
+    assert all(f.text not in win.ask_panel.answers.item(0).text() for f in q2.findings if f.unreadable)
     assert win.ask_panel.status.text().startswith("Model output below: not part of the report.")
     assert messages.errors == []
     win.grab().save(str(artifacts_dir / "viewer-ask-the-film.png"))

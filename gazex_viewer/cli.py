@@ -26,6 +26,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "export": ("export", "export a reading as DICOM SR and/or PDF"),
     "import-gaze": ("import_gaze", "import expert eye-tracking recordings as readings"),
     "compare": ("compare", "print agreement metrics between two readings"),
+    "video": ("video", "write a teaching video of a reading's inspection (MP4)"),
 }
 
 

@@ -372,6 +372,8 @@ class MainWindow(QMainWindow):
         self._action(f, "File", "&Next image in folder", "PgDown", self.next_image)
         self._action(f, "File", "&Previous image in folder", "PgUp", self.previous_image)
         f.addSeparator()
+        self._action(f, "File", "Export inspection &video…", None, self.export_video)
+        f.addSeparator()
         quit_action = self._action(f, "File", "&Quit", "Ctrl+Q", self.close)
 
         v = mb.addMenu("&View")
@@ -992,6 +994,32 @@ class MainWindow(QMainWindow):
             self._pending_spec = spec
             runner.load(spec)
         return runner
+
+    def export_video(self, path: str | os.PathLike[str] | None = None) -> bool:
+        """File > Export inspection video: the film with the animated trajectory at the player's speed (MP4)."""
+        from gazex_viewer.core.teaching_video import write_inspection_video
+
+        if self.radiograph is None or self.reading is None or not self.reading.trajectory:
+            self.show_error("No inspection to export", "Open a film and a reading with a trajectory first.")
+            return False
+        if path is None:
+            start = str(Path(self._start_dir()) / f"{Path(self.radiograph.path).stem}-inspection.mp4")
+            chosen, _ = QFileDialog.getSaveFileName(self, "Export inspection video", start, "MP4 video (*.mp4)")
+            if not chosen:
+                return False
+            path = chosen
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            result = write_inspection_video(
+                self.radiograph.render(), self.reading, Path(path), speed=self.controller.playback.speed
+            )
+        except GazeXError as err:
+            QApplication.restoreOverrideCursor()
+            self.show_error("Cannot export the video", str(err))
+            return False
+        QApplication.restoreOverrideCursor()
+        self.statusBar().showMessage(f"Wrote {result.path.name}: {result.seconds:.1f} s of video", 6000)
+        return True
 
     def focus_question(self) -> None:
         """Model > Ask the film a question: the question box under the report."""

@@ -78,3 +78,27 @@ def test_ask_and_ground_from_the_viewer(
     # a new film forgets the drawn answer
     assert win.open_image(SAMPLE_STUDY / "00000001_000.png")
     assert win.ask.overlay.region_rects() == [] and win.ask_panel.answers.count() == 0
+
+
+def test_export_video_from_the_viewer(qtbot: Any, messages: Any, tmp_path: Path) -> None:
+    import cv2
+
+    from gazex_viewer.core.resources import resource_path
+    from gazex_viewer.ui.main_window import MainWindow
+
+    win = MainWindow()
+    win.show_error = messages.error  # type: ignore[method-assign]
+    qtbot.addWidget(win)
+    assert not win.export_video(tmp_path / "none.mp4")  # nothing open: a message, no file
+    assert messages.errors and not (tmp_path / "none.mp4").exists()
+    messages.errors.clear()
+    assert win.open_paths([SAMPLE_STUDY / "00000001_000.png", resource_path("examples", "sample_reading.json")])
+    win.controller.set_speed(2.0)
+    out = tmp_path / "teach.mp4"
+    assert win.export_video(out), messages.errors
+    cap = cv2.VideoCapture(str(out))
+    n = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
+    cap.release()
+    import math
+
+    assert n == math.ceil(win.reading.duration / 2.0 * 10) + 1  # at the player's speed

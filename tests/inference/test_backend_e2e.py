@@ -321,6 +321,16 @@ def test_hot_sampling_of_the_untrained_model_never_breaks_a_reading(untrained_mo
                 assert not _SPECIAL.search(f.text)
                 assert not (f.unreadable and any(lab.status == "positive" for lab in f.labels))
             assert r.raw_report  # the raw answer is kept for audit
+        # the grounding path with hot sampling, on sentences that hold special tokens (which used to reach the
+        # processor and fail with "Found 1 <|video_pad|> tokens in the text but no videos were passed")
+        for seed in range(1, 4):
+            s = GenerationSettings(temperature=3.0, top_p=1.0, seed=seed, max_new_tokens=48)
+            found = backend.ground(
+                rad.render(), rad.image_ref(), ["no <|video_pad|>pneumothorax .", "heart <|image_pad|>size normal ."],
+                s, JobControl(seed),
+            )
+            assert [f.text for f in found] == ["no pneumothorax .", "heart size normal ."]
+            assert all(f.raw_grounding is not None for f in found)
     finally:
         backend.unload()
 

@@ -137,7 +137,7 @@ def export_reading(
             else:
                 from gazex_viewer.core.export_pdf import export_pdf
 
-                pdf = export_pdf(reading, film, tmp, image_sha256=image_sha256)
+                pdf = export_pdf(reading, film, tmp, image_sha256=image_sha256, image_path=image_path)
                 result.warnings += [w for w in pdf.warnings if w not in result.warnings]
             result.written[fmt] = path
         staged.commit()

@@ -558,10 +558,18 @@ class ReviewStore:
         """The stored sign-off of a reading version, or None."""
         with self._lock:
             row = self._conn.execute(
-                "SELECT reviewer, at, content_sha256 FROM signoffs WHERE reading_id = ?",
+                "SELECT s.reviewer, s.at, s.content_sha256, r.review_json FROM signoffs s"
+                " LEFT JOIN readings r ON r.reading_id = s.reading_id WHERE s.reading_id = ?",
                 (reading_id,),
             ).fetchone()
-        return None if row is None else SignOff(reviewer=row[0], at=row[1], content_sha256=row[2])
+        if row is None:
+            return None
+        # the signer's OS account is kept with the review state (readings signed before it: None)
+        try:
+            account = ((json.loads(row[3]) if row[3] else {}).get("signoff") or {}).get("account")
+        except (ValueError, AttributeError):
+            account = None
+        return SignOff(reviewer=row[0], at=row[1], content_sha256=row[2], account=account)
 
     def __repr__(self) -> str:
         return f"ReviewStore({str(self.path)!r}, synchronous={self.synchronous})"

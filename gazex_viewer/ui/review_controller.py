@@ -24,6 +24,7 @@ from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import QDockWidget, QInputDialog, QLineEdit, QWidget
 
 from gazex_viewer.core.errors import GazeXError
+from gazex_viewer.core.final_report import build_final_report
 from gazex_viewer.core.playback import TrajectoryPlayback
 from gazex_viewer.core.reading import Box, Reading
 from gazex_viewer.ui import settings as S
@@ -141,12 +142,16 @@ class ReviewController(QObject):
             w.menuBar().insertMenu(help_menu, m)
         p = self.panel
         on = self._when_shown
-        w._action(m, "Review", "&Accept finding", "A", on(p.accept_current))
-        w._action(m, "Review", "&Reject finding", "R", on(p.reject_current))
-        w._action(m, "Review", "&Edit finding", "E", on(p.start_edit))
-        w._action(m, "Review", "&Next undecided finding", "N", on(p.next_undecided))
-        w._action(m, "Review", "&Previous undecided finding", "P", on(p.previous_undecided))
-        w._action(m, "Review", "A&dd missed finding (draw its box)", "D", on(p.start_add))
+        for text, key, slot in (
+            ("&Accept finding", "A", p.accept_current),
+            ("&Reject finding", "R", p.reject_current),
+            ("&Edit finding", "E", p.start_edit),
+            ("&Next undecided finding", "N", p.next_undecided),
+            ("&Previous undecided finding", "P", p.previous_undecided),
+            ("A&dd missed finding (draw its box)", "D", p.start_add),
+        ):
+            # a review key acts only on the findings list or the film (never while typing)
+            w.key_gate.watch(w._action(m, "Review", text, key, on(slot)), review=True)
         m.addSeparator()
         self.undo_action = w._action(m, "Review", "&Undo", "Ctrl+Z", on(p.undo))
         self.redo_action = w._action(m, "Review", "Re&do", "Ctrl+Shift+Z", on(p.redo))
@@ -495,7 +500,7 @@ class ReviewController(QObject):
         w = self.win
         rp = w.report_panel
         if s is None:
-            rp.set_additions([])
+            rp.set_final_report(None)
             for fid in list(rp.rows):
                 rp.set_badge(fid, "")
                 rp.set_reviewed(fid, None, None)
@@ -522,7 +527,11 @@ class ReviewController(QObject):
         self._set_canvas_states(states)
         # the report shows the reviewed report: edited text, rejections struck through, additions listed
         numbers = {fid: (st.number, st.colour) for fid, st in finding_styles(view).items()}
-        rp.set_additions([(f, *numbers.get(f.id, (0, state_badge("added")[1]))) for f in s.review.additions])
+        additions = {f.id: (f, *numbers.get(f.id, (0, state_badge("added")[1]))) for f in s.review.additions}
+        try:
+            rp.set_final_report(build_final_report(s.reading), additions)
+        except GazeXError as err:  # a reading the report cannot be built from: say so, keep the rows
+            self.win.statusBar().showMessage(str(err), 10000)
         for fid in list(rp.rows):
             if fid in states:
                 text, bg, fg = state_badge(states[fid])

@@ -40,6 +40,8 @@ from PySide6.QtWidgets import (
 
 from gazex_viewer.core.errors import GazeXError
 from gazex_viewer.core.reading import CHEXPERT_OBSERVATIONS, Box, Finding, Label, ReviewEvent
+from gazex_viewer.core.label_suggest import labels_after_edit, labels_text, suggested_labels
+from gazex_viewer.core.report_display import display_sentence
 from gazex_viewer.core.review import ReadingSignedError, ReviewIncompleteError, ReviewSession
 from gazex_viewer.ui.common import SelectionModel, finding_styles
 
@@ -135,7 +137,7 @@ class FindingReviewRow(QFrame):
         self.number_label.setStyleSheet(
             f"background:{colour}; color:#111; border-radius:4px; font-weight:bold; padding:1px;"
         )
-        text = finding.text[:1].upper() + finding.text[1:]
+        text = display_sentence(finding.text) or "(finding without text)"
         if status == "rejected":
             self.text_label.setText(f"<s>{html.escape(text)}</s>")
             self.text_label.setStyleSheet("color:#9aa5b0;")
@@ -148,7 +150,7 @@ class FindingReviewRow(QFrame):
         if status == "rejected" and reason:
             details.append(f"reason: {html.escape(reason)}")
         if status == "edited" and original is not None and original != finding.text:
-            details.append(f"AI wrote: “{html.escape(original)}”")
+            details.append(f"AI wrote: “{html.escape(display_sentence(original))}”")
         if finding.observation is None and not finding.clues:
             details.append("no region")
         text_html = f"<span style='color:#8a96a3'>{' — '.join(details)}</span>" if details else ""
@@ -179,10 +181,20 @@ class FindingReviewRow(QFrame):
 
     def mousePressEvent(self, ev: QMouseEvent) -> None:  # noqa: N802 (Qt name)
         if ev.button() == Qt.MouseButton.LeftButton:
+            focus_scroll_area_of(self)
             self.clicked.emit(self.finding_id)
             ev.accept()
             return
         super().mousePressEvent(ev)
+
+
+def focus_scroll_area_of(widget: QWidget) -> None:
+    """Give the keyboard focus to the scroll area (findings list) that holds ``widget``."""
+    p = widget.parentWidget()
+    while p is not None and not isinstance(p, QScrollArea):
+        p = p.parentWidget()
+    if p is not None and p.focusPolicy() != Qt.FocusPolicy.NoFocus:
+        p.setFocus(Qt.FocusReason.MouseFocusReason)
 
 
 def _label_combo() -> QComboBox:
@@ -198,6 +210,13 @@ def _status_combo() -> QComboBox:
     for s in LABEL_STATUSES:
         combo.addItem(s, s)
     return combo
+
+
+def _show_label(label_combo: QComboBox, status_combo: QComboBox, labels: list[Label]) -> None:
+    """Show the first of ``labels`` in the combos ("(no label)" when none)."""
+    lab = labels[0] if labels else None
+    label_combo.setCurrentIndex(max(label_combo.findData(lab.observation if lab else None), 0))
+    status_combo.setCurrentIndex(max(status_combo.findData(lab.status if lab else "positive"), 0))
 
 
 def _labels_from(label_combo: QComboBox, status_combo: QComboBox) -> list[Label]:
@@ -385,8 +404,15 @@ class ReviewPanel(QWidget):
 
         # findings ----------------------------------------------------------------------------------
         self.list_area = QScrollArea()
+        self.list_area.setObjectName("findingsList")
         self.list_area.setWidgetResizable(True)
         self.list_area.setFrameShape(QFrame.Shape.NoFrame)
+        # the findings list takes the keyboard focus: the review keys (A, R, E, N, P, D) act here
+        self.list_area.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.list_area.setStyleSheet(
+            "QScrollArea#findingsList { border:1px solid transparent; }"
+            " QScrollArea#findingsList:focus { border:1px solid #5d8fbf; }"
+        )
         self._list = QWidget()
         self._list_layout = QVBoxLayout(self._list)
         self._list_layout.setContentsMargins(0, 0, 0, 0)
@@ -447,7 +473,7 @@ class ReviewPanel(QWidget):
         ev = QVBoxLayout(self.edit_box)
         self.edit_text = QLineEdit()
         self.edit_text.setPlaceholderText("Finding sentence")
-        self.edit_text.returnPressed.connect(self.apply_edit)
+        self.edit_text.returnPressed.connect(self._edit_return)
         ev.addWidget(self.edit_text)
         lr = QHBoxLayout()
         self.edit_label = _label_combo()
@@ -483,6 +509,11 @@ class ReviewPanel(QWidget):
         al = QHBoxLayout()
         self.add_label = _label_combo()
         self.add_status = _status_combo()
+        # the label follows the typed words until the reviewer picks one by hand
+        self._add_labels_touched = False
+        self.add_text.textEdited.connect(self._suggest_add_label)
+        for combo in (self.add_label, self.add_status):
+            combo.activated.connect(self._add_labels_picked)
         al.addWidget(self.add_label, 1)
         al.addWidget(self.add_status)
         av.addLayout(al)
@@ -566,6 +597,12 @@ class ReviewPanel(QWidget):
         )
         self.refresh()
         self.review_changed.emit()
+        self.focus_list()
+
+    def focus_list(self) -> None:
+        """Give the keyboard focus back to the findings list (after a dialog or an inline edit)."""
+        if self.session is not None and not self.list_area.isHidden():
+            self.list_area.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def ask_reviewer_name(self, on: bool = True) -> None:
         """Show (or hide) the box where the reviewer types their name before reviewing."""
@@ -617,6 +654,7 @@ class ReviewPanel(QWidget):
             return
         self.name_box.hide()
         self.reviewer_given.emit(name)
+        self.focus_list()
 
     def set_numbers(self, numbers: dict[str, tuple[int, str]]) -> None:
         """Update the (number, colour) of each finding, e.g. after a finding was added."""
@@ -879,7 +917,9 @@ class ReviewPanel(QWidget):
             return False
         s = self.session
         if s.status(fid) == "added":
-            if not self.confirm("Remove added finding", f"Remove “{s.effective_finding(fid).text}”?"):
+            ok = self.confirm("Remove added finding", f"Remove “{display_sentence(s.effective_finding(fid).text)}”?")
+            self.focus_list()
+            if not ok:
                 return False
             self._run("Cannot remove", s.remove_finding, fid)
             removed = fid not in s.finding_ids
@@ -887,7 +927,8 @@ class ReviewPanel(QWidget):
                 self.selection.select(None)
             return removed
         if reason is ...:
-            reason = self.ask_reason(s.effective_finding(fid).text)
+            reason = self.ask_reason(display_sentence(s.effective_finding(fid).text))
+            self.focus_list()
             if reason is CANCELLED:
                 return False
         self._run("Cannot reject", s.reject, fid, reason)  # type: ignore[arg-type]
@@ -958,6 +999,7 @@ class ReviewPanel(QWidget):
             self.cancel_add()
         f = self.session.effective_finding(fid)
         self.editing = fid
+        self._edit_labels_touched = False
         self.edit_text.setText(f.text)
         lab = f.labels[0] if f.labels else None
         i = self.edit_label.findData(lab.observation if lab else None)
@@ -985,10 +1027,49 @@ class ReviewPanel(QWidget):
             kw["text"] = text
         first = current.labels[:1]
         if [lab.to_dict() for lab in labels] != [lab.to_dict() for lab in first]:
+            # the reviewer picked a label in the edit area: theirs wins
             kw["labels"] = labels + current.labels[1:] if labels else current.labels[1:]
+        elif "text" in kw and text:
+            new_labels = self._labels_for_new_words(fid, current, text)
+            if new_labels is not None:
+                kw["labels"] = new_labels
         if not kw:
             return False
-        return self._run("Cannot edit", s.edit, fid, **kw) is not None
+        done = self._run("Cannot edit", s.edit, fid, **kw) is not None
+        if done and self.editing == fid:
+            _show_label(self.edit_label, self.edit_status, s.effective_finding(fid).labels)
+        return done
+
+    def _labels_for_new_words(self, fid: str, current: Finding, text: str) -> list[Label] | None:
+        """Labels follow the words: re-derived, or (hand-set labels) only when the reviewer agrees."""
+        s = self.session
+        assert s is not None
+        ai = None if s.status(fid) == "added" else s.reading.finding(fid).labels
+        change = labels_after_edit(current.labels, current.text, text, ai)
+        if not change.changes:
+            return None
+        if change.hand_set:
+            use = self.confirm(
+                "Labels of the edited finding",
+                f"You set the label “{labels_text(current.labels)}” by hand. The new words suggest "
+                f"“{labels_text(change.derived)}”.\n\nUse the suggested label? (No keeps yours.)",
+            )
+            if not use:
+                return None
+        return change.derived
+
+    def _edit_return(self) -> None:
+        """Return in the edit line: save, then the keys are review keys again (focus on the list)."""
+        self.apply_edit()
+        self.focus_list()
+
+    def _add_labels_picked(self, _index: int = 0) -> None:
+        self._add_labels_touched = True
+
+    def _suggest_add_label(self, text: str) -> None:
+        """Show the label the typed words suggest (until the reviewer picks one by hand)."""
+        if not self._add_labels_touched:
+            _show_label(self.add_label, self.add_status, suggested_labels(text))
 
     def finish_edit(self) -> None:
         """Close the edit area (saving a changed text or label first)."""
@@ -996,6 +1077,7 @@ class ReviewPanel(QWidget):
             return
         if self.session is not None and not self.session.is_frozen:
             self.apply_edit()
+        self.focus_list()  # before the box hides, or Qt would pass the focus on to the impression
         self.editing = None
         self.edit_box.hide()
         self.region_editing_changed.emit(None)
@@ -1024,6 +1106,7 @@ class ReviewPanel(QWidget):
             self.finish_edit()
         self.adding = True
         self.pending_box = None
+        self._add_labels_touched = False
         self.add_text.clear()
         self.add_label.setCurrentIndex(0)
         self.add_status.setCurrentIndex(0)
@@ -1060,10 +1143,14 @@ class ReviewPanel(QWidget):
         if not text:
             self._error("Cannot add finding", "Type the finding's sentence first")
             return None
-        labels = _labels_from(self.add_label, self.add_status)
+        if self._add_labels_touched:
+            labels = _labels_from(self.add_label, self.add_status)
+        else:  # the words' own labels (all of them), as suggested while typing
+            labels = suggested_labels(text)
         fid = self._run("Cannot add finding", s.add_finding, text, self.pending_box, labels)
         if fid is None:
             return None
+        self.focus_list()  # before the box hides, or Qt would pass the focus on to the impression
         self.adding = False
         self.pending_box = None
         self.add_box.hide()
@@ -1075,6 +1162,7 @@ class ReviewPanel(QWidget):
         """Abandon the finding being added."""
         if not self.adding:
             return
+        self.focus_list()
         self.adding = False
         self.pending_box = None
         self.add_box.hide()
@@ -1101,6 +1189,8 @@ class ReviewPanel(QWidget):
             self._error("Write your impression first", "Write or dictate your own impression before the AI draft is shown.")
             return False
         self._run("Cannot save your impression", s.set_own_impression, text)
+        if not s.ai_hidden:
+            self.focus_list()
         return not s.ai_hidden
 
     # -- sign-off ----------------------------------------------------------------------------------------------

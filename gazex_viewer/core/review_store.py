@@ -131,7 +131,9 @@ class StoredReview:
     def describe(self) -> str:
         """One line in the radiologist's words: state, counts, producer, last change."""
         if self.signoff is not None:
-            state = f"signed by {self.signoff.reviewer} at {self.signoff.at}"
+            from gazex_viewer.core.report_display import local_time_text
+
+            state = f"signed by {self.signoff.reviewer} at {local_time_text(self.signoff.at)}"
         elif self.has_work:
             state = f"in progress: {self.n_decided} of {self.n_findings} AI finding(s) decided"
         else:

@@ -41,9 +41,10 @@ from PySide6.QtWidgets import (
 from gazex_viewer.core.errors import GazeXError
 from gazex_viewer.core.reading import CHEXPERT_OBSERVATIONS, Box, Finding, Label, ReviewEvent
 from gazex_viewer.core.label_suggest import labels_after_edit, labels_text, suggested_labels
-from gazex_viewer.core.report_display import display_sentence
+from gazex_viewer.core.report_display import display_sentence, local_time_text
 from gazex_viewer.core.review import ReadingSignedError, ReviewIncompleteError, ReviewSession
 from gazex_viewer.ui.common import SelectionModel, finding_styles
+from gazex_viewer.ui.review_signoff import confirm_signing, signed_banner_html, signed_message
 
 log = logging.getLogger(__name__)
 
@@ -761,12 +762,7 @@ class ReviewPanel(QWidget):
         self.counter_label.setText(text)
         if signed:
             assert s is not None and s.signoff is not None
-            so = s.signoff
-            self.signoff_label.setText(
-                f"<b>Signed</b> by {html.escape(so.reviewer)} at {html.escape(so.at)}<br>"
-                f"content SHA-256 <tt>{so.content_sha256[:16]}…</tt><br>"
-                "This reading is frozen; a change starts a new, linked version."
-            )
+            self.signoff_label.setText(signed_banner_html(s.signoff))
         self.signoff_label.setVisible(signed)
         invalid = s is not None and s.signature_invalid
         if invalid:
@@ -775,7 +771,7 @@ class ReviewPanel(QWidget):
             self.signature_invalid_label.setText(
                 "<span style='font-size:12pt'>⚠ SIGNATURE INVALID — not a signed report</span><br>"
                 f"<span style='font-weight:normal'>This reading claims a sign-off by {html.escape(so.reviewer)} "
-                f"at {html.escape(so.at)}, but its content was changed after signing (the sign-off hash "
+                f"at {html.escape(local_time_text(so.at))}, but its content was changed after signing (the sign-off hash "
                 "does not match). Do not rely on it: it cannot be exported, changed or signed. Open the "
                 "genuine review (Review &gt; Stored reviews of this film…) or review a new AI draft.</span>"
             )
@@ -1219,19 +1215,19 @@ class ReviewPanel(QWidget):
             self.selection.select(pending[0])
             return False
         who = (reviewer or s.reviewer).strip()
-        c = s.counts()
-        summary = ", ".join(f"{c[k]} {k}" for k in ("accepted", "edited", "rejected", "added") if c[k])
-        if not self.confirm(
-            "Sign report",
-            f"Sign this report as {who}?\n\n{summary or 'no findings'}.\n\n"
-            "The signed reading is frozen: a later change becomes a new, linked version.",
-        ):
+        ok, account, no_impression = confirm_signing(s, who, self.confirm)
+        if not ok:
+            if no_impression:  # the reviewer chose to write the impression first
+                self.impression_edit.setFocus()
+            else:
+                self.focus_list()
             return False
-        signoff = self._run("Cannot sign", s.sign, who)
+        signoff = self._run("Cannot sign", s.sign, who, account=account)
+        self.focus_list()
         if signoff is None:
             return False
         self.refresh()
-        self.status_message.emit(f"Signed by {signoff.reviewer} at {signoff.at}")
+        self.status_message.emit(signed_message(signoff))
         return True
 
     def new_version(self) -> ReviewSession | None:

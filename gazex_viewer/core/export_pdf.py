@@ -26,7 +26,11 @@ import numpy as np
 
 from gazex_viewer.core.errors import ExportError
 from gazex_viewer.core.export_sr import check_same_image, check_signature
-from gazex_viewer.core.final_report import AUDIT_HEADING, FinalReport, build_final_report
+from gazex_viewer.core.final_report import (
+    AUDIT_HEADING,
+    FinalReport,
+    build_final_report,
+)
 from gazex_viewer.core.patient_identity import PatientIdentity, read_identity
 from gazex_viewer.core.reading import Reading
 
@@ -66,7 +70,7 @@ def _fonts() -> tuple[str, str]:
     """(regular, bold) font names: DejaVu Sans when installed (any script), else Helvetica (Latin-1)."""
     from reportlab.lib.fonts import addMapping
     from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
+    from reportlab.pdfbase.ttfonts import TTFError, TTFont
 
     regular, bold = _DEJAVU / "DejaVuSans.ttf", _DEJAVU / "DejaVuSans-Bold.ttf"
     if not (regular.is_file() and bold.is_file()):
@@ -78,7 +82,7 @@ def _fonts() -> tuple[str, str]:
             for italic in (0, 1):
                 addMapping("GxSans", 0, italic, "GxSans")
                 addMapping("GxSans", 1, italic, "GxSans-Bold")
-    except Exception:  # an unreadable font file: the built-in font still works for Latin text
+    except (OSError, ValueError, TTFError):  # an unreadable font file: the built-in font works for Latin text
         return "Helvetica", "Helvetica-Bold"
     return "GxSans", "GxSans-Bold"
 
@@ -93,7 +97,7 @@ def _printable(text: str, font: str) -> str:
     try:
         face = pdfmetrics.getFont(font).face
         cmap = getattr(face, "charToGlyph", None)
-    except Exception:
+    except (KeyError, AttributeError):
         cmap = None
 
     def ok(ch: str) -> bool:
@@ -178,7 +182,14 @@ def _write(report: FinalReport, film: np.ndarray, out: Path, title: str) -> PdfE
     from reportlab.lib.utils import ImageReader
     from reportlab.pdfgen.canvas import Canvas
     from reportlab.platypus import (
-        Flowable, KeepTogether, PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle,
+        Flowable,
+        KeepTogether,
+        PageBreak,
+        Paragraph,
+        SimpleDocTemplate,
+        Spacer,
+        Table,
+        TableStyle,
     )
 
     regular, bold = _fonts()
@@ -343,7 +354,7 @@ def _write(report: FinalReport, film: np.ndarray, out: Path, title: str) -> PdfE
             super().__init__(*args, **kwargs)
             self._pages: list[dict[str, Any]] = []
 
-        def showPage(self) -> None:  # noqa: N802 (reportlab name)
+        def showPage(self) -> None:  # reportlab's name
             self._pages.append(dict(self.__dict__))
             self._startPage()
 

@@ -303,7 +303,10 @@ def build_sr(
     from pydicom.uid import generate_uid
 
     from gazex_viewer.core.final_report import AUDIT_HEADING, build_final_report
-    from gazex_viewer.core.patient_identity import identity_from_dataset, unknown_identity
+    from gazex_viewer.core.patient_identity import (
+        identity_from_dataset,
+        unknown_identity,
+    )
 
     check_signature(reading, None)
     final = build_final_report(

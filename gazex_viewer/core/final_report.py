@@ -29,7 +29,11 @@ from gazex_viewer.core.errors import ExportError
 from gazex_viewer.core.labels import label_sentence
 from gazex_viewer.core.patient_identity import PatientIdentity, unknown_identity
 from gazex_viewer.core.reading import Box, Finding, Label, Reading, ReviewEvent
-from gazex_viewer.core.report_display import display_sentence, display_text, local_time_text
+from gazex_viewer.core.report_display import (
+    display_sentence,
+    display_text,
+    local_time_text,
+)
 
 __all__ = [
     "AUDIT_HEADING", "AuditEntry", "FinalReport", "ReportFinding", "Signer", "build_final_report",

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from gazex_viewer.core.labels import label_sentence
 from gazex_viewer.core.reading import Label
 
-__all__ = ["LabelChange", "labels_after_edit", "suggested_labels", "labels_text"]
+__all__ = ["LabelChange", "labels_after_edit", "labels_text", "suggested_labels"]
 
 
 def suggested_labels(text: str) -> list[Label]:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-__all__ = ["PatientIdentity", "identity_from_dataset", "read_identity", "UNKNOWN_IDENTITY_TEXT"]
+__all__ = ["UNKNOWN_IDENTITY_TEXT", "PatientIdentity", "identity_from_dataset", "read_identity"]
 
 UNKNOWN_IDENTITY_TEXT = "Patient identity unknown: the image is not DICOM, so it carries no patient header."
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -102,7 +102,7 @@ def identity_from_dataset(ds: Any) -> PatientIdentity:
     def get(keyword: str) -> Any:
         try:
             return ds.get(keyword)
-        except Exception:  # a malformed element must not stop the report
+        except (ValueError, TypeError, KeyError, AttributeError, LookupError):  # a malformed element
             return None
 
     sex_raw = (_text(get("PatientSex")) or "").upper()

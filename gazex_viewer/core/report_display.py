@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import getpass
 import re
-from datetime import datetime, timezone, tzinfo
+from datetime import UTC, datetime, tzinfo
 
 __all__ = ["display_sentence", "display_text", "local_time_text", "os_account"]
 
@@ -73,10 +73,10 @@ def display_sentence(text: str | None) -> str:
 
 def _parse_iso(iso: str) -> datetime | None:
     try:
-        t = datetime.fromisoformat(iso.strip().replace("Z", "+00:00"))
+        t = datetime.fromisoformat(iso.strip())
     except (ValueError, AttributeError):
         return None
-    return t if t.tzinfo is not None else t.replace(tzinfo=timezone.utc)
+    return t if t.tzinfo is not None else t.replace(tzinfo=UTC)
 
 
 def local_time_text(iso: str | None, tz: tzinfo | None = None) -> str:

@@ -50,11 +50,12 @@ def is_single_key(seq: QKeySequence) -> bool:
     """True for a one-key shortcut without Ctrl, Alt or Meta (a letter, a digit, Space, an arrow…)."""
     if seq.isEmpty() or seq.count() != 1:
         return False
-    mods = seq[0].keyboardModifiers()
+    combo = seq[0]  # type: ignore[index]  # QKeySequence is indexable (PySide6's stubs say no)
+    mods = combo.keyboardModifiers()
     blocking = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier | Qt.KeyboardModifier.MetaModifier
     if mods & blocking:
         return False
-    key = seq[0].key()
+    key = combo.key()
     return not (Qt.Key.Key_F1 <= key <= Qt.Key.Key_F35)  # function keys are never typed text
 
 
@@ -100,7 +101,7 @@ class KeyGate(QObject):
             return False
         return self.in_targets(fw) if review else True
 
-    def eventFilter(self, obj: QObject, ev: QEvent) -> bool:  # noqa: N802 (Qt name)
+    def eventFilter(self, obj: QObject, ev: QEvent) -> bool:
         if ev.type() == QEvent.Type.Shortcut and isinstance(obj, QAction):
             review = id(obj) in self._strict
             if not self.allows(review=review):

@@ -279,7 +279,8 @@ class MainWindow(QMainWindow):
 
         # single-key shortcuts: never while typing; review keys only on a findings list or the film
         self.key_gate = KeyGate(
-            self, lambda: [self.canvas, self.review_panel.list_area, self.report_panel.scroll]
+            self,
+            lambda: [self.canvas, self.review_panel.list_area, self.report_panel.scroll],  # type: ignore[list-item]
         )
         self._build_actions()
         self._restore_settings()

@@ -40,10 +40,10 @@ from PySide6.QtWidgets import (
 
 from gazex_viewer.core.errors import GazeXError
 from gazex_viewer.core.reading import CHEXPERT_OBSERVATIONS, Box, Finding, Label, ReviewEvent
-from gazex_viewer.core.label_suggest import labels_after_edit, labels_text, suggested_labels
 from gazex_viewer.core.report_display import display_sentence, local_time_text
 from gazex_viewer.core.review import ReadingSignedError, ReviewIncompleteError, ReviewSession
 from gazex_viewer.ui.common import SelectionModel, finding_styles
+from gazex_viewer.ui.review_labels import AddLabelSuggester, labels_for_new_words, show_label
 from gazex_viewer.ui.review_signoff import confirm_signing, signed_banner_html, signed_message
 
 log = logging.getLogger(__name__)
@@ -211,13 +211,6 @@ def _status_combo() -> QComboBox:
     for s in LABEL_STATUSES:
         combo.addItem(s, s)
     return combo
-
-
-def _show_label(label_combo: QComboBox, status_combo: QComboBox, labels: list[Label]) -> None:
-    """Show the first of ``labels`` in the combos ("(no label)" when none)."""
-    lab = labels[0] if labels else None
-    label_combo.setCurrentIndex(max(label_combo.findData(lab.observation if lab else None), 0))
-    status_combo.setCurrentIndex(max(status_combo.findData(lab.status if lab else "positive"), 0))
 
 
 def _labels_from(label_combo: QComboBox, status_combo: QComboBox) -> list[Label]:
@@ -511,10 +504,7 @@ class ReviewPanel(QWidget):
         self.add_label = _label_combo()
         self.add_status = _status_combo()
         # the label follows the typed words until the reviewer picks one by hand
-        self._add_labels_touched = False
-        self.add_text.textEdited.connect(self._suggest_add_label)
-        for combo in (self.add_label, self.add_status):
-            combo.activated.connect(self._add_labels_picked)
+        self.add_labels = AddLabelSuggester(self.add_text, self.add_label, self.add_status)
         al.addWidget(self.add_label, 1)
         al.addWidget(self.add_status)
         av.addLayout(al)
@@ -995,7 +985,6 @@ class ReviewPanel(QWidget):
             self.cancel_add()
         f = self.session.effective_finding(fid)
         self.editing = fid
-        self._edit_labels_touched = False
         self.edit_text.setText(f.text)
         lab = f.labels[0] if f.labels else None
         i = self.edit_label.findData(lab.observation if lab else None)
@@ -1026,46 +1015,20 @@ class ReviewPanel(QWidget):
             # the reviewer picked a label in the edit area: theirs wins
             kw["labels"] = labels + current.labels[1:] if labels else current.labels[1:]
         elif "text" in kw and text:
-            new_labels = self._labels_for_new_words(fid, current, text)
+            new_labels = labels_for_new_words(s, fid, current, text, self.confirm)
             if new_labels is not None:
                 kw["labels"] = new_labels
         if not kw:
             return False
         done = self._run("Cannot edit", s.edit, fid, **kw) is not None
         if done and self.editing == fid:
-            _show_label(self.edit_label, self.edit_status, s.effective_finding(fid).labels)
+            show_label(self.edit_label, self.edit_status, s.effective_finding(fid).labels)
         return done
-
-    def _labels_for_new_words(self, fid: str, current: Finding, text: str) -> list[Label] | None:
-        """Labels follow the words: re-derived, or (hand-set labels) only when the reviewer agrees."""
-        s = self.session
-        assert s is not None
-        ai = None if s.status(fid) == "added" else s.reading.finding(fid).labels
-        change = labels_after_edit(current.labels, current.text, text, ai)
-        if not change.changes:
-            return None
-        if change.hand_set:
-            use = self.confirm(
-                "Labels of the edited finding",
-                f"You set the label “{labels_text(current.labels)}” by hand. The new words suggest "
-                f"“{labels_text(change.derived)}”.\n\nUse the suggested label? (No keeps yours.)",
-            )
-            if not use:
-                return None
-        return change.derived
 
     def _edit_return(self) -> None:
         """Return in the edit line: save, then the keys are review keys again (focus on the list)."""
         self.apply_edit()
         self.focus_list()
-
-    def _add_labels_picked(self, _index: int = 0) -> None:
-        self._add_labels_touched = True
-
-    def _suggest_add_label(self, text: str) -> None:
-        """Show the label the typed words suggest (until the reviewer picks one by hand)."""
-        if not self._add_labels_touched:
-            _show_label(self.add_label, self.add_status, suggested_labels(text))
 
     def finish_edit(self) -> None:
         """Close the edit area (saving a changed text or label first)."""
@@ -1102,10 +1065,8 @@ class ReviewPanel(QWidget):
             self.finish_edit()
         self.adding = True
         self.pending_box = None
-        self._add_labels_touched = False
         self.add_text.clear()
-        self.add_label.setCurrentIndex(0)
-        self.add_status.setCurrentIndex(0)
+        self.add_labels.reset()
         self._update_add_hint()
         self.add_box.show()
         self.add_text.setFocus()
@@ -1139,10 +1100,7 @@ class ReviewPanel(QWidget):
         if not text:
             self._error("Cannot add finding", "Type the finding's sentence first")
             return None
-        if self._add_labels_touched:
-            labels = _labels_from(self.add_label, self.add_status)
-        else:  # the words' own labels (all of them), as suggested while typing
-            labels = suggested_labels(text)
+        labels = self.add_labels.labels(text, lambda: _labels_from(self.add_label, self.add_status))
         fid = self._run("Cannot add finding", s.add_finding, text, self.pending_box, labels)
         if fid is None:
             return None

@@ -30,9 +30,10 @@ def confirm_signing(
     session: ReviewSession, who: str, confirm: Callable[[str, str], bool]
 ) -> tuple[bool, str | None, bool]:
     """Ask what signing needs: (go ahead, OS account, stopped for the missing impression)."""
-    if not (session.review.impression or "").strip():
-        if not confirm(EMPTY_IMPRESSION_TITLE, EMPTY_IMPRESSION_TEXT):
-            return False, None, True
+    if not (session.review.impression or "").strip() and not confirm(
+        EMPTY_IMPRESSION_TITLE, EMPTY_IMPRESSION_TEXT
+    ):
+        return False, None, True
     account = os_account()
     c = session.counts()
     summary = ", ".join(f"{c[k]} {k}" for k in ("accepted", "edited", "rejected", "added") if c[k])

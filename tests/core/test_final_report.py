@@ -32,7 +32,7 @@ def _pdftotext(pdf: Path) -> str:
 def _pdf_findings(text: str) -> list[str]:
     """The numbered findings of the PDF body ("1. Support apparatus.")."""
     body = text.split(APPENDIX)[0]
-    return [m.group(1).strip() for m in re.finditer(r"^\s*\d+\.\s+(\S.*?)\s*$", body, re.M)]
+    return [m.group(1).strip() for m in re.finditer(r"^\s*\d+\.\s+(\S.*?)\s*$", body, re.MULTILINE)]
 
 
 def _sr_findings(path: Path) -> list[str]:

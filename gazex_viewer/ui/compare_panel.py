@@ -701,6 +701,13 @@ class CompareSession(QObject):
             win.show_error("Nothing to compare", "Open a film and a reading (or run the model) first; it becomes reading A.")
             return False
         a = win.reading
+        other_film = film_mismatch(a, b)
+        if other_film and not win.ask_yes_no(
+            "Compare readings of different films?",
+            f"{source or 'Reading B'} is a reading of another film: {other_film}. Agreement between readings "
+            "of different films measures nothing.\n\nCompare anyway?",
+        ):
+            return False
         background = len(a.trajectory) * len(b.trajectory) > BACKGROUND_WORK
         try:
             cmp = compare_readings(a, b, win.radiograph, metrics=not background)
@@ -1017,6 +1024,8 @@ class CompareSession(QObject):
             pb = TrajectoryPlayback(self.comparison.a_shown.trajectory)
             win.controller.set_playback(pb)
             win.canvas.set_reading(self.comparison.a_shown, win.controller.playback)
+            if getattr(win, "review", None) is not None:
+                win.review.restore(win.reading)  # A as its review leaves it, not as the AI wrote it
         win.canvas.set_layers(**win.player_bar.layers())
         try:
             win.selection.selection_changed.disconnect(self._on_selection)

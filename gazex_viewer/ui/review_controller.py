@@ -479,6 +479,35 @@ class ReviewController(QObject):
         self._geometry_key = None
         self.refresh_views()
 
+    def restore(self, reading: Reading | None) -> None:
+        """Show exactly ``reading`` with its own review again (leaving trainee or compare mode).
+
+        Another reading shown meanwhile (a reference revealed) is replaced by this one, resumed
+        from the review database at exactly its version; the same reading is drawn again as its
+        review leaves it (edited regions, additions, decisions), not as the AI wrote it.
+        """
+        w = self.win
+        if reading is not None and w.reading is not reading:
+            self._exact_next = reading.reading_id
+            if not w.show_reading(reading):
+                self._exact_next = None
+            return
+        if reading is None:
+            if w.reading is not None:
+                self.commit_pending()
+                self._set_session(None)
+                w.reading = None
+                w.canvas.set_reading(None)
+                w.report_panel.set_reading(None)
+            return
+        if self.session is not None and self.session.ai_hidden:
+            self._ai_shown = True  # read first: hidden again by refresh_views, never drawn here
+        else:
+            w.canvas.set_reading(w.reading, w.controller.playback)
+            w.canvas.set_layers(**w.player_bar.layers())
+        self._geometry_key = None
+        self.refresh_views()
+
     def display_reading(self) -> Reading | None:
         """The reading as the review leaves it: edited text and regions, additions appended."""
         s = self.session

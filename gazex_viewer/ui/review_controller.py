@@ -202,6 +202,7 @@ class ReviewController(QObject):
             return None
         ask = getattr(self.win, "ask_text", None) or self._ask_text
         answer = ask("Reviewer", "Your name, as recorded with every decision and the sign-off:", name)
+        self.panel.focus_list()
         if answer is None or not answer.strip():
             return name or None
         S.set_value(REVIEWER_KEY, answer.strip())
@@ -443,6 +444,7 @@ class ReviewController(QObject):
             parent=w,
         )
         dlg.setStyleSheet(w.styleSheet())
+        dlg.finished.connect(lambda _r: self.panel.focus_list())
         dlg.show()
         return dlg
 
@@ -681,6 +683,7 @@ class ReviewController(QObject):
         )
         dlg.setStyleSheet(w.styleSheet())
         dlg.export_button.clicked.connect(lambda: S.set_value("paths/export_dir", dlg.folder_edit.text()))
+        dlg.finished.connect(lambda _r: self.panel.focus_list())  # the next key is a review key again
         dlg.show()
         return dlg
 
@@ -727,5 +730,6 @@ class ReviewController(QObject):
             parent=w,
         )
         dlg.setStyleSheet(w.styleSheet())
+        dlg.finished.connect(lambda _r: self.panel.focus_list())
         dlg.show()
         return dlg

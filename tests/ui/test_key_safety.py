@@ -213,3 +213,22 @@ def test_sign_off_asks_about_an_empty_impression_and_records_the_account(
     assert "Cardiomegaly. No pneumothorax." in texts
     assert rp.ordered_keys()[-1] == "f-device"  # rejected: under the audit trail only
     win.grab().save(str(artifacts_dir / "report_tab_signed.png"))
+
+
+def test_after_a_dialog_opened_while_typing_the_focus_is_on_the_list(qtbot: Any, db: Path, answers: Answers) -> None:
+    win = _rwin(qtbot, answers)
+    _open(win)
+    panel = win.review_panel
+    s = panel.session
+    assert s is not None
+    win.review.dock.raise_()
+    panel.impression_edit.setFocus()
+    qtbot.keyClicks(panel.impression_edit, "cardiomegaly")
+    for open_dialog in (win.export_dialog, win.show_audit_log):
+        dlg = open_dialog()
+        assert dlg is not None
+        dlg.reject()  # Cancel / close
+        assert _focus_is_list(win)
+    _key(qtbot, win, Qt.Key.Key_N)
+    assert win.selection.selected == "f-cardio"
+    assert s.review.impression == "cardiomegaly" and panel.impression_edit.toPlainText() == "cardiomegaly"

@@ -242,6 +242,8 @@ class ReportPanel(QWidget):
         self.rows: dict[str, SentenceRow] = {}
         #: the rows of findings the radiologist added, and what the final-report grouping last showed
         self._addition_ids: list[str] = []
+        #: rows made for findings without a sentence of their own (additions, sentence-less AI findings)
+        self._extra_ids: list[str] = []
         self._final_key: object = None
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
@@ -283,6 +285,7 @@ class ReportPanel(QWidget):
             row.deleteLater()
         self.rows.clear()
         self._addition_ids = []
+        self._extra_ids = []
         self._final_key = None
         while self._layout.count():
             item = self._layout.takeAt(0)
@@ -409,12 +412,17 @@ class ReportPanel(QWidget):
             row.show_review(finding, status, original=original, reason=reason)
 
     def set_final_report(
-        self, report: FinalReport | None, additions: dict[str, tuple[Finding, int, str]] | None = None
+        self,
+        report: FinalReport | None,
+        additions: dict[str, tuple[Finding, int, str]] | None = None,
+        unsentenced: dict[str, tuple[Finding, int, str]] | None = None,
     ) -> None:
         """File the sentences as the final report says (None: back to the producer's own grouping).
 
         ``additions`` maps the ids of the findings the radiologist added to (finding, number,
-        colour); they get rows like the model's sentences (badge "+ Added").
+        colour); they get rows like the model's sentences (badge "+ Added"). ``unsentenced``: the
+        same for AI findings the reading has no sentence for (a reading whose sentences are
+        missing), so the tab lists every finding of the report.
         """
         if self.reading is None:
             return
@@ -423,13 +431,14 @@ class ReportPanel(QWidget):
                 self.set_reading(self.reading)
             return
         additions = additions or {}
-        for fid in [k for k in self._addition_ids if k not in additions]:
+        extra = {**(unsentenced or {}), **additions}
+        for fid in [k for k in self._extra_ids if k not in extra]:
             row = self.rows.pop(fid, None)
             if row is not None:
                 row.hide()
                 row.setParent(None)
                 row.deleteLater()
-        for fid, (f, number, colour) in additions.items():
+        for fid, (f, number, colour) in extra.items():
             old = self.rows.get(fid)
             if old is not None and getattr(old, "_addition_key", None) == (repr(f), number, colour):
                 continue
@@ -442,9 +451,11 @@ class ReportPanel(QWidget):
             row.clicked.connect(self.selection.select)
             row.hovered.connect(self.selection.hover)
             self.rows[fid] = row
-            self.set_badge(fid, "+ Added", "#1e6fd0")
+            if fid in additions:
+                self.set_badge(fid, "+ Added", "#1e6fd0")
         self._addition_ids = list(additions)
-        linked = {f.id for f in self.reading.findings} | set(additions)
+        self._extra_ids = list(extra)
+        linked = {f.id for f in self.reading.findings} | set(extra)
         loose = [k for k in self.rows if k not in linked]  # sentences without a finding
         groups = [
             ("Findings", [f.finding_id for f in report.positives], "No positive findings."),

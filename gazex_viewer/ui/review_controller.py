@@ -559,8 +559,13 @@ class ReviewController(QObject):
         # the report shows the reviewed report: edited text, rejections struck through, additions listed
         numbers = {fid: (st.number, st.colour) for fid, st in finding_styles(view).items()}
         additions = {f.id: (f, *numbers.get(f.id, (0, state_badge("added")[1]))) for f in s.review.additions}
+        sentence_ids = {x.id for x in s.reading.sentences}
+        unsentenced = {
+            f.id: (s.effective_finding(f.id), *numbers.get(f.id, (0, "#888888")))
+            for f in s.reading.findings if f.sentence_id not in sentence_ids
+        }
         try:
-            rp.set_final_report(build_final_report(s.reading), additions)
+            rp.set_final_report(build_final_report(s.reading), additions, unsentenced)
         except GazeXError as err:  # a reading the report cannot be built from: say so, keep the rows
             self.win.statusBar().showMessage(str(err), 10000)
         for fid in list(rp.rows):

@@ -60,6 +60,7 @@ from gazex_viewer.core.errors import GazeXError
 from gazex_viewer.core.gaze.baselines import REFERENCE_CONDITIONS, AgreementBaselines, load_baselines
 from gazex_viewer.core.playback import TrajectoryPlayback
 from gazex_viewer.core.reading import Reading
+from gazex_viewer.core.report_display import display_sentence
 from gazex_viewer.ui.common import read_reading_file
 from gazex_viewer.ui.overlay import (
     COLOUR_A,
@@ -527,7 +528,7 @@ class ComparePanel(QWidget):
         self.zones_label.setText(f"Zones visited, in first-visit order: A {za or '—'}   B {zb or '—'}")
         self.sentence_table.setRowCount(len(cmp.sentences))
         for r, s in enumerate(cmp.sentences):
-            t = QTableWidgetItem(s.text)
+            t = QTableWidgetItem(display_sentence(s.text))
             t.setData(Qt.ItemDataRole.UserRole, s.finding_a)
             t.setToolTip(f"A finding {s.finding_a} ↔ B finding {s.finding_b}")
             self.sentence_table.setItem(r, 0, t)

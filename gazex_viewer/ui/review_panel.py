@@ -893,6 +893,9 @@ class ReviewPanel(QWidget):
         self._run("Cannot accept", self.session.accept, fid)
         ok = self.session.status(fid) in ("accepted", "edited")
         if ok and len(self.session.review.events) > before:
+            # never silent: what was accepted, and how to take it back
+            text = display_sentence(self.session.effective_finding(fid).text)
+            self.status_message.emit(f"Accepted finding {self.number_of(fid)[0]}: {text} (Ctrl+Z undoes)")
             self._advance_from(fid)
         return ok
 

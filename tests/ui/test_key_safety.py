@@ -113,6 +113,8 @@ def test_typing_never_fires_a_shortcut(qtbot: Any, db: Path, answers: Answers) -
     win.canvas.setFocus()
     _key(qtbot, win, Qt.Key.Key_A)
     assert s.status("f-cardio") == "accepted"
+    # never silently: the status line says what was accepted and how to undo it
+    assert win.statusBar().currentMessage() == "Accepted finding 1: Enlarged cardiac silhouette. (Ctrl+Z undoes)"
     _key(qtbot, win, Qt.Key.Key_I)
     assert win.invert_action.isChecked()
     assert s.review.impression == text

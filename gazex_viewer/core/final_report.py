@@ -20,15 +20,15 @@ the raw text stays in the reading (``raw_text``).
 
 from __future__ import annotations
 
-import copy
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import tzinfo
+from functools import lru_cache
 from typing import Literal
 
 from gazex_viewer.core.errors import ExportError
 from gazex_viewer.core.labels import label_sentence
 from gazex_viewer.core.patient_identity import PatientIdentity, unknown_identity
-from gazex_viewer.core.reading import Box, Finding, Label, Reading, ReviewEvent
+from gazex_viewer.core.reading import Box, Finding, Label, Reading, Review, ReviewEvent
 from gazex_viewer.core.report_display import (
     display_sentence,
     display_text,
@@ -178,12 +178,18 @@ def _last_events(events: list[ReviewEvent]) -> dict[str, ReviewEvent]:
     return last
 
 
+@lru_cache(maxsize=4096)
+def _derived_labels(text: str) -> tuple[Label, ...]:
+    """The labels the words give (cached: the Report tab rebuilds the report on every decision)."""
+    return tuple(label_sentence(text))
+
+
 def _labels_of(f: Finding) -> tuple[tuple[Label, ...], bool]:
     if f.labels:
         return tuple(f.labels), False
     if not f.text.strip():
         return (), False
-    return tuple(label_sentence(f.text)), True
+    return tuple(Label(lab.observation, lab.status) for lab in _derived_labels(f.text)), True
 
 
 def _is_negative(labels: tuple[Label, ...]) -> bool:
@@ -209,7 +215,7 @@ def build_final_report(reading: Reading, *, identity: PatientIdentity | None = N
     from gazex_viewer.core.errors import GazeXError
     from gazex_viewer.core.review import ReviewSession
 
-    copy_ = copy.deepcopy(reading)
+    copy_ = _review_view(reading)
     reviewer = (copy_.review.reviewer if copy_.review else None) or "unknown"
     try:
         session = ReviewSession(copy_, reviewer)
@@ -288,7 +294,20 @@ def build_final_report(reading: Reading, *, identity: PatientIdentity | None = N
     )
 
 
-def _renumber(f: ReportFinding, number: int) -> ReportFinding:
-    from dataclasses import replace
+def _review_view(reading: Reading) -> Reading:
+    """A copy a :class:`ReviewSession` may work on without touching ``reading``.
 
+    The session only reorders and completes the review's decision list; findings, additions and
+    events are read, never changed, so they are shared (no deep copy of a long event log or
+    trajectory on every refresh of the Report tab).
+    """
+    rv = reading.review
+    review = None if rv is None else Review(
+        reviewer=rv.reviewer, decisions=list(rv.decisions), additions=list(rv.additions),
+        impression=rv.impression, own_impression=rv.own_impression, events=rv.events, signoff=rv.signoff,
+    )
+    return replace(reading, trajectory=[], review=review)
+
+
+def _renumber(f: ReportFinding, number: int) -> ReportFinding:
     return replace(f, number=number)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import getpass
 import re
 from datetime import UTC, datetime, tzinfo
+from functools import lru_cache
 
 __all__ = ["display_sentence", "display_text", "local_time_text", "os_account"]
 
@@ -36,6 +37,7 @@ def display_text(text: str | None) -> str:
     return " ".join(s for s in (display_sentence(p) for p in parts) if s)
 
 
+@lru_cache(maxsize=8192)  # pure; the Report tab shows every sentence again after each decision
 def display_sentence(text: str | None) -> str:
     """A model sentence as a person reads it: capitalised, no space before punctuation, one full stop.
 

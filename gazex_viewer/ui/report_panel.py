@@ -40,6 +40,14 @@ EMPTY_TEXT = (
 )
 
 
+#: labels of the final-report grouping that are reused from one grouping to the next, with their style
+_REUSABLE_LABELS: dict[str, str] = {
+    "groupHeader": "font-weight:bold; color:#c8d3de; padding:8px 4px 2px 4px; border-bottom:1px solid #3a4652;",
+    "groupEmpty": "color:#8a96a3; padding:4px;",
+    "reportImpression": "padding:4px 6px;",
+}
+
+
 def _sentence(text: str) -> str:
     return display_sentence(text) or "Sentence without text"
 
@@ -242,6 +250,8 @@ class ReportPanel(QWidget):
         self.rows: dict[str, SentenceRow] = {}
         #: the rows of findings the radiologist added, and what the final-report grouping last showed
         self._addition_ids: list[str] = []
+        #: headings and notes of the final-report grouping, kept to be reused by the next one
+        self._spare: list[QLabel] = []
         #: rows made for findings without a sentence of their own (additions, sentence-less AI findings)
         self._extra_ids: list[str] = []
         self._final_key: object = None
@@ -284,6 +294,10 @@ class ReportPanel(QWidget):
             row.setParent(None)
             row.deleteLater()
         self.rows.clear()
+        for w in self._spare:
+            w.setParent(None)
+            w.deleteLater()
+        self._spare = []
         self._addition_ids = []
         self._extra_ids = []
         self._final_key = None
@@ -350,7 +364,7 @@ class ReportPanel(QWidget):
         """Show new rows at once (a layout would show them only on the next event loop turn)."""
         for i in range(self._layout.count()):
             w = self._layout.itemAt(i).widget()
-            if w is not None:
+            if w is not None and w.isHidden():
                 w.show()
 
     @staticmethod
@@ -476,34 +490,60 @@ class ReportPanel(QWidget):
             self.header_label.setText(self._producer_text(self.reading) + " · <b>draft under review</b>")
             self.header_label.setStyleSheet("")
         for title, ids, empty in groups:
-            self._add_group(title, [self.rows[k] for k in ids if k in self.rows], empty)
-        self._layout.addWidget(self._group_header("Impression"))
-        imp = QLabel(html.escape(report.impression) if report.impression else "<i>No impression yet.</i>")
-        imp.setObjectName("reportImpression")
-        imp.setWordWrap(True)
-        imp.setStyleSheet("padding:4px 6px;")
-        self._layout.addWidget(imp)
+            rows = [self.rows[k] for k in ids if k in self.rows]
+            if not rows and empty is None:
+                continue
+            self._layout.addWidget(self._label("groupHeader", f"{title} ({len(rows)})"))
+            if not rows and empty:
+                self._layout.addWidget(self._label("groupEmpty", empty))
+            for r in rows:
+                self._layout.addWidget(r)
+        self._layout.addWidget(self._label("groupHeader", "Impression"))
+        self._layout.addWidget(self._label(
+            "reportImpression", html.escape(report.impression) if report.impression else "<i>No impression yet.</i>"
+        ))
         audit = [self.rows[k] for k in rejected + loose if k in self.rows]
         if audit:
-            self._layout.addWidget(self._group_header(f"{AUDIT_HEADING}: rejected ({len(audit)})"))
+            self._layout.addWidget(self._label("groupHeader", f"{AUDIT_HEADING}: rejected ({len(audit)})"))
             for r in audit:
                 self._layout.addWidget(r)
         self._layout.addStretch(1)
+        for w in self._spare:  # labels of the last grouping not needed now
+            w.hide()
         self._show_children()
         self._on_selection(self.selection.selected)
         self._on_hover(self.selection.hovered)
         self._on_playing(self.selection.playing)
 
     def _detach_rows(self) -> None:
-        """Take every widget out of the list: rows are kept (they are re-filed), the rest deleted."""
+        """Take every widget out of the list: rows are kept (they are re-filed), headings kept for
+        reuse (creating and styling labels on every decision is what made a decision slow), the rest deleted."""
         rows = set(map(id, self.rows.values()))
         while self._layout.count():
             item = self._layout.takeAt(0)
             w = item.widget()
-            if w is not None and id(w) not in rows:
-                w.hide()
-                w.setParent(None)
-                w.deleteLater()
+            if w is None or id(w) in rows:
+                continue
+            if isinstance(w, QLabel) and w.objectName() in _REUSABLE_LABELS:
+                self._spare.append(w)
+                continue
+            w.hide()
+            w.setParent(None)
+            w.deleteLater()
+
+    def _label(self, kind: str, text: str) -> QLabel:
+        """A heading, an empty-group note or the impression: a spare one of that kind, else a new one."""
+        for i, w in enumerate(self._spare):
+            if w.objectName() == kind:
+                del self._spare[i]
+                if w.text() != text:
+                    w.setText(text)
+                return w
+        lab = QLabel(text, self._content)
+        lab.setObjectName(kind)
+        lab.setWordWrap(True)
+        lab.setStyleSheet(_REUSABLE_LABELS[kind])
+        return lab
 
     def added_keys(self) -> list[str]:
         """The added findings' ids, in the order shown."""

@@ -65,7 +65,9 @@ def test_model_files_by_current_labels_and_keeps_rejected_in_the_audit_only() ->
     reading = make_reading()
     s = _review(reading)
     s.sign(account="ada")
+    before = reading.to_json()
     report = build_final_report(reading)
+    assert reading.to_json() == before  # the model is built without touching the reading
     assert report.is_final and report.signer is not None
     assert report.signer.name == "Dr Ada Lovelace" and report.signer.account == "ada"
     assert [f.text for f in report.positives] == [

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from gazex_viewer.core.errors import ExportError, GazeXError
 from gazex_viewer.core.reading import Reading
 from gazex_viewer.core.report_display import local_time_text
+from gazex_viewer.ui.review_signoff import signer_text
 
 FORMATS: tuple[str, ...] = ("json", "sr", "pdf")
 SUFFIXES: dict[str, str] = {"json": ".json", "sr": ".dcm", "pdf": ".pdf"}
@@ -206,7 +207,7 @@ class ExportDialog(QDialog):
             )
         elif so is not None:
             self.state_label.setText(
-                f"<b>Signed</b> by {html.escape(so.reviewer)} at {html.escape(local_time_text(so.at))} "
+                f"<b>Signed</b> by {html.escape(signer_text(so.reviewer, so.account))} at {html.escape(local_time_text(so.at))} "
                 f"(content SHA-256 <tt>{so.content_sha256[:16]}…</tt>)."
             )
             self.state_label.setStyleSheet("background:#173d22; color:#c8f0d0; padding:6px; border-radius:4px;")

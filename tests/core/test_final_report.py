@@ -203,3 +203,28 @@ def test_duplicate_finding_ids_refused_in_one_line(tmp_path: Path) -> None:
         export_pdf(reading, np.zeros((1024, 1024), np.uint8), tmp_path / "dup.pdf")
     assert "duplicate finding ids" in str(info.value) and "\n" not in str(info.value)
     assert not (tmp_path / "dup.pdf").exists()
+
+
+def test_signing_time_is_stored_in_utc_and_printed_in_local_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    from gazex_viewer.core.report_display import local_time_text
+
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        reading = make_reading()
+        s = ReviewSession(reading, "Dr Ada")
+        for fid in list(s.undecided()):
+            s.accept(fid)
+        s.set_impression("no acute disease")
+        so = s.sign(account="ada")
+        assert so.at.endswith("+00:00")
+        shown = local_time_text(so.at)
+        assert shown.endswith(("(UTC-05:00)", "(UTC-04:00)")) and ("EST" in shown or "EDT" in shown)
+        out = tmp_path / "ny.pdf"
+        export_pdf(reading, np.zeros((1024, 1024), np.uint8), out)
+        assert f"Final report, signed by Dr Ada (OS account ada) at {shown}" in " ".join(_pdftotext(out).split())
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()

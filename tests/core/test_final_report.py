@@ -228,3 +228,25 @@ def test_signing_time_is_stored_in_utc_and_printed_in_local_time(tmp_path: Path,
     finally:
         monkeypatch.delenv("TZ")
         time.tzset()
+
+
+def test_signoff_account_is_compatible_with_old_readings() -> None:
+    import json
+
+    from gazex_viewer.core.review import verify_signoff
+    from gazex_viewer.core.validation import parse_reading, validate_reading_dict
+
+    reading = make_reading()
+    s = ReviewSession(reading, "Dr Ada")
+    for fid in list(s.undecided()):
+        s.accept(fid)
+    s.sign(account="ada")
+    data = json.loads(reading.to_json())
+    assert data["review"]["signoff"]["account"] == "ada" and validate_reading_dict(data) == []
+    assert parse_reading(json.dumps(data)).review.signoff.account == "ada"  # type: ignore[union-attr]
+    # a reading signed before the account was recorded: no key, still valid, still verified
+    del data["review"]["signoff"]["account"]
+    old = parse_reading(json.dumps(data))
+    assert old.review is not None and old.review.signoff is not None and old.review.signoff.account is None
+    assert verify_signoff(old) and "account" not in json.loads(old.to_json())["review"]["signoff"]
+    assert build_final_report(old).signer.who == "Dr Ada"  # type: ignore[union-attr]

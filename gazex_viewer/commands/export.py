@@ -129,7 +129,7 @@ def run(args: argparse.Namespace) -> int:
 
             out = outputs["pdf"]
             assert film is not None
-            pdf = export_pdf(reading, film, staged.temp_for(out), image_sha256=image_sha256)
+            pdf = export_pdf(reading, film, staged.temp_for(out), image_sha256=image_sha256, image_path=image)
             warnings += [w for w in pdf.warnings if w not in warnings and "not signed" not in w]
             done.append(f"{out}: PDF, {pdf.n_pages} page(s), {state}")
         staged.commit()

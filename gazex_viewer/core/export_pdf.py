@@ -1,10 +1,18 @@
-"""Export a reviewed reading as a PDF (reportlab): the film with its regions, the report, the decisions.
+"""Export a reviewed reading as a clinical PDF report (reportlab), rendered from the final report.
 
-Page 1 starts with a header (signed by whom and when, with the content hash, or a DRAFT
-marking), then the film as displayed (8-bit grey, the viewer's default window) with each finding's
-observation region drawn and numbered in its decision's colour, then the findings table (number,
-text, decision, reason or AI original), the impression, and the radiologist's own impression
-(read-first mode). An unsigned reading carries a "DRAFT" watermark on every page.
+The PDF is drawn from :class:`~gazex_viewer.core.final_report.FinalReport` (the same model the SR
+and the Report tab render), so it lists exactly the SR's findings:
+
+- page 1: the patient and study header from the DICOM header (name, ID, birth date, sex,
+  accession, study date and description, view, institution, referring physician; a picture says
+  the identity is unknown), the status line ("Final report, signed by … at <local time (UTC±hh:mm)>"
+  or "DRAFT - not signed"), the film as displayed with the final findings' regions numbered, the
+  findings filed as "Findings" and "Pertinent negatives", a draft's undecided AI findings marked,
+  the impression and the signature block;
+- from a new page on: the appendix "AI draft and decisions (audit trail)", every AI sentence with
+  the decision, reason, who and when. A rejected AI finding appears only there.
+
+Every page carries the patient line, the status and "page n of m"; a draft carries a DRAFT watermark.
 """
 
 from __future__ import annotations
@@ -12,18 +20,21 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from gazex_viewer.core.errors import ExportError
-from gazex_viewer.core.export_sr import check_same_image, check_signature, reviewed_view
+from gazex_viewer.core.export_sr import check_same_image, check_signature
+from gazex_viewer.core.final_report import (
+    AUDIT_HEADING,
+    FinalReport,
+    build_final_report,
+)
+from gazex_viewer.core.patient_identity import PatientIdentity, read_identity
 from gazex_viewer.core.reading import Reading
 
-if TYPE_CHECKING:
-    from gazex_viewer.core.review import ReviewedFinding
-
-#: region colours by status (RGB 0-1)
+#: region colours by origin (RGB 0-1)
 STATUS_COLOURS: dict[str, tuple[float, float, float]] = {
     "accepted": (0.10, 0.75, 0.25),
     "edited": (1.00, 0.60, 0.00),
@@ -33,6 +44,7 @@ STATUS_COLOURS: dict[str, tuple[float, float, float]] = {
 }
 #: longest side of the film image embedded in the PDF, in pixels
 MAX_FILM_PIXELS = 2048
+_DEJAVU = Path("/usr/share/fonts/truetype/dejavu")
 
 
 @dataclass
@@ -54,14 +66,64 @@ def _esc(text: str) -> str:
     return escape(text)
 
 
+def _fonts() -> tuple[str, str]:
+    """(regular, bold) font names: DejaVu Sans when installed (any script), else Helvetica (Latin-1)."""
+    from reportlab.lib.fonts import addMapping
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFError, TTFont
+
+    regular, bold = _DEJAVU / "DejaVuSans.ttf", _DEJAVU / "DejaVuSans-Bold.ttf"
+    if not (regular.is_file() and bold.is_file()):
+        return "Helvetica", "Helvetica-Bold"
+    try:
+        if "GxSans" not in pdfmetrics.getRegisteredFontNames():
+            pdfmetrics.registerFont(TTFont("GxSans", str(regular)))
+            pdfmetrics.registerFont(TTFont("GxSans-Bold", str(bold)))
+            for italic in (0, 1):
+                addMapping("GxSans", 0, italic, "GxSans")
+                addMapping("GxSans", 1, italic, "GxSans-Bold")
+    except (OSError, ValueError, TTFError):  # an unreadable font file: the built-in font works for Latin text
+        return "Helvetica", "Helvetica-Bold"
+    return "GxSans", "GxSans-Bold"
+
+
+def _printable(text: str, font: str) -> str:
+    """``text`` with each character the font cannot draw written as its code point (``<U+5C71>``).
+
+    A missing glyph would print as nothing, silently changing a patient's name.
+    """
+    from reportlab.pdfbase import pdfmetrics
+
+    try:
+        face = pdfmetrics.getFont(font).face
+        cmap = getattr(face, "charToGlyph", None)
+    except (KeyError, AttributeError):
+        cmap = None
+
+    def ok(ch: str) -> bool:
+        if cmap is not None:
+            return ord(ch) in cmap or ch in " \t"
+        try:
+            ch.encode("cp1252")
+            return True
+        except UnicodeEncodeError:
+            return False
+
+    if all(ok(ch) for ch in text):
+        return text
+    shown = "".join(ch if ok(ch) else f"<U+{ord(ch):04X}>" for ch in text)
+    return f"{shown} (characters this PDF font cannot print are given as code points)"
+
+
 def export_pdf(
     reading: Reading,
     film: np.ndarray,
     out_path: str | os.PathLike[str],
     *,
     title: str = "Chest X-ray report",
-    show_rejected_regions: bool = True,
     image_sha256: str | None = None,
+    image_path: str | os.PathLike[str] | None = None,
+    identity: PatientIdentity | None = None,
 ) -> PdfExport:
     """Write the PDF report of a reading.
 
@@ -74,12 +136,14 @@ def export_pdf(
         reading's pixel frame (``reading.image.width`` x ``height``).
     out_path
         The ``.pdf`` file (written to a temporary name, then renamed).
-    show_rejected_regions
-        Draw rejected findings' regions too (dashed red), so the PDF shows every decision.
     image_sha256
-        The pixel hash of the image the film was rendered from
-        (``load_radiograph(path).pixel_sha256``): refused when the reading's own hash is known
-        and differs. Callers that have it must pass it; the film alone cannot prove its identity.
+        The pixel hash of the image the film was rendered from: refused when the reading's own
+        hash is known and differs.
+    image_path
+        The source image: its DICOM header gives the patient and study identity (a picture or
+        None: "identity unknown"). Ignored when ``identity`` is given.
+    identity
+        The identity to print, when the caller already has it.
 
     Raises
     ------
@@ -87,14 +151,6 @@ def export_pdf(
         When the reading's sign-off hash does not match its content, the film does not match
         the reading, or the file cannot be written.
     """
-    from PIL import Image
-    from reportlab.lib import colors
-    from reportlab.lib.pagesizes import A4
-    from reportlab.lib.styles import getSampleStyleSheet
-    from reportlab.lib.units import mm
-    from reportlab.lib.utils import ImageReader
-    from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
-
     out = Path(out_path)
     check_signature(reading, out)
     check_same_image(reading, image_sha256, out)
@@ -108,22 +164,47 @@ def export_pdf(
             f"the film is {w} x {h} pixels but the reading is for {reading.image.width} x "
             f"{reading.image.height}; give the reading's own image",
         )
-    view = reviewed_view(reading)
-    signoff = reading.review.signoff if reading.review is not None and view.signed else None
-    listed: list[ReviewedFinding] = view.findings + view.rejected + view.undecided
-    order = {fid: i for i, fid in enumerate(_display_order(reading))}
-    listed.sort(key=lambda r: order.get(r.finding.id, len(order)))
+    if identity is None:
+        identity = read_identity(image_path)
+    try:
+        report = build_final_report(reading, identity=identity)
+    except ExportError as err:
+        raise ExportError(out, err.reason) from None
+    return _write(report, film, out, title)
 
+
+def _write(report: FinalReport, film: np.ndarray, out: Path, title: str) -> PdfExport:
+    from PIL import Image
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+    from reportlab.lib.units import mm
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfgen.canvas import Canvas
+    from reportlab.platypus import (
+        Flowable,
+        KeepTogether,
+        PageBreak,
+        Paragraph,
+        SimpleDocTemplate,
+        Spacer,
+        Table,
+        TableStyle,
+    )
+
+    regular, bold = _fonts()
+    h, w = film.shape
     image = Image.fromarray(film, mode="L")
     scale_px = min(1.0, MAX_FILM_PIXELS / max(w, h))
     if scale_px < 1.0:
         image = image.resize((max(1, round(w * scale_px)), max(1, round(h * scale_px))), Image.LANCZOS)
     page_w, page_h = A4
     margin = 15 * mm
-    max_w, max_h = page_w - 2 * margin, 135 * mm
+    max_w, max_h = page_w - 2 * margin, 115 * mm
     s = min(max_w / w, max_h / h)
     draw_w, draw_h = w * s, h * s
     placed: dict[str, tuple[float, float, float, float]] = {}
+    numbered = report.numbered()
 
     class FilmWithRegions(Flowable):  # type: ignore[misc]
         def wrap(self, avail_w: float, avail_h: float) -> tuple[float, float]:
@@ -134,120 +215,192 @@ def export_pdf(
             c.drawImage(ImageReader(image), 0, 0, draw_w, draw_h)
             ax, ay = c.absolutePosition(0, 0)
             placed["film"] = (float(ax), float(ay), draw_w, draw_h)
-            for n, rf in enumerate(listed, start=1):
-                b = rf.finding.observation
-                if b is None or (rf.status == "rejected" and not show_rejected_regions):
+            for rf in numbered:
+                b = rf.observation
+                if b is None:
                     continue
                 c.saveState()
-                c.setStrokeColorRGB(*STATUS_COLOURS[rf.status])
+                c.setStrokeColorRGB(*STATUS_COLOURS.get(rf.origin, (0.5, 0.5, 0.5)))
                 c.setLineWidth(1.6)
-                if rf.status in ("rejected", "undecided"):
+                if rf.origin == "undecided":
                     c.setDash(4, 3)
                 x0, y0 = b.x_min * s, draw_h - b.y_max * s
                 c.rect(x0, y0, (b.x_max - b.x_min) * s, (b.y_max - b.y_min) * s, stroke=1, fill=0)
-                c.setFillColorRGB(*STATUS_COLOURS[rf.status])
-                c.setFont("Helvetica-Bold", 9)
-                c.drawString(b.x_min * s + 2, draw_h - b.y_min * s - 10, str(n))
+                label = str(rf.number)
+                c.setFont(bold, 9)
+                tw = c.stringWidth(label, bold, 9)
+                lx, ly = b.x_min * s + 1, draw_h - b.y_min * s - 11
+                c.setFillColorRGB(0, 0, 0)
+                c.rect(lx, ly - 1, tw + 4, 11, stroke=0, fill=1)
+                c.setFillColorRGB(*STATUS_COLOURS.get(rf.origin, (1, 1, 1)))
+                c.drawString(lx + 2, ly + 1, label)
                 c.restoreState()
 
-    styles = getSampleStyleSheet()
-    body = styles["BodyText"]
+    base = getSampleStyleSheet()
+    body = ParagraphStyle("gxBody", parent=base["BodyText"], fontName=regular, fontSize=10, leading=13)
+    small = ParagraphStyle("gxSmall", parent=body, fontSize=8, leading=10)
+    head = ParagraphStyle("gxHead", parent=body, fontName=bold, fontSize=11, leading=14, spaceBefore=6,
+                          spaceAfter=2)
+    title_style = ParagraphStyle("gxTitle", parent=base["Title"], fontName=bold, fontSize=16, leading=19,
+                                 alignment=0, spaceAfter=4)
+    item_style = ParagraphStyle("gxItem", parent=body, leftIndent=14, firstLineIndent=-14)
     story: list[Any] = []
-    img = reading.image
-    story.append(Paragraph(_esc(title), styles["Title"]))
-    if signoff is not None:
-        status = (
-            f"<b>SIGNED</b> by {_esc(signoff.reviewer)} at {_esc(signoff.at)}<br/>"
-            f"<font size=7>content SHA-256 {signoff.content_sha256}</font>"
-        )
-    else:
-        pending = f"; {len(view.undecided)} AI finding(s) not yet reviewed" if view.undecided else ""
-        status = f"<font color='#c00000'><b>DRAFT - not signed</b>{_esc(pending)}</font>"
-    story.append(Paragraph(status, body))
-    ids = f"Image {_esc(img.file_name)} ({img.width} x {img.height} px)"
-    if img.study_instance_uid:
-        ids += f", study {_esc(img.study_instance_uid)}"
-    ids += f"<br/>AI draft by {_esc(reading.producer.name)}; reading {_esc(reading.reading_id)}"
-    if reading.parent_id:
-        ids += f", new version of {_esc(reading.parent_id)}"
-    story.append(Paragraph(f"<font size=8>{ids}</font>", body))
-    story.append(Spacer(1, 3 * mm))
-    story.append(FilmWithRegions())
-    story.append(Spacer(1, 4 * mm))
+    status_word = "FINAL" if report.is_final else "DRAFT"
+    story.append(Paragraph(f"{_esc(title)} — {status_word}", title_style))
 
-    rows: list[list[Any]] = [["#", "Finding", "Decision", "Note"]]
-    small = styles["BodyText"].clone("small", fontSize=8, leading=10)
-    for n, rf in enumerate(listed, start=1):
-        note = rf.reason or ""
-        if rf.status == "edited" and rf.original is not None and rf.original.text != rf.finding.text:
-            note = f"AI draft: {rf.original.text}"
-        labels = ", ".join(f"{lab.observation} ({lab.status})" for lab in rf.finding.labels)
-        text = _esc(rf.finding.text) + (f"<br/><font size=6>{_esc(labels)}</font>" if labels else "")
-        rows.append([str(n), Paragraph(text, small), rf.status, Paragraph(_esc(note), small)])
-    table = Table(rows, colWidths=[8 * mm, 95 * mm, 22 * mm, 55 * mm], repeatRows=1)
-    style = [
-        ("FONT", (0, 0), (-1, 0), "Helvetica-Bold", 8),
-        ("FONT", (0, 1), (-1, -1), "Helvetica", 8),
-        ("GRID", (0, 0), (-1, -1), 0.3, colors.grey),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+    ident = report.identity
+    if ident.known and ident.rows():
+        rows = ident.rows()
+        half = (len(rows) + 1) // 2
+        cells: list[list[Any]] = []
+        for i in range(half):
+            line: list[Any] = []
+            for pair in (rows[i], rows[i + half] if i + half < len(rows) else None):
+                if pair is None:
+                    line += ["", ""]
+                else:
+                    line += [Paragraph(f"<b>{_esc(pair[0])}</b>", small),
+                             Paragraph(_esc(_printable(pair[1], regular)), small)]
+            cells.append(line)
+        t = Table(cells, colWidths=[24 * mm, 62 * mm, 36 * mm, 58 * mm])
+        t.setStyle(TableStyle([
+            ("VALIGN", (0, 0), (-1, -1), "TOP"), ("BOX", (0, 0), (-1, -1), 0.5, colors.grey),
+            ("BACKGROUND", (0, 0), (-1, -1), colors.Color(0.95, 0.95, 0.95)),
+            ("TOPPADDING", (0, 0), (-1, -1), 1), ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
+        ]))
+        story.append(t)
+    elif ident.known:
+        story.append(Paragraph("<b>Patient identity:</b> the DICOM header holds no patient or study fields.", body))
+    else:
+        story.append(Paragraph(f"<b>{_esc(ident.note or 'Patient identity unknown.')}</b>", body))
+    story.append(Spacer(1, 2 * mm))
+    if report.signer is not None:
+        status = f"<b>{_esc(report.headline())}</b>"
+    else:
+        status = f"<font color='#c00000'><b>{_esc(report.headline())}</b></font>"
+    story.append(Paragraph(status, body))
+    story.append(Spacer(1, 2 * mm))
+    story.append(FilmWithRegions())
+    story.append(Spacer(1, 3 * mm))
+
+    def section(heading: str, items: list[Any], empty: str | None) -> None:
+        if not items and empty is None:
+            return
+        first = items[0] if items else Paragraph(f"<i>{_esc(empty or '')}</i>", body)
+        story.append(KeepTogether([Paragraph(_esc(heading), head), first]))
+        story.extend(items[1:])
+
+    def finding_par(rf: Any, note: str = "") -> Paragraph:
+        extra = f" <font size=8 color='#666666'>{_esc(note)}</font>" if note else ""
+        return Paragraph(f"{rf.number}.&nbsp;&nbsp;{_esc(rf.text)}{extra}", item_style)
+
+    section("Findings", [finding_par(f) for f in report.positives], "No positive findings.")
+    section("Pertinent negatives", [finding_par(f) for f in report.negatives], None)
+    if report.undecided:
+        section("AI findings not yet reviewed (draft only)",
+                [finding_par(f, "(AI draft, undecided)") for f in report.undecided], None)
+    story.append(Paragraph("Impression", head))
+    story.append(Paragraph(_esc(report.impression or "No impression was written."), body))
+    if report.own_impression:
+        story.append(Paragraph(
+            "<b>Reviewer's own impression, written before the AI draft was shown:</b> "
+            f"{_esc(report.own_impression)}", small))
+    story.append(Spacer(1, 4 * mm))
+    if report.signer is not None:
+        sig = (f"<b>Signed:</b> {_esc(report.signer.who)}, {_esc(report.signer.at_local())}"
+               f"<br/><font size=7>Signed content SHA-256 {report.signer.content_sha256}</font>")
+    else:
+        sig = "<font color='#c00000'><b>Not signed.</b> This is a draft and is not a report.</font>"
+    story.append(Paragraph(sig, body))
+
+    # appendix --------------------------------------------------------------------------------------
+    story.append(PageBreak())
+    story.append(Paragraph(f"Appendix: {_esc(AUDIT_HEADING)}", title_style))
+    origin = f"AI draft by {report.producer}; reading {report.reading_id}"
+    if report.parent_id:
+        origin += f", new version of {report.parent_id}"
+    origin += f"; image {report.image_file_name} ({report.image_size[0]} x {report.image_size[1]} px)"
+    if report.study_instance_uid:
+        origin += f", study {report.study_instance_uid}"
+    story.append(Paragraph(_esc(origin), small))
+    story.append(Paragraph(
+        "Each AI sentence with the reviewer's decision. Rejected sentences are not part of the report.", small))
+    story.append(Spacer(1, 2 * mm))
+    rows_a: list[list[Any]] = [[Paragraph(f"<b>{x}</b>", small) for x in
+                                ("#", "AI draft", "Decision", "Reason / final wording", "When, by whom")]]
+    for a in report.audit:
+        note = a.reason or ""
+        if a.final_text and a.final_text != a.ai_text:
+            note = (note + "; " if note else "") + f"report: {a.final_text}"
+        when = "—" if a.at is None else f"{a.at_local()}" + (f", {a.by}" if a.by else "")
+        rows_a.append([Paragraph(f"A{a.number}", small), Paragraph(_esc(a.ai_text or "—"), small),
+                       Paragraph(_esc(a.decision_words), small), Paragraph(_esc(note), small),
+                       Paragraph(_esc(when), small)])
+    table = Table(rows_a, colWidths=[10 * mm, 50 * mm, 22 * mm, 50 * mm, 48 * mm], repeatRows=1)
+    tstyle: list[Any] = [
+        ("GRID", (0, 0), (-1, -1), 0.3, colors.grey), ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("BACKGROUND", (0, 0), (-1, 0), colors.Color(0.9, 0.9, 0.9)),
     ]
-    for n, rf in enumerate(listed, start=1):
-        style.append(("TEXTCOLOR", (2, n), (2, n), colors.Color(*STATUS_COLOURS[rf.status]).clone()))
-        if rf.status == "undecided":
-            style.append(("TEXTCOLOR", (2, n), (2, n), colors.Color(0.6, 0.5, 0.0)))
-    table.setStyle(TableStyle(style))
+    table.setStyle(TableStyle(tstyle))
     story.append(table)
-    story.append(Spacer(1, 4 * mm))
-    story.append(Paragraph(f"<b>Impression:</b> {_esc(view.impression or '(none)')}", body))
-    if view.own_impression:
-        story.append(Paragraph(
-            f"<b>Reviewer's own impression, written before the AI draft was shown:</b> "
-            f"{_esc(view.own_impression)}", body))
-    reviewer = view.reviewer or "(not recorded)"
-    story.append(Paragraph(f"<font size=8>Reviewer: {_esc(reviewer)}</font>", body))
 
-    def on_page(canvas: Any, doc: Any) -> None:
-        canvas.saveState()
-        if signoff is None:
-            canvas.setFillColorRGB(0.85, 0.1, 0.1, alpha=0.18)
-            canvas.setFont("Helvetica-Bold", 110)
-            canvas.translate(page_w / 2, page_h / 2)
-            canvas.rotate(45)
-            canvas.drawCentredString(0, -40, "DRAFT")
-        canvas.restoreState()
-        canvas.saveState()
-        canvas.setFont("Helvetica", 7)
-        footer = "GazeX Viewer - " + ("signed report" if signoff else "DRAFT, not signed")
-        canvas.drawString(margin, 8 * mm, f"{footer} - page {doc.page}")
-        canvas.restoreState()
+    patient = report.identity.patient_name or report.identity.patient_id or "identity unknown"
+    footer_left = f"{patient} — GazeX Viewer — " + ("FINAL, signed" if report.is_final else "DRAFT, not signed")
+
+    class NumberedCanvas(Canvas):  # type: ignore[misc]
+        """Holds each page until the end, so every footer can say "page n of m"."""
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._pages: list[dict[str, Any]] = []
+
+        def showPage(self) -> None:  # reportlab's name
+            self._pages.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self) -> None:
+            total = len(self._pages)
+            for state in self._pages:
+                self.__dict__.update(state)
+                self._decorate(total)
+                super().showPage()
+            super().save()
+
+        def _decorate(self, total: int) -> None:
+            self.saveState()
+            if not report.is_final:
+                self.setFillColorRGB(0.85, 0.1, 0.1, alpha=0.15)
+                self.setFont("Helvetica-Bold", 110)
+                self.translate(page_w / 2, page_h / 2)
+                self.rotate(45)
+                self.drawCentredString(0, -40, "DRAFT")
+            self.restoreState()
+            self.saveState()
+            self.setFont(regular, 7)
+            self.drawString(margin, 8 * mm, footer_left)
+            self.drawRightString(page_w - margin, 8 * mm, f"page {self._pageNumber} of {total}")
+            self.restoreState()
 
     tmp = out.with_name(out.name + ".tmp")
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         doc = SimpleDocTemplate(
             str(tmp), pagesize=A4, leftMargin=margin, rightMargin=margin, topMargin=margin,
-            bottomMargin=margin, title=title, author=view.reviewer or "", creator="GazeX Viewer",
-            subject="signed report" if signoff else "DRAFT report",
+            bottomMargin=margin + 4 * mm, title=title, author=report.reviewer or "", creator="GazeX Viewer",
+            subject="signed report" if report.is_final else "DRAFT report",
         )
-        doc.build(story, onFirstPage=on_page, onLaterPages=on_page)
+        doc.build(story, canvasmaker=NumberedCanvas)
         tmp.replace(out)
     except OSError as err:
         tmp.unlink(missing_ok=True)
         raise ExportError(out, f"cannot write the PDF: {err}") from err
-    warnings = [] if signoff else ["the reading is not signed: the PDF is marked DRAFT"]
+    warnings = [] if report.is_final else ["the reading is not signed: the PDF is marked DRAFT"]
+    warnings += list(report.warnings)
     return PdfExport(
         path=out,
-        signed=signoff is not None,
+        signed=report.is_final,
         film_rect_pt=placed.get("film", (0.0, 0.0, 0.0, 0.0)),
         page_size_pt=(float(page_w), float(page_h)),
         n_pages=int(doc.page),
         warnings=warnings,
     )
-
-
-def _display_order(reading: Reading) -> list[str]:
-    ids = [f.id for f in reading.findings]
-    if reading.review is not None:
-        ids += [f.id for f in reading.review.additions]
-    return ids

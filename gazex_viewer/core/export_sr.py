@@ -4,17 +4,20 @@ Layout of the document:
 
 - root: TID 1500 "Imaging Measurement Report" with the observation context (the reviewer as
   person observer, the AI model as device observer) and "Procedure reported";
-- "Imaging Measurements": one measurement group per finding the report keeps (accepted,
-  edited, added; for an unsigned draft also the undecided ones, marked). A finding with an
+- "Imaging Measurements": one measurement group per finding of the final report
+  (:mod:`gazex_viewer.core.final_report`, the model the PDF and the Report tab render too), in its
+  order and numbering (findings, then pertinent negatives; for an unsigned draft also the undecided
+  ones, marked). Texts are shown as sentences (``display_sentence``). A finding with an
   observation region is a TID 1410 group whose "Image Region" is a 2D SCOORD POLYLINE (the box as
   a closed rectangle, image pixel column/row) referencing the source image's SOP instance; a
   finding without a region is a TID 1501 group. Each group holds the finding's sentence as a TEXT
   item "Finding" (121071, DCM) and its status, labels and AI original as "Comment" (121106, DCM);
 - "Qualitative Evaluations" (C0034375, UMLS): the impression as TEXT "Impression" (121073, DCM) and
-  comments: signed/draft status with the content hash, how many AI findings were rejected (they
-  are left out), and, for a source that is not DICOM, a statement saying so.
+  comments: signed/draft status with the signer (name and OS account) and the content hash, the
+  appendix "AI draft and decisions (audit trail)" (one comment per AI sentence: decision, reason,
+  time, reviewer), and, for a source that is not DICOM, a statement saying so.
 
-Rejected findings are left out. A signed reading gives Completion Flag COMPLETE, Verification Flag
+Rejected findings appear only in the audit trail comments, never as findings. A signed reading gives Completion Flag COMPLETE, Verification Flag
 VERIFIED (the reviewer as verifying observer, at the sign-off time) and Preliminary Flag FINAL;
 a draft gives PARTIAL / UNVERIFIED / PRELIMINARY.
 
@@ -36,7 +39,7 @@ from typing import TYPE_CHECKING
 
 from gazex_viewer.core.errors import ExportError
 from gazex_viewer.core.reading import Reading
-from gazex_viewer.core.review import ReviewedFinding, ReviewSession, signature_problem
+from gazex_viewer.core.review import signature_problem
 
 if TYPE_CHECKING:
     import highdicom as hd
@@ -56,37 +59,6 @@ class SrExport:
     signed: bool
     n_findings: int
     warnings: list[str] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class ReviewedView:
-    """A reading's review as the exports need it."""
-
-    findings: list[ReviewedFinding]
-    rejected: list[ReviewedFinding]
-    undecided: list[ReviewedFinding]
-    signed: bool
-    reviewer: str | None
-    impression: str | None
-    own_impression: str | None
-
-
-def reviewed_view(reading: Reading) -> ReviewedView:
-    """Effective findings and decisions of a reading, without changing it."""
-    copy_ = copy.deepcopy(reading)
-    reviewer = (copy_.review.reviewer if copy_.review else None) or "unknown"
-    session = ReviewSession(copy_, reviewer)
-    every = session.reviewed_findings(include_rejected=True)
-    review = session.review
-    return ReviewedView(
-        findings=[r for r in every if r.status in ("accepted", "edited", "added")],
-        rejected=[r for r in every if r.status == "rejected"],
-        undecided=[r for r in every if r.status == "undecided"],
-        signed=review.signoff is not None and session.is_signed,
-        reviewer=None if reading.review is None else reading.review.reviewer,
-        impression=review.impression,
-        own_impression=review.own_impression,
-    )
 
 
 def read_source_dataset(image_path: str | os.PathLike[str] | None) -> Dataset | None:
@@ -226,6 +198,17 @@ def _with_type2_identity(ds: Dataset) -> Dataset:
     for keyword in _TYPE2_IDENTITY:
         if keyword not in out:
             setattr(out, keyword, "")
+            continue
+        # a control character or a malformed date or time in the source would make the SR invalid:
+        # the character becomes a space, the malformed date or time is left empty (never guessed)
+        value = str(out.get(keyword, "") or "")
+        cleaned = re.sub(r"[\x00-\x1f\x7f]", " ", value).strip()
+        if keyword in ("PatientBirthDate", "StudyDate") and cleaned and not re.fullmatch(r"\d{8}", cleaned):
+            cleaned = ""
+        if keyword == "StudyTime" and cleaned and not re.fullmatch(r"\d{2,6}(\.\d{1,6})?", cleaned):
+            cleaned = ""
+        if cleaned != value:
+            setattr(out, keyword, cleaned)
     # highdicom copies Patient's Age; a malformed one ("81" instead of "081Y") would make the SR
     # invalid, and guessing its unit would invent data, so it is not copied
     age = str(out.get("PatientAge", "") or "")
@@ -319,15 +302,23 @@ def build_sr(
     from pydicom.sr.codedict import codes
     from pydicom.uid import generate_uid
 
+    from gazex_viewer.core.final_report import AUDIT_HEADING, build_final_report
+    from gazex_viewer.core.patient_identity import (
+        identity_from_dataset,
+        unknown_identity,
+    )
+
     check_signature(reading, None)
-    view = reviewed_view(reading)
+    final = build_final_report(
+        reading, identity=identity_from_dataset(source) if source is not None else unknown_identity()
+    )
     is_dicom = source is not None
     src = _with_type2_identity(source) if source is not None else _synthetic_source(reading)
     frames = None
     if is_dicom and int(src.get("NumberOfFrames", 1) or 1) > 1:
         frames = [reading.image.frame]
 
-    reviewer = _person_name(view.reviewer or "unknown")
+    reviewer = _person_name(final.reviewer or "unknown")
     person = hd.sr.ObserverContext(
         observer_type=codes.cid270.Person,
         observer_identifying_attributes=hd.sr.PersonObserverIdentifyingAttributes(name=reviewer),
@@ -348,12 +339,12 @@ def build_sr(
         )
 
     groups: list[hd.sr.PlanarROIMeasurementsAndQualitativeEvaluations | hd.sr.MeasurementsAndQualitativeEvaluations] = []
-    exported = view.findings + ([] if view.signed else view.undecided)
-    for i, rf in enumerate(exported, start=1):
-        f = rf.finding
-        tracking = hd.sr.TrackingIdentifier(uid=generate_uid(), identifier=f"finding {i} ({f.id})"[:64])
-        if f.observation is not None:
-            b = f.observation
+    for rf in final.numbered():
+        tracking = hd.sr.TrackingIdentifier(
+            uid=generate_uid(), identifier=f"finding {rf.number} ({rf.finding_id})"[:64]
+        )
+        if rf.observation is not None:
+            b = rf.observation
             poly = np.array(
                 [[b.x_min, b.y_min], [b.x_max, b.y_min], [b.x_max, b.y_max], [b.x_min, b.y_max],
                  [b.x_min, b.y_min]],
@@ -375,7 +366,7 @@ def build_sr(
         items = group[0].ContentSequence
         items.append(
             hd.sr.TextContentItem(
-                name=codes.DCM.Finding, value=f.text, relationship_type=hd.sr.RelationshipTypeValues.CONTAINS
+                name=codes.DCM.Finding, value=rf.text, relationship_type=hd.sr.RelationshipTypeValues.CONTAINS
             )
         )
         status = {
@@ -383,13 +374,14 @@ def build_sr(
             "edited": "edited by the reviewer",
             "added": "added by the reviewer",
             "undecided": "AI draft, not yet reviewed",
-        }[rf.status]
+        }[rf.origin]
         items.append(comment(f"Review status: {status}"))
-        if f.labels:
-            labels = ", ".join(f"{lab.observation} ({lab.status})" for lab in f.labels)
-            items.append(comment(f"Labels: {labels}"))
-        if rf.status == "edited" and rf.original is not None and rf.original.text != f.text:
-            items.append(comment(f"AI draft text: {rf.original.text}"))
+        items.append(comment("Filed under: " + ("Pertinent negatives" if rf.negative else "Findings")))
+        if rf.labels:
+            labels = ", ".join(f"{lab.observation} ({lab.status})" for lab in rf.labels)
+            items.append(comment(f"Labels{' (derived from the words)' if rf.labels_derived else ''}: {labels}"))
+        if rf.ai_text is not None:
+            items.append(comment(f"AI draft text: {rf.ai_text}"))
         groups.append(group)
     if not groups:
         group = hd.sr.MeasurementsAndQualitativeEvaluations(
@@ -411,31 +403,36 @@ def build_sr(
     from pydicom.sequence import Sequence as DataElementSequence
 
     ev_items = DataElementSequence()
-    if view.impression:
+    if final.impression:
         ev_items.append(
             hd.sr.TextContentItem(
-                name=codes.DCM.Impression, value=view.impression,
+                name=codes.DCM.Impression, value=final.impression,
                 relationship_type=hd.sr.RelationshipTypeValues.CONTAINS,
             )
         )
-    signoff = reading.review.signoff if reading.review is not None and view.signed else None
+    signoff = final.signer
     if signoff is not None:
         ev_items.append(comment(
-            f"Signed by {signoff.reviewer} at {signoff.at}; content SHA-256 {signoff.content_sha256}."
+            f"Signed by {signoff.who} at {signoff.at} (UTC); content SHA-256 {signoff.content_sha256}."
         ))
     else:
         ev_items.append(comment(
             "DRAFT: this reading is not signed"
-            + (f"; {len(view.undecided)} AI finding(s) are not yet reviewed" if view.undecided else "")
+            + (f"; {len(final.undecided)} AI finding(s) are not yet reviewed" if final.undecided else "")
             + "."
         ))
-    if view.rejected:
-        ev_items.append(comment(
-            f"{len(view.rejected)} AI finding(s) rejected by the reviewer are left out: "
-            + "; ".join(r.finding.text for r in view.rejected)
-        ))
-    if view.own_impression:
-        ev_items.append(comment(f"Reviewer's own impression before seeing the AI draft: {view.own_impression}"))
+    if final.own_impression:
+        ev_items.append(comment(f"Reviewer's own impression before seeing the AI draft: {final.own_impression}"))
+    for a in final.audit:
+        ai = a.ai_text or "-"
+        line = f'{AUDIT_HEADING}, A{a.number}: AI draft "{ai}": {a.decision_words}'
+        if a.reason:
+            line += f"; reason: {a.reason}"
+        if a.final_text and a.final_text != a.ai_text:
+            line += f"; report: {a.final_text}"
+        if a.at:
+            line += f"; at {a.at} (UTC)" + (f" by {a.by}" if a.by else "")
+        ev_items.append(comment(line))
     if not is_dicom and source_statement:
         ev_items.append(comment(source_statement))
     evaluations.ContentSequence = ev_items
@@ -456,10 +453,12 @@ def build_sr(
             is_complete=verified,
             is_final=verified,
             is_verified=verified,
-            verifying_observer_name=_person_name(signoff.reviewer) if signoff else None,
+            verifying_observer_name=_person_name(signoff.name) if signoff else None,
             verifying_organization=(institution_name or "GazeX Viewer user") if signoff else None,
             institution_name=institution_name,
             series_description=SERIES_DESCRIPTION + ("" if verified else " (DRAFT)"),
+            # UTF-8: report text and patient names may hold any character
+            specific_character_set="ISO_IR 192",
         )
     if signoff is not None:
         sr.VerifyingObserverSequence[0].VerificationDateTime = _dicom_dt(signoff.at)
@@ -536,6 +535,8 @@ def export_sr(
         warnings.append(statement)
     try:
         sr = build_sr(reading, source=source, source_statement=statement, institution_name=institution_name)
+    except ExportError as err:
+        raise ExportError(out, err.reason) from None
     except (ValueError, TypeError, AttributeError) as err:
         raise ExportError(out, f"cannot build the DICOM SR: {err}") from err
     tmp = out.with_name(out.name + ".tmp")
@@ -546,14 +547,16 @@ def export_sr(
     except OSError as err:
         tmp.unlink(missing_ok=True)
         raise ExportError(out, f"cannot write the DICOM SR: {err}") from err
-    view = reviewed_view(reading)
-    if not view.signed:
+    from gazex_viewer.core.final_report import build_final_report
+
+    final = build_final_report(reading)
+    if not final.is_final:
         warnings.append("the reading is not signed: the SR is marked as a DRAFT (PARTIAL, UNVERIFIED)")
     return SrExport(
         path=out,
         sop_instance_uid=str(sr.SOPInstanceUID),
         source_is_dicom=source is not None,
-        signed=view.signed,
-        n_findings=len(view.findings) + (0 if view.signed else len(view.undecided)),
+        signed=final.is_final,
+        n_findings=len(final.numbered()),
         warnings=warnings,
     )

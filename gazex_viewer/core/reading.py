@@ -411,12 +411,19 @@ class ReviewEvent:
 class SignOff:
     """The sign-off that freezes a reviewed reading."""
 
+    #: the signer's display name (as typed once on this workstation)
     reviewer: str
+    #: when, ISO 8601 in UTC (shown in local time)
     at: str
     content_sha256: str
+    #: the workstation's operating-system account that signed (None in readings signed before it was recorded)
+    account: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        d = asdict(self)
+        if d["account"] is None:  # readings signed before the account was recorded stay as they were
+            del d["account"]
+        return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> SignOff:

@@ -677,8 +677,11 @@ class ReviewSession:
         """The hash a sign-off would record now."""
         return content_sha256(self._reading)
 
-    def sign(self, reviewer: str | None = None) -> SignOff:
+    def sign(self, reviewer: str | None = None, *, account: str | None = None) -> SignOff:
         """Sign the reviewed reading and freeze it.
+
+        ``reviewer`` is the signer's display name; ``account`` the workstation's operating-system
+        account (default: :func:`~gazex_viewer.core.report_display.os_account`). Both are recorded.
 
         Raises
         ------
@@ -696,7 +699,13 @@ class ReviewSession:
             raise ReviewIncompleteError(None, pending)
         if self.ai_hidden:
             raise ReviewError(None, "read-first mode: write your own impression before signing")
-        signoff = SignOff(reviewer=who, at=utc_now(), content_sha256=self.content_sha256())
+        if account is None:
+            from gazex_viewer.core.report_display import os_account
+
+            account = os_account()
+        signoff = SignOff(
+            reviewer=who, at=utc_now(), content_sha256=self.content_sha256(), account=account or None
+        )
         old_reviewer = self.review.reviewer
         self.review.signoff = signoff
         self.review.reviewer = who

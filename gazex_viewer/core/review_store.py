@@ -131,7 +131,9 @@ class StoredReview:
     def describe(self) -> str:
         """One line in the radiologist's words: state, counts, producer, last change."""
         if self.signoff is not None:
-            state = f"signed by {self.signoff.reviewer} at {self.signoff.at}"
+            from gazex_viewer.core.report_display import local_time_text
+
+            state = f"signed by {self.signoff.reviewer} at {local_time_text(self.signoff.at)}"
         elif self.has_work:
             state = f"in progress: {self.n_decided} of {self.n_findings} AI finding(s) decided"
         else:
@@ -558,10 +560,18 @@ class ReviewStore:
         """The stored sign-off of a reading version, or None."""
         with self._lock:
             row = self._conn.execute(
-                "SELECT reviewer, at, content_sha256 FROM signoffs WHERE reading_id = ?",
+                "SELECT s.reviewer, s.at, s.content_sha256, r.review_json FROM signoffs s"
+                " LEFT JOIN readings r ON r.reading_id = s.reading_id WHERE s.reading_id = ?",
                 (reading_id,),
             ).fetchone()
-        return None if row is None else SignOff(reviewer=row[0], at=row[1], content_sha256=row[2])
+        if row is None:
+            return None
+        # the signer's OS account is kept with the review state (readings signed before it: None)
+        try:
+            account = ((json.loads(row[3]) if row[3] else {}).get("signoff") or {}).get("account")
+        except (ValueError, AttributeError):
+            account = None
+        return SignOff(reviewer=row[0], at=row[1], content_sha256=row[2], account=account)
 
     def __repr__(self) -> str:
         return f"ReviewStore({str(self.path)!r}, synchronous={self.synchronous})"

@@ -60,6 +60,7 @@ from gazex_viewer.core.errors import GazeXError
 from gazex_viewer.core.gaze.baselines import REFERENCE_CONDITIONS, AgreementBaselines, load_baselines
 from gazex_viewer.core.playback import TrajectoryPlayback
 from gazex_viewer.core.reading import Reading
+from gazex_viewer.core.report_display import display_sentence
 from gazex_viewer.ui.common import read_reading_file
 from gazex_viewer.ui.overlay import (
     COLOUR_A,
@@ -527,7 +528,7 @@ class ComparePanel(QWidget):
         self.zones_label.setText(f"Zones visited, in first-visit order: A {za or '—'}   B {zb or '—'}")
         self.sentence_table.setRowCount(len(cmp.sentences))
         for r, s in enumerate(cmp.sentences):
-            t = QTableWidgetItem(s.text)
+            t = QTableWidgetItem(display_sentence(s.text))
             t.setData(Qt.ItemDataRole.UserRole, s.finding_a)
             t.setToolTip(f"A finding {s.finding_a} ↔ B finding {s.finding_b}")
             self.sentence_table.setItem(r, 0, t)
@@ -701,6 +702,13 @@ class CompareSession(QObject):
             win.show_error("Nothing to compare", "Open a film and a reading (or run the model) first; it becomes reading A.")
             return False
         a = win.reading
+        other_film = film_mismatch(a, b)
+        if other_film and not win.ask_yes_no(
+            "Compare readings of different films?",
+            f"{source or 'Reading B'} is a reading of another film: {other_film}. Agreement between readings "
+            "of different films measures nothing.\n\nCompare anyway?",
+        ):
+            return False
         background = len(a.trajectory) * len(b.trajectory) > BACKGROUND_WORK
         try:
             cmp = compare_readings(a, b, win.radiograph, metrics=not background)
@@ -1017,6 +1025,8 @@ class CompareSession(QObject):
             pb = TrajectoryPlayback(self.comparison.a_shown.trajectory)
             win.controller.set_playback(pb)
             win.canvas.set_reading(self.comparison.a_shown, win.controller.playback)
+            if getattr(win, "review", None) is not None:
+                win.review.restore(win.reading)  # A as its review leaves it, not as the AI wrote it
         win.canvas.set_layers(**win.player_bar.layers())
         try:
             win.selection.selection_changed.disconnect(self._on_selection)

@@ -29,6 +29,8 @@ from PySide6.QtWidgets import (
 
 from gazex_viewer.core.errors import ExportError, GazeXError
 from gazex_viewer.core.reading import Reading
+from gazex_viewer.core.report_display import local_time_text
+from gazex_viewer.ui.review_signoff import signer_text
 
 FORMATS: tuple[str, ...] = ("json", "sr", "pdf")
 SUFFIXES: dict[str, str] = {"json": ".json", "sr": ".dcm", "pdf": ".pdf"}
@@ -137,7 +139,7 @@ def export_reading(
             else:
                 from gazex_viewer.core.export_pdf import export_pdf
 
-                pdf = export_pdf(reading, film, tmp, image_sha256=image_sha256)
+                pdf = export_pdf(reading, film, tmp, image_sha256=image_sha256, image_path=image_path)
                 result.warnings += [w for w in pdf.warnings if w not in result.warnings]
             result.written[fmt] = path
         staged.commit()
@@ -205,7 +207,7 @@ class ExportDialog(QDialog):
             )
         elif so is not None:
             self.state_label.setText(
-                f"<b>Signed</b> by {html.escape(so.reviewer)} at {html.escape(so.at)} "
+                f"<b>Signed</b> by {html.escape(signer_text(so.reviewer, so.account))} at {html.escape(local_time_text(so.at))} "
                 f"(content SHA-256 <tt>{so.content_sha256[:16]}…</tt>)."
             )
             self.state_label.setStyleSheet("background:#173d22; color:#c8f0d0; padding:6px; border-radius:4px;")

@@ -43,6 +43,7 @@ from gazex_viewer.core.reading import Reading
 from gazex_viewer.ui import settings as S
 from gazex_viewer.ui.canvas import FilmCanvas
 from gazex_viewer.ui.common import SelectionModel, finding_styles, read_reading_file
+from gazex_viewer.ui.key_safety import KeyGate
 from gazex_viewer.ui.model_panel import ModelPanel
 from gazex_viewer.ui.player import PlayerBar, PlayerController
 from gazex_viewer.ui.report_panel import ReportPanel
@@ -292,6 +293,11 @@ class MainWindow(QMainWindow):
         self.model_panel.choose_checkpoint_requested.connect(self.choose_checkpoint)
         self.model_panel.open_reading_requested.connect(self.open_reading_dialog)
 
+        # single-key shortcuts: never while typing; review keys only on a findings list or the film
+        self.key_gate = KeyGate(
+            self,
+            lambda: [self.canvas, self.review_panel.list_area, self.report_panel.scroll],  # type: ignore[list-item]
+        )
         self._build_actions()
         self._restore_settings()
         self._show_empty_state()
@@ -350,6 +356,7 @@ class MainWindow(QMainWindow):
             else:
                 act.setShortcuts([QKeySequence(k) for k in keys])
         act.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        self.key_gate.watch(act)
         act.setCheckable(checkable)
         if checkable:
             act.toggled.connect(slot)

@@ -4,6 +4,12 @@ A thin view over a :class:`~gazex_viewer.core.reading.Reading` and the shared
 :class:`~gazex_viewer.ui.common.SelectionModel`: clicking a sentence selects its finding, hovering it
 highlights its regions, and the sentence whose key frames are playing is marked. Each row has a badge
 slot (``set_badge``) kept free for the review workflow (accept / reject / edit).
+
+Under review, the panel shows the :class:`~gazex_viewer.core.final_report.FinalReport` (the model the
+PDF and the SR render too, :meth:`ReportPanel.set_final_report`): findings and pertinent negatives
+filed by their current labels, the impression, and the rejected AI sentences only under "AI draft
+and decisions (audit trail)"; once signed its header reads "Final report, signed by … at …".
+Sentences are shown as sentences (:func:`~gazex_viewer.core.report_display.display_sentence`).
 """
 
 from __future__ import annotations
@@ -23,7 +29,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gazex_viewer.core.final_report import AUDIT_HEADING, FinalReport
 from gazex_viewer.core.reading import Finding, Reading
+from gazex_viewer.core.report_display import display_sentence
 from gazex_viewer.ui.common import FindingStyle, SelectionModel, finding_styles
 
 EMPTY_TEXT = (
@@ -32,8 +40,16 @@ EMPTY_TEXT = (
 )
 
 
+#: labels of the final-report grouping that are reused from one grouping to the next, with their style
+_REUSABLE_LABELS: dict[str, str] = {
+    "groupHeader": "font-weight:bold; color:#c8d3de; padding:8px 4px 2px 4px; border-bottom:1px solid #3a4652;",
+    "groupEmpty": "color:#8a96a3; padding:4px;",
+    "reportImpression": "padding:4px 6px;",
+}
+
+
 def _sentence(text: str) -> str:
-    return text[:1].upper() + text[1:] if text else "Sentence without text"
+    return display_sentence(text) or "Sentence without text"
 
 
 def _details_html(finding: Finding | None, extra: list[str] | None = None) -> str:
@@ -163,7 +179,7 @@ class SentenceRow(QFrame):
         text = _sentence(finding.text)
         extra: list[str] = []
         if status == "edited" and original is not None and original.strip() != finding.text.strip():
-            extra.append(f"AI wrote: “{html.escape(original)}”")
+            extra.append(f"AI wrote: “{html.escape(display_sentence(original))}”")
         if status == "rejected" and reason:
             extra.append(f"reason: {html.escape(reason)}")
         if status == "rejected":
@@ -206,6 +222,11 @@ class SentenceRow(QFrame):
 
     def mousePressEvent(self, ev: QMouseEvent) -> None:  # noqa: N802 (Qt name)
         if ev.button() == Qt.MouseButton.LeftButton and self.linked:
+            scroll = self.parentWidget()
+            while scroll is not None and not isinstance(scroll, QScrollArea):
+                scroll = scroll.parentWidget()
+            if scroll is not None:  # the review keys act on the sentences now
+                scroll.setFocus(Qt.FocusReason.MouseFocusReason)
             self.clicked.emit(self.key)
             ev.accept()
             return
@@ -230,9 +251,13 @@ class ReportPanel(QWidget):
         self.selection = selection
         self.reading: Reading | None = None
         self.rows: dict[str, SentenceRow] = {}
-        self._added_box: QWidget | None = None
-        self._added_layout: QVBoxLayout | None = None
-        self._added_key: list[object] = []
+        #: the rows of findings the radiologist added, and what the final-report grouping last showed
+        self._addition_ids: list[str] = []
+        #: headings and notes of the final-report grouping, kept to be reused by the next one
+        self._spare: list[QLabel] = []
+        #: rows made for findings without a sentence of their own (additions, sentence-less AI findings)
+        self._extra_ids: list[str] = []
+        self._final_key: object = None
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         self.header_label = QLabel()
@@ -250,8 +275,10 @@ class ReportPanel(QWidget):
         self.warnings_label.hide()
         outer.addWidget(self.warnings_label)
         self.scroll = QScrollArea()
+        self.scroll.setObjectName("reportSentences")
         self.scroll.setWidgetResizable(True)
         self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # a findings list: review keys act here
         outer.addWidget(self.scroll, 1)
         self._content = QWidget()
         self._layout = QVBoxLayout(self._content)
@@ -265,9 +292,18 @@ class ReportPanel(QWidget):
 
     # -- content ---------------------------------------------------------------------------------
     def _clear(self) -> None:
+        for row in self.rows.values():
+            row.hide()
+            row.setParent(None)
+            row.deleteLater()
         self.rows.clear()
-        self._added_box = None
-        self._added_key = []
+        for w in self._spare:
+            w.setParent(None)
+            w.deleteLater()
+        self._spare = []
+        self._addition_ids = []
+        self._extra_ids = []
+        self._final_key = None
         while self._layout.count():
             item = self._layout.takeAt(0)
             w = item.widget()
@@ -294,6 +330,7 @@ class ReportPanel(QWidget):
             self._show_children()
             return
         self.header_label.setText(self._producer_text(reading))
+        self.header_label.setStyleSheet("")
         self.header_label.show()
         if reading.warnings:
             self.warnings_label.setText(
@@ -326,17 +363,8 @@ class ReportPanel(QWidget):
             msg = QLabel("This reading has no report sentences.")
             msg.setWordWrap(True)
             self._layout.addWidget(msg)
-        # findings the radiologist added in review (filled by set_additions)
-        self._added_box = QWidget()
-        self._added_box.setObjectName("addedFindings")
-        self._added_layout = QVBoxLayout(self._added_box)
-        self._added_layout.setContentsMargins(0, 0, 0, 0)
-        self._added_layout.setSpacing(3)
-        self._added_key = []
-        self._layout.addWidget(self._added_box)
         self._layout.addStretch(1)
         self._show_children()
-        self._added_box.hide()
         self._on_selection(self.selection.selected)
         self._on_playing(self.selection.playing)
 
@@ -344,7 +372,7 @@ class ReportPanel(QWidget):
         """Show new rows at once (a layout would show them only on the next event loop turn)."""
         for i in range(self._layout.count()):
             w = self._layout.itemAt(i).widget()
-            if w is not None:
+            if w is not None and w.isHidden():
                 w.show()
 
     @staticmethod
@@ -412,55 +440,129 @@ class ReportPanel(QWidget):
         if row is not None:
             row.show_review(finding, status, original=original, reason=reason)
 
-    def set_additions(self, additions: list[tuple[Finding, int, str]]) -> None:
-        """The findings the radiologist added, as (finding, number, colour), in an "Added by radiologist" group.
+    def set_final_report(
+        self,
+        report: FinalReport | None,
+        additions: dict[str, tuple[Finding, int, str]] | None = None,
+        unsentenced: dict[str, tuple[Finding, int, str]] | None = None,
+    ) -> None:
+        """File the sentences as the final report says (None: back to the producer's own grouping).
 
-        They are clickable and linked to their regions like the model's sentences.
+        ``additions`` maps the ids of the findings the radiologist added to (finding, number,
+        colour); they get rows like the model's sentences (badge "+ Added"). ``unsentenced``: the
+        same for AI findings the reading has no sentence for (a reading whose sentences are
+        missing), so the tab lists every finding of the report.
         """
-        box, lay = self._added_box, self._added_layout
-        if box is None or lay is None or self.reading is None:
+        if self.reading is None:
             return
-        key: list[object] = [(f.id, repr(f), n, c) for f, n, c in additions]
-        if key == self._added_key:
+        if report is None:
+            if self._final_key is not None:
+                self.set_reading(self.reading)
             return
-        self._added_key = key
-        for fid in [k for k, r in self.rows.items() if r.parent() is box]:
-            row = self.rows.pop(fid)
-            row.hide()
-            row.setParent(None)
-            row.deleteLater()
-        while lay.count():
-            item = lay.takeAt(0)
-            w = item.widget()
-            if w is not None:
-                w.hide()
-                w.setParent(None)
-                w.deleteLater()
-        if not additions:
-            box.hide()
-            return
-        lay.addWidget(self._group_header(f"Added by radiologist ({len(additions)})"))
-        for f, number, colour in additions:
-            row = SentenceRow(f.id, number, f.text, f, FindingStyle(number, colour, f.is_pertinent_negative), box)
+        additions = additions or {}
+        extra = {**(unsentenced or {}), **additions}
+        for fid in [k for k in self._extra_ids if k not in extra]:
+            row = self.rows.pop(fid, None)
+            if row is not None:
+                row.hide()
+                row.setParent(None)
+                row.deleteLater()
+        for fid, (f, number, colour) in extra.items():
+            old = self.rows.get(fid)
+            if old is not None and getattr(old, "_addition_key", None) == (repr(f), number, colour):
+                continue
+            if old is not None:
+                old.hide()
+                old.setParent(None)
+                old.deleteLater()
+            row = SentenceRow(fid, number, f.text, f, FindingStyle(number, colour, f.is_pertinent_negative))
+            row._addition_key = (repr(f), number, colour)  # type: ignore[attr-defined]
             row.clicked.connect(self.selection.select)
             row.hovered.connect(self.selection.hover)
-            row._badge_shown = None  # type: ignore[attr-defined]
-            self.rows[f.id] = row
-            lay.addWidget(row)
-            self.set_badge(f.id, "+ Added", "#1e6fd0")
-        for i in range(lay.count()):
-            w = lay.itemAt(i).widget()
-            if w is not None:
-                w.show()
-        box.show()
+            self.rows[fid] = row
+            if fid in additions:
+                self.set_badge(fid, "+ Added", "#1e6fd0")
+        self._addition_ids = list(additions)
+        self._extra_ids = list(extra)
+        linked = {f.id for f in self.reading.findings} | set(extra)
+        loose = [k for k in self.rows if k not in linked]  # sentences without a finding
+        groups = [
+            ("Findings", [f.finding_id for f in report.positives], "No positive findings."),
+            ("Pertinent negatives", [f.finding_id for f in report.negatives], None),
+            ("AI findings not yet decided", [f.finding_id for f in report.undecided], None),
+        ]
+        rejected = [a.finding_id for a in report.rejected if a.finding_id is not None]
+        key = (report.headline(), report.impression, repr(groups), tuple(rejected), tuple(loose),
+               tuple(id(self.rows[k]) for k in self.rows))
+        if key == self._final_key:
+            return
+        self._final_key = key
+        self._detach_rows()
+        if report.is_final:
+            self.header_label.setText(f"<b>{html.escape(report.headline())}</b>")
+            self.header_label.setStyleSheet("background:#173d22; color:#c8f0d0; border-radius:4px;")
+        else:
+            self.header_label.setText(self._producer_text(self.reading) + " · <b>draft under review</b>")
+            self.header_label.setStyleSheet("")
+        for title, ids, empty in groups:
+            rows = [self.rows[k] for k in ids if k in self.rows]
+            if not rows and empty is None:
+                continue
+            self._layout.addWidget(self._label("groupHeader", f"{title} ({len(rows)})"))
+            if not rows and empty:
+                self._layout.addWidget(self._label("groupEmpty", empty))
+            for r in rows:
+                self._layout.addWidget(r)
+        self._layout.addWidget(self._label("groupHeader", "Impression"))
+        self._layout.addWidget(self._label(
+            "reportImpression", html.escape(report.impression) if report.impression else "<i>No impression yet.</i>"
+        ))
+        audit = [self.rows[k] for k in rejected + loose if k in self.rows]
+        if audit:
+            self._layout.addWidget(self._label("groupHeader", f"{AUDIT_HEADING}: rejected ({len(audit)})"))
+            for r in audit:
+                self._layout.addWidget(r)
+        self._layout.addStretch(1)
+        for w in self._spare:  # labels of the last grouping not needed now
+            w.hide()
+        self._show_children()
         self._on_selection(self.selection.selected)
         self._on_hover(self.selection.hovered)
         self._on_playing(self.selection.playing)
 
+    def _detach_rows(self) -> None:
+        """Take every widget out of the list: rows are kept (they are re-filed), headings kept for
+        reuse (creating and styling labels on every decision is what made a decision slow), the rest deleted."""
+        rows = set(map(id, self.rows.values()))
+        while self._layout.count():
+            item = self._layout.takeAt(0)
+            w = item.widget()
+            if w is None or id(w) in rows:
+                continue
+            if isinstance(w, QLabel) and w.objectName() in _REUSABLE_LABELS:
+                self._spare.append(w)
+                continue
+            w.hide()
+            w.setParent(None)
+            w.deleteLater()
+
+    def _label(self, kind: str, text: str) -> QLabel:
+        """A heading, an empty-group note or the impression: a spare one of that kind, else a new one."""
+        for i, w in enumerate(self._spare):
+            if w.objectName() == kind:
+                del self._spare[i]
+                if w.text() != text:
+                    w.setText(text)
+                return w
+        lab = QLabel(text, self._content)
+        lab.setObjectName(kind)
+        lab.setWordWrap(True)
+        lab.setStyleSheet(_REUSABLE_LABELS[kind])
+        return lab
+
     def added_keys(self) -> list[str]:
         """The added findings' ids, in the order shown."""
-        box = self._added_box
-        return [k for k, r in self.rows.items() if box is not None and r.parent() is box]
+        return [k for k in self.ordered_keys() if k in self._addition_ids]
 
     def set_struck(self, finding_id: str, struck: bool) -> None:
         """Strike a sentence through (a rejected finding) or show it as written again."""
@@ -492,4 +594,4 @@ class ReportPanel(QWidget):
             w = self._layout.itemAt(i).widget()
             if isinstance(w, SentenceRow) and w.linked:
                 out.append(w.key)
-        return out + self.added_keys()
+        return out

@@ -24,6 +24,7 @@ from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import QDockWidget, QInputDialog, QLineEdit, QWidget
 
 from gazex_viewer.core.errors import GazeXError
+from gazex_viewer.core.final_report import build_final_report
 from gazex_viewer.core.playback import TrajectoryPlayback
 from gazex_viewer.core.reading import Box, Reading
 from gazex_viewer.ui import settings as S
@@ -141,12 +142,16 @@ class ReviewController(QObject):
             w.menuBar().insertMenu(help_menu, m)
         p = self.panel
         on = self._when_shown
-        w._action(m, "Review", "&Accept finding", "A", on(p.accept_current))
-        w._action(m, "Review", "&Reject finding", "R", on(p.reject_current))
-        w._action(m, "Review", "&Edit finding", "E", on(p.start_edit))
-        w._action(m, "Review", "&Next undecided finding", "N", on(p.next_undecided))
-        w._action(m, "Review", "&Previous undecided finding", "P", on(p.previous_undecided))
-        w._action(m, "Review", "A&dd missed finding (draw its box)", "D", on(p.start_add))
+        for text, key, slot in (
+            ("&Accept finding", "A", p.accept_current),
+            ("&Reject finding", "R", p.reject_current),
+            ("&Edit finding", "E", p.start_edit),
+            ("&Next undecided finding", "N", p.next_undecided),
+            ("&Previous undecided finding", "P", p.previous_undecided),
+            ("A&dd missed finding (draw its box)", "D", p.start_add),
+        ):
+            # a review key acts only on the findings list or the film (never while typing)
+            w.key_gate.watch(w._action(m, "Review", text, key, on(slot)), review=True)
         m.addSeparator()
         self.undo_action = w._action(m, "Review", "&Undo", "Ctrl+Z", on(p.undo))
         self.redo_action = w._action(m, "Review", "Re&do", "Ctrl+Shift+Z", on(p.redo))
@@ -197,6 +202,7 @@ class ReviewController(QObject):
             return None
         ask = getattr(self.win, "ask_text", None) or self._ask_text
         answer = ask("Reviewer", "Your name, as recorded with every decision and the sign-off:", name)
+        self.panel.focus_list()
         if answer is None or not answer.strip():
             return name or None
         S.set_value(REVIEWER_KEY, answer.strip())
@@ -438,6 +444,7 @@ class ReviewController(QObject):
             parent=w,
         )
         dlg.setStyleSheet(w.styleSheet())
+        dlg.finished.connect(lambda _r: self.panel.focus_list())
         dlg.show()
         return dlg
 
@@ -474,6 +481,35 @@ class ReviewController(QObject):
         self._geometry_key = None
         self.refresh_views()
 
+    def restore(self, reading: Reading | None) -> None:
+        """Show exactly ``reading`` with its own review again (leaving trainee or compare mode).
+
+        Another reading shown meanwhile (a reference revealed) is replaced by this one, resumed
+        from the review database at exactly its version; the same reading is drawn again as its
+        review leaves it (edited regions, additions, decisions), not as the AI wrote it.
+        """
+        w = self.win
+        if reading is not None and w.reading is not reading:
+            self._exact_next = reading.reading_id
+            if not w.show_reading(reading):
+                self._exact_next = None
+            return
+        if reading is None:
+            if w.reading is not None:
+                self.commit_pending()
+                self._set_session(None)
+                w.reading = None
+                w.canvas.set_reading(None)
+                w.report_panel.set_reading(None)
+            return
+        if self.session is not None and self.session.ai_hidden:
+            self._ai_shown = True  # read first: hidden again by refresh_views, never drawn here
+        else:
+            w.canvas.set_reading(w.reading, w.controller.playback)
+            w.canvas.set_layers(**w.player_bar.layers())
+        self._geometry_key = None
+        self.refresh_views()
+
     def display_reading(self) -> Reading | None:
         """The reading as the review leaves it: edited text and regions, additions appended."""
         s = self.session
@@ -495,7 +531,7 @@ class ReviewController(QObject):
         w = self.win
         rp = w.report_panel
         if s is None:
-            rp.set_additions([])
+            rp.set_final_report(None)
             for fid in list(rp.rows):
                 rp.set_badge(fid, "")
                 rp.set_reviewed(fid, None, None)
@@ -522,7 +558,16 @@ class ReviewController(QObject):
         self._set_canvas_states(states)
         # the report shows the reviewed report: edited text, rejections struck through, additions listed
         numbers = {fid: (st.number, st.colour) for fid, st in finding_styles(view).items()}
-        rp.set_additions([(f, *numbers.get(f.id, (0, state_badge("added")[1]))) for f in s.review.additions])
+        additions = {f.id: (f, *numbers.get(f.id, (0, state_badge("added")[1]))) for f in s.review.additions}
+        sentence_ids = {x.id for x in s.reading.sentences}
+        unsentenced = {
+            f.id: (s.effective_finding(f.id), *numbers.get(f.id, (0, "#888888")))
+            for f in s.reading.findings if f.sentence_id not in sentence_ids
+        }
+        try:
+            rp.set_final_report(build_final_report(s.reading), additions, unsentenced)
+        except GazeXError as err:  # a reading the report cannot be built from: say so, keep the rows
+            self.win.statusBar().showMessage(str(err), 10000)
         for fid in list(rp.rows):
             if fid in states:
                 text, bg, fg = state_badge(states[fid])
@@ -643,6 +688,7 @@ class ReviewController(QObject):
         )
         dlg.setStyleSheet(w.styleSheet())
         dlg.export_button.clicked.connect(lambda: S.set_value("paths/export_dir", dlg.folder_edit.text()))
+        dlg.finished.connect(lambda _r: self.panel.focus_list())  # the next key is a review key again
         dlg.show()
         return dlg
 
@@ -689,5 +735,6 @@ class ReviewController(QObject):
             parent=w,
         )
         dlg.setStyleSheet(w.styleSheet())
+        dlg.finished.connect(lambda _r: self.panel.focus_list())
         dlg.show()
         return dlg

@@ -40,8 +40,11 @@ from PySide6.QtWidgets import (
 
 from gazex_viewer.core.errors import GazeXError
 from gazex_viewer.core.reading import CHEXPERT_OBSERVATIONS, Box, Finding, Label, ReviewEvent
+from gazex_viewer.core.report_display import display_sentence, local_time_text
 from gazex_viewer.core.review import ReadingSignedError, ReviewIncompleteError, ReviewSession
 from gazex_viewer.ui.common import SelectionModel, finding_styles
+from gazex_viewer.ui.review_labels import AddLabelSuggester, labels_for_new_words, show_label
+from gazex_viewer.ui.review_signoff import confirm_signing, signed_banner_html, signed_message
 
 log = logging.getLogger(__name__)
 
@@ -135,7 +138,7 @@ class FindingReviewRow(QFrame):
         self.number_label.setStyleSheet(
             f"background:{colour}; color:#111; border-radius:4px; font-weight:bold; padding:1px;"
         )
-        text = finding.text[:1].upper() + finding.text[1:]
+        text = display_sentence(finding.text) or "(finding without text)"
         if status == "rejected":
             self.text_label.setText(f"<s>{html.escape(text)}</s>")
             self.text_label.setStyleSheet("color:#9aa5b0;")
@@ -148,7 +151,7 @@ class FindingReviewRow(QFrame):
         if status == "rejected" and reason:
             details.append(f"reason: {html.escape(reason)}")
         if status == "edited" and original is not None and original != finding.text:
-            details.append(f"AI wrote: “{html.escape(original)}”")
+            details.append(f"AI wrote: “{html.escape(display_sentence(original))}”")
         if finding.observation is None and not finding.clues:
             details.append("no region")
         text_html = f"<span style='color:#8a96a3'>{' — '.join(details)}</span>" if details else ""
@@ -179,10 +182,20 @@ class FindingReviewRow(QFrame):
 
     def mousePressEvent(self, ev: QMouseEvent) -> None:  # noqa: N802 (Qt name)
         if ev.button() == Qt.MouseButton.LeftButton:
+            focus_scroll_area_of(self)
             self.clicked.emit(self.finding_id)
             ev.accept()
             return
         super().mousePressEvent(ev)
+
+
+def focus_scroll_area_of(widget: QWidget) -> None:
+    """Give the keyboard focus to the scroll area (findings list) that holds ``widget``."""
+    p = widget.parentWidget()
+    while p is not None and not isinstance(p, QScrollArea):
+        p = p.parentWidget()
+    if p is not None and p.focusPolicy() != Qt.FocusPolicy.NoFocus:
+        p.setFocus(Qt.FocusReason.MouseFocusReason)
 
 
 def _label_combo() -> QComboBox:
@@ -385,8 +398,15 @@ class ReviewPanel(QWidget):
 
         # findings ----------------------------------------------------------------------------------
         self.list_area = QScrollArea()
+        self.list_area.setObjectName("findingsList")
         self.list_area.setWidgetResizable(True)
         self.list_area.setFrameShape(QFrame.Shape.NoFrame)
+        # the findings list takes the keyboard focus: the review keys (A, R, E, N, P, D) act here
+        self.list_area.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.list_area.setStyleSheet(
+            "QScrollArea#findingsList { border:1px solid transparent; }"
+            " QScrollArea#findingsList:focus { border:1px solid #5d8fbf; }"
+        )
         self._list = QWidget()
         self._list_layout = QVBoxLayout(self._list)
         self._list_layout.setContentsMargins(0, 0, 0, 0)
@@ -447,7 +467,7 @@ class ReviewPanel(QWidget):
         ev = QVBoxLayout(self.edit_box)
         self.edit_text = QLineEdit()
         self.edit_text.setPlaceholderText("Finding sentence")
-        self.edit_text.returnPressed.connect(self.apply_edit)
+        self.edit_text.returnPressed.connect(self._edit_return)
         ev.addWidget(self.edit_text)
         lr = QHBoxLayout()
         self.edit_label = _label_combo()
@@ -483,6 +503,8 @@ class ReviewPanel(QWidget):
         al = QHBoxLayout()
         self.add_label = _label_combo()
         self.add_status = _status_combo()
+        # the label follows the typed words until the reviewer picks one by hand
+        self.add_labels = AddLabelSuggester(self.add_text, self.add_label, self.add_status)
         al.addWidget(self.add_label, 1)
         al.addWidget(self.add_status)
         av.addLayout(al)
@@ -566,6 +588,12 @@ class ReviewPanel(QWidget):
         )
         self.refresh()
         self.review_changed.emit()
+        self.focus_list()
+
+    def focus_list(self) -> None:
+        """Give the keyboard focus back to the findings list (after a dialog or an inline edit)."""
+        if self.session is not None and not self.list_area.isHidden():
+            self.list_area.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def ask_reviewer_name(self, on: bool = True) -> None:
         """Show (or hide) the box where the reviewer types their name before reviewing."""
@@ -617,6 +645,7 @@ class ReviewPanel(QWidget):
             return
         self.name_box.hide()
         self.reviewer_given.emit(name)
+        self.focus_list()
 
     def set_numbers(self, numbers: dict[str, tuple[int, str]]) -> None:
         """Update the (number, colour) of each finding, e.g. after a finding was added."""
@@ -723,12 +752,7 @@ class ReviewPanel(QWidget):
         self.counter_label.setText(text)
         if signed:
             assert s is not None and s.signoff is not None
-            so = s.signoff
-            self.signoff_label.setText(
-                f"<b>Signed</b> by {html.escape(so.reviewer)} at {html.escape(so.at)}<br>"
-                f"content SHA-256 <tt>{so.content_sha256[:16]}…</tt><br>"
-                "This reading is frozen; a change starts a new, linked version."
-            )
+            self.signoff_label.setText(signed_banner_html(s.signoff))
         self.signoff_label.setVisible(signed)
         invalid = s is not None and s.signature_invalid
         if invalid:
@@ -737,7 +761,7 @@ class ReviewPanel(QWidget):
             self.signature_invalid_label.setText(
                 "<span style='font-size:12pt'>⚠ SIGNATURE INVALID — not a signed report</span><br>"
                 f"<span style='font-weight:normal'>This reading claims a sign-off by {html.escape(so.reviewer)} "
-                f"at {html.escape(so.at)}, but its content was changed after signing (the sign-off hash "
+                f"at {html.escape(local_time_text(so.at))}, but its content was changed after signing (the sign-off hash "
                 "does not match). Do not rely on it: it cannot be exported, changed or signed. Open the "
                 "genuine review (Review &gt; Stored reviews of this film…) or review a new AI draft.</span>"
             )
@@ -869,6 +893,9 @@ class ReviewPanel(QWidget):
         self._run("Cannot accept", self.session.accept, fid)
         ok = self.session.status(fid) in ("accepted", "edited")
         if ok and len(self.session.review.events) > before:
+            # never silent: what was accepted, and how to take it back
+            text = display_sentence(self.session.effective_finding(fid).text)
+            self.status_message.emit(f"Accepted finding {self.number_of(fid)[0]}: {text} (Ctrl+Z undoes)")
             self._advance_from(fid)
         return ok
 
@@ -879,7 +906,9 @@ class ReviewPanel(QWidget):
             return False
         s = self.session
         if s.status(fid) == "added":
-            if not self.confirm("Remove added finding", f"Remove “{s.effective_finding(fid).text}”?"):
+            ok = self.confirm("Remove added finding", f"Remove “{display_sentence(s.effective_finding(fid).text)}”?")
+            self.focus_list()
+            if not ok:
                 return False
             self._run("Cannot remove", s.remove_finding, fid)
             removed = fid not in s.finding_ids
@@ -887,7 +916,8 @@ class ReviewPanel(QWidget):
                 self.selection.select(None)
             return removed
         if reason is ...:
-            reason = self.ask_reason(s.effective_finding(fid).text)
+            reason = self.ask_reason(display_sentence(s.effective_finding(fid).text))
+            self.focus_list()
             if reason is CANCELLED:
                 return False
         self._run("Cannot reject", s.reject, fid, reason)  # type: ignore[arg-type]
@@ -985,10 +1015,23 @@ class ReviewPanel(QWidget):
             kw["text"] = text
         first = current.labels[:1]
         if [lab.to_dict() for lab in labels] != [lab.to_dict() for lab in first]:
+            # the reviewer picked a label in the edit area: theirs wins
             kw["labels"] = labels + current.labels[1:] if labels else current.labels[1:]
+        elif "text" in kw and text:
+            new_labels = labels_for_new_words(s, fid, current, text, self.confirm)
+            if new_labels is not None:
+                kw["labels"] = new_labels
         if not kw:
             return False
-        return self._run("Cannot edit", s.edit, fid, **kw) is not None
+        done = self._run("Cannot edit", s.edit, fid, **kw) is not None
+        if done and self.editing == fid:
+            show_label(self.edit_label, self.edit_status, s.effective_finding(fid).labels)
+        return done
+
+    def _edit_return(self) -> None:
+        """Return in the edit line: save, then the keys are review keys again (focus on the list)."""
+        self.apply_edit()
+        self.focus_list()
 
     def finish_edit(self) -> None:
         """Close the edit area (saving a changed text or label first)."""
@@ -996,6 +1039,7 @@ class ReviewPanel(QWidget):
             return
         if self.session is not None and not self.session.is_frozen:
             self.apply_edit()
+        self.focus_list()  # before the box hides, or Qt would pass the focus on to the impression
         self.editing = None
         self.edit_box.hide()
         self.region_editing_changed.emit(None)
@@ -1025,8 +1069,7 @@ class ReviewPanel(QWidget):
         self.adding = True
         self.pending_box = None
         self.add_text.clear()
-        self.add_label.setCurrentIndex(0)
-        self.add_status.setCurrentIndex(0)
+        self.add_labels.reset()
         self._update_add_hint()
         self.add_box.show()
         self.add_text.setFocus()
@@ -1060,10 +1103,11 @@ class ReviewPanel(QWidget):
         if not text:
             self._error("Cannot add finding", "Type the finding's sentence first")
             return None
-        labels = _labels_from(self.add_label, self.add_status)
+        labels = self.add_labels.labels(text, lambda: _labels_from(self.add_label, self.add_status))
         fid = self._run("Cannot add finding", s.add_finding, text, self.pending_box, labels)
         if fid is None:
             return None
+        self.focus_list()  # before the box hides, or Qt would pass the focus on to the impression
         self.adding = False
         self.pending_box = None
         self.add_box.hide()
@@ -1075,6 +1119,7 @@ class ReviewPanel(QWidget):
         """Abandon the finding being added."""
         if not self.adding:
             return
+        self.focus_list()
         self.adding = False
         self.pending_box = None
         self.add_box.hide()
@@ -1101,6 +1146,8 @@ class ReviewPanel(QWidget):
             self._error("Write your impression first", "Write or dictate your own impression before the AI draft is shown.")
             return False
         self._run("Cannot save your impression", s.set_own_impression, text)
+        if not s.ai_hidden:
+            self.focus_list()
         return not s.ai_hidden
 
     # -- sign-off ----------------------------------------------------------------------------------------------
@@ -1129,19 +1176,19 @@ class ReviewPanel(QWidget):
             self.selection.select(pending[0])
             return False
         who = (reviewer or s.reviewer).strip()
-        c = s.counts()
-        summary = ", ".join(f"{c[k]} {k}" for k in ("accepted", "edited", "rejected", "added") if c[k])
-        if not self.confirm(
-            "Sign report",
-            f"Sign this report as {who}?\n\n{summary or 'no findings'}.\n\n"
-            "The signed reading is frozen: a later change becomes a new, linked version.",
-        ):
+        ok, account, no_impression = confirm_signing(s, who, self.confirm)
+        if not ok:
+            if no_impression:  # the reviewer chose to write the impression first
+                self.impression_edit.setFocus()
+            else:
+                self.focus_list()
             return False
-        signoff = self._run("Cannot sign", s.sign, who)
+        signoff = self._run("Cannot sign", s.sign, who, account=account)
+        self.focus_list()
         if signoff is None:
             return False
         self.refresh()
-        self.status_message.emit(f"Signed by {signoff.reviewer} at {signoff.at}")
+        self.status_message.emit(signed_message(signoff))
         return True
 
     def new_version(self) -> ReviewSession | None:

@@ -42,6 +42,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gazex_viewer.core.agreement import film_mismatch
 from gazex_viewer.core.reading import ImageRef, Reading
 from gazex_viewer.core.trainee import Click, TraineeScore, score_trainee, trainee_reading
 from gazex_viewer.ui.common import read_reading_file
@@ -328,13 +329,21 @@ class TraineePanel(QWidget):
         self.message.setText(text)
         self.message.setVisible(bool(text))
 
-    def show_score(self, score: TraineeScore, reference: Reading) -> None:
-        """Show the score (after the reveal); recording controls are locked."""
+    def show_score(self, score: TraineeScore, reference: Reading, *, other_film: str | None = None) -> None:
+        """Show the score (after the reveal); recording controls are locked.
+
+        ``other_film``: why the reference is a reading of another film (the user chose to score anyway).
+        """
         p = reference.producer
+        warning = (
+            "<br><span style='color:#ff8a80'><b>⚠ Scored against a reading of ANOTHER film</b> "
+            f"({html.escape(other_film)}): these numbers say nothing about your reading of this film.</span>"
+            if other_film else ""
+        )
         self.score_title.setText(
             f"<b>Your score</b> against the {html.escape(p.kind)} reading "
             f"({html.escape(p.dataset or p.name)}): your marks in <span style='color:{TRAINEE_COLOUR}'>■</span>, "
-            "the reference's regions and trajectory in its colours."
+            "the reference's regions and trajectory in its colours." + warning
         )
         self.score_title.show()
         rows = score_rows(score)
@@ -398,6 +407,8 @@ class TraineeMode(QObject):
         self._mark_labels: list[pg.TextItem] = []
         self._overlay: ReadingOverlay | None = None
         self._extra_refs: list[tuple[str, Reading]] = []
+        #: the film's own reading (and so its review), shown again exactly when trainee mode ends
+        self._own_reading: Reading | None = None
         self._disabled_actions: list[Any] = []
         self.panel.sentence_added.connect(self.add_sentence)
         self.panel.sentence_removed.connect(self.remove_sentence)
@@ -446,6 +457,7 @@ class TraineeMode(QObject):
             return False
         self.active = True
         self.revealed_state = False
+        self._own_reading = win.reading
         refs = self.references()
         session = getattr(win, "compare_session", None)
         if session is not None and getattr(session, "comparison", None) is not None:
@@ -529,7 +541,10 @@ class TraineeMode(QObject):
         self.dock.hide()
         win.removeDockWidget(self.dock)
         self.dock.setTitleBarWidget(None)
-        if not self.revealed_state and win.reading is not None:
+        review = getattr(win, "review", None)
+        if review is not None:  # the film's own reading and review, exactly as before
+            review.restore(self._own_reading)
+        elif not self.revealed_state and win.reading is not None:
             win.canvas.set_reading(win.reading, win.controller.playback)
             win.canvas.set_layers(**win.player_bar.layers())
         self.ended.emit()
@@ -634,8 +649,17 @@ class TraineeMode(QObject):
         if not self.recorder.clicks and not self.recorder.sentences:
             self.panel.say("Nothing to score yet: click where you look and write what you see.")
             return None
+        trainee = self.recorder.reading(win.radiograph.image_ref(), trainee=self.panel.name_edit.text().strip() or None)
+        other_film = film_mismatch(trainee, ref)
+        if other_film and not win.ask_yes_no(
+            "Score against another film's reading?",
+            f"The reference is a reading of another film: {other_film}. A score against it says nothing "
+            "about your reading of this film.\n\nScore against it anyway?",
+        ):
+            self.panel.say(f"Not scored: the reference is a reading of another film ({other_film}).")
+            return None
         try:
-            self.trainee = self.recorder.reading(win.radiograph.image_ref(), trainee=self.panel.name_edit.text().strip() or None)
+            self.trainee = trainee
             self.score = score_trainee(self.trainee, ref)
         except ValueError as err:
             self.panel.say(f"Cannot score: {err}")
@@ -643,7 +667,7 @@ class TraineeMode(QObject):
         self.reference = ref
         self.revealed_state = True
         self.panel.say("")
-        self.panel.show_score(self.score, ref)
+        self.panel.show_score(self.score, ref, other_film=other_film)
         # reveal: the reference on the film (scaled to it when recorded in another frame), your marks over it
         shown, _frame = reading_for_film(ref, win.radiograph)
         review_dock = getattr(getattr(win, "review", None), "dock", None)

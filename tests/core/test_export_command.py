@@ -41,7 +41,7 @@ def test_export_all_three_from_store(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert rc == 0, cap.err
     assert cap.err == ""
     assert f"{out_sr}: DICOM SR, 3 finding(s), signed, references the source DICOM image" in cap.out
-    assert f"{out_pdf}: PDF, 1 page(s), signed" in cap.out
+    assert f"{out_pdf}: PDF, 2 page(s), signed" in cap.out  # the report, then the audit-trail appendix
     exported = Reading.from_json(out_json.read_text())
     assert exported.review is not None and exported.review.signoff is not None
     assert [e.action for e in exported.review.events][-2:] == ["reject", "sign"]

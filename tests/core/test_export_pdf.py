@@ -61,8 +61,8 @@ def test_signed_pdf_shows_the_film_and_the_decisions(tmp_path: Path, artifacts_d
     s.set_impression("mild cardiomegaly")
     signoff = s.sign()
     out = artifacts_dir / "review_export_signed.pdf"
-    result = export_pdf(reading, film, out)
-    assert result.signed and result.n_pages == 1 and result.warnings == []
+    result = export_pdf(reading, film, out, image_path=shared_file("images/nih/00000001_000.png"))
+    assert result.signed and result.n_pages == 2 and result.warnings == []
 
     page = _render_page1(out, tmp_path)
     area = _film_area(page, result.film_rect_pt, result.page_size_pt[1])
@@ -74,11 +74,17 @@ def test_signed_pdf_shows_the_film_and_the_decisions(tmp_path: Path, artifacts_d
     assert abs(area.mean() - ref.mean()) < 12
 
     text = _pdftotext(out)
-    assert "SIGNED by Dr Ada Lovelace" in text and signoff.content_sha256[:16] in text
-    for expected in ("support apparatus", "mild cardiomegaly", "right rib fracture", "rejected",
-                     "pneumothorax not assessable", "AI draft: enlarged cardiac silhouette", "edited",
-                     "added", "Impression: mild cardiomegaly"):
-        assert expected in text, expected
+    body, appendix = text.split("Appendix: AI draft and decisions (audit trail)")
+    assert "Final report, signed by Dr Ada Lovelace" in body and signoff.content_sha256 in body
+    for expected in ("1. Support apparatus.", "2. Mild cardiomegaly.", "3. Left basilar opacity.",
+                     "4. Right rib fracture.", "Impression\n Mild cardiomegaly."):
+        assert expected in body, expected
+    assert "pneumothorax" not in body.lower()  # rejected: only in the appendix
+    for expected in ("No pneumothorax.", "rejected", "pneumothorax not assessable",
+                     "Enlarged cardiac silhouette.", "report: Mild cardiomegaly.", "added by"):
+        assert expected in appendix, expected
+    assert "Patient identity unknown: 00000001_000.png is not DICOM" in body
+    assert "page 1 of 2" in body and "page 2 of 2" in appendix
     assert "DRAFT" not in text
 
 
@@ -90,10 +96,11 @@ def test_draft_pdf_is_marked_on_rg1_dicom(tmp_path: Path) -> None:
     reading = make_reading(width=rg.width, height=rg.height, file_name="RG1_UNCR.dcm")
     ReviewSession(reading, "Dr Ada").accept("f-000")
     out = tmp_path / "draft.pdf"
-    result = export_pdf(reading, film, out)
+    result = export_pdf(reading, film, out, image_path=shared_file("dicom/RG1_UNCR.dcm"))
     assert not result.signed and result.warnings
     text = _pdftotext(out)
     assert "DRAFT - not signed; 3 AI finding(s) not yet reviewed" in text
+    assert "AI findings not yet reviewed (draft only)" in text and "Not signed." in text
     page = _render_page1(out, tmp_path)
     area = _film_area(page, result.film_rect_pt, result.page_size_pt[1])
     ref = np.asarray(Image.fromarray(film).resize((area.shape[1] + 4, area.shape[0] + 4), Image.BILINEAR),

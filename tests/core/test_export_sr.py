@@ -13,6 +13,8 @@ from gazex_viewer.core.errors import ExportError
 from gazex_viewer.core.reading import Box, Reading
 from gazex_viewer.core.review import ReviewSession
 from gazex_viewer.core.export_sr import export_sr
+from gazex_viewer.core.final_report import AUDIT_HEADING
+from gazex_viewer.core.report_display import display_sentence
 from tests.conftest import require_tool, shared_file
 from tests.core.test_review_helpers import make_reading
 
@@ -72,12 +74,13 @@ def test_signed_sr_on_dicom_source_is_valid_and_complete(name: str, tmp_path: Pa
     assert "Lovelace^Ada" in dump
     for rf in session.reviewed_findings():
         f = rf.finding
-        assert f'TEXT:(,,"Finding")="{f.text}"' in dump
+        assert f'TEXT:(,,"Finding")="{display_sentence(f.text)}"' in dump
         assert f.observation is not None
         assert _polyline(f.observation) in dump, _polyline(f.observation)
-    # the rejected finding is left out as a finding (named only in the rejection comment)
-    assert 'TEXT:(,,"Finding")="no pneumothorax"' not in dump
-    assert "1 AI finding(s) rejected by the reviewer are left out: no pneumothorax" in dump
+    # the rejected finding is not a finding: it is named only in the audit trail, with its reason
+    assert "No pneumothorax" not in dump.split(AUDIT_HEADING)[0]
+    assert (f'{AUDIT_HEADING}, A2: AI draft "No pneumothorax.": rejected; reason: no pneumothorax sign needed'
+            in dump)
     # every region references the source image's SOP instance
     refs = re.findall(r'"Source"\)=\([^,]+,"([0-9.]+)"\)', dump)
     assert len(refs) == 4 and set(refs) == {str(src.SOPInstanceUID)}
@@ -104,7 +107,7 @@ def test_draft_sr_is_marked_and_keeps_undecided_marked(tmp_path: Path) -> None:
     assert "Completion Flag     : PARTIAL" in dump and "Verification Flag   : UNVERIFIED" in dump
     assert "DRAFT: this reading is not signed; 2 AI finding(s) are not yet reviewed." in dump
     assert dump.count("Review status: AI draft, not yet reviewed") == 2
-    assert 'TEXT:(,,"Finding")="enlarged cardiac silhouette"' not in dump
+    assert 'TEXT:(,,"Finding")="Enlarged cardiac silhouette."' not in dump
 
 
 def test_png_source_gets_new_uids_and_a_statement(tmp_path: Path) -> None:

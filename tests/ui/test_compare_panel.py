@@ -78,7 +78,7 @@ def test_whole_film_and_sentence_agreement_shown_equal_core(window: Any, tmp_pat
     per = sentence_agreement(a, b)
     assert [s.text for s in per] == ["enlarged cardiac silhouette"]
     rows = panel.shown_sentences()
-    assert rows[0][0] == "enlarged cardiac silhouette"
+    assert rows[0][0] == "Enlarged cardiac silhouette."  # shown as a sentence
     for key, text in rows[0][1].items():
         assert text == format_value(key, per[0].metrics[key])
     # clicking the sentence row selects A's finding in the viewer

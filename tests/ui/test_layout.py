@@ -152,35 +152,38 @@ def test_report_shows_the_reviewed_report(rwin: Any, qtbot: Any, answers: Any) -
     rwin.report_dock.raise_()
     # the edited finding shows the radiologist's text, the AI's sentence as secondary text
     row = rp.rows["f-opacity"]
-    assert row.text_label.text() == "Right lower zone opacity, likely atelectasis"
-    assert "AI wrote: “right basal opacity”" in row.detail_label.text()
+    assert row.text_label.text() == "Right lower zone opacity, likely atelectasis."
+    assert "AI wrote: “Right basal opacity.”" in row.detail_label.text()
     assert "Atelectasis (uncertain)" in row.detail_label.text()
     assert row.badge.text() == "✎ Edited"
     # the rejected one is struck through with its reason
-    assert rp.rows["f-device"].text_label.text() == "<s>Support apparatus</s>"
+    assert rp.rows["f-device"].text_label.text() == "<s>Support apparatus.</s>"
     assert "reason: tip projects over the neck" in rp.rows["f-device"].detail_label.text()
-    # the added finding is listed under "Added by radiologist", linked to its region like the others
+    # the report is filed as the final report: the added finding among the findings, the rejected
+    # one only under the audit trail
     added = [f.id for f in s.review.additions]
     assert len(added) == 1 and rp.added_keys() == added
     arow = rp.rows[added[0]]
-    assert arow.isVisibleTo(rp) and arow.text_label.text() == "Small left pleural effusion"
+    assert arow.isVisibleTo(rp) and arow.text_label.text() == "Small left pleural effusion."
     assert arow.badge.text() == "+ Added" and arow.number_label.text() == "6"
     heads = [w.text() for w in rp.findChildren(type(arow.text_label)) if w.objectName() == "groupHeader"]
-    assert "Added by radiologist (1)" in heads
-    assert rp.ordered_keys()[-1] == added[0]
+    assert heads[-1] == "AI draft and decisions (audit trail): rejected (1)"
+    assert rp.ordered_keys()[-1] == "f-device"
+    assert any(h.startswith("Findings (") for h in heads) and "Impression" in heads
     qtbot.mouseClick(arow, Qt.MouseButton.LeftButton)
     assert rwin.selection.selected == added[0] and arow.selected
     assert rwin.canvas.region_pen_width(added[0]) > rwin.canvas.region_pen_width("f-cardio")
-    # the review keys work while the Report tab is in front
-    rwin.selection.select("f-noeff")
-    qtbot.keyClick(rwin, Qt.Key.Key_A)
+    # the review keys work while the Report tab is in front, on its sentences (a click gives them the focus)
+    qtbot.mouseClick(rp.rows["f-noeff"], Qt.MouseButton.LeftButton)
+    assert rwin.selection.selected == "f-noeff"
+    qtbot.keyClick(rwin.focusWidget(), Qt.Key.Key_A)
     assert s.status("f-noeff") == "accepted" and rp.rows["f-noeff"].badge.text() == "✓ Accepted"
     assert rwin.review_panel.undo()
     # undo the addition: the group goes; undo the edit: the AI's sentence is back
     assert rwin.review_panel.undo()
     assert rp.added_keys() == [] and added[0] not in rp.rows
     assert rwin.review_panel.undo()
-    assert rp.rows["f-opacity"].text_label.text() == "Right basal opacity"
+    assert rp.rows["f-opacity"].text_label.text() == "Right basal opacity."
     assert "AI wrote" not in rp.rows["f-opacity"].detail_label.text()
 
 

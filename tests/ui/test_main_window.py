@@ -22,6 +22,9 @@ def _open_with_reading(window: Any, **kw: Any) -> Any:
     assert window.open_image(path)
     reading = demo_reading(window.radiograph, **kw)
     assert window.show_reading(reading)
+    # the keys below are the film's: as after a click on it (the reviewer's name box holds the
+    # focus until then, and a single-key shortcut never fires while a text field has the focus)
+    window.canvas.setFocus()
     return reading
 
 

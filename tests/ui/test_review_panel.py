@@ -82,7 +82,7 @@ def test_accept_reject_counter_and_resume(qtbot: Any, reading: Any, db: Path, pr
     assert panel.counter_text() == "2 of 3 AI finding(s) undecided · 1 accepted"
     prompts.reason_answer = "  tube projects outside the film  "
     qtbot.mouseClick(panel.reject_button, Qt.MouseButton.LeftButton)
-    assert prompts.reasons == ["support apparatus"]
+    assert prompts.reasons == ["Support apparatus."]
     assert panel.session.status("f-device") == "rejected"
     assert "reason: tube projects outside the film" in panel.rows["f-device"].detail_label.text()
     assert "<s>" in panel.rows["f-device"].text_label.text()
@@ -146,7 +146,7 @@ def test_edit_text_label_and_region(qtbot: Any, reading: Any, db: Path, prompts:
     f = s.effective_finding("f-cardio")
     assert f.text == "mildly enlarged cardiac silhouette"
     assert [(lab.observation, lab.status) for lab in f.labels] == [("Cardiomegaly", "uncertain")]
-    assert "AI wrote: “enlarged cardiac silhouette”" in panel.rows["f-cardio"].detail_label.text()
+    assert "AI wrote: “Enlarged cardiac silhouette.”" in panel.rows["f-cardio"].detail_label.text()
     # a region moved on the film: one event per finished drag
     n = len(store.events(reading.reading_id))
     new_obs = Box.from_corners(160, 240, 410, 430)

@@ -96,13 +96,13 @@ def test_keyboard_decisions_undo_redo_and_badges(rwin: Any, qtbot: Any, answers:
     qtbot.keyClick(rwin, Qt.Key.Key_R)
     assert panel.session.status("f-device") == "rejected"
     assert _badge(rwin, "f-device") == "✗ Rejected"
-    assert rwin.report_panel.rows["f-device"].text_label.text() == "<s>Support apparatus</s>"
+    assert rwin.report_panel.rows["f-device"].text_label.text() == "<s>Support apparatus.</s>"
     assert "1 of 3 AI finding(s) undecided" in panel.counter_label.text()
     qtbot.keyClick(rwin, Qt.Key.Key_P)
     assert rwin.selection.selected == "f-ptx"  # the only undecided one
     qtbot.keyClick(rwin, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert panel.session.status("f-device") == "undecided" and _badge(rwin, "f-device") == "? Undecided"
-    assert rwin.report_panel.rows["f-device"].text_label.text() == "Support apparatus"
+    assert rwin.report_panel.rows["f-device"].text_label.text() == "Support apparatus."
     qtbot.keyClick(rwin, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
     assert panel.session.status("f-device") == "rejected"
     # the canvas shows the decision on the film: the rejected region is dashed and faint

@@ -187,7 +187,8 @@ def _derived_labels(text: str) -> tuple[Label, ...]:
 def _labels_of(f: Finding) -> tuple[tuple[Label, ...], bool]:
     if f.labels:
         return tuple(f.labels), False
-    if not f.text.strip():
+    if not f.text.strip() or f.unreadable:  # unreadable model output is never labelled from its "words"
+        return (), False
         return (), False
     return tuple(Label(lab.observation, lab.status) for lab in _derived_labels(f.text)), True
 

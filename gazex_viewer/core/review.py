@@ -541,6 +541,12 @@ class ReviewSession:
         if d.status == "edited":
             after = Decision(finding_id, "edited", None, d.edited).to_dict()
         else:
+            if self._reading.finding(finding_id).unreadable:
+                raise ReviewError(
+                    None,
+                    f"{finding_id} is unreadable model output: it cannot be accepted as written; "
+                    "edit it into words or reject it",
+                )
             after = Decision(finding_id, "accepted").to_dict()
         return self._record("accept", finding_id, "decision", after)
 
@@ -584,6 +590,9 @@ class ReviewSession:
             if not text.strip():
                 raise ReviewError(None, f"{finding_id}: the finding text cannot be empty")
             current.text = text.strip()
+            if current.unreadable:  # the radiologist's own words replace unreadable model output
+                current.unreadable = False
+                current.warnings = [w for w in current.warnings if not w.startswith("unreadable model output")]
         if labels is not None:
             current.labels = list(labels)
         if observation is not _UNSET:

@@ -152,3 +152,32 @@ def test_an_answer_repeating_observation_takes_the_first() -> None:
     r = parse_grounding(text, width=2544, height=3056)
     assert r.observation is not None and (r.observation.x_min, r.observation.x_max) == (40, 80)
     assert len(r.clues) == 2
+
+
+def test_unreadable_output_is_never_labelled_in_the_final_report_until_the_radiologist_rewrites_it() -> None:
+    from gazex_viewer.core.final_report import build_final_report
+    from gazex_viewer.core.review import ReviewSession
+
+    reading = assemble_reading(
+        image=_image(),
+        producer=Producer(kind="model", name="m"),
+        report_text="pneumothorax ((12,,3)(((4,5,,((9 . no effusion .",
+        grounding_answers=[None, "observation : [(10,10)(20,20)(15,15)]"],
+    )
+    junk = reading.findings[0]
+    assert junk.unreadable
+    from gazex_viewer.core.review import ReviewError
+
+    session = ReviewSession(reading, "Dr Test")
+    with pytest.raises(ReviewError, match="unreadable model output: it cannot be accepted as written"):
+        session.accept(junk.id)
+    report = build_final_report(session.reading)  # a draft: the undecided junk is never labelled
+    shown = [f for f in report.numbered() if f.finding_id == junk.id]
+    assert len(shown) == 1 and shown[0].labels == () and not shown[0].labels_derived
+    # rewritten by the radiologist: now words, labelled from them
+    session.edit(junk.id, text="Small left apical pneumothorax.")
+    edited = session.effective_finding(junk.id)
+    assert not edited.unreadable and not any(w.startswith("unreadable") for w in edited.warnings)
+    report = build_final_report(session.reading)
+    item = next(f for f in report.positives if f.finding_id == junk.id)
+    assert any(lab.observation == "Pneumothorax" and lab.status == "positive" for lab in item.labels)

@@ -48,12 +48,11 @@ class VideoResult:
 
 
 def display_sentence(text: str) -> str:
-    """A model sentence as a caption: capitalised, no space before punctuation, ASCII only (OpenCV's fonts)."""
-    t = " ".join(text.split())
-    for p in (" .", " ,", " ;", " :", " ?", " !"):
-        t = t.replace(p, p[1:])
-    t = t[:1].upper() + t[1:]
-    return t.encode("ascii", "replace").decode("ascii")
+    """A model sentence as a caption (:func:`~gazex_viewer.core.report_display.display_sentence`), in ASCII:
+    OpenCV's Hershey fonts have no other glyphs."""
+    from gazex_viewer.core.report_display import display_sentence as readable
+
+    return readable(text).encode("ascii", "replace").decode("ascii")
 
 
 def _wrap(text: str, width_px: int, scale: float) -> list[str]:

@@ -31,11 +31,9 @@ ANSWER_COLOUR = "#d98cff"
 
 
 def _display(text: str) -> str:
-    """A model sentence as a reader expects it (capitalised, no space before punctuation)."""
-    t = " ".join(text.split())
-    for p in (" .", " ,", " ;", " :", " ?", " !"):
-        t = t.replace(p, p[1:])
-    return t[:1].upper() + t[1:]
+    from gazex_viewer.core.report_display import display_sentence
+
+    return display_sentence(text)
 
 
 class AskPanel(QWidget):

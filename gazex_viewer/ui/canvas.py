@@ -219,6 +219,7 @@ class FilmCanvas(pg.GraphicsView):
         self._lines_shown = 0
         self._numbers_shown: set[int] = set()
         self.current_index: int | None = None
+        self._was_running = False
 
         self.vb.window_drag.connect(self._on_window_drag)
         self.vb.sigRangeChanged.connect(lambda *_: self.view_changed.emit())
@@ -226,6 +227,7 @@ class FilmCanvas(pg.GraphicsView):
         self.scene().sigMouseClicked.connect(self._on_mouse_clicked)
         selection.selection_changed.connect(self._on_selection_changed)
         selection.hover_changed.connect(lambda _fid: self._restyle_regions())
+        selection.playing_changed.connect(lambda _fid: self._restyle_regions())
 
     # -- film ------------------------------------------------------------------------------------
     def set_radiograph(self, radiograph: Any) -> None:
@@ -469,16 +471,19 @@ class FilmCanvas(pg.GraphicsView):
     def _restyle_regions(self) -> None:
         sel = self.selection.selected
         hov = self.selection.hovered
+        # while the player runs, the sentence being inspected is emphasised (when nothing is selected)
+        playing = self.selection.playing if self.playback is not None and self.playback.playing else None
+        focus = sel if sel is not None else playing
         for fid, items in self._regions.items():
             colour = QColor(items.style.colour)
-            emphasised = fid == sel or fid == hov
-            dim = sel is not None and not emphasised
+            emphasised = fid == focus or fid == hov
+            dim = focus is not None and not emphasised
             rejected = self._review_states.get(fid) == "rejected"
             for r in items.rects:
                 kind = r.data(0)
                 c = QColor(colour)
                 c.setAlpha(70 if dim or (rejected and not emphasised) else 255)
-                width = 3.5 if fid == sel else (2.5 if fid == hov else 1.6)
+                width = 3.5 if fid == focus else (2.5 if fid == hov else 1.6)
                 pen = QPen(c, width)
                 pen.setCosmetic(True)
                 if rejected:
@@ -487,7 +492,7 @@ class FilmCanvas(pg.GraphicsView):
                     pen.setStyle(Qt.PenStyle.DashLine)
                 r.setPen(pen)
                 fill = QColor(colour)
-                fill.setAlpha(45 if fid == sel else (25 if fid == hov else 0))
+                fill.setAlpha(45 if fid == focus else (25 if fid == hov else 0))
                 r.setBrush(QBrush(fill) if fill.alpha() else QBrush(Qt.BrushStyle.NoBrush))
                 r.setVisible(self.show_regions)
             for lab in items.labels:
@@ -544,6 +549,10 @@ class FilmCanvas(pg.GraphicsView):
         few that left it, it does not walk all ``MAX_TRAIL`` slots of each kind.
         """
         pb = self.playback
+        running = pb is not None and pb.playing
+        if running != self._was_running:  # play or pause: the inspected sentence's emphasis follows
+            self._was_running = running
+            self._restyle_regions()
         show = self.show_trajectory and pb is not None and len(pb) > 0
         self.path_item.setVisible(show)
         if not show:

@@ -287,6 +287,7 @@ class MainWindow(QMainWindow):
         self.canvas.pixel_hovered.connect(self._on_pixel_hovered)
         self.canvas.view_changed.connect(self._update_view_label)
         self.controller.time_changed.connect(self._on_time_changed)
+        self.selection.selection_changed.connect(self._seek_to_finding)
         self.player_bar.layers_changed.connect(self._on_layers_changed)
         self.model_panel.run_requested.connect(self.run_model)
         self.model_panel.cancel_requested.connect(self.cancel_model)
@@ -832,6 +833,15 @@ class MainWindow(QMainWindow):
 
     def _on_layers_changed(self, layers: dict[str, bool]) -> None:
         self.canvas.set_layers(**layers)
+
+    def _seek_to_finding(self, finding_id: str | None) -> None:
+        """Clicking a sentence or a region moves the player to that sentence's first key frame."""
+        pb = self.controller.playback
+        if finding_id is None or not len(pb) or pb.current_finding_id == finding_id:
+            return
+        span = pb.span_of(finding_id)
+        if span is not None:
+            self.controller.seek(span.t_start)
 
     def _on_time_changed(self, _t: float) -> None:
         pb = self.controller.playback

@@ -166,6 +166,28 @@ class Scrubber(QSlider):
             self._marks_key = key
         return self._marks_cache
 
+    def value_at(self, x: float) -> int:
+        """The slider value under the widget x coordinate (the handle's centre there)."""
+        opt = QStyleOptionSlider()
+        self.initStyleOption(opt)
+        groove = self.style().subControlRect(QStyle.ComplexControl.CC_Slider, opt, QStyle.SubControl.SC_SliderGroove, self)
+        handle = self.style().subControlRect(QStyle.ComplexControl.CC_Slider, opt, QStyle.SubControl.SC_SliderHandle, self)
+        span = max(1, groove.width() - handle.width())
+        pos = int(round(x - groove.x() - handle.width() / 2))
+        return QStyle.sliderValueFromPosition(self.minimum(), self.maximum(), max(0, min(span, pos)), span)
+
+    def mousePressEvent(self, ev: Any) -> None:  # noqa: N802 (Qt name)
+        """A click on the groove jumps there (and a drag continues from there), not a page step."""
+        if ev.button() == Qt.MouseButton.LeftButton:
+            opt = QStyleOptionSlider()
+            self.initStyleOption(opt)
+            handle = self.style().subControlRect(
+                QStyle.ComplexControl.CC_Slider, opt, QStyle.SubControl.SC_SliderHandle, self
+            )
+            if not handle.contains(ev.position().toPoint()):
+                self.setValue(self.value_at(ev.position().x()))
+        super().mousePressEvent(ev)
+
     def changeEvent(self, ev: QEvent) -> None:  # noqa: N802 (Qt name)
         if ev.type() in (QEvent.Type.StyleChange, QEvent.Type.FontChange):
             self._marks_key = None

@@ -226,6 +226,11 @@ class MainWindow(QMainWindow):
         self.empty_page = self._build_empty_page()
         self.stack.addWidget(self.empty_page)
         self.canvas = FilmCanvas(self.selection)
+        from gazex_viewer.ui.film_corners import FilmCorners
+
+        self.corners = FilmCorners(self.canvas)
+        self.corners.visible = S.get_bool("view/corners", True)
+        self._hidden_overlays: tuple[dict[str, bool], bool] | None = None
         self.stack.addWidget(self.canvas)
         cv.addWidget(self.stack, 1)
         self.player_bar = PlayerBar(self.controller)
@@ -397,6 +402,8 @@ class MainWindow(QMainWindow):
         self._action(v, "Layers", "Show &regions", "G", lambda: self.player_bar.toggle_layer("regions"))
         self._action(v, "Layers", "Show gaze &heatmap", "H", lambda: self.player_bar.toggle_layer("heatmap"))
         self._action(v, "Layers", "Show &labels", "B", lambda: self.player_bar.toggle_layer("labels"))
+        self._action(v, "Layers", "Film &corners and orientation", "C", self.toggle_corners)
+        self._action(v, "Layers", "Hide &all overlays / show them again", "O", self.toggle_all_overlays)
         v.addSeparator()
         self._action(v, "Report", "Next sentence", ["Down", "J"], lambda: self.step_sentence(1))
         self._action(v, "Report", "Previous sentence", ["Up", "K"], lambda: self.step_sentence(-1))
@@ -601,6 +608,7 @@ class MainWindow(QMainWindow):
         self.metadata_label.show()
         self.player_bar.show()
         self.canvas.set_radiograph(radiograph)
+        self.corners.set_radiograph(radiograph)
         self.invert_action.blockSignals(True)
         self.invert_action.setChecked(False)
         self.invert_action.blockSignals(False)
@@ -833,6 +841,26 @@ class MainWindow(QMainWindow):
 
     def _on_layers_changed(self, layers: dict[str, bool]) -> None:
         self.canvas.set_layers(**layers)
+
+    def toggle_corners(self) -> None:
+        """View > Film corners: patient, study, window and geometry text and the orientation markers."""
+        self.corners.set_visible(not self.corners.visible)
+        S.set_value("view/corners", self.corners.visible)
+
+    def toggle_all_overlays(self) -> None:
+        """Hide every overlay on the film (regions, trajectory, heatmap, labels, corners, answers) and back."""
+        if self._hidden_overlays is None:
+            self._hidden_overlays = (self.player_bar.layers(), self.corners.visible)
+            self.player_bar.set_layers(regions=False, trajectory=False, heatmap=False, labels=False)
+            self.corners.set_visible(False)
+            self.ask.overlay.set_visible(False)
+            self.statusBar().showMessage("All overlays hidden (O shows them again)", 4000)
+        else:
+            layers, corners = self._hidden_overlays
+            self._hidden_overlays = None
+            self.player_bar.set_layers(**layers)
+            self.corners.set_visible(corners)
+            self.ask.overlay.set_visible(True)
 
     def _seek_to_finding(self, finding_id: str | None) -> None:
         """Clicking a sentence or a region moves the player to that sentence's first key frame."""

@@ -295,13 +295,16 @@ class FilmCanvas(pg.GraphicsView):
         """Right-drag: left/right narrows/widens the window, up/down moves its centre (PACS convention)."""
         if self.radiograph is None:
             return
+        from gazex_viewer.core.window_presets import drag_steps
+
         lo, hi = self._modality_range()
         span = max(hi - lo, 1.0)
         current = self.window
         centre, width = current if current is not None else ((lo + hi) / 2, span)
-        step = span / 600.0
-        width = max(1.0, width + dx * step)
-        centre = centre + dy * step
+        # a drag across the whole view spans the film's whole value range
+        step_w, step_c = drag_steps((lo, hi), self.viewport().width(), self.viewport().height())
+        width = max(1.0, width + dx * step_w)
+        centre = centre + dy * step_c
         self._preset = _make_preset((centre, width))
         self._render()
 

@@ -798,10 +798,14 @@ class MainWindow(QMainWindow):
     def _refresh_presets(self) -> None:
         self.presets_menu.clear()
         presets = list(getattr(self.radiograph, "presets", []) or []) if self.radiograph is not None else []
+        if self.radiograph is not None:
+            self._add_extra_presets()
         if not presets:
             a = self.presets_menu.addAction("No window presets in this film's header")
             a.setEnabled(False)
             return
+        head = self.presets_menu.addAction("From the film's header:")
+        head.setEnabled(False)
         for i, preset in enumerate(presets[:9]):
             name = getattr(preset, "name", "") or f"Preset {i + 1}"
             act = QAction(f"{name}  (C {preset.center:g} / W {preset.width:g})", self)
@@ -812,6 +816,74 @@ class MainWindow(QMainWindow):
         row = ("View", "Header window preset 1…9", "Ctrl+1 … Ctrl+9")
         if row not in self.shortcut_rows:
             self.shortcut_rows.append(row)
+
+    def _add_extra_presets(self) -> None:
+        """Chest presets from the film's histogram, the user's own presets, and "save the current window"."""
+        from gazex_viewer.core.window_presets import chest_presets
+
+        head = self.presets_menu.addAction("Chest (from this film's histogram):")
+        head.setEnabled(False)
+        self.chest_presets = chest_presets(self.radiograph)
+        keys = ("Shift+1", "Shift+2", "Shift+3", "Shift+4")
+        for key, preset in zip(keys, self.chest_presets):
+            act = QAction(f"{preset.name}  (C {preset.center:.0f} / W {preset.width:.0f})", self)
+            act.setShortcut(QKeySequence(key))
+            act.setToolTip(preset.explanation or "")
+            act.triggered.connect(lambda _c=False, p=preset: self.canvas.set_window(p))
+            self.presets_menu.addAction(act)
+            self.addAction(act)
+        mine = self.user_presets()
+        if mine:
+            head = self.presets_menu.addAction("Yours (this modality):")
+            head.setEnabled(False)
+            for name, (c, w) in mine.items():
+                act = QAction(f"{name}  (C {c:g} / W {w:g})", self)
+                act.triggered.connect(lambda _c=False, cw=(c, w): self.canvas.set_window(cw))
+                self.presets_menu.addAction(act)
+        save = QAction("Save the current window as a preset…", self)
+        save.triggered.connect(lambda _c=False: self.save_user_preset())
+        self.presets_menu.addAction(save)
+        self.presets_menu.addSeparator()
+        row = ("View", "Chest window presets: lung, mediastinum, bone, soft tissue", "Shift+1 … Shift+4")
+        if row not in self.shortcut_rows:
+            self.shortcut_rows.append(row)
+
+    def _preset_key(self) -> str:
+        modality = (getattr(getattr(self.radiograph, "metadata", None), "modality", None) or "OT").upper()
+        return f"view/presets/{''.join(ch for ch in modality if ch.isalnum()) or 'OT'}"
+
+    def user_presets(self) -> dict[str, tuple[float, float]]:
+        """The user's own window presets for the open film's modality (settings), name -> (centre, width)."""
+        import json
+
+        raw = S.settings().value(self._preset_key(), "")
+        try:
+            data = json.loads(str(raw)) if raw else {}
+            return {str(k): (float(v[0]), float(v[1])) for k, v in data.items()}
+        except (ValueError, TypeError, IndexError, AttributeError):
+            return {}
+
+    def save_user_preset(self, name: str | None = None) -> bool:
+        """Save the current window under ``name`` (asked when None) for films of this modality."""
+        import json
+
+        window = self.canvas.window
+        if window is None:
+            return False
+        if name is None:
+            from PySide6.QtWidgets import QInputDialog
+
+            name, ok = QInputDialog.getText(self, "Save window preset", "Name of this window preset:")
+            if not ok:
+                return False
+        name = " ".join(str(name).split())[:40]
+        if not name:
+            return False
+        presets = self.user_presets()
+        presets[name] = (round(window[0], 3), round(window[1], 3))
+        S.set_value(self._preset_key(), json.dumps(presets))
+        self._refresh_presets()
+        return True
 
     def apply_preset(self, index: int) -> None:
         """Apply the film's header window preset ``index`` (0-based)."""

@@ -50,12 +50,13 @@ REVIEW_MARKS: dict[str, str] = {"accepted": "✓", "rejected": "✗", "edited": 
 
 
 def _heat_lut() -> np.ndarray:
-    """A 256-entry RGBA lookup table: transparent blue for no gaze to opaque yellow-red for most."""
+    """A 256-entry RGBA lookup table: transparent where there was no gaze, through violet to orange for the most,
+    never more than 40% opaque, so the anatomy under the hottest spot stays visible."""
     t = np.linspace(0.0, 1.0, 256)
-    r = np.clip(3 * t, 0, 1)
-    g = np.clip(3 * t - 1, 0, 1)
-    b = np.clip(1 - 3 * np.abs(t - 0.2), 0, 1) * 0.6
-    a = np.clip(t * 1.4, 0, 1) * 0.55
+    r = np.clip(0.35 + 1.2 * t, 0, 1)
+    g = np.clip(1.6 * t - 0.55, 0, 0.62)
+    b = np.clip(0.75 - 1.1 * t, 0, 1)
+    a = np.clip(t, 0, 1) ** 0.8 * 0.4
     a[t < 0.04] = 0
     return (np.stack([r, g, b, a], axis=1) * 255).astype(np.uint8)
 

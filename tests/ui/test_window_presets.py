@@ -69,3 +69,11 @@ def test_chest_and_user_presets_in_the_menu(win: Any) -> None:
     win.reset_window()
     mine.trigger()
     assert win.canvas.window == (12345.0, 6789.0)
+
+
+def test_heatmap_colour_map_keeps_the_anatomy_visible() -> None:
+    from gazex_viewer.ui.canvas import HEAT_LUT
+
+    assert HEAT_LUT.shape == (256, 4) and HEAT_LUT[0, 3] == 0
+    assert HEAT_LUT[:, 3].max() <= int(0.4 * 255) + 1  # never more than 40% opaque
+    assert np.all(np.diff(HEAT_LUT[:, 3].astype(int)) >= 0)  # more gaze, more colour

@@ -103,6 +103,7 @@ def sign_pdf(
         from asn1crypto import x509 as ax509
         from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
         from pyhanko.sign import signers
+        from pyhanko_certvalidator.registry import SimpleCertificateStore
 
     cert = reviewer_certificate(key, display_name, account)
     signer = signers.SimpleSigner(
@@ -110,7 +111,7 @@ def sign_pdf(
         signing_key=akeys.PrivateKeyInfo.load(
             key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
         ),
-        cert_registry=None,
+        cert_registry=SimpleCertificateStore.from_certs([]),
     )
     try:
         writer = IncrementalPdfFileWriter(io.BytesIO(pdf))

@@ -184,7 +184,8 @@ def write_inspection_video(
     tmp = Path(tmp_name)
     writer = None
     try:
-        writer = cv2.VideoWriter(str(tmp), cv2.VideoWriter_fourcc(*"mp4v"), float(fps),
+        fourcc = cv2.VideoWriter.fourcc(*"mp4v")
+        writer = cv2.VideoWriter(str(tmp), fourcc, float(fps),
                                  (renderer.width, renderer.height))
         if not writer.isOpened():
             raise ExportError(out, "OpenCV cannot write MPEG-4 video here (no mp4v encoder in this build)")

@@ -11,13 +11,16 @@ import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from gazex_viewer.core.errors import InferenceError
 from gazex_viewer.core.reading import Finding, ImageRef, ModelQuery, Reading
 from gazex_viewer.inference.api import CheckpointInfo, GenerationSettings, JobEvent, ModelSpec
+
+if TYPE_CHECKING:
+    from gazex_viewer.inference.protocol import ModelDescription
 
 
 class JobCancelled(InferenceError):
@@ -121,7 +124,7 @@ class Backend(ABC):
 
         if self.loaded is None:
             raise InferenceError(None, "no model loaded")
-        return protocol.run_reading(self, display, image, settings, control, forced_lengths=forced_lengths)  # type: ignore[arg-type]
+        return protocol.run_reading(self, display, image, settings, control, forced_lengths=forced_lengths)
 
     def ground(
         self, display: np.ndarray, image: ImageRef, sentences: list[str], settings: GenerationSettings, control: JobControl
@@ -131,7 +134,7 @@ class Backend(ABC):
 
         if self.loaded is None:
             raise InferenceError(None, "no model loaded")
-        return protocol.ground_sentences(self, display, image, sentences, settings, control)  # type: ignore[arg-type]
+        return protocol.ground_sentences(self, display, image, sentences, settings, control)
 
     def ask(
         self, display: np.ndarray, image: ImageRef, question: str, settings: GenerationSettings, control: JobControl
@@ -141,7 +144,42 @@ class Backend(ABC):
 
         if self.loaded is None:
             raise InferenceError(None, "no model loaded")
-        return protocol.ask_question(self, display, image, question, settings, control)  # type: ignore[arg-type]
+        return protocol.ask_question(self, display, image, question, settings, control)
+
+    # -- text generation: the seam (see inference.protocol.TextGenerator) ------------------------------
+    @abstractmethod
+    def describe(self) -> ModelDescription:
+        """The loaded model (InferenceError when none)."""
+
+    @abstractmethod
+    def generate(
+        self,
+        image: Any,
+        prompt: str,
+        settings: GenerationSettings,
+        control: JobControl,
+        *,
+        seed_offset: int = 0,
+        stream: bool = True,
+        min_new_tokens: int | None = None,
+        warnings: list[str] | None = None,
+    ) -> tuple[str, dict[str, float]]:
+        """One answer to ``prompt`` about ``image`` (streamed through ``control.text``); (text, timings)."""
+
+    @abstractmethod
+    def generate_batch(
+        self,
+        image: Any,
+        prompts: list[str],
+        settings: GenerationSettings,
+        control: JobControl,
+        *,
+        seed_offset: int = 0,
+        max_new_tokens: int | None = None,
+        min_new_tokens: int | None = None,
+        warnings: list[str] | None = None,
+    ) -> tuple[list[str], dict[str, float]]:
+        """One answer per prompt about the same image; (texts, timings)."""
 
     @abstractmethod
     def unload(self) -> None:

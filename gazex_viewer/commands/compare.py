@@ -21,12 +21,28 @@ import sys
 from pathlib import Path
 from typing import Any
 
+#: the largest density grid side (a 1024 x 1024 grid of floats is 8 MB per map; more is never meaningful)
+MAX_GRID = 1024
+
 
 def _grid(text: str) -> tuple[int, int]:
-    m = re.fullmatch(r"\s*(\d+)\s*(?:[xX,]\s*(\d+))?\s*", text)
+    m = re.fullmatch(r"\s*(\d{1,9})\s*(?:[xX,]\s*(\d{1,9}))?\s*", text)
     if not m or int(m.group(1)) <= 0 or (m.group(2) and int(m.group(2)) <= 0):
-        raise argparse.ArgumentTypeError(f"expected COLUMNSxROWS such as 16x16, not {text!r}")
-    return int(m.group(1)), int(m.group(2) or m.group(1))
+        raise argparse.ArgumentTypeError(f"expected COLUMNSxROWS such as 16x16, not {text[:40]!r}")
+    cols, rows = int(m.group(1)), int(m.group(2) or m.group(1))
+    if cols > MAX_GRID or rows > MAX_GRID:
+        raise argparse.ArgumentTypeError(f"at most {MAX_GRID}x{MAX_GRID} cells, not {cols}x{rows}")
+    return cols, rows
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, not {text[:40]!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -35,14 +51,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print the metrics as JSON")
     parser.add_argument("--study", type=Path, default=None, metavar="SCANPATHS", help="run the GazeSearch study")
     parser.add_argument("--plot", type=Path, default=None, metavar="PNG", help="study: write the plot here")
-    parser.add_argument("--limit", type=int, default=None, help="study: use only the first N scanpaths")
+    parser.add_argument("--limit", type=_positive, default=None, help="study: use only the first N scanpaths")
 
 
 def _load(path: Path) -> Any:
-    """A validated reading (schema and consistency); a ReadingError names the file and the first problem."""
-    from gazex_viewer.core.validation import load_reading
+    """A validated reading (schema, consistency, size limits); a ReadingError names the file and the first problem."""
+    from gazex_viewer.core.reading_limits import load_reading_file
 
-    return load_reading(path)
+    return load_reading_file(path)
 
 
 def _fmt(v: float) -> str:
@@ -69,7 +85,17 @@ def _banner(reason: str) -> list[str]:
 
 
 def _run_study(args: argparse.Namespace) -> int:
+    from gazex_viewer.core.errors import GazeImportError
     from gazex_viewer.core.gaze.study import format_study, gazesearch_study, plot_study
+    from gazex_viewer.core.safe_io import (
+        MAX_JSON_BYTES,
+        check_input_file,
+        check_output_file,
+    )
+
+    check_input_file(args.study, max_bytes=MAX_JSON_BYTES, error=GazeImportError, what="a scanpath JSON file")
+    if args.plot is not None:
+        check_output_file(args.plot, [args.study])
 
     def progress(stage: str, done: int, total: int) -> None:
         if sys.stderr.isatty():

@@ -7,13 +7,17 @@ gives an SR with new UIDs that says the source was not DICOM (a warning is print
 needs the image to show the film.
 
 Every input is checked before anything is written (the reading, its sign-off, the image's identity
-and, for the SR, its UIDs and size); each output is written to a temporary beside it and the outputs
-are renamed into place together, so a failed export leaves no partial or half-updated files.
+and, for the SR, its UIDs and size); each output is written to a temporary beside it, flushed to disk,
+and the outputs are renamed into place together, so a failed or interrupted export (Ctrl-C, SIGTERM)
+leaves no partial or half-updated files. Inputs must be regular files (a FIFO or a device is refused at
+once) and the reading within the size limits; an output that is a special file (``/dev/full``, a FIFO)
+or the same file as an input (the film, the reading, the database, or a link to one) is refused.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -41,21 +45,45 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _load_reading(path: Path) -> Reading:
-    """The validated reading in ``path`` (schema and consistency); a ReadingError otherwise."""
-    from gazex_viewer.core.validation import load_reading
+    """The validated reading in ``path`` (schema, consistency, size limits); a ReadingError otherwise."""
+    from gazex_viewer.core.reading_limits import load_reading_file
 
-    return load_reading(path)
+    return load_reading_file(path)
 
 
 def _check_stored(reading: Reading, db: Path) -> None:
     """The review taken from the database must be a valid reading too (the file was edited?)."""
     from gazex_viewer.core.errors import ReadingError
-    from gazex_viewer.core.validation import validate_reading
+    from gazex_viewer.core.reading_limits import written_reading_problems
 
-    problems = validate_reading(reading)
+    problems = written_reading_problems(reading)
     if problems:
         extra = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         raise ReadingError(db, f"stored reading {reading.reading_id}: {problems[0]}{extra}")
+
+
+def _input_files(reading: Path, image: Path, store: str | None) -> list[Path]:
+    """The files an export reads, each checked to be a regular file; an output may be none of them.
+
+    A missing image is allowed (the SR then says the source was not DICOM); a missing database is created.
+    """
+    from gazex_viewer.core.errors import ExportError, RadiographError, ReviewStoreError
+    from gazex_viewer.core.safe_io import check_input_file
+
+    inputs = [reading, image]
+    if os.path.lexists(image):
+        check_input_file(image, error=RadiographError, what="an image file")
+    if store is not None:
+        from gazex_viewer.core.review_store import default_store_path
+
+        db = Path(store) if store else default_store_path()
+        if os.path.lexists(db):
+            check_input_file(db, error=ReviewStoreError, what="a review database file")
+        inputs += [db, *(db.with_name(db.name + s) for s in ("-wal", "-shm", "-journal"))]
+    for out in inputs[:1]:
+        if not os.path.lexists(out):
+            raise ExportError(out, "file not found")
+    return inputs
 
 
 def run(args: argparse.Namespace) -> int:
@@ -65,7 +93,13 @@ def run(args: argparse.Namespace) -> int:
     if not (args.sr or args.pdf or args.json):
         print("gazex-viewer export: nothing to do: give --sr, --pdf and/or --json", file=sys.stderr)
         return 2
+    from gazex_viewer.core.export_files import check_outputs
+
     reading_path = Path(args.reading)
+    image = Path(args.image)
+    outputs = {k: Path(v) for k, v in (("json", args.json), ("sr", args.sr), ("pdf", args.pdf)) if v}
+    inputs = _input_files(reading_path, image, args.store)
+    check_outputs(outputs.values(), inputs)  # before any reading: /dev/full, a FIFO, the film itself
     reading = _load_reading(reading_path)
     if args.store is not None:
         from gazex_viewer.core.review_store import ReviewStore
@@ -83,14 +117,15 @@ def run(args: argparse.Namespace) -> int:
     if problem is not None:
         where = reading_path if args.store is None else f"{reading_path} (review from the database)"
         raise ExportError(where, f"refusing to export: {problem}")
-    image = Path(args.image)
-    from gazex_viewer.core.export_files import StagedOutputs, check_distinct_outputs
-    from gazex_viewer.core.export_sr import check_same_image, check_sr_source, pixel_hash_known
+    from gazex_viewer.core.export_files import StagedOutputs
+    from gazex_viewer.core.export_sr import (
+        check_same_image,
+        check_sr_source,
+        pixel_hash_known,
+    )
     from gazex_viewer.core.radiograph import load_radiograph
 
     # every input is checked before anything is written
-    outputs = {k: Path(v) for k, v in (("json", args.json), ("sr", args.sr), ("pdf", args.pdf)) if v}
-    check_distinct_outputs(list(outputs.values()))
     # the film under the report must be the reading's own film: its pixels, not only its size
     radiograph = None
     if args.pdf or (image.is_file() and pixel_hash_known(reading.image.pixel_sha256)):

@@ -3,7 +3,9 @@
 Each input (DICOM, PNG or JPEG) gets OUTDIR/<name>.reading.json. Progress goes to stderr: image k of n, the
 stage, and tokens per second. Nothing is downloaded; weights are read from safetensors only. A bad checkpoint
 stops at once with one line and exit code 2; a bad input is reported in one line, the other inputs are still
-read, and the exit code is 2.
+read, and the exit code is 2. An input that is a FIFO or a device, or a checkpoint holding one, is refused
+at once, before the model loads. Each reading is written through a temporary that is flushed to disk and
+renamed; a full disk stops the run with one line and leaves no partial file.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -60,9 +63,55 @@ class _Progress:
         self.last = ""
 
 
+def _refuse_special(args: argparse.Namespace) -> None:
+    """Refuse, from ``stat`` alone, inputs and checkpoint files that are FIFOs, devices or sockets.
+
+    Missing inputs are left to the run (one line each, the others still read).
+    """
+    import os
+
+    from gazex_viewer.core.errors import CheckpointError, RadiographError
+    from gazex_viewer.core.safe_io import check_input_file, kind_of, show_path
+
+    for path in args.inputs:
+        if os.path.lexists(path) and not path.is_dir():
+            check_input_file(path, error=RadiographError, what="an image file")
+    for folder in (args.model, args.adapter):
+        if folder is None or not folder.is_dir():
+            continue
+        try:
+            entries = list(os.scandir(folder))
+        except OSError as err:
+            raise CheckpointError(show_path(folder), f"cannot list the folder ({err.strerror})") from None
+        for entry in entries:
+            try:
+                mode = os.stat(entry.path).st_mode
+            except OSError:
+                continue  # a dangling link: the checkpoint checks name what is missing
+            kind = kind_of(mode)
+            if kind is not None and kind != "a folder":
+                raise CheckpointError(show_path(entry.path), f"is {kind}; a checkpoint holds regular files only")
+
+
+def _write_reading(reading: Any, out: Path, inputs: list[Path]) -> None:
+    """Write one reading through a flushed temporary; a full disk is one line (InferenceError)."""
+    from gazex_viewer.core.errors import ExportError, InferenceError
+    from gazex_viewer.core.export_files import write_text_atomic
+
+    try:
+        write_text_atomic(out, reading.to_json(), inputs=inputs)
+    except ExportError as err:
+        raise InferenceError(err.path, err.reason) from None
+
+
 def run(args: argparse.Namespace) -> int:
     from gazex_viewer.core.errors import InferenceError
-    from gazex_viewer.inference.api import GenerationSettings, JobEvent, ModelSpec, check_checkpoint
+    from gazex_viewer.inference.api import (
+        GenerationSettings,
+        JobEvent,
+        ModelSpec,
+        check_checkpoint,
+    )
     from gazex_viewer.inference.backend import JobControl
     from gazex_viewer.inference.worker import Worker, make_backend
 
@@ -79,6 +128,7 @@ def run(args: argparse.Namespace) -> int:
         raise InferenceError(None, "bad generation settings: " + "; ".join(settings.problems()))
     from gazex_viewer.core.radiograph import find_images
 
+    _refuse_special(args)
     inputs: list[Path] = []
     for path in args.inputs:
         inputs.extend(find_images(path) if path.is_dir() else [path])  # RadiographError for an empty folder
@@ -121,7 +171,7 @@ def run(args: argparse.Namespace) -> int:
                 out = args.output / f"{stem}-{n}.reading.json"
                 n += 1
             used.add(str(out))
-            event.reading.save(out)
+            _write_reading(event.reading, out, inputs)
             t = event.reading.producer.timings
             rate = t.get("report_tokens_per_s")
             rate_s = f", {rate:.1f} tok/s" if rate else ""

@@ -104,7 +104,7 @@ class _Collect(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         with contextlib.suppress(Exception):
-            self.sink.append(f"{record.name}: {record.getMessage()}")
+            self.sink.append(record.getMessage())
 
 
 @contextlib.contextmanager
@@ -120,7 +120,7 @@ def _captured_warnings(sink: list[str]) -> Iterator[None]:
         try:
             yield
         finally:
-            sink.extend(f"{w.category.__name__}: {w.message}" for w in caught)
+            sink.extend(str(w.message) for w in caught)
             logger.handlers, logger.propagate = saved
 
 
@@ -169,6 +169,7 @@ def _os_error_line(err: OSError) -> str:
 def _report(command: str, text: str, notes: list[str]) -> None:
     """Print one bounded error line (with a count of library warnings, never their raw text)."""
     line = f"gazex-viewer {command}: {text}"
+    notes = list(dict.fromkeys(notes))
     if notes:
         line += f" [{len(notes)} library warning(s), first: {show(notes[0], 120)}]"
     print(show(line, MAX_LINE), file=sys.stderr)

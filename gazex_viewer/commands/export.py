@@ -20,7 +20,7 @@ import argparse
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from gazex_viewer.core.reading import Reading
@@ -86,6 +86,31 @@ def _input_files(reading: Path, image: Path, store: str | None) -> list[Path]:
     return inputs
 
 
+def _check_source_class(reading: Reading, source: Any, image: Path) -> None:
+    """The film's SOP Class must be a DICOM image storage class, and the reading's when it records one.
+
+    A film whose SOP Class UID was changed (to an SR, to garbage, to nothing) cannot be referenced as
+    the SR's evidence: refused with one line rather than failing inside the SR builder.
+    """
+    from pydicom.uid import UID
+
+    from gazex_viewer.core.errors import ExportError
+    from gazex_viewer.core.safe_io import show
+
+    raw = str(source.get("SOPClassUID", "") or "")
+    uid = UID(raw)
+    if not raw or not uid.is_valid or "Image Storage" not in uid.name:
+        what = f"'{show(raw, 80)}'" + (f" ({uid.name})" if uid.name != raw else "")
+        raise ExportError(image, f"SOP Class UID {what} is not a DICOM image storage class; the SR cannot reference it")
+    recorded = reading.image.sop_class_uid
+    if recorded and recorded != raw:
+        raise ExportError(
+            image,
+            f"SOP Class UID {raw} ({uid.name}) is not the reading's {show(recorded, 80)} ({UID(recorded).name}): "
+            "not the reading's image",
+        )
+
+
 def run(args: argparse.Namespace) -> int:
     """Write the requested exports; bad input raises a GazeXError (one line, exit 2)."""
     from gazex_viewer.core.errors import ExportError
@@ -133,7 +158,9 @@ def run(args: argparse.Namespace) -> int:
         check_same_image(reading, radiograph.pixel_sha256, image)
     image_sha256 = None if radiograph is None else str(radiograph.pixel_sha256)
     if args.sr:
-        check_sr_source(reading, image, image_sha256=image_sha256)
+        source = check_sr_source(reading, image, image_sha256=image_sha256)
+        if source is not None:
+            _check_source_class(reading, source, image)
     film = radiograph.render() if args.pdf and radiograph is not None else None
     signed = reading.review is not None and reading.review.signoff is not None
     state = "signed" if signed else "DRAFT (not signed)"

@@ -356,7 +356,11 @@ class TransformersGazeXBackend(Backend):
     # -- one job -----------------------------------------------------------------------------
     def _chat(self, prompt: str) -> str:
         messages = [{"role": "user", "content": [{"type": "image"}, {"type": "text", "text": prompt}]}]
-        return str(self.processor.apply_chat_template(messages, tokenize=False, add_generation_prompt=True))
+        from gazex_viewer.inference.template_guard import render_chat_template
+
+        return render_chat_template(
+            lambda: self.processor.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+        )
 
     def _gen_kwargs(self, settings: GenerationSettings, max_new_tokens: int, min_new_tokens: int | None) -> dict[str, Any]:
         kw: dict[str, Any] = {"max_new_tokens": max_new_tokens, "pad_token_id": self._pad_id}

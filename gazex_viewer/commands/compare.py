@@ -164,8 +164,10 @@ def run(args: argparse.Namespace) -> int:
         }
         print(json.dumps(out, indent=2))
         return 0
-    print(f"A: {args.readings[0]} ({a.producer.kind} {a.producer.name}, {len(a.trajectory)} points)")
-    print(f"B: {args.readings[1]} ({b.producer.kind} {b.producer.name}, {len(b.trajectory)} points)")
+    from gazex_viewer.core.safe_io import show_path
+
+    print(f"A: {show_path(args.readings[0])} ({a.producer.kind} {a.producer.name}, {len(a.trajectory)} points)")
+    print(f"B: {show_path(args.readings[1])} ({b.producer.kind} {b.producer.name}, {len(b.trajectory)} points)")
     if mismatch is not None:
         print("\n".join(_banner(mismatch)))
     names = [name for _, name in REFERENCE_CONDITIONS]

@@ -17,8 +17,11 @@ or the same file as an input (the film, the reading, the database, or a link to 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import re
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -84,6 +87,19 @@ def _input_files(reading: Path, image: Path, store: str | None) -> list[Path]:
         if not os.path.lexists(out):
             raise ExportError(out, "file not found")
     return inputs
+
+
+@contextlib.contextmanager
+def _named_as(tmp: Path, out: Path) -> Iterator[None]:
+    """An ExportError about the temporary ``tmp`` is reported about ``out`` (no ``[Errno 28]``, no temp name)."""
+    from gazex_viewer.core.errors import ExportError
+
+    try:
+        yield
+    except ExportError as err:
+        reason = re.sub(r"\[Errno \d+\] ", "", err.reason)
+        reason = reason.replace(f": '{tmp}.tmp'", "").replace(f": '{tmp}'", "").replace(str(tmp), str(out))
+        raise ExportError(out, reason) from None
 
 
 def _check_source_class(reading: Reading, source: Any, image: Path) -> None:
@@ -175,14 +191,16 @@ def run(args: argparse.Namespace) -> int:
             try:
                 reading.save(tmp)
             except OSError as err:
-                raise ExportError(out, f"cannot write the reading JSON: {err}") from None
+                raise ExportError(out, f"cannot write the reading JSON: {err.strerror or err}") from None
             done.append(f"{out}: reading JSON, {state}")
         if args.sr:
             from gazex_viewer.core.export_sr import export_sr
 
             out = outputs["sr"]
-            sr = export_sr(reading, staged.temp_for(out), image_path=image, institution_name=args.institution,
-                           image_sha256=image_sha256)
+            tmp = staged.temp_for(out)
+            with _named_as(tmp, out):
+                sr = export_sr(reading, tmp, image_path=image, institution_name=args.institution,
+                               image_sha256=image_sha256)
             warnings += sr.warnings
             src = "references the source DICOM image" if sr.source_is_dicom else "source not DICOM, new UIDs"
             done.append(f"{out}: DICOM SR, {sr.n_findings} finding(s), {state}, {src}")
@@ -191,7 +209,9 @@ def run(args: argparse.Namespace) -> int:
 
             out = outputs["pdf"]
             assert film is not None
-            pdf = export_pdf(reading, film, staged.temp_for(out), image_sha256=image_sha256)
+            tmp = staged.temp_for(out)
+            with _named_as(tmp, out):
+                pdf = export_pdf(reading, film, tmp, image_sha256=image_sha256)
             warnings += [w for w in pdf.warnings if w not in warnings and "not signed" not in w]
             done.append(f"{out}: PDF, {pdf.n_pages} page(s), {state}")
         staged.commit()

@@ -70,6 +70,7 @@ def run(args: argparse.Namespace) -> int:
     elif not args.source.is_dir():
         check_input_file(args.source, error=GazeImportError, what="a folder")
 
+    check_output_folder(args.output, error=GazeImportError)  # before the import, which may take a while
     tty = sys.stderr.isatty()
 
     def progress(done: int, total: int) -> None:
@@ -84,10 +85,6 @@ def run(args: argparse.Namespace) -> int:
     )
     if tty:
         sys.stderr.write("\r\033[K")
-    try:
-        args.output.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise GazeImportError(args.output, f"cannot create the output folder: {err.strerror}") from err
     used: set[str] = set()
     n_sentences = n_fix = n_written = 0
     refused: list[str] = []

@@ -132,10 +132,9 @@ def run(args: argparse.Namespace) -> int:
     inputs: list[Path] = []
     for path in args.inputs:
         inputs.extend(find_images(path) if path.is_dir() else [path])  # RadiographError for an empty folder
-    try:
-        args.output.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InferenceError(args.output, f"cannot create the output folder ({exc.strerror})") from None
+    from gazex_viewer.core.safe_io import check_output_folder
+
+    check_output_folder(args.output, error=InferenceError)  # read-only or full: one line before the model loads
 
     progress = _Progress(len(inputs))
     finals: list[JobEvent] = []

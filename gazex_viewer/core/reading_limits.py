@@ -82,12 +82,34 @@ def limit_problems(data: dict[str, Any] | Reading) -> list[str]:
     return out
 
 
+def _first_bad_text(value: Any, where: str) -> tuple[str, str] | None:
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as err:
+            return where, value[err.start : err.end]
+        return None
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for k, v in items:
+        if isinstance(k, str) and (bad := _first_bad_text(k, where)) is not None:
+            return bad
+        found = _first_bad_text(v, (f"{where}.{k}" if where else k) if isinstance(k, str) else f"{where}[{k}]")
+        if found is not None:
+            return found
+    return None
+
+
 def _unicode_problem(reading: Reading) -> str | None:
     """Where a lone surrogate (``"\\ud800"`` in the JSON) sits: such text cannot be written as UTF-8."""
     try:
         reading.to_json(indent=None).encode("utf-8")
     except (UnicodeError, TypeError, ValueError) as err:
-        return f"holds text that is not valid Unicode (a lone surrogate such as \\ud800): {show(err, 120)}"
+        found = _first_bad_text(reading.to_dict(), "")
+        if found is None:
+            return f"holds text that cannot be written as UTF-8: {show(err, 120)}"
+        where, chars = found
+        code = ", ".join(f"\\u{ord(c):04x}" for c in chars)
+        return f"{where or 'a key'}: text holds a lone surrogate ({code}), not valid Unicode"
     return None
 
 

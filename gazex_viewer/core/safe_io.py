@@ -23,6 +23,7 @@ __all__ = [
     "Terminated",
     "check_input_file",
     "check_output_file",
+    "check_output_folder",
     "kind_of",
     "read_bytes",
     "show",
@@ -219,3 +220,22 @@ def check_output_file(
             link = " (a link to it)" if os.path.islink(p) else ""
             raise error(show_path(p), f"is the input {show_path(src)}{link}; writing would replace it: "
                         "give another output file")
+
+
+def check_output_folder(folder: str | os.PathLike[str], *, error: type[GazeXError] = GazeXError) -> None:
+    """Create ``folder`` and make sure a block can be written there, before a long run writes into it.
+
+    A read-only folder, a full disk or a path that is a file is one line now rather than after minutes
+    of work; the probe file is removed.
+    """
+    import tempfile
+
+    p = Path(folder)
+    try:
+        p.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=p, prefix=".gazex-probe-", suffix=".partial-0") as fh:
+            fh.write(b"x" * 4096)
+            fh.flush()
+            os.fsync(fh.fileno())
+    except OSError as err:
+        raise error(show_path(p), f"cannot write into the output folder: {err.strerror or err}") from None

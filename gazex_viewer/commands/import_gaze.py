@@ -58,7 +58,13 @@ def run(args: argparse.Namespace) -> int:
     from gazex_viewer.core.export_files import fsync_path, write_text_atomic
     from gazex_viewer.core.gaze_import import import_gaze
     from gazex_viewer.core.reading_limits import written_reading_problems
-    from gazex_viewer.core.safe_io import MAX_JSON_BYTES, check_input_file, check_output_folder, show, show_path
+    from gazex_viewer.core.safe_io import (
+        MAX_JSON_BYTES,
+        check_input_file,
+        check_output_folder,
+        show,
+        show_path,
+    )
 
     if args.format == "gazesearch":  # a FIFO, a device or a huge file: refused before reading
         check_input_file(args.source, max_bytes=MAX_JSON_BYTES, error=GazeImportError, what="a scanpath JSON file")

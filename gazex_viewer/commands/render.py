@@ -72,7 +72,7 @@ def _render_one(src: Path, out: Path, args: argparse.Namespace) -> str:
     _write_png(pixels, out)
     how = preset.name if preset.function == "VOI_LUT" else f"{preset.name} {preset.center:g}/{preset.width:g}"
     notes = "; ".join(radiograph.notes)
-    return f"{show_path(out)}: {radiograph.width}x{radiograph.height} {how}" + (f" ({show(notes)})" if notes else "")
+    return show(f"{show_path(out)}: {radiograph.width}x{radiograph.height} {how}" + (f" ({notes})" if notes else ""))
 
 
 def check_window(window: list[float] | None) -> None:

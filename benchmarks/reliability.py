@@ -486,7 +486,7 @@ def build_probes(tmp: Path, families: set[str] | None = None, model: Path | None
             flipped = tmp / f"flip_{label.replace(' ', '_')}.dcm"
             ds = pydicom.dcmread(dcm)
             ds.SOPClassUID = uid
-            ds.file_meta.MediaStorageSOPClassUID = uid or "1.2"
+            ds.file_meta.MediaStorageSOPClassUID = pydicom.uid.UID(uid or "1.2")
             with contextlib.suppress(Exception):
                 ds.save_as(flipped)
             reading = _make_reading(tmp / f"flip_{label.replace(' ', '_')}.json", film=dcm)

@@ -147,7 +147,7 @@ def run(args: argparse.Namespace) -> int:
     inputs: list[Path] = []
     for path in args.inputs:
         inputs.extend(find_images(path) if path.is_dir() else [path])  # RadiographError for an empty folder
-    from gazex_viewer.core.safe_io import check_output_folder
+    from gazex_viewer.core.safe_io import check_output_folder, show
 
     check_output_folder(args.output, error=InferenceError)  # read-only or full: one line before the model loads
 
@@ -195,6 +195,6 @@ def run(args: argparse.Namespace) -> int:
             )
         else:
             failures += 1
-            progress.end(f"error: {event.message}" if event.kind == "error" else event.kind)
+            progress.end(show(f"error: {event.message}") if event.kind == "error" else event.kind)
     backend.unload()
     return 2 if failures else 0

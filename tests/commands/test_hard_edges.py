@@ -256,7 +256,11 @@ def test_unknown_command_is_an_error_but_a_path_opens_the_viewer(
     from gazex_viewer.commands import gui
 
     opened: list[list[str]] = []
-    monkeypatch.setattr(gui, "run", lambda args: opened.append(list(args.paths)) or 0)
+    def fake_run(args: object) -> int:
+        opened.append(list(args.paths))  # type: ignore[attr-defined]
+        return 0
+
+    monkeypatch.setattr(gui, "run", fake_run)
     assert cli.main([str(good)]) == 0 and opened == [[str(good)]]
     assert cli.main([str(tmp_path / "typo.dcm")]) == 2 and len(opened) == 1
 
@@ -354,7 +358,7 @@ def test_sop_class_flip_is_refused_in_one_line(tmp_path: Path, good: Path) -> No
     for uid in ("1.2.840.10008.5.1.4.1.1.88.33", "", "garbage"):
         ds = pydicom.dcmread(shared_file(DICOM))
         ds.SOPClassUID = uid
-        ds.file_meta.MediaStorageSOPClassUID = uid or "1.2"
+        ds.file_meta.MediaStorageSOPClassUID = pydicom.uid.UID(uid or "1.2")
         flipped = tmp_path / "flipped.dcm"
         ds.save_as(flipped)
         _one_line(_cli("export", str(good), "--image", str(flipped), "--sr", str(tmp_path / "o.dcm")),

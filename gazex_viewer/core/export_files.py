@@ -95,6 +95,30 @@ def write_text_atomic(
     return out
 
 
+def _remove_stale_temporaries(dest: Path) -> None:
+    """Remove temporaries for ``dest`` left by an export that was killed (SIGKILL, power cut): their process is gone."""
+    prefix = f".{dest.name[:80]}.partial-"
+    try:
+        names = [n for n in os.listdir(dest.parent) if n.startswith(prefix)]
+    except OSError:
+        return
+    for name in names:
+        pid_text = name[len(prefix) :].split("-", 1)[0].split(".", 1)[0]
+        if not pid_text.isdigit() or int(pid_text) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid_text), 0)
+            continue  # that export is still running
+        except ProcessLookupError:
+            pass
+        except OSError:
+            continue  # alive, another user's
+        try:
+            (dest.parent / name).unlink()
+        except OSError:
+            pass
+
+
 class StagedOutputs:
     """Temporaries for several destinations, renamed into place together by :meth:`commit`.
 
@@ -123,6 +147,7 @@ class StagedOutputs:
         if dest.is_dir():
             raise ExportError(dest, "is a folder; give a file name")
         check_output_file(dest, error=ExportError)
+        _remove_stale_temporaries(dest)
         # short enough for any file system (names of 255 bytes), unique per process and call
         tmp = dest.with_name(f".{dest.name[:80]}.partial-{os.getpid()}-{secrets.token_hex(3)}")
         self._staged.append((tmp, dest))

@@ -401,3 +401,28 @@ def test_import_gaze_validates_what_it_writes(tmp_path: Path) -> None:
     proc = _cli("validate", *map(str, written))
     assert proc.returncode == 0, proc.stderr
     assert not _leftovers(out)
+
+
+def test_infer_output_on_a_disk_that_fills_mid_run_is_one_error(tmp_path: Path) -> None:
+    from gazex_viewer.commands.infer import _write_reading
+    from gazex_viewer.core.errors import InferenceError
+
+    reading = make_reading()
+    with _full_disk(tmp_path) as mnt:
+        with pytest.raises(InferenceError, match="No space left on device") as err:
+            _write_reading(reading, mnt / "film.reading.json", [])
+        assert len(str(err.value).splitlines()) == 1 and not _leftovers(mnt)
+        assert not (mnt / "film.reading.json").exists()
+
+
+def test_temporaries_of_a_killed_export_are_removed_by_the_next_one(tmp_path: Path, good: Path) -> None:
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()  # a process id that is gone
+    dest = tmp_path / "o.json"
+    stale = tmp_path / f".o.json.partial-{proc.pid}-abcdef"
+    stale.write_text("half")
+    alive = tmp_path / f".o.json.partial-{os.getpid()}-abcdef"  # a running export's temporary is kept
+    alive.write_text("in progress")
+    proc2 = _cli("export", str(good), "--image", str(shared_file(DICOM)), "--json", str(dest))
+    assert proc2.returncode == 0, proc2.stderr
+    assert dest.is_file() and not stale.exists() and alive.exists()

@@ -257,6 +257,13 @@ def build_probes(tmp: Path, families: set[str] | None = None, model: Path | None
             add(Probe("special", f"import-gaze {label}", ["import-gaze", "--format", "gazesearch", str(bad), "-o",
                       str(out / "g")], timeout_s=20))
             add(Probe("special", f"compare --study {label}", ["compare", "--study", str(bad)], timeout_s=20))
+            if label == "fifo":
+                fifo_model = tmp / "fifo_model"
+                fifo_model.mkdir(exist_ok=True)
+                if not (fifo_model / "config.json").exists():
+                    os.mkfifo(fifo_model / "config.json")
+                add(Probe("special", "infer checkpoint with a FIFO config.json", ["infer", str(png), "--model",
+                          str(fifo_model), "-o", str(out / "i")], timeout_s=20))
             if model is not None:
                 add(Probe("special", f"infer {label}", ["infer", str(bad), "--model", str(model), "--device", "cpu",
                           "-o", str(out / "i")], timeout_s=60, max_err_lines=3))

@@ -70,7 +70,7 @@ def _input_files(reading: Path, image: Path, store: str | None) -> list[Path]:
 
     A missing image is allowed (the SR then says the source was not DICOM); a missing database is created.
     """
-    from gazex_viewer.core.errors import ExportError, RadiographError, ReviewStoreError
+    from gazex_viewer.core.errors import RadiographError, ReviewStoreError
     from gazex_viewer.core.safe_io import check_input_file
 
     inputs = [reading, image]
@@ -83,9 +83,6 @@ def _input_files(reading: Path, image: Path, store: str | None) -> list[Path]:
         if os.path.lexists(db):
             check_input_file(db, error=ReviewStoreError, what="a review database file")
         inputs += [db, *(db.with_name(db.name + s) for s in ("-wal", "-shm", "-journal"))]
-    for out in inputs[:1]:
-        if not os.path.lexists(out):
-            raise ExportError(out, "file not found")
     return inputs
 
 
@@ -159,11 +156,7 @@ def run(args: argparse.Namespace) -> int:
         where = reading_path if args.store is None else f"{reading_path} (review from the database)"
         raise ExportError(where, f"refusing to export: {problem}")
     from gazex_viewer.core.export_files import StagedOutputs
-    from gazex_viewer.core.export_sr import (
-        check_same_image,
-        check_sr_source,
-        pixel_hash_known,
-    )
+    from gazex_viewer.core.export_sr import check_same_image, check_sr_source, pixel_hash_known
     from gazex_viewer.core.radiograph import load_radiograph
 
     # every input is checked before anything is written

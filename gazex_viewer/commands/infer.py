@@ -131,6 +131,7 @@ def run(args: argparse.Namespace) -> int:
     from gazex_viewer.inference.worker import Worker, make_backend
 
     spec = ModelSpec(args.model, args.adapter, args.device, args.trust_remote_code)
+    _refuse_special(args)  # a FIFO config.json or input: refused before anything reads it
     check_checkpoint(spec)  # CheckpointError -> one line, exit 2
     settings = GenerationSettings(
         deterministic=not args.sample,
@@ -143,7 +144,6 @@ def run(args: argparse.Namespace) -> int:
         raise InferenceError(None, "bad generation settings: " + "; ".join(settings.problems()))
     from gazex_viewer.core.radiograph import find_images
 
-    _refuse_special(args)
     inputs: list[Path] = []
     for path in args.inputs:
         inputs.extend(find_images(path) if path.is_dir() else [path])  # RadiographError for an empty folder

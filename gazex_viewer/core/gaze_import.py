@@ -56,11 +56,7 @@ from typing import Any
 import numpy as np
 
 from gazex_viewer.core.errors import GazeImportError
-from gazex_viewer.core.gaze_clustering import (
-    FixationArray,
-    KeyFrameParams,
-    cluster_key_frames,
-)
+from gazex_viewer.core.gaze_clustering import FixationArray, KeyFrameParams, cluster_key_frames
 from gazex_viewer.core.reading import (
     CHEXPERT_OBSERVATIONS,
     Finding,

@@ -426,3 +426,17 @@ def test_temporaries_of_a_killed_export_are_removed_by_the_next_one(tmp_path: Pa
     proc2 = _cli("export", str(good), "--image", str(shared_file(DICOM)), "--json", str(dest))
     assert proc2.returncode == 0, proc2.stderr
     assert dest.is_file() and not stale.exists() and alive.exists()
+
+
+def test_infer_refuses_a_checkpoint_or_input_that_is_a_fifo(tmp_path: Path) -> None:
+    model = tmp_path / "model"
+    model.mkdir()
+    os.mkfifo(model / "config.json")  # check_checkpoint would block opening it
+    _one_line(_cli("infer", str(shared_file(PNG)), "--model", str(model), "-o", str(tmp_path / "o"), timeout=30),
+              "config.json: is a FIFO (named pipe); a checkpoint holds regular files only")
+    fifo = tmp_path / "film.png"
+    os.mkfifo(fifo)
+    (model / "config.json").unlink()
+    _one_line(_cli("infer", str(fifo), "--model", str(model), "-o", str(tmp_path / "o"), timeout=30),
+              "film.png: is a FIFO (named pipe), not an image file")
+    assert not (tmp_path / "o").exists()

@@ -109,9 +109,22 @@ def _refuse_special(args: argparse.Namespace) -> None:
 
 
 def _write_reading(reading: Any, out: Path, inputs: list[Path]) -> None:
-    """Write one reading through a flushed temporary; a full disk is one line (InferenceError)."""
+    """Write one reading through a flushed temporary; a full disk is one line (InferenceError).
+
+    A film whose file name is not UTF-8 (bytes kept as surrogates) cannot be recorded as it is in JSON:
+    the name is recorded with ``\\xNN`` escapes, and the reading says so.
+    """
+    import os
+
     from gazex_viewer.core.errors import ExportError, InferenceError
     from gazex_viewer.core.export_files import write_text_atomic
+
+    name = reading.image.file_name
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        reading.image.file_name = os.fsencode(name).decode("utf-8", "backslashreplace")
+        reading.warnings.append(f"the film's file name is not UTF-8; recorded as {reading.image.file_name}")
 
     try:
         write_text_atomic(out, reading.to_json(), inputs=inputs)
@@ -147,7 +160,7 @@ def run(args: argparse.Namespace) -> int:
     inputs: list[Path] = []
     for path in args.inputs:
         inputs.extend(find_images(path) if path.is_dir() else [path])  # RadiographError for an empty folder
-    from gazex_viewer.core.safe_io import check_output_folder, show
+    from gazex_viewer.core.safe_io import check_output_folder, show, show_path
 
     check_output_folder(args.output, error=InferenceError)  # read-only or full: one line before the model loads
 
@@ -173,7 +186,7 @@ def run(args: argparse.Namespace) -> int:
     failures = 0
     used: set[str] = set()
     for k, path in enumerate(inputs, start=1):
-        progress.k, progress.name = k, path.name
+        progress.k, progress.name = k, show_path(path.name)
         finals.clear()
         worker.run(k, path, settings)
         event = finals[-1] if finals else JobEvent(kind="error", job_id=k, message=f"{path}: no result")
@@ -191,7 +204,7 @@ def run(args: argparse.Namespace) -> int:
             rate_s = f", {rate:.1f} tok/s" if rate else ""
             progress.end(
                 f"{len(event.reading.findings)} findings, {len(event.reading.warnings)} warnings, "
-                f"{t.get('total_s', 0.0):.2f} s{rate_s} -> {out}"
+                f"{t.get('total_s', 0.0):.2f} s{rate_s} -> {show_path(out)}"
             )
         else:
             failures += 1

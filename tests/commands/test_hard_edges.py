@@ -440,3 +440,15 @@ def test_infer_refuses_a_checkpoint_or_input_that_is_a_fifo(tmp_path: Path) -> N
     _one_line(_cli("infer", str(fifo), "--model", str(model), "-o", str(tmp_path / "o"), timeout=30),
               "film.png: is a FIFO (named pipe), not an image file")
     assert not (tmp_path / "o").exists()
+
+
+def test_infer_records_a_file_name_that_is_not_utf8(tmp_path: Path) -> None:
+    from gazex_viewer.commands.infer import _write_reading
+    from gazex_viewer.core.reading_limits import load_reading_file
+
+    reading = make_reading(file_name=os.fsdecode(b"film\xff.png"))
+    out = tmp_path / "film.reading.json"
+    _write_reading(reading, out, [])
+    back = load_reading_file(out)  # what validate accepts
+    assert back.image.file_name == "film\\xff.png"
+    assert any("not UTF-8" in w for w in back.warnings)

@@ -298,6 +298,10 @@ def build_probes(tmp: Path, families: set[str] | None = None, model: Path | None
                   os.fsdecode(bytes(out) + b"/o\xff.json")], expect_rc=(0,)))
         add(Probe("names", "render non-UTF-8 names", ["render", str(odd_png), "-o", os.fsdecode(bytes(out) + b"/\xfe.png")],
                   expect_rc=(0,)))
+        if model is not None:
+            add(Probe("names", "infer non-UTF-8 film name", ["infer", str(odd_png), "--model", str(model), "--device", "cpu",
+                      "--no-cache", "--max-new-tokens", "32", "-o", str(out / "odd")], expect_rc=(0,), timeout_s=180,
+                      max_err_lines=12))
         add(Probe("names", "validate missing non-UTF-8 name", ["validate", os.fsdecode(bytes(tmp) + b"/gone\xff.json")]))
         add(Probe("names", "validate NUL-free very long name", ["validate", str(tmp / ("x" * 300 + ".json"))]))
 
@@ -532,7 +536,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="gazex-reliability-") as name:
         tmp = Path(name)
         model = args.model
-        needs_model = families is None or bool(families & {"templates", "special", "arguments", "full-disk"})
+        needs_model = families is None or bool(families & {"templates", "special", "arguments", "full-disk", "names"})
         if model is None and not args.no_model and needs_model:
             model = tmp / "tiny"
             subprocess.run([sys.executable, "-m", "gazex_viewer", "make-test-model", str(model), "--untrained"],

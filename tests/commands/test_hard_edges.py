@@ -239,12 +239,13 @@ def test_absurd_arguments_are_refused_up_front(tmp_path: Path, good: Path) -> No
          "each side at most 65535 pixels"),
         (["infer", str(shared_file(PNG)), "--model", str(tmp_path), "-o", str(tmp_path / "i"), "--max-new-tokens",
           "1000000000000"], "must be from 1 to 32768"),
+        (["make-test-model", str(tmp_path / "m"), "--steps", "-5"], "must be from 1 to 10000, not -5"),
     ]
     for argv, needle in cases:
         t0 = time.monotonic()
         _one_line(_cli(*argv), needle)
         assert time.monotonic() - t0 < 20
-    assert not (tmp_path / "g").exists() and not (tmp_path / "i").exists()
+    assert not (tmp_path / "g").exists() and not (tmp_path / "i").exists() and not (tmp_path / "m").exists()
 
 
 def test_unknown_command_is_an_error_but_a_path_opens_the_viewer(

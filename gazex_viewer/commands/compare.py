@@ -21,6 +21,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from gazex_viewer.core.safe_io import bounded_int
+
 #: the largest density grid side (a 1024 x 1024 grid of floats is 8 MB per map; more is never meaningful)
 MAX_GRID = 1024
 
@@ -35,23 +37,13 @@ def _grid(text: str) -> tuple[int, int]:
     return cols, rows
 
 
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, not {text[:40]!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
-    return value
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("readings", nargs="*", type=Path, metavar="READING", help="two reading JSON files")
     parser.add_argument("--grid", type=_grid, default=(16, 16), help="density grid, COLUMNSxROWS (default 16x16)")
     parser.add_argument("--json", action="store_true", help="print the metrics as JSON")
     parser.add_argument("--study", type=Path, default=None, metavar="SCANPATHS", help="run the GazeSearch study")
     parser.add_argument("--plot", type=Path, default=None, metavar="PNG", help="study: write the plot here")
-    parser.add_argument("--limit", type=_positive, default=None, help="study: use only the first N scanpaths")
+    parser.add_argument("--limit", type=bounded_int(1), default=None, help="study: use only the first N scanpaths")
 
 
 def _load(path: Path) -> Any:

@@ -15,18 +15,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from gazex_viewer.core.safe_io import bounded_int
+
 #: the most tokens one answer may ask for (Qwen2-VL's context is 32,768 tokens)
 MAX_NEW_TOKENS = 32_768
-
-
-def _token_count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, not {text[:40]!r}") from None
-    if not 1 <= value <= MAX_NEW_TOKENS:
-        raise argparse.ArgumentTypeError(f"must be from 1 to {MAX_NEW_TOKENS}, not {value}")
-    return value
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -42,7 +34,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--top-p", type=float, default=0.9, help="sampling top_p (default 0.9)")
     parser.add_argument("--seed", type=int, default=0, help="sampling seed (default 0)")
     parser.add_argument(
-        "--max-new-tokens", type=_token_count, default=1024, help=f"per answer, 1 to {MAX_NEW_TOKENS} (default 1024)"
+        "--max-new-tokens",
+        type=bounded_int(1, MAX_NEW_TOKENS),
+        default=1024,
+        help=f"per answer, 1 to {MAX_NEW_TOKENS} (default 1024)",
     )
     parser.add_argument("--no-cache", action="store_true", help="do not reuse or store cached readings")
     parser.add_argument("--cache-dir", type=Path, default=None, help="reading cache folder")

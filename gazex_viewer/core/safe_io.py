@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from gazex_viewer.core.errors import ExportError, GazeXError
@@ -21,6 +21,7 @@ __all__ = [
     "MAX_JSON_BYTES",
     "MAX_LINE",
     "Terminated",
+    "bounded_int",
     "check_input_file",
     "check_output_file",
     "check_output_folder",
@@ -38,6 +39,25 @@ MAX_LINE = 400
 
 class Terminated(KeyboardInterrupt):
     """SIGTERM, raised like Ctrl-C so that ``with`` blocks remove their temporaries."""
+
+
+def bounded_int(low: int, high: int | None = None) -> Callable[[str], int]:
+    """An ``argparse`` type: a whole number from ``low`` to ``high`` (refused up front, in one line, otherwise)."""
+    import argparse
+
+    def parse(text: str) -> int:
+        try:
+            if len(text) > 40:
+                raise ValueError(text)
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, not {text[:40]!r}") from None
+        if value < low or (high is not None and value > high):
+            span = f"at least {low}" if high is None else f"from {low} to {high}"
+            raise argparse.ArgumentTypeError(f"must be {span}, not {value}")
+        return value
+
+    return parse
 
 
 def _printable(ch: str) -> str:

@@ -219,9 +219,7 @@ def _run_guarded(command: str, args: argparse.Namespace) -> int:
     return rc
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    _safe_streams()
+def _dispatch(argv: list[str]) -> int:
     if argv and argv[0] in ("-h", "--help"):
         _top_parser().print_help()
         return 0
@@ -242,10 +240,34 @@ def main(argv: Sequence[str] | None = None) -> int:
         except KeyboardInterrupt:
             print("gazex-viewer gui: interrupted", file=sys.stderr)
             return 130
+    return _run_guarded(args.command, args)
+
+
+def _flushed() -> bool:
+    """Flush stdout now; False (and stdout sent to /dev/null) when its reader has gone."""
     try:
-        return _run_guarded(args.command, args)
+        sys.stdout.flush()
     except BrokenPipeError:
+        _quiet_broken_pipe()
+        return False
+    except (OSError, ValueError, AttributeError):
+        pass
+    return True
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; the exit code (0 done, 2 refused with one line, 3 a bug, 130/143 interrupted)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    _safe_streams()
+    try:
+        rc = _dispatch(argv)
+    except BrokenPipeError:  # `--help | head -1` and the like
         return _quiet_broken_pipe()
+    except SystemExit:  # argparse's --help and errors: flush here, so a closed pipe is quiet too
+        if not _flushed():
+            raise SystemExit(141) from None
+        raise
+    return rc if _flushed() else 141
 
 
 if __name__ == "__main__":

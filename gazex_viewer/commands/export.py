@@ -132,6 +132,7 @@ def run(args: argparse.Namespace) -> int:
         print("gazex-viewer export: nothing to do: give --sr, --pdf and/or --json", file=sys.stderr)
         return 2
     from gazex_viewer.core.export_files import check_outputs
+    from gazex_viewer.core.safe_io import show
 
     reading_path = Path(args.reading)
     image = Path(args.image)
@@ -144,7 +145,7 @@ def run(args: argparse.Namespace) -> int:
 
         with ReviewStore(args.store or None) as store:
             if store.warning is not None:
-                print(f"warning: {store.warning}", file=sys.stderr)
+                print(show(f"warning: {store.warning}"), file=sys.stderr)
             if not store.has_reading(reading.reading_id):
                 raise ExportError(store.path, f"has no review of reading {reading.reading_id}")
             reading = store.load_reading(store.latest_version_id(reading.reading_id))
@@ -209,8 +210,8 @@ def run(args: argparse.Namespace) -> int:
             done.append(f"{out}: PDF, {pdf.n_pages} page(s), {state}")
         staged.commit()
     for w in dict.fromkeys(warnings):
-        print(f"warning: {w}", file=sys.stderr)
+        print(show(f"warning: {w}"), file=sys.stderr)
     if not args.quiet:
         for line in done:
-            print(line)
+            print(show(line))
     return 0

@@ -109,7 +109,7 @@ def run(args: argparse.Namespace) -> int:
             refused.append(f"{stem}: not written, not a valid reading: {problems[0]}")
             continue
         try:
-            write_text_atomic(out, r.to_json(), inputs=[args.source], sync_folder=False)
+            write_text_atomic(out, r.to_json(), inputs=[args.source], bulk=True)
         except ExportError as err:
             raise GazeImportError(show_path(out), err.reason) from None
         n_written += 1

@@ -23,12 +23,20 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from gazex_viewer.core.safe_io import bounded_int
+
+#: the largest density grid side (a 1024 x 1024 grid of floats is 8 MB per map; more is never meaningful)
+MAX_GRID = 1024
+
 
 def _grid(text: str) -> tuple[int, int]:
-    m = re.fullmatch(r"\s*(\d+)\s*(?:[xX,]\s*(\d+))?\s*", text)
+    m = re.fullmatch(r"\s*(\d{1,9})\s*(?:[xX,]\s*(\d{1,9}))?\s*", text)
     if not m or int(m.group(1)) <= 0 or (m.group(2) and int(m.group(2)) <= 0):
-        raise argparse.ArgumentTypeError(f"expected COLUMNSxROWS such as 16x16, not {text!r}")
-    return int(m.group(1)), int(m.group(2) or m.group(1))
+        raise argparse.ArgumentTypeError(f"expected COLUMNSxROWS such as 16x16, not {text[:40]!r}")
+    cols, rows = int(m.group(1)), int(m.group(2) or m.group(1))
+    if cols > MAX_GRID or rows > MAX_GRID:
+        raise argparse.ArgumentTypeError(f"at most {MAX_GRID}x{MAX_GRID} cells, not {cols}x{rows}")
+    return cols, rows
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -37,14 +45,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print the metrics as JSON")
     parser.add_argument("--study", type=Path, default=None, metavar="SCANPATHS", help="run the GazeSearch study")
     parser.add_argument("--plot", type=Path, default=None, metavar="PNG", help="study: write the plot here")
-    parser.add_argument("--limit", type=int, default=None, help="study: use only the first N scanpaths")
+    parser.add_argument("--limit", type=bounded_int(1), default=None, help="study: use only the first N scanpaths")
 
 
 def _load(path: Path) -> Any:
-    """A validated reading (schema and consistency); a ReadingError names the file and the first problem."""
-    from gazex_viewer.core.validation import load_reading
+    """A validated reading (schema, consistency, size limits); a ReadingError names the file and the first problem."""
+    from gazex_viewer.core.reading_limits import load_reading_file
 
-    return load_reading(path)
+    return load_reading_file(path)
 
 
 def _fmt(v: float) -> str:
@@ -71,7 +79,17 @@ def _banner(reason: str) -> list[str]:
 
 
 def _run_study(args: argparse.Namespace) -> int:
+    from gazex_viewer.core.errors import GazeImportError
     from gazex_viewer.core.gaze.study import format_study, gazesearch_study, plot_study
+    from gazex_viewer.core.safe_io import (
+        MAX_JSON_BYTES,
+        check_input_file,
+        check_output_file,
+    )
+
+    check_input_file(args.study, max_bytes=MAX_JSON_BYTES, error=GazeImportError, what="a scanpath JSON file")
+    if args.plot is not None:
+        check_output_file(args.plot, [args.study])
 
     def progress(stage: str, done: int, total: int) -> None:
         if sys.stderr.isatty():
@@ -144,9 +162,11 @@ def run(args: argparse.Namespace) -> int:
         }
         print(json.dumps(out, indent=2))
         return 0
+    from gazex_viewer.core.safe_io import show_path
+
     for tag, path, r, m in (("A", args.readings[0], a, methods[0]), ("B", args.readings[1], b, methods[1])):
         print(
-            f"{tag}: {path} ({r.producer.kind} {r.producer.name}, {len(r.trajectory)} points; "
+            f"{tag}: {show_path(path)} ({r.producer.kind} {r.producer.name}, {len(r.trajectory)} points; "
             f"key frames: {KEYFRAME_METHOD_NAMES.get(m, m)})"
         )
     if "app" in methods and ("gazex" in methods or methods[0].startswith("model") or methods[1].startswith("model")):

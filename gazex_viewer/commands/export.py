@@ -7,16 +7,23 @@ gives an SR with new UIDs that says the source was not DICOM (a warning is print
 needs the image to show the film.
 
 Every input is checked before anything is written (the reading, its sign-off, the image's identity
-and, for the SR, its UIDs and size); each output is written to a temporary beside it and the outputs
-are renamed into place together, so a failed export leaves no partial or half-updated files.
+and, for the SR, its UIDs and size); each output is written to a temporary beside it, flushed to disk,
+and the outputs are renamed into place together, so a failed or interrupted export (Ctrl-C, SIGTERM)
+leaves no partial or half-updated files. Inputs must be regular files (a FIFO or a device is refused at
+once) and the reading within the size limits; an output that is a special file (``/dev/full``, a FIFO)
+or the same file as an input (the film, the reading, the database, or a link to one) is refused.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
+import re
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from gazex_viewer.core.reading import Reading
@@ -41,21 +48,80 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _load_reading(path: Path) -> Reading:
-    """The validated reading in ``path`` (schema and consistency); a ReadingError otherwise."""
-    from gazex_viewer.core.validation import load_reading
+    """The validated reading in ``path`` (schema, consistency, size limits); a ReadingError otherwise."""
+    from gazex_viewer.core.reading_limits import load_reading_file
 
-    return load_reading(path)
+    return load_reading_file(path)
 
 
 def _check_stored(reading: Reading, db: Path) -> None:
     """The review taken from the database must be a valid reading too (the file was edited?)."""
     from gazex_viewer.core.errors import ReadingError
-    from gazex_viewer.core.validation import validate_reading
+    from gazex_viewer.core.reading_limits import written_reading_problems
 
-    problems = validate_reading(reading)
+    problems = written_reading_problems(reading)
     if problems:
         extra = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         raise ReadingError(db, f"stored reading {reading.reading_id}: {problems[0]}{extra}")
+
+
+def _input_files(reading: Path, image: Path, store: str | None) -> list[Path]:
+    """The files an export reads, each checked to be a regular file; an output may be none of them.
+
+    A missing image is allowed (the SR then says the source was not DICOM); a missing database is created.
+    """
+    from gazex_viewer.core.errors import RadiographError, ReviewStoreError
+    from gazex_viewer.core.safe_io import check_input_file
+
+    inputs = [reading, image]
+    if os.path.lexists(image):
+        check_input_file(image, error=RadiographError, what="an image file")
+    if store is not None:
+        from gazex_viewer.core.review_store import default_store_path
+
+        db = Path(store) if store else default_store_path()
+        if os.path.lexists(db):
+            check_input_file(db, error=ReviewStoreError, what="a review database file")
+        inputs += [db, *(db.with_name(db.name + s) for s in ("-wal", "-shm", "-journal"))]
+    return inputs
+
+
+@contextlib.contextmanager
+def _named_as(tmp: Path, out: Path) -> Iterator[None]:
+    """An ExportError about the temporary ``tmp`` is reported about ``out`` (no ``[Errno 28]``, no temp name)."""
+    from gazex_viewer.core.errors import ExportError
+
+    try:
+        yield
+    except ExportError as err:
+        reason = re.sub(r"\[Errno \d+\] ", "", err.reason)
+        reason = reason.replace(f": '{tmp}.tmp'", "").replace(f": '{tmp}'", "").replace(str(tmp), str(out))
+        raise ExportError(out, reason) from None
+
+
+def _check_source_class(reading: Reading, source: Any, image: Path) -> None:
+    """The film's SOP Class must be a DICOM image storage class, and the reading's when it records one.
+
+    A film whose SOP Class UID was changed (to an SR, to garbage, to nothing) cannot be referenced as
+    the SR's evidence: refused with one line rather than failing inside the SR builder.
+    """
+    from pydicom.uid import UID
+
+    from gazex_viewer.core.errors import ExportError
+    from gazex_viewer.core.safe_io import show
+
+    raw = str(source.get("SOPClassUID", "") or "")
+    uid = UID(raw)
+    if not raw or not uid.is_valid or "Image Storage" not in uid.name:
+        what = f"'{show(raw, 80)}'" + (f" ({uid.name})" if uid.name != raw else "")
+        raise ExportError(image, f"SOP Class UID {what} is not a DICOM image storage class; the SR cannot reference it")
+    recorded = reading.image.sop_class_uid
+    if recorded and recorded != raw:
+        raise ExportError(
+            image,
+            f"SOP Class UID {raw} ({uid.name}) is not the reading's {show(recorded, 80)} ({UID(recorded).name}): "
+            "not the reading's image",
+        )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -65,14 +131,21 @@ def run(args: argparse.Namespace) -> int:
     if not (args.sr or args.pdf or args.json):
         print("gazex-viewer export: nothing to do: give --sr, --pdf and/or --json", file=sys.stderr)
         return 2
+    from gazex_viewer.core.export_files import check_outputs
+    from gazex_viewer.core.safe_io import show
+
     reading_path = Path(args.reading)
+    image = Path(args.image)
+    outputs = {k: Path(v) for k, v in (("json", args.json), ("sr", args.sr), ("pdf", args.pdf)) if v}
+    inputs = _input_files(reading_path, image, args.store)
+    check_outputs(outputs.values(), inputs)  # before any reading: /dev/full, a FIFO, the film itself
     reading = _load_reading(reading_path)
     if args.store is not None:
         from gazex_viewer.core.review_store import ReviewStore
 
         with ReviewStore(args.store or None) as store:
             if store.warning is not None:
-                print(f"warning: {store.warning}", file=sys.stderr)
+                print(show(f"warning: {store.warning}"), file=sys.stderr)
             if not store.has_reading(reading.reading_id):
                 raise ExportError(store.path, f"has no review of reading {reading.reading_id}")
             reading = store.load_reading(store.latest_version_id(reading.reading_id))
@@ -83,14 +156,11 @@ def run(args: argparse.Namespace) -> int:
     if problem is not None:
         where = reading_path if args.store is None else f"{reading_path} (review from the database)"
         raise ExportError(where, f"refusing to export: {problem}")
-    image = Path(args.image)
-    from gazex_viewer.core.export_files import StagedOutputs, check_distinct_outputs
+    from gazex_viewer.core.export_files import StagedOutputs
     from gazex_viewer.core.export_sr import check_same_image, check_sr_source, pixel_hash_known
     from gazex_viewer.core.radiograph import load_radiograph
 
     # every input is checked before anything is written
-    outputs = {k: Path(v) for k, v in (("json", args.json), ("sr", args.sr), ("pdf", args.pdf)) if v}
-    check_distinct_outputs(list(outputs.values()))
     # the film under the report must be the reading's own film: its pixels, not only its size
     radiograph = None
     if args.pdf or (image.is_file() and pixel_hash_known(reading.image.pixel_sha256)):
@@ -98,7 +168,9 @@ def run(args: argparse.Namespace) -> int:
         check_same_image(reading, radiograph.pixel_sha256, image)
     image_sha256 = None if radiograph is None else str(radiograph.pixel_sha256)
     if args.sr:
-        check_sr_source(reading, image, image_sha256=image_sha256)
+        source = check_sr_source(reading, image, image_sha256=image_sha256)
+        if source is not None:
+            _check_source_class(reading, source, image)
     film = radiograph.render() if args.pdf and radiograph is not None else None
     signed = reading.review is not None and reading.review.signoff is not None
     state = "signed" if signed else "DRAFT (not signed)"
@@ -113,14 +185,16 @@ def run(args: argparse.Namespace) -> int:
             try:
                 reading.save(tmp)
             except OSError as err:
-                raise ExportError(out, f"cannot write the reading JSON: {err}") from None
+                raise ExportError(out, f"cannot write the reading JSON: {err.strerror or err}") from None
             done.append(f"{out}: reading JSON, {state}")
         if args.sr:
             from gazex_viewer.core.export_sr import export_sr
 
             out = outputs["sr"]
-            sr = export_sr(reading, staged.temp_for(out), image_path=image, institution_name=args.institution,
-                           image_sha256=image_sha256)
+            tmp = staged.temp_for(out)
+            with _named_as(tmp, out):
+                sr = export_sr(reading, tmp, image_path=image, institution_name=args.institution,
+                               image_sha256=image_sha256)
             warnings += sr.warnings
             src = "references the source DICOM image" if sr.source_is_dicom else "source not DICOM, new UIDs"
             done.append(f"{out}: DICOM SR, {sr.n_findings} finding(s), {state}, {src}")
@@ -129,13 +203,15 @@ def run(args: argparse.Namespace) -> int:
 
             out = outputs["pdf"]
             assert film is not None
-            pdf = export_pdf(reading, film, staged.temp_for(out), image_sha256=image_sha256, image_path=image)
+            tmp = staged.temp_for(out)
+            with _named_as(tmp, out):
+                pdf = export_pdf(reading, film, tmp, image_sha256=image_sha256, image_path=image)
             warnings += [w for w in pdf.warnings if w not in warnings and "not signed" not in w]
             done.append(f"{out}: PDF, {pdf.n_pages} page(s), {state}")
         staged.commit()
     for w in dict.fromkeys(warnings):
-        print(f"warning: {w}", file=sys.stderr)
+        print(show(f"warning: {w}"), file=sys.stderr)
     if not args.quiet:
         for line in done:
-            print(line)
+            print(show(line))
     return 0

@@ -8,6 +8,9 @@ same as GazeX's training data (smaller boxes); ``--keyframes gazex`` (REFLACX on
 samples of ``gaze_data/<id>/gaze.csv`` exactly as GazeX's preprocessing script did. The reading records which
 (``producer.generation.key_frames.method``).
 Bad input stops with one line naming the file and the reason (exit code 2).
+Every reading is checked with the reading validator (and the size limits ``validate`` applies) before it is
+written: one that fails is not written, its recording is named with the first problem, and the exit code is 2.
+Each file is written through a temporary that is flushed to disk and renamed, so a full disk leaves no partial file.
 """
 
 from __future__ import annotations
@@ -17,12 +20,20 @@ import re
 import sys
 from pathlib import Path
 
+#: the largest image side accepted for --image-size (DICOM Rows and Columns are 16-bit)
+MAX_SIDE = 65_535
+#: problems of readings that fail validation printed in full; the rest are counted
+_SHOWN_PROBLEMS = 10
+
 
 def _size(text: str) -> tuple[int, int]:
-    m = re.fullmatch(r"\s*(\d+)\s*[xX,]\s*(\d+)\s*", text)
+    m = re.fullmatch(r"\s*(\d{1,9})\s*[xX,]\s*(\d{1,9})\s*", text)
     if not m or int(m.group(1)) <= 0 or int(m.group(2)) <= 0:
-        raise argparse.ArgumentTypeError(f"expected WIDTHxHEIGHT, for example 2544x3056, not {text!r}")
-    return int(m.group(1)), int(m.group(2))
+        raise argparse.ArgumentTypeError(f"expected WIDTHxHEIGHT, for example 2544x3056, not {text[:40]!r}")
+    w, h = int(m.group(1)), int(m.group(2))
+    if w > MAX_SIDE or h > MAX_SIDE:
+        raise argparse.ArgumentTypeError(f"each side at most {MAX_SIDE} pixels, not {w}x{h}")
+    return w, h
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -54,9 +65,24 @@ def _safe(name: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from gazex_viewer.core.errors import GazeImportError
+    from gazex_viewer.core.errors import ExportError, GazeImportError
+    from gazex_viewer.core.export_files import fsync_path, write_text_atomic
     from gazex_viewer.core.gaze_import import import_gaze
+    from gazex_viewer.core.reading_limits import written_reading_problems
+    from gazex_viewer.core.safe_io import (
+        MAX_JSON_BYTES,
+        check_input_file,
+        check_output_folder,
+        show,
+        show_path,
+    )
 
+    if args.format == "gazesearch":  # a FIFO, a device or a huge file: refused before reading
+        check_input_file(args.source, max_bytes=MAX_JSON_BYTES, error=GazeImportError, what="a scanpath JSON file")
+    elif not args.source.is_dir():
+        check_input_file(args.source, error=GazeImportError, what="a folder")
+
+    check_output_folder(args.output, error=GazeImportError)  # before the import, which may take a while
     tty = sys.stderr.isatty()
 
     def progress(done: int, total: int) -> None:
@@ -76,12 +102,9 @@ def run(args: argparse.Namespace) -> int:
     )
     if tty:
         sys.stderr.write("\r\033[K")
-    try:
-        args.output.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise GazeImportError(args.output, f"cannot create the output folder: {err.strerror}") from err
     used: set[str] = set()
-    n_sentences = n_fix = 0
+    n_sentences = n_fix = n_written = 0
+    refused: list[str] = []
     for r in readings:
         rec = r.producer.generation.get("recording", {})
         if args.format == "reflacx":
@@ -96,13 +119,27 @@ def run(args: argparse.Namespace) -> int:
             k += 1
             stem = f"{base}_{k}"
         used.add(stem)
+        out = args.output / f"{stem}.reading.json"
+        problems = written_reading_problems(r)  # what is written is what `validate` accepts
+        if problems:
+            refused.append(f"{stem}: not written, not a valid reading: {problems[0]}")
+            continue
         try:
-            r.save(args.output / f"{stem}.reading.json")
-        except OSError as err:
-            raise GazeImportError(args.output / f"{stem}.reading.json", f"cannot write: {err.strerror}") from err
+            write_text_atomic(out, r.to_json(), inputs=[args.source], bulk=True)
+        except ExportError as err:
+            raise GazeImportError(show_path(out), err.reason) from None
+        n_written += 1
         n_sentences += len(r.sentences)
         n_fix += len(r.trajectory)
         for w in r.warnings:
-            print(f"{stem}: warning: {w}", file=sys.stderr)
-    print(f"imported {len(readings)} reading(s), {n_sentences} sentence(s), {n_fix} fixation(s) into {args.output}")
-    return 0
+            print(show(f"{stem}: warning: {w}"), file=sys.stderr)
+    fsync_path(args.output, directory=True)
+    for line in refused[:_SHOWN_PROBLEMS]:
+        print(show(f"gazex-viewer import-gaze: {line}"), file=sys.stderr)
+    if len(refused) > _SHOWN_PROBLEMS:
+        print(f"gazex-viewer import-gaze: ... and {len(refused) - _SHOWN_PROBLEMS} more not written", file=sys.stderr)
+    print(
+        f"imported {n_written} reading(s), {n_sentences} sentence(s), {n_fix} fixation(s) into "
+        f"{show_path(args.output)}" + (f"; {len(refused)} not valid, not written" if refused else "")
+    )
+    return 2 if refused else 0

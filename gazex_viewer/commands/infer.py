@@ -3,7 +3,9 @@
 Each input (DICOM, PNG or JPEG) gets OUTDIR/<name>.reading.json. Progress goes to stderr: image k of n, the
 stage, and tokens per second. Nothing is downloaded; weights are read from safetensors only. A bad checkpoint
 stops at once with one line and exit code 2; a bad input is reported in one line, the other inputs are still
-read, and the exit code is 2.
+read, and the exit code is 2. An input that is a FIFO or a device, or a checkpoint holding one, is refused
+at once, before the model loads. Each reading is written through a temporary that is flushed to disk and
+renamed; a full disk stops the run with one line and leaves no partial file.
 """
 
 from __future__ import annotations
@@ -11,10 +13,15 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from gazex_viewer.core.safe_io import bounded_int
 
 if TYPE_CHECKING:
     from gazex_viewer.inference.api import GenerationSettings
+
+#: the most tokens one answer may ask for (Qwen2-VL's context is 32,768 tokens)
+MAX_NEW_TOKENS = 32_768
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -40,11 +47,16 @@ def add_decoding_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--sample", action="store_true", help="GazeX's sampling (the default; kept for old scripts)")
     g.add_argument("--temperature", type=float, default=1.0, help="sampling temperature (default 1.0)")
     g.add_argument("--top-p", type=float, default=0.9, help="sampling top_p (default 0.9)")
-    g.add_argument("--top-k", type=int, default=0, help="sampling top_k, 0 = off (default 0)")
-    g.add_argument("--seed", type=int, default=0, help="sampling seed, recorded in the reading (default 0)")
+    g.add_argument("--top-k", type=bounded_int(0, 100_000), default=0, help="sampling top_k, 0 = off (default 0)")
+    g.add_argument("--seed", type=bounded_int(0, 2**32 - 1), default=0, help="sampling seed, recorded in the reading (default 0)")
     g.add_argument("--repetition-penalty", type=float, default=1.0, help="default 1.0 (GazeX)")
-    g.add_argument("--min-new-tokens", type=int, default=20, help="end-of-text suppressed before this (default 20)")
-    g.add_argument("--max-new-tokens", type=int, default=1024, help="per answer (default 1024)")
+    g.add_argument("--min-new-tokens", type=bounded_int(0, MAX_NEW_TOKENS), default=20, help="end-of-text suppressed before this (default 20)")
+    g.add_argument(
+        "--max-new-tokens",
+        type=bounded_int(1, MAX_NEW_TOKENS),
+        default=1024,
+        help=f"per answer, 1 to {MAX_NEW_TOKENS} (default 1024)",
+    )
 
 
 def decoding_settings(args: argparse.Namespace) -> GenerationSettings:
@@ -96,6 +108,60 @@ class _Progress:
         self.last = ""
 
 
+def _refuse_special(args: argparse.Namespace) -> None:
+    """Refuse, from ``stat`` alone, inputs and checkpoint files that are FIFOs, devices or sockets.
+
+    Missing inputs are left to the run (one line each, the others still read).
+    """
+    import os
+
+    from gazex_viewer.core.errors import CheckpointError, RadiographError
+    from gazex_viewer.core.safe_io import check_input_file, kind_of, show_path
+
+    for path in args.inputs:
+        if os.path.lexists(path) and not path.is_dir():
+            check_input_file(path, error=RadiographError, what="an image file")
+    for folder in (args.model, args.adapter):
+        if folder is None or not folder.is_dir():
+            continue
+        try:
+            entries = list(os.scandir(folder))
+        except OSError as err:
+            raise CheckpointError(show_path(folder), f"cannot list the folder ({err.strerror})") from None
+        for entry in entries:
+            try:
+                mode = os.stat(entry.path).st_mode
+            except OSError:
+                continue  # a dangling link: the checkpoint checks name what is missing
+            kind = kind_of(mode)
+            if kind is not None and kind != "a folder":
+                raise CheckpointError(show_path(entry.path), f"is {kind}; a checkpoint holds regular files only")
+
+
+def _write_reading(reading: Any, out: Path, inputs: list[Path]) -> None:
+    """Write one reading through a flushed temporary; a full disk is one line (InferenceError).
+
+    A film whose file name is not UTF-8 (bytes kept as surrogates) cannot be recorded as it is in JSON:
+    the name is recorded with ``\\xNN`` escapes, and the reading says so.
+    """
+    import os
+
+    from gazex_viewer.core.errors import ExportError, InferenceError
+    from gazex_viewer.core.export_files import write_text_atomic
+
+    name = reading.image.file_name
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        reading.image.file_name = os.fsencode(name).decode("utf-8", "backslashreplace")
+        reading.warnings.append(f"the film's file name is not UTF-8; recorded as {reading.image.file_name}")
+
+    try:
+        write_text_atomic(out, reading.to_json(), inputs=inputs)
+    except ExportError as err:
+        raise InferenceError(err.path, err.reason) from None
+
+
 def run(args: argparse.Namespace) -> int:
     from gazex_viewer.core.errors import InferenceError
     from gazex_viewer.inference.api import JobEvent, ModelSpec, check_checkpoint
@@ -103,6 +169,7 @@ def run(args: argparse.Namespace) -> int:
     from gazex_viewer.inference.worker import Worker, make_backend
 
     spec = ModelSpec(args.model, args.adapter, args.device, args.trust_remote_code)
+    _refuse_special(args)  # a FIFO config.json or input: refused before anything reads it
     check_checkpoint(spec)  # CheckpointError -> one line, exit 2
     settings = decoding_settings(args)
     from gazex_viewer.core.radiograph import find_images
@@ -110,10 +177,9 @@ def run(args: argparse.Namespace) -> int:
     inputs: list[Path] = []
     for path in args.inputs:
         inputs.extend(find_images(path) if path.is_dir() else [path])  # RadiographError for an empty folder
-    try:
-        args.output.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InferenceError(args.output, f"cannot create the output folder ({exc.strerror})") from None
+    from gazex_viewer.core.safe_io import check_output_folder, show, show_path
+
+    check_output_folder(args.output, error=InferenceError)  # read-only or full: one line before the model loads
 
     progress = _Progress(len(inputs))
     finals: list[JobEvent] = []
@@ -137,7 +203,7 @@ def run(args: argparse.Namespace) -> int:
     failures = 0
     used: set[str] = set()
     for k, path in enumerate(inputs, start=1):
-        progress.k, progress.name = k, path.name
+        progress.k, progress.name = k, show_path(path.name)
         finals.clear()
         worker.run(k, path, settings)
         event = finals[-1] if finals else JobEvent(kind="error", job_id=k, message=f"{path}: no result")
@@ -149,16 +215,16 @@ def run(args: argparse.Namespace) -> int:
                 out = args.output / f"{stem}-{n}.reading.json"
                 n += 1
             used.add(str(out))
-            event.reading.save(out)
+            _write_reading(event.reading, out, inputs)
             t = event.reading.producer.timings
             rate = t.get("report_tokens_per_s")
             rate_s = f", {rate:.1f} tok/s" if rate else ""
             progress.end(
                 f"{len(event.reading.findings)} findings, {len(event.reading.warnings)} warnings, "
-                f"{t.get('total_s', 0.0):.2f} s{rate_s} -> {out}"
+                f"{t.get('total_s', 0.0):.2f} s{rate_s} -> {show_path(out)}"
             )
         else:
             failures += 1
-            progress.end(f"error: {event.message}" if event.kind == "error" else event.kind)
+            progress.end(show(f"error: {event.message}") if event.kind == "error" else event.kind)
     backend.unload()
     return 2 if failures else 0

@@ -14,6 +14,11 @@ import argparse
 import sys
 from pathlib import Path
 
+from gazex_viewer.core.safe_io import bounded_int
+
+#: the most training steps (about 130 suffice; more only burns CPU)
+MAX_STEPS = 10_000
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("dir", type=Path, help="folder to write the checkpoint into (created; must be empty)")
@@ -23,7 +28,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="write into a folder that is not empty (its weights and config.json are replaced)",
     )
     parser.add_argument("--untrained", action="store_true", help="keep random weights (its output is garbage)")
-    parser.add_argument("--steps", type=int, default=120, help="training steps (default 120)")
+    parser.add_argument("--steps", type=bounded_int(1, MAX_STEPS), default=120, help=f"training steps, 1 to {MAX_STEPS} (default 120)")
     parser.add_argument("--seed", type=int, default=0, help="seed of weights and training (default 0)")
     parser.add_argument(
         "--arch",

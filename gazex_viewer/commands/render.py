@@ -3,6 +3,10 @@
 INPUT is a DICOM, PNG or JPEG file, or a folder (then OUT is a folder and every image in INPUT is
 written there as NAME.png). The display is the header's VOI LUT Sequence or first window (or the
 full range when there is none), after the modality LUT, then MONOCHROME1 inversion.
+
+INPUT must be a regular file or a folder (a FIFO or a device is refused at once). OUT may not be the
+input (the same file, or a link to it) nor a special file; each PNG is written to a temporary beside
+it, flushed to disk and renamed, so a failure leaves no partial PNG.
 """
 
 from __future__ import annotations
@@ -30,19 +34,34 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def _write_png(pixels: object, out: Path) -> None:
     from PIL import Image
 
-    from gazex_viewer.core.errors import RadiographError
+    from gazex_viewer.core.errors import ExportError, RadiographError
+    from gazex_viewer.core.export_files import StagedOutputs
+    from gazex_viewer.core.safe_io import show_path
 
     try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        # compress_level 1: full-size radiographs are written in tens of ms instead of hundreds
-        Image.fromarray(pixels, mode="L").save(out, format="PNG", compress_level=1)  # type: ignore[arg-type]
+        with StagedOutputs() as staged:
+            tmp = staged.temp_for(out)
+            # compress_level 1: full-size radiographs are written in tens of ms instead of hundreds
+            Image.fromarray(pixels, mode="L").save(tmp, format="PNG", compress_level=1)  # type: ignore[arg-type]
+            staged.commit()
+    except ExportError as err:
+        raise RadiographError(err.path, err.reason) from None
     except OSError as err:
-        raise RadiographError(out, f"cannot write PNG ({err.strerror or err})") from None
+        raise RadiographError(show_path(out), f"cannot write PNG ({err.strerror or err})") from None
 
 
 def _render_one(src: Path, out: Path, args: argparse.Namespace) -> str:
+    from gazex_viewer.core.errors import RadiographError
     from gazex_viewer.core.radiograph import WindowPreset, load_radiograph
+    from gazex_viewer.core.safe_io import (
+        check_input_file,
+        check_output_file,
+        show,
+        show_path,
+    )
 
+    check_input_file(src, error=RadiographError, what="an image file")
+    check_output_file(out, [src], error=RadiographError)
     radiograph = load_radiograph(src)
     window = None
     if args.window is not None:
@@ -53,7 +72,7 @@ def _render_one(src: Path, out: Path, args: argparse.Namespace) -> str:
     _write_png(pixels, out)
     how = preset.name if preset.function == "VOI_LUT" else f"{preset.name} {preset.center:g}/{preset.width:g}"
     notes = "; ".join(radiograph.notes)
-    return f"{out}: {radiograph.width}x{radiograph.height} {how}" + (f" ({notes})" if notes else "")
+    return show(f"{show_path(out)}: {radiograph.width}x{radiograph.height} {how}" + (f" ({notes})" if notes else ""))
 
 
 def check_window(window: list[float] | None) -> None:
@@ -80,6 +99,7 @@ def check_window(window: list[float] | None) -> None:
 def run(args: argparse.Namespace) -> int:
     """Render INPUT to OUT; a bad input raises RadiographError (printed as one line, exit 2)."""
     from gazex_viewer.core.errors import RadiographError
+    from gazex_viewer.core.safe_io import show
 
     check_window(args.window)
     src = Path(args.input)
@@ -94,7 +114,7 @@ def run(args: argparse.Namespace) -> int:
             try:
                 line = _render_one(image, out / (image.stem + ".png"), args)
             except RadiographError as err:
-                print(f"gazex-viewer render: {err}", file=sys.stderr)
+                print(show(f"gazex-viewer render: {err}"), file=sys.stderr)
                 failures += 1
                 continue
             if not args.quiet:

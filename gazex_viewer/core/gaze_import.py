@@ -79,6 +79,7 @@ from gazex_viewer.core.reading import (
     Sentence,
     new_id,
 )
+from gazex_viewer.core.safe_io import MAX_JSON_BYTES, check_input_file, read_bytes, show
 from gazex_viewer.core.trajectory import attach_to_sentences, fixation_trajectory
 
 __all__ = [
@@ -127,8 +128,7 @@ GAZESEARCH_KEYS: tuple[str, ...] = ("name", "task", "X", "Y", "T")
 # -- small readers ---------------------------------------------------------------------------------
 def _read_csv(path: Path, required: Sequence[str]) -> dict[str, list[str]]:
     """A CSV file as columns of strings; header names are stripped of white space."""
-    if not path.is_file():
-        raise GazeImportError(path, "file not found")
+    check_input_file(path, error=GazeImportError, what="a CSV file")  # a FIFO or a device: refused, never read
     try:
         with path.open(newline="", encoding="utf-8-sig") as fh:
             reader = csv.reader(fh)
@@ -211,13 +211,16 @@ def reflacx_sentences(path: str | os.PathLike[str]) -> list[DictatedSentence]:
 
 
 def _read_json(path: Path) -> Any:
-    """The parsed JSON of ``path``; a missing or unreadable file is a GazeImportError naming it."""
+    """The parsed JSON of ``path``; a missing, unreadable, special, oversized or too deep file is a GazeImportError."""
+    data = read_bytes(path, max_bytes=MAX_JSON_BYTES, error=GazeImportError)  # regular files only, bounded
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise GazeImportError(path, "file not found") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise GazeImportError(path, f"not a JSON file: {err}") from err
+        return json.loads(data)
+    except RecursionError:
+        raise GazeImportError(path, "not a JSON file this importer reads: nested too deeply") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise GazeImportError(path, f"not a JSON file: {show(err, 200)}") from None
+    except ValueError as err:  # an integer literal over Python's digit limit
+        raise GazeImportError(path, f"not a JSON file: {show(err, 200)}") from None
 
 
 def egd_sentences(path: str | os.PathLike[str]) -> tuple[list[DictatedSentence], str]:

@@ -430,7 +430,7 @@ def check_checkpoint(spec: ModelSpec) -> CheckpointInfo:
 # -- hashing -----------------------------------------------------------------------------------
 
 _HASH_LOCK = threading.Lock()
-_HASH_MEMO: dict[tuple[str, int, int], str] = {}
+_HASH_MEMO: dict[tuple[str, int, int, int, int, int], str] = {}
 
 
 def _hash_cache_file() -> Path | None:
@@ -446,10 +446,15 @@ def _hash_cache_file() -> Path | None:
 
 
 def file_sha256(path: Path) -> str:
-    """sha256 of one file, cached by (path, size, mtime) in memory and on disk."""
+    """sha256 of one file, cached in memory and on disk by (path, size, mtime, inode, device, ctime).
+
+    The inode and the ctime are in the key so that a weight file replaced by another of the same size
+    and modification time (copied with ``cp -p``, ``touch -r``, or renamed over the old one) is hashed
+    again: the ctime changes on any such swap and cannot be set back by the user.
+    """
     path = Path(path).resolve()
     st = path.stat()
-    key = (str(path), st.st_size, st.st_mtime_ns)
+    key = (str(path), st.st_size, st.st_mtime_ns, st.st_ino, st.st_dev, st.st_ctime_ns)
     with _HASH_LOCK:
         if key in _HASH_MEMO:
             return _HASH_MEMO[key]
@@ -460,7 +465,7 @@ def file_sha256(path: Path) -> str:
                 store = json.loads(store_path.read_text(encoding="utf-8"))
             except (OSError, ValueError):
                 store = {}
-        skey = f"{key[0]}|{key[1]}|{key[2]}"
+        skey = "|".join(map(str, key))
         if isinstance(store.get(skey), str):
             _HASH_MEMO[key] = store[skey]
             return store[skey]

@@ -380,7 +380,11 @@ class TransformersGazeXBackend(Backend):
 
     def _chat(self, prompt: str) -> str:
         messages = [{"role": "user", "content": [{"type": "image"}, {"type": "text", "text": prompt}]}]
-        return str(self.processor.apply_chat_template(messages, tokenize=False, add_generation_prompt=True))
+        from gazex_viewer.inference.template_guard import render_chat_template
+
+        return render_chat_template(
+            lambda: self.processor.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+        )
 
     def _gen_kwargs(self, settings: GenerationSettings, max_new_tokens: int, min_new_tokens: int | None) -> dict[str, Any]:
         """Every decoding parameter passed explicitly: nothing is inherited from the checkpoint's generation_config."""

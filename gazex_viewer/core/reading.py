@@ -394,9 +394,14 @@ class ReviewEvent:
     finding_id: str | None = None
     before: Any = None
     after: Any = None
+    #: the hash of the event before it (core.audit_chain); None in a log written before chaining
+    prev_sha256: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        d = asdict(self)
+        if d["prev_sha256"] is None:  # a legacy event keeps its old shape
+            del d["prev_sha256"]
+        return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> ReviewEvent:
@@ -410,9 +415,18 @@ class SignOff:
     reviewer: str
     at: str
     content_sha256: str
+    #: the Ed25519 signature (core.signing); a sign-off without one is legacy (hash only, not signed)
+    signature: str | None = None
+    algorithm: str | None = None
+    key_id: str | None = None
+    public_key: str | None = None
+    #: the head of the event log when signing (core.audit_chain)
+    events_head: str | None = None
+    canonical: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        # a legacy (hash-only) sign-off keeps its old shape
+        return {k: v for k, v in asdict(self).items() if v is not None or k in ("reviewer", "at", "content_sha256")}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> SignOff:

@@ -25,14 +25,31 @@ after a crash all work from the event log alone. A signed reading is frozen: a l
 from __future__ import annotations
 
 import copy
-import hashlib
-import json
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
+from gazex_viewer.core.audit_chain import head_of
 from gazex_viewer.core.errors import GazeXError
+from gazex_viewer.core.integrity import (  # noqa: F401  (re-exported: the review's public names)
+    LEGACY,
+    SIGNATURE_MISMATCH,
+    ReadingCheck,
+    check_reading,
+    check_signature,
+    content_sha256,
+    signed_content,
+)
+from gazex_viewer.core.signing import (  # noqa: F401
+    ALGORITHM,
+    CANONICAL,
+    KeyRegistry,
+    SigningKey,
+    canonical_json,
+    signing_payload,
+)
+from gazex_viewer.core.store_errors import RETRYABLE, ReviewStoreConflictError
 from gazex_viewer.core.reading import (
     Box,
     Decision,
@@ -104,71 +121,24 @@ class _Change:
     after: Any
 
 
-def canonical_json(value: Any) -> str:
-    """JSON with sorted keys, no whitespace and unescaped UTF-8: stable input for a hash."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+def verify_signoff(reading: Reading, registry: KeyRegistry | None = None) -> bool:
+    """True when the reading carries a valid Ed25519 signature (see :func:`~gazex_viewer.core.integrity.check_signature`)."""
+    return check_signature(reading, registry).signed
 
 
-def signed_content(reading: Reading) -> dict[str, Any]:
-    """The content a sign-off covers: image identity, reviewed findings, decisions, impressions.
+def signature_problem(reading: Reading, registry: KeyRegistry | None = None) -> str | None:
+    """Why the reading's sign-off cannot be trusted (invalid, or only a legacy hash), or None.
 
-    Events, times and the sign-off itself are not part of it, so the hash only changes when what
-    the report says changes.
+    A reading is only signed while its signature verifies: anything that loads, validates, shows
+    or exports a reading calls this and treats any problem as *not signed*.
     """
-    review = reading.review or Review()
-    img = reading.image
-    return {
-        "reading_id": reading.reading_id,
-        "parent_id": reading.parent_id,
-        "image": {
-            "pixel_sha256": img.pixel_sha256,
-            "sop_instance_uid": img.sop_instance_uid,
-            "study_instance_uid": img.study_instance_uid,
-            "frame": img.frame,
-        },
-        "findings": [f.to_dict() for f in reading.findings],
-        "decisions": [d.to_dict() for d in review.decisions],
-        "additions": [f.to_dict() for f in review.additions],
-        "impression": review.impression,
-        "own_impression": review.own_impression,
-    }
+    status = check_signature(reading, registry)
+    return status.message if status.state in ("invalid", "legacy") else None
 
 
-def content_sha256(reading: Reading) -> str:
-    """SHA-256 (hex) of :func:`canonical_json` of :func:`signed_content`."""
-    return hashlib.sha256(canonical_json(signed_content(reading)).encode("utf-8")).hexdigest()
-
-
-def verify_signoff(reading: Reading) -> bool:
-    """True when the reading is signed and its content still matches the signed hash."""
-    if reading.review is None or reading.review.signoff is None:
-        return False
-    return reading.review.signoff.content_sha256 == content_sha256(reading)
-
-
-#: what a reading whose sign-off hash no longer matches its content is told
-SIGNATURE_MISMATCH = (
-    "sign-off hash does not match the signed content: the reading was changed after signing"
-)
-
-
-def signature_problem(reading: Reading) -> str | None:
-    """Why the reading's sign-off cannot be trusted, or None (unsigned, or the hash matches).
-
-    A signed reading is only signed while :func:`verify_signoff` holds: anything that loads,
-    validates, shows or exports a reading calls this and treats a mismatch as *not signed*.
-    """
-    if reading.review is None or reading.review.signoff is None:
-        return None
-    if verify_signoff(reading):
-        return None
-    so = reading.review.signoff
-    return f"{SIGNATURE_MISMATCH} (signed by {so.reviewer} at {so.at})"
-
-
-def is_validly_signed(reading: Reading) -> bool:
-    """True when the reading carries a sign-off whose hash matches its content."""
-    return verify_signoff(reading)
+def is_validly_signed(reading: Reading, registry: KeyRegistry | None = None) -> bool:
+    """True when the reading carries a sign-off whose signature verifies."""
+    return verify_signoff(reading, registry)
 
 
 class ReviewSession:
@@ -195,6 +165,8 @@ class ReviewSession:
         *,
         store: ReviewStore | None = None,
         read_first: bool = False,
+        registry: KeyRegistry | None = None,
+        store_version: int | None = None,
         _history: Iterable[ReviewEvent] | None = None,
     ) -> None:
         if not reviewer or not reviewer.strip():
@@ -224,10 +196,18 @@ class ReviewSession:
         #: creation order of added findings, so an undone removal goes back to its place
         self._addition_rank: dict[str, int] = {}
         self._replay(review.events if _history is None else _history)
-        #: None when unsigned; else whether the sign-off hash matches (a frozen reading cannot change)
-        self._signature_ok: bool | None = (
-            None if review.signoff is None else verify_signoff(reading)
-        )
+        #: where signers' public keys are registered: the given registry, else the store
+        self.registry: KeyRegistry | None = registry if registry is not None else store
+        #: the integrity rules' verdict (signature, event chain, state against log) at load and after signing
+        self._check: ReadingCheck = check_reading(reading, self.registry)
+        #: the stored row's version this session last wrote or read (None: not stored)
+        self._version = store_version
+        #: events applied in memory whose write failed (disk full, read-only, locked): retried in order
+        self._pending: list[ReviewEvent] = []
+        #: why the pending events are not saved yet, or None
+        self.save_problem: GazeXError | None = None
+        #: set when another window or program changed the stored reading: this session may not write
+        self._conflict: ReviewStoreConflictError | None = None
 
     # -- read-only view --------------------------------------------------------------------
     @property
@@ -250,8 +230,23 @@ class ReviewSession:
 
     @property
     def is_signed(self) -> bool:
-        """True once validly signed (the sign-off hash matches the content): the reading is frozen."""
-        return self.review.signoff is not None and bool(self._signature_ok)
+        """True once validly signed (the Ed25519 signature verifies): the reading is frozen."""
+        return self.review.signoff is not None and self._check.signature.signed
+
+    @property
+    def signature_status(self) -> str:
+        """One line: "draft (not signed)", "signed by ... (key ..., registered by ...)", or the problem."""
+        return self._check.signature.message
+
+    @property
+    def integrity_problems(self) -> list[str]:
+        """What the integrity rules found wrong at load (a broken event chain, state against log, signature)."""
+        return list(self._check.problems)
+
+    @property
+    def unsaved(self) -> list[ReviewEvent]:
+        """Changes shown but not yet written to the store (disk full, read-only, locked): retried."""
+        return list(self._pending)
 
     @property
     def is_frozen(self) -> bool:
@@ -260,17 +255,17 @@ class ReviewSession:
 
     @property
     def signature_invalid(self) -> bool:
-        """True when a sign-off is present but its hash does not match the content.
+        """True when a sign-off is present but does not verify (or is only a legacy hash).
 
         Such a reading is *not* signed (nothing may call it signed or verified) and it stays
         frozen; :attr:`signature_problem` says why.
         """
-        return self.review.signoff is not None and self._signature_ok is False
+        return self.review.signoff is not None and not self._check.signature.signed
 
     @property
     def signature_problem(self) -> str | None:
-        """The sign-off mismatch message, or None."""
-        return signature_problem(self._reading) if self.signature_invalid else None
+        """Why the sign-off is not valid, or None."""
+        return self._check.signature.message if self.signature_invalid else None
 
     @property
     def signoff(self) -> SignOff | None:
@@ -441,6 +436,13 @@ class ReviewSession:
 
     # -- recording ---------------------------------------------------------------------------
     def _check_open(self) -> None:
+        if self._conflict is not None:
+            raise self._conflict
+        if self.review.signoff is None and self._check.problems:
+            raise ReviewError(
+                None,
+                f"reading {self.reading_id}: {self._check.problems[0]}; it cannot be changed here",
+            )
         if self.signature_invalid:
             raise ReadingSignedError(
                 None,
@@ -478,12 +480,12 @@ class ReviewSession:
             finding_id=finding_id,
             before=before,
             after=after,
+            prev_sha256=head_of(self.review.events),
         )
         self._set(slot, finding_id, after)
         self.review.events.append(event)
         try:
-            if self._store is not None:
-                self._store.record(self._reading, event)
+            not_saved = self._persist(event)
         except BaseException:
             self.review.events.pop()
             self._set(slot, finding_id, before)
@@ -497,7 +499,48 @@ class ReviewSession:
             self._undo.append(change)
             self._redo.clear()
         self._notify(event)
+        if not_saved is not None:
+            raise not_saved
         return event
+
+    def _persist(self, event: ReviewEvent | None) -> GazeXError | None:
+        """Write the pending events and ``event`` with the current state, in one transaction.
+
+        Returns None when written (or there is no store). A retryable failure (disk full,
+        read-only, locked) keeps the events pending in memory and returns the error to raise
+        *after* the change is reported; any other failure raises (the caller rolls back). A write
+        refused because another window or program changed the reading raises
+        :class:`ReviewStoreConflictError`, and this session writes nothing more.
+        """
+        if self._store is None:
+            return None
+        batch = self._pending + ([event] if event is not None else [])
+        if not batch:
+            return None
+        try:
+            self._version = self._store.record(self._reading, batch, expected_version=self._version)
+        except ReviewStoreConflictError as err:
+            self._conflict = err
+            raise
+        except RETRYABLE as err:
+            self._pending = batch
+            self.save_problem = type(err)(
+                err.path, f"{err.reason}. NOT YET SAVED: {len(batch)} change(s) are kept on screen and will be "
+                "written with your next change (or when you retry); do not close the viewer")
+            log.warning("review %s: %s", self.reading_id, self.save_problem)
+            return self.save_problem
+        self._pending = []
+        self.save_problem = None
+        return None
+
+    def retry_pending(self) -> bool:
+        """Try again to write the changes that could not be saved; True when nothing is left pending."""
+        if not self._pending:
+            return True
+        problem = self._persist(None)
+        if problem is None:
+            self._notify(self._pending[-1] if self._pending else self.review.events[-1])
+        return problem is None
 
     def _replay(self, events: Iterable[ReviewEvent]) -> None:
         """Rebuild the undo/redo stacks from the recorded events (state itself is stored)."""
@@ -677,8 +720,12 @@ class ReviewSession:
         """The hash a sign-off would record now."""
         return content_sha256(self._reading)
 
-    def sign(self, reviewer: str | None = None) -> SignOff:
-        """Sign the reviewed reading and freeze it.
+    def sign(self, reviewer: str | None = None, *, key: SigningKey | None = None) -> SignOff:
+        """Sign the reviewed reading with the reviewer's Ed25519 key and freeze it.
+
+        The signature covers the canonical whole reading and the head of the event log
+        (:func:`~gazex_viewer.core.signing.signing_payload`). With a store (or registry), the key must be
+        registered to the signer there.
 
         Raises
         ------
@@ -686,6 +733,8 @@ class ReviewSession:
             While any model finding is undecided (or, in read-first mode, the draft is hidden).
         ReadingSignedError
             When it is already signed.
+        ReviewError
+            Without a key, with another reviewer's key, an unregistered key, or unsaved changes.
         """
         self._check_open()
         who = (reviewer or self.reviewer).strip()
@@ -696,24 +745,38 @@ class ReviewSession:
             raise ReviewIncompleteError(None, pending)
         if self.ai_hidden:
             raise ReviewError(None, "read-first mode: write your own impression before signing")
-        signoff = SignOff(reviewer=who, at=utc_now(), content_sha256=self.content_sha256())
-        old_reviewer = self.review.reviewer
+        if key is None:
+            raise ReviewError(None, f"signing needs {who}'s signing key (unlock or create it first)")
+        if key.reviewer != who:
+            raise ReviewError(None, f"the signing key belongs to {key.reviewer}, not to {who}")
+        if not self.retry_pending():
+            raise ReviewError(None, f"cannot sign: {len(self._pending)} change(s) are not saved yet ({self.save_problem})")
+        if self.registry is not None:
+            entry = self.registry.registered_key(key.key_id)
+            if entry is None or entry.reviewer != who or entry.public_key != key.public_key:
+                raise ReviewError(None, f"{who}'s signing key {key.key_id[:12]}… is not registered in the review "
+                                  "database; register it before signing")
+        signoff = SignOff(reviewer=who, at=utc_now(), content_sha256=self.content_sha256(), algorithm=ALGORITHM,
+                          key_id=key.key_id, public_key=key.public_key, events_head=head_of(self.review.events),
+                          canonical=CANONICAL)
+        old_reviewer, old_check = self.review.reviewer, self._check
         self.review.signoff = signoff
         self.review.reviewer = who
-        self._signature_ok = True
         try:
+            signoff.signature = key.sign(signing_payload(self._reading))
             self._record_plain("sign", None, signoff.to_dict(), who=who, at=signoff.at)
+            self._check = check_reading(self._reading, self.registry)
         except BaseException:
             self.review.signoff = None
             self.review.reviewer = old_reviewer
-            self._signature_ok = None
+            self._check = old_check
             raise
         return signoff
 
     def _record_plain(
         self, action: str, before: Any, after: Any, *, who: str | None = None, at: str | None = None
     ) -> ReviewEvent:
-        """Record an audit-only event (sign, new_version), not undoable."""
+        """Record an audit-only event (sign, new_version), not undoable; any failure to write it is raised."""
         event = ReviewEvent(
             id=new_id("e"),
             at=at or utc_now(),
@@ -722,11 +785,15 @@ class ReviewSession:
             finding_id=None,
             before=before,
             after=after,
+            prev_sha256=head_of(self.review.events),
         )
         self.review.events.append(event)
         try:
-            if self._store is not None:
-                self._store.record(self._reading, event)
+            problem = self._persist(event)
+            if problem is not None:  # not kept pending: a sign-off is written now or not at all
+                self._pending.remove(event)
+                self.save_problem = None if not self._pending else self.save_problem
+                raise problem
         except BaseException:
             self.review.events.pop()
             raise

@@ -764,8 +764,11 @@ class ReviewSession:
         self.review.reviewer = who
         try:
             signoff.signature = key.sign(signing_payload(self._reading))
-            self._record_plain("sign", None, signoff.to_dict(), who=who, at=signoff.at)
-            self._check = check_reading(self._reading, self.registry)
+
+            def verify() -> None:  # the verdict listeners see is the new one
+                self._check = check_reading(self._reading, self.registry)
+
+            self._record_plain("sign", None, signoff.to_dict(), who=who, at=signoff.at, before_notify=verify)
         except BaseException:
             self.review.signoff = None
             self.review.reviewer = old_reviewer
@@ -774,7 +777,8 @@ class ReviewSession:
         return signoff
 
     def _record_plain(
-        self, action: str, before: Any, after: Any, *, who: str | None = None, at: str | None = None
+        self, action: str, before: Any, after: Any, *, who: str | None = None, at: str | None = None,
+        before_notify: Callable[[], None] | None = None,
     ) -> ReviewEvent:
         """Record an audit-only event (sign, new_version), not undoable; any failure to write it is raised."""
         event = ReviewEvent(
@@ -797,6 +801,8 @@ class ReviewSession:
         except BaseException:
             self.review.events.pop()
             raise
+        if before_notify is not None:
+            before_notify()
         self._notify(event)
         return event
 

@@ -42,6 +42,7 @@ from gazex_viewer.core.errors import GazeXError
 from gazex_viewer.core.reading import CHEXPERT_OBSERVATIONS, Box, Finding, Label, ReviewEvent
 from gazex_viewer.core.review import ReadingSignedError, ReviewIncompleteError, ReviewSession
 from gazex_viewer.ui.common import SelectionModel, finding_styles
+from gazex_viewer.ui.signing_key import ask_passphrase_dialog, obtain_signing_key
 
 log = logging.getLogger(__name__)
 
@@ -267,6 +268,8 @@ class ReviewPanel(QWidget):
         self.show_error: Callable[[str, str], None] = self._default_error
         self.ask_reason: Callable[[str], str | None] = self._default_reason
         self.confirm: Callable[[str, str], bool] = self._default_confirm
+        #: (title, label) -> passphrase or None: unlocks or creates the signing key at sign-off
+        self.ask_passphrase: Callable[[str, str], str | None] = ask_passphrase_dialog(self)
         self.last_error: str | None = None
 
         outer = QVBoxLayout(self)
@@ -1137,7 +1140,10 @@ class ReviewPanel(QWidget):
             "The signed reading is frozen: a later change becomes a new, linked version.",
         ):
             return False
-        signoff = self._run("Cannot sign", s.sign, who)
+        key = obtain_signing_key(who, s.store, self.ask_passphrase, self._error)
+        if key is None:
+            return False
+        signoff = self._run("Cannot sign", s.sign, who, key=key)
         if signoff is None:
             return False
         self.refresh()

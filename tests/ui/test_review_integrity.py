@@ -191,6 +191,7 @@ def mwin(qtbot: Any, db: Path, answers: Answers, tmp_path: Path) -> Any:
     win.review_panel.show_error = answers.error  # type: ignore[method-assign]
     win.review_panel.confirm = answers.ask  # type: ignore[method-assign]
     win.review_panel.ask_reason = lambda _t: answers.reason  # type: ignore[method-assign]
+    win.review_panel.ask_passphrase = answers.ask_passphrase  # type: ignore[method-assign]
     qtbot.addWidget(win)
     win.resize(1400, 900)
     win.show()

@@ -18,7 +18,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -41,6 +41,7 @@ from PySide6.QtWidgets import (
 from gazex_viewer.core.errors import GazeXError
 from gazex_viewer.core.reading import CHEXPERT_OBSERVATIONS, Box, Finding, Label, ReviewEvent
 from gazex_viewer.core.review import ReadingSignedError, ReviewIncompleteError, ReviewSession
+from gazex_viewer.core.store_errors import RETRYABLE
 from gazex_viewer.ui.common import SelectionModel, finding_styles
 from gazex_viewer.ui.signing_key import ask_passphrase_dialog, obtain_signing_key
 
@@ -271,6 +272,10 @@ class ReviewPanel(QWidget):
         #: (title, label) -> passphrase or None: unlocks or creates the signing key at sign-off
         self.ask_passphrase: Callable[[str, str], str | None] = ask_passphrase_dialog(self)
         self.last_error: str | None = None
+        #: retries the changes a full (or read-only, locked) database could not take, every few seconds
+        self._retry_timer = QTimer(self)
+        self._retry_timer.setInterval(5000)
+        self._retry_timer.timeout.connect(self._retry_unsaved)
 
         outer = QVBoxLayout(self)
         outer.setContentsMargins(4, 4, 4, 4)
@@ -634,8 +639,27 @@ class ReviewPanel(QWidget):
 
     def set_store_warning(self, message: str | None) -> None:
         """Show (or hide) a problem with the review database, e.g. a corrupt file set aside."""
+        self._store_warning = message
+        self._show_store_warning()
+
+    def _show_store_warning(self) -> None:
+        """The database warning, or first the changes not yet saved (disk full, read-only, locked)."""
+        s = self.session
+        message = getattr(self, "_store_warning", None)
+        if s is not None and s.save_problem is not None:
+            message = str(s.save_problem)
+            if not self._retry_timer.isActive():
+                self._retry_timer.start()
+        elif self._retry_timer.isActive():
+            self._retry_timer.stop()
         self.store_warning_label.setText("" if not message else f"⚠ {html.escape(message)}")
         self.store_warning_label.setVisible(bool(message))
+
+    def _retry_unsaved(self) -> None:
+        s = self.session
+        if s is not None and s.unsaved:
+            s.retry_pending()
+        self._show_store_warning()
 
     def _on_event(self, _event: ReviewEvent) -> None:
         self.refresh()
@@ -745,6 +769,7 @@ class ReviewPanel(QWidget):
                 "genuine review (Review &gt; Stored reviews of this film…) or review a new AI draft.</span>"
             )
         self.signature_invalid_label.setVisible(invalid)
+        self._show_store_warning()
         self._update_empty_state()
         self._rebuild_rows()
         self._update_buttons()
@@ -828,6 +853,12 @@ class ReviewPanel(QWidget):
                 self.selection.select(err.undecided[0])
         except ReadingSignedError as err:
             self._error(title, str(err))
+        except RETRYABLE as err:  # kept pending in the session: the banner says so; one message box, not one a click
+            if self.session is not None and len(self.session.unsaved) > 1:
+                self.status_message.emit(str(err))
+                self._show_store_warning()
+            else:
+                self._error(title, str(err))
         except GazeXError as err:
             self._error(title, str(err))
         except Exception as err:  # a bug must not take the review down

@@ -122,12 +122,11 @@ def state_problems(reading: Reading) -> list[str]:
     for fid in current:
         if ("addition", fid) not in last and not inherited:
             out.append(f"review.additions: finding {fid} has no event that added it")
-    for slot in ("impression", "own_impression"):
-        key = (slot, None)
-        value = getattr(review, slot)
-        if key in last:
-            if value != last[key]:
-                out.append(f"review.{slot}: does not match its event log: it was changed outside the review")
+    for name in ("impression", "own_impression"):
+        value = getattr(review, name)
+        if (name, None) in last:
+            if value != last[(name, None)]:
+                out.append(f"review.{name}: does not match its event log: it was changed outside the review")
         elif value is not None and not inherited:
-            out.append(f"review.{slot}: has no event that wrote it")
+            out.append(f"review.{name}: has no event that wrote it")
     return out

@@ -148,6 +148,26 @@ def check_signature(reading: Reading, registry: KeyRegistry | None = None) -> Si
         so.reviewer, entry)
 
 
+def verify_signoff(reading: Reading, registry: KeyRegistry | None = None) -> bool:
+    """True when the reading carries a valid Ed25519 signature (see :func:`~gazex_viewer.core.integrity.check_signature`)."""
+    return check_signature(reading, registry).signed
+
+
+def signature_problem(reading: Reading, registry: KeyRegistry | None = None) -> str | None:
+    """Why the reading's sign-off cannot be trusted (invalid, or only a legacy hash), or None.
+
+    A reading is only signed while its signature verifies: anything that loads, validates, shows
+    or exports a reading calls this and treats any problem as *not signed*.
+    """
+    status = check_signature(reading, registry)
+    return status.message if status.state in ("invalid", "legacy") else None
+
+
+def is_validly_signed(reading: Reading, registry: KeyRegistry | None = None) -> bool:
+    """True when the reading carries a sign-off whose signature verifies."""
+    return verify_signoff(reading, registry)
+
+
 @dataclass(frozen=True)
 class ReadingCheck:
     """What :func:`check_reading` found."""

@@ -39,17 +39,11 @@ from gazex_viewer.core.integrity import (  # noqa: F401  (re-exported: the revie
     check_reading,
     check_signature,
     content_sha256,
+    is_validly_signed,
+    signature_problem,
     signed_content,
+    verify_signoff,
 )
-from gazex_viewer.core.signing import (  # noqa: F401
-    ALGORITHM,
-    CANONICAL,
-    KeyRegistry,
-    SigningKey,
-    canonical_json,
-    signing_payload,
-)
-from gazex_viewer.core.store_errors import RETRYABLE, ReviewStoreConflictError
 from gazex_viewer.core.reading import (
     Box,
     Decision,
@@ -62,6 +56,9 @@ from gazex_viewer.core.reading import (
     new_id,
     utc_now,
 )
+from gazex_viewer.core.review_sync import StoreSync
+from gazex_viewer.core.signing import KeyRegistry, SigningKey, canonical_json  # noqa: F401
+from gazex_viewer.core.signoff import SignOffKeyError, make_signoff
 
 if TYPE_CHECKING:
     from gazex_viewer.core.review_store import ReviewStore
@@ -119,26 +116,6 @@ class _Change:
     finding_id: str | None
     before: Any
     after: Any
-
-
-def verify_signoff(reading: Reading, registry: KeyRegistry | None = None) -> bool:
-    """True when the reading carries a valid Ed25519 signature (see :func:`~gazex_viewer.core.integrity.check_signature`)."""
-    return check_signature(reading, registry).signed
-
-
-def signature_problem(reading: Reading, registry: KeyRegistry | None = None) -> str | None:
-    """Why the reading's sign-off cannot be trusted (invalid, or only a legacy hash), or None.
-
-    A reading is only signed while its signature verifies: anything that loads, validates, shows
-    or exports a reading calls this and treats any problem as *not signed*.
-    """
-    status = check_signature(reading, registry)
-    return status.message if status.state in ("invalid", "legacy") else None
-
-
-def is_validly_signed(reading: Reading, registry: KeyRegistry | None = None) -> bool:
-    """True when the reading carries a sign-off whose signature verifies."""
-    return verify_signoff(reading, registry)
 
 
 class ReviewSession:
@@ -200,14 +177,8 @@ class ReviewSession:
         self.registry: KeyRegistry | None = registry if registry is not None else store
         #: the integrity rules' verdict (signature, event chain, state against log) at load and after signing
         self._check: ReadingCheck = check_reading(reading, self.registry)
-        #: the stored row's version this session last wrote or read (None: not stored)
-        self._version = store_version
-        #: events applied in memory whose write failed (disk full, read-only, locked): retried in order
-        self._pending: list[ReviewEvent] = []
-        #: why the pending events are not saved yet, or None
-        self.save_problem: GazeXError | None = None
-        #: set when another window or program changed the stored reading: this session may not write
-        self._conflict: ReviewStoreConflictError | None = None
+        #: versioned writes and the changes kept pending when the store cannot take them (core.review_sync)
+        self._sync = StoreSync(store, store_version)
 
     # -- read-only view --------------------------------------------------------------------
     @property
@@ -246,7 +217,12 @@ class ReviewSession:
     @property
     def unsaved(self) -> list[ReviewEvent]:
         """Changes shown but not yet written to the store (disk full, read-only, locked): retried."""
-        return list(self._pending)
+        return list(self._sync.pending)
+
+    @property
+    def save_problem(self) -> GazeXError | None:
+        """Why :attr:`unsaved` changes are not saved yet ("... the disk is full ... NOT YET SAVED ..."), or None."""
+        return self._sync.problem
 
     @property
     def is_frozen(self) -> bool:
@@ -436,8 +412,8 @@ class ReviewSession:
 
     # -- recording ---------------------------------------------------------------------------
     def _check_open(self) -> None:
-        if self._conflict is not None:
-            raise self._conflict
+        if self._sync.conflict is not None:
+            raise self._sync.conflict
         if self.review.signoff is None and self._check.problems:
             raise ReviewError(
                 None,
@@ -485,7 +461,7 @@ class ReviewSession:
         self._set(slot, finding_id, after)
         self.review.events.append(event)
         try:
-            not_saved = self._persist(event)
+            not_saved = self._sync.write(self._reading, event)
         except BaseException:
             self.review.events.pop()
             self._set(slot, finding_id, before)
@@ -503,43 +479,13 @@ class ReviewSession:
             raise not_saved
         return event
 
-    def _persist(self, event: ReviewEvent | None) -> GazeXError | None:
-        """Write the pending events and ``event`` with the current state, in one transaction.
-
-        Returns None when written (or there is no store). A retryable failure (disk full,
-        read-only, locked) keeps the events pending in memory and returns the error to raise
-        *after* the change is reported; any other failure raises (the caller rolls back). A write
-        refused because another window or program changed the reading raises
-        :class:`ReviewStoreConflictError`, and this session writes nothing more.
-        """
-        if self._store is None:
-            return None
-        batch = self._pending + ([event] if event is not None else [])
-        if not batch:
-            return None
-        try:
-            self._version = self._store.record(self._reading, batch, expected_version=self._version)
-        except ReviewStoreConflictError as err:
-            self._conflict = err
-            raise
-        except RETRYABLE as err:
-            self._pending = batch
-            self.save_problem = type(err)(
-                err.path, f"{err.reason}. NOT YET SAVED: {len(batch)} change(s) are kept on screen and will be "
-                "written with your next change (or when you retry); do not close the viewer")
-            log.warning("review %s: %s", self.reading_id, self.save_problem)
-            return self.save_problem
-        self._pending = []
-        self.save_problem = None
-        return None
-
     def retry_pending(self) -> bool:
         """Try again to write the changes that could not be saved; True when nothing is left pending."""
-        if not self._pending:
+        if not self._sync.pending:
             return True
-        problem = self._persist(None)
+        problem = self._sync.write(self._reading, None)
         if problem is None:
-            self._notify(self._pending[-1] if self._pending else self.review.events[-1])
+            self._notify(self.review.events[-1])
         return problem is None
 
     def _replay(self, events: Iterable[ReviewEvent]) -> None:
@@ -721,20 +667,12 @@ class ReviewSession:
         return content_sha256(self._reading)
 
     def sign(self, reviewer: str | None = None, *, key: SigningKey | None = None) -> SignOff:
-        """Sign the reviewed reading with the reviewer's Ed25519 key and freeze it.
+        """Sign the reviewed reading with the reviewer's Ed25519 key (:func:`~gazex_viewer.core.signoff.make_signoff`)
+        and freeze it. With a store (or registry) the key must be registered to the signer there.
 
-        The signature covers the canonical whole reading and the head of the event log
-        (:func:`~gazex_viewer.core.signing.signing_payload`). With a store (or registry), the key must be
-        registered to the signer there.
-
-        Raises
-        ------
-        ReviewIncompleteError
-            While any model finding is undecided (or, in read-first mode, the draft is hidden).
-        ReadingSignedError
-            When it is already signed.
-        ReviewError
-            Without a key, with another reviewer's key, an unregistered key, or unsaved changes.
+        Raises ReviewIncompleteError while a model finding is undecided (or the draft is hidden),
+        ReadingSignedError when already signed, ReviewError without the signer's registered key or
+        while changes are not saved yet.
         """
         self._check_open()
         who = (reviewer or self.reviewer).strip()
@@ -745,34 +683,22 @@ class ReviewSession:
             raise ReviewIncompleteError(None, pending)
         if self.ai_hidden:
             raise ReviewError(None, "read-first mode: write your own impression before signing")
-        if key is None:
-            raise ReviewError(None, f"signing needs {who}'s signing key (unlock or create it first)")
-        if key.reviewer != who:
-            raise ReviewError(None, f"the signing key belongs to {key.reviewer}, not to {who}")
-        if not self.retry_pending():
-            raise ReviewError(None, f"cannot sign: {len(self._pending)} change(s) are not saved yet ({self.save_problem})")
-        if self.registry is not None:
-            entry = self.registry.registered_key(key.key_id)
-            if entry is None or entry.reviewer != who or entry.public_key != key.public_key:
-                raise ReviewError(None, f"{who}'s signing key {key.key_id[:12]}… is not registered in the review "
-                                  "database; register it before signing")
-        signoff = SignOff(reviewer=who, at=utc_now(), content_sha256=self.content_sha256(), algorithm=ALGORITHM,
-                          key_id=key.key_id, public_key=key.public_key, events_head=head_of(self.review.events),
-                          canonical=CANONICAL)
-        old_reviewer, old_check = self.review.reviewer, self._check
-        self.review.signoff = signoff
-        self.review.reviewer = who
+        if key is not None and not self.retry_pending():
+            raise ReviewError(None, f"cannot sign: {len(self.unsaved)} change(s) are not saved yet ({self.save_problem})")
         try:
-            signoff.signature = key.sign(signing_payload(self._reading))
+            signoff = make_signoff(self._reading, who, key, self.registry)
+        except SignOffKeyError as err:
+            raise ReviewError(None, err.reason) from None
+        old_reviewer, old_check = self.review.reviewer, self._check
+        self.review.signoff, self.review.reviewer = signoff, who
 
-            def verify() -> None:  # the verdict listeners see is the new one
-                self._check = check_reading(self._reading, self.registry)
+        def verify() -> None:  # the verdict listeners see is the new one
+            self._check = check_reading(self._reading, self.registry)
 
+        try:
             self._record_plain("sign", None, signoff.to_dict(), who=who, at=signoff.at, before_notify=verify)
         except BaseException:
-            self.review.signoff = None
-            self.review.reviewer = old_reviewer
-            self._check = old_check
+            self.review.signoff, self.review.reviewer, self._check = None, old_reviewer, old_check
             raise
         return signoff
 
@@ -793,11 +719,7 @@ class ReviewSession:
         )
         self.review.events.append(event)
         try:
-            problem = self._persist(event)
-            if problem is not None:  # not kept pending: a sign-off is written now or not at all
-                self._pending.remove(event)
-                self.save_problem = None if not self._pending else self.save_problem
-                raise problem
+            self._sync.write_now(self._reading, event)  # not kept pending: written now or not at all
         except BaseException:
             self.review.events.pop()
             raise

@@ -193,13 +193,13 @@ def _keyring() -> Any | None:
     try:
         import keyring
         from keyring.backends import fail
-    except Exception:  # not installed, or broken: the passphrase file is used
+    except Exception:  # noqa: BLE001  (not installed, or broken: the passphrase file is used)
         return None
     try:
         backend = keyring.get_keyring()
         if isinstance(backend, fail.Keyring) or float(getattr(backend, "priority", 0)) < 1:
             return None
-    except Exception:
+    except Exception:  # noqa: BLE001  (a keyring backend that fails to load is no keyring)
         return None
     return keyring
 
@@ -224,7 +224,7 @@ def has_key(reviewer: str) -> bool:
     if kr is not None:
         try:
             return kr.get_password(_KEYRING_SERVICE, reviewer.strip()) is not None
-        except Exception:
+        except Exception:  # noqa: BLE001  (keyring backends raise their own errors)
             return False
     return key_file(reviewer).is_file()
 
@@ -256,7 +256,7 @@ def create_key(reviewer: str, passphrase: str) -> SigningKey:
         try:
             kr.set_password(_KEYRING_SERVICE, reviewer, _pem(key, passphrase).decode("ascii"))
             return key
-        except Exception as err:
+        except Exception as err:  # noqa: BLE001  (keyring backends raise their own errors)
             raise SigningKeyError(None, f"the system keyring refused the key: {err}") from None
     path = key_file(reviewer)
     try:

@@ -16,7 +16,14 @@ from typing import TYPE_CHECKING
 from PySide6.QtWidgets import QInputDialog, QLineEdit, QWidget
 
 from gazex_viewer.core.errors import GazeXError
-from gazex_viewer.core.signing import MIN_PASSPHRASE, SigningKey, create_key, has_key, key_location, load_key
+from gazex_viewer.core.signing import (
+    MIN_PASSPHRASE,
+    SigningKey,
+    create_key,
+    has_key,
+    key_location,
+    load_key,
+)
 
 if TYPE_CHECKING:
     from gazex_viewer.core.review_store import ReviewStore
@@ -38,7 +45,7 @@ def ask_passphrase_dialog(parent: QWidget | None) -> AskPassphrase:
 def _os_account() -> str:
     try:
         return getpass.getuser()
-    except Exception:  # no account name in this environment
+    except (KeyError, OSError):  # no account name in this environment
         return "unknown account"
 
 

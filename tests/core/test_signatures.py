@@ -18,7 +18,11 @@ from gazex_viewer.core.errors import ExportError, ReadingError
 from gazex_viewer.core.integrity import check_reading, content_sha256
 from gazex_viewer.core.reading import Reading
 from gazex_viewer.core.review import ReviewError, ReviewSession
-from gazex_viewer.core.review_store import ReviewStore, default_store_path, registered_keys
+from gazex_viewer.core.review_store import (
+    ReviewStore,
+    default_store_path,
+    registered_keys,
+)
 from gazex_viewer.core.signing import (
     SigningKeyError,
     create_key,

@@ -7,7 +7,13 @@ from pathlib import Path
 from typing import Any
 
 from gazex_viewer.core.review_store import ReviewStore
-from tests.ui.test_review_panel import Prompts, _panel, db, prompts, reading  # noqa: F401  (fixtures)
+from tests.ui import test_review_panel as panel_tests
+from tests.ui.test_review_panel import Prompts, _panel
+
+# the panel tests' fixtures: the demo reading on the NIH film, a database path, the answered prompts
+reading = panel_tests.reading
+db = panel_tests.db
+prompts = panel_tests.prompts
 
 
 def test_disk_full_banner_then_saved_on_retry(qtbot: Any, reading: Any, db: Path, prompts: Prompts) -> None:

@@ -640,6 +640,7 @@ class ReviewController(QObject):
             start_dir=start,
             parent=w,
             image_sha256=None if rg is None else (str(getattr(rg, "pixel_sha256", "") or "") or None),
+            registry=self.store,
         )
         dlg.setStyleSheet(w.styleSheet())
         dlg.export_button.clicked.connect(lambda: S.set_value("paths/export_dir", dlg.folder_edit.text()))

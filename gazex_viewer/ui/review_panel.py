@@ -753,7 +753,7 @@ class ReviewPanel(QWidget):
             so = s.signoff
             self.signoff_label.setText(
                 f"<b>Signed</b> by {html.escape(so.reviewer)} at {html.escape(so.at)}<br>"
-                f"content SHA-256 <tt>{so.content_sha256[:16]}…</tt><br>"
+                f"content SHA-256 <tt>{so.content_sha256[:16]}…</tt>, Ed25519 key <tt>{(so.key_id or '')[:12]}…</tt><br>"
                 "This reading is frozen; a change starts a new, linked version."
             )
         self.signoff_label.setVisible(signed)
@@ -764,8 +764,8 @@ class ReviewPanel(QWidget):
             self.signature_invalid_label.setText(
                 "<span style='font-size:12pt'>⚠ SIGNATURE INVALID — not a signed report</span><br>"
                 f"<span style='font-weight:normal'>This reading claims a sign-off by {html.escape(so.reviewer)} "
-                f"at {html.escape(so.at)}, but its content was changed after signing (the sign-off hash "
-                "does not match). Do not rely on it: it cannot be exported, changed or signed. Open the "
+                f"at {html.escape(so.at)}, but {html.escape(s.signature_problem or 'it does not verify')}. "
+                "Do not rely on it: it cannot be exported, changed or signed. Open the "
                 "genuine review (Review &gt; Stored reviews of this film…) or review a new AI draft.</span>"
             )
         self.signature_invalid_label.setVisible(invalid)

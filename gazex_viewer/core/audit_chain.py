@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from gazex_viewer.core.reading import Decision, Reading, ReviewEvent
+from gazex_viewer.core.reading import Reading, ReviewEvent
 from gazex_viewer.core.signing import canonical_json
 
 #: ``prev_sha256`` of the first event of a chained log
@@ -87,15 +87,15 @@ def _slot(event: ReviewEvent, model_ids: set[str]) -> tuple[str, str | None] | N
 def state_problems(reading: Reading) -> list[str]:
     """Where the review state disagrees with its (chained) event log; ``[]`` for a legacy log.
 
-    A new version starts from its parent's state (its log opens with ``new_version``): what no
-    later event touched is inherited and not checked.
+    Every decision, addition and impression that an event touched must be what the last such event
+    left. What no event touched is not checked: a new version inherits its parent's state (its log
+    opens with ``new_version``), and a reading may arrive with decisions made elsewhere and no log.
     """
     review = reading.review
     if review is None or not review.events or all(e.prev_sha256 is None for e in review.events):
         return []
     model_ids = {f.id for f in reading.findings}
     last: dict[tuple[str, str | None], Any] = {}
-    inherited = any(e.action == "new_version" for e in review.events)
     for ev in review.events:
         slot = _slot(ev, model_ids)
         if slot is not None:
@@ -103,12 +103,9 @@ def state_problems(reading: Reading) -> list[str]:
     out: list[str] = []
     for d in review.decisions:
         key = ("decision", d.finding_id)
-        if key in last:
-            expected = last[key]
-        elif inherited:
+        if key not in last:
             continue
-        else:
-            expected = Decision(d.finding_id).to_dict()
+        expected = last[key]
         if d.to_dict() != expected:
             out.append(f"review.decisions: finding {d.finding_id} is {d.status} but its event log says "
                        f"{(expected or {}).get('status', 'nothing')}: the decision was changed outside the review")
@@ -119,14 +116,7 @@ def state_problems(reading: Reading) -> list[str]:
         if current.get(fid or "") != after:
             out.append(f"review.additions: added finding {fid} does not match its event log: "
                        "it was changed outside the review")
-    for fid in current:
-        if ("addition", fid) not in last and not inherited:
-            out.append(f"review.additions: finding {fid} has no event that added it")
     for name in ("impression", "own_impression"):
-        value = getattr(review, name)
-        if (name, None) in last:
-            if value != last[(name, None)]:
-                out.append(f"review.{name}: does not match its event log: it was changed outside the review")
-        elif value is not None and not inherited:
-            out.append(f"review.{name}: has no event that wrote it")
+        if (name, None) in last and getattr(review, name) != last[(name, None)]:
+            out.append(f"review.{name}: does not match its event log: it was changed outside the review")
     return out

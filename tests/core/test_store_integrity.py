@@ -259,3 +259,20 @@ def test_error_kinds_by_result_code() -> None:
         conn.execute("INSERT INTO t VALUES (1)")
     assert error_kind(info.value)[0] is ReviewStoreReadOnlyError
     assert error_kind(sqlite3.OperationalError("database or disk is full"))[0] is ReviewStoreDiskFullError
+
+
+def test_reading_with_decisions_from_elsewhere_and_no_log_can_be_continued(tmp_path: Path) -> None:
+    """A reading that arrives with decisions but no event log (legacy) is not called tampered once chained."""
+    from gazex_viewer.core.reading import Decision, Review
+
+    db = tmp_path / "reviews.sqlite3"
+    reading = make_reading()
+    reading.review = Review(reviewer="Dr Elsewhere", decisions=[Decision("f-000", "accepted")], impression="ok")
+    with ReviewStore(db) as store:
+        s = store.open_session(reading, "Dr Ada")
+        assert s.integrity_problems == []
+        s.reject("f-001", "no")
+    with ReviewStore(db) as store:
+        s = store.open_session(reading, "Dr Ada")
+        assert s.integrity_problems == [] and s.status("f-000") == "accepted" and s.status("f-001") == "rejected"
+        assert s.review.events[0].prev_sha256 is not None

@@ -30,9 +30,18 @@ from gazex_viewer.core.signing import canonical_json
 GENESIS = "0" * 64
 
 
+def event_fields(event: ReviewEvent) -> dict[str, Any]:
+    """``event.to_dict()`` without its deep copy of before/after (hashing only reads them)."""
+    d = {"id": event.id, "at": event.at, "reviewer": event.reviewer, "action": event.action,
+         "finding_id": event.finding_id, "before": event.before, "after": event.after}
+    if event.prev_sha256 is not None:
+        d["prev_sha256"] = event.prev_sha256
+    return d
+
+
 def event_hash(event: ReviewEvent) -> str:
     """SHA-256 (hex) of the canonical JSON of the event (its ``prev_sha256`` included)."""
-    return hashlib.sha256(canonical_json(event.to_dict()).encode("utf-8", "surrogatepass")).hexdigest()
+    return hashlib.sha256(canonical_json(event_fields(event)).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def head_of(events: Sequence[ReviewEvent]) -> str:

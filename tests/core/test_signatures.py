@@ -299,3 +299,12 @@ def test_export_refuses_forgery_as_typed_error(tmp_path: Path) -> None:
     path = _forge(tmp_path, "lib", lambda d: d["review"]["signoff"].__setitem__("reviewer", "Dr Famous"))
     with pytest.raises((ExportError, ReadingError), match="signature"):
         export_sr(Reading.from_json(path.read_text(encoding="utf-8")), tmp_path / "o.dcm")
+
+
+def test_event_hash_fields_are_the_event_document() -> None:
+    from gazex_viewer.core.audit_chain import event_fields
+    from gazex_viewer.core.reading import ReviewEvent
+
+    for prev in (None, GENESIS):
+        ev = ReviewEvent("e-1", "2026", "Dr A", "edit", "f-1", {"a": [1, 2.5]}, {"b": None}, prev)
+        assert event_fields(ev) == ev.to_dict()

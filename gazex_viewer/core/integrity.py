@@ -15,6 +15,7 @@ and ``export`` all call :func:`check_reading`, so they accept and refuse the sam
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -67,6 +68,12 @@ def content_sha256(reading: Reading) -> str:
     return hashlib.sha256(canonical_json(signed_content(reading)).encode("utf-8", "surrogatepass")).hexdigest()
 
 
+def _content_sha256_before_normalising(reading: Reading) -> str:
+    """The hash as sign-offs written before integral floats were normalised computed it (legacy readings)."""
+    text = json.dumps(signed_content(reading), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
 @dataclass(frozen=True)
 class SignatureStatus:
     """Whether and by whom a reading is signed."""
@@ -101,7 +108,8 @@ def check_signature(reading: Reading, registry: KeyRegistry | None = None) -> Si
         return SignatureStatus("unsigned", "draft (not signed)")
     so = review.signoff
     who = _who(reading)
-    if so.content_sha256 != content_sha256(reading):
+    if so.content_sha256 != content_sha256(reading) and (
+            so.signature is not None or so.content_sha256 != _content_sha256_before_normalising(reading)):
         return SignatureStatus("invalid", f"{SIGNATURE_MISMATCH} ({who})", so.reviewer)
     if so.signature is None:
         return SignatureStatus(

@@ -210,6 +210,11 @@ class ReviewSession:
         return self._check.signature.message
 
     @property
+    def signature_state(self) -> str:
+        """"unsigned", "legacy" (hash only, not signed), "signed" or "invalid"."""
+        return self._check.signature.state
+
+    @property
     def integrity_problems(self) -> list[str]:
         """What the integrity rules found wrong at load (a broken event chain, state against log, signature)."""
         return list(self._check.problems)

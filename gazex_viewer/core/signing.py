@@ -50,9 +50,26 @@ class SigningKeyError(GazeXError):
     """A signing key that cannot be created, found, unlocked or used."""
 
 
+_EXACT = 2**53
+
+
+def _normalise(value: Any) -> Any:
+    """Integral floats as integers (250.0 -> 250): a box built with integers and the same box read back from
+    JSON (where the loader makes floats of them) are the same document."""
+    t = type(value)
+    if t is float and value.is_integer() and -_EXACT < value < _EXACT:
+        return int(value)
+    if t is dict:
+        return {k: _normalise(v) for k, v in value.items()}
+    if t is list or t is tuple:
+        return [_normalise(v) for v in value]
+    return value
+
+
 def canonical_json(value: Any) -> str:
-    """JSON with sorted keys, no whitespace and unescaped UTF-8: the one serialisation that is hashed or signed."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    """JSON with sorted keys, no whitespace, unescaped UTF-8 and integral floats written as integers: the one
+    serialisation that is hashed or signed."""
+    return json.dumps(_normalise(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 
 def _utf8(text: str) -> bytes:

@@ -557,7 +557,8 @@ class ReviewController(QObject):
         state = ""
         if s is not None:
             if s.signature_invalid:
-                state = " — SIGNATURE INVALID (changed after signing)"
+                state = (" — NOT SIGNED (legacy hash only)" if s.signature_state == "legacy"
+                         else " — SIGNATURE INVALID (changed after signing)")
             elif s.is_signed and s.signoff is not None:
                 state = f" — signed by {s.signoff.reviewer}"
             elif s.ai_hidden:

@@ -711,6 +711,8 @@ class ReviewPanel(QWidget):
         if s is None:
             return "No reading under review"
         if s.signature_invalid:
+            if s.signature_state == "legacy":
+                return "Not signed: only a legacy content hash, which does not prove who signed"
             return "Signature invalid: this reading was changed after signing"
         c = s.counts()
         n_model = len(s.finding_ids) - c["added"]

@@ -308,3 +308,21 @@ def test_event_hash_fields_are_the_event_document() -> None:
     for prev in (None, GENESIS):
         ev = ReviewEvent("e-1", "2026", "Dr A", "edit", "f-1", {"a": [1, 2.5]}, {"b": None}, prev)
         assert event_fields(ev) == ev.to_dict()
+
+
+def test_signature_survives_a_json_round_trip_of_integer_coordinates(tmp_path: Path) -> None:
+    """A producer's integer box corners come back from JSON as floats: still the same signed document."""
+    from gazex_viewer.core.reading import Box
+
+    reading = make_reading()
+    reading.findings[0].observation = Box.from_corners(300, 120, 700, 520)  # type: ignore[arg-type]
+    s = ReviewSession(reading, "Dr Ada")
+    for fid in s.undecided():
+        s.accept(fid)
+    sign(s)
+    text = reading.to_json()
+    assert '"x_min": 300,' in text
+    back = Reading.from_json(text)
+    assert type(back.findings[0].observation.x_min) is float  # type: ignore[union-attr]
+    check = check_reading(back, registered_keys(default_store_path()))
+    assert check.ok and check.signature.signed, check.problems

@@ -79,6 +79,8 @@ def run(args: argparse.Namespace) -> int:
                 raise ExportError(store.path, f"has no review of reading {reading.reading_id}")
             reading = store.load_reading(store.latest_version_id(reading.reading_id))
             _check_stored(reading, store.path)
+            for problem in store.log_problems(reading.reading_id):
+                raise ExportError(store.path, f"refusing to export: {problem}")
             registry = key_registry(store.path)
     else:
         registry = key_registry()

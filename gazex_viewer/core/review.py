@@ -144,6 +144,7 @@ class ReviewSession:
         read_first: bool = False,
         registry: KeyRegistry | None = None,
         store_version: int | None = None,
+        store_problems: list[str] | None = None,
         _history: Iterable[ReviewEvent] | None = None,
     ) -> None:
         if not reviewer or not reviewer.strip():
@@ -177,6 +178,8 @@ class ReviewSession:
         self.registry: KeyRegistry | None = registry if registry is not None else store
         #: the integrity rules' verdict (signature, event chain, state against log) at load and after signing
         self._check: ReadingCheck = check_reading(reading, self.registry)
+        if store_problems:  # what only the store can tell (an event row removed at the end of the log)
+            self._check = ReadingCheck(self._check.signature, self._check.problems + list(store_problems))
         #: versioned writes and the changes kept pending when the store cannot take them (core.review_sync)
         self._sync = StoreSync(store, store_version)
 

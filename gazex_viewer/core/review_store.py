@@ -671,7 +671,21 @@ class ReviewStore:
             else:
                 latest = reading.reading_id
             stored, stored_read_first, version = self._load(latest)
-            return ReviewSession(stored, reviewer, store=self, read_first=stored_read_first, store_version=version)
+            return ReviewSession(stored, reviewer, store=self, read_first=stored_read_first, store_version=version,
+                                 store_problems=self.log_problems(latest, stored.review.events if stored.review else []))
+
+    def log_problems(self, reading_id: str, events: list[ReviewEvent] | None = None) -> list[str]:
+        """Where the stored event log does not end where the reading's last write left it (rows removed)."""
+        with self._lock:
+            row = self._conn.execute("SELECT events_head FROM readings WHERE reading_id = ?", (reading_id,)).fetchone()
+        if row is None or row[0] is None:  # a reading written before schema 2
+            return []
+        if events is None:
+            events = self.events(reading_id)
+        if head_of(events) != row[0]:
+            return [f"the event log of reading {reading_id} in the review database does not end where its last "
+                    "write left it: events were removed or changed outside the viewer"]
+        return []
 
     def events_for_study(self, key: str) -> list[AuditEntry]:
         """Every event of every reading whose study UID *or* pixel hash is ``key``, oldest first."""

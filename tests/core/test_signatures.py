@@ -326,3 +326,27 @@ def test_signature_survives_a_json_round_trip_of_integer_coordinates(tmp_path: P
     assert type(back.findings[0].observation.x_min) is float  # type: ignore[union-attr]
     check = check_reading(back, registered_keys(default_store_path()))
     assert check.ok and check.signature.signed, check.problems
+
+
+def test_last_event_row_removed_from_the_database_is_found(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Removing the newest event row leaves an intact chain: the reading's stored log head gives it away."""
+    db = tmp_path / "reviews.sqlite3"
+    reading = make_reading()
+    reading_json = tmp_path / "reading.json"
+    reading.save(reading_json)
+    with ReviewStore(db) as store:
+        s = store.open_session(reading, "Dr Ada")
+        s.accept("f-000")
+        s.set_impression("first thought")  # the only event on the impression
+    conn = sqlite3.connect(db)
+    conn.execute("DELETE FROM events WHERE seq = (SELECT MAX(seq) FROM events)")
+    conn.commit()
+    conn.close()
+    with ReviewStore(db) as store:
+        s = store.open_session(reading, "Dr Ada")
+        assert any("events were removed" in p for p in s.integrity_problems), s.integrity_problems
+        with pytest.raises(ReviewError, match="events were removed"):
+            s.accept("f-001")
+    code = main(["export", str(reading_json), "--image", str(tmp_path / "x.png"), "--json", str(tmp_path / "o.json"),
+                 "--store", str(db)])
+    assert code == 2 and "events were removed" in capsys.readouterr().err

@@ -44,6 +44,8 @@ from typing import Any, Literal
 
 from gazex_viewer.core.audit_chain import head_of
 from gazex_viewer.core.errors import ReviewStoreError
+from gazex_viewer.core.reading import Reading, Review, ReviewEvent, SignOff, utc_now
+from gazex_viewer.core.review import ReviewSession
 from gazex_viewer.core.signing import MemoryKeyRegistry, RegisteredKey, SigningKey
 from gazex_viewer.core.store_errors import (
     ReviewStoreConflictError,
@@ -51,8 +53,6 @@ from gazex_viewer.core.store_errors import (
     ReviewStoreLockedError,
     store_error,
 )
-from gazex_viewer.core.reading import Reading, Review, ReviewEvent, SignOff, utc_now
-from gazex_viewer.core.review import ReviewSession
 
 SCHEMA_USER_VERSION = 2
 DB_FILE_NAME = "reviews.sqlite3"
@@ -683,8 +683,8 @@ class ReviewStore:
         if events is None:
             events = self.events(reading_id)
         if head_of(events) != row[0]:
-            return [f"the event log of reading {reading_id} in the review database does not end where its last "
-                    "write left it: events were removed or changed outside the viewer"]
+            return [(f"the event log of reading {reading_id} in the review database does not end where its last "
+                     "write left it: events were removed or changed outside the viewer")]
         return []
 
     def events_for_study(self, key: str) -> list[AuditEntry]:

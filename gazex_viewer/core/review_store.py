@@ -32,6 +32,7 @@ message the UI shows.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
@@ -374,9 +375,18 @@ class ReviewStore(StoreKeysMixin):
     def _tx(self) -> _Transaction:
         return _Transaction(self)
 
+    @contextlib.contextmanager
+    def _read(self) -> Iterator[None]:
+        """The store's lock around reads; a sqlite3 error becomes a typed ReviewStoreError (never a raw one)."""
+        with self._lock:
+            try:
+                yield
+            except sqlite3.Error as err:
+                raise store_error(self.path, "cannot read the review database", err) from err
+
     # -- readings ------------------------------------------------------------------------------
     def has_reading(self, reading_id: str) -> bool:
-        with self._lock:
+        with self._read():
             row = self._conn.execute(
                 "SELECT 1 FROM readings WHERE reading_id = ?", (reading_id,)
             ).fetchone()
@@ -487,7 +497,7 @@ class ReviewStore(StoreKeysMixin):
 
     def events(self, reading_id: str) -> list[ReviewEvent]:
         """The events of one reading version, oldest first."""
-        with self._lock:
+        with self._read():
             rows = self._conn.execute(
                 "SELECT event_id, at, reviewer, action, finding_id, before_json, after_json, prev_sha256"
                 " FROM events WHERE reading_id = ? ORDER BY seq",
@@ -505,7 +515,7 @@ class ReviewStore(StoreKeysMixin):
         return reading
 
     def _load(self, reading_id: str) -> tuple[Reading, bool, int]:
-        with self._lock:
+        with self._read():
             row = self._conn.execute(
                 "SELECT base_json, review_json, read_first, version FROM readings WHERE reading_id = ?",
                 (reading_id,),
@@ -525,7 +535,7 @@ class ReviewStore(StoreKeysMixin):
         current = reading_id
         seen = {current}
         while True:
-            with self._lock:
+            with self._read():
                 row = self._conn.execute(
                     "SELECT reading_id FROM readings WHERE parent_id = ? ORDER BY created DESC, rowid DESC LIMIT 1",
                     (current,),
@@ -539,7 +549,7 @@ class ReviewStore(StoreKeysMixin):
         """The version chain through ``reading_id``: its ancestors, itself, then its descendants."""
         chain = [reading_id]
         cur: str | None = reading_id
-        with self._lock:
+        with self._read():
             while True:
                 row = self._conn.execute(
                     "SELECT parent_id FROM readings WHERE reading_id = ?", (cur,)
@@ -553,7 +563,7 @@ class ReviewStore(StoreKeysMixin):
         cur = latest
         while cur is not None and cur != reading_id and cur not in tail:
             tail.insert(0, cur)
-            with self._lock:
+            with self._read():
                 row = self._conn.execute(
                     "SELECT parent_id FROM readings WHERE reading_id = ?", (cur,)
                 ).fetchone()
@@ -562,7 +572,7 @@ class ReviewStore(StoreKeysMixin):
 
     def readings_for_image(self, pixel_sha256: str) -> list[str]:
         """Ids of the stored readings of one image (by pixel hash), most recently changed first."""
-        with self._lock:
+        with self._read():
             rows = self._conn.execute(
                 "SELECT reading_id FROM readings WHERE pixel_sha256 = ? ORDER BY updated DESC, rowid DESC",
                 (pixel_sha256,),
@@ -571,7 +581,7 @@ class ReviewStore(StoreKeysMixin):
 
     def reviews_for_image(self, pixel_sha256: str) -> list[StoredReview]:
         """Every stored reading of one image (by pixel hash), most recently changed first."""
-        with self._lock:
+        with self._read():
             rows = self._conn.execute(
                 "SELECT r.reading_id, r.parent_id, r.file_name, r.base_json, r.review_json, r.created,"
                 " r.updated, s.reviewer, s.at, s.content_sha256, s.signoff_json,"
@@ -623,7 +633,7 @@ class ReviewStore(StoreKeysMixin):
         links to its newest version unless ``follow_versions`` is False (a version the user
         picked); ``read_first`` then keeps the stored setting.
         """
-        with self._lock:
+        with self._read():
             if not self.has_reading(reading.reading_id):
                 self.add_reading(reading, read_first=read_first)
                 latest = reading.reading_id
@@ -637,7 +647,7 @@ class ReviewStore(StoreKeysMixin):
 
     def log_problems(self, reading_id: str, events: list[ReviewEvent] | None = None) -> list[str]:
         """Where the stored event log does not end where the reading's last write left it (rows removed)."""
-        with self._lock:
+        with self._read():
             row = self._conn.execute("SELECT events_head FROM readings WHERE reading_id = ?", (reading_id,)).fetchone()
         if row is None or row[0] is None:  # a reading written before schema 2
             return []
@@ -650,7 +660,7 @@ class ReviewStore(StoreKeysMixin):
 
     def events_for_study(self, key: str) -> list[AuditEntry]:
         """Every event of every reading whose study UID *or* pixel hash is ``key``, oldest first."""
-        with self._lock:
+        with self._read():
             rows = self._conn.execute(
                 "SELECT e.reading_id, r.parent_id, r.file_name, e.event_id, e.at, e.reviewer,"
                 " e.action, e.finding_id, e.before_json, e.after_json, e.prev_sha256"
@@ -671,7 +681,7 @@ class ReviewStore(StoreKeysMixin):
 
     def signoff(self, reading_id: str) -> SignOff | None:
         """The stored sign-off of a reading version, or None."""
-        with self._lock:
+        with self._read():
             row = self._conn.execute(
                 "SELECT reviewer, at, content_sha256, signoff_json FROM signoffs WHERE reading_id = ?",
                 (reading_id,),

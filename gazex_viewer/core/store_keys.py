@@ -29,6 +29,9 @@ class StoreKeysMixin:
     def _tx(self) -> Any:  # the store's transaction
         raise NotImplementedError
 
+    def _read(self) -> Any:  # the store's lock around reads, errors typed
+        raise NotImplementedError
+
     def register_key(self, key: SigningKey, registered_by: str) -> RegisteredKey:
         """Register a reviewer's public key (who registered it, and when); the existing entry when known.
 
@@ -49,7 +52,7 @@ class StoreKeysMixin:
 
     def registered_key(self, key_id: str) -> RegisteredKey | None:
         """The registered public key with this id, or None (the store is a :class:`KeyRegistry`)."""
-        with self._lock:
+        with self._read():
             row = self._conn.execute(
                 "SELECT key_id, reviewer, public_key, registered_by, registered_at FROM signing_keys WHERE key_id = ?",
                 (key_id,)).fetchone()
@@ -57,7 +60,7 @@ class StoreKeysMixin:
 
     def keys_of(self, reviewer: str) -> list[RegisteredKey]:
         """The keys registered to a reviewer, oldest first."""
-        with self._lock:
+        with self._read():
             rows = self._conn.execute(
                 "SELECT key_id, reviewer, public_key, registered_by, registered_at FROM signing_keys"
                 " WHERE reviewer = ? ORDER BY registered_at, rowid", (reviewer,)).fetchall()

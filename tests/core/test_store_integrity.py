@@ -276,3 +276,13 @@ def test_reading_with_decisions_from_elsewhere_and_no_log_can_be_continued(tmp_p
         s = store.open_session(reading, "Dr Ada")
         assert s.integrity_problems == [] and s.status("f-000") == "accepted" and s.status("f-001") == "rejected"
         assert s.review.events[0].prev_sha256 is not None
+
+
+def test_read_errors_are_typed_not_raw_sqlite(tmp_path: Path) -> None:
+    from gazex_viewer.core.errors import ReviewStoreError
+
+    store = ReviewStore(tmp_path / "reviews.sqlite3")
+    store.close()
+    for read in (lambda: store.events("r-1"), lambda: store.has_reading("r-1"), lambda: store.registered_key("k")):
+        with pytest.raises(ReviewStoreError, match="cannot read the review database"):
+            read()

@@ -11,14 +11,21 @@ sign-off are clinical records, and measured here FULL costs about 0.3 ms per com
 5 ms budget for one decision (``benchmarks/bench_review.py``). ``synchronous="NORMAL"`` can be passed
 for slow disks.
 
-Schema (``PRAGMA user_version`` = 1)
-------------------------------------
+Schema (``PRAGMA user_version`` = 2; a version-1 file gets the new columns at open)
+-----------------------------------------------------------------------------------
 - ``readings``: one row per reading version: the reading without its review (``base_json``), the
   current review state without events (``review_json``), pixel hash, study UID, SOP instance UID,
-  ``parent_id`` (version link), ``read_first``, ``signed``, times.
+  ``parent_id`` (version link), ``read_first``, ``signed``, times, ``version`` (incremented by every
+  write; a write names the version it read: ``UPDATE ... WHERE version = ?``, so two windows or
+  processes cannot overwrite each other) and ``events_head`` (the hash of the newest event).
 - ``events``: every :class:`~gazex_viewer.core.reading.ReviewEvent` in order (who, when, action,
-  finding, before and after as JSON).
-- ``signoffs``: reviewer, time and content hash of each signed reading.
+  finding, before and after as JSON, ``prev_sha256``: the hash chain, see :mod:`core.audit_chain`).
+- ``signoffs``: reviewer, time, content hash and the whole signed sign-off (``signoff_json``).
+- ``signing_keys``: reviewers' Ed25519 public keys, who registered each and when (:mod:`core.store_keys`).
+
+At open the file gets ``PRAGMA integrity_check`` (index contents included, which ``quick_check``
+skips) when it is at most 64 MiB, else ``quick_check`` and the full check in a background thread.
+Errors are typed (:mod:`core.store_errors`): disk full, read-only, locked, corrupt, changed elsewhere.
 
 Each change is one transaction: the event row plus the updated review state, so the stored state
 and the event log never disagree.

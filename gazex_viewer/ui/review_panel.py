@@ -646,6 +646,8 @@ class ReviewPanel(QWidget):
         """The database warning, or first the changes not yet saved (disk full, read-only, locked)."""
         s = self.session
         message = getattr(self, "_store_warning", None)
+        if not message and s is not None and s.store is not None and s.store.warning is not None:
+            message = str(s.store.warning)  # e.g. the background integrity_check of a large database
         if s is not None and s.save_problem is not None:
             message = str(s.save_problem)
             if not self._retry_timer.isActive():

@@ -286,3 +286,32 @@ def test_read_errors_are_typed_not_raw_sqlite(tmp_path: Path) -> None:
     for read in (lambda: store.events("r-1"), lambda: store.has_reading("r-1"), lambda: store.registered_key("k")):
         with pytest.raises(ReviewStoreError, match="cannot read the review database"):
             read()
+
+
+def test_schema_1_database_is_upgraded_and_its_log_kept_as_legacy(tmp_path: Path) -> None:
+    """A database written before signatures and chaining: opened, upgraded in place, reviews go on."""
+    db = tmp_path / "reviews.sqlite3"
+    reading = make_reading()
+    with ReviewStore(db) as store:
+        s = store.open_session(reading, "Dr Ada")
+        s.accept("f-000")
+        s.reject("f-001", "old")
+    conn = sqlite3.connect(db)  # back to what schema 1 had
+    for table, column in (("readings", "version"), ("readings", "events_head"), ("events", "prev_sha256"),
+                          ("signoffs", "signoff_json")):
+        conn.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
+    conn.execute("DROP TABLE signing_keys")
+    conn.execute("PRAGMA user_version = 1")
+    conn.commit()
+    conn.close()
+    with ReviewStore(db) as store:
+        assert store._conn.execute("PRAGMA user_version").fetchone()[0] == 2
+        s = store.open_session(reading, "Dr Ada")
+        assert s.integrity_problems == [] and s.status("f-001") == "rejected"
+        assert [e.prev_sha256 for e in s.review.events] == [None, None]  # legacy events, kept as they are
+        s.accept("f-002")
+    with ReviewStore(db) as store:
+        events = store.events(reading.reading_id)
+        chain = check_chain(events)
+        assert chain.problem is None and not chain.legacy and events[-1].prev_sha256 is not None
+        assert store.open_session(reading, "Dr Ada").integrity_problems == []

@@ -73,3 +73,11 @@ def tiny_model_dir(request: pytest.FixtureRequest, tmp_path_factory: pytest.Temp
 def untrained_model_dir(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The same architecture with random weights: garbage output."""
     return _tiny_checkpoint(request, tmp_path_factory, train=False)
+
+
+@pytest.fixture(autouse=True)
+def _private_keys_and_review_db(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Signing keys and the default review database (the key registry) in a folder of the test's own."""
+    home = tmp_path_factory.mktemp("gazex-user")
+    monkeypatch.setenv("GAZEX_KEY_DIR", str(home / "keys"))
+    monkeypatch.setenv("GAZEX_REVIEW_DB", str(home / "reviews.sqlite3"))

@@ -126,13 +126,14 @@ def _check_source_class(reading: Reading, source: Any, image: Path) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Write the requested exports; bad input raises a GazeXError (one line, exit 2)."""
-    from gazex_viewer.core.errors import ExportError
+    from gazex_viewer.core.errors import ExportError, GazeXError
 
     if not (args.sr or args.pdf or args.json):
         print("gazex-viewer export: nothing to do: give --sr, --pdf and/or --json", file=sys.stderr)
         return 2
     from gazex_viewer.core.export_files import check_outputs
     from gazex_viewer.core.safe_io import show
+    from gazex_viewer.core.validation import check_integrity, key_registry
 
     reading_path = Path(args.reading)
     image = Path(args.image)
@@ -150,12 +151,19 @@ def run(args: argparse.Namespace) -> int:
                 raise ExportError(store.path, f"has no review of reading {reading.reading_id}")
             reading = store.load_reading(store.latest_version_id(reading.reading_id))
             _check_stored(reading, store.path)
-    from gazex_viewer.core.review import signature_problem
-
-    problem = signature_problem(reading)
-    if problem is not None:
-        where = reading_path if args.store is None else f"{reading_path} (review from the database)"
-        raise ExportError(where, f"refusing to export: {problem}")
+            for problem in store.log_problems(reading.reading_id):
+                raise ExportError(store.path, f"refusing to export: {problem}")
+            registry = key_registry(store.path)
+    else:
+        registry = key_registry()
+    # the same integrity rules as validate and load (core.integrity): signature, registered key, event chain
+    where = reading_path if args.store is None else f"{reading_path} (review from the database)"
+    try:
+        check = check_integrity(reading, where, registry)
+    except GazeXError as err:
+        raise ExportError(where, f"refusing to export: {err.reason}") from None
+    if check.signature.state == "legacy":
+        raise ExportError(where, f"refusing to export: {check.signature.message}; start a new version and sign it")
     from gazex_viewer.core.export_files import StagedOutputs
     from gazex_viewer.core.export_sr import check_same_image, check_sr_source, pixel_hash_known
     from gazex_viewer.core.radiograph import load_radiograph
@@ -214,4 +222,6 @@ def run(args: argparse.Namespace) -> int:
     if not args.quiet:
         for line in done:
             print(show(line))
+        if signed:
+            print(show(f"{reading_path}: {check.signature.message}"))
     return 0

@@ -398,9 +398,14 @@ class ReviewEvent:
     finding_id: str | None = None
     before: Any = None
     after: Any = None
+    #: the hash of the event before it (core.audit_chain); None in a log written before chaining
+    prev_sha256: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        d = asdict(self)
+        if d["prev_sha256"] is None:  # a legacy event keeps its old shape
+            del d["prev_sha256"]
+        return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> ReviewEvent:
@@ -418,12 +423,18 @@ class SignOff:
     content_sha256: str
     #: the workstation's operating-system account that signed (None in readings signed before it was recorded)
     account: str | None = None
+    #: the Ed25519 signature (core.signing); a sign-off without one is legacy (hash only, not signed)
+    signature: str | None = None
+    algorithm: str | None = None
+    key_id: str | None = None
+    public_key: str | None = None
+    #: the head of the event log when signing (core.audit_chain)
+    events_head: str | None = None
+    canonical: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        if d["account"] is None:  # readings signed before the account was recorded stay as they were
-            del d["account"]
-        return d
+        # a legacy (hash-only) sign-off, or one signed before the account was recorded, keeps its old shape
+        return {k: v for k, v in asdict(self).items() if v is not None or k in ("reviewer", "at", "content_sha256")}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> SignOff:

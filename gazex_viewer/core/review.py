@@ -25,14 +25,25 @@ after a crash all work from the event log alone. A signed reading is frozen: a l
 from __future__ import annotations
 
 import copy
-import hashlib
-import json
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
+from gazex_viewer.core.audit_chain import head_of
 from gazex_viewer.core.errors import GazeXError
+from gazex_viewer.core.integrity import (  # noqa: F401  (re-exported: the review's public names)
+    LEGACY,
+    SIGNATURE_MISMATCH,
+    ReadingCheck,
+    check_reading,
+    check_signature,
+    content_sha256,
+    is_validly_signed,
+    signature_problem,
+    signed_content,
+    verify_signoff,
+)
 from gazex_viewer.core.reading import (
     Box,
     Decision,
@@ -45,6 +56,10 @@ from gazex_viewer.core.reading import (
     new_id,
     utc_now,
 )
+from gazex_viewer.core.review_integrity import SessionIntegrity
+from gazex_viewer.core.review_sync import StoreSync
+from gazex_viewer.core.signing import KeyRegistry, SigningKey, canonical_json  # noqa: F401
+from gazex_viewer.core.signoff import SignOffKeyError, make_signoff
 
 if TYPE_CHECKING:
     from gazex_viewer.core.review_store import ReviewStore
@@ -104,74 +119,7 @@ class _Change:
     after: Any
 
 
-def canonical_json(value: Any) -> str:
-    """JSON with sorted keys, no whitespace and unescaped UTF-8: stable input for a hash."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
-def signed_content(reading: Reading) -> dict[str, Any]:
-    """The content a sign-off covers: image identity, reviewed findings, decisions, impressions.
-
-    Events, times and the sign-off itself are not part of it, so the hash only changes when what
-    the report says changes.
-    """
-    review = reading.review or Review()
-    img = reading.image
-    return {
-        "reading_id": reading.reading_id,
-        "parent_id": reading.parent_id,
-        "image": {
-            "pixel_sha256": img.pixel_sha256,
-            "sop_instance_uid": img.sop_instance_uid,
-            "study_instance_uid": img.study_instance_uid,
-            "frame": img.frame,
-        },
-        "findings": [f.to_dict() for f in reading.findings],
-        "decisions": [d.to_dict() for d in review.decisions],
-        "additions": [f.to_dict() for f in review.additions],
-        "impression": review.impression,
-        "own_impression": review.own_impression,
-    }
-
-
-def content_sha256(reading: Reading) -> str:
-    """SHA-256 (hex) of :func:`canonical_json` of :func:`signed_content`."""
-    return hashlib.sha256(canonical_json(signed_content(reading)).encode("utf-8")).hexdigest()
-
-
-def verify_signoff(reading: Reading) -> bool:
-    """True when the reading is signed and its content still matches the signed hash."""
-    if reading.review is None or reading.review.signoff is None:
-        return False
-    return reading.review.signoff.content_sha256 == content_sha256(reading)
-
-
-#: what a reading whose sign-off hash no longer matches its content is told
-SIGNATURE_MISMATCH = (
-    "sign-off hash does not match the signed content: the reading was changed after signing"
-)
-
-
-def signature_problem(reading: Reading) -> str | None:
-    """Why the reading's sign-off cannot be trusted, or None (unsigned, or the hash matches).
-
-    A signed reading is only signed while :func:`verify_signoff` holds: anything that loads,
-    validates, shows or exports a reading calls this and treats a mismatch as *not signed*.
-    """
-    if reading.review is None or reading.review.signoff is None:
-        return None
-    if verify_signoff(reading):
-        return None
-    so = reading.review.signoff
-    return f"{SIGNATURE_MISMATCH} (signed by {so.reviewer} at {so.at})"
-
-
-def is_validly_signed(reading: Reading) -> bool:
-    """True when the reading carries a sign-off whose hash matches its content."""
-    return verify_signoff(reading)
-
-
-class ReviewSession:
+class ReviewSession(SessionIntegrity):
     """The radiologist's review of one reading.
 
     Parameters
@@ -195,6 +143,9 @@ class ReviewSession:
         *,
         store: ReviewStore | None = None,
         read_first: bool = False,
+        registry: KeyRegistry | None = None,
+        store_version: int | None = None,
+        store_problems: list[str] | None = None,
         _history: Iterable[ReviewEvent] | None = None,
     ) -> None:
         if not reviewer or not reviewer.strip():
@@ -224,10 +175,14 @@ class ReviewSession:
         #: creation order of added findings, so an undone removal goes back to its place
         self._addition_rank: dict[str, int] = {}
         self._replay(review.events if _history is None else _history)
-        #: None when unsigned; else whether the sign-off hash matches (a frozen reading cannot change)
-        self._signature_ok: bool | None = (
-            None if review.signoff is None else verify_signoff(reading)
-        )
+        #: where signers' public keys are registered: the given registry, else the store
+        self.registry: KeyRegistry | None = registry if registry is not None else store
+        #: the integrity rules' verdict (signature, event chain, state against log) at load and after signing
+        self._check: ReadingCheck = check_reading(reading, self.registry)
+        if store_problems:  # what only the store can tell (an event row removed at the end of the log)
+            self._check = ReadingCheck(self._check.signature, self._check.problems + list(store_problems))
+        #: versioned writes and the changes kept pending when the store cannot take them (core.review_sync)
+        self._sync = StoreSync(store, store_version)
 
     # -- read-only view --------------------------------------------------------------------
     @property
@@ -247,34 +202,6 @@ class ReviewSession:
     @property
     def store(self) -> ReviewStore | None:
         return self._store
-
-    @property
-    def is_signed(self) -> bool:
-        """True once validly signed (the sign-off hash matches the content): the reading is frozen."""
-        return self.review.signoff is not None and bool(self._signature_ok)
-
-    @property
-    def is_frozen(self) -> bool:
-        """True when the reading carries a sign-off, valid or not: it cannot be changed in place."""
-        return self.review.signoff is not None
-
-    @property
-    def signature_invalid(self) -> bool:
-        """True when a sign-off is present but its hash does not match the content.
-
-        Such a reading is *not* signed (nothing may call it signed or verified) and it stays
-        frozen; :attr:`signature_problem` says why.
-        """
-        return self.review.signoff is not None and self._signature_ok is False
-
-    @property
-    def signature_problem(self) -> str | None:
-        """The sign-off mismatch message, or None."""
-        return signature_problem(self._reading) if self.signature_invalid else None
-
-    @property
-    def signoff(self) -> SignOff | None:
-        return self.review.signoff
 
     @property
     def ai_hidden(self) -> bool:
@@ -441,6 +368,13 @@ class ReviewSession:
 
     # -- recording ---------------------------------------------------------------------------
     def _check_open(self) -> None:
+        if self._sync.conflict is not None:
+            raise self._sync.conflict
+        if self.review.signoff is None and self._check.problems:
+            raise ReviewError(
+                None,
+                f"reading {self.reading_id}: {self._check.problems[0]}; it cannot be changed here",
+            )
         if self.signature_invalid:
             raise ReadingSignedError(
                 None,
@@ -478,12 +412,12 @@ class ReviewSession:
             finding_id=finding_id,
             before=before,
             after=after,
+            prev_sha256=head_of(self.review.events),
         )
         self._set(slot, finding_id, after)
         self.review.events.append(event)
         try:
-            if self._store is not None:
-                self._store.record(self._reading, event)
+            not_saved = self._sync.write(self._reading, event)
         except BaseException:
             self.review.events.pop()
             self._set(slot, finding_id, before)
@@ -497,7 +431,18 @@ class ReviewSession:
             self._undo.append(change)
             self._redo.clear()
         self._notify(event)
+        if not_saved is not None:
+            raise not_saved
         return event
+
+    def retry_pending(self) -> bool:
+        """Try again to write the changes that could not be saved; True when nothing is left pending."""
+        if not self._sync.pending:
+            return True
+        problem = self._sync.write(self._reading, None)
+        if problem is None:
+            self._notify(self.review.events[-1])
+        return problem is None
 
     def _replay(self, events: Iterable[ReviewEvent]) -> None:
         """Rebuild the undo/redo stacks from the recorded events (state itself is stored)."""
@@ -686,18 +631,18 @@ class ReviewSession:
         """The hash a sign-off would record now."""
         return content_sha256(self._reading)
 
-    def sign(self, reviewer: str | None = None, *, account: str | None = None) -> SignOff:
-        """Sign the reviewed reading and freeze it.
+    def sign(
+        self, reviewer: str | None = None, *, key: SigningKey | None = None, account: str | None = None
+    ) -> SignOff:
+        """Sign the reviewed reading with the reviewer's Ed25519 key (:func:`~gazex_viewer.core.signoff.make_signoff`)
+        and freeze it. With a store (or registry) the key must be registered to the signer there.
 
-        ``reviewer`` is the signer's display name; ``account`` the workstation's operating-system
-        account (default: :func:`~gazex_viewer.core.report_display.os_account`). Both are recorded.
+        ``reviewer`` is the signer's display name; ``account`` the workstation's operating-system account
+        (default: :func:`~gazex_viewer.core.report_display.os_account`). Both are recorded and signed.
 
-        Raises
-        ------
-        ReviewIncompleteError
-            While any model finding is undecided (or, in read-first mode, the draft is hidden).
-        ReadingSignedError
-            When it is already signed.
+        Raises ReviewIncompleteError while a model finding is undecided (or the draft is hidden),
+        ReadingSignedError when already signed, ReviewError without the signer's registered key or
+        while changes are not saved yet.
         """
         self._check_open()
         who = (reviewer or self.reviewer).strip()
@@ -708,30 +653,34 @@ class ReviewSession:
             raise ReviewIncompleteError(None, pending)
         if self.ai_hidden:
             raise ReviewError(None, "read-first mode: write your own impression before signing")
+        if key is not None and not self.retry_pending():
+            raise ReviewError(None, f"cannot sign: {len(self.unsaved)} change(s) are not saved yet ({self.save_problem})")
         if account is None:
             from gazex_viewer.core.report_display import os_account
 
             account = os_account()
-        signoff = SignOff(
-            reviewer=who, at=utc_now(), content_sha256=self.content_sha256(), account=account or None
-        )
-        old_reviewer = self.review.reviewer
-        self.review.signoff = signoff
-        self.review.reviewer = who
-        self._signature_ok = True
         try:
-            self._record_plain("sign", None, signoff.to_dict(), who=who, at=signoff.at)
+            signoff = make_signoff(self._reading, who, key, self.registry, account=account or None)
+        except SignOffKeyError as err:
+            raise ReviewError(None, err.reason) from None
+        old_reviewer, old_check = self.review.reviewer, self._check
+        self.review.signoff, self.review.reviewer = signoff, who
+
+        def verify() -> None:  # the verdict listeners see is the new one
+            self._check = check_reading(self._reading, self.registry)
+
+        try:
+            self._record_plain("sign", None, signoff.to_dict(), who=who, at=signoff.at, before_notify=verify)
         except BaseException:
-            self.review.signoff = None
-            self.review.reviewer = old_reviewer
-            self._signature_ok = None
+            self.review.signoff, self.review.reviewer, self._check = None, old_reviewer, old_check
             raise
         return signoff
 
     def _record_plain(
-        self, action: str, before: Any, after: Any, *, who: str | None = None, at: str | None = None
+        self, action: str, before: Any, after: Any, *, who: str | None = None, at: str | None = None,
+        before_notify: Callable[[], None] | None = None,
     ) -> ReviewEvent:
-        """Record an audit-only event (sign, new_version), not undoable."""
+        """Record an audit-only event (sign, new_version), not undoable; any failure to write it is raised."""
         event = ReviewEvent(
             id=new_id("e"),
             at=at or utc_now(),
@@ -740,14 +689,16 @@ class ReviewSession:
             finding_id=None,
             before=before,
             after=after,
+            prev_sha256=head_of(self.review.events),
         )
         self.review.events.append(event)
         try:
-            if self._store is not None:
-                self._store.record(self._reading, event)
+            self._sync.write_now(self._reading, event)  # not kept pending: written now or not at all
         except BaseException:
             self.review.events.pop()
             raise
+        if before_notify is not None:
+            before_notify()
         self._notify(event)
         return event
 

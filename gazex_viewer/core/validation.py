@@ -14,7 +14,7 @@ import math
 from collections.abc import Callable
 from itertools import chain
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -22,7 +22,12 @@ from gazex_viewer.core.errors import ReadingError
 from gazex_viewer.core.reading import SCHEMA_VERSION, Reading, decode_json, trajectory_columns
 from gazex_viewer.core.resources import resource_path
 
-__all__ = ["SCHEMA_PATH", "reading_schema", "validate_reading_dict", "validate_reading", "load_reading", "parse_reading"]
+if TYPE_CHECKING:
+    from gazex_viewer.core.integrity import ReadingCheck
+    from gazex_viewer.core.signing import KeyRegistry
+
+__all__ = ["SCHEMA_PATH", "reading_schema", "validate_reading_dict", "validate_reading", "load_reading", "parse_reading",
+           "key_registry", "check_integrity"]
 
 #: the JSON Schema of a reading document
 SCHEMA_PATH: Path = resource_path("reading.schema.json")
@@ -371,3 +376,26 @@ def load_reading(path: str | Path) -> Reading:
     except OSError as exc:
         raise ReadingError(path, f"cannot be read ({exc.strerror or exc})") from None
     return parse_reading(text, source=path)
+
+
+# -- the one set of integrity rules validate, load and export share --------------------------------------------
+def key_registry(db: str | Path | None = None) -> KeyRegistry:
+    """The signing keys registered in a review database (default: the viewer's own), read without changing it."""
+    from gazex_viewer.core.review_store import default_store_path, registered_keys
+
+    return registered_keys(db or default_store_path())
+
+
+def check_integrity(reading: Reading, source: str | Path | None, registry: KeyRegistry | None) -> ReadingCheck:
+    """:func:`gazex_viewer.core.integrity.check_reading`, raising ReadingError (naming ``source``) on a problem.
+
+    A legacy (hash-only) sign-off is no problem here: the returned check says "unsigned (legacy hash
+    only)", and whoever would treat the reading as signed (export) refuses it.
+    """
+    from gazex_viewer.core.integrity import check_reading
+
+    check = check_reading(reading, registry)
+    if check.problems:
+        extra = f" (and {len(check.problems) - 1} more)" if len(check.problems) > 1 else ""
+        raise ReadingError(source, check.problems[0] + extra)
+    return check

@@ -161,6 +161,7 @@ class ExportDialog(QDialog):
         start_dir: str | Path | None = None,
         parent: QWidget | None = None,
         image_sha256: str | None = None,
+        registry: Any = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Export reading — GazeX Viewer")
@@ -181,7 +182,7 @@ class ExportDialog(QDialog):
         so = reading.review.signoff if reading.review is not None else None
         from gazex_viewer.core.export_sr import pixel_hash_known
 
-        problem = signature_problem(reading)
+        problem = signature_problem(reading, registry)  # registry: the review store's registered keys
         #: why this reading must not be exported (a sign-off that does not match), or None
         self.signature_problem = problem
         #: the open film is not the reading's image (it was shown over it anyway): refused

@@ -602,7 +602,8 @@ class ReviewController(QObject):
         state = ""
         if s is not None:
             if s.signature_invalid:
-                state = " — SIGNATURE INVALID (changed after signing)"
+                state = (" — NOT SIGNED (legacy hash only)" if s.signature_state == "legacy"
+                         else " — SIGNATURE INVALID (changed after signing)")
             elif s.is_signed and s.signoff is not None:
                 state = f" — signed by {s.signoff.reviewer}"
             elif s.ai_hidden:
@@ -685,6 +686,7 @@ class ReviewController(QObject):
             start_dir=start,
             parent=w,
             image_sha256=None if rg is None else (str(getattr(rg, "pixel_sha256", "") or "") or None),
+            registry=self.store,
         )
         dlg.setStyleSheet(w.styleSheet())
         dlg.export_button.clicked.connect(lambda: S.set_value("paths/export_dir", dlg.folder_edit.text()))

@@ -18,7 +18,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -42,9 +42,11 @@ from gazex_viewer.core.errors import GazeXError
 from gazex_viewer.core.reading import CHEXPERT_OBSERVATIONS, Box, Finding, Label, ReviewEvent
 from gazex_viewer.core.report_display import display_sentence, local_time_text
 from gazex_viewer.core.review import ReadingSignedError, ReviewIncompleteError, ReviewSession
+from gazex_viewer.core.store_errors import RETRYABLE
 from gazex_viewer.ui.common import SelectionModel, finding_styles
 from gazex_viewer.ui.review_labels import AddLabelSuggester, labels_for_new_words, show_label
 from gazex_viewer.ui.review_signoff import confirm_signing, signed_banner_html, signed_message
+from gazex_viewer.ui.signing_key import ask_passphrase_dialog, obtain_signing_key
 
 log = logging.getLogger(__name__)
 
@@ -280,7 +282,13 @@ class ReviewPanel(QWidget):
         self.show_error: Callable[[str, str], None] = self._default_error
         self.ask_reason: Callable[[str], str | None] = self._default_reason
         self.confirm: Callable[[str, str], bool] = self._default_confirm
+        #: (title, label) -> passphrase or None: unlocks or creates the signing key at sign-off
+        self.ask_passphrase: Callable[[str, str], str | None] = ask_passphrase_dialog(self)
         self.last_error: str | None = None
+        #: retries the changes a full (or read-only, locked) database could not take, every few seconds
+        self._retry_timer = QTimer(self)
+        self._retry_timer.setInterval(5000)
+        self._retry_timer.timeout.connect(self._retry_unsaved)
 
         outer = QVBoxLayout(self)
         outer.setContentsMargins(4, 4, 4, 4)
@@ -660,8 +668,29 @@ class ReviewPanel(QWidget):
 
     def set_store_warning(self, message: str | None) -> None:
         """Show (or hide) a problem with the review database, e.g. a corrupt file set aside."""
+        self._store_warning = message
+        self._show_store_warning()
+
+    def _show_store_warning(self) -> None:
+        """The database warning, or first the changes not yet saved (disk full, read-only, locked)."""
+        s = self.session
+        message = getattr(self, "_store_warning", None)
+        if not message and s is not None and s.store is not None and s.store.warning is not None:
+            message = str(s.store.warning)  # e.g. the background integrity_check of a large database
+        if s is not None and s.save_problem is not None:
+            message = str(s.save_problem)
+            if not self._retry_timer.isActive():
+                self._retry_timer.start()
+        elif self._retry_timer.isActive():
+            self._retry_timer.stop()
         self.store_warning_label.setText("" if not message else f"⚠ {html.escape(message)}")
         self.store_warning_label.setVisible(bool(message))
+
+    def _retry_unsaved(self) -> None:
+        s = self.session
+        if s is not None and s.unsaved:
+            s.retry_pending()
+        self._show_store_warning()
 
     def _on_event(self, _event: ReviewEvent) -> None:
         self.refresh()
@@ -713,6 +742,8 @@ class ReviewPanel(QWidget):
         if s is None:
             return "No reading under review"
         if s.signature_invalid:
+            if s.signature_state == "legacy":
+                return "Not signed: only a legacy content hash, which does not prove who signed"
             return "Signature invalid: this reading was changed after signing"
         c = s.counts()
         n_model = len(s.finding_ids) - c["added"]
@@ -761,11 +792,12 @@ class ReviewPanel(QWidget):
             self.signature_invalid_label.setText(
                 "<span style='font-size:12pt'>⚠ SIGNATURE INVALID — not a signed report</span><br>"
                 f"<span style='font-weight:normal'>This reading claims a sign-off by {html.escape(so.reviewer)} "
-                f"at {html.escape(local_time_text(so.at))}, but its content was changed after signing (the sign-off hash "
-                "does not match). Do not rely on it: it cannot be exported, changed or signed. Open the "
+                f"at {html.escape(local_time_text(so.at))}, but {html.escape(s.signature_problem or 'it does not verify')}. "
+                "Do not rely on it: it cannot be exported, changed or signed. Open the "
                 "genuine review (Review &gt; Stored reviews of this film…) or review a new AI draft.</span>"
             )
         self.signature_invalid_label.setVisible(invalid)
+        self._show_store_warning()
         self._update_empty_state()
         self._rebuild_rows()
         self._update_buttons()
@@ -849,6 +881,12 @@ class ReviewPanel(QWidget):
                 self.selection.select(err.undecided[0])
         except ReadingSignedError as err:
             self._error(title, str(err))
+        except RETRYABLE as err:  # kept pending in the session: the banner says so; one message box, not one a click
+            if self.session is not None and len(self.session.unsaved) > 1:
+                self.status_message.emit(str(err))
+                self._show_store_warning()
+            else:
+                self._error(title, str(err))
         except GazeXError as err:
             self._error(title, str(err))
         except Exception as err:  # a bug must not take the review down
@@ -1183,7 +1221,11 @@ class ReviewPanel(QWidget):
             else:
                 self.focus_list()
             return False
-        signoff = self._run("Cannot sign", s.sign, who, account=account)
+        key = obtain_signing_key(who, s.store, self.ask_passphrase, self._error)
+        if key is None:
+            self.focus_list()
+            return False
+        signoff = self._run("Cannot sign", s.sign, who, key=key, account=account)
         self.focus_list()
         if signoff is None:
             return False

@@ -50,8 +50,9 @@ def signed_banner_html(so: SignOff) -> str:
     return (
         f"<b>Signed</b> by {html.escape(signer_text(so.reviewer, so.account))} "
         f"at {html.escape(local_time_text(so.at))}<br>"
-        f"content SHA-256 <tt>{so.content_sha256[:16]}…</tt><br>"
-        "This reading is frozen; a change starts a new, linked version."
+        f"content SHA-256 <tt>{so.content_sha256[:16]}…</tt>"
+        + (f", Ed25519 key <tt>{so.key_id[:12]}…</tt>" if so.key_id else "")
+        + "<br>This reading is frozen; a change starts a new, linked version."
     )
 
 

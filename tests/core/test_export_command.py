@@ -13,7 +13,7 @@ from gazex_viewer.cli import main
 from gazex_viewer.core.reading import Reading
 from gazex_viewer.core.review_store import ReviewStore
 from tests.conftest import ROOT, require_tool, shared_file
-from tests.core.test_review_helpers import make_reading
+from tests.core.test_review_helpers import make_reading, sign
 
 
 def _dicom_reading(tmp_path: Path) -> tuple[Path, Path, Reading]:
@@ -33,7 +33,7 @@ def test_export_all_three_from_store(tmp_path: Path, capsys: pytest.CaptureFixtu
         for fid in list(s.undecided()):
             s.accept(fid)
         s.reject("f-001", "not seen")
-        s.sign()
+        sign(s)
     out_sr, out_pdf, out_json = tmp_path / "o.dcm", tmp_path / "o.pdf", tmp_path / "o.json"
     rc = main(["export", str(path), "--image", str(src), "--sr", str(out_sr), "--pdf", str(out_pdf),
                "--json", str(out_json), "--store", str(db)])

@@ -15,7 +15,7 @@ from gazex_viewer.core.export_pdf import export_pdf
 from gazex_viewer.core.reading import Box, Reading
 from gazex_viewer.core.review import ReviewSession
 from tests.conftest import require_tool, shared_file
-from tests.core.test_review_helpers import make_reading
+from tests.core.test_review_helpers import make_reading, sign
 
 DPI = 100
 
@@ -59,7 +59,7 @@ def test_signed_pdf_shows_the_film_and_the_decisions(tmp_path: Path, artifacts_d
     s.accept("f-003")
     s.add_finding("right rib fracture", Box.from_corners(30, 40, 120, 110))
     s.set_impression("mild cardiomegaly")
-    signoff = s.sign()
+    signoff = sign(s)
     out = artifacts_dir / "review_export_signed.pdf"
     result = export_pdf(reading, film, out, image_path=shared_file("images/nih/00000001_000.png"))
     assert result.signed and result.n_pages == 2 and result.warnings == []

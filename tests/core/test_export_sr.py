@@ -17,6 +17,7 @@ from gazex_viewer.core.final_report import AUDIT_HEADING
 from gazex_viewer.core.report_display import display_sentence
 from tests.conftest import require_tool, shared_file
 from tests.core.test_review_helpers import make_reading
+from tests.core.test_review_helpers import sign as sign_session
 
 
 def _reviewed(reading: Reading, *, sign: bool) -> tuple[ReviewSession, str]:
@@ -28,7 +29,7 @@ def _reviewed(reading: Reading, *, sign: bool) -> tuple[ReviewSession, str]:
     added = s.add_finding("right sixth rib fracture", Box.from_corners(50, 60, 150, 170))
     s.set_impression("mild cardiomegaly; support apparatus in place")
     if sign:
-        s.sign()
+        sign_session(s)
     return s, added
 
 

@@ -10,7 +10,11 @@ from gazex_viewer.core.reading import (
     Producer,
     Reading,
     Sentence,
+    SignOff,
 )
+from gazex_viewer.core.review import ReviewSession
+from gazex_viewer.core.review_store import ReviewStore, default_store_path
+from gazex_viewer.core.signing import SigningKey, generate_key
 
 SENTENCES: list[tuple[str, list[Label], tuple[float, float, float, float] | None]] = [
     ("support apparatus", [Label("Support Devices", "positive")], (300.0, 120.0, 700.0, 520.0)),
@@ -74,3 +78,25 @@ def make_reading(
         findings=findings,
         raw_report=" . ".join(s.text for s in sentences) + " .",
     )
+
+
+_KEYS: dict[str, SigningKey] = {}
+
+
+def key_for(reviewer: str) -> SigningKey:
+    """One Ed25519 key per reviewer name for the test session (in memory, never on disk)."""
+    if reviewer not in _KEYS:
+        _KEYS[reviewer] = generate_key(reviewer)
+    return _KEYS[reviewer]
+
+
+def sign(session: ReviewSession, reviewer: str | None = None) -> SignOff:
+    """Sign with the reviewer's test key, registered first in the session's store and in the default review
+    database (``$GAZEX_REVIEW_DB``, the registry ``validate`` and ``export`` use)."""
+    who = (reviewer or session.reviewer).strip()
+    key = key_for(who)
+    if session.store is not None:
+        session.store.register_key(key, "test registrar")
+    with ReviewStore(default_store_path()) as store:
+        store.register_key(key, "test registrar")
+    return session.sign(who, key=key)

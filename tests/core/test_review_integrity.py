@@ -25,7 +25,7 @@ from gazex_viewer.core.review import (
 )
 from gazex_viewer.core.review_store import ReviewStore
 from tests.conftest import ROOT, shared_file
-from tests.core.test_review_helpers import make_reading
+from tests.core.test_review_helpers import make_reading, sign
 
 
 def _signed(**kw: object) -> Reading:
@@ -35,7 +35,7 @@ def _signed(**kw: object) -> Reading:
         s.accept(fid)
     s.reject("f-001", "not seen")
     s.set_impression("Cardiomegaly.")
-    s.sign()
+    sign(s)
     return reading
 
 
@@ -65,7 +65,7 @@ def test_tampered_signed_reading_is_not_signed_and_is_frozen(tmp_path: Path) -> 
     with pytest.raises(ReadingSignedError, match="changed after signing"):
         s.reject("f-000")
     with pytest.raises(ReadingSignedError, match="changed after signing"):
-        s.sign()
+        sign(s)
     assert s.reading.findings[0].text == "no support apparatus"  # nothing rewritten
     # the untouched reading still verifies
     genuine = _signed()
@@ -117,7 +117,7 @@ def test_tampered_review_in_the_database_is_not_signed(tmp_path: Path) -> None:
         s = store.open_session(reading, "Dr Ada")
         for fid in list(s.undecided()):
             s.accept(fid)
-        s.sign()
+        sign(s)
     import sqlite3
 
     con = sqlite3.connect(db)
@@ -259,7 +259,7 @@ def test_reviews_for_image_and_exact_version(tmp_path: Path) -> None:
         s = store.open_session(make_reading(pixel_sha256=sha), "Dr Ada")
         for fid in list(s.undecided()):
             s.accept(fid)
-        s.sign()
+        sign(s)
         v2 = s.new_version()
         v2.reject("f-000", "second look")
         fresh = store.open_session(make_reading(pixel_sha256=sha), "Dr Ada")

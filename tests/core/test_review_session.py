@@ -13,7 +13,7 @@ from gazex_viewer.core.review import (
     content_sha256,
     verify_signoff,
 )
-from tests.core.test_review_helpers import make_reading
+from tests.core.test_review_helpers import make_reading, sign
 
 
 @pytest.fixture
@@ -153,7 +153,7 @@ def test_read_first_hides_until_own_impression() -> None:
 def test_sign_refused_while_undecided_then_frozen(session: ReviewSession) -> None:
     session.accept("f-000")
     with pytest.raises(ReviewIncompleteError) as info:
-        session.sign()
+        sign(session)
     assert info.value.undecided == ["f-001", "f-002", "f-003"]
     assert "3 finding(s) still undecided" in str(info.value)
     session.reject("f-001", "not seen")
@@ -161,7 +161,7 @@ def test_sign_refused_while_undecided_then_frozen(session: ReviewSession) -> Non
     session.edit("f-003", text="left basal atelectasis")
     session.set_impression("cardiomegaly")
     expected_hash = content_sha256(session.reading)
-    signoff = session.sign()
+    signoff = sign(session)
     assert session.is_signed and signoff.reviewer == "Dr Ada"
     assert signoff.content_sha256 == expected_hash and len(expected_hash) == 64
     assert verify_signoff(session.reading)
@@ -182,7 +182,7 @@ def test_new_version_is_linked_and_starts_from_decisions(session: ReviewSession)
         session.new_version()
     for fid in session.undecided():
         session.accept(fid)
-    session.sign()
+    sign(session)
     v2 = session.new_version()
     assert v2.reading.parent_id == session.reading_id
     assert v2.reading_id != session.reading_id

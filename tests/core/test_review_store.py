@@ -22,7 +22,7 @@ from gazex_viewer.core.reading import Box, Reading
 from gazex_viewer.core.review_store import ReviewStore
 
 if __name__ != "__main__":
-    from tests.core.test_review_helpers import make_reading
+    from tests.core.test_review_helpers import make_reading, sign
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -87,7 +87,7 @@ def test_sign_versions_and_audit(tmp_path: Path) -> None:
         s = store.open_session(reading, "Dr Ada")
         for fid in list(s.undecided()):
             s.accept(fid)
-        signoff = s.sign()
+        signoff = sign(s)
         assert store.signoff(reading.reading_id) == signoff
         v2 = s.new_version("Dr Bo")
         v2.reject("f-003", "on second look")
@@ -191,6 +191,7 @@ def test_unwritable_folder_is_a_typed_error(tmp_path: Path) -> None:
 
 def test_default_path_is_platformdirs(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    monkeypatch.delenv("GAZEX_REVIEW_DB", raising=False)
     store = ReviewStore()
     assert store.path == tmp_path / "gazex-viewer" / "reviews.sqlite3"
     store.close()

@@ -79,6 +79,13 @@ class Answers:
         self.texts.append(label)
         return self.name
 
+    #: the signing-key passphrase typed at sign-off (the key is created in $GAZEX_KEY_DIR the first time)
+    passphrase: str | None = "correct horse battery"
+
+    def ask_passphrase(self, title: str, label: str) -> str | None:
+        self.texts.append(label)
+        return self.passphrase
+
 
 @pytest.fixture
 def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:

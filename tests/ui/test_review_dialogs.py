@@ -17,6 +17,7 @@ from gazex_viewer.core.review_store import ReviewStore
 from gazex_viewer.ui.audit_dialog import AuditDialog, action_words, describe_change
 from gazex_viewer.ui.export_dialog import ExportDialog, default_stem, export_reading
 from tests.conftest import require_tool, shared_file
+from tests.core.test_review_helpers import sign
 from tests.ui.readings import demo_reading
 
 NIH = "images/nih/00000001_000.png"
@@ -48,7 +49,7 @@ def test_action_words_and_changes() -> None:
 
 def test_audit_dialog_lists_every_event_of_the_study(qtbot: Any, tmp_path: Path) -> None:
     store, s, rg = _reviewed(tmp_path / "r.sqlite3")
-    s.sign()
+    sign(s)
     v2 = s.new_version()
     v2.reject("f-cardio", "on second look, normal size")
     entries = store.events_for_study(rg.pixel_sha256)
@@ -90,7 +91,7 @@ def test_export_draft_then_signed(qtbot: Any, tmp_path: Path) -> None:
     sr = pydicom.dcmread(out / "draft.dcm")
     assert sr.CompletionFlag == "PARTIAL" and sr.VerificationFlag == "UNVERIFIED"
     # the dialog, signed
-    s.sign()
+    sign(s)
     dlg = ExportDialog(s.reading, image_path=rg.path, film_loader=rg.render, start_dir=out)
     qtbot.addWidget(dlg)
     assert "Signed" in dlg.state_label.text() and "Dr Ada" in dlg.state_label.text()
@@ -126,7 +127,7 @@ def test_export_to_unwritable_place_is_a_message(qtbot: Any, tmp_path: Path) -> 
 def test_exported_sr_is_valid_dicom(tmp_path: Path) -> None:
     dciodvfy = require_tool("dciodvfy")
     store, s, rg = _reviewed(tmp_path / "r.sqlite3")
-    s.sign()
+    sign(s)
     res = export_reading(s.reading, tmp_path, "signed", ["sr"], image_path=rg.path)
     proc = subprocess.run([dciodvfy, str(res.written["sr"])], capture_output=True, text=True)
     errors = [ln for ln in (proc.stdout + proc.stderr).splitlines() if ln.startswith("Error")]

@@ -15,6 +15,7 @@ from gazex_viewer.core.reading import Reading
 from gazex_viewer.core.review import ReviewSession
 from gazex_viewer.core.review_store import ReviewStore
 from tests.conftest import shared_file
+from tests.core.test_review_helpers import sign
 from tests.ui.readings import demo_reading
 from tests.ui.conftest import Answers
 from tests.ui.test_review_window import _open, _window
@@ -33,7 +34,7 @@ def _signed_then_tampered(rg: Any) -> Reading:
     s = ReviewSession(reading, "Dr Ada")
     for fid in list(s.undecided()):
         s.accept(fid)
-    s.sign()
+    sign(s)
     data = json.loads(reading.to_json())
     data["findings"][0]["text"] = "normal cardiac silhouette"
     return Reading.from_json(json.dumps(data))
@@ -190,6 +191,7 @@ def mwin(qtbot: Any, db: Path, answers: Answers, tmp_path: Path) -> Any:
     win.review_panel.show_error = answers.error  # type: ignore[method-assign]
     win.review_panel.confirm = answers.ask  # type: ignore[method-assign]
     win.review_panel.ask_reason = lambda _t: answers.reason  # type: ignore[method-assign]
+    win.review_panel.ask_passphrase = answers.ask_passphrase  # type: ignore[method-assign]
     qtbot.addWidget(win)
     win.resize(1400, 900)
     win.show()

@@ -26,6 +26,7 @@ class Prompts:
         self.reason_answer: str | None = ""
         self.confirms: list[str] = []
         self.confirm_answer = True
+        self.passphrases: list[str] = []
 
     def error(self, title: str, message: str) -> None:
         self.errors.append((title, message))
@@ -37,6 +38,10 @@ class Prompts:
     def confirm(self, title: str, message: str) -> bool:
         self.confirms.append(message)
         return self.confirm_answer
+
+    def passphrase(self, title: str, label: str) -> str | None:
+        self.passphrases.append(label)
+        return "correct horse battery"
 
 
 @pytest.fixture
@@ -58,6 +63,7 @@ def _panel(qtbot: Any, prompts: Prompts) -> tuple[ReviewPanel, SelectionModel]:
     sel = SelectionModel()
     panel = ReviewPanel(sel)
     panel.show_error = prompts.error  # type: ignore[method-assign]
+    panel.ask_passphrase = prompts.passphrase  # type: ignore[method-assign]
     panel.ask_reason = prompts.reason  # type: ignore[method-assign]
     panel.confirm = prompts.confirm  # type: ignore[method-assign]
     qtbot.addWidget(panel)
@@ -219,6 +225,10 @@ def test_sign_refused_while_undecided_then_signed_and_frozen(
     qtbot.mouseClick(panel.sign_button, Qt.MouseButton.LeftButton)
     s = panel.session
     assert s.is_signed and "as Dr Ada" in prompts.confirms[-1]
+    # the first sign-off creates Dr Ada's key (passphrase twice) and registers it in the review database
+    assert "has no signing key" in prompts.passphrases[0] and len(prompts.passphrases) == 2
+    assert [k.reviewer for k in store.keys_of("Dr Ada")] == ["Dr Ada"]
+    assert s.signature_status.startswith("signed by Dr Ada")
     assert s.review.impression == "Cardiomegaly. No pneumothorax."
     so = store.signoff(reading.reading_id)
     assert so is not None and so.reviewer == "Dr Ada" and so.content_sha256 == s.content_sha256()

@@ -32,6 +32,7 @@ def _window(qtbot: Any, answers: Answers) -> Any:
     win.review_panel.show_error = answers.error  # type: ignore[method-assign]
     win.review_panel.confirm = answers.ask  # type: ignore[method-assign]
     win.review_panel.ask_reason = lambda _t: answers.reason  # type: ignore[method-assign]
+    win.review_panel.ask_passphrase = answers.ask_passphrase  # type: ignore[method-assign]
     qtbot.addWidget(win)
     win.resize(1400, 900)
     win.show()
@@ -226,7 +227,7 @@ def test_sign_off_freezes_and_export_and_audit(rwin: Any, qtbot: Any, answers: A
     qtbot.keyClick(rwin, Qt.Key.Key_A)
     rwin.sign_report()
     s = panel.session
-    assert s.is_signed and s.signoff.reviewer == "Dr Ada Lovelace"
+    assert s.is_signed and s.signoff.reviewer == "Dr Ada Lovelace", s.signature_problem
     assert "signed" in rwin.windowTitle().lower()
     # frozen: A does nothing, the undo stack is closed
     rwin.selection.select("f-cardio")

@@ -19,7 +19,7 @@ from gazex_viewer.core.reading import Box, Label, Reading
 from gazex_viewer.core.review import ReviewSession
 from tests.conftest import require_tool, shared_file
 from tests.core.test_export_sr import _dciodvfy_errors, _dsrdump
-from tests.core.test_review_helpers import make_reading
+from tests.core.test_review_helpers import make_reading, sign
 
 APPENDIX = f"Appendix: {AUDIT_HEADING}"
 
@@ -64,7 +64,7 @@ def _review(reading: Reading) -> ReviewSession:
 def test_model_files_by_current_labels_and_keeps_rejected_in_the_audit_only() -> None:
     reading = make_reading()
     s = _review(reading)
-    s.sign(account="ada")
+    sign(s, account="ada")
     before = reading.to_json()
     report = build_final_report(reading)
     assert reading.to_json() == before  # the model is built without touching the reading
@@ -94,7 +94,7 @@ def test_sr_and_pdf_list_the_same_final_findings_and_rg1_identity(tmp_path: Path
         if f.observation is not None:
             o = f.observation
             f.observation = Box.from_corners(o.x_min * 1.6, o.y_min * 1.6, o.x_max * 1.6, o.y_max * 1.6)
-    _review(reading).sign()
+    sign(_review(reading))
     rg = load_radiograph(src_path)
     pdf = artifacts_dir / "final_report_rg1_signed.pdf"
     export_pdf(reading, rg.render(), pdf, image_path=src_path, image_sha256=str(rg.pixel_sha256))
@@ -153,7 +153,7 @@ def test_odd_identity_values_still_give_complete_consistent_reports(name: str, t
     assert identity.known and identity.patient_id is None and identity.birth_date is None
     assert identity.accession_number == "A B 12"  # a control character is not printed
     reading = _dicom_reading(src_path)
-    _review(reading).sign()
+    sign(_review(reading))
     pdf = tmp_path / "odd.pdf"
     export_pdf(reading, np.zeros((reading.image.height, reading.image.width), np.uint8), pdf, image_path=src_path)
     sr = tmp_path / "odd_sr.dcm"
@@ -180,7 +180,7 @@ def test_missing_labels_and_sentences_and_forty_findings(tmp_path: Path) -> None
     s = ReviewSession(reading, "Dr Ada")
     for fid in s.finding_ids:
         (s.reject if fid.endswith("3") else s.accept)(fid)
-    s.sign()
+    sign(s)
     report = build_final_report(reading)
     assert len(report.findings) == 36 and len(report.negatives) == 4
     assert all(f.labels_derived for f in report.findings)
@@ -218,7 +218,7 @@ def test_signing_time_is_stored_in_utc_and_printed_in_local_time(tmp_path: Path,
         for fid in list(s.undecided()):
             s.accept(fid)
         s.set_impression("no acute disease")
-        so = s.sign(account="ada")
+        so = sign(s, account="ada")
         assert so.at.endswith("+00:00")
         shown = local_time_text(so.at)
         assert shown.endswith(("(UTC-05:00)", "(UTC-04:00)")) and ("EST" in shown or "EDT" in shown)
@@ -240,13 +240,18 @@ def test_signoff_account_is_compatible_with_old_readings() -> None:
     s = ReviewSession(reading, "Dr Ada")
     for fid in list(s.undecided()):
         s.accept(fid)
-    s.sign(account="ada")
+    sign(s, account="ada")
     data = json.loads(reading.to_json())
     assert data["review"]["signoff"]["account"] == "ada" and validate_reading_dict(data) == []
     assert parse_reading(json.dumps(data)).review.signoff.account == "ada"  # type: ignore[union-attr]
-    # a reading signed before the account was recorded: no key, still valid, still verified
+    # the account is part of what is signed: removing it breaks the signature
     del data["review"]["signoff"]["account"]
+    stripped = parse_reading(json.dumps(data))
+    assert stripped.review is not None and stripped.review.signoff is not None
+    assert stripped.review.signoff.account is None and not verify_signoff(stripped)
+    # a reading signed before accounts (and keys) were recorded still loads, as a legacy hash-only sign-off
+    data["review"]["signoff"] = {k: data["review"]["signoff"][k] for k in ("reviewer", "at", "content_sha256")}
     old = parse_reading(json.dumps(data))
     assert old.review is not None and old.review.signoff is not None and old.review.signoff.account is None
-    assert verify_signoff(old) and "account" not in json.loads(old.to_json())["review"]["signoff"]
-    assert build_final_report(old).signer.who == "Dr Ada"  # type: ignore[union-attr]
+    assert "account" not in json.loads(old.to_json())["review"]["signoff"]
+    assert build_final_report(old).signer is None  # hash only: never shown as signed

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from gazex_viewer.core.reading import (
     Box,
     Finding,
@@ -90,7 +92,7 @@ def key_for(reviewer: str) -> SigningKey:
     return _KEYS[reviewer]
 
 
-def sign(session: ReviewSession, reviewer: str | None = None) -> SignOff:
+def sign(session: ReviewSession, reviewer: str | None = None, **kw: Any) -> SignOff:
     """Sign with the reviewer's test key, registered first in the session's store and in the default review
     database (``$GAZEX_REVIEW_DB``, the registry ``validate`` and ``export`` use)."""
     who = (reviewer or session.reviewer).strip()
@@ -99,4 +101,4 @@ def sign(session: ReviewSession, reviewer: str | None = None) -> SignOff:
         session.store.register_key(key, "test registrar")
     with ReviewStore(default_store_path()) as store:
         store.register_key(key, "test registrar")
-    return session.sign(who, key=key)
+    return session.sign(who, key=key, **kw)

@@ -23,7 +23,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--epochs", type=float, default=3.0, help="epochs (default 3)")
     parser.add_argument("--lr", type=float, default=1e-4, help="learning rate (default 1e-4)")
     parser.add_argument("--rank", type=int, default=8, help="LoRA rank (default 8; alpha 2 x rank)")
-    parser.add_argument("--alpha", type=float, default=None, help="LoRA alpha (default 2 x rank)")
+    parser.add_argument("--alpha", type=int, default=None, help="LoRA alpha (default 2 x rank)")
     parser.add_argument("--batch-size", type=int, default=1, help="samples per step (default 1)")
     parser.add_argument("--grad-accum", type=int, default=1, help="gradient accumulation steps (default 1)")
     parser.add_argument("--max-steps", type=int, default=-1, help="stop after this many steps (default: from --epochs)")

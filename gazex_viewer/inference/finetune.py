@@ -6,7 +6,9 @@ What LLaMA-Factory's ``finetuning_type: lora`` does for Qwen2-VL, with transform
   its full module name (as LLaMA-Factory's ``patch_target_modules`` writes them); the vision tower and the merger
   stay frozen, as do all base weights;
 - each sample is the chat the app sends at inference (Qwen2-VL's template, the image first) followed by the target
-  and ``<|im_end|>\\n``; the loss counts only the assistant tokens;
+  and ``<|im_end|>\\n``; the loss counts only the assistant tokens (all of them, the ``\\n`` after ``<|im_end|>``
+  included, as LLaMA-Factory's ``qwen2_vl`` template does; the tiny test model cannot learn that last token, whose
+  output-embedding row it never trained, so its loss levels off near 0.09 while every answer is exact);
 - images are rendered and fitted to the checkpoint's pixel budget exactly as the app does before inference
   (:func:`~gazex_viewer.core.model_input.model_input`, then :func:`~gazex_viewer.inference.images.prepare_image`).
 
@@ -32,9 +34,13 @@ from pathlib import Path
 from typing import Any
 
 from gazex_viewer.core.errors import CheckpointError, GazeXError
-from gazex_viewer.core.training_data import DATASET_INFO_NAME, IMAGE_TOKEN, MANIFEST_NAME
+from gazex_viewer.core.training_data import (
+    DATASET_INFO_NAME,
+    IMAGE_TOKEN,
+    MANIFEST_NAME,
+)
 
-__all__ = ["FinetuneError", "FinetuneConfig", "FinetuneResult", "LORA_PROJECTIONS", "load_dataset", "finetune"]
+__all__ = ["LORA_PROJECTIONS", "FinetuneConfig", "FinetuneError", "FinetuneResult", "finetune", "load_dataset"]
 
 #: the projections LoRA adapts in every language-model layer (LLaMA-Factory's ``lora_target: all`` for Qwen2-VL)
 LORA_PROJECTIONS: tuple[str, ...] = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
@@ -52,7 +58,7 @@ class FinetuneConfig:
     epochs: float = 3.0  # num_train_epochs
     lr: float = 1e-4  # learning_rate
     rank: int = 8  # lora_rank
-    alpha: float | None = None  # lora_alpha (default 2 x rank, as LLaMA-Factory)
+    alpha: int | None = None  # lora_alpha (default 2 x rank, as LLaMA-Factory)
     dropout: float = 0.0  # lora_dropout
     batch_size: int = 1  # per_device_train_batch_size
     grad_accum: int = 1  # gradient_accumulation_steps
@@ -295,7 +301,13 @@ def finetune(
     work.mkdir(parents=True, exist_ok=True)
 
     import torch
-    from transformers import AutoModelForImageTextToText, AutoProcessor, Trainer, TrainerCallback, TrainingArguments
+    from transformers import (
+        AutoModelForImageTextToText,
+        AutoProcessor,
+        Trainer,
+        TrainerCallback,
+        TrainingArguments,
+    )
     from transformers.utils import logging as hf_logging
 
     from gazex_viewer.core.model_input import model_input
@@ -309,7 +321,7 @@ def finetune(
         torch.set_num_threads(cfg.threads)
     try:
         processor = AutoProcessor.from_pretrained(base_dir, local_files_only=True)
-        model = AutoModelForImageTextToText.from_pretrained(
+        model: Any = AutoModelForImageTextToText.from_pretrained(
             base_dir, local_files_only=True, use_safetensors=True,
             dtype=torch.bfloat16 if device.startswith("cuda") else torch.float32,
         )
@@ -330,7 +342,7 @@ def finetune(
 
     from peft import LoraConfig, get_peft_model
 
-    alpha = cfg.alpha if cfg.alpha is not None else 2.0 * cfg.rank
+    alpha = int(cfg.alpha) if cfg.alpha is not None else 2 * cfg.rank
     lora = LoraConfig(r=cfg.rank, lora_alpha=alpha, lora_dropout=cfg.dropout, target_modules=targets, bias="none",
                       task_type="CAUSAL_LM")
     with warnings.catch_warnings():
@@ -375,7 +387,10 @@ def finetune(
         save_only_model=False,
     )
     pad_id = int(processor.tokenizer.pad_token_id if processor.tokenizer.pad_token_id is not None else 0)
-    trainer = Trainer(model=model, args=args, train_dataset=encoded, data_collator=_collate(pad_id), callbacks=[_Log()])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        trainer = Trainer(model=model, args=args, train_dataset=encoded, data_collator=_collate(pad_id),
+                          callbacks=[_Log()])
     from transformers.trainer_callback import PrinterCallback
 
     trainer.remove_callback(PrinterCallback)  # our own progress line instead of the raw log dicts
@@ -385,6 +400,9 @@ def finetune(
         warnings.simplefilter("ignore", FutureWarning)
         result = trainer.train(resume_from_checkpoint=resume_from)
     steps = int(result.global_step)
+    # the whole curve, the steps before a resume included (the checkpoint's trainer state holds them)
+    history = {int(e["step"]): float(e["loss"]) for e in trainer.state.log_history if "loss" in e and "step" in e}
+    losses = sorted(history.items()) or losses
 
     # the adapter, its sidecar, the log and the curve, then the folder is renamed into place
     for stale in work.glob("checkpoint-*"):

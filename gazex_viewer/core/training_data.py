@@ -483,7 +483,7 @@ def _write(
     per_split: dict[str, list[dict[str, Any]]] = {name: [] for name in opts.split}
     counts: dict[str, dict[str, Any]] = {
         name: {"readings": 0, "groups": set(), "films": set(), "samples": 0, "report": 0, "grounding_a": 0,
-               "grounding_b": 0, "skipped_sentences": 0, "reading_ids": []}
+               "grounding_b": 0, "skipped_sentences": 0, "reading_ids": [], "reading_files": []}
         for name in opts.split
     }
     copied: dict[str, Path] = {}
@@ -510,6 +510,7 @@ def _write(
         c["grounding_b"] += rs.grounding_b
         c["skipped_sentences"] += rs.skipped_sentences
         c["reading_ids"].append(it.reading.reading_id)
+        c["reading_files"].append({"path": str(it.path.resolve()), "sha256": _sha256_file(it.path)})
     info: dict[str, Any] = {}
     files: dict[str, dict[str, Any]] = {}
     for name, samples in per_split.items():

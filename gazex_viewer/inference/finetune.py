@@ -15,7 +15,8 @@ What LLaMA-Factory's ``finetuning_type: lora`` does for Qwen2-VL, with transform
 Training runs in ``ADAPTER_DIR.partial`` (checkpoints every ``save_steps``, resumable with ``resume=True``); at the
 end the adapter (``adapter_model.safetensors`` + ``adapter_config.json``), ``gazex.json`` (frame, prompt preset,
 max_pixels, model input, and how it was trained), ``training_log.json`` and ``loss.png`` are written there and the
-folder is renamed to ``ADAPTER_DIR``. torch, transformers and peft are imported inside the functions.
+folder is renamed to ``ADAPTER_DIR``. When the dataset has ``*_val`` entries (held-out patients), their mean loss is
+printed at the end and recorded in ``gazex.json``. torch, transformers and peft are imported inside the functions.
 """
 
 from __future__ import annotations
@@ -85,9 +86,20 @@ class FinetuneResult:
     losses: list[tuple[int, float]]
     seconds: float
     resumed_from: str | None
+    #: mean loss on the ``*_val`` entries (held-out patients), None without them
+    val_loss: float | None = None
 
 
 # -- the dataset ------------------------------------------------------------------------------------
+
+
+def held_out_names(dataset_dir: Path) -> list[str]:
+    """The ``dataset_info.json`` entries named ``*_val`` (held-out patients), [] when none or unreadable."""
+    try:
+        info = json.loads((dataset_dir / DATASET_INFO_NAME).read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return []
+    return [n for n in info if isinstance(n, str) and n.endswith("_val")] if isinstance(info, dict) else []
 
 
 def load_dataset(dataset_dir: Path, names: list[str] | None = None) -> tuple[list[tuple[str, str, Path]], dict[str, Any]]:
@@ -282,6 +294,8 @@ def finetune(
 
     info = check_checkpoint(ModelSpec(base_dir, None, "cpu"))  # CheckpointError: not a Qwen2-VL-layout folder
     samples, manifest = load_dataset(dataset_dir, cfg.datasets or None)
+    val_names = [] if cfg.datasets else held_out_names(dataset_dir)
+    val_samples = load_dataset(dataset_dir, val_names)[0] if val_names else []
     frame = str(manifest.get("coordinate_frame", info.coordinate_frame))
     preset = str(manifest.get("prompt_preset", info.prompts.preset))
     max_pixels = int(cfg.max_pixels or info.max_pixels)
@@ -334,11 +348,17 @@ def finetune(
 
     say(f"encoding {len(samples)} samples (images fitted to {max_pixels} px, model input {info.model_input})")
     pictures: dict[Path, Any] = {}
-    encoded = []
-    for text, answer, image_path in samples:
-        if image_path not in pictures:
-            pictures[image_path] = prepare_image(model_input(load_radiograph(image_path), info.model_input), max_pixels)
-        encoded.append(_encode(processor, text, answer, pictures[image_path]))
+
+    def encode(rows: list[tuple[str, str, Path]]) -> list[dict[str, Any]]:
+        out_rows = []
+        for text, answer, image_path in rows:
+            if image_path not in pictures:
+                pictures[image_path] = prepare_image(model_input(load_radiograph(image_path), info.model_input), max_pixels)
+            out_rows.append(_encode(processor, text, answer, pictures[image_path]))
+        return out_rows
+
+    encoded = encode(samples)
+    encoded_val = encode(val_samples)
 
     from peft import LoraConfig, get_peft_model
 
@@ -371,6 +391,7 @@ def finetune(
         lr_scheduler_type=cfg.scheduler,
         warmup_steps=cfg.warmup_steps,
         per_device_train_batch_size=cfg.batch_size,
+        per_device_eval_batch_size=cfg.batch_size,
         gradient_accumulation_steps=cfg.grad_accum,
         weight_decay=0.0,
         logging_steps=1,
@@ -400,6 +421,12 @@ def finetune(
         warnings.simplefilter("ignore", FutureWarning)
         result = trainer.train(resume_from_checkpoint=resume_from)
     steps = int(result.global_step)
+    val_loss: float | None = None
+    if encoded_val:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)
+            val_loss = float(trainer.evaluate(eval_dataset=encoded_val)["eval_loss"])
+        say(f"held-out loss ({', '.join(val_names)}, {len(encoded_val)} samples): {val_loss:.4f}")
     # the whole curve, the steps before a resume included (the checkpoint's trainer state holds them)
     history = {int(e["step"]): float(e["loss"]) for e in trainer.state.log_history if "loss" in e and "step" in e}
     losses = sorted(history.items()) or losses
@@ -425,6 +452,7 @@ def finetune(
             "samples": len(samples),
             "steps": steps,
             "final_loss": losses[-1][1] if losses else None,
+            "held_out": {"datasets": val_names, "samples": len(val_samples), "loss": val_loss} if val_names else None,
             "config": {k: v for k, v in asdict(cfg).items() if k not in ("force", "resume")},
             "lora_alpha": alpha,
             "target_modules": len(targets),
@@ -443,7 +471,7 @@ def finetune(
     work.rename(out)
     seconds = time.perf_counter() - t0
     say(f"adapter: {out} ({steps} steps, final loss {losses[-1][1] if losses else float('nan'):.4f}, {seconds:.1f} s)")
-    return FinetuneResult(out, steps, len(samples), losses, seconds, resume_from)
+    return FinetuneResult(out, steps, len(samples), losses, seconds, resume_from, val_loss)
 
 
 def _versions() -> dict[str, str]:

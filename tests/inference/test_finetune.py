@@ -187,3 +187,30 @@ def test_occupied_output_and_resume_without_checkpoint(tiny_model_dir: Path, tmp
         finetune(ds, tiny_model_dir, out)
     with pytest.raises(FinetuneError, match="no checkpoint to resume from"):
         finetune(ds, tiny_model_dir, tmp_path / "fresh", FinetuneConfig(resume=True))
+
+
+@pytest.mark.slow
+def test_held_out_patients_are_evaluated(tiny_model_dir: Path, tmp_path: Path) -> None:
+    from gazex_viewer.core.training_data import split_of
+
+    split = {"train": 0.5, "val": 0.5}
+    ids = [f"p-{i}" for i in range(50)]
+    train_id = next(i for i in ids if split_of(f"patient:{i}", split) == "train")
+    val_id = next(i for i in ids if split_of(f"patient:{i}", split) == "val")
+    readings = []
+    for pid in (train_id, val_id):
+        path = expert_reading(tmp_path / f"{pid}.reading.json")
+        doc = json.loads(path.read_text())
+        doc["producer"]["generation"]["recording"]["subject_id"] = pid
+        path.write_text(json.dumps(doc))
+        readings.append(str(path))
+    ds = tmp_path / "dataset"
+    assert main(["export-training", *readings, "--images", str(SAMPLE_IMAGE.parent), "-o", str(ds),
+                 "--split", "train=0.5,val=0.5"]) == 0
+    lines: list[str] = []
+    result = finetune(ds, tiny_model_dir, tmp_path / "adapter",
+                      FinetuneConfig(lr=1e-2, batch_size=3, max_steps=2, device="cpu", threads=1), say=lines.append)
+    assert result.samples == 3 and result.val_loss is not None and result.val_loss > 0
+    assert any(ln.startswith("held-out loss (gazex_val, 3 samples): ") for ln in lines)
+    held = json.loads((tmp_path / "adapter" / "gazex.json").read_text())["training"]["held_out"]
+    assert held == {"datasets": ["gazex_val"], "samples": 3, "loss": result.val_loss}

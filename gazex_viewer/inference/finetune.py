@@ -425,7 +425,8 @@ def finetune(
     if encoded_val:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", FutureWarning)
-            val_loss = float(trainer.evaluate(eval_dataset=encoded_val)["eval_loss"])
+            val_data: Any = encoded_val  # a list of encoded samples serves as a map-style dataset
+            val_loss = float(trainer.evaluate(eval_dataset=val_data)["eval_loss"])
         say(f"held-out loss ({', '.join(val_names)}, {len(encoded_val)} samples): {val_loss:.4f}")
     # the whole curve, the steps before a resume included (the checkpoint's trainer state holds them)
     history = {int(e["step"]): float(e["loss"]) for e in trainer.state.log_history if "loss" in e and "step" in e}

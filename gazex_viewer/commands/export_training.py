@@ -4,7 +4,8 @@
 [--copy-images]`` writes ``OUTDIR/<name>_<split>.json`` (sharegpt ``messages`` with ``images``), a
 ``dataset_info.json`` entry per split and ``manifest.json`` (counts, settings, sha256 of every file). The report task
 and one grounding task per sentence are built exactly as GazeX's ``Create_Training_Data.py`` builds them (prompt
-variant A for targets with two or more clue boxes, variant B otherwise; targets in the downscale4 frame of the film).
+variant A for targets with two or more clue boxes, variant B otherwise; targets in the downscale4 frame of the film,
+each box narrowed and truncated as that script does unless ``--no-narrow``).
 A patient (or, without a patient id, a film) never spans two splits. Bad input stops with one line naming the file
 and the reason (exit code 2), and nothing is written.
 """
@@ -25,6 +26,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--copy-images", action="store_true", help="copy the films into OUTDIR/images (default: absolute paths)")
     parser.add_argument("--name", default="gazex", help="dataset name prefix in dataset_info.json (default gazex)")
     parser.add_argument("--force", action="store_true", help="replace a non-empty OUTDIR")
+    parser.add_argument(
+        "--no-narrow", action="store_true",
+        help="write boxes as they are (default: narrowed 0.35 %% / 0.15 %% and truncated, as Create_Training_Data.py)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -34,7 +39,8 @@ def run(args: argparse.Namespace) -> int:
         parse_split,
     )
 
-    opts = ExportOptions(split=parse_split(args.split), by=args.by, copy_images=args.copy_images, name=args.name)
+    opts = ExportOptions(split=parse_split(args.split), by=args.by, copy_images=args.copy_images, name=args.name,
+                         narrow=not args.no_narrow)
     manifest = export_training(
         args.readings, args.images, args.output, opts, force=args.force,
         progress=lambda line: print(line, file=sys.stderr),

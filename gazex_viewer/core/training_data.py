@@ -12,6 +12,11 @@ The two GazeX tasks are built exactly as the authors' ``Create_Training_Data.py`
   :func:`~gazex_viewer.core.gazex_protocol.format_grounding` (the formatter the parser reads) in the GazeX
   ``downscale4`` frame of the film's own width and height. A single clue box is not written (GazeX writes clues
   only for two or more clusters).
+- in the ``downscale4`` frame each box is first narrowed as ``Create_Training_Data.py`` does
+  (``narrow_bbox_by_percentage``: clues by 0.35 %, the observation by 0.15 % of its width and height, half on each
+  side, then ``int()`` truncation of corners and centroid), so a reading imported with ``--keyframes gazex`` (boxes
+  = /4 indices times 4) gives upstream's target strings byte for byte: the box ``(128,78)(406,191)`` becomes
+  ``(128,78)(405,190)``. ``narrow=False`` writes the boxes as they are (rounded to the /4 grid).
 
 Readings are grouped by patient (``producer.generation.recording.subject_id`` or ``patient_id``; the film when
 neither is recorded) or by film, and each group goes to one split by a hash of its key, so a patient is never in
@@ -41,7 +46,7 @@ from gazex_viewer.core.gazex_prompts import (
     strip_special_tokens,
 )
 from gazex_viewer.core.gazex_protocol import DEFAULT_FRAME, format_grounding
-from gazex_viewer.core.reading import Reading
+from gazex_viewer.core.reading import Box, Reading
 
 __all__ = [
     "IMAGE_TOKEN",
@@ -89,6 +94,8 @@ class ExportOptions:
         Prompt preset (``training``: the prompts the GazeX weights saw).
     frame
         Coordinate frame of the grounding targets.
+    narrow
+        Narrow and truncate boxes as ``Create_Training_Data.py`` does (``downscale4`` frame only).
     """
 
     split: dict[str, float] = field(default_factory=lambda: {"train": 1.0})
@@ -97,6 +104,31 @@ class ExportOptions:
     name: str = "gazex"
     preset: str = DEFAULT_PRESET
     frame: str = DEFAULT_FRAME
+    narrow: bool = True
+
+
+#: ``Create_Training_Data.py`` narrows clue boxes by 0.35 % and the observation box by 0.15 % (CTD:240, 245)
+NARROW_CLUE_PERCENT = 0.35
+NARROW_OBSERVATION_PERCENT = 0.15
+_DOWNSCALE = 4.0
+
+
+def gazex_target_box(box: Box, percent: float) -> Box:
+    """``box`` (original pixels) as GazeX's training script writes it, in original pixels again.
+
+    In the film-divided-by-4 frame: ``narrow_bbox_by_percentage`` (the same arithmetic, in the same order), then
+    ``int()`` of the four corners and of the centroid; times 4, so that ``format_grounding`` writes exactly
+    those integers.
+    """
+    f = _DOWNSCALE
+    xmin, ymin, xmax, ymax = box.x_min / f, box.y_min / f, box.x_max / f, box.y_max / f
+    narrow_fraction = percent / 100
+    width_reduction = (xmax - xmin) * narrow_fraction
+    height_reduction = (ymax - ymin) * narrow_fraction
+    x0, y0 = int(xmin + (width_reduction / 2)), int(ymin + (height_reduction / 2))
+    x1, y1 = int(xmax - (width_reduction / 2)), int(ymax - (height_reduction / 2))
+    cx, cy = int(box.centroid_x / f), int(box.centroid_y / f)
+    return Box(x0 * f, y0 * f, x1 * f, y1 * f, cx * f, cy * f)
 
 
 @dataclass
@@ -130,6 +162,7 @@ def reading_samples(
     prompts: PromptSet | None = None,
     frame: str = DEFAULT_FRAME,
     source: str | os.PathLike[str] | None = None,
+    narrow: bool = True,
 ) -> ReadingSamples:
     """The report sample and the per-sentence grounding samples of one reading.
 
@@ -145,6 +178,9 @@ def reading_samples(
         The coordinate frame of the targets.
     source
         The reading's file, named in errors.
+    narrow
+        Narrow and truncate boxes as ``Create_Training_Data.py`` does (:func:`gazex_target_box`; ``downscale4``
+        frame only).
 
     Raises
     ------
@@ -166,7 +202,11 @@ def reading_samples(
             out.skipped_sentences += 1
             continue
         clues = list(finding.clues) if len(finding.clues) >= 2 else []
-        target = format_grounding(clues, finding.observation, width=width, height=height, frame=frame)
+        obs = finding.observation
+        if narrow and frame == "downscale4":
+            clues = [gazex_target_box(b, NARROW_CLUE_PERCENT) for b in clues]
+            obs = gazex_target_box(obs, NARROW_OBSERVATION_PERCENT)
+        target = format_grounding(clues, obs, width=width, height=height, frame=frame)
         template = ps.grounding if clues else ps.grounding_observation_only
         prompt = template.replace(SENTENCE_SLOT, text)
         out.samples.append(_sample(IMAGE_TOKEN + prompt, target, image))
@@ -445,7 +485,7 @@ def export_training(
                 f"film size disagrees: the reading says {reading.image.width} x {reading.image.height} px, "
                 f"{image} is {w} x {h} px (boxes would be misplaced)",
             )
-        reading_samples(reading, None, prompts=prompts, frame=opts.frame, source=path)  # no sentence / no boxes
+        reading_samples(reading, None, prompts=prompts, frame=opts.frame, source=path, narrow=opts.narrow)  # checks
         key = group_key(reading, opts.by)
         items.append(_Item(path, reading, key, split_of(key, opts.split), image.resolve()))
 
@@ -498,7 +538,8 @@ def _write(
                 image_ref[it.image] = f"images/{name}"
             else:
                 image_ref[it.image] = str(it.image)
-        rs = reading_samples(it.reading, image_ref[it.image], prompts=prompts, frame=opts.frame, source=it.path)
+        rs = reading_samples(it.reading, image_ref[it.image], prompts=prompts, frame=opts.frame, source=it.path,
+                             narrow=opts.narrow)
         per_split[it.split].extend(rs.samples)
         c = counts[it.split]
         c["readings"] += 1
@@ -532,6 +573,11 @@ def _write(
         "prompt_preset": opts.preset,
         "prompts": {"report": prompts.report, "grounding_a": prompts.grounding, "grounding_b": prompts.grounding_observation_only},
         "coordinate_frame": opts.frame,
+        "box_narrowing": (
+            {"clues_percent": NARROW_CLUE_PERCENT, "observation_percent": NARROW_OBSERVATION_PERCENT,
+             "then": "int() of corners and centroid in the /4 frame", "source": "Create_Training_Data.py"}
+            if opts.narrow and opts.frame == "downscale4" else None
+        ),
         "split": opts.split,
         "split_by": opts.by,
         "split_rule": "sha256 of the group key, first 8 bytes as a fraction of 2^64, against the cumulative shares",

@@ -36,10 +36,15 @@ W, H = 2544, 3056  # a MIMIC-CXR film size
 
 def expert_reading(file_name: str = "film.png", *, width: int = W, height: int = H, subject: str | None = None,
                    boxes: bool = True) -> Reading:
-    """Sentence 1 is NOTES 3a's example (two clues), sentence 2 is 3b (one clue: written observation-only),
-    sentence 3 has no gaze box."""
-    obs = Box(652, 580, 2104, 1960, 1404, 1332)
-    clues = [Box(512, 312, 1620, 760, 1104, 536), Box(648, 1180, 1884, 1800, 1428, 1508)]
+    """Sentence 1 gives NOTES 3a's example (two clues), sentence 2 gives 3b (one clue: written observation-only),
+    sentence 3 has no gaze box.
+
+    The boxes are what ``import-gaze --keyframes gazex`` stores (/4 indices times 4): in the /4 frame the first clue
+    is (128,78)(406,191) with its centroid at (276.6,134.3); GazeX's script narrows it by 0.35 % and truncates to
+    (128,78)(405,190)(276,134), the string in NOTES 3a (rounding would give 277 for the centroid).
+    """
+    obs = Box(652, 580, 2108, 1964, 1404, 1332)  # /4: (163,145)(527,491) -> narrowed 0.15 %: (163,145)(526,490)
+    clues = [Box(512, 312, 1624, 764, 1106.4, 537.2), Box(648, 1180, 1888, 1804, 1428, 1508)]
     texts = ["enlarged cardiac silhouette .", "no pneumothorax .", "support apparatus ."]
     sentences = [Sentence(f"s-{i}", t) for i, t in enumerate(texts, 1)]
     findings = [
@@ -75,10 +80,13 @@ def test_samples_match_the_hand_written_ones(one: tuple[Path, Path], tmp_path: P
     film = str((images / "sub" / "film.png").resolve())
     want = json.loads(FIXTURE.read_text(encoding="utf-8").replace('"IMAGE"', json.dumps(film)))
     assert got == want
-    # the targets read back as the reading's boxes (to the /4 grid) through the app's own parser
+    # the targets read back through the app's own parser, one /4 step inside the reading's boxes at most
     parsed = parse_grounding(got[1]["messages"][1]["content"], width=W, height=H)
     assert parsed.warnings == [] and len(parsed.clues) == 2
-    assert abs(parsed.observation.x_max - 2104) <= 2  # type: ignore[union-attr]
+    assert parsed.observation == Box(652, 580, 2104, 1960, 1404, 1332)
+    # without narrowing: the boxes as they are, rounded to the /4 grid
+    plain = reading_samples(expert_reading(), None, narrow=False).samples[1]["messages"][1]["content"]
+    assert plain == "visual clues : [(128,78)(406,191)(277,134),(162,295)(472,451)(357,377)] observation : [(163,145)(527,491)(351,333)]"
     info = json.loads((tmp_path / "ds" / "dataset_info.json").read_text())
     assert info == {"gazex_train": {
         "file_name": "gazex_train.json", "formatting": "sharegpt",
@@ -218,7 +226,8 @@ def test_targets_only_for_gazesearch_frame() -> None:
     r.findings[1].observation, r.findings[1].clues = Box(0, 0, 224, 224, 112, 112), []
     rs = reading_samples(r, None)
     assert "images" not in rs.samples[0]
+    # by hand: /4 -> (5,5,25,25) narrowed by 0.35 % of 20 (0.035 a side) -> (5,5,24,24); centroid int(37.5) = 37
     assert rs.samples[1]["messages"][1]["content"] == (
-        "visual clues : [(5,5)(25,25)(15,15),(25,25)(50,50)(38,38)] observation : [(5,5)(50,50)(25,25)]"
+        "visual clues : [(5,5)(24,24)(15,15),(25,25)(49,49)(37,37)] observation : [(5,5)(49,49)(25,25)]"
     )
-    assert rs.samples[2]["messages"][1]["content"] == "observation : [(0,0)(56,56)(28,28)]"
+    assert rs.samples[2]["messages"][1]["content"] == "observation : [(0,0)(55,55)(28,28)]"

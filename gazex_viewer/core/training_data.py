@@ -32,7 +32,7 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -609,8 +609,3 @@ def _replace_dir(tmp: Path, out: Path) -> None:
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
 
-
-def iter_grounding_targets(readings: Iterable[Reading], frame: str = DEFAULT_FRAME) -> Iterable[dict[str, Any]]:
-    """Targets only (no images), for benchmarks and inspection: every sample of every reading."""
-    for r in readings:
-        yield from reading_samples(r, None, frame=frame).samples

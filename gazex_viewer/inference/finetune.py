@@ -314,6 +314,22 @@ def finetune(
         shutil.rmtree(work)
     work.mkdir(parents=True, exist_ok=True)
 
+    try:
+        return _train(cfg, info, dataset_dir, base_dir, out, work, samples, manifest, val_names, val_samples,
+                      frame, preset, max_pixels, resume_from, say, t0)
+    except BaseException:
+        if not any(work.glob("checkpoint-*")):  # nothing worth resuming: leave nothing behind
+            shutil.rmtree(work, ignore_errors=True)
+        raise
+
+
+def _train(
+    cfg: FinetuneConfig, info: Any, dataset_dir: Path, base_dir: Path, out: Path, work: Path,
+    samples: list[tuple[str, str, Path]], manifest: dict[str, Any], val_names: list[str],
+    val_samples: list[tuple[str, str, Path]], frame: str, preset: str, max_pixels: int, resume_from: str | None,
+    say: Callable[[str], None], t0: float,
+) -> FinetuneResult:
+    """The fine-tune itself, in ``work`` (see :func:`finetune`)."""
     import torch
     from transformers import (
         AutoModelForImageTextToText,

@@ -226,3 +226,19 @@ def test_held_out_patients_are_evaluated(tiny_model_dir: Path, tmp_path: Path) -
     assert any(ln.startswith("held-out loss (gazex_val, 3 samples): ") for ln in lines)
     held = json.loads((tmp_path / "adapter" / "gazex.json").read_text())["training"]["held_out"]
     assert held == {"datasets": ["gazex_val"], "samples": 3, "loss": result.val_loss}
+
+
+def test_failure_before_the_first_checkpoint_leaves_nothing(tiny_model_dir: Path, tmp_path: Path) -> None:
+    from gazex_viewer.core.errors import RadiographError
+
+    ds = _dataset(tmp_path)
+    junk = tmp_path / "junk.png"
+    junk.write_bytes(b"not an image at all")
+    rows = json.loads((ds / "gazex_train.json").read_text())
+    for row in rows:
+        row["images"] = [str(junk)]
+    (ds / "gazex_train.json").write_text(json.dumps(rows))
+    with pytest.raises(RadiographError) as err:
+        finetune(ds, tiny_model_dir, tmp_path / "adapter", FinetuneConfig(device="cpu", threads=1), say=lambda _l: None)
+    assert str(junk) in str(err.value) and "\n" not in str(err.value)
+    assert not (tmp_path / "adapter").exists() and not (tmp_path / "adapter.partial").exists()

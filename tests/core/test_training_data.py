@@ -231,3 +231,47 @@ def test_targets_only_for_gazesearch_frame() -> None:
         "visual clues : [(5,5)(24,24)(15,15),(25,25)(49,49)(37,37)] observation : [(5,5)(49,49)(25,25)]"
     )
     assert rs.samples[2]["messages"][1]["content"] == "observation : [(0,0)(55,55)(28,28)]"
+
+
+def _upstream_box(b: list[float], percent: float) -> str:
+    """Create_Training_Data.py's narrow_bbox_by_percentage + int(), on a bbox of the /4 frame (written out here)."""
+    xmin, ymin, xmax, ymax, cx, cy = b
+    w, h = (xmax - xmin) * (percent / 100), (ymax - ymin) * (percent / 100)
+    p = [int(xmin + w / 2), int(ymin + h / 2), int(xmax - w / 2), int(ymax - h / 2)]
+    return f"({p[0]},{p[1]})({p[2]},{p[3]})({int(cx)},{int(cy)})"
+
+
+def test_reflacx_gazex_import_to_dataset(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The whole chain on a synthetic REFLACX case: import-gaze --keyframes gazex, then export-training."""
+    from tests.core.test_gaze_import import CASE, DICOM
+    from tests.core.test_gaze_keyframes_import import make_reflacx_with_samples
+
+    make_reflacx_with_samples(tmp_path)
+    readings = tmp_path / "readings"
+    assert main(["import-gaze", "--format", "reflacx", str(tmp_path / "main_data"), "-o", str(readings),
+                 "--keyframes", "gazex"]) == 0
+    reading = Reading.from_json((readings / f"{CASE}.reading.json").read_text())
+    assert reading.image.file_name == DICOM and (reading.image.width, reading.image.height) == (2000, 2500)
+    # MIMIC-CXR-JPG's layout: files/p1x/p1xxxxxxx/sxxxxxxxx/<dicom_id>.jpg, found by the dicom_id
+    film = tmp_path / "mimic-cxr-jpg" / "files" / "p10" / "p10000001" / "s50000001" / f"{DICOM}.jpg"
+    film.parent.mkdir(parents=True)
+    Image.fromarray(np.zeros((2500, 2000), np.uint8), "L").save(film)
+    out = tmp_path / "ds"
+    assert main(["export-training", str(readings), "--images", str(tmp_path / "mimic-cxr-jpg"), "-o", str(out)]) == 0
+    samples = json.loads((out / "gazex_train.json").read_text())
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["splits"]["train"]["groups"] == 1 and {s["images"][0] for s in samples} == {str(film.resolve())}
+    assert samples[0]["messages"][1]["content"] == " ".join(s.text for s in reading.sentences)
+    grounded = [f for f in reading.findings if f.observation is not None]
+    assert len(samples) == 1 + len(grounded) >= 2
+    assert sorted(len(f.clues) for f in grounded) == [0, 2]  # both prompt variants are exercised
+    for sample, finding in zip(samples[1:], grounded, strict=True):
+        quarter = [[v / 4 for v in b.to_dict().values()] for b in [*finding.clues, finding.observation]]
+        assert all(float(v).is_integer() for q in quarter for v in q[:4])  # /4 indices times 4, as imported
+        obs = "observation : [" + _upstream_box(quarter[-1], 0.15) + "]"
+        want = obs if len(finding.clues) < 2 else (
+            "visual clues : [" + ",".join(_upstream_box(q, 0.35) for q in quarter[:-1]) + "] " + obs
+        )
+        assert sample["messages"][1]["content"] == want
+        assert ("Output as much visual clues" in sample["messages"][0]["content"]) == (len(finding.clues) >= 2)
+        assert f"'{finding.text}'" in sample["messages"][0]["content"]

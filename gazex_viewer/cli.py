@@ -1,4 +1,4 @@
-"""The command line: ``gazex-viewer [gui] | render | validate | infer | make-test-model | export | import-gaze | compare``.
+"""The command line: ``gazex-viewer [gui] | render | validate | infer | make-test-model | export | import-gaze | compare | export-training | finetune``.
 
 Each sub-command lives in its own module under :mod:`gazex_viewer.commands`, exposing
 ``add_arguments(parser)`` and ``run(args) -> int``. Those modules import heavy libraries only
@@ -43,6 +43,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "import-gaze": ("import_gaze", "import expert eye-tracking recordings as readings"),
     "compare": ("compare", "print agreement metrics between two readings"),
     "video": ("video", "write a teaching video of a reading's inspection (MP4)"),
+    "export-training": ("export_training", "write a LLaMA-Factory training dataset from expert readings"),
+    "finetune": ("finetune", "LoRA fine-tune a GazeX checkpoint on an export-training dataset"),
 }
 
 

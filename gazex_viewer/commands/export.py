@@ -44,6 +44,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="take the review from the review database (default: the viewer's own database)",
     )
     parser.add_argument("--institution", metavar="NAME", help="institution name recorded in the SR")
+    parser.add_argument(
+        "--sign-pdf",
+        action="store_true",
+        help="put a PDF signature on the report with the signer's own key (its passphrase from "
+        "$GAZEX_KEY_PASSPHRASE, or asked on the terminal)",
+    )
     parser.add_argument("-q", "--quiet", action="store_true", help="print nothing but warnings")
 
 
@@ -124,6 +130,30 @@ def _check_source_class(reading: Reading, source: Any, image: Path) -> None:
         )
 
 
+def _signer_key(reading: Reading, where: Path | str) -> Any:
+    """The signer's unlocked key for the PDF signature (ExportError when it cannot be had)."""
+    import getpass
+
+    from gazex_viewer.core.errors import ExportError, GazeXError
+    from gazex_viewer.core.signing import load_key
+
+    so = reading.review.signoff if reading.review is not None else None
+    if so is None or not so.public_key:
+        raise ExportError(where, "--sign-pdf needs a reading signed with a key")
+    passphrase = os.environ.get("GAZEX_KEY_PASSPHRASE")
+    if passphrase is None:
+        if not sys.stdin.isatty():
+            raise ExportError(where, "--sign-pdf: set GAZEX_KEY_PASSPHRASE or run on a terminal to be asked")
+        passphrase = getpass.getpass(f"Passphrase of {so.reviewer}'s signing key: ")
+    try:
+        key = load_key(so.reviewer, passphrase)
+    except GazeXError as err:
+        raise ExportError(where, f"--sign-pdf: {err.reason}") from None
+    if key.public_key != so.public_key:
+        raise ExportError(where, f"--sign-pdf: {so.reviewer}'s key on this computer is not the key that signed")
+    return key
+
+
 def run(args: argparse.Namespace) -> int:
     """Write the requested exports; bad input raises a GazeXError (one line, exit 2)."""
     from gazex_viewer.core.errors import ExportError, GazeXError
@@ -181,6 +211,7 @@ def run(args: argparse.Namespace) -> int:
             _check_source_class(reading, source, image)
     film = radiograph.render() if args.pdf and radiograph is not None else None
     signed = reading.review is not None and reading.review.signoff is not None
+    pdf_key = _signer_key(reading, where) if getattr(args, "sign_pdf", False) and args.pdf else None
     state = "signed" if signed else "DRAFT (not signed)"
     done: list[str] = []
     warnings: list[str] = []
@@ -213,9 +244,10 @@ def run(args: argparse.Namespace) -> int:
             assert film is not None
             tmp = staged.temp_for(out)
             with _named_as(tmp, out):
-                pdf = export_pdf(reading, film, tmp, image_sha256=image_sha256, image_path=image)
+                pdf = export_pdf(reading, film, tmp, image_sha256=image_sha256, image_path=image,
+                                 signing_key=pdf_key)
             warnings += [w for w in pdf.warnings if w not in warnings and "not signed" not in w]
-            done.append(f"{out}: PDF, {pdf.n_pages} page(s), {state}")
+            done.append(f"{out}: PDF, {pdf.n_pages} page(s), {state}" + (", PDF signature" if pdf.pdf_signed else ""))
         staged.commit()
     for w in dict.fromkeys(warnings):
         print(show(f"warning: {w}"), file=sys.stderr)

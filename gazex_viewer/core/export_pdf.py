@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -47,6 +47,10 @@ MAX_FILM_PIXELS = 2048
 _DEJAVU = Path("/usr/share/fonts/truetype/dejavu")
 
 
+if TYPE_CHECKING:
+    from gazex_viewer.core.signing import SigningKey
+
+
 @dataclass
 class PdfExport:
     """What :func:`export_pdf` wrote."""
@@ -58,6 +62,8 @@ class PdfExport:
     page_size_pt: tuple[float, float]
     n_pages: int = 1
     warnings: list[str] = field(default_factory=list)
+    #: the file carries a PDF signature with the signer's key
+    pdf_signed: bool = False
 
 
 def _esc(text: str) -> str:
@@ -124,6 +130,7 @@ def export_pdf(
     image_sha256: str | None = None,
     image_path: str | os.PathLike[str] | None = None,
     identity: PatientIdentity | None = None,
+    signing_key: SigningKey | None = None,
 ) -> PdfExport:
     """Write the PDF report of a reading.
 
@@ -144,6 +151,10 @@ def export_pdf(
         None: "identity unknown"). Ignored when ``identity`` is given.
     identity
         The identity to print, when the caller already has it.
+    signing_key
+        The signer's unlocked sign-off key: the PDF then carries a PDF signature with it
+        (:mod:`gazex_viewer.core.pdf_signature`), so any PDF reader shows whether it was altered. Refused unless the
+        reading is signed with that same key.
 
     Raises
     ------
@@ -166,11 +177,27 @@ def export_pdf(
         )
     if identity is None:
         identity = read_identity(image_path)
+    so = reading.review.signoff if reading.review is not None else None
+    if signing_key is not None and (so is None or so.public_key != signing_key.public_key):
+        raise ExportError(out, "the PDF can be signed only with the key that signed the reading")
     try:
         report = build_final_report(reading, identity=identity)
     except ExportError as err:
         raise ExportError(out, err.reason) from None
-    return _write(report, film, out, title)
+    result = _write(report, film, out, title)
+    if signing_key is not None and so is not None:
+        from gazex_viewer.core.pdf_signature import sign_pdf
+
+        try:
+            data = sign_pdf(out.read_bytes(), signing_key.private, display_name=so.reviewer, account=so.account)
+            with open(out, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+        except OSError as err:
+            raise ExportError(out, f"cannot write the signed PDF ({err.strerror or err})") from None
+        result.pdf_signed = True
+    return result
 
 
 def _write(report: FinalReport, film: np.ndarray, out: Path, title: str) -> PdfExport:

@@ -28,7 +28,7 @@ from typing import Literal
 from gazex_viewer.core.errors import ExportError
 from gazex_viewer.core.labels import label_sentence
 from gazex_viewer.core.patient_identity import PatientIdentity, unknown_identity
-from gazex_viewer.core.reading import Box, Finding, Label, Reading, Review, ReviewEvent
+from gazex_viewer.core.reading import Box, Finding, Label, Reading, ReviewEvent
 from gazex_viewer.core.report_display import (
     display_sentence,
     display_text,
@@ -303,11 +303,9 @@ def _review_view(reading: Reading) -> Reading:
     trajectory on every refresh of the Report tab).
     """
     rv = reading.review
-    review = None if rv is None else Review(
-        reviewer=rv.reviewer, decisions=list(rv.decisions), additions=list(rv.additions),
-        impression=rv.impression, own_impression=rv.own_impression, events=rv.events, signoff=rv.signoff,
-    )
-    return replace(reading, trajectory=[], review=review)
+    review = None if rv is None else replace(rv, decisions=list(rv.decisions), additions=list(rv.additions))
+    # the trajectory stays (shared, not copied): the signature covers the whole reading
+    return replace(reading, review=review)
 
 
 def _renumber(f: ReportFinding, number: int) -> ReportFinding:

@@ -44,6 +44,8 @@ class ExportResult:
     written: dict[str, Path] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     signed: bool = False
+    #: the PDF carries a PDF signature with the signer's key
+    pdf_signed: bool = False
 
 
 def is_signed(reading: Reading) -> bool:
@@ -69,6 +71,7 @@ def export_reading(
     film: Any = None,
     film_loader: Callable[[], Any] | None = None,
     image_sha256: str | None = None,
+    signing_key: Any = None,
 ) -> ExportResult:
     """Write the chosen formats as ``out_dir/stem.{json,dcm,pdf}``.
 
@@ -80,6 +83,9 @@ def export_reading(
         The pixel hash of the open film (``image_path``); computed from ``image_path`` when None.
         A film that is not the reading's own image (its hash is known and differs) is refused
         before anything is written, even when the viewer showed the reading over it anyway.
+    signing_key
+        The signer's unlocked key: the PDF then carries a PDF signature (any PDF reader shows whether it was
+        altered).
 
     Raises
     ------
@@ -139,7 +145,9 @@ def export_reading(
             else:
                 from gazex_viewer.core.export_pdf import export_pdf
 
-                pdf = export_pdf(reading, film, tmp, image_sha256=image_sha256, image_path=image_path)
+                pdf = export_pdf(reading, film, tmp, image_sha256=image_sha256, image_path=image_path,
+                                 signing_key=signing_key)
+                result.pdf_signed = pdf.pdf_signed
                 result.warnings += [w for w in pdf.warnings if w not in result.warnings]
             result.written[fmt] = path
         staged.commit()
@@ -244,6 +252,17 @@ class ExportDialog(QDialog):
             self.checks["pdf"].setChecked(False)
             self.checks["pdf"].setEnabled(False)
             self.checks["pdf"].setToolTip("No film is open")
+        from gazex_viewer.core.signing import has_key
+
+        #: asks for the signer's passphrase (tests replace it)
+        self.ask_passphrase: Callable[[str, str], str | None] = self._ask_passphrase
+        self.sign_pdf = QCheckBox("Sign the PDF with the signer's key (any PDF reader then shows whether it was altered)")
+        can_sign = so is not None and bool(so.public_key) and problem is None and has_key(so.reviewer)
+        self.sign_pdf.setChecked(can_sign)
+        self.sign_pdf.setEnabled(can_sign)
+        if so is not None and not can_sign:
+            self.sign_pdf.setToolTip(f"Only {so.reviewer}, on a computer holding their signing key, can sign the PDF")
+        lay.addWidget(self.sign_pdf)
 
         self.result_label = QLabel()
         self.result_label.setObjectName("exportResult")
@@ -267,10 +286,28 @@ class ExportDialog(QDialog):
     def chosen_formats(self) -> list[str]:
         return [f for f, cb in self.checks.items() if cb.isChecked() and cb.isEnabled()]
 
+    def _ask_passphrase(self, title: str, label: str) -> str | None:
+        from gazex_viewer.ui.signing_key import ask_passphrase_dialog
+
+        return ask_passphrase_dialog(self)(title, label)
+
+    def _pdf_key(self) -> Any:
+        """The signer's unlocked key when the PDF is to be signed (None: not asked for or cancelled)."""
+        from gazex_viewer.core.signing import load_key
+
+        so = self.reading.review.signoff if self.reading.review is not None else None
+        if so is None or not (self.sign_pdf.isChecked() and self.checks["pdf"].isChecked()):
+            return None
+        passphrase = self.ask_passphrase("Sign the PDF", f"Passphrase of {so.reviewer}'s signing key:")
+        if passphrase is None:
+            return None
+        return load_key(so.reviewer, passphrase)  # SigningKeyError (a GazeXError) on a wrong passphrase
+
     def do_export(self) -> ExportResult | None:
         """Export with the dialog's choices; the outcome (files or the error) is shown in the dialog."""
         self.error = None
         try:
+            key = self._pdf_key()
             res = export_reading(
                 self.reading,
                 self.folder_edit.text().strip(),
@@ -279,6 +316,7 @@ class ExportDialog(QDialog):
                 image_path=self.image_path,
                 film_loader=self.film_loader,
                 image_sha256=self.image_sha256,
+                signing_key=key,
             )
         except GazeXError as err:
             self.error = str(err)
@@ -289,7 +327,11 @@ class ExportDialog(QDialog):
             return None
         self.result_ = res
         state = "signed" if res.signed else "DRAFT"
-        lines = [f"✓ {html.escape(NAMES[f])}: {html.escape(str(p))} ({state})" for f, p in res.written.items()]
+        lines = [
+            f"✓ {html.escape(NAMES[f])}: {html.escape(str(p))} ({state}"
+            + (", PDF signature" if f == "pdf" and res.pdf_signed else "") + ")"
+            for f, p in res.written.items()
+        ]
         lines += [f"<span style='color:#ffcc66'>⚠ {html.escape(w)}</span>" for w in res.warnings]
         self.result_label.setText("<br>".join(lines))
         return res

@@ -69,3 +69,44 @@ def test_a_key_that_is_not_registered_is_named(registered: object) -> None:
 def test_unsigned_and_garbage_pdfs() -> None:
     assert not verify_pdf(_pdf(), []).signed
     assert verify_pdf(b"not a pdf", []).describe() == "the PDF carries no signature"
+
+
+def test_export_signs_the_pdf_with_the_signers_key(tmp_path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    """export --pdf --sign-pdf: the PDF carries the signer's signature; the wrong passphrase is one line."""
+    import numpy as np
+    from PIL import Image
+
+    from gazex_viewer.cli import main
+    from gazex_viewer.core.review import ReviewSession
+    from gazex_viewer.core.review_store import ReviewStore, default_store_path
+    from gazex_viewer.core.signing import create_key
+    from tests.core.test_review_helpers import make_reading
+
+    reading = make_reading()
+    film = tmp_path / "film.png"
+    Image.fromarray(np.full((reading.image.height, reading.image.width), 90, np.uint8)).save(film)
+    from gazex_viewer.core.radiograph import load_radiograph
+
+    reading.image.pixel_sha256 = load_radiograph(film).pixel_sha256
+    key = create_key("Dr Ada", "correct horse battery")
+    with ReviewStore(default_store_path()) as store:
+        store.register_key(key, "test registrar")
+    s = ReviewSession(reading, "Dr Ada")
+    for fid in list(s.undecided()):
+        s.accept(fid)
+    s.set_impression("No acute disease.")
+    s.sign("Dr Ada", key=key)
+    path = tmp_path / "signed.json"
+    reading.save(path)
+
+    monkeypatch.setenv("GAZEX_KEY_PASSPHRASE", "wrong passphrase")
+    assert main(["export", str(path), "--image", str(film), "--pdf", str(tmp_path / "a.pdf"), "--sign-pdf"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--sign-pdf" in err[0] and not (tmp_path / "a.pdf").exists()
+
+    monkeypatch.setenv("GAZEX_KEY_PASSPHRASE", "correct horse battery")
+    out = tmp_path / "b.pdf"
+    assert main(["export", str(path), "--image", str(film), "--pdf", str(out), "--sign-pdf"]) == 0
+    assert "PDF signature" in capsys.readouterr().out
+    status = verify_pdf(out.read_bytes(), [key.private.public_key()])
+    assert status.ok and status.signer == "Dr Ada"

@@ -133,3 +133,27 @@ def test_exported_sr_is_valid_dicom(tmp_path: Path) -> None:
     errors = [ln for ln in (proc.stdout + proc.stderr).splitlines() if ln.startswith("Error")]
     assert errors == []
     store.close()
+
+
+def test_export_dialog_signs_the_pdf_with_the_signers_key(qtbot: Any, tmp_path: Path) -> None:
+    from gazex_viewer.core.pdf_signature import verify_pdf
+    from gazex_viewer.core.signing import create_key
+
+    store, s, rg = _reviewed(tmp_path / "r.sqlite3")
+    key = create_key("Dr Ada", "correct horse battery")  # kept on disk ($GAZEX_KEY_DIR), so the dialog can ask
+    store.register_key(key, "test registrar")
+    s.sign("Dr Ada", key=key)
+    out = tmp_path / "out"
+    dlg = ExportDialog(s.reading, image_path=rg.path, film_loader=rg.render, start_dir=out)
+    qtbot.addWidget(dlg)
+    assert dlg.sign_pdf.isEnabled() and dlg.sign_pdf.isChecked()
+    asked: list[str] = []
+    dlg.ask_passphrase = lambda title, label: asked.append(label) or "wrong passphrase"  # type: ignore[method-assign]
+    assert dlg.do_export() is None and dlg.error is not None and not out.exists()  # nothing written
+    dlg.ask_passphrase = lambda title, label: "correct horse battery"  # type: ignore[method-assign]
+    res = dlg.do_export()
+    assert res is not None and res.pdf_signed and "PDF signature" in dlg.result_label.text()
+    status = verify_pdf(res.written["pdf"].read_bytes(), [key.private.public_key()])
+    assert status.ok and status.signer == "Dr Ada"
+    assert asked and "Dr Ada" in asked[0]
+    store.close()

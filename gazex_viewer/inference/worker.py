@@ -27,11 +27,15 @@ from gazex_viewer.inference.backend import Backend, JobCancelled, JobControl
 
 
 def make_backend(name: str) -> Backend:
-    """The backend called ``name`` (only ``"transformers"`` for now)."""
+    """The backend called ``name``: ``"transformers"`` (a local folder) or ``"openai"`` (a model server)."""
     if name == "transformers":
         from gazex_viewer.inference.transformers_backend import TransformersGazeXBackend
 
         return TransformersGazeXBackend()
+    if name == "openai":
+        from gazex_viewer.inference.openai_backend import OpenAIBackend
+
+        return OpenAIBackend()
     raise InferenceError(None, f"unknown backend {name!r}")
 
 

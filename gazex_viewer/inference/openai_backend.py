@@ -107,7 +107,7 @@ def describe_answer(status: int | None, content_type: str, body: bytes) -> str:
         title = f" titled {_clip(m.group(1), 80)!r}" if m and m.group(1).strip() else ""
         return f"{head}: an HTML page{title}, not a model server's JSON (a proxy or login page answered?)"
     try:
-        data = json.loads(text)
+        data = json.loads(body[: 1 << 20]) if len(body) > 4000 else json.loads(text)
     except ValueError:
         return f"{head}: {_clip(text) or 'empty body'!r}" if text.strip() else f"{head} with an empty body"
     msg: Any = data
@@ -383,8 +383,8 @@ class OpenAIBackend(Backend):
                     try:
                         data = json.loads(raw)
                     except ValueError:
-                        raise _Failed(describe_answer(None, response.headers.get("content-type", ""), raw)
-                                      + " is not JSON", retry=False) from None
+                        what = describe_answer(response.status_code, response.headers.get("content-type", ""), raw)
+                        raise _Failed(what if "HTML page" in what else what + " - not JSON", retry=False) from None
                     listed = data.get("data") if isinstance(data, dict) else None
                     if not isinstance(listed, list):
                         raise _Failed("GET /v1/models did not answer a model list (not an OpenAI-compatible "
@@ -392,7 +392,8 @@ class OpenAIBackend(Backend):
                     return listed
             except _Failed as exc:
                 if not exc.retry or attempt == self.remote.retries or time.monotonic() + delay >= deadline:
-                    raise InferenceError(self.remote.base_url, str(exc)) from None
+                    tries = f" (after {attempt + 1} tries)" if exc.retry and attempt else ""
+                    raise InferenceError(self.remote.base_url, f"{exc}{tries}") from None
             time.sleep(delay)
             delay = min(delay * 2, _BACKOFF_MAX)
         raise InferenceError(self.remote.base_url, "no answer")  # not reached

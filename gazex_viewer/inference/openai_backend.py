@@ -421,7 +421,13 @@ class OpenAIBackend(Backend):
         except httpx.ConnectTimeout:
             raise _Failed(f"cannot connect: no answer within {self.remote.connect_timeout_s:g} s", retry=True) from None
         except httpx.ConnectError as exc:
-            raise _Failed(f"cannot connect ({_clip(str(exc) or 'connection refused', 120)})", retry=True) from None
+            text = str(exc)
+            if "CERTIFICATE_VERIFY_FAILED" in text or "certificate verify failed" in text.lower():
+                raise _Failed(
+                    f"the server's TLS certificate is not trusted ({_clip(text, 120)}): give the department's CA "
+                    "bundle (ca_bundle in the model-info file)", retry=False,
+                ) from None
+            raise _Failed(f"cannot connect ({_clip(text or 'connection refused', 120)})", retry=True) from None
         except httpx.TimeoutException:
             raise _Failed(f"no answer within the configured timeout ({self.remote.timeout_s:g} s)", retry=False) from None
         except httpx.RemoteProtocolError as exc:

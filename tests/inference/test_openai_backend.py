@@ -254,7 +254,7 @@ def _completion(text: str) -> Handler:
 def fake_server() -> Iterator[Callable[[dict[str, Handler]], Fake]]:
     servers: list[ThreadingHTTPServer] = []
 
-    def make(routes: dict[str, Handler]) -> Fake:
+    def make(routes: dict[str, Handler], tls: Any = None) -> Fake:
         fake = Fake("")
 
         class H(BaseHTTPRequestHandler):
@@ -279,9 +279,11 @@ def fake_server() -> Iterator[Callable[[dict[str, Handler]], Fake]]:
 
         server = ThreadingHTTPServer(("127.0.0.1", 0), H)
         server.daemon_threads = True
+        if tls is not None:  # an ssl.SSLContext: HTTPS
+            server.socket = tls.wrap_socket(server.socket, server_side=True)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         servers.append(server)
-        fake.url = f"http://127.0.0.1:{server.server_address[1]}"
+        fake.url = f"{'https' if tls is not None else 'http'}://127.0.0.1:{server.server_address[1]}"
         return fake
 
     yield make
@@ -456,3 +458,65 @@ def test_describe_answer_is_bounded() -> None:
     assert describe_answer(500, "application/json", b'{"detail": "' + b"x" * 5000 + b'"}').endswith("…")
     assert len(describe_answer(500, "text/plain", b"y" * 100000)) < 200
     assert describe_answer(503, "text/plain", b"") == "HTTP 503 with an empty body"
+
+
+def test_worker_process_reads_through_the_server_and_caches(model_server: Served, tmp_path: Path) -> None:
+    """The app's path: InferenceClient -> worker process -> openai backend (chosen for a model-info file)."""
+    import queue
+
+    from gazex_viewer.inference.client import InferenceClient
+
+    q: queue.Queue[JobEvent] = queue.Queue()
+
+    def until(pred: Callable[[JobEvent], bool], timeout: float = 120.0) -> tuple[JobEvent, list[JobEvent]]:
+        seen: list[JobEvent] = []
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                ev = q.get(timeout=0.5)
+            except queue.Empty:
+                continue
+            seen.append(ev)
+            if pred(ev):
+                return ev, seen
+        raise AssertionError(f"no matching event; got {[(e.kind, e.stage, e.message) for e in seen]}")
+
+    with InferenceClient(q.put, cache_dir=tmp_path / "cache") as client:
+        client.load(ModelSpec(model_server.model_info))
+        loaded, _ = until(lambda e: e.job_id == 0 and (e.stage == "loaded" or e.kind == "error"))
+        assert loaded.kind == "progress", loaded.message
+        job = client.run(SAMPLE_IMAGE, DETERMINISTIC)
+        done, seen = until(lambda e: e.job_id == job and e.kind in ("done", "error", "cancelled"))
+        assert done.kind == "done" and done.reading is not None, done.message
+        assert done.reading.raw_report == KNOWN_REPORT and done.reading.producer.backend == "openai"
+        assert "".join(e.text for e in seen if e.kind == "text") == KNOWN_REPORT
+        job2 = client.run(SAMPLE_IMAGE, DETERMINISTIC)
+        done2, seen2 = until(lambda e: e.job_id == job2 and e.kind in ("done", "error", "cancelled"))
+        assert done2.kind == "done" and "cached" in [e.stage for e in seen2]
+
+
+def test_tls_is_verified_against_the_ca_bundle(tmp_path: Path, fake_server: Any) -> None:
+    """A self-signed HTTPS server: refused by default (one line, not retried), trusted with its CA bundle."""
+    import ssl
+    import subprocess
+
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        pytest.skip("openssl is not installed")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        [openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
+         "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert, key)
+    fake = fake_server({"GET /v1/models": _models()}, tls=ctx)
+    url = fake.url
+    msg, _ = _load_error(_info(tmp_path, url))
+    assert msg.startswith(f"{url}: the server's TLS certificate is not trusted") and "ca_bundle" in msg
+    assert len(fake.requests) == 0
+    backend = OpenAIBackend()
+    backend.load(ModelSpec(_info(tmp_path, url, ca_bundle=str(cert))))
+    assert backend.describe().device == url and len(fake.requests) == 1
+    backend.unload()

@@ -271,7 +271,8 @@ class OpenAIBackend(Backend):
         ]
         t0 = time.perf_counter()
         results: list[tuple[str, dict[str, Any]] | None] = [None] * len(bodies)
-        pool = ThreadPoolExecutor(max_workers=min(self.remote.concurrency, len(bodies)), thread_name_prefix="gazex-remote")
+        pool = ThreadPoolExecutor(max_workers=max(1, min(self.remote.concurrency, len(bodies))),
+                                  thread_name_prefix="gazex-remote")
         try:
             futures: dict[Future[tuple[str, dict[str, Any]]], int] = {
                 pool.submit(self._complete, b, control, None): k for k, b in enumerate(bodies)
@@ -417,6 +418,10 @@ class OpenAIBackend(Backend):
                     yield_status = response.status_code
                     raise _Failed(_status_message(yield_status, what, self.remote), retry=yield_status >= 500,
                                   fatal=yield_status >= 500 or yield_status in (401, 403, 404, 407))
+                if response.status_code >= 300:
+                    where = response.headers.get("location", "elsewhere")
+                    raise _Failed(f"HTTP {response.status_code}: redirected to {_clip(where, 100)} (give the final "
+                                  "URL as the server)", retry=False)
                 yield response
         except httpx.ConnectTimeout:
             raise _Failed(f"cannot connect: no answer within {self.remote.connect_timeout_s:g} s", retry=True) from None

@@ -520,3 +520,32 @@ def test_tls_is_verified_against_the_ca_bundle(tmp_path: Path, fake_server: Any)
     backend.load(ModelSpec(_info(tmp_path, url, ca_bundle=str(cert))))
     assert backend.describe().device == url and len(fake.requests) == 1
     backend.unload()
+
+
+def test_ground_and_ask_equal_local(remote: OpenAIBackend, loaded_backend: Any) -> None:
+    picture, ref = _film()
+    sentences = ["enlarged cardiac silhouette .", "no pneumothorax ."]
+    got = remote.ground(picture, ref, sentences, DETERMINISTIC, JobControl(1))
+    want = loaded_backend.ground(picture, ref, sentences, DETERMINISTIC, JobControl(2))
+    assert [(f.raw_grounding, f.observation, f.clues) for f in got] == [
+        (f.raw_grounding, f.observation, f.clues) for f in want
+    ]
+    assert got[0].observation is not None
+    q = "Given an X-ray image, using the radiologist's interpretation pattern, generate a detailed description or diagnosis for the image."
+    a_got = remote.ask(picture, ref, q, DETERMINISTIC, JobControl(3))
+    a_want = loaded_backend.ask(picture, ref, q, DETERMINISTIC, JobControl(4))
+    assert a_got.answer == a_want.answer
+    assert [f.observation for f in a_got.findings] == [f.observation for f in a_want.findings]
+    assert a_got.producer["backend"] == "openai"
+
+
+def test_redirect_is_named(tmp_path: Path, fake_server: Any) -> None:
+    def moved(h: BaseHTTPRequestHandler, body: dict[str, Any]) -> None:
+        h.send_response(301)
+        h.send_header("Location", "https://login.example/sso")
+        h.send_header("Content-Length", "0")
+        h.end_headers()
+
+    fake = fake_server({"GET /v1/models": moved})
+    msg, _ = _load_error(_info(tmp_path, fake.url))
+    assert msg == f"{fake.url}: HTTP 301: redirected to https://login.example/sso (give the final URL as the server)"

@@ -25,25 +25,16 @@ import io
 import json
 import re
 import ssl
-import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 from PIL import Image
 
 from gazex_viewer.core.errors import InferenceError
-from gazex_viewer.core.gazex_prompts import prompt_set_from_sidecar
-from gazex_viewer.core.model_input import DEFAULT_MODEL_INPUT
-from gazex_viewer.inference.api import (
-    DEFAULT_MAX_PIXELS,
-    CheckpointInfo,
-    GenerationSettings,
-    ModelSpec,
-)
+from gazex_viewer.inference.api import GenerationSettings, ModelSpec
 from gazex_viewer.inference.backend import (
     Backend,
     JobCancelled,
@@ -54,8 +45,9 @@ from gazex_viewer.inference.images import PROCESSOR_MAX_PIXELS, PROCESSOR_MIN_PI
 from gazex_viewer.inference.protocol import ModelDescription
 from gazex_viewer.inference.remote_model import (
     RemoteModel,
-    read_model_info,
-    remote_model_from_dict,
+    checkpoint_info,
+    identity_warnings,
+    remote_from_spec,
     server_token,
 )
 
@@ -137,7 +129,6 @@ class OpenAIBackend(Backend):
         self._client: Any = None
         self._loaded: LoadedModel | None = None
         self._warnings: list[str] = []
-        self._lock = threading.Lock()
 
     @property
     def loaded(self) -> LoadedModel | None:
@@ -166,7 +157,7 @@ class OpenAIBackend(Backend):
         entry = next(m for m in listed if isinstance(m, dict) and str(m.get("id")) == remote.served_model)
         self.kind = remote.server_kind if remote.server_kind != "auto" else _guess_kind(entry)
         self._warnings = identity_warnings(remote)
-        info = _checkpoint_info(remote)
+        info = checkpoint_info(remote)
         ident = hashlib.sha256(json.dumps(remote.identity(), sort_keys=True).encode("utf-8")).hexdigest()
         self._loaded = LoadedModel(
             info=info,
@@ -552,51 +543,3 @@ def _guess_kind(entry: dict[str, Any]) -> str:
     if owner == "local" and "status" in entry:  # transformers serve
         return "transformers"
     return "openai"
-
-
-def remote_from_spec(spec: ModelSpec) -> RemoteModel:
-    """The served model a ModelSpec names: its model-info file (``model_dir``, optional) and server overrides."""
-    server, served = spec.server, spec.served_model
-    path = Path(spec.model_dir) if str(spec.model_dir) not in ("", ".") else None
-    if path is not None and path.is_file():
-        return read_model_info(path, server=server, served_model=served)
-    if path is not None and path.exists():
-        raise InferenceError(path, "give the model-info file (JSON), not a folder, for a model server")
-    where = str(path) if path is not None else "--server"
-    if path is not None:
-        raise InferenceError(path, "model-info file not found")
-    return remote_model_from_dict({}, where, server=server, served_model=served)
-
-
-def identity_warnings(remote: RemoteModel) -> list[str]:
-    """What a reading must say because a server cannot prove which checkpoint it serves."""
-    if remote.source is None or not remote.gazex and remote.checkpoint_sha256 is None:
-        return [
-            (f"no model-info file for {remote.served_model!r} on {remote.base_url}: the checkpoint is unknown and "
-            "GazeX's defaults are assumed (coordinate frame downscale4, 768 x 768 pixels, training prompts)")
-        ]
-    sha = remote.checkpoint_sha256
-    if sha is None:
-        return [(f"the model-info file gives no checkpoint_sha256: the checkpoint served as {remote.served_model!r} "
-                "is not identified")]
-    if sha[:12] not in remote.served_model:
-        return [
-            (f"the server cannot confirm that {remote.served_model!r} is checkpoint {sha[:12]}… (the model-info "
-            f"file's hash): serve it as gazex-{sha[:12]} to make the name confirm it")
-        ]
-    return []
-
-
-def _checkpoint_info(remote: RemoteModel) -> CheckpointInfo:
-    g = remote.gazex
-    return CheckpointInfo(
-        model_dir=remote.source or Path(remote.served_model),
-        model_type=str(g.get("model_type", "qwen2_vl")),
-        weight_files=[],
-        coordinate_frame=str(g.get("coordinate_frame", "downscale4")),
-        max_pixels=int(g.get("max_pixels", DEFAULT_MAX_PIXELS)),
-        name=str(g.get("name") or remote.served_model),
-        sidecar=dict(g),
-        prompts=prompt_set_from_sidecar(g),
-        model_input=str(g.get("model_input", DEFAULT_MODEL_INPUT)),
-    )

@@ -31,7 +31,15 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from gazex_viewer.core.errors import CheckpointError
-from gazex_viewer.inference.api import SIDECAR_NAME, check_sidecar
+from gazex_viewer.core.gazex_prompts import prompt_set_from_sidecar
+from gazex_viewer.core.model_input import DEFAULT_MODEL_INPUT
+from gazex_viewer.inference.api import (
+    DEFAULT_MAX_PIXELS,
+    SIDECAR_NAME,
+    CheckpointInfo,
+    ModelSpec,
+    check_sidecar,
+)
 
 #: the server dialects: how the decoding parameters the OpenAI schema lacks are sent
 SERVER_KINDS: tuple[str, ...] = ("auto", "vllm", "sglang", "transformers", "openai")
@@ -197,3 +205,51 @@ def server_token(model: RemoteModel) -> str | None:
     except Exception:  # noqa: BLE001 - no keyring backend (a headless station): no token
         return None
     return stored.strip() if stored and stored.strip() else None
+
+
+def remote_from_spec(spec: ModelSpec) -> RemoteModel:
+    """The served model a ModelSpec names: its model-info file (``model_dir``, optional) and server overrides."""
+    server, served = spec.server, spec.served_model
+    path = Path(spec.model_dir) if str(spec.model_dir) not in ("", ".") else None
+    if path is not None and path.is_file():
+        return read_model_info(path, server=server, served_model=served)
+    if path is not None and path.exists():
+        raise CheckpointError(path, "give the model-info file (JSON), not a folder, for a model server")
+    where = str(path) if path is not None else "--server"
+    if path is not None:
+        raise CheckpointError(path, "model-info file not found")
+    return remote_model_from_dict({}, where, server=server, served_model=served)
+
+
+def identity_warnings(remote: RemoteModel) -> list[str]:
+    """What a reading must say because a server cannot prove which checkpoint it serves."""
+    if remote.source is None or not remote.gazex and remote.checkpoint_sha256 is None:
+        return [
+            (f"no model-info file for {remote.served_model!r} on {remote.base_url}: the checkpoint is unknown and "
+            "GazeX's defaults are assumed (coordinate frame downscale4, 768 x 768 pixels, training prompts)")
+        ]
+    sha = remote.checkpoint_sha256
+    if sha is None:
+        return [(f"the model-info file gives no checkpoint_sha256: the checkpoint served as {remote.served_model!r} "
+                "is not identified")]
+    if sha[:12] not in remote.served_model:
+        return [
+            (f"the server cannot confirm that {remote.served_model!r} is checkpoint {sha[:12]}… (the model-info "
+            f"file's hash): serve it as gazex-{sha[:12]} to make the name confirm it")
+        ]
+    return []
+
+
+def checkpoint_info(remote: RemoteModel) -> CheckpointInfo:
+    g = remote.gazex
+    return CheckpointInfo(
+        model_dir=remote.source or Path(remote.served_model),
+        model_type=str(g.get("model_type", "qwen2_vl")),
+        weight_files=[],
+        coordinate_frame=str(g.get("coordinate_frame", "downscale4")),
+        max_pixels=int(g.get("max_pixels", DEFAULT_MAX_PIXELS)),
+        name=str(g.get("name") or remote.served_model),
+        sidecar=dict(g),
+        prompts=prompt_set_from_sidecar(g),
+        model_input=str(g.get("model_input", DEFAULT_MODEL_INPUT)),
+    )

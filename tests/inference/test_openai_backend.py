@@ -404,6 +404,7 @@ def test_vllm_dialect_sends_every_decoding_parameter(tmp_path: Path, fake_server
     reading = backend.run_reading(picture, ref, settings, JobControl(1))
     assert reading.raw_report == "enlarged cardiac silhouette ."
     assert "grounding failed: HTTP 400: This model's maximum context length is 32 tokens" in reading.findings[0].warnings
+    assert any("gives no checkpoint_sha256" in w for w in reading.warnings)
     report = next(r[2] for r in fake.requests if r[0] == "POST" and r[2].get("stream"))
     sent = {k: report[k] for k in ("temperature", "top_p", "top_k", "repetition_penalty", "min_tokens", "max_tokens", "seed")}
     assert sent == {"temperature": 1.0, "top_p": 0.9, "top_k": 5, "repetition_penalty": 1.05, "min_tokens": 3,
@@ -549,3 +550,19 @@ def test_redirect_is_named(tmp_path: Path, fake_server: Any) -> None:
     fake = fake_server({"GET /v1/models": moved})
     msg, _ = _load_error(_info(tmp_path, fake.url))
     assert msg == f"{fake.url}: HTTP 301: redirected to https://login.example/sso (give the final URL as the server)"
+
+
+def test_without_a_model_info_file_the_reading_says_so(tmp_path: Path, fake_server: Any) -> None:
+    fake = fake_server({"GET /v1/models": _models(),
+                        "POST /v1/chat/completions": _completion("no pneumothorax .")})
+    backend = OpenAIBackend()
+    backend.load(ModelSpec(Path(""), server=fake.url + "/", served_model="gazex-test"))
+    picture, ref = _film()
+    reading = backend.run_reading(picture, ref, DETERMINISTIC, JobControl(1))
+    backend.unload()
+    assert reading.producer.checkpoint_sha256 is None and reading.producer.coordinate_frame == "downscale4"
+    assert any(w.startswith(f"no model-info file for 'gazex-test' on {fake.url}") for w in reading.warnings)
+    body = next(r[2] for r in fake.requests if r[0] == "POST")
+    assert (body["temperature"], body["top_p"], body["top_k"], "seed" in body) == (0.0, 1.0, -1, False)
+    with pytest.raises(CheckpointError, match="model-info file not found"):
+        OpenAIBackend().load(ModelSpec(tmp_path / "nope.json"))

@@ -22,6 +22,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import ipaddress
 import json
 import re
 import ssl
@@ -30,6 +31,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from typing import Any
+from urllib.parse import urlsplit
 
 from PIL import Image
 
@@ -530,9 +532,22 @@ def _make_client(remote: RemoteModel) -> Any:
     headers = {"User-Agent": "gazex-viewer"}
     token = server_token(remote)
     if token:
+        host = urlsplit(remote.base_url).hostname or ""
+        if remote.base_url.startswith("http://") and not _loopback(host):
+            raise InferenceError(
+                remote.base_url, f"refusing to send the server token over plain http to {host}: use https:// "
+                f"(or unset {remote.token_env})",
+            )
         headers["Authorization"] = f"Bearer {token}"
     limits = httpx.Limits(max_connections=remote.concurrency + 2, max_keepalive_connections=remote.concurrency + 2)
     return httpx.Client(verify=verify, headers=headers, limits=limits, follow_redirects=False)
+
+
+def _loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
 
 
 def _guess_kind(entry: dict[str, Any]) -> str:

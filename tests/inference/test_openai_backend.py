@@ -566,3 +566,11 @@ def test_without_a_model_info_file_the_reading_says_so(tmp_path: Path, fake_serv
     assert (body["temperature"], body["top_p"], body["top_k"], "seed" in body) == (0.0, 1.0, -1, False)
     with pytest.raises(CheckpointError, match="model-info file not found"):
         OpenAIBackend().load(ModelSpec(tmp_path / "nope.json"))
+
+
+def test_token_is_never_sent_in_clear_to_another_host(tmp_path: Path, monkeypatch: Any) -> None:
+    monkeypatch.setenv("GAZEX_SERVER_TOKEN", "s3cret")
+    msg, took = _load_error(_info(tmp_path, "http://10.255.255.1:8000"))  # refused before any connection
+    assert msg == ("http://10.255.255.1:8000: refusing to send the server token over plain http to 10.255.255.1: "
+                   "use https:// (or unset GAZEX_SERVER_TOKEN)")
+    assert took < 1

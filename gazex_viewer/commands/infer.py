@@ -28,7 +28,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "inputs", nargs="+", type=Path, metavar="INPUT", help="radiograph files, or folders of them (not recursive)"
     )
-    parser.add_argument("--model", required=True, type=Path, help="checkpoint folder (merged, or the LoRA base)")
+    parser.add_argument("--model", type=Path, default=None, help="checkpoint folder (merged, or the LoRA base)")
     parser.add_argument("--adapter", type=Path, default=None, help="LoRA adapter folder (LLaMA-Factory / peft)")
     parser.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda (default auto)")
     parser.add_argument("-o", "--output", required=True, type=Path, metavar="OUTDIR", help="output folder")
@@ -37,6 +37,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--cache-dir", type=Path, default=None, help="reading cache folder")
     parser.add_argument(
         "--trust-remote-code", action="store_true", help="allow code shipped in the checkpoint (off by default)"
+    )
+    add_server_arguments(parser)
+
+
+def add_server_arguments(parser: argparse.ArgumentParser) -> None:
+    """A model server (OpenAI-compatible: vLLM, SGLang, transformers serve) instead of --model."""
+    g = parser.add_argument_group("model server (instead of --model; token from $GAZEX_SERVER_TOKEN or the keyring)")
+    g.add_argument("--server", default=None, metavar="URL", help="the server's base URL, e.g. https://gpu:8000")
+    g.add_argument("--served-model", default=None, metavar="NAME", help="the model name the server serves")
+    g.add_argument(
+        "--model-info", type=Path, default=None, metavar="FILE",
+        help="the department's model-info JSON (checkpoint hash and gazex.json settings of the served model)",
     )
 
 
@@ -168,9 +180,17 @@ def run(args: argparse.Namespace) -> int:
     from gazex_viewer.inference.backend import JobControl
     from gazex_viewer.inference.worker import Worker, make_backend
 
-    spec = ModelSpec(args.model, args.adapter, args.device, args.trust_remote_code)
     _refuse_special(args)  # a FIFO config.json or input: refused before anything reads it
-    check_checkpoint(spec)  # CheckpointError -> one line, exit 2
+    remote = bool(getattr(args, "server", None) or getattr(args, "model_info", None))
+    if remote:
+        if args.model is not None or args.adapter is not None:
+            raise InferenceError(None, "give either --model (a local checkpoint) or --server / --model-info, not both")
+        spec = ModelSpec(args.model_info or Path(""), server=args.server, served_model=args.served_model)
+    else:
+        if args.model is None:
+            raise InferenceError(None, "give --model FOLDER, or --server URL --served-model NAME [--model-info FILE]")
+        spec = ModelSpec(args.model, args.adapter, args.device, args.trust_remote_code)
+        check_checkpoint(spec)  # CheckpointError -> one line, exit 2
     settings = decoding_settings(args)
     from gazex_viewer.core.radiograph import find_images
 
@@ -193,8 +213,8 @@ def run(args: argparse.Namespace) -> int:
             finals.append(event)
 
     worker = Worker(emit, cache_dir=args.cache_dir, use_cache=not args.no_cache)
-    backend = make_backend("transformers")
-    progress.name = spec.model_dir.name
+    backend = make_backend("openai" if remote else "transformers")
+    progress.name = (args.server or spec.model_dir.name) if remote else spec.model_dir.name
     backend.load(spec, JobControl(0, emit=emit))  # CheckpointError / InferenceError -> exit 2
     worker.backend = backend
     if progress.tty:

@@ -148,12 +148,17 @@ class ModelSpec:
         ``"auto"`` (CUDA when present, else CPU), ``"cpu"`` or ``"cuda"`` (``"cuda:N"`` is accepted).
     trust_remote_code
         Off unless the user asks for it explicitly.
+    server, served_model
+        A model server (the ``openai`` backend) instead of a local folder: its URL and the served model's name;
+        ``model_dir`` is then the department's model-info file (or empty).
     """
 
     model_dir: Path
     adapter_dir: Path | None = None
     device: str = "auto"
     trust_remote_code: bool = False
+    server: str | None = None
+    served_model: str | None = None
 
     def __post_init__(self) -> None:
         self.model_dir = Path(self.model_dir)

@@ -27,11 +27,15 @@ from gazex_viewer.inference.backend import Backend, JobCancelled, JobControl
 
 
 def make_backend(name: str) -> Backend:
-    """The backend called ``name`` (only ``"transformers"`` for now)."""
+    """The backend called ``name``: ``"transformers"`` (a local folder) or ``"openai"`` (a model server)."""
     if name == "transformers":
         from gazex_viewer.inference.transformers_backend import TransformersGazeXBackend
 
         return TransformersGazeXBackend()
+    if name == "openai":
+        from gazex_viewer.inference.openai_backend import OpenAIBackend
+
+        return OpenAIBackend()
     raise InferenceError(None, f"unknown backend {name!r}")
 
 
@@ -79,10 +83,17 @@ class Worker:
         if answer:
             self.emit(JobEvent(kind="cancelled", job_id=job_id or 0, stage="cancelled", message="cancelled"))
 
-    def load(self, spec: ModelSpec, backend_name: str = "transformers") -> None:
-        """Load a checkpoint; on failure emit one ``error`` event (job 0, stage ``"loading"``) naming the folder."""
+    def load(self, spec: ModelSpec, backend_name: str | None = None) -> None:
+        """Load a checkpoint; on failure emit one ``error`` event (job 0, stage ``"loading"``) naming the folder.
+
+        Without ``backend_name``: ``openai`` when the spec names a server or a model-info file, else
+        ``transformers``.
+        """
         control = JobControl(0, emit=self.emit)
         self.load_error = None
+        if backend_name is None:
+            remote = bool(spec.server) or Path(spec.model_dir).suffix.lower() == ".json"  # a model-info file
+            backend_name = "openai" if remote else "transformers"
         try:
             if self.backend is not None:
                 self.backend.unload()
@@ -186,7 +197,11 @@ class Worker:
             time.sleep(stall)
         from gazex_viewer.core.model_input import model_input
         from gazex_viewer.core.radiograph import load_radiograph
-        from gazex_viewer.inference.cache import display_sha256, reading_cache_key, reopened
+        from gazex_viewer.inference.cache import (
+            display_sha256,
+            reading_cache_key,
+            reopened,
+        )
 
         radiograph = load_radiograph(path)
         control.check()
@@ -260,7 +275,7 @@ def worker_main(conn: Connection, cache_dir: str | None, use_cache: bool = True)
         if op == "quit":
             break
         if op == "load":
-            worker.load(msg[1], msg[2] if len(msg) > 2 else "transformers")
+            worker.load(msg[1], msg[2] if len(msg) > 2 else None)
         elif op == "unload":
             worker.unload()
             emit(JobEvent(kind="progress", job_id=0, stage="unloaded", message="model unloaded"))

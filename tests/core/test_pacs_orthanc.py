@@ -1,0 +1,137 @@
+"""Against a real Orthanc with DICOMweb (see orthanc_server.py): search, open, store, batch, failures."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from gazex_viewer.core.pacs import PacsError
+from gazex_viewer.core.pacs.cache import RetrieveCache
+from gazex_viewer.core.pacs.dicomweb import DicomWebPacs, DicomWebSource, StudyQuery
+from gazex_viewer.core.pacs.profile import ServerProfile
+from tests.conftest import SHARED_DATA
+from tests.core.orthanc_server import PASSWORD, USER, OrthancServer, start_orthanc
+
+RG1_STUDY = "1.3.6.1.4.1.5962.1.2.9.20040826185059.5457"
+RG1_UNCR_SOP = "1.3.6.1.4.1.5962.1.1.9.1.1.20040826185059.5457"
+SECRET_ENV = "GAZEX_TEST_PACS_PASSWORD"
+
+
+def _shared_dicoms() -> list[Path]:
+    files = sorted((SHARED_DATA / "dicom").glob("*.dcm"))
+    if not files:
+        pytest.skip(f"real test data not found: {SHARED_DATA / 'dicom'} (../shared/data is absent)")
+    return files
+
+
+@pytest.fixture(scope="module")
+def orthanc(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OrthancServer]:
+    """Orthanc loaded with the shared DICOM files by STOW-RS; stopped by PID at the end."""
+    files = _shared_dicoms()
+    server, ns = start_orthanc(tmp_path_factory.mktemp("orthanc"))
+    os.environ[SECRET_ENV] = PASSWORD
+    try:
+        import pydicom
+
+        pacs = DicomWebPacs(_profile(server))
+        pacs.store([pydicom.dcmread(f) for f in files])
+        yield server
+    finally:
+        server.stop()
+        ns.leave()
+        os.environ.pop(SECRET_ENV, None)
+
+
+def _profile(server: OrthancServer, **kw: object) -> ServerProfile:
+    base: dict[str, object] = {
+        "name": "test-orthanc", "url": server.url, "auth": "basic", "username": USER, "secret_env": SECRET_ENV,
+        "timeout_s": 10.0,
+    }
+    base.update(kw)
+    return ServerProfile(**base)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def pacs(orthanc: OrthancServer, tmp_path: Path) -> DicomWebPacs:
+    return DicomWebPacs(_profile(orthanc), RetrieveCache(tmp_path / "cache"))
+
+
+def test_connection_test_and_search(pacs: DicomWebPacs) -> None:
+    assert "connected" in pacs.test_connection()
+    studies = pacs.search_studies()
+    assert {s.patient_id for s in studies} == {"9RG1", "Covid0000"}
+    by_id = pacs.search_studies(StudyQuery(patient_id="9RG1"))
+    assert [s.study_instance_uid for s in by_id] == [RG1_STUDY]
+    assert pacs.search_studies(StudyQuery(patient_name="RG1"))[0].study_instance_uid == RG1_STUDY
+    assert [s.study_instance_uid for s in pacs.search_studies(StudyQuery(accession_number="exam Number"))] == [RG1_STUDY]
+    assert [s.patient_id for s in pacs.search_studies(StudyQuery(date_from="2004-08-01", date_to="2004-08-31"))] == [
+        "9RG1"
+    ]
+    assert pacs.search_studies(StudyQuery(date_from="2020-01-01")) == []
+    # CR only: the NIH file is DX
+    assert [s.patient_id for s in pacs.search_studies(StudyQuery(modalities=("CR",)))] == ["9RG1"]
+    instances = pacs.search_instances(RG1_STUDY)
+    assert len(instances) == 3 and {i.modality for i in instances} == {"CR"}
+    assert {(i.rows, i.columns) for i in instances} == {(1955, 1841)}
+
+
+def test_open_gives_the_files_pixels_and_uid_identity(pacs: DicomWebPacs) -> None:
+    from gazex_viewer.core.image_source import FileSource, ImageSource
+
+    hit = next(i for i in pacs.search_instances(RG1_STUDY) if i.sop_instance_uid == RG1_UNCR_SOP)
+    source = DicomWebSource(pacs, hit)
+    assert isinstance(source, ImageSource)
+    film = source.open()
+    local = FileSource(SHARED_DATA / "dicom" / "RG1_UNCR.dcm")
+    reference = local.open()
+    assert np.array_equal(film.stored, reference.stored)
+    assert film.pixel_sha256 == reference.pixel_sha256
+    assert np.array_equal(film.render(), reference.render())
+    assert source.identity == local.identity
+    ref = film.image_ref()
+    # the identity is the UIDs, and the name is the SOP instance's, never the cache file's
+    assert ref.file_name == f"{RG1_UNCR_SOP}.dcm"
+    assert ref.sop_instance_uid == RG1_UNCR_SOP and ref.study_instance_uid == RG1_STUDY
+    # cached: the second open does not go to the server (the file is the same, and only one is there)
+    cached = pacs.cache.get(RG1_UNCR_SOP) if pacs.cache else None
+    assert cached is not None and cached.is_file()
+    assert [p.name for p in pacs.cache.root.iterdir()] == [cached.name]  # type: ignore[union-attr]
+    assert DicomWebSource(pacs, hit).open().pixel_sha256 == reference.pixel_sha256
+
+
+def test_frame_request_names_its_media_type(pacs: DicomWebPacs) -> None:
+    hit = next(i for i in pacs.search_instances(RG1_STUDY) if i.sop_instance_uid == RG1_UNCR_SOP)
+    (frame,) = pacs.retrieve_frames(hit)
+    from gazex_viewer.core.radiograph import load_radiograph
+
+    reference = load_radiograph(SHARED_DATA / "dicom" / "RG1_UNCR.dcm")
+    pixels = np.frombuffer(frame, dtype="<u2").reshape(1955, 1841)
+    assert np.array_equal(pixels, reference.stored)
+
+
+def test_a_pacs_that_is_down_or_refuses_gives_one_line(orthanc: OrthancServer, tmp_path: Path) -> None:
+    from tests.core.orthanc_server import _free_port
+
+    down = DicomWebPacs(_profile(orthanc, url=f"http://127.0.0.1:{_free_port()}/dicom-web"), RetrieveCache(tmp_path))
+    with pytest.raises(PacsError) as err:
+        down.search_studies()
+    msg = str(err.value)
+    assert "\n" not in msg and "cannot connect" in msg and "127.0.0.1" in msg
+
+    os.environ["GAZEX_TEST_WRONG_PASSWORD"] = "wrong"
+    try:
+        wrong = DicomWebPacs(_profile(orthanc, secret_env="GAZEX_TEST_WRONG_PASSWORD"), RetrieveCache(tmp_path))
+        with pytest.raises(PacsError, match=r"refused the credentials \(HTTP 401"):
+            wrong.test_connection()
+    finally:
+        del os.environ["GAZEX_TEST_WRONG_PASSWORD"]
+    anonymous = DicomWebPacs(_profile(orthanc, auth="none"), RetrieveCache(tmp_path))
+    with pytest.raises(PacsError, match="HTTP 401"):
+        anonymous.search_studies()
+    no_secret = ServerProfile(name="nobody-knows", url=orthanc.url, auth="bearer", secret_env="GAZEX_TEST_UNSET_TOKEN")
+    with pytest.raises(PacsError, match="no token for profile 'nobody-knows'"):
+        DicomWebPacs(no_secret).test_connection()

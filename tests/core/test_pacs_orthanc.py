@@ -135,3 +135,113 @@ def test_a_pacs_that_is_down_or_refuses_gives_one_line(orthanc: OrthancServer, t
     no_secret = ServerProfile(name="nobody-knows", url=orthanc.url, auth="bearer", secret_env="GAZEX_TEST_UNSET_TOKEN")
     with pytest.raises(PacsError, match="no token for profile 'nobody-knows'"):
         DicomWebPacs(no_secret).test_connection()
+
+
+def _signed_reading_for(path: Path, *, sign: bool = True):  # type: ignore[no-untyped-def]
+    import pydicom
+
+    from gazex_viewer.core.radiograph import load_radiograph
+    from gazex_viewer.core.reading import Box
+    from gazex_viewer.core.review import ReviewSession
+    from tests.core.test_review_helpers import make_reading
+
+    src = pydicom.dcmread(path, stop_before_pixels=True)
+    reading = make_reading(
+        width=int(src.Columns), height=int(src.Rows), file_name=path.name,
+        sop_instance_uid=str(src.SOPInstanceUID), study_instance_uid=str(src.StudyInstanceUID),
+        series_instance_uid=str(src.SeriesInstanceUID), sop_class_uid=str(src.SOPClassUID),
+        pixel_sha256=load_radiograph(path).pixel_sha256,
+    )
+    s = ReviewSession(reading, "Lovelace^Ada")
+    s.accept("f-000")
+    s.reject("f-001", "not seen")
+    s.edit("f-002", text="mild cardiomegaly", observation=Box.from_corners(370, 480, 830, 870))
+    s.accept("f-003")
+    s.set_impression("mild cardiomegaly")
+    if sign:
+        s.sign()
+    return reading
+
+
+def test_send_sr_and_pdf_then_find_them_again(pacs: DicomWebPacs, tmp_path: Path) -> None:
+    import pydicom
+
+    from gazex_viewer.core.pacs.documents import result_documents
+    from gazex_viewer.core.pacs.outbox import Outbox
+    from tests.core.test_export_sr import _dciodvfy_errors
+
+    hit = next(i for i in pacs.search_instances(RG1_STUDY) if i.sop_instance_uid == RG1_UNCR_SOP)
+    film_path = DicomWebSource(pacs, hit).path()
+    reading = _signed_reading_for(film_path)
+    docs = result_documents(reading, film_path)
+    assert docs.signed and docs.pdf is not None
+    pdf_file = tmp_path / "pdf.dcm"
+    docs.pdf.save_as(pdf_file, enforce_file_format=True)
+    assert _dciodvfy_errors(pdf_file) == []
+    outbox = Outbox(tmp_path / "outbox")
+    report = outbox.send(pacs, docs.datasets)
+    assert report.sent == [str(docs.sr.SOPInstanceUID), str(docs.pdf.SOPInstanceUID)] and report.queued == []
+    assert [m["sop_instance_uid"] for m in outbox.sent(RG1_STUDY)] == report.sent
+    assert outbox.pending() == []
+
+    srs = [s for s in pacs.gazex_srs(RG1_STUDY) if s.sop_instance_uid == str(docs.sr.SOPInstanceUID)]
+    assert len(srs) == 1 and srs[0].signed and srs[0].referenced_sop_instance_uids == {RG1_UNCR_SOP}
+    (doc,) = [i for i in pacs.search_instances(RG1_STUDY, ("DOC",)) if i.sop_instance_uid == docs.pdf.SOPInstanceUID]
+    back = pydicom.dcmread(pacs.retrieve(doc))
+    length = int(back.EncapsulatedDocumentLength)
+    assert back.EncapsulatedDocument[:length] == docs.pdf.EncapsulatedDocument[:length]
+    assert back.EncapsulatedDocument.startswith(b"%PDF") and back.PatientID == "9RG1"
+
+    # an SR is not a film: one clear line, nothing shown
+    (sr_hit,) = [i for i in pacs.search_instances(RG1_STUDY, ("SR",)) if i.sop_instance_uid == docs.sr.SOPInstanceUID]
+    with pytest.raises(PacsError, match=r"is not a radiograph \(Structured Report\)"):
+        DicomWebSource(pacs, sr_hit).open()
+    from dataclasses import replace
+
+    with pytest.raises(PacsError, match=r"is not a radiograph \(Encapsulated PDF\)"):  # class unknown before retrieve
+        DicomWebSource(pacs, replace(doc, sop_class_uid=None)).open()
+
+
+def test_a_refused_send_is_queued_and_retried_once(orthanc: OrthancServer, pacs: DicomWebPacs, tmp_path: Path) -> None:
+    from gazex_viewer.core.pacs.documents import result_documents
+    from gazex_viewer.core.pacs.outbox import Outbox
+
+    nih = "1.3.6.1.4.1.11129.5.5.112507010803284478207522016832191866964708"
+    (hit,) = pacs.search_instances(nih)
+    film_path = DicomWebSource(pacs, hit).path()
+    docs = result_documents(_signed_reading_for(film_path, sign=False), film_path, pdf=False)
+    assert not docs.signed and docs.pdf is None
+    outbox = Outbox(tmp_path / "outbox")
+    os.environ["GAZEX_TEST_WRONG_PASSWORD"] = "wrong"
+    try:
+        refusing = DicomWebPacs(_profile(orthanc, secret_env="GAZEX_TEST_WRONG_PASSWORD"))
+        report = outbox.send(refusing, docs.datasets)
+        assert report.sent == [] and report.queued == [str(docs.sr.SOPInstanceUID)]
+        assert "HTTP 401" in report.summary()
+        again = outbox.retry(refusing)
+        assert again.queued == report.queued
+    finally:
+        del os.environ["GAZEX_TEST_WRONG_PASSWORD"]
+    (item,) = outbox.pending(pacs.url)
+    assert item["attempts"] == 2 and item["refers_to"] == [hit.sop_instance_uid]
+    assert outbox.pending_refs(pacs.url) == {hit.sop_instance_uid}
+    assert pacs.gazex_srs(nih) == []
+    done = outbox.retry(pacs)
+    assert done.sent == [str(docs.sr.SOPInstanceUID)] and outbox.pending() == []
+    assert outbox.retry(pacs).sent == []  # nothing is sent twice
+    (sr,) = pacs.gazex_srs(nih)
+    assert not sr.signed and sr.referenced_sop_instance_uids == {hit.sop_instance_uid}
+
+
+def _clear_results(server: OrthancServer) -> None:
+    """Remove every SR and DOC series from the test Orthanc (its REST API), so a test starts from the images."""
+    import requests
+
+    base = f"http://127.0.0.1:{server.http_port}"
+    auth = (USER, PASSWORD)
+    for modality in ("SR", "DOC"):
+        found = requests.post(f"{base}/tools/find", json={"Level": "Series", "Query": {"Modality": modality}},
+                              auth=auth, timeout=10)
+        found.raise_for_status()
+        for series_id in found.json():
+            requests.delete(f"{base}/series/{series_id}", auth=auth, timeout=10).raise_for_status()

@@ -57,7 +57,11 @@ def encapsulated_pdf(
     """An Encapsulated PDF instance in the source image's study, referencing it."""
     from pydicom.dataset import Dataset, FileDataset, FileMetaDataset
     from pydicom.sequence import Sequence
-    from pydicom.uid import ExplicitVRLittleEndian, PYDICOM_IMPLEMENTATION_UID, generate_uid
+    from pydicom.uid import (
+        PYDICOM_IMPLEMENTATION_UID,
+        ExplicitVRLittleEndian,
+        generate_uid,
+    )
 
     if not pdf_bytes.startswith(b"%PDF"):
         raise PacsError(None, "the report is not a PDF document")
@@ -118,7 +122,11 @@ def result_documents(
     """
     import pydicom
 
-    from gazex_viewer.core.export_sr import export_sr, read_source_dataset, reviewed_view
+    from gazex_viewer.core.export_sr import (
+        export_sr,
+        read_source_dataset,
+        reviewed_view,
+    )
 
     image = Path(image_path)
     source = read_source_dataset(image)

@@ -1,4 +1,4 @@
-"""The command line: ``gazex-viewer [gui] | render | validate | infer | make-test-model | export | import-gaze | compare``.
+"""The command line: ``gazex-viewer [gui] | render | validate | infer | make-test-model | export | import-gaze | compare | batch``.
 
 Each sub-command lives in its own module under :mod:`gazex_viewer.commands`, exposing
 ``add_arguments(parser)`` and ``run(args) -> int``. Those modules import heavy libraries only
@@ -26,6 +26,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "export": ("export", "export a reading as DICOM SR and/or PDF"),
     "import-gaze": ("import_gaze", "import expert eye-tracking recordings as readings"),
     "compare": ("compare", "print agreement metrics between two readings"),
+    "batch": ("batch", "pre-compute DRAFT SRs for the PACS studies that have no GazeX result yet"),
 }
 
 

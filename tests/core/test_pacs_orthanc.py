@@ -245,3 +245,66 @@ def _clear_results(server: OrthancServer) -> None:
         found.raise_for_status()
         for series_id in found.json():
             requests.delete(f"{base}/series/{series_id}", auth=auth, timeout=10).raise_for_status()
+
+
+def _all_gazex_refs(pacs: DicomWebPacs) -> list[str]:
+    return sorted(
+        uid for s in pacs.search_studies() for sr in pacs.gazex_srs(s.study_instance_uid)
+        for uid in sr.referenced_sop_instance_uids
+    )
+
+
+def test_batch_is_resumable_and_idempotent(
+    orthanc: OrthancServer, tiny_model_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from gazex_viewer.cli import main
+    from gazex_viewer.core.review_store import ReviewStore
+
+    _clear_results(orthanc)
+    pacs = DicomWebPacs(_profile(orthanc), RetrieveCache(tmp_path / "check-cache"))
+    images = sorted(i.sop_instance_uid for s in pacs.search_studies() for i in pacs.search_instances(s.study_instance_uid))
+    assert len(images) == 4
+    db = tmp_path / "reviews.sqlite3"
+    argv = [
+        "batch", "--dicomweb", orthanc.url, "--user", USER, "--secret-env", SECRET_ENV, "--model", str(tiny_model_dir),
+        "--device", "cpu", "--deterministic", "--max-new-tokens", "64", "--cache-dir", str(tmp_path / "cache"),
+        "--outbox", str(tmp_path / "outbox"), "--no-cache", "--store", str(db), "--since", "2000-01-01",
+    ]
+    # the RG1 study (2004) only: --since leaves out the NIH study, which has no date
+    assert main([*argv, "--limit", "1"]) == 0
+    out = capsys.readouterr()
+    assert "batch: 1 studies, 3 radiographs: 3 SRs stored, 0 already had" in out.out, out.err
+    assert _all_gazex_refs(pacs) == sorted(i for i in images if i.startswith("1.3.6.1.4.1.5962"))
+    # every study now: only the NIH radiograph is new
+    argv.remove("--since")
+    argv.remove("2000-01-01")
+    assert main(argv) == 0
+    out = capsys.readouterr()
+    assert "batch: 2 studies, 4 radiographs: 1 SRs stored, 3 already had" in out.out, out.err
+    assert _all_gazex_refs(pacs) == images
+    # a second run stores nothing new
+    assert main(argv) == 0
+    out = capsys.readouterr()
+    assert "4 radiographs: 0 SRs stored, 4 already had" in out.out
+    assert _all_gazex_refs(pacs) == images
+    # the DRAFT SRs are drafts, and the readings are in the review store, named by their SOP UIDs
+    assert not any(sr.signed for s in pacs.search_studies() for sr in pacs.gazex_srs(s.study_instance_uid))
+    import sqlite3
+
+    with sqlite3.connect(db) as c:
+        names = sorted(r[0] for r in c.execute("SELECT file_name FROM readings"))
+    assert names == sorted(f"{uid}.dcm" for uid in images)
+    assert ReviewStore(db).path == db
+
+
+def test_batch_against_a_pacs_that_is_down(tiny_model_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                           orthanc: OrthancServer) -> None:
+    from gazex_viewer.cli import main
+    from tests.core.orthanc_server import _free_port
+
+    url = f"http://127.0.0.1:{_free_port()}/dicom-web"
+    code = main(["batch", "--dicomweb", url, "--model", str(tiny_model_dir), "--cache-dir", str(tmp_path / "c"),
+                 "--outbox", str(tmp_path / "o")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1
+    assert err[0].startswith(f"gazex-viewer batch: {url}: connection test: cannot connect")

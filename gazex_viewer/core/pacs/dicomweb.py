@@ -186,7 +186,8 @@ class StudyQuery:
         out: dict[str, str] = {}
         if self.patient_name:
             name = _qido_text(self.patient_name)
-            out["PatientName"] = name if "*" in name or "?" in name else f"*{name}*"
+            wild = "*" in self.patient_name or "?" in self.patient_name
+            out["PatientName"] = name if wild else f"*{name}*"
         if self.patient_id:
             out["PatientID"] = _qido_text(self.patient_id)
         if self.accession_number:

@@ -308,3 +308,51 @@ def test_batch_against_a_pacs_that_is_down(tiny_model_dir: Path, tmp_path: Path,
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(err) == 1
     assert err[0].startswith(f"gazex-viewer batch: {url}: connection test: cannot connect")
+
+
+def test_multi_frame_instance_opens_frame_one(orthanc: OrthancServer, pacs: DicomWebPacs) -> None:
+    """No multi-frame radiograph is in ../shared/data: one is made from the NIH file's real pixels (2 frames)."""
+    import pydicom
+    from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+
+    src = shared_path = SHARED_DATA / "dicom" / "nih_dx_secondary_capture.dcm"
+    if not shared_path.exists():
+        pytest.skip(f"real test data not found: {shared_path}")
+    ds = pydicom.dcmread(src)
+    pixels = ds.pixel_array
+    second = np.ascontiguousarray(pixels[::-1])  # frame 2: the film upside down, so frames differ
+    ds.StudyInstanceUID, ds.SeriesInstanceUID, ds.SOPInstanceUID = generate_uid(), generate_uid(), generate_uid()
+    ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
+    ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    ds.PatientID = "MULTIFRAME"
+    ds.NumberOfFrames = 2
+    ds.PixelData = np.stack([pixels, second]).tobytes()
+    pacs.store([ds])
+    try:
+        _check_multi_frame(pacs, str(ds.StudyInstanceUID), pixels, second, src)
+    finally:
+        _delete_study(orthanc, str(ds.StudyInstanceUID))
+
+
+def _check_multi_frame(pacs: DicomWebPacs, study: str, pixels: np.ndarray, second: np.ndarray, src: Path) -> None:
+    from gazex_viewer.core.radiograph import load_radiograph
+
+    (hit,) = pacs.search_instances(study)
+    assert hit.n_frames == 2
+    film = DicomWebSource(pacs, hit).open()
+    assert film.metadata.n_frames == 2 and np.array_equal(film.stored, pixels)
+    assert film.pixel_sha256 == load_radiograph(src).pixel_sha256
+    assert any("frame" in n for n in film.notes)
+    (frame2,) = pacs.retrieve_frames(hit, (2,))
+    assert np.array_equal(np.frombuffer(frame2, dtype=np.uint8).reshape(pixels.shape), second)
+
+
+def _delete_study(server: OrthancServer, study_uid: str) -> None:
+    import requests
+
+    base = f"http://127.0.0.1:{server.http_port}"
+    auth = (USER, PASSWORD)
+    found = requests.post(f"{base}/tools/find", json={"Level": "Study", "Query": {"StudyInstanceUID": study_uid}},
+                          auth=auth, timeout=10)
+    for study_id in found.json():
+        requests.delete(f"{base}/studies/{study_id}", auth=auth, timeout=10).raise_for_status()

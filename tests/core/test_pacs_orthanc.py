@@ -356,3 +356,35 @@ def _delete_study(server: OrthancServer, study_uid: str) -> None:
                           auth=auth, timeout=10)
     for study_id in found.json():
         requests.delete(f"{base}/studies/{study_id}", auth=auth, timeout=10).raise_for_status()
+
+
+def test_dimse_find_get_store(orthanc: OrthancServer, pacs: DicomWebPacs, tmp_path: Path) -> None:
+    from gazex_viewer.core.pacs.dimse import DimsePacs
+    from gazex_viewer.core.radiograph import load_radiograph
+
+    profile = ServerProfile(name="dimse", ae_title="ORTHANC", host="127.0.0.1", port=orthanc.dicom_port, timeout_s=10)
+    dimse = DimsePacs(profile, RetrieveCache(tmp_path / "cache"))
+    assert "C-ECHO answered" in dimse.echo()
+    assert {s.study_instance_uid for s in dimse.search_studies()} == {
+        s.study_instance_uid for s in pacs.search_studies()
+    }
+    assert [s.patient_id for s in dimse.search_studies(StudyQuery(patient_name="RG1"))] == ["9RG1"]
+    hits = dimse.search_instances(RG1_STUDY)
+    assert [h.sop_instance_uid for h in hits] == [h.sop_instance_uid for h in pacs.search_instances(RG1_STUDY)]
+    j2k = next(h for h in hits if ".1.2." in h.sop_instance_uid.split("5962.1.1.9")[1][:6])
+    film = DicomWebSource(dimse, j2k).open()
+    assert film.metadata.transfer_syntax == "1.2.840.10008.1.2.4.90"  # the original JPEG 2000 lossless
+    assert film.pixel_sha256 == load_radiograph(SHARED_DATA / "dicom" / "RG1_UNCR.dcm").pixel_sha256
+    assert film.image_ref().file_name == f"{j2k.sop_instance_uid}.dcm"
+    # C-STORE of a draft SR, found again by DICOMweb
+    from gazex_viewer.core.pacs.documents import result_documents
+
+    docs = result_documents(_signed_reading_for(dimse.retrieve(j2k), sign=False), dimse.retrieve(j2k), pdf=False)
+    assert dimse.store(docs.datasets) == [str(docs.sr.SOPInstanceUID)]
+    assert any(sr.sop_instance_uid == docs.sr.SOPInstanceUID for sr in pacs.gazex_srs(RG1_STUDY))
+    _clear_results(orthanc)
+    from tests.core.orthanc_server import _free_port
+
+    down = DimsePacs(ServerProfile(name="down", ae_title="X", host="127.0.0.1", port=_free_port(), timeout_s=2))
+    with pytest.raises(PacsError, match="cannot connect"):
+        down.echo()

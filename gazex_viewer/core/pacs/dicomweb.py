@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from dicomweb_client.api import DICOMwebClient
     from pydicom.dataset import Dataset
 
+    from gazex_viewer.core.pacs.dimse import DimsePacs
     from gazex_viewer.core.radiograph import Radiograph
 
 #: the modalities searched by default: chest radiographs
@@ -406,9 +407,11 @@ class DicomWebPacs:
 
 
 class DicomWebSource:
-    """One PACS instance as an :class:`~gazex_viewer.core.image_source.ImageSource`."""
+    """One PACS instance (DICOMweb, or DIMSE through a DimsePacs) as an :class:`~gazex_viewer.core.image_source.ImageSource`."""
 
-    def __init__(self, pacs: DicomWebPacs, hit: InstanceHit, *, progress: Callable[[str], None] | None = None) -> None:
+    def __init__(
+        self, pacs: DicomWebPacs | DimsePacs, hit: InstanceHit, *, progress: Callable[[str], None] | None = None
+    ) -> None:
         self.pacs = pacs
         self.hit = hit
         self.progress = progress

@@ -60,7 +60,9 @@ class DimsePacs:
                 ae.add_requested_context(sop_class)
             else:
                 ae.add_requested_context(sop_class, list(syntaxes))
-        assoc = ae.associate(self.profile.host, int(self.profile.port or 0), ae_title=self.profile.ae_title, **kw)
+        assoc = ae.associate(
+            str(self.profile.host), int(self.profile.port or 0), ae_title=str(self.profile.ae_title), **kw
+        )
         if not assoc.is_established:
             if assoc.is_rejected:
                 why = "the archive rejected the association (check our AE title and its allowed modalities)"

@@ -47,7 +47,8 @@ def main() -> int:
         print(f"no shared data in {data}", file=sys.stderr)
         return 2
     work = Path(tempfile.mkdtemp(prefix="bench-pacs-"))
-    server, ns = start_orthanc(work / "orthanc")  # type: ignore[arg-type]
+    (work / "orthanc").mkdir()
+    server, ns = start_orthanc(work / "orthanc")
     os.environ["GAZEX_BENCH_PW"] = PASSWORD
     try:
         profile = ServerProfile(name="bench", url=server.url, auth="basic", username=USER, secret_env="GAZEX_BENCH_PW")

@@ -270,6 +270,11 @@ def test_batch_is_resumable_and_idempotent(
         "--device", "cpu", "--deterministic", "--max-new-tokens", "64", "--cache-dir", str(tmp_path / "cache"),
         "--outbox", str(tmp_path / "outbox"), "--no-cache", "--store", str(db), "--since", "2000-01-01",
     ]
+    # no time: nothing is done, everything is left for the next run (and the model is not even loaded)
+    assert main([*argv, "--time-limit", "0"]) == 0
+    out = capsys.readouterr()
+    assert "0 SRs stored" in out.out and "stopped (--time-limit 0 s), 3 radiographs left" in out.out
+    assert "loading" not in out.err
     # the RG1 study (2004) only: --since leaves out the NIH study, which has no date
     assert main([*argv, "--limit", "1"]) == 0
     out = capsys.readouterr()
@@ -388,3 +393,39 @@ def test_dimse_find_get_store(orthanc: OrthancServer, pacs: DicomWebPacs, tmp_pa
     down = DimsePacs(ServerProfile(name="down", ae_title="X", host="127.0.0.1", port=_free_port(), timeout_s=2))
     with pytest.raises(PacsError, match="cannot connect"):
         down.echo()
+
+
+def test_batch_queues_refused_sends_and_delivers_them_next_run(
+    orthanc: OrthancServer, tiny_model_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from gazex_viewer.cli import main
+
+    _clear_results(orthanc)
+    pacs = DicomWebPacs(_profile(orthanc), RetrieveCache(tmp_path / "check-cache"))
+    argv = [
+        "batch", "--dicomweb", orthanc.url, "--user", USER, "--secret-env", SECRET_ENV, "--model", str(tiny_model_dir),
+        "--device", "cpu", "--deterministic", "--max-new-tokens", "64", "--cache-dir", str(tmp_path / "cache"),
+        "--outbox", str(tmp_path / "outbox"), "--modality", "DX",
+    ]
+    real_store = DicomWebPacs.store
+
+    def refuse(self: DicomWebPacs, datasets: object) -> list[str]:
+        raise PacsError(self.url, "store: the server answered HTTP 503 Service Unavailable")
+
+    monkeypatch.setattr(DicomWebPacs, "store", refuse)  # the archive takes queries but refuses to store
+    assert main(argv) == 0
+    out = capsys.readouterr()
+    assert "1 radiographs: 0 SRs stored, 0 already had a GazeX result, 1 queued for retry" in out.out
+    assert "queued for retry (store: the server answered HTTP 503" in out.err
+    # still refusing: the queued draft counts as done, the model is not run again
+    assert main(argv) == 0
+    assert "0 SRs stored, 1 already had a GazeX result, 0 queued" in capsys.readouterr().out
+    monkeypatch.setattr(DicomWebPacs, "store", real_store)
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "0 SRs stored, 1 already had a GazeX result" in out and "1 earlier sends delivered" in out
+    nih = next(s for s in pacs.search_studies() if s.patient_id == "Covid0000")
+    assert len(pacs.gazex_srs(nih.study_instance_uid)) == 1
+    assert main(argv) == 0
+    assert "1 already had" in capsys.readouterr().out and len(pacs.gazex_srs(nih.study_instance_uid)) == 1

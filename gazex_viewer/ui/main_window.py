@@ -369,6 +369,7 @@ class MainWindow(QMainWindow):
         self._action(f, "File", "Open &folder…", "Ctrl+Shift+O", self.open_folder_dialog)
         self._action(f, "File", "Open saved &reading…", "Ctrl+R", self.open_reading_dialog)
         self._action(f, "File", "Open from &PACS…", None, self.open_pacs_dialog)
+        self._action(f, "File", "Send results to PACS", None, self.send_to_pacs)
         f.addSeparator()
         self._action(f, "File", "&Next image in folder", "PgDown", self.next_image)
         self._action(f, "File", "&Previous image in folder", "PgUp", self.previous_image)
@@ -552,6 +553,12 @@ class MainWindow(QMainWindow):
         dialog = StudyBrowserDialog(self)
         if dialog.exec() and dialog.film_path is not None:
             self.open_image(dialog.film_path)
+
+    def send_to_pacs(self) -> Any:
+        """File > Send results to PACS: the reading's SR and PDF into the film's study (queued if refused)."""
+        from gazex_viewer.ui.pacs_send import send_results
+
+        return send_results(self)
 
     def open_image(
         self,

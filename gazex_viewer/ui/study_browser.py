@@ -40,6 +40,7 @@ from gazex_viewer.core.pacs.dicomweb import (
     StudyQuery,
 )
 from gazex_viewer.core.pacs.profile import ServerProfile, load_profiles
+from gazex_viewer.ui.pacs_send import remember_origin
 
 COLUMNS = ("Date", "Patient", "Patient ID", "Accession", "Description", "Modalities", "AI result")
 
@@ -241,6 +242,7 @@ class StudyBrowserDialog(QDialog):
             if progress.wasCanceled():
                 return False
             self.film_path = DicomWebSource(pacs, radiographs[0]).path()
+            remember_origin(self.film_path, pacs.profile)
             progress.setValue(2)
         except GazeXError as err:
             self._say(str(err), error=True)

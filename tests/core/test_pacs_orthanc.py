@@ -429,3 +429,4 @@ def test_batch_queues_refused_sends_and_delivers_them_next_run(
     assert len(pacs.gazex_srs(nih.study_instance_uid)) == 1
     assert main(argv) == 0
     assert "1 already had" in capsys.readouterr().out and len(pacs.gazex_srs(nih.study_instance_uid)) == 1
+

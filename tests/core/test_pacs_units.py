@@ -197,3 +197,53 @@ def test_broken_retrieve_gives_one_line_and_no_cache_file(
     msg = str(err.value)
     assert reason in msg and "\n" not in msg and msg.startswith(f"{url}: retrieve of instance 1.2.3.4.5")
     assert list((tmp_path / "cache").iterdir()) == []
+
+
+# -- TLS: a local HTTPS server (127.0.0.1) with a self-signed certificate made by openssl ---------
+class _Qido(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:  # noqa: N802
+        body = b"[]"
+        self.send_response(200)
+        self.send_header("Content-Type", "application/dicom+json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_tls_verification_uses_the_profiles_ca_bundle(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Orthanc 1.10.1 (Debian) dies on its first HTTPS connection here, so a Python HTTPS server stands in."""
+    import ssl
+    import subprocess
+
+    from tests.conftest import require_tool
+
+    openssl = require_tool("openssl")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        [openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert), "-days", "1",
+         "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+        check=True, capture_output=True, timeout=60,
+    )
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Qido)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    # the environment's own CA bundle must not override the profile's (requests does that by default)
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/certs/ca-certificates.crt")
+    try:
+        url = f"https://127.0.0.1:{server.server_address[1]}/dicom-web"
+        with pytest.raises(PacsError) as err:
+            DicomWebPacs(ServerProfile(name="tls", url=url, timeout_s=5), RetrieveCache(tmp_path / "c")).test_connection()
+        assert str(err.value).startswith(f"{url}: connection test: the server's TLS certificate is not trusted")
+        trusted = ServerProfile(name="tls", url=url, ca_bundle=str(cert), timeout_s=5)
+        assert "connected" in DicomWebPacs(trusted, RetrieveCache(tmp_path / "c")).test_connection()
+        unverified = ServerProfile(name="tls", url=url, verify_tls=False, timeout_s=5)
+        assert DicomWebPacs(unverified, RetrieveCache(tmp_path / "c")).search_studies() == []
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -135,7 +135,8 @@ class ServerProfile:
 
 
 def _wildcard_session() -> requests.Session:
-    """A session that keeps QIDO wildcards as ``*``: requests writes ``%2A``, which Orthanc matches literally."""
+    """A session that keeps QIDO wildcards as ``*`` (requests writes ``%2A``, which Orthanc matches literally)
+    and whose TLS setting is the profile's, whatever the environment says."""
     import requests
 
     class WildcardSession(requests.Session):
@@ -146,6 +147,14 @@ def _wildcard_session() -> requests.Session:
                 path, query = url.split("?", 1)
                 prepared.url = path + "?" + query.replace("%2A", "*").replace("%2a", "*")
             return prepared
+
+        def merge_environment_settings(self, url: Any, proxies: Any, stream: Any, verify: Any, cert: Any) -> Any:
+            # requests lets $REQUESTS_CA_BUNDLE override the session's own verify (psf/requests#3829): the
+            # profile's CA bundle, or verification turned off, must win
+            settings = super().merge_environment_settings(url, proxies, stream, verify, cert)
+            if self.verify is not True:
+                settings["verify"] = self.verify
+            return settings
 
     return WildcardSession()
 

@@ -201,7 +201,7 @@ def test_broken_retrieve_gives_one_line_and_no_cache_file(
 
 # -- TLS: a local HTTPS server (127.0.0.1) with a self-signed certificate made by openssl ---------
 class _Qido(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         body = b"[]"
         self.send_response(200)
         self.send_header("Content-Type", "application/dicom+json")

@@ -150,9 +150,15 @@ def run(args: argparse.Namespace) -> int:
     try:
         for s_index, study in enumerate(studies, start=1):
             label = f"study {s_index}/{len(studies)} {study.study_date or '-'} {study.patient_id or '-'}"
-            done = {uid for sr in pacs.gazex_srs(study.study_instance_uid) for uid in sr.referenced_sop_instance_uids}
+            try:
+                srs = pacs.gazex_srs(study.study_instance_uid)
+                instances = pacs.search_instances(study.study_instance_uid, modalities)
+            except GazeXError as err:  # this study cannot be listed: say so, go on with the others
+                summary.failed.append(str(err))
+                print(f"[{label}] failed: {err}", file=sys.stderr)
+                continue
+            done = {uid for sr in srs for uid in sr.referenced_sop_instance_uids}
             done |= outbox.pending_refs(pacs.url)
-            instances = pacs.search_instances(study.study_instance_uid, modalities)
             todo = [i for i in instances if i.sop_instance_uid not in done]
             summary.radiographs += len(instances)
             summary.already += len(instances) - len(todo)

@@ -175,6 +175,9 @@ class Radiograph:
         self._modality: np.ndarray | None = None
         self._domain: tuple[np.ndarray, np.ndarray] | None = None  # (index array, modality values)
         self._lut_cache: dict[tuple[Any, ...], np.ndarray] = {}
+        #: the name recorded as the reading's ``file_name`` when the file's own name means nothing (a PACS
+        #: cache file): e.g. the SOP Instance UID + ".dcm"; None: the file's name
+        self.source_name: str | None = None
 
     # -- geometry ------------------------------------------------------------------------------
     @property
@@ -326,7 +329,7 @@ class Radiograph:
 
         m = self.metadata
         return ImageRef(
-            file_name=self.path.name,
+            file_name=self.source_name or self.path.name,
             width=self.width,
             height=self.height,
             pixel_sha256=self.pixel_sha256,

@@ -381,6 +381,8 @@ class MainWindow(QMainWindow):
         self._action(f, "File", "&Open file…", "Ctrl+O", self.open_file_dialog)
         self._action(f, "File", "Open &folder…", "Ctrl+Shift+O", self.open_folder_dialog)
         self._action(f, "File", "Open saved &reading…", "Ctrl+R", self.open_reading_dialog)
+        self._action(f, "File", "Open from &PACS…", None, self.open_pacs_dialog)
+        self._action(f, "File", "Send results to PACS", None, self.send_to_pacs)
         f.addSeparator()
         self._action(f, "File", "&Next image in folder", "PgDown", self.next_image)
         self._action(f, "File", "&Previous image in folder", "PgUp", self.previous_image)
@@ -560,6 +562,20 @@ class MainWindow(QMainWindow):
             "Cannot open folder", f"{folder}: none of its {len(found)} images could be opened\n" + "\n".join(failed)
         )
         return False
+
+    def open_pacs_dialog(self) -> None:
+        """File > Open from PACS…: search the archive, open a study's film (retrieved into the cache)."""
+        from gazex_viewer.ui.study_browser import StudyBrowserDialog
+
+        dialog = StudyBrowserDialog(self)
+        if dialog.exec() and dialog.film_path is not None:
+            self.open_image(dialog.film_path)
+
+    def send_to_pacs(self) -> Any:
+        """File > Send results to PACS: the reading's SR and PDF into the film's study (queued if refused)."""
+        from gazex_viewer.ui.pacs_send import send_results
+
+        return send_results(self)
 
     def open_image(
         self,

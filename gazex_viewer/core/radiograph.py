@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from gazex_viewer.core import display
+from gazex_viewer.core.dicom_overlays import OverlayPlane, burn_in, read_overlay_planes
 from gazex_viewer.core.errors import RadiographError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -162,6 +163,7 @@ class Radiograph:
         rescale: tuple[float, float] = (1.0, 0.0),
         modality_lut: tuple[np.ndarray, int] | None = None,
         voi_luts: list[_VoiLut] | None = None,
+        overlays: list[OverlayPlane] | None = None,
     ) -> None:
         self.path = path
         self.metadata = metadata
@@ -172,6 +174,8 @@ class Radiograph:
         self._rescale = rescale
         self._modality_lut = modality_lut
         self._voi_luts = list(voi_luts or [])
+        #: DICOM overlay planes (60xx) of frame 1, drawn by :meth:`render` unless ``overlays=False``
+        self.overlay_planes: list[OverlayPlane] = list(overlays or [])
         self._modality: np.ndarray | None = None
         self._domain: tuple[np.ndarray, np.ndarray] | None = None  # (index array, modality values)
         self._lut_cache: dict[tuple[Any, ...], np.ndarray] = {}
@@ -294,7 +298,9 @@ class Radiograph:
             self._lut_cache[key] = lut
         return lut
 
-    def render(self, window: WindowPreset | None = None, *, invert: bool = False) -> np.ndarray:
+    def render(
+        self, window: WindowPreset | None = None, *, invert: bool = False, overlays: bool = True
+    ) -> np.ndarray:
         """The 8-bit grey display of frame 1.
 
         Parameters
@@ -305,6 +311,9 @@ class Radiograph:
             (function ``"LINEAR"``) is a linear window in modality units.
         invert
             Flip the final display (the user's invert toggle), after MONOCHROME1 handling.
+        overlays
+            Burn in the DICOM overlay planes (60xx) as dcmtk does (white graphics, dimmed
+            outside a region of interest); False shows the film without them.
 
         Returns
         -------
@@ -318,6 +327,8 @@ class Radiograph:
         idx, _ = self._display_domain()
         # fancy indexing casts the uint16 indices in buffered chunks (np.take would allocate an
         # int64 copy of the whole index array: 8 bytes per pixel)
+        if overlays and self.overlay_planes:
+            return burn_in(lut[idx], self.overlay_planes)
         return lut[idx]
 
     def image_ref(self) -> ImageRef:
@@ -1007,6 +1018,7 @@ def _load_dicom(path: Path, legacy: bool, max_pixels: int) -> Radiograph:
         rescale=rescale,
         modality_lut=modality_lut,
         voi_luts=voi_luts,
+        overlays=read_overlay_planes(ds, notes) if spp == 1 else None,
     )
     lo, hi = radiograph.modality_range()
     center, width = display.full_range_window(lo, hi)

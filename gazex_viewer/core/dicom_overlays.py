@@ -129,7 +129,7 @@ def read_overlay_planes(ds: Dataset, notes: list[str]) -> list[OverlayPlane]:
             continue
         try:
             plane = _one_plane(ds, group, notes)
-        except Exception as err:  # a damaged overlay never stops the film from opening
+        except Exception as err:  # noqa: BLE001 - a damaged overlay never stops the film from opening
             notes.append(f"overlay {group:04X} ignored ({type(err).__name__}: {err})")
             continue
         if plane is not None:

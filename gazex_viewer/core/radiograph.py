@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from gazex_viewer.core import display
+from gazex_viewer.core import dicom_transfer, display
 from gazex_viewer.core.dicom_overlays import OverlayPlane, burn_in, read_overlay_planes
 from gazex_viewer.core.errors import RadiographError
 
@@ -490,7 +490,8 @@ def _read_dicom_header(path: Path, legacy: bool) -> Dataset:
     except InvalidDicomError as err:
         raise RadiographError(path, f"not a DICOM file ({err})") from None
     except Exception as err:  # pydicom raises many kinds on corrupt headers
-        raise RadiographError(path, f"unreadable DICOM header ({type(err).__name__}: {err})") from None
+        reason = dicom_transfer.read_error_reason(err)
+        raise RadiographError(path, reason or f"unreadable DICOM header ({type(err).__name__}: {err})") from None
     for w in caught:
         text = str(w.message)
         if "End of file" in text or "unexpected end" in text.lower():
@@ -516,8 +517,10 @@ def _is_native(ts: str) -> bool:
     return ts in ("1.2.840.10008.1.2", "1.2.840.10008.1.2.1", "1.2.840.10008.1.2.2", "1.2.840.10008.1.2.1.99")
 
 
-def _check_pixel_data_size(path: Path, ds: Dataset, ts: str, rows: int, cols: int, frames: int, spp: int) -> None:
-    """Rows x Columns x frames x samples against the Pixel Data length and the file size."""
+def _check_pixel_data_size(
+    path: Path, ds: Dataset, ts: str, rows: int, cols: int, frames: int, spp: int
+) -> str | None:
+    """Rows x Columns x frames x samples against the Pixel Data length and the file size (a note on padding)."""
     raw = ds.get_item(0x7FE00010, keep_deferred=True)
     length = getattr(raw, "length", None)
     if length is None:
@@ -529,19 +532,19 @@ def _check_pixel_data_size(path: Path, ds: Dataset, ts: str, rows: int, cols: in
             raise RadiographError(path, "native (uncompressed) Pixel Data has an undefined length")
         n = rows * cols * frames * spp
         expected = (n + 7) // 8 if bits_alloc == 1 else n * (bits_alloc // 8)
-        if length < expected or length > expected + 1:
-            raise RadiographError(
-                path,
-                f"Pixel Data holds {length} bytes but Rows x Columns x frames x samples "
-                f"({rows} x {cols} x {frames} x {spp}, {bits_alloc}-bit) needs {expected}",
-            )
+        note = dicom_transfer.check_native_length(
+            path, length, expected, f"{rows} x {cols} x {frames} x {spp}, {bits_alloc}-bit", frames=frames
+        )
+    else:
+        note = None
     tell = getattr(raw, "value_tell", None)
-    if tell is not None and length != 0xFFFFFFFF:
+    if tell is not None and length != 0xFFFFFFFF and dicom_transfer.offsets_are_file_offsets(ts):
         size = path.stat().st_size
         if tell + length > size:
             raise RadiographError(
                 path, f"file is truncated: Pixel Data needs {length} bytes, only {max(size - tell, 0)} present"
             )
+    return note
 
 
 def _count_encapsulated_frames(path: Path, ds: Dataset, frames: int) -> None:
@@ -753,7 +756,7 @@ def _decode_frame1(
 
     kwargs: dict[str, Any] = {"index": 0}
     if _is_native(ts):
-        src: Any = os.fspath(path)
+        src: Any = ds if dicom_transfer.decode_from_dataset(ts) else os.fspath(path)
         if legacy:
             kwargs["transfer_syntax_uid"] = ts
         plugins: tuple[str, ...] = ("",)
@@ -898,7 +901,9 @@ def _load_dicom(path: Path, legacy: bool, max_pixels: int) -> Radiograph:
         raise RadiographError(path, f"unsupported bit depth: {bits_stored} stored in {bits_alloc} allocated")
     signed = _int_attr(ds, "PixelRepresentation", path, default=0) == 1
     ts = _transfer_syntax(ds)
-    _check_pixel_data_size(path, ds, ts, rows, cols, frames, spp)
+    padding = _check_pixel_data_size(path, ds, ts, rows, cols, frames, spp)
+    if padding:
+        notes.append(padding)
     if not _is_native(ts):
         _count_encapsulated_frames(path, ds, frames)
         stream = _check_stream_size(path, ds, ts, rows, cols, spp, max_pixels)

@@ -10,9 +10,10 @@ arithmetic (see :mod:`gazex_viewer.core.display`).
 Decoders (chosen per transfer syntax, first that is installed and succeeds): JPEG 2000 with
 pylibjpeg-openjpeg (MIT; OpenJPEG BSD-2), then GDCM (BSD), then Pillow (HPND); JPEG-LS with
 pyjpegls (MIT; CharLS BSD-3), then GDCM; JPEG baseline and 8-bit extended with Pillow
-(libjpeg-turbo, IJG/BSD), then GDCM; JPEG lossless with GDCM; RLE with pydicom (MIT). 12-bit JPEG
-extended is refused with a clear message: its only pydicom decoder, pylibjpeg-libjpeg, is GPLv3 and
-deliberately not used. PNG and JPEG files are read with Pillow.
+(libjpeg-turbo, IJG/BSD), then GDCM; 12-bit JPEG extended with imagecodecs' libjpeg-turbo 3
+(BSD-3, :mod:`gazex_viewer.core.dicom_jpeg12`; pydicom's own 12-bit decoder, pylibjpeg-libjpeg, is
+GPLv3 and deliberately not used); JPEG lossless with GDCM; RLE with pydicom (MIT). PNG and JPEG
+files are read with Pillow.
 
 Bad input raises :class:`~gazex_viewer.core.errors.RadiographError` naming the file and the reason.
 Sizes are checked from the header (DICOM Rows x Columns, PIL's size) before any pixel allocation;
@@ -33,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from gazex_viewer.core import dicom_transfer, display
+from gazex_viewer.core import dicom_jpeg12, dicom_transfer, display
 from gazex_viewer.core.dicom_overlays import OverlayPlane, burn_in, read_overlay_planes
 from gazex_viewer.core.errors import RadiographError
 
@@ -771,6 +772,11 @@ def _decode_frame1(
         if not plugins:
             raise RadiographError(path, f"no installed decoder for transfer syntax {ts}")
     errors: list[str] = []
+    if stream is not None and dicom_jpeg12.handles(stream.process, stream.precision) and dicom_jpeg12.available():
+        try:
+            return dicom_jpeg12.decode_frame1(ds)
+        except Exception as err:
+            errors.append(f"imagecodecs: {type(err).__name__}: {err}")
     for plugin in plugins:
         try:
             with warnings.catch_warnings():
@@ -780,13 +786,15 @@ def _decode_frame1(
         except Exception as err:
             errors.append(f"{plugin or 'pydicom'}: {type(err).__name__}: {err}".strip())
     if stream is not None and stream.process in (0xC1, 0xC2) and stream.precision > 8:
-        # Pillow (libjpeg-turbo 8-bit build) and GDCM decode only 8-bit lossy JPEG; the 12-bit
-        # decoder of pylibjpeg-libjpeg is GPLv3 and deliberately not installed
+        # Pillow (libjpeg-turbo 8-bit build) and GDCM decode only 8-bit lossy JPEG; imagecodecs
+        # (libjpeg-turbo 3) decodes 12-bit; pylibjpeg-libjpeg is GPLv3 and deliberately not installed
         kind = "Extended" if stream.process == 0xC1 else "Progressive"
+        missing = "" if dicom_jpeg12.available() else ", imagecodecs is not installed"
         raise RadiographError(
             path,
-            f"JPEG {kind} {stream.precision}-bit is not supported by the installed decoders "
-            "(decompress it first, e.g. with dcmtk: dcmdjpeg IN OUT)",
+            f"JPEG {kind} {stream.precision}-bit is not supported by the installed decoders{missing} "
+            "(decompress it first, e.g. with dcmtk: dcmdjpeg IN OUT)"
+            + (f" ({'; '.join(errors)[:200]})" if errors and not missing else ""),
         )
     raise RadiographError(path, "cannot decode the pixel data (" + "; ".join(errors)[:400] + ")")
 

@@ -102,3 +102,25 @@ def test_burn_in_keeps_its_input() -> None:
     image = np.zeros((ds.Rows, ds.Columns), np.uint8)
     out = burn_in(image, planes)
     assert int(image.max()) == 0 and int((out == 255).sum()) == int(planes[0].bitmap.sum())
+
+
+def test_render_command_burns_overlays_in_unless_told_not_to(tmp_path: Path) -> None:
+    import sys
+
+    from tests.conftest import ROOT
+
+    src = overlay_file()
+    r = load_radiograph(src)
+    for extra, expected in (([], r.render()), (["--no-overlays"], r.render(overlays=False))):
+        out = tmp_path / f"overlay{''.join(extra)}.png"
+        proc = subprocess.run(
+            [sys.executable, "-m", "gazex_viewer", "render", str(src), "-o", str(out), *extra],
+            check=False,
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            timeout=120,
+        )
+        assert proc.returncode == 0, proc.stderr
+        assert "DICOM overlay plane" in proc.stdout
+        assert np.array_equal(np.asarray(Image.open(out)), expected)

@@ -12,12 +12,64 @@ as dcmtk and pydicom do. Fewer bytes than needed is refused.
 
 from __future__ import annotations
 
+import zlib
 from pathlib import Path
 
 from gazex_viewer.core.errors import RadiographError
 
 #: Deflated Explicit VR Little Endian
 DEFLATED = "1.2.840.10008.1.2.1.99"
+#: bytes of header allowed besides the pixels when bounding what a deflated data set may inflate to
+_HEADER_ALLOWANCE = 16 << 20
+_CHUNK = 1 << 20
+
+
+def check_inflated_size(path: Path, max_pixels: int) -> None:
+    """Refuse a deflated file whose data set would inflate past what its largest allowed image needs.
+
+    pydicom inflates a deflated data set whole before any header can be checked, so a few
+    kilobytes could expand to gigabytes (a deflate bomb). Here the stream is inflated in 1 MiB
+    pieces that are counted and dropped: a file inflating to more than ``max_pixels`` 32-bit
+    values plus 16 MiB of header is refused before pydicom reads it. Files that are not
+    deflated (the transfer syntax UID is not in the file meta) are left alone at the cost of
+    reading their first kilobytes.
+
+    Raises
+    ------
+    RadiographError
+        When the inflated data set would be larger than that bound.
+    """
+    with open(path, "rb") as fh:
+        head = fh.read(4096)
+        if len(head) < 144 or head[128:132] != b"DICM" or DEFLATED.encode() not in head:
+            return
+        if head[132:136] != b"\x02\x00\x00\x00" or head[136:138] != b"UL":
+            return  # no File Meta Information Group Length: pydicom's own reading decides
+        start = 144 + int.from_bytes(head[140:144], "little")
+        fh.seek(start)
+        limit = 4 * max_pixels + _HEADER_ALLOWANCE
+        inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+        total = 0
+        try:
+            while True:
+                chunk = fh.read(_CHUNK)
+                data = inflater.decompress(chunk, _CHUNK) if chunk else b""
+                total += len(data)
+                while inflater.unconsumed_tail and not inflater.eof and total <= limit:
+                    data = inflater.decompress(inflater.unconsumed_tail, _CHUNK)
+                    total += len(data)
+                    if not data:  # no progress (never expected from zlib): stop counting, pydicom decides
+                        return
+                if total > limit:
+                    raise RadiographError(
+                        path,
+                        f"the deflated data set inflates to more than {limit} bytes, over what an image of "
+                        f"{max_pixels} pixels needs (a deflate bomb?)",
+                    )
+                if not chunk or inflater.eof:
+                    return
+        except zlib.error:
+            return  # not inflatable: pydicom's reading gives the reason
 
 
 def read_error_reason(err: BaseException) -> str | None:
@@ -75,4 +127,4 @@ def check_native_length(path: Path, length: int, expected: int, layout: str, *, 
     return None
 
 
-__all__ = ["DEFLATED", "check_native_length", "decode_from_dataset", "offsets_are_file_offsets", "read_error_reason"]
+__all__ = ["DEFLATED", "check_inflated_size", "check_native_length", "decode_from_dataset", "offsets_are_file_offsets", "read_error_reason"]

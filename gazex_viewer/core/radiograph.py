@@ -872,6 +872,8 @@ def _dicom_presets(
 
 
 def _load_dicom(path: Path, legacy: bool, max_pixels: int) -> Radiograph:
+    if not legacy:
+        dicom_transfer.check_inflated_size(path, max_pixels)
     ds = _read_dicom_header(path, legacy)
     notes: list[str] = []
     if "PixelData" not in ds:

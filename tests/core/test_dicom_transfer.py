@@ -48,3 +48,22 @@ def test_a_whole_extra_frame_is_not_padding(tmp_path: Path) -> None:
     ds.save_as(path)
     with pytest.raises(RadiographError, match="needs 8192"):
         load_radiograph(path)
+
+
+def test_deflate_bomb_is_refused_before_pydicom_inflates_it(tmp_path: Path) -> None:
+    from pydicom.uid import DeflatedExplicitVRLittleEndian
+
+    ds = pydicom.dcmread(get_testdata_file("MR_small.dcm"))
+    ds.file_meta.TransferSyntaxUID = DeflatedExplicitVRLittleEndian
+    ds.add_new(0x00091010, "LO", "BOMB")  # private creator
+    ds.add_new(0x00091000 | 0x1000, "OB", bytes(40 << 20))  # 40 MiB of zeros: a few tens of kB deflated
+    path = tmp_path / "bomb_dfl.dcm"
+    ds.save_as(path, enforce_file_format=True)
+    assert path.stat().st_size < 1 << 20
+    with pytest.raises(RadiographError) as info:
+        load_radiograph(path, max_pixels=64 * 64)
+    assert str(info.value).startswith(f"{path}: the deflated data set inflates to more than ")
+    assert "a deflate bomb" in str(info.value)
+    # within the bound the same file opens (the pixels are MR_small's)
+    r = load_radiograph(path)
+    assert np.array_equal(r.stored, load_radiograph(get_testdata_file("MR_small.dcm")).stored)

@@ -2,7 +2,8 @@
 
 INPUT is a DICOM, PNG or JPEG file, or a folder (then OUT is a folder and every image in INPUT is
 written there as NAME.png). The display is the header's VOI LUT Sequence or first window (or the
-full range when there is none), after the modality LUT, then MONOCHROME1 inversion.
+full range when there is none), after the modality LUT, then MONOCHROME1 inversion, with the DICOM
+overlay planes burned in as dcmtk shows them (``--no-overlays`` leaves them out).
 
 INPUT must be a regular file or a folder (a FIFO or a device is refused at once). OUT may not be the
 input (the same file, or a link to it) nor a special file; each PNG is written to a temporary beside
@@ -28,6 +29,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="a linear window in modality units instead of the default",
     )
     parser.add_argument("--invert", action="store_true", help="invert the final display")
+    parser.add_argument(
+        "--no-overlays", action="store_true", help="leave out the DICOM overlay planes (60xx), as dcmj2pnm --no-overlays"
+    )
     parser.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
 
 
@@ -68,7 +72,7 @@ def _render_one(src: Path, out: Path, args: argparse.Namespace) -> str:
         center, width = args.window
         window = WindowPreset(center, width, "Command line")
     preset = window or radiograph.default_preset
-    pixels = radiograph.render(window, invert=args.invert)
+    pixels = radiograph.render(window, invert=args.invert, overlays=not getattr(args, "no_overlays", False))
     _write_png(pixels, out)
     how = preset.name if preset.function == "VOI_LUT" else f"{preset.name} {preset.center:g}/{preset.width:g}"
     notes = "; ".join(radiograph.notes)

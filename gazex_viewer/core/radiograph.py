@@ -10,9 +10,10 @@ arithmetic (see :mod:`gazex_viewer.core.display`).
 Decoders (chosen per transfer syntax, first that is installed and succeeds): JPEG 2000 with
 pylibjpeg-openjpeg (MIT; OpenJPEG BSD-2), then GDCM (BSD), then Pillow (HPND); JPEG-LS with
 pyjpegls (MIT; CharLS BSD-3), then GDCM; JPEG baseline and 8-bit extended with Pillow
-(libjpeg-turbo, IJG/BSD), then GDCM; JPEG lossless with GDCM; RLE with pydicom (MIT). 12-bit JPEG
-extended is refused with a clear message: its only pydicom decoder, pylibjpeg-libjpeg, is GPLv3 and
-deliberately not used. PNG and JPEG files are read with Pillow.
+(libjpeg-turbo, IJG/BSD), then GDCM; 12-bit JPEG extended with imagecodecs' libjpeg-turbo 3
+(BSD-3, :mod:`gazex_viewer.core.dicom_jpeg12`; pydicom's own 12-bit decoder, pylibjpeg-libjpeg, is
+GPLv3 and deliberately not used); JPEG lossless with GDCM; RLE with pydicom (MIT). PNG and JPEG
+files are read with Pillow.
 
 Bad input raises :class:`~gazex_viewer.core.errors.RadiographError` naming the file and the reason.
 Sizes are checked from the header (DICOM Rows x Columns, PIL's size) before any pixel allocation;
@@ -33,7 +34,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from gazex_viewer.core import display
+from gazex_viewer.core import dicom_jpeg12, dicom_transfer, display
+from gazex_viewer.core.dicom_overlays import OverlayPlane, burn_in, read_overlay_planes
 from gazex_viewer.core.errors import RadiographError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -162,6 +164,7 @@ class Radiograph:
         rescale: tuple[float, float] = (1.0, 0.0),
         modality_lut: tuple[np.ndarray, int] | None = None,
         voi_luts: list[_VoiLut] | None = None,
+        overlays: list[OverlayPlane] | None = None,
     ) -> None:
         self.path = path
         self.metadata = metadata
@@ -172,6 +175,8 @@ class Radiograph:
         self._rescale = rescale
         self._modality_lut = modality_lut
         self._voi_luts = list(voi_luts or [])
+        #: DICOM overlay planes (60xx) of frame 1, drawn by :meth:`render` unless ``overlays=False``
+        self.overlay_planes: list[OverlayPlane] = list(overlays or [])
         self._modality: np.ndarray | None = None
         self._domain: tuple[np.ndarray, np.ndarray] | None = None  # (index array, modality values)
         self._lut_cache: dict[tuple[Any, ...], np.ndarray] = {}
@@ -297,7 +302,9 @@ class Radiograph:
             self._lut_cache[key] = lut
         return lut
 
-    def render(self, window: WindowPreset | None = None, *, invert: bool = False) -> np.ndarray:
+    def render(
+        self, window: WindowPreset | None = None, *, invert: bool = False, overlays: bool = True
+    ) -> np.ndarray:
         """The 8-bit grey display of frame 1.
 
         Parameters
@@ -308,6 +315,9 @@ class Radiograph:
             (function ``"LINEAR"``) is a linear window in modality units.
         invert
             Flip the final display (the user's invert toggle), after MONOCHROME1 handling.
+        overlays
+            Burn in the DICOM overlay planes (60xx) as dcmtk does (white graphics, dimmed
+            outside a region of interest); False shows the film without them.
 
         Returns
         -------
@@ -321,6 +331,8 @@ class Radiograph:
         idx, _ = self._display_domain()
         # fancy indexing casts the uint16 indices in buffered chunks (np.take would allocate an
         # int64 copy of the whole index array: 8 bytes per pixel)
+        if overlays and self.overlay_planes:
+            return burn_in(lut[idx], self.overlay_planes)
         return lut[idx]
 
     def image_ref(self) -> ImageRef:
@@ -482,7 +494,8 @@ def _read_dicom_header(path: Path, legacy: bool) -> Dataset:
     except InvalidDicomError as err:
         raise RadiographError(path, f"not a DICOM file ({err})") from None
     except Exception as err:  # pydicom raises many kinds on corrupt headers
-        raise RadiographError(path, f"unreadable DICOM header ({type(err).__name__}: {err})") from None
+        reason = dicom_transfer.read_error_reason(err)
+        raise RadiographError(path, reason or f"unreadable DICOM header ({type(err).__name__}: {err})") from None
     for w in caught:
         text = str(w.message)
         if "End of file" in text or "unexpected end" in text.lower():
@@ -508,8 +521,10 @@ def _is_native(ts: str) -> bool:
     return ts in ("1.2.840.10008.1.2", "1.2.840.10008.1.2.1", "1.2.840.10008.1.2.2", "1.2.840.10008.1.2.1.99")
 
 
-def _check_pixel_data_size(path: Path, ds: Dataset, ts: str, rows: int, cols: int, frames: int, spp: int) -> None:
-    """Rows x Columns x frames x samples against the Pixel Data length and the file size."""
+def _check_pixel_data_size(
+    path: Path, ds: Dataset, ts: str, rows: int, cols: int, frames: int, spp: int
+) -> str | None:
+    """Rows x Columns x frames x samples against the Pixel Data length and the file size (a note on padding)."""
     raw = ds.get_item(0x7FE00010, keep_deferred=True)
     length = getattr(raw, "length", None)
     if length is None:
@@ -521,19 +536,19 @@ def _check_pixel_data_size(path: Path, ds: Dataset, ts: str, rows: int, cols: in
             raise RadiographError(path, "native (uncompressed) Pixel Data has an undefined length")
         n = rows * cols * frames * spp
         expected = (n + 7) // 8 if bits_alloc == 1 else n * (bits_alloc // 8)
-        if length < expected or length > expected + 1:
-            raise RadiographError(
-                path,
-                f"Pixel Data holds {length} bytes but Rows x Columns x frames x samples "
-                f"({rows} x {cols} x {frames} x {spp}, {bits_alloc}-bit) needs {expected}",
-            )
+        note = dicom_transfer.check_native_length(
+            path, length, expected, f"{rows} x {cols} x {frames} x {spp}, {bits_alloc}-bit", frames=frames
+        )
+    else:
+        note = None
     tell = getattr(raw, "value_tell", None)
-    if tell is not None and length != 0xFFFFFFFF:
+    if tell is not None and length != 0xFFFFFFFF and dicom_transfer.offsets_are_file_offsets(ts):
         size = path.stat().st_size
         if tell + length > size:
             raise RadiographError(
                 path, f"file is truncated: Pixel Data needs {length} bytes, only {max(size - tell, 0)} present"
             )
+    return note
 
 
 def _count_encapsulated_frames(path: Path, ds: Dataset, frames: int) -> None:
@@ -745,7 +760,7 @@ def _decode_frame1(
 
     kwargs: dict[str, Any] = {"index": 0}
     if _is_native(ts):
-        src: Any = os.fspath(path)
+        src: Any = ds if dicom_transfer.decode_from_dataset(ts) else os.fspath(path)
         if legacy:
             kwargs["transfer_syntax_uid"] = ts
         plugins: tuple[str, ...] = ("",)
@@ -760,6 +775,11 @@ def _decode_frame1(
         if not plugins:
             raise RadiographError(path, f"no installed decoder for transfer syntax {ts}")
     errors: list[str] = []
+    if stream is not None and dicom_jpeg12.handles(stream.process, stream.precision) and dicom_jpeg12.available():
+        try:
+            return dicom_jpeg12.decode_frame1(ds)
+        except Exception as err:
+            errors.append(f"imagecodecs: {type(err).__name__}: {err}")
     for plugin in plugins:
         try:
             with warnings.catch_warnings():
@@ -769,13 +789,15 @@ def _decode_frame1(
         except Exception as err:
             errors.append(f"{plugin or 'pydicom'}: {type(err).__name__}: {err}".strip())
     if stream is not None and stream.process in (0xC1, 0xC2) and stream.precision > 8:
-        # Pillow (libjpeg-turbo 8-bit build) and GDCM decode only 8-bit lossy JPEG; the 12-bit
-        # decoder of pylibjpeg-libjpeg is GPLv3 and deliberately not installed
+        # Pillow (libjpeg-turbo 8-bit build) and GDCM decode only 8-bit lossy JPEG; imagecodecs
+        # (libjpeg-turbo 3) decodes 12-bit; pylibjpeg-libjpeg is GPLv3 and deliberately not installed
         kind = "Extended" if stream.process == 0xC1 else "Progressive"
+        missing = "" if dicom_jpeg12.available() else ", imagecodecs is not installed"
         raise RadiographError(
             path,
-            f"JPEG {kind} {stream.precision}-bit is not supported by the installed decoders "
-            "(decompress it first, e.g. with dcmtk: dcmdjpeg IN OUT)",
+            f"JPEG {kind} {stream.precision}-bit is not supported by the installed decoders{missing} "
+            "(decompress it first, e.g. with dcmtk: dcmdjpeg IN OUT)"
+            + (f" ({'; '.join(errors)[:200]})" if errors and not missing else ""),
         )
     raise RadiographError(path, "cannot decode the pixel data (" + "; ".join(errors)[:400] + ")")
 
@@ -853,6 +875,8 @@ def _dicom_presets(
 
 
 def _load_dicom(path: Path, legacy: bool, max_pixels: int) -> Radiograph:
+    if not legacy:
+        dicom_transfer.check_inflated_size(path, max_pixels)
     ds = _read_dicom_header(path, legacy)
     notes: list[str] = []
     if "PixelData" not in ds:
@@ -890,7 +914,9 @@ def _load_dicom(path: Path, legacy: bool, max_pixels: int) -> Radiograph:
         raise RadiographError(path, f"unsupported bit depth: {bits_stored} stored in {bits_alloc} allocated")
     signed = _int_attr(ds, "PixelRepresentation", path, default=0) == 1
     ts = _transfer_syntax(ds)
-    _check_pixel_data_size(path, ds, ts, rows, cols, frames, spp)
+    padding = _check_pixel_data_size(path, ds, ts, rows, cols, frames, spp)
+    if padding:
+        notes.append(padding)
     if not _is_native(ts):
         _count_encapsulated_frames(path, ds, frames)
         stream = _check_stream_size(path, ds, ts, rows, cols, spp, max_pixels)
@@ -1010,6 +1036,7 @@ def _load_dicom(path: Path, legacy: bool, max_pixels: int) -> Radiograph:
         rescale=rescale,
         modality_lut=modality_lut,
         voi_luts=voi_luts,
+        overlays=read_overlay_planes(ds, notes) if spp == 1 else None,
     )
     lo, hi = radiograph.modality_range()
     center, width = display.full_range_window(lo, hi)

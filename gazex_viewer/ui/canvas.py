@@ -166,6 +166,8 @@ class FilmCanvas(pg.GraphicsView):
         self._preset: Any = None
         self._range_cache: tuple[float, float] | None = None
         self._invert = False
+        #: burn in the film's DICOM overlay planes (60xx), as dcmtk shows them by default
+        self.dicom_overlays = True
         self._display: np.ndarray | None = None
         self._regions: dict[str, _RegionItems] = {}
         #: review state of each finding ("accepted", "rejected", ...); empty when not under review
@@ -275,10 +277,17 @@ class FilmCanvas(pg.GraphicsView):
         self._invert = bool(invert)
         self._render()
 
+    def set_dicom_overlays(self, shown: bool) -> None:
+        """Show or hide the film's own DICOM overlay planes (60xx)."""
+        self.dicom_overlays = bool(shown)
+        self._render()
+
     def _render(self) -> None:
         if self.radiograph is None:
             return
-        self._display = self.radiograph.render(window=self._preset, invert=self._invert)
+        self._display = self.radiograph.render(
+            window=self._preset, invert=self._invert, overlays=self.dicom_overlays
+        )
         self.image_item.setImage(self._display, autoLevels=False, levels=(0, 255), lut=GREY_LUT)
         self.view_changed.emit()
 

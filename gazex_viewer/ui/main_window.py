@@ -405,6 +405,10 @@ class MainWindow(QMainWindow):
         self._action(v, "Layers", "Show gaze &heatmap", "H", lambda: self.player_bar.toggle_layer("heatmap"))
         self._action(v, "Layers", "Show &labels", "B", lambda: self.player_bar.toggle_layer("labels"))
         self._action(v, "Layers", "Film &corners and orientation", "C", self.toggle_corners)
+        self.dicom_overlays_action = self._action(
+            v, "Layers", "DICOM o&verlay planes (60xx)", "Shift+O", self.canvas.set_dicom_overlays, checkable=True
+        )
+        self.dicom_overlays_action.setChecked(True)
         self._action(v, "Layers", "Hide &all overlays / show them again", "O", self.toggle_all_overlays)
         v.addSeparator()
         self._action(v, "Report", "Next sentence", ["Down", "J"], lambda: self.step_sentence(1))

@@ -202,13 +202,27 @@ def test_dcmtk_compressed_renders_as_dcmtk(
     assert_same_display(r.render(), ref)
 
 
-def test_jpeg_extended_12_bit_is_a_clear_error(tmp_path: Path) -> None:
+def test_jpeg_extended_12_bit_renders_as_dcmtk_and_without_its_decoder_is_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gazex_viewer.core import dicom_jpeg12
+    from tests.core.test_display_dcmtk import assert_same_display, dcmtk_render, default_options
+
     out = _dcmtk_encode("dcmcjpeg", ["+ee"], RG1, tmp_path / "rg1_extended12.dcm")
     assert str(pydicom.dcmread(out, stop_before_pixels=True).file_meta.TransferSyntaxUID) == "1.2.840.10008.1.2.4.51"
+    if not dicom_jpeg12.available():
+        pytest.skip("imagecodecs (libjpeg-turbo 3, the 12-bit lossy JPEG decoder) is not installed")
+    r = load_radiograph(out)
+    assert r.metadata.lossy_compressed and r.stored.dtype == np.uint16
+    plain = tmp_path / "rg1_extended12_dcmdjpeg.dcm"
+    subprocess.run([require_tool("dcmdjpeg"), str(out), str(plain)], check=True, capture_output=True)
+    assert np.array_equal(r.stored, pydicom.dcmread(plain).pixel_array)  # the same samples as dcmtk's decoder
+    assert_same_display(r.render(), dcmtk_render(out, tmp_path, *default_options(out)))
+    monkeypatch.setattr(dicom_jpeg12, "available", lambda: False)
     with pytest.raises(RadiographError) as info:
         load_radiograph(out)
     assert str(info.value) == (
-        f"{out}: JPEG Extended 12-bit is not supported by the installed decoders "
+        f"{out}: JPEG Extended 12-bit is not supported by the installed decoders, imagecodecs is not installed "
         "(decompress it first, e.g. with dcmtk: dcmdjpeg IN OUT)"
     )
 

@@ -258,7 +258,7 @@ class ExportDialog(QDialog):
         self.ask_passphrase: Callable[[str, str], str | None] = self._ask_passphrase
         self.sign_pdf = QCheckBox("Sign the PDF with the signer's key (any PDF reader then shows whether it was altered)")
         can_sign = so is not None and bool(so.public_key) and problem is None and has_key(so.reviewer)
-        self.sign_pdf.setChecked(can_sign)
+        self.sign_pdf.setChecked(False)  # an explicit choice: it asks for the passphrase
         self.sign_pdf.setEnabled(can_sign)
         if so is not None and not can_sign:
             self.sign_pdf.setToolTip(f"Only {so.reviewer}, on a computer holding their signing key, can sign the PDF")

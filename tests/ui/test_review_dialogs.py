@@ -146,7 +146,8 @@ def test_export_dialog_signs_the_pdf_with_the_signers_key(qtbot: Any, tmp_path: 
     out = tmp_path / "out"
     dlg = ExportDialog(s.reading, image_path=rg.path, film_loader=rg.render, start_dir=out)
     qtbot.addWidget(dlg)
-    assert dlg.sign_pdf.isEnabled() and dlg.sign_pdf.isChecked()
+    assert dlg.sign_pdf.isEnabled() and not dlg.sign_pdf.isChecked()  # an explicit choice: it asks the passphrase
+    dlg.sign_pdf.setChecked(True)
     asked: list[str] = []
     dlg.ask_passphrase = lambda title, label: asked.append(label) or "wrong passphrase"  # type: ignore[method-assign]
     assert dlg.do_export() is None and dlg.error is not None and not out.exists()  # nothing written

@@ -159,7 +159,9 @@ def _signed_reading_for(path: Path, *, sign: bool = True):  # type: ignore[no-un
     s.accept("f-003")
     s.set_impression("mild cardiomegaly")
     if sign:
-        s.sign()
+        from tests.core.test_review_helpers import sign as sign_with_test_key
+
+        sign_with_test_key(s)
     return reading
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from gazex_viewer.core.final_report import build_final_report
 from gazex_viewer.ui.report_panel import SentenceRow
 from tests.conftest import shared_file
+from tests.core.test_review_helpers import sign
 from tests.ui.conftest import Answers
 from tests.ui.readings import demo_reading
 from tests.ui.test_review_window import NIH, _open, _window
@@ -35,7 +36,7 @@ def test_reading_without_sentences_or_labels_lists_every_finding(qtbot: Any, db:
     s.accept("f-ptx")
     s.reject("f-device", "outside the chest")
     s.set_impression("cardiomegaly")
-    s.sign(account="ada")
+    sign(s, account="ada")
     heads = _heads(rp)
     # labels derived from the words: "no pneumothorax" is a pertinent negative
     assert "Findings (1)" in heads and "Pertinent negatives (1)" in heads

@@ -122,11 +122,7 @@ def result_documents(
     """
     import pydicom
 
-    from gazex_viewer.core.export_sr import (
-        export_sr,
-        read_source_dataset,
-        reviewed_view,
-    )
+    from gazex_viewer.core.export_sr import export_sr, read_source_dataset
 
     image = Path(image_path)
     source = read_source_dataset(image)
@@ -150,9 +146,9 @@ def result_documents(
             from gazex_viewer.core.export_pdf import export_pdf
 
             pdf_path = Path(tmp) / "report.pdf"
-            out = export_pdf(reading, radiograph.render(), pdf_path, image_sha256=image_sha256)
+            out = export_pdf(reading, radiograph.render(), pdf_path, image_sha256=image_sha256, image_path=image)
             warnings += [w for w in out.warnings if w not in warnings]
-            signed = reviewed_view(reading).signed
+            signed = out.signed
             pdf_ds = encapsulated_pdf(
                 pdf_path.read_bytes(), source,
                 title="Chest X-ray report" + ("" if signed else " (DRAFT)"),

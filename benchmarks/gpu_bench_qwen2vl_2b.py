@@ -244,7 +244,7 @@ def bench_bare(args: argparse.Namespace) -> None:
     best = {k: (max(v) if k == "tps" else min(v)) for k, v in rows.items()}
     peak = torch.cuda.max_memory_allocated() / 2**30 if device.startswith("cuda") else float("nan")
     name = torch.cuda.get_device_name() if device.startswith("cuda") else "CPU (smoke: 2 layers)"
-    print(f"\n== bare generate calls (secondary reference: no chat template, streaming or parsing) ==")
+    print("\n== bare generate calls (secondary reference: no chat template, streaming or parsing) ==")
     print(f"device: {name}; dtype {str(dtype).replace('torch.', '')}; SDPA; model built in {build_s:.1f} s")
     print(f"image: 2048 x 2048 -> {pil.width} x {pil.height} ({n_img} image tokens); best of {args.repeat}")
     print(f"{'measure':<48}{'value':>12}  goal")

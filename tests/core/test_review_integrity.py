@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from gazex_viewer.cli import main
-from gazex_viewer.core.errors import ExportError, ReadingError
+from gazex_viewer.core.errors import ExportError
 from gazex_viewer.core.export_pdf import export_pdf
 from gazex_viewer.core.export_sr import export_sr
 from gazex_viewer.core.reading import Reading

@@ -6,7 +6,6 @@ Run as a script, this file is the kill-test driver: it records decisions one by 
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import sqlite3

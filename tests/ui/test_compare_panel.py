@@ -14,7 +14,6 @@ from typing import Any
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt
 
 from gazex_viewer.core.agreement import agreement, sentence_agreement
 from gazex_viewer.core.gaze_import import UNKNOWN_PIXEL_SHA256, import_gazesearch

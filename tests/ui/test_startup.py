@@ -10,7 +10,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 from tests.conftest import ROOT, require_tool, shared_file
 

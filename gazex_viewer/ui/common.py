@@ -117,11 +117,15 @@ class SelectionModel(QObject):
 def read_reading_file(
     path: str | os.PathLike[str], show_error: Callable[[str, str], None], title: str
 ) -> Reading | None:
-    """Load and validate a reading JSON; on any failure show ``title`` with the file and the reason, return None."""
-    from gazex_viewer.core.validation import load_reading
+    """Load and validate a reading JSON; on any failure show ``title`` with the file and the reason, return None.
+
+    The same rules as ``validate`` and ``export`` (:func:`~gazex_viewer.core.reading_limits.load_reading_file`:
+    regular files only, the size and field limits, Unicode text; the signature is checked when the review opens).
+    """
+    from gazex_viewer.core.reading_limits import load_reading_file
 
     try:
-        return load_reading(Path(path))
+        return load_reading_file(Path(path))
     except GazeXError as err:
         show_error(title, str(err))
     except Exception as err:  # never a traceback to the user

@@ -350,3 +350,21 @@ def test_drop_a_film_opens_it(window: Any) -> None:
     window.dropEvent(ev)
     assert window.radiograph is not None and window.radiograph.path.name == "RG1_UNCR.dcm"
     assert window.canvas.image_item.image.shape == (1955, 1841)
+
+
+def test_the_viewer_refuses_what_validate_refuses(qtbot: Any, messages: Any, tmp_path: Path) -> None:
+    """One validator: a reading over the size limits that validate and export refuse is refused on open too."""
+    import json
+
+    from gazex_viewer.core.resources import resource_path
+    from gazex_viewer.ui.main_window import MainWindow
+
+    data = json.loads(resource_path("examples", "sample_reading.json").read_text(encoding="utf-8"))
+    data["findings"][0]["text"] = "x" * 50_000
+    big = tmp_path / "big.reading.json"
+    big.write_text(json.dumps(data), encoding="utf-8")
+    win = MainWindow()
+    win.show_error = messages.error  # type: ignore[method-assign]
+    qtbot.addWidget(win)
+    assert not win.open_reading(big)
+    assert messages.errors and "big.reading.json" in messages.errors[-1][1]

@@ -190,6 +190,9 @@ def run(args: argparse.Namespace) -> int:
         if args.model is None:
             raise InferenceError(None, "give --model FOLDER, or --server URL --served-model NAME [--model-info FILE]")
         spec = ModelSpec(args.model, args.adapter, args.device, args.trust_remote_code)
+        from gazex_viewer.inference.transformers_backend import require_local_extra
+
+        require_local_extra()  # without torch: one line naming the `local` extra
         check_checkpoint(spec)  # CheckpointError -> one line, exit 2
     settings = decoding_settings(args)
     from gazex_viewer.core.radiograph import find_images

@@ -72,9 +72,14 @@ def check_target(folder: Path, *, force: bool) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from gazex_viewer.inference.transformers_backend import (
+        require_local_extra,
+        set_offline_env,
+    )
+
+    require_local_extra()
     check_target(args.dir, force=args.force)
     from gazex_viewer.inference.tiny_model import make_test_model
-    from gazex_viewer.inference.transformers_backend import set_offline_env
 
     set_offline_env()
     result = make_test_model(args.dir, train=not args.untrained, steps=args.steps, seed=args.seed, frame=args.frame,

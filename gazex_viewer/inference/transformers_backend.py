@@ -28,7 +28,34 @@ from gazex_viewer.inference.backend import Backend, JobControl, LoadedModel
 from gazex_viewer.inference.images import PROCESSOR_MAX_PIXELS, PROCESSOR_MIN_PIXELS
 from gazex_viewer.inference.protocol import GROUNDING_BATCH, ModelDescription
 
-__all__ = ["TransformersGazeXBackend", "GROUNDING_BATCH", "generation_config_warnings", "set_offline_env"]
+__all__ = [
+    "GROUNDING_BATCH",
+    "TransformersGazeXBackend",
+    "generation_config_warnings",
+    "require_local_extra",
+    "set_offline_env",
+]
+
+#: the packages a local model needs (setup.cfg's ``local`` extra)
+LOCAL_PACKAGES = ("torch", "torchvision", "transformers", "safetensors", "peft")
+
+
+def require_local_extra(where: str | os.PathLike[str] | None = None) -> None:
+    """InferenceError (one line) when the ``local`` extra (torch, transformers, peft) is not installed."""
+    import importlib.util
+
+    missing = []
+    for name in LOCAL_PACKAGES:
+        try:
+            found = importlib.util.find_spec(name) is not None
+        except (ImportError, ValueError):
+            found = False
+        if not found:
+            missing.append(name)
+    if missing:
+        raise InferenceError(
+            where, f"a local model needs the local extra: pip install 'gazex-viewer[local]' (missing: {', '.join(missing)})"
+        )
 
 
 def set_offline_env() -> None:
@@ -152,6 +179,7 @@ class TransformersGazeXBackend(Backend):
     def load(self, spec: ModelSpec, control: JobControl | None = None) -> LoadedModel:
         """Load the checkpoint named by ``spec`` (fast checks first, then weights)."""
         control = control or JobControl(0)
+        require_local_extra(spec.model_dir)
         t0 = time.perf_counter()
         self.unload()
         set_offline_env()

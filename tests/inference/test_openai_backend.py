@@ -207,6 +207,22 @@ def test_cli_infer_through_the_server(model_server: Served, tmp_path: Path, caps
     assert reading.producer.backend == "openai" and reading.producer.device == model_server.url
 
 
+def test_cli_infer_through_the_server_without_torch(model_server: Served, tmp_path: Path) -> None:
+    """The same command in a process where torch, transformers and peft cannot be imported (no `local` extra)."""
+    from tests.no_torch import run_without_torch
+
+    out = tmp_path / "out"
+    proc = run_without_torch([
+        "-m", "gazex_viewer", "infer", str(SAMPLE_IMAGE), "--server", model_server.url, "--served-model",
+        model_server.served_model, "--model-info", str(model_server.model_info), "--deterministic", "-o", str(out),
+        "--no-cache",
+    ], tmp_path)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    reading = Reading.from_json((out / "00000001_000.reading.json").read_text())
+    assert reading.raw_report == KNOWN_REPORT
+    assert reading.producer.backend == "openai"
+
+
 # -- broken servers ----------------------------------------------------------------------------------------------
 
 Handler = Callable[[BaseHTTPRequestHandler, dict[str, Any]], None]

@@ -558,3 +558,30 @@ def _guess_kind(entry: dict[str, Any]) -> str:
     if owner == "local" and "status" in entry:  # transformers serve
         return "transformers"
     return "openai"
+
+
+def probe_server(spec: ModelSpec, timeout_s: float = 10.0) -> str:
+    """Test a connection (``GET /v1/models`` with this backend's client, at most ``timeout_s``, no retry).
+
+    Returns one line saying what the server serves; InferenceError / CheckpointError (one line) otherwise.
+    """
+    import dataclasses
+
+    backend = OpenAIBackend()
+    remote = remote_from_spec(spec)
+    remote = dataclasses.replace(
+        remote, timeout_s=min(remote.timeout_s, timeout_s), connect_timeout_s=min(remote.connect_timeout_s, timeout_s),
+        retries=0,
+    )
+    backend.remote = remote
+    backend._client = _make_client(remote)
+    try:
+        listed = backend._models()
+    finally:
+        backend.unload()
+    ids = [str(m.get("id")) for m in listed if isinstance(m, dict)]
+    if remote.served_model not in ids:
+        served = ", ".join(repr(i) for i in ids[:5]) or "none"
+        raise InferenceError(remote.base_url, f"the server does not serve model {remote.served_model!r} (it serves {served})")
+    others = len(ids) - 1
+    return f"connected: {remote.base_url} serves {remote.served_model!r}" + (f" (and {others} more)" if others else "")

@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
 from gazex_viewer.core.errors import GazeXError
 from gazex_viewer.core.playback import TrajectoryPlayback
 from gazex_viewer.core.reading import Reading
+from gazex_viewer.ui import server_dialog as SD
 from gazex_viewer.ui import settings as S
 from gazex_viewer.ui.canvas import FilmCanvas
 from gazex_viewer.ui.common import SelectionModel, finding_styles, read_reading_file
@@ -426,6 +427,7 @@ class MainWindow(QMainWindow):
 
         m = mb.addMenu("&Model")
         self._action(m, "Model", "&Choose checkpoint folder…", "Ctrl+Shift+M", self.choose_checkpoint)
+        self._action(m, "Model", "Use a model &server…", None, self.choose_server)
         self._action(m, "Model", "&Run model on this film", "F5", self.run_model)
         self._action(m, "Model", "&Cancel the running job", "Shift+F5", self.cancel_model)
         m.addSeparator()
@@ -465,7 +467,7 @@ class MainWindow(QMainWindow):
         state = s.value("window/state")
         if isinstance(state, QByteArray):
             self.restoreState(state, STATE_VERSION)  # a layout saved by an older version is not restored
-        self.model_panel.set_checkpoint(S.get_path("model/checkpoint"))
+        self.model_panel.set_checkpoint(SD.current_choice())
         self.player_bar.set_layers(
             trajectory=S.get_bool("layers/trajectory", True),
             regions=S.get_bool("layers/regions", True),
@@ -1056,7 +1058,15 @@ class MainWindow(QMainWindow):
                 self.show_error("Cannot use this checkpoint", str(err))
                 return False
         S.set_value("model/checkpoint", path)
+        SD.forget_server()
         self.model_panel.set_checkpoint(path)
+        return True
+
+    def choose_server(self) -> bool:
+        """A model server instead of a folder (URL, served model, model-info file; stored in the settings)."""
+        if SD.ServerDialog(self).exec() != SD.ServerDialog.DialogCode.Accepted:
+            return False
+        self.model_panel.set_checkpoint(SD.current_choice())
         return True
 
     def _ensure_runner(self) -> Any:
@@ -1097,7 +1107,7 @@ class MainWindow(QMainWindow):
             from gazex_viewer.ui.generation_dialog import load_device, load_generation_settings
 
             runner = self._ensure_runner()
-            spec = ModelSpec(model_dir=ckpt, device=load_device())
+            spec = SD.model_spec(ckpt, load_device())
             if self._runner_spec != spec:  # not loaded yet, or the last load failed: (re)load
                 self._pending_spec = spec
                 runner.load(spec)
@@ -1126,7 +1136,7 @@ class MainWindow(QMainWindow):
         if ckpt is None:
             raise InferenceError(None, "no checkpoint chosen: Model > Choose checkpoint folder")
         runner = self._ensure_runner()
-        spec = ModelSpec(model_dir=ckpt, device=load_device())
+        spec = SD.model_spec(ckpt, load_device())
         if self._runner_spec != spec:
             self._pending_spec = spec
             runner.load(spec)

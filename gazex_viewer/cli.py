@@ -1,5 +1,5 @@
 """The command line: ``gazex-viewer [gui] | render | validate | infer | ask | make-test-model | export | import-gaze | compare
-| video | export-training | finetune | batch``.
+| video | export-training | finetune | merge-adapter | batch``.
 
 Each sub-command lives in its own module under :mod:`gazex_viewer.commands`, exposing
 ``add_arguments(parser)`` and ``run(args) -> int``. Those modules import heavy libraries only
@@ -46,6 +46,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "video": ("video", "write a teaching video of a reading's inspection (MP4)"),
     "export-training": ("export_training", "write a LLaMA-Factory training dataset from expert readings"),
     "finetune": ("finetune", "LoRA fine-tune a GazeX checkpoint on an export-training dataset"),
+    "merge-adapter": ("merge_adapter", "merge a LoRA adapter into its base: one folder to serve with vLLM/SGLang"),
     "batch": ("batch", "pre-compute DRAFT SRs for the PACS studies that have no GazeX result yet"),
 }
 

@@ -66,8 +66,9 @@ def test_remote_backend_imports_without_torch(tmp_path: Path) -> None:
         ["make-test-model", "{tmp}/m"],
         ["finetune", "{tmp}/ds", "--base", "{tmp}/base", "-o", "{tmp}/ad"],
         ["infer", str(FILM), "--model", "{tmp}/base", "-o", "{tmp}/out", "--no-cache"],
+        ["merge-adapter", "{tmp}/base", "{tmp}/ad", "-o", "{tmp}/merged"],
     ],
-    ids=["make-test-model", "finetune", "infer-model"],
+    ids=["make-test-model", "finetune", "infer-model", "merge-adapter"],
 )
 def test_local_commands_say_they_need_the_extra(argv: list[str], tmp_path: Path) -> None:
     (tmp_path / "base").mkdir()

@@ -1103,7 +1103,6 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("The model is already running on this film", 4000)
             return
         try:
-            from gazex_viewer.inference.api import ModelSpec
             from gazex_viewer.ui.generation_dialog import load_device, load_generation_settings
 
             runner = self._ensure_runner()
@@ -1129,7 +1128,6 @@ class MainWindow(QMainWindow):
     def _runner_with_model(self) -> Any:
         """The model runner with the chosen checkpoint loaded or loading (InferenceError when none is chosen)."""
         from gazex_viewer.core.errors import InferenceError
-        from gazex_viewer.inference.api import ModelSpec
         from gazex_viewer.ui.generation_dialog import load_device
 
         ckpt = self.model_panel.checkpoint

@@ -1,14 +1,14 @@
 """Remote readings: N workstations sharing one model server, against the local backend in the same run.
 
 Builds the tiny test checkpoint (or takes ``--model DIR``), starts ``transformers serve`` on a free 127.0.0.1 port
-(``--continuous-batching`` to pass that flag), and for N = 1, 2, 4 (``--n``) simulated workstations, each with its
+(``--continuous-batching`` to pass that flag), and for N = 1, 2, 4, 8 (``--n``) simulated workstations, each with its
 own openai backend running ``--readings`` full readings of the sample film (report streamed, grounding prompts in
 parallel), prints readings per minute and the p50 / p95 time of one reading. The reference is the local
 transformers backend in this process, reading the same film one at a time (one workstation with its own model):
 ratios are remote / local. Server and clients share this machine's CPUs, so N > 1 measures contention as much as
 batching; on a GPU server the same script measures the server.
 
-Run: .venv/bin/python benchmarks/bench_remote.py [--n 1 2 4] [--readings 4] [--continuous-batching] [--model DIR]
+Run: .venv/bin/python benchmarks/bench_remote.py [--n 1 2 4 8] [--readings 4] [--continuous-batching] [--model DIR]
 """
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ def _stations(read: list[Callable[[], object]], readings: int) -> tuple[list[flo
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--n", type=int, nargs="+", default=[1, 2, 4], help="workstations at once (default 1 2 4)")
+    ap.add_argument("--n", type=int, nargs="+", default=[1, 2, 4, 8], help="workstations at once (default 1 2 4 8)")
     ap.add_argument("--readings", type=int, default=4, help="readings per workstation (default 4)")
     ap.add_argument("--continuous-batching", action="store_true", help="serve with --continuous-batching")
     ap.add_argument("--model", type=Path, default=None, help="checkpoint folder (default: build the tiny one)")

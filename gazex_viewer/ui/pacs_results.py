@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from gazex_viewer.core.reading import Reading
 
 
-class _Job(QRunnable):
+class PacsJob(QRunnable):
     """One network call on the thread pool; its outcome comes back through ``done`` (a queued signal)."""
 
     def __init__(self, work: Callable[[], Any], done: SignalInstance) -> None:
@@ -140,7 +140,7 @@ class PacsResults(QObject):
 
     def _start(self, work: Callable[[], Any]) -> None:
         self.busy = True
-        self.pool.start(_Job(work, self.finished))
+        self.pool.start(PacsJob(work, self.finished))
 
     @staticmethod
     def _send_work(profile: ServerProfile, datasets: Sequence[Dataset]) -> SendReport:

@@ -66,7 +66,9 @@ class PacsResults(QObject):
         super().__init__(panel)
         self.win = win
         self.panel = panel
-        self.pool = QThreadPool.globalInstance()
+        #: its own pool: sends never wait behind other background work (and threads start in the caller's context)
+        self.pool = QThreadPool(self)
+        self.pool.setMaxThreadCount(1)
         self.busy = False
         self.profile: ServerProfile | None = None
         self.last_report: SendReport | None = None

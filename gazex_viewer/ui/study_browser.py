@@ -93,7 +93,8 @@ class StudyBrowserDialog(QDialog):
         self.gazex_result: ImportedSr | None = None
         #: the progress dialog of the network call under way (None when none runs)
         self.progress: QProgressDialog | None = None
-        self.pool = QThreadPool.globalInstance()
+        #: the dialog's own pool (closing the dialog waits for a call still running after Cancel)
+        self.pool = QThreadPool(self)
         self.studies: list[StudyHit] = []
         self._pacs: DicomWebPacs | None = None
         self.last_error: str | None = None

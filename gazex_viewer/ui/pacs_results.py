@@ -5,8 +5,11 @@ see :func:`gazex_viewer.ui.pacs_send.origin_of`), signing the report builds its 
 PDF on the UI thread (the exporters' checks apply) and stores them through the outbox on a worker
 thread. An instance the archive does not take is queued and retried every ``retry_interval_ms``
 until it is delivered. The review panel says what happened in one line under the sign-off banner:
-"SR and PDF sent to <server> at 10:42" or "queued: <reason>, retrying". (Drafts are sent only by
-File > Send results to PACS.)
+"SR and PDF sent to <server> at 10:42" or "queued: <reason>, retrying".
+
+With the ``pacs/send_drafts`` setting on (off by default), an AI draft shown over a film from a PACS
+is stored too, once, as a DRAFT SR and PDF when it first appears (a draft read back from the PACS is not
+sent again).
 """
 
 from __future__ import annotations
@@ -26,7 +29,11 @@ from PySide6.QtCore import (
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from gazex_viewer.core.errors import GazeXError
+from gazex_viewer.ui import settings as S
 from gazex_viewer.ui.pacs_send import origin_of
+
+#: QSettings key: also send AI drafts (not only signed reports) of films from a PACS
+SEND_DRAFTS_KEY = "pacs/send_drafts"
 
 if TYPE_CHECKING:
     from pydicom.dataset import Dataset
@@ -75,6 +82,8 @@ class PacsResults(QObject):
         self._what = "SR and PDF"
         #: the reading whose send the label describes (another reading on screen hides the line)
         self.reading_id: str | None = None
+        #: drafts already sent (or tried) in this window: each goes once
+        self._drafts_seen: set[str] = set()
         self.label = QLabel()
         self.label.setObjectName("pacsResults")
         self.label.setWordWrap(True)
@@ -99,6 +108,9 @@ class PacsResults(QObject):
     def _on_review_changed(self) -> None:
         session = getattr(self.panel, "session", None)
         shown = session.reading.reading_id if session is not None else None
+        if session is not None and shown not in self._drafts_seen:
+            self._drafts_seen.add(str(shown))
+            self._maybe_send_draft(session.reading)
         self.label.setVisible(bool(self.label.text()) and shown is not None and shown == self.reading_id)
 
     # -- what the panel shows ------------------------------------------------------------------
@@ -120,6 +132,14 @@ class PacsResults(QObject):
         if profile is None or not profile.url:
             return False
         return self.send(reading, profile)
+
+    def _maybe_send_draft(self, reading: Reading) -> bool:
+        """A new AI draft over a film from a PACS: send it when the setting asks for it."""
+        if not S.get_bool(SEND_DRAFTS_KEY, False) or reading.producer.kind != "model":
+            return False
+        if reading.producer.backend == "pacs-sr" or (reading.review is not None and reading.review.signoff):
+            return False  # read back from the PACS, or already signed
+        return self.on_signed(reading)
 
     def send(self, reading: Reading, profile: ServerProfile) -> bool:
         """Build the documents here (the exporters' checks), store them on a worker thread."""

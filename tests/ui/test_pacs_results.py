@@ -114,3 +114,33 @@ def test_a_film_from_disk_sends_nothing(qtbot: Any, db: Path, answers: Answers, 
     _review_and_sign(win)
     assert not win.review.pacs_results.label.isVisible() and not win.review.pacs_results.busy
     assert not (tmp_path / "data" / "pacs-outbox").exists()
+
+
+def test_drafts_are_sent_only_when_the_setting_asks(qtbot: Any, db: Path, answers: Answers, orthanc: Any,  # noqa: F811
+                                                    tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from gazex_viewer.ui import settings as S
+    from gazex_viewer.ui.pacs_results import SEND_DRAFTS_KEY
+
+    monkeypatch.setenv("GAZEX_DATA_DIR", str(tmp_path / "data"))
+    _clear_results(orthanc)
+    S.set_value(SEND_DRAFTS_KEY, True)
+    pacs = DicomWebPacs(_profile(orthanc), RetrieveCache(tmp_path / "cache"))
+    win = _window(qtbot, answers)
+    assert win.open_image(_film_from_pacs(pacs))
+    reading = demo_reading(win.radiograph)
+    assert win.show_reading(reading)
+    panel = win.review_panel
+    if panel.name_box.isVisibleTo(win):
+        panel.name_edit.setText("Dr Ada Lovelace")
+        panel.name_button.click()
+    results = win.review.pacs_results
+    qtbot.waitUntil(lambda: " sent to " in results.label.text(), timeout=30000)
+    assert results.label.text().startswith(f"DRAFT SR and PDF sent to {orthanc.url} at ")
+    (sr,) = pacs.gazex_srs(RG1_STUDY)
+    assert not sr.signed
+    # deciding a finding is the same draft: nothing is sent again
+    win.review_panel.session.accept(win.review_panel.session.undecided()[0])
+    win.review_panel.refresh()
+    qtbot.wait(300)
+    assert not results.busy and len(pacs.gazex_srs(RG1_STUDY)) == 1
+    _clear_results(orthanc)

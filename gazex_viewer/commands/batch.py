@@ -22,7 +22,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from gazex_viewer.commands.infer import add_decoding_arguments, decoding_settings
+from gazex_viewer.commands.infer import (
+    add_decoding_arguments,
+    add_server_arguments,
+    decoding_settings,
+)
 
 if TYPE_CHECKING:
     from gazex_viewer.core.pacs.profile import ServerProfile
@@ -37,7 +41,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--secret-env", metavar="VAR", help="environment variable holding the password or token")
     parser.add_argument("--ca-bundle", metavar="PEM", help="CA bundle to verify the server's certificate with")
     parser.add_argument("--insecure", action="store_true", help="do not verify the server's TLS certificate")
-    parser.add_argument("--model", required=True, type=Path, help="checkpoint folder (merged, or the LoRA base)")
+    parser.add_argument("--model", type=Path, default=None,
+                        help="checkpoint folder (merged, or the LoRA base); or --server URL --served-model NAME")
     parser.add_argument("--adapter", type=Path, default=None, help="LoRA adapter folder")
     parser.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda (default auto)")
     parser.add_argument("--since", metavar="DATE", help="only studies from this date on (YYYY-MM-DD)")
@@ -55,6 +60,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--reading-cache-dir", type=Path, default=None, help="reading cache folder")
     parser.add_argument("--trust-remote-code", action="store_true", help="allow code shipped in the checkpoint")
     add_decoding_arguments(parser)
+    add_server_arguments(parser)
 
 
 def _profile(args: argparse.Namespace) -> ServerProfile:
@@ -107,8 +113,18 @@ def run(args: argparse.Namespace) -> int:
     from gazex_viewer.inference.api import JobEvent, ModelSpec, check_checkpoint
 
     t0 = time.monotonic()
-    spec = ModelSpec(args.model, args.adapter, args.device, args.trust_remote_code)
-    check_checkpoint(spec)  # CheckpointError -> one line, exit 2
+    from gazex_viewer.core.errors import InferenceError
+
+    remote = bool(args.server or args.model_info)
+    if remote:  # a model server (the openai backend), as `infer --server`
+        if args.model is not None or args.adapter is not None:
+            raise InferenceError(None, "give either --model (a local checkpoint) or --server / --model-info, not both")
+        spec = ModelSpec(args.model_info or Path(""), server=args.server, served_model=args.served_model)
+    else:
+        if args.model is None:
+            raise InferenceError(None, "give --model FOLDER, or --server URL --served-model NAME [--model-info FILE]")
+        spec = ModelSpec(args.model, args.adapter, args.device, args.trust_remote_code)
+        check_checkpoint(spec)  # CheckpointError -> one line, exit 2
     settings = decoding_settings(args)
     modalities = tuple(m.strip().upper() for m in args.modality.split(",") if m.strip())
     pacs = DicomWebPacs(_profile(args), RetrieveCache(args.cache_dir))
@@ -133,9 +149,9 @@ def run(args: argparse.Namespace) -> int:
             from gazex_viewer.inference.backend import JobControl
             from gazex_viewer.inference.worker import Worker, make_backend
 
-            print(f"loading {spec.model_dir}", file=sys.stderr)
+            print(f"loading {spec.server or spec.model_dir}", file=sys.stderr)
             worker = Worker(emit, cache_dir=args.reading_cache_dir, use_cache=not args.no_cache)
-            backend = make_backend("transformers")
+            backend = make_backend("openai" if remote else "transformers")
             backend.load(spec, JobControl(0, emit=emit))  # CheckpointError / InferenceError -> exit 2
             worker.backend = backend
         return worker

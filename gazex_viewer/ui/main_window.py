@@ -575,7 +575,8 @@ class MainWindow(QMainWindow):
 
         dialog = StudyBrowserDialog(self)
         if dialog.exec() and dialog.film_path is not None:
-            self.open_image(dialog.film_path)
+            if self.open_image(dialog.film_path) and dialog.gazex_result is not None:  # an earlier GazeX result
+                self.show_reading(dialog.gazex_result.reading)
 
     def send_to_pacs(self) -> Any:
         """File > Send results to PACS: the reading's SR and PDF into the film's study (queued if refused)."""

@@ -120,6 +120,9 @@ class ReviewController(QObject):
         self.region_editor.box_edited.connect(self.panel.apply_region_edit)
         self.region_editor.box_drawn.connect(self._on_box_drawn)
         self.panel.reviewer_given.connect(self._on_reviewer_given)
+        from gazex_viewer.ui.pacs_results import PacsResults
+
+        self.pacs_results = PacsResults(window, self.panel)  # a film from a PACS: results sent on sign-off
         self._waiting_for_name: Reading | None = None
         self._dock_follower = _FollowVisibility(self.dock, window.report_dock)
         if self.store_message:

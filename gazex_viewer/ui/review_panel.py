@@ -266,6 +266,8 @@ class ReviewPanel(QWidget):
     review_changed = Signal()
     session_replaced = Signal(object)
     status_message = Signal(str)
+    #: a sign-off completed (the signed Reading): ui/pacs_results.py sends it to the film's PACS
+    signed_off = Signal(object)
     reviewer_given = Signal(str)
 
     def __init__(self, selection: SelectionModel, parent: QWidget | None = None) -> None:
@@ -1231,6 +1233,7 @@ class ReviewPanel(QWidget):
             return False
         self.refresh()
         self.status_message.emit(signed_message(signoff))
+        self.signed_off.emit(s.reading)
         return True
 
     def new_version(self) -> ReviewSession | None:

@@ -4,17 +4,25 @@ Search by patient name or ID, accession number, date range and modality (CR and 
 chosen server profile (saved profiles, or a DICOMweb URL typed in). The results are a sortable list with
 the AI status of each study (no AI result / AI draft / signed, from the GazeX SRs stored in it).
 Opening a study retrieves its first radiograph into the retrieve cache with a progress bar; the window
-then opens that file, whose name is the SOP Instance UID. A PACS that is down or refuses is said in one
-line under the list; the dialog and the viewer keep running.
+then opens that file, whose name is the SOP Instance UID. "Open earlier GazeX result" (a study with an
+AI draft or a signed result) retrieves the newest GazeX SR (a signed one first) and its film, and
+reads the SR back into a reading (:mod:`gazex_viewer.core.pacs.sr_import`) that the window shows.
+
+Every network call runs on the thread pool while a progress dialog with Cancel is up (the window keeps
+painting); Cancel returns at once, and what the call brings later is dropped (a retrieved file is
+complete in the cache, never partial). A PACS that is down or refuses is said in one line under the
+list; the dialog and the viewer keep running.
 """
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEventLoop, QObject, Qt, QThreadPool, Signal
 from PySide6.QtWidgets import (
-    QApplication,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -40,7 +48,22 @@ from gazex_viewer.core.pacs.dicomweb import (
     StudyQuery,
 )
 from gazex_viewer.core.pacs.profile import ServerProfile, load_profiles
+from gazex_viewer.core.pacs.sr_import import ImportedSr
+from gazex_viewer.ui.pacs_results import PacsJob
 from gazex_viewer.ui.pacs_send import remember_origin
+
+T = TypeVar("T")
+
+
+class Cancelled(Exception):
+    """The user pressed Cancel while a network call ran."""
+
+
+class _Relay(QObject):
+    """Lives on the UI thread: a worker's outcome and progress arrive here as queued signals."""
+
+    done = Signal(object)
+    step = Signal(int, str)
 
 COLUMNS = ("Date", "Patient", "Patient ID", "Accession", "Description", "Modalities", "AI result")
 
@@ -66,6 +89,12 @@ class StudyBrowserDialog(QDialog):
         self.resize(980, 560)
         self.cache = cache
         self.film_path: Path | None = None
+        #: the earlier GazeX result read back from the PACS ("Open earlier GazeX result"), shown over the film
+        self.gazex_result: ImportedSr | None = None
+        #: the progress dialog of the network call under way (None when none runs)
+        self.progress: QProgressDialog | None = None
+        #: the dialog's own pool (closing the dialog waits for a call still running after Cancel)
+        self.pool = QThreadPool(self)
         self.studies: list[StudyHit] = []
         self._pacs: DicomWebPacs | None = None
         self.last_error: str | None = None
@@ -128,6 +157,12 @@ class StudyBrowserDialog(QDialog):
         self.open_button = buttons.addButton("Open study", QDialogButtonBox.ButtonRole.AcceptRole)
         self.open_button.clicked.disconnect()
         self.open_button.clicked.connect(self.open_selected)
+        self.result_button = buttons.addButton("Open earlier GazeX result", QDialogButtonBox.ButtonRole.ActionRole)
+        self.result_button.setToolTip("the study's newest GazeX SR (a signed one first), read back over its film")
+        self.result_button.clicked.disconnect()
+        self.result_button.clicked.connect(self.open_result)
+        self.result_button.setEnabled(False)
+        self.table.itemSelectionChanged.connect(self._on_selection)
         buttons.rejected.connect(self.reject)
 
         layout = QVBoxLayout(self)
@@ -158,16 +193,82 @@ class StudyBrowserDialog(QDialog):
         self.message.setText(text)
         self.message.setStyleSheet("color: #c0392b;" if error else "")
 
-    def test_connection(self) -> bool:
-        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+    def run_in_background(
+        self, label: str, work: Callable[[Callable[[int, str], None], threading.Event], T], steps: int = 0
+    ) -> T:
+        """Run ``work(step, cancelled)`` on the thread pool under a progress dialog with Cancel.
+
+        ``step(n, text)`` moves the bar (of ``steps``; 0 is a busy bar); ``cancelled`` is set by
+        Cancel, for the work to stop between calls. Returns the work's result; raises its GazeXError,
+        or Cancelled at once when the user cancels (a late result is dropped).
+        """
+        relay = _Relay()  # no parent: the worker's closure keeps it alive past a Cancel
+        loop = QEventLoop(self)
+        cancelled = threading.Event()
+        outcome: list[object] = []
+        progress = QProgressDialog(label, "Cancel", 0, steps, self)
+        progress.setWindowModality(Qt.WindowModality.WindowModal)
+        progress.setMinimumDuration(300)
+        progress.setAutoClose(False)
+        progress.setAutoReset(False)
+        self.progress = progress
+
+        def finish(result: object) -> None:
+            outcome.append(result)
+            loop.quit()
+
+        def on_step(n: int, text: str) -> None:
+            if not cancelled.is_set():
+                progress.setValue(n)
+                progress.setLabelText(text)
+
+        def cancel() -> None:
+            cancelled.set()
+            loop.quit()
+
+        relay.done.connect(finish)
+        relay.step.connect(on_step)
+        progress.canceled.connect(cancel)
+        self.pool.start(PacsJob(lambda: work(relay.step.emit, cancelled), relay.done))
         try:
-            self._say(self.pacs().test_connection())
-            return True
+            if not outcome and not cancelled.is_set():
+                loop.exec()
+        finally:
+            self.progress = None
+            relay.done.disconnect(finish)  # a late result (after Cancel) goes nowhere
+            relay.step.disconnect(on_step)
+            progress.canceled.disconnect(cancel)
+            progress.close()
+            progress.deleteLater()
+        if cancelled.is_set() and not outcome:
+            raise Cancelled(label)
+        result = outcome[0]
+        if isinstance(result, GazeXError):
+            raise result
+        return result  # type: ignore[return-value]
+
+    def _background(self, label: str, work: Callable[[Callable[[int, str], None], threading.Event], T],
+                    steps: int = 0) -> T | None:
+        """run_in_background; a failure or Cancel is one line under the list and None."""
+        try:
+            return self.run_in_background(label, work, steps)
+        except Cancelled:
+            self._say("cancelled", error=True)
+        except GazeXError as err:
+            self._say(str(err), error=True)
+        return None
+
+    def test_connection(self) -> bool:
+        try:
+            pacs = self.pacs()
         except GazeXError as err:
             self._say(str(err), error=True)
             return False
-        finally:
-            QApplication.restoreOverrideCursor()
+        answer = self._background("Testing the connection…", lambda _step, _c: pacs.test_connection())
+        if answer is None:
+            return False
+        self._say(answer)
+        return True
 
     # -- search --------------------------------------------------------------------------------
     def query(self) -> StudyQuery:
@@ -183,16 +284,28 @@ class StudyBrowserDialog(QDialog):
 
     def search(self) -> bool:
         """Run the search; False (and one line under the list) when it fails."""
-        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
             pacs = self.pacs()
-            studies = pacs.search_studies(self.query())
-            statuses = [self._status(pacs, s) for s in studies]
         except GazeXError as err:
             self._say(str(err), error=True)
             return False
-        finally:
-            QApplication.restoreOverrideCursor()
+        query = self.query()
+
+        def work(step: Callable[[int, str], None], cancelled: threading.Event) -> list[tuple[StudyHit, str]]:
+            found = pacs.search_studies(query)
+            out: list[tuple[StudyHit, str]] = []
+            for n, study in enumerate(found):
+                if cancelled.is_set():
+                    break
+                step(n, f"Looking for GazeX results: study {n + 1} of {len(found)}")
+                out.append((study, self._status(pacs, study)))
+            return out
+
+        got = self._background("Searching…", work)
+        if got is None:
+            return False
+        studies = [hit for hit, _status in got]
+        statuses = [status for _hit, status in got]
         self.studies = studies
         self.table.setSortingEnabled(False)
         self.table.setRowCount(len(studies))
@@ -205,6 +318,7 @@ class StudyBrowserDialog(QDialog):
                 self.table.setItem(row, col, item)
         self.table.setSortingEnabled(True)
         self.table.resizeColumnsToContents()
+        self._on_selection()
         self._say(f"{len(studies)} studies found" if studies else "no study matches")
         return True
 
@@ -220,6 +334,16 @@ class StudyBrowserDialog(QDialog):
         items = self.table.selectedItems()
         return str(items[0].data(Qt.ItemDataRole.UserRole)) if items else None
 
+    def selected_status(self) -> str | None:
+        row = self.table.currentRow()
+        if not self.table.selectedItems() or row < 0:
+            return None
+        item = self.table.item(row, COLUMNS.index("AI result"))
+        return item.text() if item is not None else None
+
+    def _on_selection(self) -> None:
+        self.result_button.setEnabled(self.selected_status() in ("AI draft", "signed"))
+
     def open_selected(self) -> bool:
         """Retrieve the selected study's first radiograph (progress bar); accept the dialog when done."""
         study = self.selected_study()
@@ -227,29 +351,69 @@ class StudyBrowserDialog(QDialog):
             self._say("select a study first", error=True)
             return False
         pacs = self.pacs()
-        progress = QProgressDialog("Finding the study's radiographs…", "Cancel", 0, 2, self)
-        progress.setWindowModality(Qt.WindowModality.WindowModal)
-        progress.setMinimumDuration(300)
-        try:
-            hits = pacs.search_instances(study, self.query().modalities or None)
+        modalities = self.query().modalities
+
+        def work(step: Callable[[int, str], None], cancelled: threading.Event) -> tuple[Path, int] | None:
+            hits = pacs.search_instances(study, modalities or None)
             radiographs = [h for h in hits if h.rows]
             if not radiographs:
-                self._say(f"study {study} has no {'/'.join(self.query().modalities)} radiograph", error=True)
-                return False
-            progress.setValue(1)
-            progress.setLabelText(f"Retrieving {radiographs[0].sop_instance_uid}…")
-            QApplication.processEvents()
-            if progress.wasCanceled():
-                return False
-            self.film_path = DicomWebSource(pacs, radiographs[0]).path()
-            remember_origin(self.film_path, pacs.profile)
-            progress.setValue(2)
-        except GazeXError as err:
-            self._say(str(err), error=True)
+                raise GazeXError(None, f"study {study} has no {'/'.join(modalities)} radiograph")
+            step(1, f"Retrieving {radiographs[0].sop_instance_uid}…")
+            if cancelled.is_set():
+                return None
+            return DicomWebSource(pacs, radiographs[0]).path(), len(radiographs)
+
+        got = self._background("Finding the study's radiographs…", work, steps=2)
+        if got is None:
             return False
-        finally:
-            progress.close()
-        more = f" (1 of {len(radiographs)} radiographs)" if len(radiographs) > 1 else ""
+        self.film_path, n = got
+        self.gazex_result = None
+        remember_origin(self.film_path, pacs.profile)
+        more = f" (1 of {n} radiographs)" if n > 1 else ""
         self._say(f"retrieved {self.film_path.name}{more}")
+        self.accept()
+        return True
+
+    def open_result(self) -> bool:
+        """Retrieve the selected study's newest GazeX SR (a signed one first) and its film; read the SR back."""
+        study = self.selected_study()
+        if study is None:
+            self._say("select a study first", error=True)
+            return False
+        pacs = self.pacs()
+
+        def work(step: Callable[[int, str], None], cancelled: threading.Event) -> tuple[Path, ImportedSr] | None:
+            import pydicom
+
+            from gazex_viewer.core.pacs.sr_import import import_sr, referenced_image
+            from gazex_viewer.core.radiograph import load_radiograph
+
+            srs = pacs.gazex_srs(study)
+            if not srs:
+                raise GazeXError(None, f"study {study} has no GazeX result")
+            best = max(srs, key=lambda sr: (sr.signed, sr.content_date_time or ""))
+            (sr_hit,) = [h for h in pacs.search_instances(study, ("SR",)) if h.sop_instance_uid == best.sop_instance_uid]
+            step(1, f"Retrieving the {'signed' if best.signed else 'draft'} result {best.sop_instance_uid}…")
+            sr_path = pacs.retrieve(sr_hit)
+            try:
+                sr_ds = pydicom.dcmread(sr_path)
+            except Exception as err:  # noqa: BLE001 - a damaged answer: one line
+                raise GazeXError(sr_path, f"the SR cannot be read ({err})") from None
+            _study, _series, image_sop, _cls = referenced_image(sr_ds)
+            images = [h for h in pacs.search_instances(study, None) if h.sop_instance_uid == image_sop]
+            if not images:
+                raise GazeXError(None, f"the film {image_sop} of GazeX result {best.sop_instance_uid} is not in the study")
+            if cancelled.is_set():
+                return None
+            step(2, f"Retrieving the film {image_sop}…")
+            film = DicomWebSource(pacs, images[0]).path()
+            return film, import_sr(sr_ds, load_radiograph(film).image_ref())
+
+        got = self._background("Finding the study's GazeX results…", work, steps=3)
+        if got is None:
+            return False
+        self.film_path, self.gazex_result = got
+        remember_origin(self.film_path, pacs.profile)
+        self._say(self.gazex_result.summary())
         self.accept()
         return True

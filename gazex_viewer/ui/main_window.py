@@ -410,6 +410,9 @@ class MainWindow(QMainWindow):
         )
         self.dicom_overlays_action.setChecked(True)
         self._action(v, "Layers", "Hide &all overlays / show them again", "O", self.toggle_all_overlays)
+        from gazex_viewer.ui.overlay_controls import OverlayControls
+
+        self.overlay_controls = OverlayControls(self, v)
         v.addSeparator()
         self._action(v, "Report", "Next sentence", ["Down", "J"], lambda: self.step_sentence(1))
         self._action(v, "Report", "Previous sentence", ["Up", "K"], lambda: self.step_sentence(-1))

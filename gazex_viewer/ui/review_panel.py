@@ -435,7 +435,7 @@ class ReviewPanel(QWidget):
         self.list_area.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.list_area.setStyleSheet(
             "QScrollArea#findingsList { border:1px solid transparent; }"
-            " QScrollArea#findingsList:focus { border:1px solid #5d8fbf; }"
+            " QScrollArea#findingsList:focus { border:1px solid #ffc857; }"
         )
         self._list = QWidget()
         self._list_layout = QVBoxLayout(self._list)

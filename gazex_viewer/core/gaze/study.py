@@ -278,6 +278,10 @@ def format_study(res: StudyResult) -> str:
             ok = j > u > c
             cells.append(f"{'ok' if ok else 'NO':>3} {j:6.3f} {u:6.3f} {c:6.3f}")
         lines.append(f"  {f:<28}" + "".join(f"{c:>26}" for c in cells))
+    from gazex_viewer.core.metric_names import metric_label
+
+    lines.append("metrics:")
+    lines += [f"  {key:<22}{metric_label(key)}" for key in (*METRIC_KEYS, *COUNT_KEYS)]
     return "\n".join(lines)
 
 

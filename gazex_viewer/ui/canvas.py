@@ -177,6 +177,11 @@ class FilmCanvas(pg.GraphicsView):
         self.show_trajectory = True
         self.show_heatmap = False
         self.show_labels = True
+        #: quiet by default: only the selected (or playing) finding's regions in full colour, the rest faint;
+        #: True draws every region in full colour while nothing is selected (View > Show all regions)
+        self.show_all_regions = False
+        #: opacity of the regions, their labels and the heatmap (0.1 .. 1.0; the film itself is never faded)
+        self.overlay_opacity = 1.0
         self._trail_length = 6
         self._heat_ready_for: int | None = None
 
@@ -480,6 +485,22 @@ class FilmCanvas(pg.GraphicsView):
             self.heatmap_item.setRect(QRectF(0, 0, cols * HEATMAP_DOWNSAMPLE, rows * HEATMAP_DOWNSAMPLE))
             self._heat_ready_for = id(pb)
         self.heatmap_item.setVisible(visible)
+        self.heatmap_item.setOpacity(self.overlay_opacity)
+
+    def set_show_all_regions(self, show: bool) -> None:
+        """Every region in full colour (True) or only the focused finding's, the rest faint (False)."""
+        self.show_all_regions = bool(show)
+        self._restyle_regions()
+
+    def set_overlay_opacity(self, opacity: float) -> None:
+        """Fade the regions, labels and heatmap (0.1 .. 1.0) so the anatomy under them shows."""
+        self.overlay_opacity = max(0.1, min(1.0, float(opacity)))
+        self._restyle_regions()
+        self.heatmap_item.setOpacity(self.overlay_opacity)
+
+    def region_alpha(self, finding_id: str) -> int:
+        """The outline alpha of a finding's first region (255 full colour, less when faint)."""
+        return int(self._regions[finding_id].rects[0].pen().color().alpha())
 
     def _restyle_regions(self) -> None:
         sel = self.selection.selected
@@ -490,7 +511,8 @@ class FilmCanvas(pg.GraphicsView):
         for fid, items in self._regions.items():
             colour = QColor(items.style.colour)
             emphasised = fid == focus or fid == hov
-            dim = focus is not None and not emphasised
+            # quiet: with nothing focused every region is faint unless "show all regions" is on
+            dim = not emphasised and (focus is not None or not self.show_all_regions)
             rejected = self._review_states.get(fid) == "rejected"
             for r in items.rects:
                 kind = r.data(0)
@@ -508,8 +530,11 @@ class FilmCanvas(pg.GraphicsView):
                 fill.setAlpha(45 if fid == focus else (25 if fid == hov else 0))
                 r.setBrush(QBrush(fill) if fill.alpha() else QBrush(Qt.BrushStyle.NoBrush))
                 r.setVisible(self.show_regions)
+                r.setOpacity(self.overlay_opacity)
             for lab in items.labels:
-                lab.setVisible(self.show_regions and self.show_labels and not dim)
+                # quiet with nothing focused: the numbers stay (faint) so a region can be named
+                lab.setVisible(self.show_regions and self.show_labels and (not dim or focus is None))
+                lab.setOpacity(self.overlay_opacity * (0.55 if dim else 1.0))
 
     def set_region_states(self, states: dict[str, str]) -> None:
         """Mark each finding's regions with its review state: a ✓ ✗ ✎ + after the number, and

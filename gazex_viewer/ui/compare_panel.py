@@ -657,6 +657,8 @@ class CompareSession(QObject):
         self.legend.setTextFormat(Qt.TextFormat.RichText)
         self.legend.setStyleSheet("background:rgba(10,14,18,200); color:#e6edf3; padding:4px 8px; border-radius:4px;")
         self.legend.hide()
+        # kept in place when the window is resized (it was left where it was first put)
+        window.canvas.view_changed.connect(self._place_legend)
         self.plot_dialog: Any = None
         self.plot_png: Path | None = None
         self.reading_a: Reading | None = None
@@ -968,10 +970,22 @@ class CompareSession(QObject):
             lines.append(f"<span style='color:#ff8080'><b>⚠ Different films</b>: {html.escape(cmp.different_films)}</span>")
         self.legend.setText("<br>".join(lines))
         self.legend.adjustSize()
-        canvas = self.window.canvas
-        self.legend.move(8, max(8, canvas.height() - self.legend.height() - 8))
+        self._place_legend()
         self.legend.show()
         self.legend.raise_()
+
+    def _place_legend(self) -> None:
+        """Bottom left of the canvas, above the film corner text there when it is shown."""
+        if self._ending:
+            return
+        canvas = self.window.canvas
+        bottom = canvas.height() - 8
+        corners = getattr(self.window, "corners", None)
+        if corners is not None and corners.visible:
+            bl = corners.labels["bottom_left"]
+            if bl.text():
+                bottom = canvas.height() - 6 - bl.height() - 6
+        self.legend.move(8, max(8, bottom - self.legend.height()))
 
     # -- plot ----------------------------------------------------------------------------------
     def write_plot(self, png: str | os.PathLike[str] | None = None) -> Path:
@@ -1008,6 +1022,10 @@ class CompareSession(QObject):
             return
         self._ending = True
         win = self.window
+        try:
+            win.canvas.view_changed.disconnect(self._place_legend)
+        except (RuntimeError, TypeError):
+            pass
         for ov in (self.overlay_a, self.overlay_b):
             ov.remove()
         self.legend.hide()

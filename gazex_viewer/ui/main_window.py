@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QByteArray, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
@@ -53,6 +53,15 @@ from gazex_viewer.ui.review_controller import ReviewController
 APP_TITLE = "GazeX Viewer"
 #: the right-hand tabs' width at start (the film gets the rest)
 DOCK_WIDTH = 430
+#: the side panel takes about this share of a wide window, within DOCK_WIDTH .. DOCK_MAX_WIDTH
+DOCK_SHARE = 0.27
+DOCK_MAX_WIDTH = 1100
+
+
+def dock_width_for(window_width: int) -> int:
+    """The side panel's width for a window this wide: 27 % of it, at least DOCK_WIDTH, at most DOCK_MAX_WIDTH."""
+    return int(max(DOCK_WIDTH, min(DOCK_MAX_WIDTH, round(window_width * DOCK_SHARE))))
+
 #: version of the saved dock layout: 2 = Report | Review | Compare as tabs (1 was stacked docks)
 STATE_VERSION = 2
 #: suffixes opened as images when the core loader's list is not importable yet
@@ -93,6 +102,14 @@ QFrame#panelRule { color:#2f3a45; max-height:1px; }
 QMainWindow::separator { background:#2f3a45; width:3px; height:3px; }
 QMainWindow::separator:hover { background:#4f9be0; }
 QToolTip { background:#26303a; color:#e6edf3; border:1px solid #46586a; }
+QPushButton:focus { border:2px solid #ffc857; padding:3px 9px; }
+QToolButton:focus { border:2px solid #ffc857; padding:1px 5px; }
+QComboBox:focus, QSpinBox:focus, QLineEdit:focus, QPlainTextEdit:focus, QTableWidget:focus,
+QListWidget:focus, QTreeWidget:focus { border:1px solid #ffc857; }
+QScrollArea#reportSentences { border:2px solid transparent; }
+QScrollArea#reportSentences:focus { border:2px solid #ffc857; }
+QGraphicsView#filmCanvas { border:2px solid #000000; }
+QGraphicsView#filmCanvas:focus { border:2px solid #ffc857; }
 """
 
 
@@ -411,6 +428,9 @@ class MainWindow(QMainWindow):
         )
         self.dicom_overlays_action.setChecked(True)
         self._action(v, "Layers", "Hide &all overlays / show them again", "O", self.toggle_all_overlays)
+        from gazex_viewer.ui.overlay_controls import OverlayControls
+
+        self.overlay_controls = OverlayControls(self, v)
         v.addSeparator()
         self._action(v, "Report", "Next sentence", ["Down", "J"], lambda: self.step_sentence(1))
         self._action(v, "Report", "Previous sentence", ["Up", "K"], lambda: self.step_sentence(-1))
@@ -1257,6 +1277,12 @@ class MainWindow(QMainWindow):
         self.model_panel.finish("Cancelled")
 
     # ------------------------------------------------------------------------------------------------
+    def resizeEvent(self, ev: QResizeEvent) -> None:  # noqa: N802 (Qt name)
+        """The side panel scales with the window (:func:`dock_width_for`) when the window's width changes."""
+        super().resizeEvent(ev)
+        if ev.oldSize().width() != ev.size().width():
+            self.resizeDocks([self.report_dock], [dock_width_for(ev.size().width())], Qt.Orientation.Horizontal)
+
     def closeEvent(self, ev: QCloseEvent) -> None:  # noqa: N802 (Qt name)
         self.controller.pause()
         self.review.close()

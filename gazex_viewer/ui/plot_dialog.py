@@ -111,7 +111,10 @@ def pair_figure(
     fig = Figure(figsize=(8.5, 4.6), dpi=100)
     FigureCanvasAgg(fig)
     ax = fig.add_subplot(1, 1, 1)
-    palette = ("#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02")
+    from gazex_viewer.core.metric_names import metric_label
+    from gazex_viewer.core.plot_style import MUTED, PALETTE, WARNING, apply_dark_theme
+
+    palette = PALETTE
     width = 0.8 / max(len(metrics), 1)
     for m, metric in enumerate(metrics):
         means = []
@@ -120,7 +123,7 @@ def pair_figure(
             means.append(sum(vals) / len(vals) if vals else math.nan)
         xs = [i + (m - (len(metrics) - 1) / 2) * width for i in range(len(kinds))]
         colour = palette[m % len(palette)]
-        ax.bar(xs, [0.0 if math.isnan(v) else v for v in means], width, color=colour, label=metric)
+        ax.bar(xs, [0.0 if math.isnan(v) else v for v in means], width, color=colour, label=metric_label(metric))
         for x, v in zip(xs, means):
             ax.text(x, (0.0 if math.isnan(v) else max(v, 0.0)) + 0.02, "n/a" if math.isnan(v) else f"{v:.2f}",
                     ha="center", va="bottom", fontsize=7, rotation=90)
@@ -134,18 +137,19 @@ def pair_figure(
     who_a = f"{a.producer.kind} {a.producer.dataset or a.producer.name}"
     who_b = f"{b.producer.kind} {b.producer.dataset or b.producer.name}"
     # the legend goes above the axes, under the title: inside them it covered the bars
-    ax.legend(ncol=len(metrics), fontsize=7, loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False)
-    ax.set_title(f"Agreement per finding type: A {who_a} vs B {who_b}", fontsize=10, pad=22)
+    ax.legend(ncol=2, fontsize=7, loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False)
+    ax.set_title(f"Agreement per finding type: A {who_a} vs B {who_b}", fontsize=10, pad=36)
     if not kinds:
         ax.text(0.5, 0.5, "no sentence in common", transform=ax.transAxes, ha="center", va="center", fontsize=12)
     else:
-        fig.text(0.01, 0.01, "bars: mean over the matched sentences; dashed: whole film", fontsize=7, color="#555555")
+        fig.text(0.01, 0.01, "bars: mean over the matched sentences; dashed: whole film", fontsize=7, color=MUTED)
     from gazex_viewer.core.agreement import film_mismatch
 
     if film_mismatch(a, b):
         fig.text(0.99, 0.01, "DIFFERENT FILMS: these numbers measure nothing about agreement on a film",
-                 fontsize=8, color="#b00000", ha="right", weight="bold")
+                 fontsize=8, color=WARNING, ha="right", weight="bold")
     fig.tight_layout()
+    apply_dark_theme(fig)
     return fig
 
 
@@ -165,7 +169,7 @@ class PlotDialog(QDialog):
         lay.addWidget(self.caption)
         self.image_label = QLabel()
         self.image_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.image_label.setStyleSheet("background:white;")
+        self.image_label.setStyleSheet("background:#1e252c;")
         self.scroll = QScrollArea()
         self.scroll.setWidgetResizable(True)
         self.scroll.setWidget(self.image_label)

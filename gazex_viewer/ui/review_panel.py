@@ -235,6 +235,25 @@ class _FocusOut(QObject):
         return False
 
 
+class _CtrlEnter(QObject):
+    """Calls ``callback`` on Ctrl+Enter (or Ctrl+Return) in the watched widget, instead of a new line."""
+
+    def __init__(self, callback: Callable[[], Any], parent: QObject) -> None:
+        super().__init__(parent)
+        self._callback = callback
+
+    def eventFilter(self, obj: QObject, ev: QEvent) -> bool:  # noqa: N802 (Qt name)
+        if ev.type() in (QEvent.Type.KeyPress, QEvent.Type.ShortcutOverride):
+            key = ev.key()  # type: ignore[attr-defined]
+            ctrl = bool(ev.modifiers() & Qt.KeyboardModifier.ControlModifier)  # type: ignore[attr-defined]
+            if ctrl and key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+                ev.accept()
+                if ev.type() == QEvent.Type.KeyPress:
+                    self._callback()
+                return True
+        return False
+
+
 class ReviewPanel(QWidget):
     """Decision buttons and state per finding, undecided counter, impression, read-first, sign-off.
 
@@ -393,11 +412,14 @@ class ReviewPanel(QWidget):
         hint.setWordWrap(True)
         rf.addWidget(hint)
         self.own_impression_edit = QPlainTextEdit()
-        self.own_impression_edit.setPlaceholderText("Your impression of this film…")
+        self.own_impression_edit.setPlaceholderText("Your impression of this film… (Ctrl+Enter: save it and show the AI draft)")
         self.own_impression_edit.setMinimumHeight(70)
         rf.addWidget(self.own_impression_edit)
         self.reveal_button = QPushButton("Save my impression and show the AI draft")
+        self.reveal_button.setToolTip("Ctrl+Enter in your impression does the same")
         self.reveal_button.clicked.connect(self.reveal_ai)
+        self.own_impression_edit.installEventFilter(_CtrlEnter(self.reveal_ai, self))
+        self.own_impression_edit.setToolTip("Ctrl+Enter: save your impression and show the AI draft")
         rf.addWidget(self.reveal_button)
         outer.addWidget(self.read_first_box)
         self.own_impression_label = QLabel()
@@ -415,7 +437,7 @@ class ReviewPanel(QWidget):
         self.list_area.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.list_area.setStyleSheet(
             "QScrollArea#findingsList { border:1px solid transparent; }"
-            " QScrollArea#findingsList:focus { border:1px solid #5d8fbf; }"
+            " QScrollArea#findingsList:focus { border:1px solid #ffc857; }"
         )
         self._list = QWidget()
         self._list_layout = QVBoxLayout(self._list)

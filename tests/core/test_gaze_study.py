@@ -56,6 +56,8 @@ def test_study_separates_same_gaze_unrelated_gaze_and_centre_bias() -> None:
     text = format_study(res)
     assert f"{n} scanpaths" in text and text.count("\n") > 40
     assert "0.000  y 0.000" not in text
+    # the command line names each metric key in words, with its unit (issue 17)
+    assert "  mm_position           MultiMatch position [0–1, higher = closer]" in text.splitlines()
     centre_line = next(line for line in text.splitlines() if line.startswith("pooled ICC(2,1) by order centre_bias"))
     assert "x n/a  y n/a" in centre_line and "do not vary" in centre_line
     # per finding type, the main metrics of the well-sampled findings order jitter > unrelated

@@ -278,6 +278,10 @@ def format_study(res: StudyResult) -> str:
             ok = j > u > c
             cells.append(f"{'ok' if ok else 'NO':>3} {j:6.3f} {u:6.3f} {c:6.3f}")
         lines.append(f"  {f:<28}" + "".join(f"{c:>26}" for c in cells))
+    from gazex_viewer.core.metric_names import metric_label
+
+    lines.append("metrics:")
+    lines += [f"  {key:<22}{metric_label(key)}" for key in (*METRIC_KEYS, *COUNT_KEYS)]
     return "\n".join(lines)
 
 
@@ -292,6 +296,9 @@ def study_figure(
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
+
+    from gazex_viewer.core.metric_names import metric_name, metric_unit
+    from gazex_viewer.core.plot_style import apply_dark_theme
 
     findings = sorted({t for cond in CONDITIONS for ts in res.tasks[cond] for t in ts})
     colours = {"unrelated": "#d95f02", "centre_bias": "#7570b3", "jitter": "#1b9e77"}
@@ -311,7 +318,8 @@ def study_figure(
                 errs.append(1.96 * s["sd"] / math.sqrt(s["n"]) if s["n"] > 1 else 0.0)
             xs = np.arange(len(findings)) + (c - (len(CONDITIONS) - 1) / 2) * width
             ax.bar(xs, means, width, yerr=errs, color=colours[cond], label=labels[cond], capsize=2)
-        ax.set_ylabel(metric)
+        ax.set_ylabel(metric_name(metric), fontsize=8)
+        ax.set_title(metric_unit(metric), fontsize=7, loc="right")
         ax.set_xticks(np.arange(len(findings)))
         ax.set_xticklabels(findings if m == len(metrics) - 1 else [""] * len(findings), rotation=30, ha="right")
         ax.grid(axis="y", alpha=0.3)
@@ -322,7 +330,7 @@ def study_figure(
     )
     fig.legend(handles, names, ncol=3, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, 0.975), frameon=False)
     fig.tight_layout(rect=(0.0, 0.0, 1.0, 1.0 - 0.55 / fig.get_figheight()))
-    return fig
+    return apply_dark_theme(fig)
 
 
 def plot_study(

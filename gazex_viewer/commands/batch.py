@@ -26,6 +26,7 @@ from gazex_viewer.commands.infer import (
     add_decoding_arguments,
     add_server_arguments,
     decoding_settings,
+    model_spec,
 )
 
 if TYPE_CHECKING:
@@ -110,21 +111,10 @@ def run(args: argparse.Namespace) -> int:
     from gazex_viewer.core.pacs.dicomweb import DicomWebPacs, DicomWebSource, StudyQuery
     from gazex_viewer.core.pacs.documents import result_documents
     from gazex_viewer.core.pacs.outbox import Outbox
-    from gazex_viewer.inference.api import JobEvent, ModelSpec, check_checkpoint
+    from gazex_viewer.inference.api import JobEvent
 
     t0 = time.monotonic()
-    from gazex_viewer.core.errors import InferenceError
-
-    remote = bool(args.server or args.model_info)
-    if remote:  # a model server (the openai backend), as `infer --server`
-        if args.model is not None or args.adapter is not None:
-            raise InferenceError(None, "give either --model (a local checkpoint) or --server / --model-info, not both")
-        spec = ModelSpec(args.model_info or Path(""), server=args.server, served_model=args.served_model)
-    else:
-        if args.model is None:
-            raise InferenceError(None, "give --model FOLDER, or --server URL --served-model NAME [--model-info FILE]")
-        spec = ModelSpec(args.model, args.adapter, args.device, args.trust_remote_code)
-        check_checkpoint(spec)  # CheckpointError -> one line, exit 2
+    spec = model_spec(args)  # a model server or a local checkpoint, as `infer`
     settings = decoding_settings(args)
     modalities = tuple(m.strip().upper() for m in args.modality.split(",") if m.strip())
     pacs = DicomWebPacs(_profile(args), RetrieveCache(args.cache_dir))
@@ -147,11 +137,11 @@ def run(args: argparse.Namespace) -> int:
         nonlocal worker, backend
         if worker is None:
             from gazex_viewer.inference.backend import JobControl
-            from gazex_viewer.inference.worker import Worker, make_backend
+            from gazex_viewer.inference.worker import Worker, backend_name_for, make_backend
 
             print(f"loading {spec.server or spec.model_dir}", file=sys.stderr)
             worker = Worker(emit, cache_dir=args.reading_cache_dir, use_cache=not args.no_cache)
-            backend = make_backend("openai" if remote else "transformers")
+            backend = make_backend(backend_name_for(spec))
             backend.load(spec, JobControl(0, emit=emit))  # CheckpointError / InferenceError -> exit 2
             worker.backend = backend
         return worker

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from gazex_viewer.core.safe_io import bounded_int
 
 if TYPE_CHECKING:
-    from gazex_viewer.inference.api import GenerationSettings
+    from gazex_viewer.inference.api import GenerationSettings, ModelSpec
 
 #: the most tokens one answer may ask for (Qwen2-VL's context is 32,768 tokens)
 MAX_NEW_TOKENS = 32_768
@@ -174,26 +174,38 @@ def _write_reading(reading: Any, out: Path, inputs: list[Path]) -> None:
         raise InferenceError(err.path, err.reason) from None
 
 
-def run(args: argparse.Namespace) -> int:
-    from gazex_viewer.core.errors import InferenceError
-    from gazex_viewer.inference.api import JobEvent, ModelSpec, check_checkpoint
-    from gazex_viewer.inference.backend import JobControl
-    from gazex_viewer.inference.worker import Worker, make_backend
+def model_spec(args: argparse.Namespace) -> ModelSpec:
+    """The model the options name: a model server (``--server`` / ``--model-info``, the openai backend) or a local
+    checkpoint (``--model``, checked before any weights load). Used by ``infer`` and ``batch``.
 
-    _refuse_special(args)  # a FIFO config.json or input: refused before anything reads it
-    remote = bool(getattr(args, "server", None) or getattr(args, "model_info", None))
-    if remote:
+    Raises InferenceError for both or neither, CheckpointError for a bad checkpoint, and one line naming the
+    ``local`` extra when torch is not installed.
+    """
+    from gazex_viewer.core.errors import InferenceError
+    from gazex_viewer.inference.api import ModelSpec, check_checkpoint
+
+    if getattr(args, "server", None) or getattr(args, "model_info", None):
         if args.model is not None or args.adapter is not None:
             raise InferenceError(None, "give either --model (a local checkpoint) or --server / --model-info, not both")
-        spec = ModelSpec(args.model_info or Path(""), server=args.server, served_model=args.served_model)
-    else:
-        if args.model is None:
-            raise InferenceError(None, "give --model FOLDER, or --server URL --served-model NAME [--model-info FILE]")
-        spec = ModelSpec(args.model, args.adapter, args.device, args.trust_remote_code)
-        from gazex_viewer.inference.transformers_backend import require_local_extra
+        return ModelSpec(args.model_info or Path(""), server=args.server, served_model=args.served_model)
+    if args.model is None:
+        raise InferenceError(None, "give --model FOLDER, or --server URL --served-model NAME [--model-info FILE]")
+    spec = ModelSpec(args.model, args.adapter, args.device, args.trust_remote_code)
+    from gazex_viewer.inference.transformers_backend import require_local_extra
 
-        require_local_extra()  # without torch: one line naming the `local` extra
-        check_checkpoint(spec)  # CheckpointError -> one line, exit 2
+    require_local_extra()  # without torch: one line naming the `local` extra
+    check_checkpoint(spec)  # CheckpointError -> one line, exit 2
+    return spec
+
+
+def run(args: argparse.Namespace) -> int:
+    from gazex_viewer.core.errors import InferenceError
+    from gazex_viewer.inference.api import JobEvent
+    from gazex_viewer.inference.backend import JobControl
+    from gazex_viewer.inference.worker import Worker, backend_name_for, make_backend
+
+    _refuse_special(args)  # a FIFO config.json or input: refused before anything reads it
+    spec = model_spec(args)
     settings = decoding_settings(args)
     from gazex_viewer.core.radiograph import find_images
 
@@ -216,8 +228,9 @@ def run(args: argparse.Namespace) -> int:
             finals.append(event)
 
     worker = Worker(emit, cache_dir=args.cache_dir, use_cache=not args.no_cache)
-    backend = make_backend("openai" if remote else "transformers")
-    progress.name = (args.server or spec.model_dir.name) if remote else spec.model_dir.name
+    backend_name = backend_name_for(spec)
+    backend = make_backend(backend_name)
+    progress.name = (args.server or spec.model_dir.name) if backend_name == "openai" else spec.model_dir.name
     backend.load(spec, JobControl(0, emit=emit))  # CheckpointError / InferenceError -> exit 2
     worker.backend = backend
     if progress.tty:

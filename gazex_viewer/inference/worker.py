@@ -39,6 +39,12 @@ def make_backend(name: str) -> Backend:
     raise InferenceError(None, f"unknown backend {name!r}")
 
 
+def backend_name_for(spec: ModelSpec) -> str:
+    """``openai`` when the spec names a model server or a model-info file (``.json``), else ``transformers``."""
+    remote = bool(spec.server) or Path(spec.model_dir).suffix.lower() == ".json"
+    return "openai" if remote else "transformers"
+
+
 class Worker:
     """Runs inside the worker process (or in-process for the command line and tests)."""
 
@@ -92,8 +98,7 @@ class Worker:
         control = JobControl(0, emit=self.emit)
         self.load_error = None
         if backend_name is None:
-            remote = bool(spec.server) or Path(spec.model_dir).suffix.lower() == ".json"  # a model-info file
-            backend_name = "openai" if remote else "transformers"
+            backend_name = backend_name_for(spec)
         try:
             if self.backend is not None:
                 self.backend.unload()

@@ -14,13 +14,13 @@ import tracemalloc
 import numpy as np
 from _timing import best_of  # benchmarks/ is on sys.path when run as a script
 
-from gazex_viewer.core.gaze_clustering import (
+from gazex_viewer.core.gaze.clustering import (
     FixationArray,
     KeyFrameParams,
     SentenceKeyFrames,
     cluster_key_frames,
 )
-from gazex_viewer.core.gaze_keyframes_gazex import GazeSamples, gazex_key_frames
+from gazex_viewer.core.gaze.keyframes_gazex import GazeSamples, gazex_key_frames
 
 W, H = 2544, 3056
 PPD = 60.0

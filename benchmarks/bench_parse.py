@@ -13,9 +13,9 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from gazex_viewer.core.gazex_protocol import assemble_reading, parse_grounding
-from gazex_viewer.core.reading import Box, Finding, ImageRef, Producer, Reading, Sentence, TrajectoryPoint
-from gazex_viewer.core.validation import load_reading
+from gazex_viewer.core.reading.gazex_protocol import assemble_reading, parse_grounding
+from gazex_viewer.core.reading.document import Box, Finding, ImageRef, Producer, Reading, Sentence, TrajectoryPoint
+from gazex_viewer.core.reading.validation import load_reading
 
 from _timing import best_of  # benchmarks/ is on sys.path when run as a script
 

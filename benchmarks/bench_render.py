@@ -60,7 +60,7 @@ def bench_process(path: Path, repeat: int) -> None:
 def bench_in_process(path: Path, repeat: int) -> None:
     import pydicom
 
-    from gazex_viewer.core.radiograph import WindowPreset, load_radiograph
+    from gazex_viewer.core.imaging.radiograph import WindowPreset, load_radiograph
 
     def plain() -> None:
         pydicom.dcmread(path).pixel_array
@@ -93,7 +93,7 @@ def _timeit(fn: object) -> float:
 
 
 def bench_memory(path: Path) -> None:
-    from gazex_viewer.core.radiograph import load_radiograph
+    from gazex_viewer.core.imaging.radiograph import load_radiograph
 
     def measure() -> tuple[int, int, int]:
         tracemalloc.start()

@@ -28,8 +28,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from gazex_viewer.core.reading import Box  # noqa: E402
-from gazex_viewer.core.review_store import ReviewStore, default_store_path  # noqa: E402
+from gazex_viewer.core.reading.document import Box  # noqa: E402
+from gazex_viewer.core.review.sqlite_store import ReviewStore, default_store_path  # noqa: E402
 from tests.core.test_review_helpers import make_reading  # noqa: E402
 
 GOAL_MS = 5.0

@@ -49,10 +49,10 @@ def main() -> int:
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
 
-    from gazex_viewer.core.radiograph import load_radiograph
-    from gazex_viewer.core.review_store import ReviewStore
+    from gazex_viewer.core.imaging.radiograph import load_radiograph
+    from gazex_viewer.core.review.sqlite_store import ReviewStore
     from gazex_viewer.ui.common import SelectionModel
-    from gazex_viewer.ui.review_panel import ReviewPanel
+    from gazex_viewer.ui.review.panel import ReviewPanel
 
     app = QApplication.instance() or QApplication([])
     tmp = Path(tempfile.mkdtemp(prefix="bench-review-ui-"))
@@ -106,7 +106,7 @@ def main() -> int:
     def run_window() -> list[float] | None:
         os.environ["GAZEX_REVIEW_DB"] = str(tmp / "window.sqlite3")
         from gazex_viewer.ui import settings as S
-        from gazex_viewer.ui.main_window import MainWindow
+        from gazex_viewer.ui.shell.main_window import MainWindow
 
         S.set_value("review/reviewer", "bench")
         win = MainWindow()

@@ -36,7 +36,7 @@ START_GOAL_S = 1.5
 def _synthetic_reading(radiograph, n_points: int = 500, n_findings: int = 10):  # type: ignore[no-untyped-def]
     import numpy as np
 
-    from gazex_viewer.core.reading import Box, Finding, Label, Producer, Reading, Sentence, TrajectoryPoint
+    from gazex_viewer.core.reading.document import Box, Finding, Label, Producer, Reading, Sentence, TrajectoryPoint
 
     rng = np.random.default_rng(0)
     w, h = radiograph.width, radiograph.height
@@ -62,8 +62,8 @@ def bench_frames(app, tmp: Path) -> tuple[float, float]:  # type: ignore[no-unty
     import numpy as np
     from PIL import Image
 
-    from gazex_viewer.core.radiograph import load_radiograph
-    from gazex_viewer.ui.main_window import MainWindow
+    from gazex_viewer.core.imaging.radiograph import load_radiograph
+    from gazex_viewer.ui.shell.main_window import MainWindow
 
     src = SHARED / "images" / "nih" / "00000001_000.png"
     film = tmp / "film2048.png"
@@ -99,8 +99,8 @@ def bench_frames(app, tmp: Path) -> tuple[float, float]:  # type: ignore[no-unty
 
 
 def bench_open(app) -> tuple[float, float]:  # type: ignore[no-untyped-def]
-    from gazex_viewer.core.radiograph import load_radiograph
-    from gazex_viewer.ui.main_window import MainWindow
+    from gazex_viewer.core.imaging.radiograph import load_radiograph
+    from gazex_viewer.ui.shell.main_window import MainWindow
 
     path = SHARED / "dicom" / "RG1_UNCR.dcm"
     win = MainWindow()

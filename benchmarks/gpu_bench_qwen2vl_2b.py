@@ -91,7 +91,7 @@ def radiograph_2048() -> np.ndarray:
         p = root.parent / "shared" / "data" / rel
         if p.is_file():
             try:
-                from gazex_viewer.core.radiograph import load_radiograph
+                from gazex_viewer.core.imaging.radiograph import load_radiograph
 
                 disp = load_radiograph(p).render()
                 return np.asarray(Image.fromarray(disp).resize((2048, 2048), Image.Resampling.BICUBIC))
@@ -274,7 +274,7 @@ SENTENCES = (
 
 def _bench_tokenizer() -> Any:
     """A byte-level BPE tokenizer with the Qwen2-VL special tokens and chat template (as make-test-model builds)."""
-    from gazex_viewer.core.gazex_protocol import REPORT_PROMPT, grounding_prompt
+    from gazex_viewer.core.reading.gazex_protocol import REPORT_PROMPT, grounding_prompt
     from gazex_viewer.inference.tiny_model import _train_tokenizer
 
     corpus = [REPORT_PROMPT, *(grounding_prompt(s) for s in SENTENCES), *SENTENCES]
@@ -294,8 +294,8 @@ def bench_app(args: argparse.Namespace) -> None:
         Qwen2VLVideoProcessor,
     )
 
-    import gazex_viewer.core.report_text as report_text
-    from gazex_viewer.core.reading import ImageRef
+    import gazex_viewer.core.reading.report_text as report_text
+    from gazex_viewer.core.reading.document import ImageRef
     from gazex_viewer.inference.api import CheckpointInfo, GenerationSettings
     from gazex_viewer.inference.backend import JobControl
     from gazex_viewer.inference.images import image_tokens, prepare_image

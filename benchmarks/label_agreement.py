@@ -14,7 +14,7 @@ import argparse
 import csv
 from pathlib import Path
 
-from gazex_viewer.core.labels import LabelAgreement, label_agreement, label_sentence, parse_label_string
+from gazex_viewer.core.reading.labels import LabelAgreement, label_agreement, label_sentence, parse_label_string
 
 FIXTURE = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "labelled_sentences.csv"
 

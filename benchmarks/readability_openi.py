@@ -18,8 +18,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
 def main() -> int:
-    from gazex_viewer.core.gazex_prompts import UNREADABLE_BELOW, readability
-    from gazex_viewer.core.report_text import split_sentences
+    from gazex_viewer.core.reading.gazex_prompts import UNREADABLE_BELOW, readability
+    from gazex_viewer.core.reading.report_text import split_sentences
 
     tgz = Path(__file__).resolve().parents[2] / "shared" / "data" / "reports" / "NLMCXR_reports.tgz"
     if not tgz.is_file():

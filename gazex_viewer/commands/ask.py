@@ -32,7 +32,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from gazex_viewer.core.errors import InferenceError, ReadingError
-    from gazex_viewer.inference.api import JobEvent, JobTask, ModelSpec, check_checkpoint
+    from gazex_viewer.inference.api import (
+        JobEvent,
+        JobTask,
+        ModelSpec,
+        check_checkpoint,
+    )
     from gazex_viewer.inference.backend import JobControl
     from gazex_viewer.inference.worker import Worker, make_backend
 
@@ -48,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
     check_checkpoint(spec)
     reading = None
     if args.reading is not None:
-        from gazex_viewer.core.validation import load_reading
+        from gazex_viewer.core.reading.validation import load_reading
 
         reading = load_reading(args.reading)  # ReadingError: one line
     task = JobTask("ask", question=text) if args.question is not None else JobTask("ground", sentences=[text])
@@ -88,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"  warning: {w}")
     if reading is not None:
         if reading.image.pixel_sha256 and event.query is not None:
-            from gazex_viewer.core.radiograph import load_radiograph
+            from gazex_viewer.core.imaging.radiograph import load_radiograph
 
             if load_radiograph(args.film).pixel_sha256 != reading.image.pixel_sha256:
                 raise ReadingError(args.reading, f"is a reading of another film than {args.film}")

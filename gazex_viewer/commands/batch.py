@@ -137,7 +137,11 @@ def run(args: argparse.Namespace) -> int:
         nonlocal worker, backend
         if worker is None:
             from gazex_viewer.inference.backend import JobControl
-            from gazex_viewer.inference.worker import Worker, backend_name_for, make_backend
+            from gazex_viewer.inference.worker import (
+                Worker,
+                backend_name_for,
+                make_backend,
+            )
 
             print(f"loading {spec.server or spec.model_dir}", file=sys.stderr)
             worker = Worker(emit, cache_dir=args.reading_cache_dir, use_cache=not args.no_cache)
@@ -148,7 +152,7 @@ def run(args: argparse.Namespace) -> int:
 
     store = None
     if args.store is not None:
-        from gazex_viewer.core.review_store import ReviewStore
+        from gazex_viewer.core.review.sqlite_store import ReviewStore
 
         store = ReviewStore(args.store or None)
     worked_studies = 0

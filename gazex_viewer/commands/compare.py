@@ -50,7 +50,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _load(path: Path) -> Any:
     """A validated reading (schema, consistency, size limits); a ReadingError names the file and the first problem."""
-    from gazex_viewer.core.reading_limits import load_reading_file
+    from gazex_viewer.core.reading.limits import load_reading_file
 
     return load_reading_file(path)
 
@@ -106,7 +106,7 @@ def _run_study(args: argparse.Namespace) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from gazex_viewer.core.agreement import (
+    from gazex_viewer.core.gaze.agreement import (
         COUNT_KEYS,
         KEYFRAME_METHOD_NAMES,
         METRIC_KEYS,
@@ -118,7 +118,7 @@ def run(args: argparse.Namespace) -> int:
         why_undefined,
         zone_agreement,
     )
-    from gazex_viewer.core.agreement import agreement as whole
+    from gazex_viewer.core.gaze.agreement import agreement as whole
     from gazex_viewer.core.gaze.baselines import REFERENCE_CONDITIONS, load_baselines
 
     if args.study is not None:

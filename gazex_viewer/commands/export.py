@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from gazex_viewer.core.reading import Reading
+    from gazex_viewer.core.reading.document import Reading
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -55,7 +55,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _load_reading(path: Path) -> Reading:
     """The validated reading in ``path`` (schema, consistency, size limits); a ReadingError otherwise."""
-    from gazex_viewer.core.reading_limits import load_reading_file
+    from gazex_viewer.core.reading.limits import load_reading_file
 
     return load_reading_file(path)
 
@@ -63,7 +63,7 @@ def _load_reading(path: Path) -> Reading:
 def _check_stored(reading: Reading, db: Path) -> None:
     """The review taken from the database must be a valid reading too (the file was edited?)."""
     from gazex_viewer.core.errors import ReadingError
-    from gazex_viewer.core.reading_limits import written_reading_problems
+    from gazex_viewer.core.reading.limits import written_reading_problems
 
     problems = written_reading_problems(reading)
     if problems:
@@ -83,7 +83,7 @@ def _input_files(reading: Path, image: Path, store: str | None) -> list[Path]:
     if os.path.lexists(image):
         check_input_file(image, error=RadiographError, what="an image file")
     if store is not None:
-        from gazex_viewer.core.review_store import default_store_path
+        from gazex_viewer.core.review.sqlite_store import default_store_path
 
         db = Path(store) if store else default_store_path()
         if os.path.lexists(db):
@@ -135,7 +135,7 @@ def _signer_key(reading: Reading, where: Path | str) -> Any:
     import getpass
 
     from gazex_viewer.core.errors import ExportError, GazeXError
-    from gazex_viewer.core.signing import load_key
+    from gazex_viewer.core.review.signing import load_key
 
     so = reading.review.signoff if reading.review is not None else None
     if so is None or not so.public_key:
@@ -161,9 +161,9 @@ def run(args: argparse.Namespace) -> int:
     if not (args.sr or args.pdf or args.json):
         print("gazex-viewer export: nothing to do: give --sr, --pdf and/or --json", file=sys.stderr)
         return 2
-    from gazex_viewer.core.export_files import check_outputs
+    from gazex_viewer.core.export.files import check_outputs
+    from gazex_viewer.core.review.integrity import check_integrity, key_registry
     from gazex_viewer.core.safe_io import show
-    from gazex_viewer.core.validation import check_integrity, key_registry
 
     reading_path = Path(args.reading)
     image = Path(args.image)
@@ -172,7 +172,7 @@ def run(args: argparse.Namespace) -> int:
     check_outputs(outputs.values(), inputs)  # before any reading: /dev/full, a FIFO, the film itself
     reading = _load_reading(reading_path)
     if args.store is not None:
-        from gazex_viewer.core.review_store import ReviewStore
+        from gazex_viewer.core.review.sqlite_store import ReviewStore
 
         with ReviewStore(args.store or None) as store:
             if store.warning is not None:
@@ -194,9 +194,13 @@ def run(args: argparse.Namespace) -> int:
         raise ExportError(where, f"refusing to export: {err.reason}") from None
     if check.signature.state == "legacy":
         raise ExportError(where, f"refusing to export: {check.signature.message}; start a new version and sign it")
-    from gazex_viewer.core.export_files import StagedOutputs
-    from gazex_viewer.core.export_sr import check_same_image, check_sr_source, pixel_hash_known
-    from gazex_viewer.core.radiograph import load_radiograph
+    from gazex_viewer.core.export.files import StagedOutputs
+    from gazex_viewer.core.export.sr import (
+        check_same_image,
+        check_sr_source,
+        pixel_hash_known,
+    )
+    from gazex_viewer.core.imaging.radiograph import load_radiograph
 
     # every input is checked before anything is written
     # the film under the report must be the reading's own film: its pixels, not only its size
@@ -227,7 +231,7 @@ def run(args: argparse.Namespace) -> int:
                 raise ExportError(out, f"cannot write the reading JSON: {err.strerror or err}") from None
             done.append(f"{out}: reading JSON, {state}")
         if args.sr:
-            from gazex_viewer.core.export_sr import export_sr
+            from gazex_viewer.core.export.sr import export_sr
 
             out = outputs["sr"]
             tmp = staged.temp_for(out)
@@ -238,7 +242,7 @@ def run(args: argparse.Namespace) -> int:
             src = "references the source DICOM image" if sr.source_is_dicom else "source not DICOM, new UIDs"
             done.append(f"{out}: DICOM SR, {sr.n_findings} finding(s), {state}, {src}")
         if args.pdf:
-            from gazex_viewer.core.export_pdf import export_pdf
+            from gazex_viewer.core.export.pdf import export_pdf
 
             out = outputs["pdf"]
             assert film is not None

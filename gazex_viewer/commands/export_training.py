@@ -33,7 +33,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from gazex_viewer.core.training_data import (
+    from gazex_viewer.core.export.training_data import (
         ExportOptions,
         export_training,
         parse_split,

@@ -12,6 +12,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Start Qt and the main window; returns the application's exit code."""
-    from gazex_viewer.ui.app import run_app
+    from gazex_viewer.ui.shell.app import run_app
 
     return run_app(list(args.paths), reading=args.reading)

@@ -66,9 +66,9 @@ def _safe(name: str) -> str:
 
 def run(args: argparse.Namespace) -> int:
     from gazex_viewer.core.errors import ExportError, GazeImportError
-    from gazex_viewer.core.export_files import fsync_path, write_text_atomic
-    from gazex_viewer.core.gaze_import import import_gaze
-    from gazex_viewer.core.reading_limits import written_reading_problems
+    from gazex_viewer.core.export.files import fsync_path, write_text_atomic
+    from gazex_viewer.core.gaze.importers import import_gaze
+    from gazex_viewer.core.reading.limits import written_reading_problems
     from gazex_viewer.core.safe_io import (
         MAX_JSON_BYTES,
         check_input_file,

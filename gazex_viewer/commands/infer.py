@@ -159,7 +159,7 @@ def _write_reading(reading: Any, out: Path, inputs: list[Path]) -> None:
     import os
 
     from gazex_viewer.core.errors import ExportError, InferenceError
-    from gazex_viewer.core.export_files import write_text_atomic
+    from gazex_viewer.core.export.files import write_text_atomic
 
     name = reading.image.file_name
     try:
@@ -207,7 +207,7 @@ def run(args: argparse.Namespace) -> int:
     _refuse_special(args)  # a FIFO config.json or input: refused before anything reads it
     spec = model_spec(args)
     settings = decoding_settings(args)
-    from gazex_viewer.core.radiograph import find_images
+    from gazex_viewer.core.imaging.radiograph import find_images
 
     inputs: list[Path] = []
     for path in args.inputs:

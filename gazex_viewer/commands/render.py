@@ -39,7 +39,7 @@ def _write_png(pixels: object, out: Path) -> None:
     from PIL import Image
 
     from gazex_viewer.core.errors import ExportError, RadiographError
-    from gazex_viewer.core.export_files import StagedOutputs
+    from gazex_viewer.core.export.files import StagedOutputs
     from gazex_viewer.core.safe_io import show_path
 
     try:
@@ -56,7 +56,7 @@ def _write_png(pixels: object, out: Path) -> None:
 
 def _render_one(src: Path, out: Path, args: argparse.Namespace) -> str:
     from gazex_viewer.core.errors import RadiographError
-    from gazex_viewer.core.radiograph import WindowPreset, load_radiograph
+    from gazex_viewer.core.imaging.radiograph import WindowPreset, load_radiograph
     from gazex_viewer.core.safe_io import (
         check_input_file,
         check_output_file,
@@ -109,7 +109,7 @@ def run(args: argparse.Namespace) -> int:
     src = Path(args.input)
     out = Path(args.output)
     if src.is_dir():
-        from gazex_viewer.core.radiograph import find_images
+        from gazex_viewer.core.imaging.radiograph import find_images
 
         if out.exists() and not out.is_dir():
             raise RadiographError(out, "INPUT is a folder, so OUT must be a folder")

@@ -31,10 +31,14 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from gazex_viewer.core.errors import ReadingError
-    from gazex_viewer.core.integrity import check_reading
-    from gazex_viewer.core.reading_limits import load_reading_file
+    from gazex_viewer.core.reading.limits import load_reading_file
+    from gazex_viewer.core.reading.validation import validate_reading_dict
+    from gazex_viewer.core.review.integrity import (
+        check_integrity,
+        check_reading,
+        key_registry,
+    )
     from gazex_viewer.core.safe_io import read_bytes, show, show_path
-    from gazex_viewer.core.validation import check_integrity, key_registry, validate_reading_dict
 
     registry = key_registry(args.store)
     first_error: ReadingError | None = None

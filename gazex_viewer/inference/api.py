@@ -19,9 +19,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 from gazex_viewer.core.errors import CheckpointError
-from gazex_viewer.core.gazex_prompts import DEFAULT_PRESET, PROMPT_PRESETS, PromptError, PromptSet, prompt_set_from_sidecar
-from gazex_viewer.core.model_input import DEFAULT_MODEL_INPUT, MODEL_INPUT_MODES
-from gazex_viewer.core.reading import ModelQuery, Reading
+from gazex_viewer.core.imaging.model_input import DEFAULT_MODEL_INPUT, MODEL_INPUT_MODES
+from gazex_viewer.core.reading.document import ModelQuery, Reading
+from gazex_viewer.core.reading.gazex_prompts import (
+    DEFAULT_PRESET,
+    PROMPT_PRESETS,
+    PromptError,
+    PromptSet,
+    prompt_set_from_sidecar,
+)
 
 #: Qwen2-VL-layout model types accepted by the transformers backend (LLaMA-Factory's ``qwen2_vl`` template serves
 #: both Qwen2-VL and Qwen2.5-VL bases).
@@ -318,8 +324,8 @@ def check_sidecar(data: dict[str, Any], path: Path) -> None:
 
     ``coordinate_frame`` must be one of :data:`KNOWN_FRAMES`; ``max_pixels`` a JSON integer in
     [:data:`MIN_MAX_PIXELS`, :data:`MAX_MAX_PIXELS`]; ``name`` a string; ``prompt_preset`` a known preset and
-    ``prompts`` usable overrides (:func:`~gazex_viewer.core.gazex_prompts.prompt_set_from_sidecar`);
-    ``model_input`` one of :data:`~gazex_viewer.core.model_input.MODEL_INPUT_MODES`.
+    ``prompts`` usable overrides (:func:`~gazex_viewer.core.reading.gazex_prompts.prompt_set_from_sidecar`);
+    ``model_input`` one of :data:`~gazex_viewer.core.imaging.model_input.MODEL_INPUT_MODES`.
 
     Raises
     ------

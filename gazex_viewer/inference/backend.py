@@ -16,8 +16,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from gazex_viewer.core.errors import InferenceError
-from gazex_viewer.core.reading import Finding, ImageRef, ModelQuery, Reading
-from gazex_viewer.inference.api import CheckpointInfo, GenerationSettings, JobEvent, ModelSpec
+from gazex_viewer.core.reading.document import Finding, ImageRef, ModelQuery, Reading
+from gazex_viewer.inference.api import (
+    CheckpointInfo,
+    GenerationSettings,
+    JobEvent,
+    ModelSpec,
+)
 
 if TYPE_CHECKING:
     from gazex_viewer.inference.protocol import ModelDescription

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from gazex_viewer.core.reading import ImageRef, Reading, new_id
+from gazex_viewer.core.reading.document import ImageRef, Reading, new_id
 from gazex_viewer.inference.api import GenerationSettings
 
 #: bump when the way a reading is produced changes, so old cached readings are not reused

@@ -10,7 +10,7 @@ What LLaMA-Factory's ``finetuning_type: lora`` does for Qwen2-VL, with transform
   included, as LLaMA-Factory's ``qwen2_vl`` template does; the tiny test model cannot learn that last token, whose
   output-embedding row it never trained, so its loss levels off near 0.09 while every answer is exact);
 - images are rendered and fitted to the checkpoint's pixel budget exactly as the app does before inference
-  (:func:`~gazex_viewer.core.model_input.model_input`, then :func:`~gazex_viewer.inference.images.prepare_image`).
+  (:func:`~gazex_viewer.core.imaging.model_input.model_input`, then :func:`~gazex_viewer.inference.images.prepare_image`).
 
 Training runs in ``ADAPTER_DIR.partial`` (checkpoints every ``save_steps``, resumable with ``resume=True``); at the
 end the adapter (``adapter_model.safetensors`` + ``adapter_config.json``), ``gazex.json`` (frame, prompt preset,
@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from gazex_viewer.core.errors import CheckpointError, GazeXError
-from gazex_viewer.core.training_data import (
+from gazex_viewer.core.export.training_data import (
     DATASET_INFO_NAME,
     IMAGE_TOKEN,
     MANIFEST_NAME,
@@ -340,8 +340,8 @@ def _train(
     )
     from transformers.utils import logging as hf_logging
 
-    from gazex_viewer.core.model_input import model_input
-    from gazex_viewer.core.radiograph import load_radiograph
+    from gazex_viewer.core.imaging.model_input import model_input
+    from gazex_viewer.core.imaging.radiograph import load_radiograph
     from gazex_viewer.inference.images import prepare_image
 
     hf_logging.set_verbosity_error()

@@ -7,7 +7,7 @@ answers, and what the model is. Everything GazeX-specific happens here, the same
 2. the report prompt (streamed), special tokens stripped, split into sentences;
 3. one grounding prompt per readable sentence, sent in batches (a failed batch is retried prompt by prompt, and a
    prompt that still fails becomes a warning on its finding, never a lost reading);
-4. assembly into a :class:`~gazex_viewer.core.reading.Reading` recording the preset and exact prompts, every
+4. assembly into a :class:`~gazex_viewer.core.reading.document.Reading` recording the preset and exact prompts, every
    effective decoding parameter and the model input size, with warnings (a film much smaller than the training
    films, a checkpoint's generation_config that tried to set other penalties, budgets lowered).
 
@@ -25,17 +25,28 @@ import numpy as np
 from PIL import Image
 
 from gazex_viewer.core.errors import InferenceError
-from gazex_viewer.core.gazex_prompts import PromptSet, strip_special_tokens
-from gazex_viewer.core.gazex_protocol import (
+from gazex_viewer.core.reading.document import (
+    Finding,
+    ImageRef,
+    ModelQuery,
+    Producer,
+    Reading,
+)
+from gazex_viewer.core.reading.gazex_prompts import PromptSet, strip_special_tokens
+from gazex_viewer.core.reading.gazex_protocol import (
     assemble_reading,
     model_finding,
     report_sentences,
     sentences_to_ground,
 )
-from gazex_viewer.core.reading import Finding, ImageRef, ModelQuery, Producer, Reading
 from gazex_viewer.inference.api import CheckpointInfo, GenerationSettings
 from gazex_viewer.inference.backend import JobCancelled, JobControl
-from gazex_viewer.inference.images import PROCESSOR_MAX_PIXELS, PROCESSOR_MIN_PIXELS, image_tokens, prepare_image
+from gazex_viewer.inference.images import (
+    PROCESSOR_MAX_PIXELS,
+    PROCESSOR_MIN_PIXELS,
+    image_tokens,
+    prepare_image,
+)
 
 #: the most grounding prompts sent to the model in one call
 GROUNDING_BATCH: int = 8

@@ -31,8 +31,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from gazex_viewer.core.errors import CheckpointError
-from gazex_viewer.core.gazex_prompts import prompt_set_from_sidecar
-from gazex_viewer.core.model_input import DEFAULT_MODEL_INPUT
+from gazex_viewer.core.imaging.model_input import DEFAULT_MODEL_INPUT
+from gazex_viewer.core.reading.gazex_prompts import prompt_set_from_sidecar
 from gazex_viewer.inference.api import (
     DEFAULT_MAX_PIXELS,
     SIDECAR_NAME,

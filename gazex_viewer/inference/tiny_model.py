@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gazex_viewer.core.reading import Box
+from gazex_viewer.core.reading.document import Box
 from gazex_viewer.core.resources import resource_path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -169,7 +169,11 @@ def _tiny_qwen2vl_config(vocab_size: int, token_ids: dict[str, int]) -> dict[str
 
 def _training_pairs(frame: str) -> list[tuple[str, str]]:
     """(prompt, answer) pairs the tiny model learns: the report, then one grounding per sentence."""
-    from gazex_viewer.core.gazex_protocol import REPORT_PROMPT, format_grounding, grounding_prompt
+    from gazex_viewer.core.reading.gazex_protocol import (
+        REPORT_PROMPT,
+        format_grounding,
+        grounding_prompt,
+    )
 
     pairs = [(REPORT_PROMPT, KNOWN_REPORT)]
     for sentence, (clues, obs) in KNOWN_BOXES.items():
@@ -289,7 +293,7 @@ def make_test_model(
     model.generation_config.bos_token_id = ids["<|endoftext|>"]
     model.generation_config.do_sample = False
 
-    from gazex_viewer.core.radiograph import load_radiograph
+    from gazex_viewer.core.imaging.radiograph import load_radiograph
 
     image = prepare_image(load_radiograph(SAMPLE_IMAGE).render(), TINY_MAX_PIXELS)
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 
 from gazex_viewer.core.errors import GazeXError
-from gazex_viewer.core.reading import Finding, Reading
+from gazex_viewer.core.reading.document import Finding, Reading
 
 #: region / sentence colours, chosen to stay readable on a dark film
 PALETTE: tuple[str, ...] = (
@@ -119,10 +119,10 @@ def read_reading_file(
 ) -> Reading | None:
     """Load and validate a reading JSON; on any failure show ``title`` with the file and the reason, return None.
 
-    The same rules as ``validate`` and ``export`` (:func:`~gazex_viewer.core.reading_limits.load_reading_file`:
+    The same rules as ``validate`` and ``export`` (:func:`~gazex_viewer.core.reading.limits.load_reading_file`:
     regular files only, the size and field limits, Unicode text; the signature is checked when the review opens).
     """
-    from gazex_viewer.core.reading_limits import load_reading_file
+    from gazex_viewer.core.reading.limits import load_reading_file
 
     try:
         return load_reading_file(Path(path))

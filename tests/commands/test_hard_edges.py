@@ -62,7 +62,7 @@ def _reading(path: Path, film: Path | None = None, edit: object = None) -> Path:
     """A valid reading of the NIH DICOM film (or ``film``), edited as a JSON document by ``edit(doc)``."""
     import pydicom
 
-    from gazex_viewer.core.radiograph import load_radiograph
+    from gazex_viewer.core.imaging.radiograph import load_radiograph
 
     film = film or shared_file(DICOM)
     ds = pydicom.dcmread(film, stop_before_pixels=True)
@@ -445,7 +445,7 @@ def test_infer_refuses_a_checkpoint_or_input_that_is_a_fifo(tmp_path: Path) -> N
 
 def test_infer_records_a_file_name_that_is_not_utf8(tmp_path: Path) -> None:
     from gazex_viewer.commands.infer import _write_reading
-    from gazex_viewer.core.reading_limits import load_reading_file
+    from gazex_viewer.core.reading.limits import load_reading_file
 
     reading = make_reading(file_name=os.fsdecode(b"film\xff.png"))
     out = tmp_path / "film.reading.json"

@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from gazex_viewer.core.agreement import (
+from gazex_viewer.core.gaze.agreement import (
     DENSITY_SIGMA,
     Scanpath,
     agreement,
@@ -29,8 +29,8 @@ from gazex_viewer.core.agreement import (
     why_undefined,
     zone_agreement,
 )
-from gazex_viewer.core.reading import Box, Finding, ImageRef, Producer, Reading, Sentence, TrajectoryPoint
-from gazex_viewer.core.zones import ChestBox
+from gazex_viewer.core.reading.document import Box, Finding, ImageRef, Producer, Reading, Sentence, TrajectoryPoint
+from gazex_viewer.core.gaze.zones import ChestBox
 from tests.conftest import shared_file
 
 

@@ -18,8 +18,8 @@ from PIL import Image
 from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
 
-from gazex_viewer.core import display
-from gazex_viewer.core.radiograph import WindowPreset, load_radiograph
+from gazex_viewer.core.imaging import display
+from gazex_viewer.core.imaging.radiograph import WindowPreset, load_radiograph
 from tests.conftest import SHARED_DATA, require_tool, shared_file
 
 DICOM_DIR = SHARED_DATA / "dicom"

@@ -10,8 +10,8 @@ import pydicom
 import pytest
 
 from gazex_viewer.cli import main
-from gazex_viewer.core.reading import Reading
-from gazex_viewer.core.review_store import ReviewStore
+from gazex_viewer.core.reading.document import Reading
+from gazex_viewer.core.review.sqlite_store import ReviewStore
 from tests.conftest import ROOT, require_tool, shared_file
 from tests.core.test_review_helpers import make_reading, sign
 

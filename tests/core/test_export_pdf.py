@@ -11,9 +11,9 @@ import pytest
 from PIL import Image
 
 from gazex_viewer.core.errors import ExportError
-from gazex_viewer.core.export_pdf import export_pdf
-from gazex_viewer.core.reading import Box, Reading
-from gazex_viewer.core.review import ReviewSession
+from gazex_viewer.core.export.pdf import export_pdf
+from gazex_viewer.core.reading.document import Box, Reading
+from gazex_viewer.core.review.session import ReviewSession
 from tests.conftest import require_tool, shared_file
 from tests.core.test_review_helpers import make_reading, sign
 
@@ -89,7 +89,7 @@ def test_signed_pdf_shows_the_film_and_the_decisions(tmp_path: Path, artifacts_d
 
 
 def test_draft_pdf_is_marked_on_rg1_dicom(tmp_path: Path) -> None:
-    from gazex_viewer.core.radiograph import load_radiograph
+    from gazex_viewer.core.imaging.radiograph import load_radiograph
 
     rg = load_radiograph(shared_file("dicom/RG1_UNCR.dcm"))
     film = rg.render()

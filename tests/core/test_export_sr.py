@@ -10,11 +10,11 @@ import pydicom
 import pytest
 
 from gazex_viewer.core.errors import ExportError
-from gazex_viewer.core.reading import Box, Reading
-from gazex_viewer.core.review import ReviewSession
-from gazex_viewer.core.export_sr import export_sr
-from gazex_viewer.core.final_report import AUDIT_HEADING
-from gazex_viewer.core.report_display import display_sentence
+from gazex_viewer.core.reading.document import Box, Reading
+from gazex_viewer.core.review.session import ReviewSession
+from gazex_viewer.core.export.sr import export_sr
+from gazex_viewer.core.review.final_report import AUDIT_HEADING
+from gazex_viewer.core.reading.report_display import display_sentence
 from tests.conftest import require_tool, shared_file
 from tests.core.test_review_helpers import make_reading
 from tests.core.test_review_helpers import sign as sign_session

@@ -11,12 +11,12 @@ import pydicom
 import pytest
 
 from gazex_viewer.core.errors import ExportError
-from gazex_viewer.core.export_pdf import export_pdf
-from gazex_viewer.core.export_sr import export_sr
-from gazex_viewer.core.final_report import AUDIT_HEADING, build_final_report
-from gazex_viewer.core.patient_identity import read_identity
-from gazex_viewer.core.reading import Box, Label, Reading
-from gazex_viewer.core.review import ReviewSession
+from gazex_viewer.core.export.pdf import export_pdf
+from gazex_viewer.core.export.sr import export_sr
+from gazex_viewer.core.review.final_report import AUDIT_HEADING, build_final_report
+from gazex_viewer.core.reading.patient_identity import read_identity
+from gazex_viewer.core.reading.document import Box, Label, Reading
+from gazex_viewer.core.review.session import ReviewSession
 from tests.conftest import require_tool, shared_file
 from tests.core.test_export_sr import _dciodvfy_errors, _dsrdump
 from tests.core.test_review_helpers import make_reading, sign
@@ -86,7 +86,7 @@ def test_model_files_by_current_labels_and_keeps_rejected_in_the_audit_only() ->
 
 
 def test_sr_and_pdf_list_the_same_final_findings_and_rg1_identity(tmp_path: Path, artifacts_dir: Path) -> None:
-    from gazex_viewer.core.radiograph import load_radiograph
+    from gazex_viewer.core.imaging.radiograph import load_radiograph
 
     src_path = shared_file("dicom/RG1_UNCR.dcm")
     reading = _dicom_reading(src_path)
@@ -208,7 +208,7 @@ def test_duplicate_finding_ids_refused_in_one_line(tmp_path: Path) -> None:
 def test_signing_time_is_stored_in_utc_and_printed_in_local_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import time
 
-    from gazex_viewer.core.report_display import local_time_text
+    from gazex_viewer.core.reading.report_display import local_time_text
 
     monkeypatch.setenv("TZ", "America/New_York")
     time.tzset()
@@ -233,8 +233,8 @@ def test_signing_time_is_stored_in_utc_and_printed_in_local_time(tmp_path: Path,
 def test_signoff_account_is_compatible_with_old_readings() -> None:
     import json
 
-    from gazex_viewer.core.review import verify_signoff
-    from gazex_viewer.core.validation import parse_reading, validate_reading_dict
+    from gazex_viewer.core.review.session import verify_signoff
+    from gazex_viewer.core.reading.validation import parse_reading, validate_reading_dict
 
     reading = make_reading()
     s = ReviewSession(reading, "Dr Ada")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gazex_viewer.core.gaze_clustering import FixationArray, KeyFrameParams, cluster_key_frames, fixation_heat_map
+from gazex_viewer.core.gaze.clustering import FixationArray, KeyFrameParams, cluster_key_frames, fixation_heat_map
 
 
 def _fix(points: list[tuple[float, float, float, float]], ppd: float = 40.0) -> FixationArray:

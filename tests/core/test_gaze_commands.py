@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from gazex_viewer.cli import main
-from gazex_viewer.core.reading import Reading
+from gazex_viewer.core.reading.document import Reading
 from tests.conftest import shared_file
 from tests.core.test_gaze_import import CASE, DICOM, make_reflacx
 
@@ -74,7 +74,7 @@ def test_compare_readings_of_different_films_says_so_and_shows_the_reference_sca
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from gazex_viewer.core.gaze.baselines import load_baselines
-    from gazex_viewer.core.gaze_import import import_gazesearch
+    from gazex_viewer.core.gaze.importers import import_gazesearch
 
     raw = json.loads(shared_file("gaze/gazesearch_scanpaths.json").read_text())[:3]
     (tmp_path / "sp.json").write_text(json.dumps(raw))

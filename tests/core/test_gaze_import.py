@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from gazex_viewer.core.errors import GazeImportError, GazeXError
-from gazex_viewer.core.gaze_import import (
+from gazex_viewer.core.gaze.importers import (
     UNKNOWN_PIXEL_SHA256,
     egd_sentences,
     import_egd,
@@ -20,7 +20,7 @@ from gazex_viewer.core.gaze_import import (
     import_reflacx_tree,
     reflacx_sentences,
 )
-from gazex_viewer.core.validation import validate_reading
+from gazex_viewer.core.reading.validation import validate_reading
 from tests.conftest import shared_file
 
 REFLACX_FIX_COLS = [

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from gazex_viewer.core.gaze_keyframes_gazex import (
+from gazex_viewer.core.gaze.keyframes_gazex import (
     GazeSamples,
     GazexKeyFrameParams,
     dbscan_pixels,

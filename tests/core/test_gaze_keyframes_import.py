@@ -10,9 +10,9 @@ import pytest
 
 from gazex_viewer.cli import main
 from gazex_viewer.core.errors import GazeImportError
-from gazex_viewer.core.gaze_import import import_gaze, import_reflacx
-from gazex_viewer.core.gaze_keyframes_gazex import gazex_key_frames, read_reflacx_gaze
-from gazex_viewer.core.reading import Reading
+from gazex_viewer.core.gaze.importers import import_gaze, import_reflacx
+from gazex_viewer.core.gaze.keyframes_gazex import gazex_key_frames, read_reflacx_gaze
+from gazex_viewer.core.reading.document import Reading
 from tests.core.test_gaze_import import APEX, CASE, HEART, _write, make_reflacx
 
 # gaze.csv as REFLACX's create_main_table.py writes it (the fixation columns with a per-sample timestamp)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gazex_viewer.core.gazex_prompts import (
+from gazex_viewer.core.reading.gazex_prompts import (
     DEFAULT_PRESET,
     PROMPT_PRESETS,
     PromptError,
@@ -13,8 +13,8 @@ from gazex_viewer.core.gazex_prompts import (
     readability,
     strip_special_tokens,
 )
-from gazex_viewer.core.gazex_protocol import assemble_reading, parse_grounding
-from gazex_viewer.core.reading import ImageRef, Producer
+from gazex_viewer.core.reading.gazex_protocol import assemble_reading, parse_grounding
+from gazex_viewer.core.reading.document import ImageRef, Producer
 
 # Create_Training_Data.py:255 (variant A) as quoted in NOTES-gazex-fidelity.md 1c, with S = 'no pneumothorax .'
 VARIANT_A = (
@@ -126,7 +126,7 @@ def test_unreadable_sentence_is_kept_unlabelled_and_never_a_positive_finding() -
     effusion = reading.findings[2]
     assert not effusion.unreadable and effusion.labels and effusion.observation is not None
     # the flag survives the JSON round trip
-    from gazex_viewer.core.reading import Reading
+    from gazex_viewer.core.reading.document import Reading
 
     again = Reading.from_json(reading.to_json())
     assert [f.unreadable for f in again.findings] == [f.unreadable for f in reading.findings]
@@ -155,8 +155,8 @@ def test_an_answer_repeating_observation_takes_the_first() -> None:
 
 
 def test_unreadable_output_is_never_labelled_in_the_final_report_until_the_radiologist_rewrites_it() -> None:
-    from gazex_viewer.core.final_report import build_final_report
-    from gazex_viewer.core.review import ReviewSession
+    from gazex_viewer.core.review.final_report import build_final_report
+    from gazex_viewer.core.review.session import ReviewSession
 
     reading = assemble_reading(
         image=_image(),
@@ -166,7 +166,7 @@ def test_unreadable_output_is_never_labelled_in_the_final_report_until_the_radio
     )
     junk = reading.findings[0]
     assert junk.unreadable
-    from gazex_viewer.core.review import ReviewError
+    from gazex_viewer.core.review.session import ReviewError
 
     session = ReviewSession(reading, "Dr Test")
     with pytest.raises(ReviewError, match="unreadable model output: it cannot be accepted as written"):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gazex_viewer.core.gazex_protocol import (
+from gazex_viewer.core.reading.gazex_protocol import (
     COORDINATE_FRAMES,
     DEFAULT_FRAME,
     REPORT_PROMPT,
@@ -15,8 +15,8 @@ from gazex_viewer.core.gazex_protocol import (
     parse_grounding,
     register_frame,
 )
-from gazex_viewer.core.reading import Box, ImageRef, Producer
-from gazex_viewer.core.validation import validate_reading
+from gazex_viewer.core.reading.document import Box, ImageRef, Producer
+from gazex_viewer.core.reading.validation import validate_reading
 
 EXAMPLE = (
     "visual clues : [(128,78)(406,191)(276,134),(162,295)(472,451)(357,377)] "

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from gazex_viewer.core.labels import label_agreement, label_sentence, parse_label_string
-from gazex_viewer.core.reading import Finding
+from gazex_viewer.core.reading.labels import label_agreement, label_sentence, parse_label_string
+from gazex_viewer.core.reading.document import Finding
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "labelled_sentences.csv"
 
@@ -125,7 +125,7 @@ def test_hedges_after_the_term_are_uncertain(text: str, expected: dict[str, str]
 
 
 def test_question_mark_hedge_survives_sentence_splitting() -> None:
-    from gazex_viewer.core.report_text import split_sentences
+    from gazex_viewer.core.reading.report_text import split_sentences
 
     sentences = split_sentences("Opacity in the RLL, ? pneumonia. No effusion.")
     assert sentences == ["Opacity in the RLL, ? pneumonia.", "No effusion."]

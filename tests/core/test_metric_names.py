@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from gazex_viewer.core.agreement import COUNT_KEYS, METRIC_KEYS
-from gazex_viewer.core.metric_names import (
+from gazex_viewer.core.gaze.agreement import COUNT_KEYS, METRIC_KEYS
+from gazex_viewer.core.gaze.metric_names import (
     METRIC_INFO,
     metric_label,
     metric_name,

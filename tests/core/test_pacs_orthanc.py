@@ -80,7 +80,7 @@ def test_connection_test_and_search(pacs: DicomWebPacs) -> None:
 
 
 def test_open_gives_the_files_pixels_and_uid_identity(pacs: DicomWebPacs) -> None:
-    from gazex_viewer.core.image_source import FileSource, ImageSource
+    from gazex_viewer.core.imaging.source import FileSource, ImageSource
 
     hit = next(i for i in pacs.search_instances(RG1_STUDY) if i.sop_instance_uid == RG1_UNCR_SOP)
     source = DicomWebSource(pacs, hit)
@@ -106,7 +106,7 @@ def test_open_gives_the_files_pixels_and_uid_identity(pacs: DicomWebPacs) -> Non
 def test_frame_request_names_its_media_type(pacs: DicomWebPacs) -> None:
     hit = next(i for i in pacs.search_instances(RG1_STUDY) if i.sop_instance_uid == RG1_UNCR_SOP)
     (frame,) = pacs.retrieve_frames(hit)
-    from gazex_viewer.core.radiograph import load_radiograph
+    from gazex_viewer.core.imaging.radiograph import load_radiograph
 
     reference = load_radiograph(SHARED_DATA / "dicom" / "RG1_UNCR.dcm")
     pixels = np.frombuffer(frame, dtype="<u2").reshape(1955, 1841)
@@ -140,9 +140,9 @@ def test_a_pacs_that_is_down_or_refuses_gives_one_line(orthanc: OrthancServer, t
 def _signed_reading_for(path: Path, *, sign: bool = True):  # type: ignore[no-untyped-def]
     import pydicom
 
-    from gazex_viewer.core.radiograph import load_radiograph
-    from gazex_viewer.core.reading import Box
-    from gazex_viewer.core.review import ReviewSession
+    from gazex_viewer.core.imaging.radiograph import load_radiograph
+    from gazex_viewer.core.reading.document import Box
+    from gazex_viewer.core.review.session import ReviewSession
     from tests.core.test_review_helpers import make_reading
 
     src = pydicom.dcmread(path, stop_before_pixels=True)
@@ -260,7 +260,7 @@ def test_batch_is_resumable_and_idempotent(
     orthanc: OrthancServer, tiny_model_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from gazex_viewer.cli import main
-    from gazex_viewer.core.review_store import ReviewStore
+    from gazex_viewer.core.review.sqlite_store import ReviewStore
 
     _clear_results(orthanc)
     pacs = DicomWebPacs(_profile(orthanc), RetrieveCache(tmp_path / "check-cache"))
@@ -342,7 +342,7 @@ def test_multi_frame_instance_opens_frame_one(orthanc: OrthancServer, pacs: Dico
 
 
 def _check_multi_frame(pacs: DicomWebPacs, study: str, pixels: np.ndarray, second: np.ndarray, src: Path) -> None:
-    from gazex_viewer.core.radiograph import load_radiograph
+    from gazex_viewer.core.imaging.radiograph import load_radiograph
 
     (hit,) = pacs.search_instances(study)
     assert hit.n_frames == 2
@@ -367,7 +367,7 @@ def _delete_study(server: OrthancServer, study_uid: str) -> None:
 
 def test_dimse_find_get_store(orthanc: OrthancServer, pacs: DicomWebPacs, tmp_path: Path) -> None:
     from gazex_viewer.core.pacs.dimse import DimsePacs
-    from gazex_viewer.core.radiograph import load_radiograph
+    from gazex_viewer.core.imaging.radiograph import load_radiograph
 
     profile = ServerProfile(name="dimse", ae_title="ORTHANC", host="127.0.0.1", port=orthanc.dicom_port, timeout_s=10)
     dimse = DimsePacs(profile, RetrieveCache(tmp_path / "cache"))

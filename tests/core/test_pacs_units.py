@@ -12,7 +12,7 @@ from pathlib import Path
 import pydicom
 import pytest
 
-from gazex_viewer.core.image_source import FileSource, ImageIdentity, ImageSource
+from gazex_viewer.core.imaging.source import FileSource, ImageIdentity, ImageSource
 from gazex_viewer.core.pacs import PacsError
 from gazex_viewer.core.pacs.cache import RetrieveCache, cache_file_name
 from gazex_viewer.core.pacs.dicomweb import (

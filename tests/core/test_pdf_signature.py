@@ -7,7 +7,7 @@ import io
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from gazex_viewer.core.pdf_signature import sign_pdf, verify_pdf
+from gazex_viewer.core.export.pdf_signature import sign_pdf, verify_pdf
 
 
 def _pdf(text: str = "Final report: no pneumothorax.") -> bytes:
@@ -77,15 +77,15 @@ def test_export_signs_the_pdf_with_the_signers_key(tmp_path, monkeypatch, capsys
     from PIL import Image
 
     from gazex_viewer.cli import main
-    from gazex_viewer.core.review import ReviewSession
-    from gazex_viewer.core.review_store import ReviewStore, default_store_path
-    from gazex_viewer.core.signing import create_key
+    from gazex_viewer.core.review.session import ReviewSession
+    from gazex_viewer.core.review.sqlite_store import ReviewStore, default_store_path
+    from gazex_viewer.core.review.signing import create_key
     from tests.core.test_review_helpers import make_reading
 
     reading = make_reading()
     film = tmp_path / "film.png"
     Image.fromarray(np.full((reading.image.height, reading.image.width), 90, np.uint8)).save(film)
-    from gazex_viewer.core.radiograph import load_radiograph
+    from gazex_viewer.core.imaging.radiograph import load_radiograph
 
     reading.image.pixel_sha256 = load_radiograph(film).pixel_sha256
     key = create_key("Dr Ada", "correct horse battery")

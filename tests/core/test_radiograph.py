@@ -18,7 +18,7 @@ from PIL import Image
 from pydicom.dataset import Dataset, FileMetaDataset
 
 from gazex_viewer.core.errors import GazeXError, RadiographError
-from gazex_viewer.core.radiograph import (
+from gazex_viewer.core.imaging.radiograph import (
     IMAGE_SUFFIXES,
     MAX_PIXELS,
     WindowPreset,

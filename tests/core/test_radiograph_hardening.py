@@ -16,7 +16,7 @@ from PIL import Image
 from pydicom.encaps import encapsulate
 
 from gazex_viewer.core.errors import GazeXError, RadiographError
-from gazex_viewer.core.radiograph import find_images, j2k_stream_info, jpeg_stream_info, load_radiograph
+from gazex_viewer.core.imaging.radiograph import find_images, j2k_stream_info, jpeg_stream_info, load_radiograph
 from tests.conftest import ROOT, require_tool, shared_file
 
 BOMB = 3000  # the stream's side; the header says 256 x 256
@@ -205,7 +205,7 @@ def test_dcmtk_compressed_renders_as_dcmtk(
 def test_jpeg_extended_12_bit_renders_as_dcmtk_and_without_its_decoder_is_a_clear_error(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from gazex_viewer.core import dicom_jpeg12
+    from gazex_viewer.core.imaging import dicom_jpeg12
     from tests.core.test_display_dcmtk import assert_same_display, dcmtk_render, default_options
 
     out = _dcmtk_encode("dcmcjpeg", ["+ee"], RG1, tmp_path / "rg1_extended12.dcm")
@@ -249,7 +249,7 @@ def test_render_refuses_a_bad_window(
 
 
 def test_window_lut_refuses_nan() -> None:
-    from gazex_viewer.core import display
+    from gazex_viewer.core.imaging import display
 
     with pytest.raises(ValueError, match="finite"):
         display.window_lut(np.arange(4), float("nan"), 10.0)

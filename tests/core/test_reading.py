@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from gazex_viewer.core.reading import (
+from gazex_viewer.core.reading.document import (
     CHEXPERT_OBSERVATIONS,
     SCHEMA_VERSION,
     Box,
@@ -27,7 +27,7 @@ from gazex_viewer.core.reading import (
     SignOff,
     TrajectoryPoint,
 )
-from gazex_viewer.core.validation import load_reading, validate_reading
+from gazex_viewer.core.reading.validation import load_reading, validate_reading
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "resources" / "examples" / "sample_reading.json"

@@ -9,7 +9,7 @@ from functools import lru_cache
 
 import pytest
 
-from gazex_viewer.core.report_text import normalise_sentence, split_sentence_spans, split_sentences
+from gazex_viewer.core.reading.report_text import normalise_sentence, split_sentence_spans, split_sentences
 from tests.conftest import shared_file
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gazex_viewer.core.reading import (
+from gazex_viewer.core.reading.document import (
     Box,
     Finding,
     ImageRef,
@@ -14,9 +14,9 @@ from gazex_viewer.core.reading import (
     Sentence,
     SignOff,
 )
-from gazex_viewer.core.review import ReviewSession
-from gazex_viewer.core.review_store import ReviewStore, default_store_path
-from gazex_viewer.core.signing import SigningKey, generate_key
+from gazex_viewer.core.review.session import ReviewSession
+from gazex_viewer.core.review.sqlite_store import ReviewStore, default_store_path
+from gazex_viewer.core.review.signing import SigningKey, generate_key
 
 SENTENCES: list[tuple[str, list[Label], tuple[float, float, float, float] | None]] = [
     ("support apparatus", [Label("Support Devices", "positive")], (300.0, 120.0, 700.0, 520.0)),

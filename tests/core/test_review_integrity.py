@@ -13,17 +13,17 @@ import pytest
 
 from gazex_viewer.cli import main
 from gazex_viewer.core.errors import ExportError
-from gazex_viewer.core.export_pdf import export_pdf
-from gazex_viewer.core.export_sr import export_sr
-from gazex_viewer.core.reading import Reading
-from gazex_viewer.core.review import (
+from gazex_viewer.core.export.pdf import export_pdf
+from gazex_viewer.core.export.sr import export_sr
+from gazex_viewer.core.reading.document import Reading
+from gazex_viewer.core.review.session import (
     SIGNATURE_MISMATCH,
     ReadingSignedError,
     ReviewSession,
     signature_problem,
     verify_signoff,
 )
-from gazex_viewer.core.review_store import ReviewStore
+from gazex_viewer.core.review.sqlite_store import ReviewStore
 from tests.conftest import ROOT, shared_file
 from tests.core.test_review_helpers import make_reading, sign
 
@@ -162,7 +162,7 @@ def test_export_refuses_an_invalid_reading_with_one_line(tmp_path: Path, change:
 
 # -- 3. the film exported under a report is the reading's own film ---------------------------------------------
 def _nih_signed(tmp_path: Path) -> tuple[Path, Path, Path]:
-    from gazex_viewer.core.radiograph import load_radiograph
+    from gazex_viewer.core.imaging.radiograph import load_radiograph
 
     own = shared_file("images/nih/00000001_000.png")
     other = shared_file("images/nih/00027426_000.png")  # another patient, also 512 x 512
@@ -234,7 +234,7 @@ def test_failed_export_writes_nothing(tmp_path: Path) -> None:
 
 
 def test_staged_outputs_commit_together(tmp_path: Path) -> None:
-    from gazex_viewer.core.export_files import StagedOutputs
+    from gazex_viewer.core.export.files import StagedOutputs
 
     a, b = tmp_path / "a.txt", tmp_path / "sub" / "b.txt"
     a.write_text("old")

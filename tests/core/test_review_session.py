@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from gazex_viewer.core.reading import Box, Label, Reading
-from gazex_viewer.core.review import (
+from gazex_viewer.core.reading.document import Box, Label, Reading
+from gazex_viewer.core.review.session import (
     ReadingSignedError,
     ReviewError,
     ReviewIncompleteError,

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from gazex_viewer.core.errors import ReviewStoreError
-from gazex_viewer.core.reading import Box, Reading
-from gazex_viewer.core.review_store import ReviewStore
+from gazex_viewer.core.reading.document import Box, Reading
+from gazex_viewer.core.review.sqlite_store import ReviewStore
 
 if __name__ != "__main__":
     from tests.core.test_review_helpers import make_reading, sign

@@ -13,17 +13,17 @@ from typing import Any
 import pytest
 
 from gazex_viewer.cli import main
-from gazex_viewer.core.audit_chain import GENESIS, check_chain
+from gazex_viewer.core.review.audit_chain import GENESIS, check_chain
 from gazex_viewer.core.errors import ExportError, ReadingError
-from gazex_viewer.core.integrity import check_reading, content_sha256
-from gazex_viewer.core.reading import Reading
-from gazex_viewer.core.review import ReviewError, ReviewSession
-from gazex_viewer.core.review_store import (
+from gazex_viewer.core.review.integrity import check_reading, content_sha256
+from gazex_viewer.core.reading.document import Reading
+from gazex_viewer.core.review.session import ReviewError, ReviewSession
+from gazex_viewer.core.review.sqlite_store import (
     ReviewStore,
     default_store_path,
     registered_keys,
 )
-from gazex_viewer.core.signing import (
+from gazex_viewer.core.review.signing import (
     SigningKeyError,
     create_key,
     generate_key,
@@ -294,7 +294,7 @@ def test_key_file_is_passphrase_protected(tmp_path: Path, monkeypatch: pytest.Mo
 
 def test_export_refuses_forgery_as_typed_error(tmp_path: Path) -> None:
     """The library path (export_sr) refuses a forged signature too, without a registry."""
-    from gazex_viewer.core.export_sr import export_sr
+    from gazex_viewer.core.export.sr import export_sr
 
     path = _forge(tmp_path, "lib", lambda d: d["review"]["signoff"].__setitem__("reviewer", "Dr Famous"))
     with pytest.raises((ExportError, ReadingError), match="signature"):
@@ -302,8 +302,8 @@ def test_export_refuses_forgery_as_typed_error(tmp_path: Path) -> None:
 
 
 def test_event_hash_fields_are_the_event_document() -> None:
-    from gazex_viewer.core.audit_chain import event_fields
-    from gazex_viewer.core.reading import ReviewEvent
+    from gazex_viewer.core.review.audit_chain import event_fields
+    from gazex_viewer.core.reading.document import ReviewEvent
 
     for prev in (None, GENESIS):
         ev = ReviewEvent("e-1", "2026", "Dr A", "edit", "f-1", {"a": [1, 2.5]}, {"b": None}, prev)
@@ -312,7 +312,7 @@ def test_event_hash_fields_are_the_event_document() -> None:
 
 def test_signature_survives_a_json_round_trip_of_integer_coordinates(tmp_path: Path) -> None:
     """A producer's integer box corners come back from JSON as floats: still the same signed document."""
-    from gazex_viewer.core.reading import Box
+    from gazex_viewer.core.reading.document import Box
 
     reading = make_reading()
     reading.findings[0].observation = Box.from_corners(300, 120, 700, 520)  # type: ignore[arg-type]

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from gazex_viewer.core.audit_chain import check_chain, state_problems
-from gazex_viewer.core.review import ReviewError
-from gazex_viewer.core.review_store import ReviewStore
-from gazex_viewer.core.store_errors import (
+from gazex_viewer.core.review.audit_chain import check_chain, state_problems
+from gazex_viewer.core.review.session import ReviewError
+from gazex_viewer.core.review.sqlite_store import ReviewStore
+from gazex_viewer.core.review.store_errors import (
     ReviewStoreConflictError,
     ReviewStoreCorruptError,
     ReviewStoreDiskFullError,
@@ -196,8 +196,8 @@ def test_two_processes_writing_one_reading(tmp_path: Path) -> None:
     with ReviewStore(db) as store:
         mine = store.open_session(reading, "Dr Ada")
         code = (
-            "import sys; from gazex_viewer.core.review_store import ReviewStore\n"
-            "from gazex_viewer.core.reading import Reading\n"
+            "import sys; from gazex_viewer.core.review.sqlite_store import ReviewStore\n"
+            "from gazex_viewer.core.reading.document import Reading\n"
             f"r = Reading.from_json(open({str(tmp_path / 'r.json')!r}).read())\n"
             f"with ReviewStore({str(db)!r}) as st:\n"
             "    st.open_session(r, 'Dr Other').reject('f-000', 'other process')\n"
@@ -263,7 +263,7 @@ def test_error_kinds_by_result_code() -> None:
 
 def test_reading_with_decisions_from_elsewhere_and_no_log_can_be_continued(tmp_path: Path) -> None:
     """A reading that arrives with decisions but no event log (legacy) is not called tampered once chained."""
-    from gazex_viewer.core.reading import Decision, Review
+    from gazex_viewer.core.reading.document import Decision, Review
 
     db = tmp_path / "reviews.sqlite3"
     reading = make_reading()

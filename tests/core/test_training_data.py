@@ -12,8 +12,8 @@ from PIL import Image
 
 from gazex_viewer.cli import main
 from gazex_viewer.core.errors import ReadingError
-from gazex_viewer.core.gazex_protocol import parse_grounding
-from gazex_viewer.core.reading import (
+from gazex_viewer.core.reading.gazex_protocol import parse_grounding
+from gazex_viewer.core.reading.document import (
     Box,
     Finding,
     ImageRef,
@@ -21,7 +21,7 @@ from gazex_viewer.core.reading import (
     Reading,
     Sentence,
 )
-from gazex_viewer.core.training_data import (
+from gazex_viewer.core.export.training_data import (
     ExportOptions,
     TrainingDataError,
     export_training,

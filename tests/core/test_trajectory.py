@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from gazex_viewer.core.reading import Box, Finding, ImageRef, Producer, Reading, Sentence
-from gazex_viewer.core.trajectory import (
+from gazex_viewer.core.reading.document import Box, Finding, ImageRef, Producer, Reading, Sentence
+from gazex_viewer.core.reading.trajectory import (
     attach_to_sentences,
     fixation_trajectory,
     fixations_from_durations,
@@ -15,7 +15,7 @@ from gazex_viewer.core.trajectory import (
     point_at,
     sentence_boundaries,
 )
-from gazex_viewer.core.validation import validate_reading
+from gazex_viewer.core.reading.validation import validate_reading
 from tests.conftest import shared_file
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from gazex_viewer.cli import main
 from gazex_viewer.core.errors import GazeXError, ReadingError
-from gazex_viewer.core.validation import load_reading, validate_reading_dict
+from gazex_viewer.core.reading.validation import load_reading, validate_reading_dict
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "resources" / "examples" / "sample_reading.json"
@@ -167,7 +167,8 @@ def test_image_size_is_bounded() -> None:
 
 
 def test_image_pixel_limit_is_the_radiograph_loaders() -> None:
-    from gazex_viewer.core import radiograph, validation
+    from gazex_viewer.core.imaging import radiograph
+    from gazex_viewer.core.reading import validation
 
     assert validation.MAX_IMAGE_PIXELS == radiograph.MAX_PIXELS
 

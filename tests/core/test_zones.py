@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gazex_viewer.core.zones import ChestBox, default_chest_box, zone_coverage, zone_of, zone_visits, zones_of
+from gazex_viewer.core.gaze.zones import ChestBox, default_chest_box, zone_coverage, zone_of, zone_visits, zones_of
 
 CHEST = ChestBox(100.0, 200.0, 1100.0, 1200.0)  # 1000 x 1000 px chest box
 

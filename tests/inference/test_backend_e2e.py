@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from gazex_viewer.core.errors import CheckpointError
-from gazex_viewer.core.radiograph import load_radiograph
+from gazex_viewer.core.imaging.radiograph import load_radiograph
 from gazex_viewer.inference.api import GenerationSettings, JobEvent, ModelSpec
 from gazex_viewer.inference.backend import JobCancelled, JobControl
 from gazex_viewer.inference.protocol import film_size_warning
@@ -43,7 +43,7 @@ def test_known_reading(loaded_backend: TransformersGazeXBackend, tiny_model_dir:
     # the sample film is 512 px: a real GazeX checkpoint's downscale4 boxes would be misplaced, and the reading says so
     assert reading.warnings == [film_size_warning(reading.image, "downscale4")]
     assert reading.warnings[0].startswith("the film is 512 x 512 px, much smaller than GazeX's training films")
-    from gazex_viewer.core.validation import validate_reading_dict
+    from gazex_viewer.core.reading.validation import validate_reading_dict
 
     assert validate_reading_dict(reading.to_dict()) == []
     # labels from the report sentences
@@ -67,7 +67,7 @@ def test_known_reading(loaded_backend: TransformersGazeXBackend, tiny_model_dir:
     assert p.generation["model_input_size"] == [112, 112] and p.generation["image_tokens"] == 16
     assert p.timings["report_tokens"] == 38 and p.timings["grounding_prompts"] == 2
     assert p.timings["total_s"] >= p.timings["report_s"] > 0
-    from gazex_viewer.core.gazex_prompts import PROMPT_PRESETS
+    from gazex_viewer.core.reading.gazex_prompts import PROMPT_PRESETS
 
     assert p.prompts == PROMPT_PRESETS["training"].record() and p.prompts["preset"] == "training"
     # the report was streamed, piece by piece, and adds up to the report
@@ -105,7 +105,7 @@ def test_cancel_stops_within_a_token(loaded_backend: TransformersGazeXBackend) -
 
 
 def test_untrained_model_gives_empty_valid_reading_with_warnings(untrained_model_dir: Path) -> None:
-    from gazex_viewer.core.reading import Reading
+    from gazex_viewer.core.reading.document import Reading
 
     backend = TransformersGazeXBackend()
     backend.load(ModelSpec(untrained_model_dir, device="cpu"))
@@ -117,7 +117,7 @@ def test_untrained_model_gives_empty_valid_reading_with_warnings(untrained_model
     assert any("max_new_tokens (40)" in w for w in reading.warnings)
     assert all(f.warnings for f in reading.findings)
     # still a valid document: schema and consistency checks pass, and it round-trips through JSON
-    from gazex_viewer.core.validation import validate_reading_dict
+    from gazex_viewer.core.reading.validation import validate_reading_dict
 
     assert validate_reading_dict(reading.to_dict()) == []
     again = Reading.from_json(reading.to_json())
@@ -240,8 +240,8 @@ def test_token_budget_is_checked_before_the_model_is_called(loaded_backend: Tran
     """A prompt that does not fit the context is an InferenceError naming the budget; a max_new_tokens that does
     not fit is lowered, with a warning in the reading for each prompt kind."""
     from gazex_viewer.core.errors import InferenceError
-    from gazex_viewer.core.gazex_protocol import REPORT_PROMPT, grounding_prompt
-    from gazex_viewer.core.report_text import split_sentences
+    from gazex_viewer.core.reading.gazex_protocol import REPORT_PROMPT, grounding_prompt
+    from gazex_viewer.core.reading.report_text import split_sentences
     from gazex_viewer.inference.images import prepare_image
 
     backend = loaded_backend
@@ -307,7 +307,7 @@ def test_checkpoint_generation_config_penalties_are_overridden_and_recorded(
 
 def test_hot_sampling_of_the_untrained_model_never_breaks_a_reading(untrained_model_dir: Path) -> None:
     """Temperature 3, top_p 1, seeds 1-12 (benchmarks/hot_sampling.py runs the same with 1024 tokens)."""
-    from gazex_viewer.core.gazex_prompts import _SPECIAL
+    from gazex_viewer.core.reading.gazex_prompts import _SPECIAL
     from gazex_viewer.inference.api import ModelSpec
 
     backend = TransformersGazeXBackend()
@@ -338,7 +338,7 @@ def test_hot_sampling_of_the_untrained_model_never_breaks_a_reading(untrained_mo
 def test_a_qwen2_5_vl_checkpoint_gives_the_known_reading(tmp_path: Path) -> None:
     """LLaMA-Factory's qwen2_vl template serves Qwen2.5-VL bases too: such a checkpoint loads and reads."""
     from gazex_viewer.cli import main
-    from gazex_viewer.core.reading import Reading
+    from gazex_viewer.core.reading.document import Reading
     from gazex_viewer.inference.api import check_checkpoint
 
     d = tmp_path / "q25"

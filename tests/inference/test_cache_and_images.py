@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gazex_viewer.core.radiograph import load_radiograph
-from gazex_viewer.core.reading import ImageRef, Producer, Reading
+from gazex_viewer.core.imaging.radiograph import load_radiograph
+from gazex_viewer.core.reading.document import ImageRef, Producer, Reading
 from gazex_viewer.inference.api import GenerationSettings
 from gazex_viewer.inference.cache import ReadingCache, reading_cache_key
 from gazex_viewer.inference.images import fit_to_budget, image_tokens, prepare_image

@@ -236,7 +236,7 @@ def test_infer_with_a_bad_adapter_sidecar_is_one_line(
 
 
 def test_sidecar_chooses_prompts_and_model_input(tiny_model_dir: Path, tmp_path: Path) -> None:
-    from gazex_viewer.core.gazex_prompts import PROMPT_PRESETS
+    from gazex_viewer.core.reading.gazex_prompts import PROMPT_PRESETS
 
     d = _copy(tiny_model_dir, tmp_path / "ck")
     info = check_checkpoint(ModelSpec(d))

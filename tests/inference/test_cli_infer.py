@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from gazex_viewer.cli import main
-from gazex_viewer.core.reading import Reading
+from gazex_viewer.core.reading.document import Reading
 from gazex_viewer.inference.tiny_model import KNOWN_BOXES, KNOWN_REPORT, SAMPLE_IMAGE
 from tests.conftest import shared_file
 

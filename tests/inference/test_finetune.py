@@ -16,7 +16,7 @@ import pytest
 
 from gazex_viewer.cli import main
 from gazex_viewer.core.errors import CheckpointError
-from gazex_viewer.core.reading import Box, Finding, Producer, Reading, Sentence
+from gazex_viewer.core.reading.document import Box, Finding, Producer, Reading, Sentence
 from gazex_viewer.inference.finetune import (
     FinetuneConfig,
     FinetuneError,
@@ -38,8 +38,8 @@ EXPERT_BOXES: dict[str, tuple[list[Box], Box]] = {
 
 
 def expert_reading(path: Path) -> Path:
-    from gazex_viewer.core.radiograph import load_radiograph
-    from gazex_viewer.core.trajectory import keyframe_trajectory
+    from gazex_viewer.core.imaging.radiograph import load_radiograph
+    from gazex_viewer.core.reading.trajectory import keyframe_trajectory
 
     assert list(EXPERT_BOXES) == list(KNOWN_BOXES) and " ".join(EXPERT_BOXES) == KNOWN_REPORT
     sentences, findings = [], []
@@ -56,7 +56,7 @@ def expert_reading(path: Path) -> Path:
 
 
 def _boxes(reading_path: Path) -> dict[str, tuple[list[Box], Box | None]]:
-    from gazex_viewer.core.validation import load_reading
+    from gazex_viewer.core.reading.validation import load_reading
 
     r = load_reading(reading_path)
     return {f.text: (f.clues, f.observation) for f in r.findings}
@@ -117,7 +117,7 @@ def test_finetune_teaches_the_expert_boxes(tiny_model_dir: Path, tmp_path: Path,
     old = _infer(tiny_model_dir, None, tmp_path / "old")
     got = _boxes(new)
     # the training targets exactly (GazeX's script narrows each box and truncates it on the /4 grid) ...
-    from gazex_viewer.core.gazex_protocol import parse_grounding
+    from gazex_viewer.core.reading.gazex_protocol import parse_grounding
 
     targets = {}
     for text in EXPERT_BOXES:
@@ -203,7 +203,7 @@ def test_occupied_output_and_resume_without_checkpoint(tiny_model_dir: Path, tmp
 
 @pytest.mark.slow
 def test_held_out_patients_are_evaluated(tiny_model_dir: Path, tmp_path: Path) -> None:
-    from gazex_viewer.core.training_data import split_of
+    from gazex_viewer.core.export.training_data import split_of
 
     split = {"train": 0.5, "val": 0.5}
     ids = [f"p-{i}" for i in range(50)]

@@ -22,8 +22,8 @@ import pytest
 
 from gazex_viewer.cli import main
 from gazex_viewer.core.errors import CheckpointError, InferenceError
-from gazex_viewer.core.radiograph import load_radiograph
-from gazex_viewer.core.reading import Reading
+from gazex_viewer.core.imaging.radiograph import load_radiograph
+from gazex_viewer.core.reading.document import Reading
 from gazex_viewer.inference.api import GenerationSettings, JobEvent, ModelSpec
 from gazex_viewer.inference.backend import JobCancelled, JobControl
 from gazex_viewer.inference.openai_backend import OpenAIBackend, describe_answer
@@ -112,7 +112,7 @@ def test_remote_reading_equals_local(remote: OpenAIBackend, loaded_backend: Any,
     # served as gazex-<sha[:12]>: the name confirms the hash, so no identity warning; same warnings as local
     assert got.warnings == want.warnings
     assert "".join(e.text for e in events if e.kind == "text") == KNOWN_REPORT
-    from gazex_viewer.core.validation import validate_reading_dict
+    from gazex_viewer.core.reading.validation import validate_reading_dict
 
     assert validate_reading_dict(got.to_dict()) == []
 

@@ -46,7 +46,7 @@ def messages() -> Recorder:
 @pytest.fixture
 def window(qtbot: Any, messages: Recorder, private_settings: Path) -> Any:
     """A shown 1400 x 900 main window whose show_error / ask_yes_no go to ``messages``."""
-    from gazex_viewer.ui.main_window import MainWindow
+    from gazex_viewer.ui.shell.main_window import MainWindow
 
     win = MainWindow()
     win.show_error = messages.error  # type: ignore[method-assign]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gazex_viewer.core.reading import (
+from gazex_viewer.core.reading.document import (
     Box,
     Finding,
     Label,

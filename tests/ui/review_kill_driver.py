@@ -27,8 +27,8 @@ def main(argv: list[str]) -> int:
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, settings_dir)
 
-    from gazex_viewer.ui.app import application
-    from gazex_viewer.ui.main_window import create_window
+    from gazex_viewer.ui.shell.app import application
+    from gazex_viewer.ui.shell.main_window import create_window
 
     app = application([sys.argv[0]])
     win = create_window([image], reading_json)

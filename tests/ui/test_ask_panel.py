@@ -16,8 +16,8 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture
 def run_window(qtbot: Any, messages: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    from gazex_viewer.ui.main_window import MainWindow
-    from gazex_viewer.ui.model_runner import ModelRunner
+    from gazex_viewer.ui.shell.main_window import MainWindow
+    from gazex_viewer.ui.model.runner import ModelRunner
 
     monkeypatch.setenv("GAZEX_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("GAZEX_REVIEW_DB", str(tmp_path / "reviews.sqlite3"))
@@ -84,7 +84,7 @@ def test_export_video_from_the_viewer(qtbot: Any, messages: Any, tmp_path: Path)
     import cv2
 
     from gazex_viewer.core.resources import resource_path
-    from gazex_viewer.ui.main_window import MainWindow
+    from gazex_viewer.ui.shell.main_window import MainWindow
 
     win = MainWindow()
     win.show_error = messages.error  # type: ignore[method-assign]

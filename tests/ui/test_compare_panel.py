@@ -15,9 +15,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from gazex_viewer.core.agreement import agreement, sentence_agreement
-from gazex_viewer.core.gaze_import import UNKNOWN_PIXEL_SHA256, import_gazesearch
-from gazex_viewer.core.reading import Reading
+from gazex_viewer.core.gaze.agreement import agreement, sentence_agreement
+from gazex_viewer.core.gaze.importers import UNKNOWN_PIXEL_SHA256, import_gazesearch
+from gazex_viewer.core.reading.document import Reading
 from tests.conftest import shared_file
 from tests.ui.readings import demo_reading
 
@@ -40,7 +40,7 @@ def _expert(tmp_path: Path) -> tuple[Reading, Path]:
 
 
 def _session(window: Any, tmp_path: Path) -> tuple[Any, Reading, Reading, Any]:
-    from gazex_viewer.ui.compare_panel import CompareSession
+    from gazex_viewer.ui.compare.panel import CompareSession
 
     assert window.open_image(shared_file(NIH))
     a = demo_reading(window.radiograph)
@@ -60,7 +60,7 @@ def _same(x: float, y: float) -> bool:
 
 
 def test_whole_film_and_sentence_agreement_shown_equal_core(window: Any, tmp_path: Path) -> None:
-    from gazex_viewer.ui.compare_panel import WHOLE_ROWS, format_value
+    from gazex_viewer.ui.compare.panel import WHOLE_ROWS, format_value
 
     session, a, b, _raw = _session(window, tmp_path)
     panel = session.panel
@@ -206,7 +206,7 @@ def test_end_comparison_and_new_reading_restore_single_view(window: Any, tmp_pat
 
 
 def test_bad_reading_b_is_reported_and_nothing_changes(window: Any, messages: Any, tmp_path: Path) -> None:
-    from gazex_viewer.ui.compare_panel import CompareSession
+    from gazex_viewer.ui.compare.panel import CompareSession
 
     assert window.open_image(shared_file(NIH))
     assert window.show_reading(demo_reading(window.radiograph))
@@ -221,7 +221,7 @@ def test_bad_reading_b_is_reported_and_nothing_changes(window: Any, messages: An
 def test_agreement_plot_for_the_pair(window: Any, qtbot: Any, tmp_path: Path, artifacts_dir: Path) -> None:
     from PySide6.QtGui import QImage
 
-    from gazex_viewer.ui.plot_dialog import PLOT_METRICS, PlotDialog, pair_finding_agreement
+    from gazex_viewer.ui.compare.plot_dialog import PLOT_METRICS, PlotDialog, pair_finding_agreement
 
     session, a, b, _raw = _session(window, tmp_path)
     groups = pair_finding_agreement(a, session.comparison.sentences)
@@ -240,7 +240,7 @@ def test_agreement_plot_for_the_pair(window: Any, qtbot: Any, tmp_path: Path, ar
     assert other.error is not None and "missing.png" in other.error and "not found" in other.error
     assert set(PLOT_METRICS) <= set(per[0].metrics)
     # the legend sits above the bars, never over them
-    from gazex_viewer.ui.plot_dialog import pair_figure
+    from gazex_viewer.ui.compare.plot_dialog import pair_figure
 
     fig = pair_figure(a, b, session.comparison.sentences, whole=session.comparison.whole)
     fig.canvas.draw()
@@ -251,9 +251,9 @@ def test_agreement_plot_for_the_pair(window: Any, qtbot: Any, tmp_path: Path, ar
 
 
 def test_different_films_banner_and_reference_scale(window: Any, qtbot: Any, tmp_path: Path, artifacts_dir: Path) -> None:
-    from gazex_viewer.core.agreement import film_mismatch
+    from gazex_viewer.core.gaze.agreement import film_mismatch
     from gazex_viewer.core.gaze.baselines import load_baselines
-    from gazex_viewer.ui.compare_panel import WHOLE_COLUMNS
+    from gazex_viewer.ui.compare.panel import WHOLE_COLUMNS
 
     # A is a reading of the NIH film; B a GazeSearch search of another film (570e2641-...jpg)
     session, a, b, _raw = _session(window, tmp_path)

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from PySide6.QtCore import Qt
 
-from gazex_viewer.core.agreement import agreement
-from gazex_viewer.core.gaze_import import import_gazesearch
-from gazex_viewer.core.reading import Reading
+from gazex_viewer.core.gaze.agreement import agreement
+from gazex_viewer.core.gaze.importers import import_gazesearch
+from gazex_viewer.core.reading.document import Reading
 from tests.conftest import shared_file
 from tests.ui.readings import demo_reading
 

@@ -10,7 +10,7 @@ from pydicom.data import get_testdata_file
 
 
 def test_shift_o_hides_and_shows_the_dicom_overlay(qtbot: Any, messages: Any, artifacts_dir: Path) -> None:
-    from gazex_viewer.ui.main_window import MainWindow
+    from gazex_viewer.ui.shell.main_window import MainWindow
 
     win = MainWindow()
     win.show_error = messages.error  # type: ignore[method-assign]

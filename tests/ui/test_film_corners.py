@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from gazex_viewer.core.film_annotations import orientation_markers
+from gazex_viewer.core.imaging.film_annotations import orientation_markers
 from gazex_viewer.core.resources import resource_path
 from tests.conftest import SAMPLE_STUDY, shared_file
 
@@ -23,7 +23,7 @@ def test_orientation_from_patient_orientation_and_from_a_frontal_view() -> None:
 
 @pytest.fixture
 def win(qtbot: Any, messages: Any) -> Any:
-    from gazex_viewer.ui.main_window import MainWindow
+    from gazex_viewer.ui.shell.main_window import MainWindow
 
     w = MainWindow()
     w.show_error = messages.error  # type: ignore[method-assign]

@@ -14,7 +14,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLineEdit, QPlainTextEdit
 
-from gazex_viewer.core.reading import Box
+from gazex_viewer.core.reading.document import Box
 from tests.ui.conftest import Answers
 from tests.ui.test_review_window import _open, _window
 
@@ -156,7 +156,7 @@ def test_edited_words_relabel_and_hand_set_labels_are_asked(qtbot: Any, db: Path
     # the Report tab files it by its current status: a finding now, not a pertinent negative
     heads_rows = win.report_panel.ordered_keys()
     assert heads_rows.index("f-ptx") < len(heads_rows)
-    from gazex_viewer.core.final_report import build_final_report
+    from gazex_viewer.core.review.final_report import build_final_report
 
     assert "f-ptx" in [x.finding_id for x in build_final_report(s.reading).positives]
     # a label set by hand: changing the words asks; "No" keeps the reviewer's label

@@ -12,8 +12,8 @@ from typing import Any
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtWidgets import QAbstractButton, QApplication, QDockWidget, QTabBar, QWidget
 
-from gazex_viewer.core.radiograph import load_radiograph
-from gazex_viewer.core.reading import Box, Label
+from gazex_viewer.core.imaging.radiograph import load_radiograph
+from gazex_viewer.core.reading.document import Box, Label
 from tests.conftest import SAMPLE_STUDY, shared_file
 from tests.ui.readings import demo_reading
 from tests.ui.test_review_screenshots import five_finding_reading
@@ -221,7 +221,7 @@ def test_window_fits_1280x800_and_1920x1080(rwin: Any, qtbot: Any, answers: Any,
 
 
 def test_compare_fits_1280x800_with_metric_names(window: Any, qtbot: Any, tmp_path: Path, artifacts_dir: Path) -> None:
-    from gazex_viewer.ui.compare_panel import METRIC_NAMES
+    from gazex_viewer.ui.compare.panel import METRIC_NAMES
 
     assert window.open_image(shared_file(NIH))
     assert window.show_reading(demo_reading(window.radiograph))

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, QRectF, Qt
 
-from gazex_viewer.core.radiograph import load_radiograph
+from gazex_viewer.core.imaging.radiograph import load_radiograph
 from tests.conftest import SAMPLE_STUDY, shared_file
 from tests.ui.readings import demo_reading
 
@@ -270,7 +270,7 @@ def test_expert_reading_with_unknown_hash_is_checked_by_size(window: Any, messag
 
 
 def test_open_saved_reading_next_to_its_film(window: Any, tmp_path: Path) -> None:
-    pytest.importorskip("gazex_viewer.core.validation", reason="core.validation (load_reading) not written yet")
+    pytest.importorskip("gazex_viewer.core.reading.validation", reason="core.validation (load_reading) not written yet")
     film = tmp_path / "00000001_000.png"
     shutil.copy(shared_file(NIH), film)
     reading = demo_reading(load_radiograph(film))
@@ -281,7 +281,7 @@ def test_open_saved_reading_next_to_its_film(window: Any, tmp_path: Path) -> Non
 
 
 def test_bad_reading_json_is_a_message(window: Any, messages: Any, tmp_path: Path) -> None:
-    pytest.importorskip("gazex_viewer.core.validation", reason="core.validation (load_reading) not written yet")
+    pytest.importorskip("gazex_viewer.core.reading.validation", reason="core.validation (load_reading) not written yet")
     assert window.open_image(shared_file(NIH))
     bad = tmp_path / "bad.json"
     bad.write_text("{not json", encoding="utf-8")
@@ -293,7 +293,7 @@ def test_bad_reading_json_is_a_message(window: Any, messages: Any, tmp_path: Pat
 # -- settings, help ---------------------------------------------------------------------------------------------
 def test_settings_persist(window: Any, qtbot: Any) -> None:
     from gazex_viewer.ui import settings as S
-    from gazex_viewer.ui.main_window import MainWindow
+    from gazex_viewer.ui.shell.main_window import MainWindow
 
     window.player_bar.set_layers(heatmap=True, labels=False)
     window.controller.set_speed(2.0)
@@ -357,7 +357,7 @@ def test_the_viewer_refuses_what_validate_refuses(qtbot: Any, messages: Any, tmp
     import json
 
     from gazex_viewer.core.resources import resource_path
-    from gazex_viewer.ui.main_window import MainWindow
+    from gazex_viewer.ui.shell.main_window import MainWindow
 
     data = json.loads(resource_path("examples", "sample_reading.json").read_text(encoding="utf-8"))
     data["findings"][0]["text"] = "x" * 50_000

@@ -22,8 +22,8 @@ def tiny_checkpoint(tiny_model_dir: Path) -> Path:
 @pytest.fixture
 def run_window(qtbot: Any, messages: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     """A main window whose model runner keeps its cache in tmp (and does not use it)."""
-    from gazex_viewer.ui.main_window import MainWindow
-    from gazex_viewer.ui.model_runner import ModelRunner
+    from gazex_viewer.ui.shell.main_window import MainWindow
+    from gazex_viewer.ui.model.runner import ModelRunner
 
     monkeypatch.setenv("GAZEX_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")

@@ -17,7 +17,7 @@ from gazex_viewer.inference.tiny_model import KNOWN_BOXES, KNOWN_REPORT, SAMPLE_
 def test_model_runner_streams_and_never_stalls_the_event_loop(qtbot, tiny_model_dir: Path, tmp_path: Path) -> None:
     from PySide6.QtCore import QThread, QTimer
 
-    from gazex_viewer.ui.model_runner import ModelRunner
+    from gazex_viewer.ui.model.runner import ModelRunner
 
     runner = ModelRunner(cache_dir=tmp_path / "cache", use_cache=False)
     gui_thread = QThread.currentThread()

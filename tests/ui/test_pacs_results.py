@@ -24,7 +24,7 @@ from tests.ui.test_review_window import _window
 
 
 def _film_from_pacs(pacs: DicomWebPacs) -> Path:
-    from gazex_viewer.ui.pacs_send import remember_origin
+    from gazex_viewer.ui.pacs.send import remember_origin
 
     hit = next(i for i in pacs.search_instances(RG1_STUDY) if i.sop_instance_uid == RG1_UNCR_SOP)
     path = DicomWebSource(pacs, hit).path()
@@ -82,7 +82,7 @@ def test_a_refused_sign_off_send_is_queued_then_delivered(qtbot: Any, db: Path, 
     refusing = DicomWebPacs(_profile(orthanc, secret_env="GAZEX_TEST_CHANGING_PASSWORD"),
                             RetrieveCache(tmp_path / "cache"))
     path = _film_from_pacs(good)
-    from gazex_viewer.ui.pacs_send import remember_origin
+    from gazex_viewer.ui.pacs.send import remember_origin
 
     remember_origin(path, refusing.profile)
     win = _window(qtbot, answers)
@@ -119,7 +119,7 @@ def test_a_film_from_disk_sends_nothing(qtbot: Any, db: Path, answers: Answers, 
 def test_drafts_are_sent_only_when_the_setting_asks(qtbot: Any, db: Path, answers: Answers, orthanc: Any,  # noqa: F811
                                                     tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from gazex_viewer.ui import settings as S
-    from gazex_viewer.ui.pacs_results import SEND_DRAFTS_KEY
+    from gazex_viewer.ui.pacs.results import SEND_DRAFTS_KEY
 
     monkeypatch.setenv("GAZEX_DATA_DIR", str(tmp_path / "data"))
     _clear_results(orthanc)

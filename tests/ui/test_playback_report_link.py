@@ -12,7 +12,7 @@ from tests.conftest import SAMPLE_STUDY
 
 
 def _window(qtbot: Any, messages: Any) -> Any:
-    from gazex_viewer.ui.main_window import MainWindow
+    from gazex_viewer.ui.shell.main_window import MainWindow
 
     win = MainWindow()
     win.show_error = messages.error  # type: ignore[method-assign]

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from gazex_viewer.core.metric_names import metric_label
-from gazex_viewer.core.plot_style import BACKGROUND, TEXT
+from gazex_viewer.core.gaze.metric_names import metric_label
+from gazex_viewer.core.gaze.plot_style import BACKGROUND, TEXT
 from tests.ui.test_compare_panel import _session
 
 
@@ -18,7 +18,7 @@ def test_pair_plot_is_dark_and_names_metrics_in_words(window: Any, tmp_path: Pat
     from matplotlib.colors import to_hex
     from PySide6.QtGui import QImage
 
-    from gazex_viewer.ui.plot_dialog import PLOT_METRICS, pair_figure
+    from gazex_viewer.ui.compare.plot_dialog import PLOT_METRICS, pair_figure
 
     session, a, b, _raw = _session(window, tmp_path)
     fig = pair_figure(a, b, session.comparison.sentences, whole=session.comparison.whole)

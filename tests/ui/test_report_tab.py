@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from gazex_viewer.core.final_report import build_final_report
-from gazex_viewer.ui.report_panel import SentenceRow
+from gazex_viewer.core.review.final_report import build_final_report
+from gazex_viewer.ui.report.panel import SentenceRow
 from tests.conftest import shared_file
 from tests.core.test_review_helpers import sign
 from tests.ui.conftest import Answers

@@ -10,11 +10,11 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 
-from gazex_viewer.core.radiograph import load_radiograph
-from gazex_viewer.core.reading import Box, Reading
-from gazex_viewer.core.review_store import ReviewStore
-from gazex_viewer.ui.audit_dialog import AuditDialog, action_words, describe_change
-from gazex_viewer.ui.export_dialog import ExportDialog, default_stem, export_reading
+from gazex_viewer.core.imaging.radiograph import load_radiograph
+from gazex_viewer.core.reading.document import Box, Reading
+from gazex_viewer.core.review.sqlite_store import ReviewStore
+from gazex_viewer.ui.review.audit_dialog import AuditDialog, action_words, describe_change
+from gazex_viewer.ui.review.export_dialog import ExportDialog, default_stem, export_reading
 from tests.conftest import require_tool, shared_file
 from tests.core.test_review_helpers import sign
 from tests.ui.readings import demo_reading
@@ -135,8 +135,8 @@ def test_exported_sr_is_valid_dicom(tmp_path: Path) -> None:
 
 
 def test_export_dialog_signs_the_pdf_with_the_signers_key(qtbot: Any, tmp_path: Path) -> None:
-    from gazex_viewer.core.pdf_signature import verify_pdf
-    from gazex_viewer.core.signing import create_key
+    from gazex_viewer.core.export.pdf_signature import verify_pdf
+    from gazex_viewer.core.review.signing import create_key
 
     store, s, rg = _reviewed(tmp_path / "r.sqlite3")
     key = create_key("Dr Ada", "correct horse battery")  # kept on disk ($GAZEX_KEY_DIR), so the dialog can ask

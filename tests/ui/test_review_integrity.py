@@ -11,9 +11,9 @@ import pytest
 
 from PySide6.QtCore import QObject, Signal
 
-from gazex_viewer.core.reading import Reading
-from gazex_viewer.core.review import ReviewSession
-from gazex_viewer.core.review_store import ReviewStore
+from gazex_viewer.core.reading.document import Reading
+from gazex_viewer.core.review.session import ReviewSession
+from gazex_viewer.core.review.sqlite_store import ReviewStore
 from tests.conftest import shared_file
 from tests.core.test_review_helpers import sign
 from tests.ui.readings import demo_reading
@@ -42,7 +42,7 @@ def _signed_then_tampered(rg: Any) -> Reading:
 
 # -- 1. a sign-off that does not match is shown as invalid, never as signed ---------------------------------
 def test_tampered_signed_reading_shows_signature_invalid(rwin: Any, qtbot: Any, tmp_path: Path) -> None:
-    from gazex_viewer.core.radiograph import load_radiograph
+    from gazex_viewer.core.imaging.radiograph import load_radiograph
 
     tampered = _signed_then_tampered(load_radiograph(shared_file(NIH)))
     _open(rwin, tampered)
@@ -68,7 +68,7 @@ def test_tampered_signed_reading_shows_signature_invalid(rwin: Any, qtbot: Any, 
 # -- 3. File > Export refuses another film, even after "Show it anyway" ---------------------------------------
 def test_export_refuses_the_wrong_film_after_show_anyway(rwin: Any, qtbot: Any, answers: Answers,
                                                          tmp_path: Path) -> None:
-    from gazex_viewer.core.radiograph import load_radiograph
+    from gazex_viewer.core.imaging.radiograph import load_radiograph
 
     own = load_radiograph(shared_file(NIH))
     reading = demo_reading(own)
@@ -96,8 +96,8 @@ def test_export_refuses_the_wrong_film_after_show_anyway(rwin: Any, qtbot: Any, 
 # -- 7. File > Export: a failure part-way leaves no file behind ------------------------------------------------
 def test_export_reading_writes_all_or_nothing(tmp_path: Path) -> None:
     from gazex_viewer.core.errors import ExportError
-    from gazex_viewer.core.radiograph import load_radiograph
-    from gazex_viewer.ui.export_dialog import export_reading
+    from gazex_viewer.core.imaging.radiograph import load_radiograph
+    from gazex_viewer.ui.review.export_dialog import export_reading
 
     rg = load_radiograph(shared_file(NIH))
     reading = demo_reading(rg)
@@ -119,7 +119,7 @@ def test_export_reading_writes_all_or_nothing(tmp_path: Path) -> None:
 
 # -- 4. unsaved review work survives opening another film or reading ------------------------------------------
 def test_typed_work_is_saved_when_another_film_is_opened(rwin: Any, qtbot: Any, db: Path) -> None:
-    from gazex_viewer.core.reading import Box
+    from gazex_viewer.core.reading.document import Box
 
     reading = _open(rwin)
     panel = rwin.review_panel
@@ -182,7 +182,7 @@ class FakeRunner(QObject):
 @pytest.fixture
 def mwin(qtbot: Any, db: Path, answers: Answers, tmp_path: Path) -> Any:
     """A window with a hand-driven model runner and a (fake) checkpoint chosen."""
-    from gazex_viewer.ui.main_window import MainWindow
+    from gazex_viewer.ui.shell.main_window import MainWindow
 
     win = MainWindow(runner_factory=lambda parent: FakeRunner(parent))
     win.show_error = answers.error  # type: ignore[method-assign]

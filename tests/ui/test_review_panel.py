@@ -8,11 +8,11 @@ from typing import Any
 import pytest
 from PySide6.QtCore import Qt
 
-from gazex_viewer.core.radiograph import load_radiograph
-from gazex_viewer.core.reading import Box
-from gazex_viewer.core.review_store import ReviewStore
+from gazex_viewer.core.imaging.radiograph import load_radiograph
+from gazex_viewer.core.reading.document import Box
+from gazex_viewer.core.review.sqlite_store import ReviewStore
 from gazex_viewer.ui.common import SelectionModel
-from gazex_viewer.ui.review_panel import ReviewPanel
+from gazex_viewer.ui.review.panel import ReviewPanel
 from tests.conftest import shared_file
 from tests.ui.readings import demo_reading
 

@@ -7,11 +7,11 @@ from typing import Any
 import pytest
 from PySide6.QtCore import QPoint, Qt
 
-from gazex_viewer.core.radiograph import load_radiograph
-from gazex_viewer.core.reading import Box, Finding
-from gazex_viewer.ui.canvas import FilmCanvas
+from gazex_viewer.core.imaging.radiograph import load_radiograph
+from gazex_viewer.core.reading.document import Box, Finding
+from gazex_viewer.ui.film.canvas import FilmCanvas
 from gazex_viewer.ui.common import SelectionModel
-from gazex_viewer.ui.region_editor import RegionEditor, box_from_rect
+from gazex_viewer.ui.film.region_editor import RegionEditor, box_from_rect
 from tests.conftest import shared_file
 
 NIH = "images/nih/00000001_000.png"

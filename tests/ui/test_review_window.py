@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from PySide6.QtCore import QPoint, Qt
 
-from gazex_viewer.core.radiograph import load_radiograph
-from gazex_viewer.core.reading import Box, Finding, Label, Reading, Sentence, TrajectoryPoint
-from gazex_viewer.core.review_store import ReviewStore
+from gazex_viewer.core.imaging.radiograph import load_radiograph
+from gazex_viewer.core.reading.document import Box, Finding, Label, Reading, Sentence, TrajectoryPoint
+from gazex_viewer.core.review.sqlite_store import ReviewStore
 from tests.conftest import ROOT, shared_file
 from tests.ui.conftest import Answers
 from tests.ui.readings import demo_reading
@@ -23,7 +23,7 @@ NIH = "images/nih/00000001_000.png"
 
 
 def _window(qtbot: Any, answers: Answers) -> Any:
-    from gazex_viewer.ui.main_window import MainWindow
+    from gazex_viewer.ui.shell.main_window import MainWindow
 
     win = MainWindow()
     win.show_error = answers.error  # type: ignore[method-assign]
@@ -366,7 +366,7 @@ def test_sigkill_of_the_real_gui_keeps_every_acknowledged_decision(
 
 # -- trainee mode ------------------------------------------------------------------------------------------
 def test_trainee_mode_hides_the_review_and_its_keys(rwin: Any, qtbot: Any) -> None:
-    from gazex_viewer.ui.trainee_panel import TraineeMode
+    from gazex_viewer.ui.trainee.panel import TraineeMode
 
     _open(rwin)
     assert rwin.review.dock.isVisible()

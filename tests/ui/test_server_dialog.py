@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from gazex_viewer.ui import server_dialog as SD
+from gazex_viewer.ui.model import server_dialog as SD
 from gazex_viewer.ui import settings as S
 
 

@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from gazex_viewer.core.reading import Reading
-from gazex_viewer.core.review_store import ReviewStore
+from gazex_viewer.core.reading.document import Reading
+from gazex_viewer.core.review.sqlite_store import ReviewStore
 from tests.ui import test_review_panel as panel_tests
 from tests.ui.test_review_panel import Prompts, _panel
 
@@ -54,8 +54,8 @@ def test_key_created_once_then_unlocked_by_passphrase(qtbot: Any, reading: Any, 
 
 def test_legacy_hash_only_signoff_is_not_shown_as_signed(qtbot: Any, reading: Any, db: Path,
                                                          prompts: Prompts) -> None:
-    from gazex_viewer.core.integrity import content_sha256
-    from gazex_viewer.core.review import ReviewSession
+    from gazex_viewer.core.review.integrity import content_sha256
+    from gazex_viewer.core.review.session import ReviewSession
 
     s = ReviewSession(reading, "Dr Old")
     _decide_all(type("P", (), {"session": s})())

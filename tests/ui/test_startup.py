@@ -27,7 +27,7 @@ def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
 def test_importing_the_ui_pulls_in_nothing_heavy() -> None:
     code = (
         "import sys\n"
-        "import gazex_viewer.ui.main_window, gazex_viewer.ui.app, gazex_viewer.commands.gui\n"
+        "import gazex_viewer.ui.shell.main_window, gazex_viewer.ui.shell.app, gazex_viewer.commands.gui\n"
         f"print(','.join(sorted(m for m in {HEAVY!r} if m in sys.modules)))\n"
         "print('PySide6' in sys.modules)\n"
     )
@@ -39,7 +39,7 @@ def test_importing_the_ui_pulls_in_nothing_heavy() -> None:
 
 
 def _demo_files(tmp_path: Path) -> tuple[Path, Path]:
-    from gazex_viewer.core.radiograph import load_radiograph
+    from gazex_viewer.core.imaging.radiograph import load_radiograph
     from tests.ui.readings import demo_reading
 
     film = tmp_path / "00000001_000.png"

@@ -14,7 +14,7 @@ from tests.core.test_pacs_orthanc import RG1_STUDY, _profile, orthanc  # noqa: F
 
 def test_search_sort_and_open_a_study(window: Any, qtbot: Any, orthanc: Any, tmp_path: Path,  # noqa: F811
                                       artifacts_dir: Path) -> None:
-    from gazex_viewer.ui.study_browser import StudyBrowserDialog
+    from gazex_viewer.ui.pacs.study_browser import StudyBrowserDialog
 
     dialog = StudyBrowserDialog(window, profiles=[_profile(orthanc)], cache=RetrieveCache(tmp_path / "cache"))
     qtbot.addWidget(dialog)
@@ -42,7 +42,7 @@ def test_search_sort_and_open_a_study(window: Any, qtbot: Any, orthanc: Any, tmp
 
 def test_a_pacs_that_is_down_is_one_line_and_the_dialog_stays(window: Any, qtbot: Any, orthanc: Any,  # noqa: F811
                                                               tmp_path: Path) -> None:
-    from gazex_viewer.ui.study_browser import StudyBrowserDialog
+    from gazex_viewer.ui.pacs.study_browser import StudyBrowserDialog
     from tests.core.orthanc_server import _free_port
 
     url = f"http://127.0.0.1:{_free_port()}/dicom-web"
@@ -61,7 +61,7 @@ def test_send_results_to_the_pacs_the_film_came_from(window: Any, qtbot: Any, or
                                                      tmp_path: Path, monkeypatch: Any, messages: Any) -> None:
     from gazex_viewer.core.pacs.dicomweb import DicomWebPacs
     from gazex_viewer.core.pacs.outbox import Outbox
-    from gazex_viewer.ui.study_browser import StudyBrowserDialog
+    from gazex_viewer.ui.pacs.study_browser import StudyBrowserDialog
     from tests.core.test_pacs_orthanc import _clear_results, _signed_reading_for
 
     monkeypatch.setenv("GAZEX_DATA_DIR", str(tmp_path / "data"))
@@ -75,7 +75,7 @@ def test_send_results_to_the_pacs_the_film_came_from(window: Any, qtbot: Any, or
     assert dialog.open_selected() and dialog.film_path is not None
     assert window.open_image(dialog.film_path)
     reading = _signed_reading_for(dialog.film_path)
-    from gazex_viewer.ui.pacs_send import send_results
+    from gazex_viewer.ui.pacs.send import send_results
 
     report = send_results(window, reading)
     assert report is not None and len(report.sent) == 2 and report.queued == []

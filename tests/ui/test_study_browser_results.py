@@ -23,7 +23,7 @@ from tests.core.test_pacs_orthanc import (  # noqa: F401 - the Orthanc fixture
 
 
 def _dialog(window: Any, qtbot: Any, orthanc: Any, tmp_path: Path) -> Any:  # noqa: F811
-    from gazex_viewer.ui.study_browser import StudyBrowserDialog
+    from gazex_viewer.ui.pacs.study_browser import StudyBrowserDialog
 
     dialog = StudyBrowserDialog(window, profiles=[_profile(orthanc)], cache=RetrieveCache(tmp_path / "cache"))
     qtbot.addWidget(dialog)
@@ -33,7 +33,7 @@ def _dialog(window: Any, qtbot: Any, orthanc: Any, tmp_path: Path) -> Any:  # no
 
 def test_open_an_earlier_gazex_result(window: Any, qtbot: Any, orthanc: Any, tmp_path: Path,  # noqa: F811
                                       artifacts_dir: Path) -> None:
-    from gazex_viewer.core.final_report import build_final_report
+    from gazex_viewer.core.review.final_report import build_final_report
     from gazex_viewer.core.pacs.documents import result_documents
 
     _clear_results(orthanc)
@@ -92,7 +92,7 @@ def test_network_calls_run_off_the_ui_thread(window: Any, qtbot: Any, orthanc: A
 
 def test_cancel_returns_at_once_and_drops_the_late_answer(window: Any, qtbot: Any, orthanc: Any,  # noqa: F811
                                                           tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from gazex_viewer.ui.study_browser import Cancelled
+    from gazex_viewer.ui.pacs.study_browser import Cancelled
 
     dialog = _dialog(window, qtbot, orthanc, tmp_path)
     release = threading.Event()

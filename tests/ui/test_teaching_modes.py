@@ -9,7 +9,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 
-from gazex_viewer.core.reading import Box, Reading
+from gazex_viewer.core.reading.document import Box, Reading
 from tests.ui.conftest import Answers
 from tests.ui.test_review_window import _open, _window
 from tests.ui.test_trainee_panel import _click_film
@@ -55,7 +55,7 @@ def _shows_the_review(win: Any, own: Reading, session: Any) -> None:
 def test_trainee_scoring_against_another_film_needs_consent_and_leaving_restores_the_review(
     qtbot: Any, db: Path, answers: Answers, tmp_path: Path
 ) -> None:
-    from gazex_viewer.ui.trainee_panel import TraineeMode
+    from gazex_viewer.ui.trainee.panel import TraineeMode
 
     win = _window(qtbot, answers)
     own, session = _reviewed(win)
@@ -82,7 +82,7 @@ def test_trainee_scoring_against_another_film_needs_consent_and_leaving_restores
 def test_trainee_against_this_films_reading_is_not_warned_and_leaving_redraws_the_review(
     qtbot: Any, db: Path, answers: Answers
 ) -> None:
-    from gazex_viewer.ui.trainee_panel import TraineeMode
+    from gazex_viewer.ui.trainee.panel import TraineeMode
 
     win = _window(qtbot, answers)
     own, session = _reviewed(win)

@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, Qt
 
-from gazex_viewer.core.gaze_import import import_gazesearch
-from gazex_viewer.core.reading import Reading
-from gazex_viewer.core.trainee import Click, score_trainee, trainee_reading
+from gazex_viewer.core.gaze.importers import import_gazesearch
+from gazex_viewer.core.reading.document import Reading
+from gazex_viewer.core.gaze.trainee import Click, score_trainee, trainee_reading
 from tests.conftest import shared_file
 from tests.ui.readings import demo_reading
 
@@ -37,7 +37,7 @@ def _click_film(qtbot: Any, window: Any, x: float, y: float) -> None:
 
 
 def _start(window: Any, *, with_reading: bool = True) -> tuple[Any, FakeClock, Reading | None]:
-    from gazex_viewer.ui.trainee_panel import TraineeMode
+    from gazex_viewer.ui.trainee.panel import TraineeMode
 
     assert window.open_image(shared_file(NIH))
     model = None
@@ -95,7 +95,7 @@ def test_trainee_mode_hides_the_model_and_records_clicks(window: Any, qtbot: Any
 
 
 def test_reveal_shows_the_score_then_the_reference(window: Any, qtbot: Any) -> None:
-    from gazex_viewer.ui.trainee_panel import score_rows
+    from gazex_viewer.ui.trainee.panel import score_rows
 
     mode, clock, model = _start(window)
     _mark_heart(qtbot, window, mode, clock)
@@ -155,7 +155,7 @@ def test_score_against_an_expert_reading_from_a_file(window: Any, qtbot: Any, me
 
 
 def test_recorder_sentence_removal_moves_marks() -> None:
-    from gazex_viewer.ui.trainee_panel import TraineeRecorder
+    from gazex_viewer.ui.trainee.panel import TraineeRecorder
 
     clock = FakeClock()
     rec = TraineeRecorder(clock=clock)
@@ -193,7 +193,7 @@ def test_screenshot_trainee_score_after_reveal(window: Any, qtbot: Any, artifact
 
 
 def test_review_keys_are_off_while_recording(window: Any, qtbot: Any) -> None:
-    from gazex_viewer.ui.trainee_panel import TraineeMode
+    from gazex_viewer.ui.trainee.panel import TraineeMode
 
     from PySide6.QtGui import QAction
     from PySide6.QtWidgets import QMenu

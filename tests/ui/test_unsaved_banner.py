@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from gazex_viewer.core.review_store import ReviewStore
+from gazex_viewer.core.review.sqlite_store import ReviewStore
 from tests.ui import test_review_panel as panel_tests
 from tests.ui.test_review_panel import Prompts, _panel
 

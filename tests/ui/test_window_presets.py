@@ -7,8 +7,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from gazex_viewer.core.radiograph import load_radiograph
-from gazex_viewer.core.window_presets import chest_presets, drag_steps
+from gazex_viewer.core.imaging.radiograph import load_radiograph
+from gazex_viewer.core.imaging.window_presets import chest_presets, drag_steps
 from tests.conftest import SAMPLE_STUDY, shared_file
 
 
@@ -35,7 +35,7 @@ def test_a_drag_across_the_whole_view_spans_the_whole_range() -> None:
 
 @pytest.fixture
 def win(qtbot: Any, messages: Any) -> Any:
-    from gazex_viewer.ui.main_window import MainWindow
+    from gazex_viewer.ui.shell.main_window import MainWindow
 
     w = MainWindow()
     w.show_error = messages.error  # type: ignore[method-assign]
@@ -72,7 +72,7 @@ def test_chest_and_user_presets_in_the_menu(win: Any) -> None:
 
 
 def test_heatmap_colour_map_keeps_the_anatomy_visible() -> None:
-    from gazex_viewer.ui.canvas import HEAT_LUT
+    from gazex_viewer.ui.film.canvas import HEAT_LUT
 
     assert HEAT_LUT.shape == (256, 4) and HEAT_LUT[0, 3] == 0
     assert HEAT_LUT[:, 3].max() <= int(0.4 * 255) + 1  # never more than 40% opaque

@@ -1,1 +1,1 @@
-"""Expert-gaze helpers beyond import: the GazeSearch agreement study (:mod:`.study`)."""
+"""Expert gaze: importing scanpaths, fixation clustering, agreement between readings, zones, trainee scoring and the GazeSearch study."""

@@ -1,7 +1,7 @@
 """The GazeSearch agreement study: what agreement scores mean on real radiologists' scanpaths.
 
 On the GazeSearch scanpaths (one search per (image, finding); many images searched for several findings)
-three conditions are scored with every metric of :mod:`gazex_viewer.core.agreement`:
+three conditions are scored with every metric of :mod:`gazex_viewer.core.gaze.agreement`:
 
 - ``unrelated``: two searches for *different* findings on the same image (what "unrelated expert gaze"
   scores: same film, same kind of reader, different question);
@@ -15,7 +15,7 @@ Key frames (for the ICC) are clustered the way the import clusters them. ``poole
 key-frame centroids of all pairs of a condition, paired by order (key frame k with key frame k), into one
 ICC(2,1) per axis, a steadier figure than the per-pair ICC (most scanpaths have 1 to 4 key frames);
 ``pooled_icc_matched`` does the same after nearest-partner matching, which flatters unrelated gaze
-(see :func:`gazex_viewer.core.agreement.centroid_icc`). An ICC whose raters do not both vary (the
+(see :func:`gazex_viewer.core.gaze.agreement.centroid_icc`). An ICC whose raters do not both vary (the
 centre-bias scanpath has a single key frame) is ``nan`` with a reason in ``pooled_icc_reason``, printed
 "n/a".
 
@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from gazex_viewer.core.agreement import (
+from gazex_viewer.core.gaze.agreement import (
     COUNT_KEYS,
     DENSITY_SIGMA,
     METRIC_KEYS,
@@ -47,8 +47,16 @@ from gazex_viewer.core.agreement import (
     scanpath_agreement,
     scanpath_of,
 )
-from gazex_viewer.core.gaze_clustering import FixationArray, KeyFrameParams, cluster_key_frames
-from gazex_viewer.core.gaze_import import ASSUMED_IMAGE_DEGREES, GAZESEARCH_FRAME, import_gazesearch
+from gazex_viewer.core.gaze.clustering import (
+    FixationArray,
+    KeyFrameParams,
+    cluster_key_frames,
+)
+from gazex_viewer.core.gaze.importers import (
+    ASSUMED_IMAGE_DEGREES,
+    GAZESEARCH_FRAME,
+    import_gazesearch,
+)
 
 __all__ = [
     "CONDITIONS",
@@ -278,7 +286,7 @@ def format_study(res: StudyResult) -> str:
             ok = j > u > c
             cells.append(f"{'ok' if ok else 'NO':>3} {j:6.3f} {u:6.3f} {c:6.3f}")
         lines.append(f"  {f:<28}" + "".join(f"{c:>26}" for c in cells))
-    from gazex_viewer.core.metric_names import metric_label
+    from gazex_viewer.core.gaze.metric_names import metric_label
 
     lines.append("metrics:")
     lines += [f"  {key:<22}{metric_label(key)}" for key in (*METRIC_KEYS, *COUNT_KEYS)]
@@ -297,8 +305,8 @@ def study_figure(
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    from gazex_viewer.core.metric_names import metric_name, metric_unit
-    from gazex_viewer.core.plot_style import apply_dark_theme
+    from gazex_viewer.core.gaze.metric_names import metric_name, metric_unit
+    from gazex_viewer.core.gaze.plot_style import apply_dark_theme
 
     findings = sorted({t for cond in CONDITIONS for ts in res.tasks[cond] for t in ts})
     colours = {"unrelated": "#d95f02", "centre_bias": "#7570b3", "jitter": "#1b9e77"}

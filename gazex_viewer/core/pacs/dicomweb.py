@@ -4,7 +4,7 @@
 a :class:`~gazex_viewer.core.pacs.PacsError` with one line: the URL and what went wrong (refused,
 timed out, wrong credentials, certificate not trusted, truncated answer). Frame requests always
 name their media type (Orthanc answers HTTP 400 to ``*/*``). :class:`DicomWebSource` is one
-instance behind the :class:`~gazex_viewer.core.image_source.ImageSource` seam: retrieved into the
+instance behind the :class:`~gazex_viewer.core.imaging.source.ImageSource` seam: retrieved into the
 :class:`~gazex_viewer.core.pacs.cache.RetrieveCache`, opened as a radiograph whose identity is its UIDs.
 """
 
@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from gazex_viewer.core.image_source import ImageIdentity
+from gazex_viewer.core.imaging.source import ImageIdentity
 from gazex_viewer.core.pacs import PacsError
 from gazex_viewer.core.pacs.cache import RetrieveCache
 from gazex_viewer.core.pacs.profile import ServerProfile
@@ -28,8 +28,8 @@ if TYPE_CHECKING:
     from dicomweb_client.api import DICOMwebClient
     from pydicom.dataset import Dataset
 
+    from gazex_viewer.core.imaging.radiograph import Radiograph
     from gazex_viewer.core.pacs.dimse import DimsePacs
-    from gazex_viewer.core.radiograph import Radiograph
 
 #: the modalities searched by default: chest radiographs
 DEFAULT_MODALITIES = ("CR", "DX")
@@ -407,7 +407,7 @@ class DicomWebPacs:
 
 
 class DicomWebSource:
-    """One PACS instance (DICOMweb, or DIMSE through a DimsePacs) as an :class:`~gazex_viewer.core.image_source.ImageSource`."""
+    """One PACS instance (DICOMweb, or DIMSE through a DimsePacs) as an :class:`~gazex_viewer.core.imaging.source.ImageSource`."""
 
     def __init__(
         self, pacs: DicomWebPacs | DimsePacs, hit: InstanceHit, *, progress: Callable[[str], None] | None = None
@@ -447,7 +447,7 @@ class DicomWebSource:
         return self._header
 
     def open(self) -> Radiograph:
-        from gazex_viewer.core.radiograph import load_radiograph
+        from gazex_viewer.core.imaging.radiograph import load_radiograph
 
         path = self.path()
         header = self.header()

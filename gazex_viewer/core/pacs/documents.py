@@ -1,8 +1,8 @@
 """The DICOM objects a reading sends back to the PACS: its TID 1500 SR and its PDF as Encapsulated PDF.
 
-The SR is made by :func:`gazex_viewer.core.export_sr.export_sr` (every check it makes applies: the
+The SR is made by :func:`gazex_viewer.core.export.sr.export_sr` (every check it makes applies: the
 film must be the reading's, the sign-off hash must match). The PDF is made by
-:func:`gazex_viewer.core.export_pdf.export_pdf` from the film and wrapped here in an Encapsulated
+:func:`gazex_viewer.core.export.pdf.export_pdf` from the film and wrapped here in an Encapsulated
 PDF instance (pydicom; highdicom has no such class) in the radiograph's study, with the patient and
 study attributes of the source image and a reference to it.
 """
@@ -21,7 +21,7 @@ from gazex_viewer.core.pacs import PacsError
 if TYPE_CHECKING:
     from pydicom.dataset import Dataset
 
-    from gazex_viewer.core.reading import Reading
+    from gazex_viewer.core.reading.document import Reading
 
 ENCAPSULATED_PDF_SOP_CLASS = "1.2.840.10008.5.1.4.1.1.104.1"
 PDF_SERIES_DESCRIPTION = "GazeX chest X-ray report (PDF)"
@@ -122,7 +122,8 @@ def result_documents(
     """
     import pydicom
 
-    from gazex_viewer.core.export_sr import export_sr, read_source_dataset
+    from gazex_viewer.core.export.sr import export_sr
+    from gazex_viewer.core.imaging.source import read_source_dataset
 
     image = Path(image_path)
     source = read_source_dataset(image)
@@ -133,7 +134,7 @@ def result_documents(
         radiograph = None
         image_sha256 = None
         if pdf:
-            from gazex_viewer.core.radiograph import load_radiograph
+            from gazex_viewer.core.imaging.radiograph import load_radiograph
 
             radiograph = load_radiograph(image)
             image_sha256 = radiograph.pixel_sha256
@@ -143,7 +144,7 @@ def result_documents(
         sr_ds = pydicom.dcmread(sr_path)
         pdf_ds = None
         if radiograph is not None:
-            from gazex_viewer.core.export_pdf import export_pdf
+            from gazex_viewer.core.export.pdf import export_pdf
 
             pdf_path = Path(tmp) / "report.pdf"
             out = export_pdf(reading, radiograph.render(), pdf_path, image_sha256=image_sha256, image_path=image)

@@ -1,4 +1,4 @@
-"""A GazeX SR (the app's own TID 1500, see :mod:`gazex_viewer.core.export_sr`) read back into a reading.
+"""A GazeX SR (the app's own TID 1500, see :mod:`gazex_viewer.core.export.sr`) read back into a reading.
 
 What comes back from the SR content: each finding's text, its region (the SCOORD polyline, as a box
 in image pixels), its labels, whether it is a pertinent negative, and its review status; the
@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from gazex_viewer.core.pacs import PacsError
-from gazex_viewer.core.reading import (
+from gazex_viewer.core.reading.document import (
     Box,
     Finding,
     ImageRef,

@@ -1,0 +1,736 @@
+"""The review session: the radiologist's decisions on one reading, with undo/redo and sign-off.
+
+A :class:`ReviewSession` wraps one :class:`~gazex_viewer.core.reading.document.Reading`. Every change
+(accept, reject, edit, add, remove, impression, undo, redo, sign) becomes a
+:class:`~gazex_viewer.core.reading.document.ReviewEvent` that is written to the session's
+:class:`~gazex_viewer.core.review.sqlite_store.ReviewStore` *before* the session reports success: when the
+store write fails, the in-memory state is rolled back and the error is raised. Listeners added with
+:meth:`ReviewSession.subscribe` are called after each successful change (the UI refreshes from them).
+
+State model
+-----------
+The review state is a set of *slots*, each with a JSON value:
+
+- ``decision`` of each model finding: a :class:`Decision` dict (undecided / accepted / rejected /
+  edited, with the edited finding);
+- ``addition`` of each finding the radiologist added: a :class:`Finding` dict, or ``None`` once removed;
+- ``impression`` and ``own_impression`` (the "read first" impression written before the AI draft
+  is revealed): text or ``None``.
+
+Every event stores the slot's value before and after, so undo, redo, the audit view and resuming
+after a crash all work from the event log alone. A signed reading is frozen: a later change needs
+:meth:`ReviewSession.new_version`, a new reading linked by ``parent_id``.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+from gazex_viewer.core.errors import GazeXError
+from gazex_viewer.core.reading.document import (
+    Box,
+    Decision,
+    Finding,
+    Label,
+    Reading,
+    Review,
+    ReviewEvent,
+    SignOff,
+    new_id,
+    utc_now,
+)
+from gazex_viewer.core.review.audit_chain import head_of
+from gazex_viewer.core.review.integrity import (  # noqa: F401  (re-exported: the review's public names)
+    LEGACY,
+    SIGNATURE_MISMATCH,
+    ReadingCheck,
+    check_reading,
+    check_signature,
+    content_sha256,
+    is_validly_signed,
+    signature_problem,
+    signed_content,
+    verify_signoff,
+)
+from gazex_viewer.core.review.session_integrity import SessionIntegrity
+from gazex_viewer.core.review.signing import KeyRegistry, SigningKey, canonical_json  # noqa: F401
+from gazex_viewer.core.review.signoff import SignOffKeyError, make_signoff
+from gazex_viewer.core.review.sync import StoreSync
+
+if TYPE_CHECKING:
+    from gazex_viewer.core.review.sqlite_store import ReviewStore
+
+log = logging.getLogger(__name__)
+
+#: what :meth:`ReviewSession.status` reports for a finding
+FindingStatus = Literal["undecided", "accepted", "rejected", "edited", "added"]
+Slot = Literal["decision", "addition", "impression", "own_impression"]
+
+#: actions that change a slot and can be undone
+UNDOABLE_ACTIONS: frozenset[str] = frozenset(
+    {"accept", "reject", "edit", "reset", "add", "remove", "impression", "own_impression"}
+)
+#: actions recorded for the audit trail only
+OTHER_ACTIONS: frozenset[str] = frozenset({"open", "sign", "new_version"})
+
+_UNSET: Any = object()
+
+
+class ReviewError(GazeXError):
+    """A review action that is not allowed (unknown finding, signed reading, hidden AI draft)."""
+
+
+class ReviewIncompleteError(ReviewError):
+    """Sign-off refused because findings are still undecided."""
+
+    def __init__(self, path: str | None, undecided: list[str]) -> None:
+        self.undecided = list(undecided)
+        super().__init__(
+            path,
+            f"cannot sign: {len(undecided)} finding(s) still undecided ({', '.join(undecided)})",
+        )
+
+
+class ReadingSignedError(ReviewError):
+    """A change to a signed (frozen) reading; start a new version instead."""
+
+
+@dataclass(frozen=True)
+class ReviewedFinding:
+    """A finding as the review leaves it: the effective text/labels/regions and its status."""
+
+    finding: Finding
+    status: FindingStatus
+    reason: str | None = None
+    #: the model's original finding for an edited one; None for additions
+    original: Finding | None = None
+
+
+@dataclass(frozen=True)
+class _Change:
+    action: str
+    slot: Slot
+    finding_id: str | None
+    before: Any
+    after: Any
+
+
+class ReviewSession(SessionIntegrity):
+    """The radiologist's review of one reading.
+
+    Parameters
+    ----------
+    reading
+        The reading under review. Its ``review`` is created when absent and is updated in place.
+    reviewer
+        The reviewer's name, recorded with every event.
+    store
+        Where every change is written before it is reported; ``None`` keeps the review in memory
+        only (tests, demos). Use :meth:`ReviewStore.open_session` to resume a stored review.
+    read_first
+        "Read first" mode: the AI findings stay hidden (and cannot be decided) until the
+        radiologist has set their own impression with :meth:`set_own_impression`.
+    """
+
+    def __init__(
+        self,
+        reading: Reading,
+        reviewer: str,
+        *,
+        store: ReviewStore | None = None,
+        read_first: bool = False,
+        registry: KeyRegistry | None = None,
+        store_version: int | None = None,
+        store_problems: list[str] | None = None,
+        _history: Iterable[ReviewEvent] | None = None,
+    ) -> None:
+        if not reviewer or not reviewer.strip():
+            raise ReviewError(None, "a reviewer name is required")
+        self._reading = reading
+        self.reviewer = reviewer.strip()
+        self._store = store
+        self.read_first = read_first
+        if reading.review is None:
+            reading.review = Review()
+        review = reading.review
+        if review.reviewer is None:
+            review.reviewer = self.reviewer
+        self._model_ids = [f.id for f in reading.findings]
+        self._model_id_set = set(self._model_ids)
+        if len(self._model_id_set) != len(self._model_ids):
+            raise ReviewError(None, f"reading {reading.reading_id} has duplicate finding ids")
+        known = {d.finding_id for d in review.decisions}
+        for fid in self._model_ids:
+            if fid not in known:
+                review.decisions.append(Decision(finding_id=fid))
+        order = {fid: i for i, fid in enumerate(self._model_ids)}
+        review.decisions.sort(key=lambda d: order.get(d.finding_id, len(order)))
+        self._undo: list[_Change] = []
+        self._redo: list[_Change] = []
+        self._listeners: list[Callable[[ReviewEvent], None]] = []
+        #: creation order of added findings, so an undone removal goes back to its place
+        self._addition_rank: dict[str, int] = {}
+        self._replay(review.events if _history is None else _history)
+        #: where signers' public keys are registered: the given registry, else the store
+        self.registry: KeyRegistry | None = registry if registry is not None else store
+        #: the integrity rules' verdict (signature, event chain, state against log) at load and after signing
+        self._check: ReadingCheck = check_reading(reading, self.registry)
+        if store_problems:  # what only the store can tell (an event row removed at the end of the log)
+            self._check = ReadingCheck(self._check.signature, self._check.problems + list(store_problems))
+        #: versioned writes and the changes kept pending when the store cannot take them (core.review_sync)
+        self._sync = StoreSync(store, store_version)
+
+    # -- read-only view --------------------------------------------------------------------
+    @property
+    def reading(self) -> Reading:
+        """The reading, with its review updated in place."""
+        return self._reading
+
+    @property
+    def review(self) -> Review:
+        assert self._reading.review is not None
+        return self._reading.review
+
+    @property
+    def reading_id(self) -> str:
+        return self._reading.reading_id
+
+    @property
+    def store(self) -> ReviewStore | None:
+        return self._store
+
+    @property
+    def ai_hidden(self) -> bool:
+        """True in "read first" mode until the radiologist's own impression is written."""
+        return self.read_first and not (self.review.own_impression or "").strip()
+
+    @property
+    def finding_ids(self) -> list[str]:
+        """Every finding in display order: the model's, then the radiologist's additions."""
+        return self._model_ids + [f.id for f in self.review.additions]
+
+    def _decision(self, finding_id: str) -> Decision:
+        for d in self.review.decisions:
+            if d.finding_id == finding_id:
+                return d
+        raise KeyError(finding_id)
+
+    def _addition(self, finding_id: str) -> Finding | None:
+        for f in self.review.additions:
+            if f.id == finding_id:
+                return f
+        return None
+
+    def _check_known(self, finding_id: str) -> None:
+        if finding_id not in self._model_id_set and self._addition(finding_id) is None:
+            raise ReviewError(None, f"reading {self.reading_id} has no finding {finding_id!r}")
+
+    def status(self, finding_id: str) -> FindingStatus:
+        """The finding's state: undecided, accepted, rejected, edited or added."""
+        self._check_known(finding_id)
+        if finding_id in self._model_id_set:
+            return self._decision(finding_id).status
+        return "added"
+
+    def effective_finding(self, finding_id: str) -> Finding:
+        """The finding as it now reads: the edited version when edited, else the original."""
+        self._check_known(finding_id)
+        if finding_id in self._model_id_set:
+            d = self._decision(finding_id)
+            if d.status == "edited" and d.edited is not None:
+                return d.edited
+            return self._reading.finding(finding_id)
+        added = self._addition(finding_id)
+        assert added is not None
+        return added
+
+    def undecided(self) -> list[str]:
+        """Ids of the model findings still undecided, in report order."""
+        return [d.finding_id for d in self.review.decisions if d.status == "undecided"]
+
+    def counts(self) -> dict[str, int]:
+        """How many findings are in each state (for the counter)."""
+        out = {"undecided": 0, "accepted": 0, "rejected": 0, "edited": 0, "added": 0}
+        for fid in self.finding_ids:
+            out[self.status(fid)] += 1
+        return out
+
+    def next_undecided(self, after_id: str | None = None) -> str | None:
+        """The first undecided finding after ``after_id`` in report order, wrapping around."""
+        return self._step_undecided(after_id, +1)
+
+    def previous_undecided(self, before_id: str | None = None) -> str | None:
+        """The last undecided finding before ``before_id`` in report order, wrapping around."""
+        return self._step_undecided(before_id, -1)
+
+    def _step_undecided(self, ref: str | None, step: int) -> str | None:
+        ids = self._model_ids
+        if not ids:
+            return None
+        if ref is None or ref not in self._model_id_set:
+            order = ids if step > 0 else ids[::-1]
+        else:
+            i = ids.index(ref)
+            n = len(ids)
+            order = [ids[(i + step * k) % n] for k in range(1, n + 1)]
+        for fid in order:
+            if self._decision(fid).status == "undecided":
+                return fid
+        return None
+
+    def reviewed_findings(self, *, include_rejected: bool = False) -> list[ReviewedFinding]:
+        """The findings the report keeps (accepted, edited, added), in display order.
+
+        With ``include_rejected`` the rejected (and undecided) model findings are listed too,
+        so a PDF can show every decision.
+        """
+        out: list[ReviewedFinding] = []
+        for d in self.review.decisions:
+            original = self._reading.finding(d.finding_id)
+            if d.status in ("accepted",) or (d.status == "edited" and d.edited is not None):
+                eff = d.edited if d.status == "edited" and d.edited is not None else original
+                out.append(
+                    ReviewedFinding(eff, d.status, d.reason, original if d.status == "edited" else None)
+                )
+            elif include_rejected:
+                out.append(ReviewedFinding(original, d.status, d.reason, None))
+        for f in self.review.additions:
+            out.append(ReviewedFinding(f, "added"))
+        return out
+
+    # -- listeners ---------------------------------------------------------------------------
+    def subscribe(self, callback: Callable[[ReviewEvent], None]) -> Callable[[], None]:
+        """Call ``callback(event)`` after every recorded change; returns an unsubscribe function."""
+        self._listeners.append(callback)
+
+        def unsubscribe() -> None:
+            if callback in self._listeners:
+                self._listeners.remove(callback)
+
+        return unsubscribe
+
+    def _notify(self, event: ReviewEvent) -> None:
+        for cb in list(self._listeners):
+            try:
+                cb(event)
+            except Exception:  # a broken view must not undo a durable decision
+                log.exception("review listener %r failed", cb)
+
+    # -- slots -----------------------------------------------------------------------------
+    def _slot_of(self, action: str, finding_id: str | None) -> Slot:
+        base = action.split(":", 1)[1] if action.startswith(("undo:", "redo:")) else action
+        if base in ("impression", "own_impression"):
+            return base  # type: ignore[return-value]
+        if finding_id is not None and finding_id in self._model_id_set:
+            return "decision"
+        return "addition"
+
+    def _get(self, slot: Slot, finding_id: str | None) -> Any:
+        if slot == "decision":
+            assert finding_id is not None
+            return self._decision(finding_id).to_dict()
+        if slot == "addition":
+            assert finding_id is not None
+            f = self._addition(finding_id)
+            return None if f is None else f.to_dict()
+        return getattr(self.review, slot)
+
+    def _set(self, slot: Slot, finding_id: str | None, value: Any) -> None:
+        review = self.review
+        if slot == "decision":
+            assert finding_id is not None
+            new = Decision.from_dict(value)
+            review.decisions = [new if d.finding_id == finding_id else d for d in review.decisions]
+        elif slot == "addition":
+            assert finding_id is not None
+            idx = next((i for i, f in enumerate(review.additions) if f.id == finding_id), None)
+            if value is None:
+                if idx is not None:
+                    del review.additions[idx]
+            elif idx is None:
+                rank = self._rank(finding_id)
+                pos = next(
+                    (i for i, f in enumerate(review.additions) if self._rank(f.id) > rank),
+                    len(review.additions),
+                )
+                review.additions.insert(pos, Finding.from_dict(value))
+            else:
+                review.additions[idx] = Finding.from_dict(value)
+        else:
+            setattr(review, slot, value)
+
+    def _rank(self, finding_id: str) -> int:
+        return self._addition_rank.setdefault(finding_id, len(self._addition_rank))
+
+    # -- recording ---------------------------------------------------------------------------
+    def _check_open(self) -> None:
+        if self._sync.conflict is not None:
+            raise self._sync.conflict
+        if self.review.signoff is None and self._check.problems:
+            raise ReviewError(
+                None,
+                f"reading {self.reading_id}: {self._check.problems[0]}; it cannot be changed here",
+            )
+        if self.signature_invalid:
+            raise ReadingSignedError(
+                None,
+                f"reading {self.reading_id}: {self.signature_problem}; it is not a signed report "
+                "and cannot be changed or signed here",
+            )
+        if self.is_signed:
+            raise ReadingSignedError(
+                None,
+                f"reading {self.reading_id} was signed by {self.review.signoff.reviewer} "  # type: ignore[union-attr]
+                "and is frozen; start a new version to change it",
+            )
+
+    def _check_visible(self) -> None:
+        if self.ai_hidden:
+            raise ReviewError(
+                None, "read-first mode: write your own impression before deciding on AI findings"
+            )
+
+    def _record(
+        self, action: str, finding_id: str | None, slot: Slot, after: Any
+    ) -> ReviewEvent | None:
+        """Apply one slot change, persist it, then report it; roll back if the store fails.
+
+        A change that changes nothing (accepting an accepted finding) records nothing: None.
+        """
+        before = self._get(slot, finding_id)
+        if before == after:
+            return None
+        event = ReviewEvent(
+            id=new_id("e"),
+            at=utc_now(),
+            reviewer=self.reviewer,
+            action=action,
+            finding_id=finding_id,
+            before=before,
+            after=after,
+            prev_sha256=head_of(self.review.events),
+        )
+        self._set(slot, finding_id, after)
+        self.review.events.append(event)
+        try:
+            not_saved = self._sync.write(self._reading, event)
+        except BaseException:
+            self.review.events.pop()
+            self._set(slot, finding_id, before)
+            raise
+        change = _Change(action, slot, finding_id, before, after)
+        if action.startswith("undo:"):
+            self._redo.append(self._undo.pop())
+        elif action.startswith("redo:"):
+            self._undo.append(self._redo.pop())
+        else:
+            self._undo.append(change)
+            self._redo.clear()
+        self._notify(event)
+        if not_saved is not None:
+            raise not_saved
+        return event
+
+    def retry_pending(self) -> bool:
+        """Try again to write the changes that could not be saved; True when nothing is left pending."""
+        if not self._sync.pending:
+            return True
+        problem = self._sync.write(self._reading, None)
+        if problem is None:
+            self._notify(self.review.events[-1])
+        return problem is None
+
+    def _replay(self, events: Iterable[ReviewEvent]) -> None:
+        """Rebuild the undo/redo stacks from the recorded events (state itself is stored)."""
+        events = list(events)
+        for ev in events:
+            if ev.action == "add" and ev.finding_id is not None:
+                self._rank(ev.finding_id)
+        for f in self.review.additions:
+            self._rank(f.id)
+        for ev in events:
+            if ev.action.startswith("undo:"):
+                if self._undo:
+                    self._redo.append(self._undo.pop())
+            elif ev.action.startswith("redo:"):
+                if self._redo:
+                    self._undo.append(self._redo.pop())
+            elif ev.action in UNDOABLE_ACTIONS:
+                slot = self._slot_of(ev.action, ev.finding_id)
+                self._undo.append(_Change(ev.action, slot, ev.finding_id, ev.before, ev.after))
+                self._redo.clear()
+
+    # -- decisions ---------------------------------------------------------------------------
+    def _model_decision(self, finding_id: str) -> Decision:
+        if finding_id not in self._model_id_set:
+            self._check_known(finding_id)
+            raise ReviewError(
+                None, f"{finding_id} is a finding you added; edit or remove it instead"
+            )
+        return self._decision(finding_id)
+
+    def accept(self, finding_id: str) -> ReviewEvent | None:
+        """Accept a model finding as the model wrote it (an edit is kept: use :meth:`reset` first).
+
+        An added finding is already part of the report: accepting it changes nothing (None).
+        """
+        self._check_open()
+        self._check_visible()
+        if finding_id not in self._model_id_set and self._addition(finding_id) is not None:
+            return None
+        d = self._model_decision(finding_id)
+        if d.status == "edited":
+            after = Decision(finding_id, "edited", None, d.edited).to_dict()
+        else:
+            if self._reading.finding(finding_id).unreadable:
+                raise ReviewError(
+                    None,
+                    f"{finding_id} is unreadable model output: it cannot be accepted as written; "
+                    "edit it into words or reject it",
+                )
+            after = Decision(finding_id, "accepted").to_dict()
+        return self._record("accept", finding_id, "decision", after)
+
+    def reject(self, finding_id: str, reason: str | None = None) -> ReviewEvent | None:
+        """Reject a model finding (with an optional reason); rejecting an added finding removes it."""
+        self._check_open()
+        self._check_visible()
+        if finding_id not in self._model_id_set:
+            return self.remove_finding(finding_id)
+        self._model_decision(finding_id)
+        reason = reason.strip() if reason and reason.strip() else None
+        after = Decision(finding_id, "rejected", reason).to_dict()
+        return self._record("reject", finding_id, "decision", after)
+
+    def reset(self, finding_id: str) -> ReviewEvent | None:
+        """Return a model finding to undecided (dropping any edit)."""
+        self._check_open()
+        self._model_decision(finding_id)
+        return self._record("reset", finding_id, "decision", Decision(finding_id).to_dict())
+
+    def edit(
+        self,
+        finding_id: str,
+        *,
+        text: str | None = None,
+        labels: list[Label] | None = None,
+        observation: Box | None = _UNSET,
+        clues: list[Box] | None = None,
+    ) -> ReviewEvent | None:
+        """Change a finding's text, labels, observation region or clue regions.
+
+        Only the given fields change (``observation=None`` removes the region). A model finding
+        becomes "edited" (the original is kept for audit); an added finding is changed in place.
+        The UI should call this once per completed gesture (box released), not per mouse move.
+        """
+        self._check_open()
+        self._check_visible()
+        self._check_known(finding_id)
+        current = copy.deepcopy(self.effective_finding(finding_id))
+        if text is not None:
+            if not text.strip():
+                raise ReviewError(None, f"{finding_id}: the finding text cannot be empty")
+            current.text = text.strip()
+            if current.unreadable:  # the radiologist's own words replace unreadable model output
+                current.unreadable = False
+                current.warnings = [w for w in current.warnings if not w.startswith("unreadable model output")]
+        if labels is not None:
+            current.labels = list(labels)
+        if observation is not _UNSET:
+            current.observation = observation
+        if clues is not None:
+            current.clues = list(clues)
+        if finding_id in self._model_id_set:
+            after = Decision(finding_id, "edited", None, current).to_dict()
+            return self._record("edit", finding_id, "decision", after)
+        return self._record("edit", finding_id, "addition", current.to_dict())
+
+    def add_finding(
+        self,
+        text: str,
+        observation: Box | None,
+        labels: list[Label] | None = None,
+        clues: list[Box] | None = None,
+    ) -> str:
+        """Add a finding the model missed (a box drawn and a sentence typed); returns its id."""
+        self._check_open()
+        if not text or not text.strip():
+            raise ReviewError(None, "an added finding needs a sentence")
+        fid = new_id("f")
+        finding = Finding(
+            id=fid,
+            sentence_id=new_id("s"),
+            text=text.strip(),
+            labels=list(labels or []),
+            observation=observation,
+            clues=list(clues or []),
+        )
+        self._record("add", fid, "addition", finding.to_dict())
+        return fid
+
+    def remove_finding(self, finding_id: str) -> ReviewEvent | None:
+        """Remove a finding the radiologist added (model findings are rejected instead)."""
+        self._check_open()
+        if finding_id in self._model_id_set:
+            raise ReviewError(None, f"{finding_id} is a model finding; reject it instead")
+        self._check_known(finding_id)
+        return self._record("remove", finding_id, "addition", None)
+
+    def set_impression(self, text: str | None) -> ReviewEvent | None:
+        """Set (or with None/empty, clear) the reviewed impression."""
+        self._check_open()
+        value = text.strip() if text and text.strip() else None
+        return self._record("impression", None, "impression", value)
+
+    def set_own_impression(self, text: str | None) -> ReviewEvent | None:
+        """Record the radiologist's own impression; in read-first mode this reveals the AI draft."""
+        self._check_open()
+        value = text.strip() if text and text.strip() else None
+        if self.read_first and value is None and self.review.own_impression:
+            raise ReviewError(None, "read-first mode: the own impression cannot be cleared once written")
+        return self._record("own_impression", None, "own_impression", value)
+
+    # -- undo / redo ---------------------------------------------------------------------------
+    @property
+    def can_undo(self) -> bool:
+        return bool(self._undo) and not self.is_frozen
+
+    @property
+    def can_redo(self) -> bool:
+        return bool(self._redo) and not self.is_frozen
+
+    def undo_text(self) -> str | None:
+        """A short description of what :meth:`undo` would revert ("accept f-1"), or None."""
+        if not self.can_undo:
+            return None
+        c = self._undo[-1]
+        return c.action if c.finding_id is None else f"{c.action} {c.finding_id}"
+
+    def undo(self) -> ReviewEvent | None:
+        """Revert the last change (recorded as an ``undo:<action>`` event); None when nothing to undo."""
+        self._check_open()
+        if not self._undo:
+            return None
+        c = self._undo[-1]
+        return self._record(f"undo:{c.action}", c.finding_id, c.slot, c.before)
+
+    def redo(self) -> ReviewEvent | None:
+        """Re-apply the last undone change; None when nothing to redo."""
+        self._check_open()
+        if not self._redo:
+            return None
+        c = self._redo[-1]
+        return self._record(f"redo:{c.action}", c.finding_id, c.slot, c.after)
+
+    # -- sign-off and versions -----------------------------------------------------------------
+    def content_sha256(self) -> str:
+        """The hash a sign-off would record now."""
+        return content_sha256(self._reading)
+
+    def sign(
+        self, reviewer: str | None = None, *, key: SigningKey | None = None, account: str | None = None
+    ) -> SignOff:
+        """Sign the reviewed reading with the reviewer's Ed25519 key (:func:`~gazex_viewer.core.review.signoff.make_signoff`)
+        and freeze it. With a store (or registry) the key must be registered to the signer there.
+
+        ``reviewer`` is the signer's display name; ``account`` the workstation's operating-system account
+        (default: :func:`~gazex_viewer.core.reading.report_display.os_account`). Both are recorded and signed.
+
+        Raises ReviewIncompleteError while a model finding is undecided (or the draft is hidden),
+        ReadingSignedError when already signed, ReviewError without the signer's registered key or
+        while changes are not saved yet.
+        """
+        self._check_open()
+        who = (reviewer or self.reviewer).strip()
+        if not who:
+            raise ReviewError(None, "a reviewer name is required to sign")
+        pending = self.undecided()
+        if pending:
+            raise ReviewIncompleteError(None, pending)
+        if self.ai_hidden:
+            raise ReviewError(None, "read-first mode: write your own impression before signing")
+        if key is not None and not self.retry_pending():
+            raise ReviewError(None, f"cannot sign: {len(self.unsaved)} change(s) are not saved yet ({self.save_problem})")
+        if account is None:
+            from gazex_viewer.core.reading.report_display import os_account
+
+            account = os_account()
+        try:
+            signoff = make_signoff(self._reading, who, key, self.registry, account=account or None)
+        except SignOffKeyError as err:
+            raise ReviewError(None, err.reason) from None
+        old_reviewer, old_check = self.review.reviewer, self._check
+        self.review.signoff, self.review.reviewer = signoff, who
+
+        def verify() -> None:  # the verdict listeners see is the new one
+            self._check = check_reading(self._reading, self.registry)
+
+        try:
+            self._record_plain("sign", None, signoff.to_dict(), who=who, at=signoff.at, before_notify=verify)
+        except BaseException:
+            self.review.signoff, self.review.reviewer, self._check = None, old_reviewer, old_check
+            raise
+        return signoff
+
+    def _record_plain(
+        self, action: str, before: Any, after: Any, *, who: str | None = None, at: str | None = None,
+        before_notify: Callable[[], None] | None = None,
+    ) -> ReviewEvent:
+        """Record an audit-only event (sign, new_version), not undoable; any failure to write it is raised."""
+        event = ReviewEvent(
+            id=new_id("e"),
+            at=at or utc_now(),
+            reviewer=who or self.reviewer,
+            action=action,
+            finding_id=None,
+            before=before,
+            after=after,
+            prev_sha256=head_of(self.review.events),
+        )
+        self.review.events.append(event)
+        try:
+            self._sync.write_now(self._reading, event)  # not kept pending: written now or not at all
+        except BaseException:
+            self.review.events.pop()
+            raise
+        if before_notify is not None:
+            before_notify()
+        self._notify(event)
+        return event
+
+    def new_version(self, reviewer: str | None = None) -> ReviewSession:
+        """A new reading linked to this signed one (``parent_id``), starting from its decisions.
+
+        The signed reading is left untouched; the new version is registered in the same store.
+        """
+        who = (reviewer or self.reviewer).strip()
+        child = copy.deepcopy(self._reading)
+        child.reading_id = new_id("r")
+        child.parent_id = self._reading.reading_id
+        old = child.review or Review()
+        child.review = Review(
+            reviewer=who,
+            decisions=old.decisions,
+            additions=old.additions,
+            impression=old.impression,
+            own_impression=old.own_impression,
+        )
+        if not self.is_signed:
+            raise ReviewError(None, f"reading {self.reading_id} is not signed; keep editing it instead")
+        if self._store is not None:
+            session = self._store.open_session(child, who, read_first=False)
+        else:
+            session = ReviewSession(child, who, read_first=False)
+        session._record_plain("new_version", self.reading_id, child.reading_id)
+        return session
+
+    def __repr__(self) -> str:
+        c = self.counts()
+        return (
+            f"ReviewSession({self.reading_id!r}, reviewer={self.reviewer!r}, "
+            f"signed={self.is_signed}, signature_invalid={self.signature_invalid}, {c})"
+        )

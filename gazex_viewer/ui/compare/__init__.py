@@ -1,0 +1,1 @@
+"""The compare mode: two readings side by side and their agreement plot."""

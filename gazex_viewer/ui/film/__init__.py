@@ -1,0 +1,1 @@
+"""The film view: canvas, overlays, region editing, the trajectory player, corner text."""

@@ -1,0 +1,444 @@
+"""A second reading on the film: its regions and trajectory in one colour, driven by the shared clock.
+
+Pieces, from pure to Qt:
+
+- :func:`film_frame` / :func:`reading_for_film`: how a reading's coordinates map onto the open film.
+  A GazeSearch reading (``producer.coordinate_frame == "gazesearch-224"``) lives in a 224 x 224 frame;
+  on a larger film it is scaled for display (x * W / 224, y * H / 224) and the notes say so. An unknown
+  pixel hash (64 zeros) is reported as unknown, never as a match.
+- :class:`ClockMap`: the time of reading B shown when the player is at time t of reading A, either the
+  same seconds or B stretched to A's length.
+- :class:`SharedClockPlayback`: A's playback lasting as long as the longer of the two readings, so one
+  player clock plays both to their ends.
+- :class:`ReadingOverlay`: the items of one reading drawn over a :class:`~gazex_viewer.ui.film.canvas.FilmCanvas`
+  in a single colour (regions dashed for clues, the whole path faint, a fading trail with numbers).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QObject, QPointF, QRectF, Qt
+from PySide6.QtGui import QBrush, QColor, QFont, QPen
+from PySide6.QtWidgets import QGraphicsLineItem, QGraphicsRectItem
+
+from gazex_viewer.core.reading.document import Box, Reading, TrajectoryPoint
+from gazex_viewer.core.reading.playback import TrajectoryPlayback
+
+__all__ = [
+    "UNKNOWN_PIXEL_SHA256",
+    "GAZESEARCH_FRAME_NAME",
+    "COLOUR_A",
+    "COLOUR_B",
+    "FilmFrame",
+    "film_frame",
+    "reading_for_film",
+    "ClockMap",
+    "SharedClockPlayback",
+    "ReadingOverlay",
+]
+
+#: the pixel hash an imported recording carries when its image was not available (64 zeros)
+UNKNOWN_PIXEL_SHA256 = "0" * 64
+GAZESEARCH_FRAME_NAME = "gazesearch-224"
+GAZESEARCH_SIZE = 224
+#: default colours of the two readings compared: A (usually the model) cyan, B (usually the expert) magenta
+COLOUR_A = "#29b6f6"
+COLOUR_B = "#ff4fd8"
+MAX_TRAIL = 40
+
+HashStatus = Literal["match", "differs", "unknown"]
+
+
+# -- frames ------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class FilmFrame:
+    """How a reading's coordinates are shown on the open film.
+
+    Attributes
+    ----------
+    sx, sy : scale factors from the reading's coordinates to film pixels (1 when not scaled).
+    hash_status : ``"match"``, ``"differs"`` or ``"unknown"`` (the reading's hash is 64 zeros or empty).
+    notes : sentences for the user (scaling, unknown hash, size mismatch).
+    """
+
+    sx: float = 1.0
+    sy: float = 1.0
+    hash_status: HashStatus = "match"
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def scaled(self) -> bool:
+        return self.sx != 1.0 or self.sy != 1.0
+
+
+def film_frame(reading: Reading, film_width: int, film_height: int, film_sha256: str | None) -> FilmFrame:
+    """How ``reading`` maps onto a film of ``film_width`` x ``film_height`` pixels with hash ``film_sha256``.
+
+    A GazeSearch 224 x 224 reading on a film of another size is scaled (x * W / 224, y * H / 224);
+    any other reading is shown in its own pixels (a size mismatch is noted, not corrected).
+    """
+    notes: list[str] = []
+    theirs = (reading.image.pixel_sha256 or "").lower()
+    mine = (film_sha256 or "").lower()
+    status: HashStatus
+    if not theirs or theirs == UNKNOWN_PIXEL_SHA256:
+        status = "unknown"
+        notes.append(
+            f"Image hash unknown ({reading.producer.dataset or reading.producer.name} recording): "
+            "it was not checked that this reading belongs to this film."
+        )
+    elif mine and theirs == mine:
+        status = "match"
+    else:
+        status = "differs"
+        notes.append("Made on an image whose pixels differ from this film: its regions may not match.")
+    sx = sy = 1.0
+    w, h = reading.image.width, reading.image.height
+    if reading.producer.coordinate_frame == GAZESEARCH_FRAME_NAME and (film_width, film_height) != (w, h) and w > 0 and h > 0:
+        sx, sy = film_width / float(w), film_height / float(h)
+        notes.append(
+            f"Coordinates scaled from GazeSearch's {w} × {h} frame to this film's {film_width} × {film_height} "
+            f"(x × {sx:.3g}, y × {sy:.3g}; aspect not kept by GazeSearch)."
+        )
+    elif (w, h) != (film_width, film_height) and w > 0 and h > 0:
+        notes.append(f"Made on a {w} × {h} image; this film is {film_width} × {film_height} (not rescaled).")
+    return FilmFrame(sx, sy, status, tuple(notes))
+
+
+def _scale_box(b: Box, sx: float, sy: float) -> Box:
+    return Box(b.x_min * sx, b.y_min * sy, b.x_max * sx, b.y_max * sy, b.centroid_x * sx, b.centroid_y * sy)
+
+
+def reading_for_film(reading: Reading, film: Any) -> tuple[Reading, FilmFrame]:
+    """A copy of ``reading`` in the film's pixels (scaled when :func:`film_frame` says so), and the frame.
+
+    ``film`` is a :class:`~gazex_viewer.core.imaging.radiograph.Radiograph` (``width``, ``height``,
+    ``pixel_sha256``). The copy's image size becomes the film's when scaled; its pixel hash is kept (an
+    unknown hash stays unknown) and each note is added to its warnings. The input is not changed.
+    """
+    frame = film_frame(reading, int(film.width), int(film.height), getattr(film, "pixel_sha256", None))
+    if not frame.scaled and not frame.notes:
+        return reading, frame
+    out = copy.deepcopy(reading)
+    if frame.scaled:
+        sx, sy = frame.sx, frame.sy
+        out.image.width, out.image.height = int(film.width), int(film.height)
+        for f in out.findings:
+            f.observation = None if f.observation is None else _scale_box(f.observation, sx, sy)
+            f.clues = [_scale_box(b, sx, sy) for b in f.clues]
+        out.trajectory = [
+            TrajectoryPoint(p.x * sx, p.y * sy, p.t_start, p.t_end, p.finding_id, p.kind, p.weight) for p in out.trajectory
+        ]
+        rec = out.producer.generation.get("recording") if out.producer.generation else None
+        if isinstance(rec, dict) and isinstance(rec.get("chest_box"), (list, tuple)) and len(rec["chest_box"]) == 4:
+            x0, y0, x1, y1 = (float(v) for v in rec["chest_box"])
+            rec["chest_box"] = [x0 * sx, y0 * sy, x1 * sx, y1 * sy]
+    out.warnings = [*out.warnings, *(n for n in frame.notes if n not in out.warnings)]
+    return out, frame
+
+
+# -- clocks --------------------------------------------------------------------------------------------
+@dataclass
+class ClockMap:
+    """Map the player's time (reading A's clock) to reading B's time.
+
+    ``mode`` ``"seconds"``: the same seconds (real gaze times against model key frames, 1 s each);
+    ``"stretch"``: B's whole duration stretched or squeezed onto A's (both end together).
+    """
+
+    duration_a: float
+    duration_b: float
+    mode: Literal["seconds", "stretch"] = "seconds"
+
+    def b_time(self, t: float) -> float:
+        """B's time when the clock shows ``t``."""
+        if self.mode == "stretch" and self.duration_a > 0:
+            return t * self.duration_b / self.duration_a
+        return t
+
+    @property
+    def clock_duration(self) -> float:
+        """How long the shared clock must run to show both readings to their ends."""
+        if self.mode == "stretch":
+            return self.duration_a if self.duration_a > 0 else self.duration_b
+        return max(self.duration_a, self.duration_b)
+
+
+class SharedClockPlayback(TrajectoryPlayback):
+    """Reading A's playback whose clock runs at least ``duration`` seconds (the longer reading's length).
+
+    It plays even when A has no points of its own: B still plays on this clock.
+    """
+
+    def __init__(self, points: Sequence[TrajectoryPoint], *, duration: float, **kw: Any) -> None:
+        super().__init__(points, **kw)
+        self.duration = max(self.duration, float(duration))
+
+
+# -- the overlay ----------------------------------------------------------------------------------------------
+def _pen(colour: QColor, width: float, *, dashed: bool = False) -> QPen:
+    pen = QPen(colour, width)
+    pen.setCosmetic(True)
+    if dashed:
+        pen.setStyle(Qt.PenStyle.DashLine)
+    return pen
+
+
+class ReadingOverlay(QObject):
+    """One reading's regions and trajectory drawn over a film canvas in a single colour.
+
+    Parameters
+    ----------
+    canvas : the :class:`~gazex_viewer.ui.film.canvas.FilmCanvas` (anything with a pyqtgraph ``vb``).
+    colour : the reading's colour (``"#rrggbb"``).
+    tag : a short prefix for region labels (``"B"`` gives ``B1``, ``B1a``); trail markers carry the
+        fixation's number only, their colour and ``symbol`` (pyqtgraph: ``"o"``, ``"s"``, ...) say whose.
+    """
+
+    def __init__(
+        self, canvas: Any, colour: str = COLOUR_B, *, tag: str = "B", symbol: str = "s", parent: QObject | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.canvas = canvas
+        self.symbol = symbol
+        self.vb = canvas.vb
+        self.tag = tag
+        self._colour = QColor(colour)
+        self.reading: Reading | None = None
+        self.playback = TrajectoryPlayback([])
+        self.show_regions = True
+        self.show_trajectory = True
+        self.show_labels = True
+        self.visible = True
+        self.trail_length = 6
+        self.current_index: int | None = None
+        self._drawn: tuple[Any, ...] | None = None
+        self._number_cache: list[str] = [""] * MAX_TRAIL
+        self._region_items: list[tuple[QGraphicsRectItem, str]] = []
+        self._region_findings: list[str] = []
+        self.highlighted: str | None = None
+        self._label_items: list[pg.TextItem] = []
+        self.path_item = pg.PlotCurveItem()
+        self.path_item.setZValue(14)
+        self.vb.addItem(self.path_item)
+        self.saccade_items: list[QGraphicsLineItem] = []
+        for _ in range(MAX_TRAIL - 1):
+            line = QGraphicsLineItem()
+            line.setZValue(15)
+            line.setVisible(False)
+            self.vb.addItem(line)
+            self.saccade_items.append(line)
+        self.fixation_item = pg.ScatterPlotItem(pxMode=True, symbol=symbol)
+        self.fixation_item.setZValue(16)
+        self.vb.addItem(self.fixation_item)
+        font = QFont()
+        font.setPointSize(9)
+        font.setBold(True)
+        self.number_items: list[pg.TextItem] = []
+        for _ in range(MAX_TRAIL):
+            t = pg.TextItem("", color=(255, 255, 255), anchor=(0.5, 0.5))
+            t.setFont(font)
+            t.setZValue(17)
+            t.setVisible(False)
+            self.vb.addItem(t)
+            self.number_items.append(t)
+        self._restyle_static()
+
+    # -- state ------------------------------------------------------------------------------------
+    @property
+    def colour(self) -> str:
+        return self._colour.name()
+
+    def set_colour(self, colour: str) -> None:
+        """Draw the reading in another colour."""
+        self._colour = QColor(colour)
+        self._restyle_static()
+        self.update()
+
+    def set_reading(self, reading: Reading | None) -> None:
+        """Draw ``reading`` (already in film pixels: see :func:`reading_for_film`); None removes it."""
+        for r, _kind in self._region_items:
+            self.vb.removeItem(r)
+        for t in self._label_items:
+            self.vb.removeItem(t)
+        self._region_items.clear()
+        self._region_findings.clear()
+        self._label_items.clear()
+        self.highlighted = None
+        self.reading = reading
+        self.playback = TrajectoryPlayback([] if reading is None else reading.trajectory)
+        if reading is not None:
+            number = 0
+            for f in reading.findings:
+                number += 1
+                clue_no = 0
+                for kind, b in [
+                    *([("observation", f.observation)] if f.observation is not None else []),
+                    *(("clue", c) for c in f.clues),
+                ]:
+                    r = QGraphicsRectItem(QRectF(b.x_min, b.y_min, b.width, b.height))
+                    r.setZValue(13)
+                    self.vb.addItem(r)
+                    self._region_items.append((r, kind))
+                    self._region_findings.append(f.id)
+                    if kind == "clue":
+                        clue_no += 1
+                        text = f"{self.tag}{number}{chr(ord('a') + (clue_no - 1) % 26)}"
+                    else:
+                        text = f"{self.tag}{number}"
+                    lab = pg.TextItem(text, color=self._colour, anchor=(1, 1))
+                    lab.setPos(b.x_max, b.y_min)
+                    lab.setZValue(13)
+                    self.vb.addItem(lab)
+                    self._label_items.append(lab)
+        pb = self.playback
+        if len(pb):
+            self.path_item.setData(pb.xs, pb.ys)
+        else:
+            self.path_item.setData([], [])
+        self._restyle_static()
+        self.update()
+
+    def set_layers(
+        self, *, regions: bool | None = None, trajectory: bool | None = None, labels: bool | None = None, **_: Any
+    ) -> None:
+        """Show or hide the overlay's layers (extra keys such as ``heatmap`` are ignored)."""
+        if regions is not None:
+            self.show_regions = regions
+        if trajectory is not None:
+            self.show_trajectory = trajectory
+        if labels is not None:
+            self.show_labels = labels
+        self._restyle_static()
+        self.update()
+
+    def set_highlight(self, finding_id: str | None) -> None:
+        """Emphasise one finding's regions (thicker, lightly filled), dim the others; None: all alike."""
+        self.highlighted = finding_id
+        self._restyle_static()
+
+    def region_pen_width(self, finding_id: str) -> float:
+        """The outline width of a finding's first region (for tests of the highlight)."""
+        for (r, _k), fid in zip(self._region_items, self._region_findings):
+            if fid == finding_id:
+                return float(r.pen().widthF())
+        raise KeyError(finding_id)
+
+    def set_visible(self, visible: bool) -> None:
+        self.visible = bool(visible)
+        self._restyle_static()
+        self.update()
+
+    def set_trail_length(self, n: int) -> None:
+        self.trail_length = max(1, min(MAX_TRAIL, int(n)))
+        self.update()
+
+    def set_time(self, t: float) -> None:
+        """Show the trail at time ``t`` of this reading's own clock."""
+        self.playback.seek(t)
+        self.update()
+
+    def remove(self) -> None:
+        """Take every item off the canvas."""
+        self.set_reading(None)
+        for item in [self.path_item, self.fixation_item, *self.saccade_items, *self.number_items]:
+            self.vb.removeItem(item)
+
+    # -- for tests -------------------------------------------------------------------------------
+    def region_rects(self) -> list[QRectF]:
+        """The drawn regions (film pixels), observation first per finding."""
+        return [r.rect() for r, _ in self._region_items]
+
+    def trail_positions(self) -> np.ndarray:
+        """``(n, 2)`` film positions of the trail markers now shown, oldest first."""
+        if not self.fixation_item.isVisible():
+            return np.zeros((0, 2))
+        pts = self.fixation_item.points()
+        return np.array([[p.pos().x(), p.pos().y()] for p in pts], dtype=np.float64).reshape(-1, 2)
+
+    # -- drawing ----------------------------------------------------------------------------------
+    def _restyle_static(self) -> None:
+        c = QColor(self._colour)
+        hl = self.highlighted
+        for (r, kind), fid in zip(self._region_items, self._region_findings):
+            pc = QColor(c)
+            if hl is not None and fid != hl:
+                pc.setAlpha(80)
+            width = (2.2 if kind == "observation" else 1.6) + (1.6 if fid == hl else 0.0)
+            r.setPen(_pen(pc, width, dashed=kind == "clue"))
+            if fid == hl:
+                fill = QColor(c)
+                fill.setAlpha(40)
+                r.setBrush(QBrush(fill))
+            else:
+                r.setBrush(QBrush(Qt.BrushStyle.NoBrush))
+            r.setVisible(self.visible and self.show_regions)
+        for lab in self._label_items:
+            lab.setColor(c)
+            lab.setVisible(self.visible and self.show_regions and self.show_labels)
+        faint = QColor(c)
+        faint.setAlpha(110)
+        self.path_item.setPen(pg.mkPen(faint, width=1.5, style=Qt.PenStyle.DotLine))
+
+    def update(self, *, force: bool = False) -> None:
+        """Redraw the trail for the playback's current time (nothing to do when the same point is current)."""
+        pb = self.playback
+        show = self.visible and self.show_trajectory and len(pb) > 0
+        key = (id(pb), pb.current_index if len(pb) else None, show, self.show_labels, self.trail_length, self._colour.rgba())
+        if key == self._drawn and not force:
+            return
+        self._drawn = key
+        self.path_item.setVisible(show)
+        self.fixation_item.setVisible(show)
+        if not show:
+            self.fixation_item.setData([], [])
+            for line in self.saccade_items:
+                line.setVisible(False)
+            for t in self.number_items:
+                t.setVisible(False)
+            self.current_index = pb.current_index if len(pb) else None
+            return
+        pb.trail_length = self.trail_length
+        self.current_index = pb.current_index
+        trail = list(pb.trail_indices())
+        n = len(trail)
+        brushes, pens, sizes = [], [], []
+        for k, _i in enumerate(trail):
+            age = n - 1 - k
+            alpha = max(50, int(255 * (1.0 - age / max(n, 1)) ** 1.2))
+            fill = QColor(self._colour)
+            fill.setAlpha(int(alpha * 0.6))
+            brushes.append(pg.mkBrush(fill))
+            edge = QColor(self._colour).lighter(150)
+            edge.setAlpha(alpha)
+            pens.append(pg.mkPen(edge, width=2.5 if age == 0 else 1.2))
+            sizes.append(28 if age == 0 else 20)
+        self.fixation_item.setData(x=pb.xs[trail], y=pb.ys[trail], size=sizes, brush=brushes, pen=pens)
+        for k, line in enumerate(self.saccade_items):
+            if k < n - 1:
+                i0, i1 = trail[k], trail[k + 1]
+                line.setLine(pb.xs[i0], pb.ys[i0], pb.xs[i1], pb.ys[i1])
+                age = n - 2 - k
+                c = QColor(self._colour)
+                c.setAlpha(max(50, int(230 * (1.0 - age / max(n, 1)))))
+                line.setPen(_pen(c, 2.0))
+                line.setVisible(True)
+            else:
+                line.setVisible(False)
+        for k, t in enumerate(self.number_items):
+            if k < n and self.show_labels:
+                i = trail[k]
+                text = str(i + 1)
+                if self._number_cache[k] != text:
+                    t.setText(text)
+                    self._number_cache[k] = text
+                t.setPos(QPointF(float(pb.xs[i]), float(pb.ys[i])))
+                t.setVisible(True)
+            else:
+                t.setVisible(False)

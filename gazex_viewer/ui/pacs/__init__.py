@@ -1,0 +1,1 @@
+"""The PACS: study browser, remote results, sending documents."""

@@ -1,0 +1,70 @@
+"""File > Send results to PACS: the reading's SR and PDF (Encapsulated PDF) stored in the film's study.
+
+The archive is the one the film was retrieved from (File > Open from PACS… remembers it), else the
+first saved server profile. A send the archive does not take is queued in the outbox and retried by
+the next send or ``gazex-viewer batch``; the status bar says what was sent, where and when.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from gazex_viewer.core.errors import GazeXError
+from gazex_viewer.core.pacs.profile import ServerProfile, load_profiles
+
+if TYPE_CHECKING:
+    from gazex_viewer.core.pacs.outbox import SendReport
+    from gazex_viewer.core.reading.document import Reading
+
+#: the server profile each retrieved film came from (its cache path -> the profile)
+_ORIGIN: dict[str, ServerProfile] = {}
+
+
+def remember_origin(path: str | os.PathLike[str], profile: ServerProfile) -> None:
+    """Note that the film at ``path`` was retrieved from ``profile``'s archive."""
+    _ORIGIN[str(Path(path).resolve())] = profile
+
+
+def origin_of(path: str | os.PathLike[str]) -> ServerProfile | None:
+    return _ORIGIN.get(str(Path(path).resolve()))
+
+
+def send_results(win: Any, reading: Reading | None = None) -> SendReport | None:
+    """Send the reading under review (signed, or a DRAFT) to the PACS; None when nothing could be sent."""
+    from gazex_viewer.core.pacs.dicomweb import DicomWebPacs
+    from gazex_viewer.core.pacs.documents import result_documents
+    from gazex_viewer.core.pacs.outbox import Outbox
+
+    if reading is None:
+        session = getattr(win.review, "session", None)
+        reading = session.reading if session is not None else win.reading
+    rg = win.radiograph
+    if reading is None or rg is None:
+        win.show_error("Nothing to send", "Open a film from the PACS and its reading (or run the model) first.")
+        return None
+    try:
+        profile = origin_of(rg.path)
+        if profile is None:
+            saved = [p for p in load_profiles() if p.url]
+            if not saved:
+                raise GazeXError(rg.path, "was not opened from a PACS and no server profile is saved")
+            profile = saved[0]
+        pacs = DicomWebPacs(profile)
+        docs = result_documents(reading, rg.path)
+        outbox = Outbox()
+        report = outbox.send(pacs, docs.datasets)
+        delivered = outbox.retry(pacs).sent
+    except GazeXError as err:
+        win.show_error("Cannot send the results to the PACS", str(err))
+        return None
+    state = "signed" if docs.signed else "DRAFT"
+    message = f"{state} SR and PDF: {report.summary()} to {profile.where} at {datetime.now():%H:%M:%S}"
+    if delivered:
+        message += f"; {len(delivered)} earlier sends delivered"
+    win.statusBar().showMessage(message, 15000)
+    if report.queued:
+        win.show_error("Results queued for the PACS", message)
+    return report

@@ -1,0 +1,1 @@
+"""The report view: sentences linked to their regions."""

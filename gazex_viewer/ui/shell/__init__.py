@@ -1,0 +1,1 @@
+"""The application and its main window: layout, menus and docks."""

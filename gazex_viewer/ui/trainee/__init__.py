@@ -1,0 +1,1 @@
+"""The trainee mode: read first, then compare with the expert's inspection."""

@@ -38,7 +38,7 @@ def main() -> int:
     from gazex_viewer.core.pacs.dicomweb import DicomWebPacs, DicomWebSource
     from gazex_viewer.core.pacs.profile import ServerProfile
     from gazex_viewer.core.imaging.radiograph import load_radiograph
-    from tests.core.orthanc_server import PASSWORD, USER, start_orthanc
+    from tests.servers.orthanc_server import PASSWORD, USER, start_orthanc
 
     data = Path(os.environ.get("GAZEX_SHARED_DATA", ROOT.parent / "shared" / "data")) / "dicom"
     files = sorted(data.glob("*.dcm"))

@@ -77,7 +77,7 @@ def main() -> None:
     from gazex_viewer.inference.remote_model import model_info_from_checkpoint
     from gazex_viewer.inference.tiny_model import SAMPLE_IMAGE, make_test_model
     from gazex_viewer.inference.transformers_backend import TransformersGazeXBackend
-    from tests.inference.model_server import start_transformers_serve, stop_server
+    from tests.servers.model_server import start_transformers_serve, stop_server
 
     settings = GenerationSettings(deterministic=not args.sampling)
     rad = load_radiograph(SAMPLE_IMAGE)

@@ -32,7 +32,7 @@ from gazex_viewer.inference.remote_model import (
     read_model_info,
 )
 from gazex_viewer.inference.tiny_model import KNOWN_BOXES, KNOWN_REPORT, SAMPLE_IMAGE
-from tests.inference.model_server import (
+from tests.servers.model_server import (
     cpu_seconds,
     free_port,
     missing_serving_modules,

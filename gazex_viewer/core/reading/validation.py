@@ -236,7 +236,7 @@ def _consistency_problems(data: dict[str, Any]) -> list[str]:
 # document without its trajectory goes through the same schema compiled by fastjsonschema and the
 # same consistency function, and the trajectory is checked as numpy columns. It never produces a
 # message: anything it is not sure of goes to the full check, which stays the reference
-# (tests/core/test_validation_fast.py checks on mutated documents that it never accepts more).
+# (tests/core/reading/test_validation_fast.py checks on mutated documents that it never accepts more).
 
 #: integers up to this size are exact in float64 (the column checks compare as float64)
 _EXACT = 2.0**53

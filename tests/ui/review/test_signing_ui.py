@@ -9,7 +9,7 @@ from typing import Any
 
 from gazex_viewer.core.reading.document import Reading
 from gazex_viewer.core.review.sqlite_store import ReviewStore
-from tests.ui import test_review_panel as panel_tests
+from tests.ui.review import test_review_panel as panel_tests
 from tests.ui.review.test_review_panel import Prompts, _panel
 
 reading = panel_tests.reading

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from gazex_viewer.core.review.sqlite_store import ReviewStore
-from tests.ui import test_review_panel as panel_tests
+from tests.ui.review import test_review_panel as panel_tests
 from tests.ui.review.test_review_panel import Prompts, _panel
 
 # the panel tests' fixtures: the demo reading on the NIH film, a database path, the answered prompts

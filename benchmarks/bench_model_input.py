@@ -40,7 +40,7 @@ def main() -> int:
     t_mimic = best_of(lambda: model_input(rad, "mimic-cxr-jpg"), 5)
     t_resize = best_of(lambda: prepare_image(display, 768 * 768), 5)
 
-    from gazex_viewer.core.imaging.radiograph import load_radiograph
+    from gazex_viewer.core.imaging.files import load_radiograph
     from gazex_viewer.inference.api import GenerationSettings, ModelSpec
     from gazex_viewer.inference.backend import JobControl
     from gazex_viewer.inference.tiny_model import SAMPLE_IMAGE, make_test_model

@@ -115,7 +115,7 @@ def check_same_image(
 
 
 def image_pixel_sha256(image_path: str | os.PathLike[str]) -> str:
-    """The pixel hash of an image file, as :func:`~gazex_viewer.core.imaging.radiograph.load_radiograph` gives it.
+    """The pixel hash of an image file, as :func:`~gazex_viewer.core.imaging.files.load_radiograph` gives it.
 
     Raises
     ------
@@ -123,7 +123,7 @@ def image_pixel_sha256(image_path: str | os.PathLike[str]) -> str:
         When the file cannot be read as a radiograph.
     """
     from gazex_viewer.core.errors import GazeXError
-    from gazex_viewer.core.imaging.radiograph import load_radiograph
+    from gazex_viewer.core.imaging.files import load_radiograph
 
     try:
         return str(load_radiograph(image_path).pixel_sha256)

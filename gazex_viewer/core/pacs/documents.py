@@ -134,7 +134,7 @@ def result_documents(
         radiograph = None
         image_sha256 = None
         if pdf:
-            from gazex_viewer.core.imaging.radiograph import load_radiograph
+            from gazex_viewer.core.imaging.files import load_radiograph
 
             radiograph = load_radiograph(image)
             image_sha256 = radiograph.pixel_sha256

@@ -563,7 +563,7 @@ class MainWindow(QMainWindow):
     @staticmethod
     def _image_suffixes() -> tuple[str, ...]:
         try:
-            from gazex_viewer.core.imaging.radiograph import IMAGE_SUFFIXES
+            from gazex_viewer.core.imaging.files import IMAGE_SUFFIXES
 
             return tuple(s.lower() for s in IMAGE_SUFFIXES)
         except ImportError:
@@ -589,7 +589,7 @@ class MainWindow(QMainWindow):
     def open_folder(self, folder: Path) -> bool:
         """Open the first image of a folder; next/previous walk the folder."""
         try:
-            from gazex_viewer.core.imaging.radiograph import find_images
+            from gazex_viewer.core.imaging.files import find_images
 
             found = list(find_images(folder))
         except GazeXError as err:
@@ -643,7 +643,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Loading {path.name}…")
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
-            from gazex_viewer.core.imaging.radiograph import load_radiograph
+            from gazex_viewer.core.imaging.files import load_radiograph
 
             radiograph = load_radiograph(path)
         except Exception as err:  # a GazeXError names the file; anything else: never a crash on bad input
@@ -681,7 +681,7 @@ class MainWindow(QMainWindow):
         self.invert_action.blockSignals(False)
         if folder_images is None:
             try:
-                from gazex_viewer.core.imaging.radiograph import find_images
+                from gazex_viewer.core.imaging.files import find_images
 
                 folder_images = list(find_images(path.parent))
             except Exception:

@@ -53,7 +53,7 @@ class FileSource:
     def header(self) -> Dataset | None:
         """The file's DICOM header (read once), None when it is not a DICOM image."""
         if not self._header_read:
-            self._header = read_source_dataset(self.path) if self.path.is_file() else None
+            self._header = read_source_dataset(self.path, referenceable=False) if self.path.is_file() else None
             self._header_read = True
         return self._header
 

@@ -31,8 +31,12 @@ class ImageSource(FilmSource, Protocol):
         ...
 
 
-def read_source_dataset(image_path: str | os.PathLike[str] | None) -> Dataset | None:
-    """The source image's DICOM header, or None when the path is absent, missing or not DICOM."""
+def read_source_dataset(image_path: str | os.PathLike[str] | None, *, referenceable: bool = True) -> Dataset | None:
+    """The source image's DICOM header, or None when the path is absent, missing or not DICOM.
+
+    ``referenceable`` (the default) also gives None for a header without SOP Instance and Class
+    UIDs (it cannot be referenced by an SR); False gives any DICOM header (a film's source).
+    """
     if image_path is None:
         return None
     import pydicom
@@ -43,9 +47,9 @@ def read_source_dataset(image_path: str | os.PathLike[str] | None) -> Dataset | 
         return None
     try:
         ds = pydicom.dcmread(path, stop_before_pixels=True)
-    except (InvalidDicomError, OSError, ValueError, EOFError):
+    except (InvalidDicomError, OSError, ValueError, EOFError, TypeError):
         return None
-    if "SOPInstanceUID" not in ds or "SOPClassUID" not in ds:
+    if referenceable and ("SOPInstanceUID" not in ds or "SOPClassUID" not in ds):
         return None
     return ds
 

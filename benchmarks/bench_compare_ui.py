@@ -35,7 +35,7 @@ def main() -> int:
 
     from gazex_viewer.core.gaze.importers import import_gazesearch
     from gazex_viewer.core.reading.playback import TrajectoryPlayback
-    from gazex_viewer.core.imaging.radiograph import load_radiograph
+    from gazex_viewer.core.imaging.files import load_radiograph
     from gazex_viewer.core.reading.document import TrajectoryPoint
     from gazex_viewer.ui.film.canvas import FilmCanvas
     from gazex_viewer.ui.common import SelectionModel

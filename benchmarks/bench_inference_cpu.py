@@ -32,7 +32,7 @@ def main() -> None:
     import torch
 
     from gazex_viewer.core.reading.gazex_protocol import REPORT_PROMPT
-    from gazex_viewer.core.imaging.radiograph import load_radiograph
+    from gazex_viewer.core.imaging.files import load_radiograph
     from gazex_viewer.inference.api import GenerationSettings, JobEvent, ModelSpec
     from gazex_viewer.inference.backend import JobControl
     from gazex_viewer.inference.client import InferenceClient

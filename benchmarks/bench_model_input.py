@@ -22,6 +22,7 @@ from _timing import best_of  # noqa: E402
 
 
 def main() -> int:
+    from gazex_viewer.core.imaging.files import FileSource
     from gazex_viewer.core.imaging.model_input import model_input
     from gazex_viewer.core.imaging.radiograph import Radiograph, RadiographMetadata, WindowPreset
     from gazex_viewer.inference.images import prepare_image
@@ -29,7 +30,7 @@ def main() -> int:
     rng = np.random.default_rng(0)
     stored = (rng.normal(2000, 600, size=(3000, 3000)).clip(0, 4095)).astype(np.uint16)
     rad = Radiograph(
-        path=Path("synthetic.dcm"),
+        source=FileSource(Path("synthetic.dcm")),
         metadata=RadiographMetadata(source_format="DICOM", bits_stored=12, rows=3000, columns=3000),
         pixel_sha256="0" * 64,
         presets=[WindowPreset(2048.0, 4096.0, "full range")],
@@ -40,7 +41,7 @@ def main() -> int:
     t_mimic = best_of(lambda: model_input(rad, "mimic-cxr-jpg"), 5)
     t_resize = best_of(lambda: prepare_image(display, 768 * 768), 5)
 
-    from gazex_viewer.core.imaging.radiograph import load_radiograph
+    from gazex_viewer.core.imaging.files import load_radiograph
     from gazex_viewer.inference.api import GenerationSettings, ModelSpec
     from gazex_viewer.inference.backend import JobControl
     from gazex_viewer.inference.tiny_model import SAMPLE_IMAGE, make_test_model

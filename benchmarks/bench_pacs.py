@@ -37,7 +37,7 @@ def main() -> int:
     from gazex_viewer.core.pacs.cache import RetrieveCache
     from gazex_viewer.core.pacs.dicomweb import DicomWebPacs, DicomWebSource
     from gazex_viewer.core.pacs.profile import ServerProfile
-    from gazex_viewer.core.imaging.radiograph import load_radiograph
+    from gazex_viewer.core.imaging.files import load_radiograph
     from tests.servers.orthanc_server import PASSWORD, USER, start_orthanc
 
     data = Path(os.environ.get("GAZEX_SHARED_DATA", ROOT.parent / "shared" / "data")) / "dicom"

@@ -70,7 +70,7 @@ def main() -> None:
     ap.add_argument("--sampling", action="store_true", help="GazeX's sampling instead of deterministic decoding")
     args = ap.parse_args()
 
-    from gazex_viewer.core.imaging.radiograph import load_radiograph
+    from gazex_viewer.core.imaging.files import load_radiograph
     from gazex_viewer.inference.api import GenerationSettings, ModelSpec
     from gazex_viewer.inference.backend import JobControl
     from gazex_viewer.inference.openai_backend import OpenAIBackend

@@ -60,7 +60,8 @@ def bench_process(path: Path, repeat: int) -> None:
 def bench_in_process(path: Path, repeat: int) -> None:
     import pydicom
 
-    from gazex_viewer.core.imaging.radiograph import WindowPreset, load_radiograph
+    from gazex_viewer.core.imaging.files import load_radiograph
+    from gazex_viewer.core.imaging.radiograph import WindowPreset
 
     def plain() -> None:
         pydicom.dcmread(path).pixel_array
@@ -93,7 +94,7 @@ def _timeit(fn: object) -> float:
 
 
 def bench_memory(path: Path) -> None:
-    from gazex_viewer.core.imaging.radiograph import load_radiograph
+    from gazex_viewer.core.imaging.files import load_radiograph
 
     def measure() -> tuple[int, int, int]:
         tracemalloc.start()

@@ -49,7 +49,7 @@ def main() -> int:
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
 
-    from gazex_viewer.core.imaging.radiograph import load_radiograph
+    from gazex_viewer.core.imaging.files import load_radiograph
     from gazex_viewer.core.review.sqlite_store import ReviewStore
     from gazex_viewer.ui.common import SelectionModel
     from gazex_viewer.ui.review.panel import ReviewPanel

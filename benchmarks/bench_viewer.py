@@ -62,7 +62,7 @@ def bench_frames(app, tmp: Path) -> tuple[float, float]:  # type: ignore[no-unty
     import numpy as np
     from PIL import Image
 
-    from gazex_viewer.core.imaging.radiograph import load_radiograph
+    from gazex_viewer.core.imaging.files import load_radiograph
     from gazex_viewer.ui.shell.main_window import MainWindow
 
     src = SHARED / "images" / "nih" / "00000001_000.png"
@@ -99,7 +99,7 @@ def bench_frames(app, tmp: Path) -> tuple[float, float]:  # type: ignore[no-unty
 
 
 def bench_open(app) -> tuple[float, float]:  # type: ignore[no-untyped-def]
-    from gazex_viewer.core.imaging.radiograph import load_radiograph
+    from gazex_viewer.core.imaging.files import load_radiograph
     from gazex_viewer.ui.shell.main_window import MainWindow
 
     path = SHARED / "dicom" / "RG1_UNCR.dcm"

@@ -91,7 +91,7 @@ def radiograph_2048() -> np.ndarray:
         p = root.parent / "shared" / "data" / rel
         if p.is_file():
             try:
-                from gazex_viewer.core.imaging.radiograph import load_radiograph
+                from gazex_viewer.core.imaging.files import load_radiograph
 
                 disp = load_radiograph(p).render()
                 return np.asarray(Image.fromarray(disp).resize((2048, 2048), Image.Resampling.BICUBIC))

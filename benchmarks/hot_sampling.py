@@ -32,7 +32,7 @@ def main() -> int:
 
     from gazex_viewer.core.errors import GazeXError
     from gazex_viewer.core.reading.gazex_prompts import _SPECIAL
-    from gazex_viewer.core.imaging.radiograph import load_radiograph
+    from gazex_viewer.core.imaging.files import load_radiograph
     from gazex_viewer.inference.api import GenerationSettings, ModelSpec
     from gazex_viewer.inference.backend import JobControl
     from gazex_viewer.inference.tiny_model import SAMPLE_IMAGE, make_test_model

@@ -174,7 +174,7 @@ def _make_reading(path: Path, *, film: Path | None = None, edit: Callable[[dict]
     sys.path.insert(0, str(ROOT))
     import pydicom
 
-    from gazex_viewer.core.imaging.radiograph import load_radiograph
+    from gazex_viewer.core.imaging.files import load_radiograph
     from tests.core.review.test_review_helpers import make_reading
 
     film = film or DATA / "dicom" / "nih_dx_secondary_capture.dcm"

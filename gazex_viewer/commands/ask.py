@@ -93,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"  warning: {w}")
     if reading is not None:
         if reading.image.pixel_sha256 and event.query is not None:
-            from gazex_viewer.core.imaging.radiograph import load_radiograph
+            from gazex_viewer.core.imaging.files import load_radiograph
 
             if load_radiograph(args.film).pixel_sha256 != reading.image.pixel_sha256:
                 raise ReadingError(args.reading, f"is a reading of another film than {args.film}")

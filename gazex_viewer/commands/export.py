@@ -200,7 +200,7 @@ def run(args: argparse.Namespace) -> int:
         check_sr_source,
         pixel_hash_known,
     )
-    from gazex_viewer.core.imaging.radiograph import load_radiograph
+    from gazex_viewer.core.imaging.files import load_radiograph
 
     # every input is checked before anything is written
     # the film under the report must be the reading's own film: its pixels, not only its size

@@ -207,7 +207,7 @@ def run(args: argparse.Namespace) -> int:
     _refuse_special(args)  # a FIFO config.json or input: refused before anything reads it
     spec = model_spec(args)
     settings = decoding_settings(args)
-    from gazex_viewer.core.imaging.radiograph import find_images
+    from gazex_viewer.core.imaging.files import find_images
 
     inputs: list[Path] = []
     for path in args.inputs:

@@ -56,7 +56,8 @@ def _write_png(pixels: object, out: Path) -> None:
 
 def _render_one(src: Path, out: Path, args: argparse.Namespace) -> str:
     from gazex_viewer.core.errors import RadiographError
-    from gazex_viewer.core.imaging.radiograph import WindowPreset, load_radiograph
+    from gazex_viewer.core.imaging.files import load_radiograph
+    from gazex_viewer.core.imaging.radiograph import WindowPreset
     from gazex_viewer.core.safe_io import (
         check_input_file,
         check_output_file,
@@ -109,7 +110,7 @@ def run(args: argparse.Namespace) -> int:
     src = Path(args.input)
     out = Path(args.output)
     if src.is_dir():
-        from gazex_viewer.core.imaging.radiograph import find_images
+        from gazex_viewer.core.imaging.files import find_images
 
         if out.exists() and not out.is_dir():
             raise RadiographError(out, "INPUT is a folder, so OUT must be a folder")

@@ -23,7 +23,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from gazex_viewer.core.errors import ExportError
     from gazex_viewer.core.export.teaching_video import write_inspection_video
-    from gazex_viewer.core.imaging.radiograph import load_radiograph
+    from gazex_viewer.core.imaging.files import load_radiograph
     from gazex_viewer.core.reading.validation import load_reading
 
     reading = load_reading(args.reading)  # ReadingError: one line

@@ -293,7 +293,7 @@ def make_test_model(
     model.generation_config.bos_token_id = ids["<|endoftext|>"]
     model.generation_config.do_sample = False
 
-    from gazex_viewer.core.imaging.radiograph import load_radiograph
+    from gazex_viewer.core.imaging.files import load_radiograph
 
     image = prepare_image(load_radiograph(SAMPLE_IMAGE).render(), TINY_MAX_PIXELS)
 

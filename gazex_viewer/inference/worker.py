@@ -161,7 +161,7 @@ class Worker:
     def _run_task(self, control: JobControl, path: Path, settings: GenerationSettings, task: JobTask) -> Any:
         """A ``ground`` or ``ask`` job: the answer as a ModelQuery (not cached: it is asked once)."""
         from gazex_viewer.core.imaging.model_input import model_input
-        from gazex_viewer.core.imaging.radiograph import load_radiograph
+        from gazex_viewer.core.imaging.files import load_radiograph
         from gazex_viewer.core.reading.document import ModelQuery
         from gazex_viewer.inference.protocol import describe_dict
 
@@ -201,7 +201,7 @@ class Worker:
             stall, self.stall_next_s = self.stall_next_s, 0.0
             time.sleep(stall)
         from gazex_viewer.core.imaging.model_input import model_input
-        from gazex_viewer.core.imaging.radiograph import load_radiograph
+        from gazex_viewer.core.imaging.files import load_radiograph
         from gazex_viewer.inference.cache import (
             display_sha256,
             reading_cache_key,

@@ -62,7 +62,7 @@ def _reading(path: Path, film: Path | None = None, edit: object = None) -> Path:
     """A valid reading of the NIH DICOM film (or ``film``), edited as a JSON document by ``edit(doc)``."""
     import pydicom
 
-    from gazex_viewer.core.imaging.radiograph import load_radiograph
+    from gazex_viewer.core.imaging.files import load_radiograph
 
     film = film or shared_file(DICOM)
     ds = pydicom.dcmread(film, stop_before_pixels=True)

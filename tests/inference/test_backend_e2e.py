@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from gazex_viewer.core.errors import CheckpointError
-from gazex_viewer.core.imaging.radiograph import load_radiograph
+from gazex_viewer.core.imaging.files import load_radiograph
 from gazex_viewer.inference.api import GenerationSettings, JobEvent, ModelSpec
 from gazex_viewer.inference.backend import JobCancelled, JobControl
 from gazex_viewer.inference.protocol import film_size_warning

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gazex_viewer.core.imaging.radiograph import load_radiograph
+from gazex_viewer.core.imaging.files import load_radiograph
 from gazex_viewer.core.reading.document import ImageRef, Producer, Reading
 from gazex_viewer.inference.api import GenerationSettings
 from gazex_viewer.inference.cache import ReadingCache, reading_cache_key

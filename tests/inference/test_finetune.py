@@ -38,7 +38,7 @@ EXPERT_BOXES: dict[str, tuple[list[Box], Box]] = {
 
 
 def expert_reading(path: Path) -> Path:
-    from gazex_viewer.core.imaging.radiograph import load_radiograph
+    from gazex_viewer.core.imaging.files import load_radiograph
     from gazex_viewer.core.reading.trajectory import keyframe_trajectory
 
     assert list(EXPERT_BOXES) == list(KNOWN_BOXES) and " ".join(EXPERT_BOXES) == KNOWN_REPORT

@@ -22,7 +22,7 @@ import pytest
 
 from gazex_viewer.cli import main
 from gazex_viewer.core.errors import CheckpointError, InferenceError
-from gazex_viewer.core.imaging.radiograph import load_radiograph
+from gazex_viewer.core.imaging.files import load_radiograph
 from gazex_viewer.core.reading.document import Reading
 from gazex_viewer.inference.api import GenerationSettings, JobEvent, ModelSpec
 from gazex_viewer.inference.backend import JobCancelled, JobControl

@@ -24,6 +24,11 @@ a draft gives PARTIAL / UNVERIFIED / PRELIMINARY.
 A source that is missing or is not DICOM (a PNG) gets new Study, Series and SOP Instance UIDs for
 the referenced image, no patient identity, and a statement in the document; the function's result
 carries the same words as a warning, so the failure is never silent.
+
+The source is given either as the open film (``film``, a
+:class:`~gazex_viewer.core.imaging.radiograph.Radiograph`: its source's header, name and pixel hash
+are used and nothing is read again; a film from a PACS or from memory works the same) or, for the
+command line, as an image file (``image_path``, whose header is read).
 """
 
 from __future__ import annotations
@@ -45,6 +50,8 @@ from gazex_viewer.core.review.session import signature_problem
 if TYPE_CHECKING:
     import highdicom as hd
     from pydicom.dataset import Dataset
+
+    from gazex_viewer.core.imaging.radiograph import Radiograph
 
 MANUFACTURER = "GazeX Viewer"
 SERIES_DESCRIPTION = "GazeX reviewed chest X-ray report"
@@ -115,7 +122,7 @@ def check_same_image(
 
 
 def image_pixel_sha256(image_path: str | os.PathLike[str]) -> str:
-    """The pixel hash of an image file, as :func:`~gazex_viewer.core.imaging.radiograph.load_radiograph` gives it.
+    """The pixel hash of an image file, as :func:`~gazex_viewer.core.imaging.files.load_radiograph` gives it.
 
     Raises
     ------
@@ -123,7 +130,7 @@ def image_pixel_sha256(image_path: str | os.PathLike[str]) -> str:
         When the file cannot be read as a radiograph.
     """
     from gazex_viewer.core.errors import GazeXError
-    from gazex_viewer.core.imaging.radiograph import load_radiograph
+    from gazex_viewer.core.imaging.files import load_radiograph
 
     try:
         return str(load_radiograph(image_path).pixel_sha256)
@@ -205,12 +212,17 @@ def _person_name(name: str) -> str:
     return name if "^" in name else f"{name}^"
 
 
-def _not_dicom_statement(reading: Reading, image_path: str | os.PathLike[str] | None) -> str:
+def _not_dicom_statement(
+    reading: Reading, image_path: str | os.PathLike[str] | None, film: Radiograph | None = None
+) -> str:
     img = reading.image
-    where = "no image file was given" if image_path is None else (
-        f"the image file {Path(image_path).name} was not found" if not Path(image_path).exists()
-        else f"the image file {Path(image_path).name} is not DICOM"
-    )
+    if film is not None:
+        where = f"the image file {film.name} is not DICOM"
+    else:
+        where = "no image file was given" if image_path is None else (
+            f"the image file {Path(image_path).name} was not found" if not Path(image_path).exists()
+            else f"the image file {Path(image_path).name} is not DICOM"
+        )
     text = (
         f"Source image was not DICOM: {where} (reading image {img.file_name}, pixel SHA-256 "
         f"{img.pixel_sha256}). The study, series and referenced image UIDs in this report were "
@@ -222,6 +234,14 @@ def _not_dicom_statement(reading: Reading, image_path: str | os.PathLike[str] | 
             text += f" of study {img.study_instance_uid}"
         text += "; that image was not available to verify."
     return text
+
+
+def film_header(film: Radiograph) -> Dataset | None:
+    """The open film's DICOM header from its source, when it can be referenced (SOP Instance and Class UIDs)."""
+    ds = film.source.header()
+    if ds is None or "SOPInstanceUID" not in ds or "SOPClassUID" not in ds:
+        return None
+    return ds
 
 
 def _check_source_matches(reading: Reading, ds: Dataset, image_path: str | os.PathLike[str]) -> None:
@@ -449,14 +469,16 @@ def build_sr(
 
 def check_sr_source(
     reading: Reading,
-    image_path: str | os.PathLike[str] | None,
+    image_path: str | os.PathLike[str] | None = None,
     *,
     image_sha256: str | None = None,
+    film: Radiograph | None = None,
 ) -> Dataset | None:
     """Every check :func:`export_sr` makes on its source image, without writing anything.
 
     Returns the source's DICOM header, or None for a missing or non-DICOM image (the SR then
-    gets new UIDs and a statement).
+    gets new UIDs and a statement). With ``film`` (the open film) the header, name, size and
+    pixel hash come from it and ``image_path`` is not used.
 
     Raises
     ------
@@ -464,6 +486,18 @@ def check_sr_source(
         When an existing image is not the reading's: another SOP instance, another size, or
         (when the reading's pixel hash is known) other pixels.
     """
+    if film is not None:
+        check_same_image(reading, film.pixel_sha256, film.name)
+        header = film_header(film)
+        if header is not None:
+            _check_source_matches(reading, header, film.name)
+        elif (film.width, film.height) != (reading.image.width, reading.image.height):
+            raise ExportError(
+                film.name,
+                f"image is {film.width} x {film.height} pixels, but the reading's regions are for "
+                f"{reading.image.width} x {reading.image.height}",
+            )
+        return header
     if image_path is not None and Path(image_path).is_file() and pixel_hash_known(reading.image.pixel_sha256):
         if image_sha256 is None:
             image_sha256 = image_pixel_sha256(image_path)
@@ -484,6 +518,7 @@ def export_sr(
     image_path: str | os.PathLike[str] | None = None,
     institution_name: str | None = None,
     image_sha256: str | None = None,
+    film: Radiograph | None = None,
 ) -> SrExport:
     """Write the reading's Comprehensive SR to ``out_path``.
 
@@ -500,6 +535,9 @@ def export_sr(
     image_sha256
         The pixel hash of ``image_path`` when the caller already has it (the open film); else it
         is computed from the file when needed.
+    film
+        The open film, in place of ``image_path``: its source gives the header (referenced by its
+        UIDs when DICOM) and the name, the film its pixel hash and size; nothing is read again.
 
     Raises
     ------
@@ -509,11 +547,11 @@ def export_sr(
     """
     out = Path(out_path)
     check_signature(reading, out)
-    source = check_sr_source(reading, image_path, image_sha256=image_sha256)
+    source = check_sr_source(reading, image_path, image_sha256=image_sha256, film=film)
     warnings: list[str] = []
     statement = None
     if source is None:
-        statement = _not_dicom_statement(reading, image_path)
+        statement = _not_dicom_statement(reading, image_path, film)
         warnings.append(statement)
     try:
         sr = build_sr(reading, source=source, source_statement=statement, institution_name=institution_name)

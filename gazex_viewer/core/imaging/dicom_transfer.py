@@ -12,6 +12,7 @@ as dcmtk and pydicom do. Fewer bytes than needed is refused.
 
 from __future__ import annotations
 
+import os
 import zlib
 from pathlib import Path
 
@@ -90,7 +91,7 @@ def decode_from_dataset(ts: str) -> bool:
     return ts == DEFLATED
 
 
-def check_native_length(path: Path, length: int, expected: int, layout: str, *, frames: int = 1) -> str | None:
+def check_native_length(path: str | os.PathLike[str], length: int, expected: int, layout: str, *, frames: int = 1) -> str | None:
     """Compare a native Pixel Data length with what the header needs.
 
     Parameters

@@ -60,8 +60,18 @@ def read_patient_orientation(path: str | os.PathLike[str] | None) -> list[str] |
         import pydicom
 
         ds = pydicom.dcmread(os.fspath(path), stop_before_pixels=True, specific_tags=["PatientOrientation"])
-        value = ds.get("PatientOrientation")
     except Exception:  # noqa: BLE001 - a PNG, a missing file, a broken header: no markers
+        return None
+    return patient_orientation(ds)
+
+
+def patient_orientation(header: Any) -> list[str] | None:
+    """PatientOrientation of a DICOM header, e.g. a film source's ``header()`` (None: absent, malformed, no header)."""
+    if header is None:
+        return None
+    try:
+        value = header.get("PatientOrientation")
+    except Exception:  # noqa: BLE001 - a malformed element: no markers
         return None
     if value is None:
         return None

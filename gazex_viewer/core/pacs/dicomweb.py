@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from gazex_viewer.core.imaging.source import ImageIdentity
+from gazex_viewer.core.imaging.radiograph import ImageIdentity
 from gazex_viewer.core.pacs import PacsError
 from gazex_viewer.core.pacs.cache import RetrieveCache
 from gazex_viewer.core.pacs.profile import ServerProfile
@@ -447,15 +447,13 @@ class DicomWebSource:
         return self._header
 
     def open(self) -> Radiograph:
-        from gazex_viewer.core.imaging.radiograph import load_radiograph
+        from gazex_viewer.core.imaging.files import load_radiograph
 
         path = self.path()
         header = self.header()
         assert header is not None
         self._check_image(str(header.get("SOPClassUID", "")))
-        radiograph = load_radiograph(path)
-        radiograph.source_name = self.name
-        return radiograph
+        return load_radiograph(path, source=self)
 
     def __repr__(self) -> str:
         return f"DicomWebSource({self.pacs.url!r}, {self.hit.sop_instance_uid!r})"

@@ -21,6 +21,7 @@ from gazex_viewer.core.pacs import PacsError
 if TYPE_CHECKING:
     from pydicom.dataset import Dataset
 
+    from gazex_viewer.core.imaging.radiograph import Radiograph
     from gazex_viewer.core.reading.document import Reading
 
 ENCAPSULATED_PDF_SOP_CLASS = "1.2.840.10008.5.1.4.1.1.104.1"
@@ -110,31 +111,37 @@ def encapsulated_pdf(
 
 def result_documents(
     reading: Reading,
-    image_path: str | os.PathLike[str],
+    film: Radiograph | str | os.PathLike[str],
     *,
     pdf: bool = True,
     institution_name: str | None = None,
 ) -> ResultDocuments:
-    """The SR (and the PDF, unless ``pdf`` is False) of a reading on its DICOM film ``image_path``.
+    """The SR (and the PDF, unless ``pdf`` is False) of a reading on its DICOM film.
+
+    ``film`` is the open film (a :class:`~gazex_viewer.core.imaging.radiograph.Radiograph`: the
+    header, name and pixels come from it and its source, whatever the source is) or, for the
+    command line, the film's DICOM file.
 
     Raises ExportError (from the exporters) when the reading and film do not match or the reading's
     sign-off is broken, PacsError when the film is not DICOM (a PACS result must live in the film's study).
     """
+    if not isinstance(film, (str, os.PathLike)):
+        return _documents_of_film(reading, film, pdf=pdf, institution_name=institution_name)
     import pydicom
 
     from gazex_viewer.core.export.sr import export_sr
     from gazex_viewer.core.imaging.source import read_source_dataset
 
-    image = Path(image_path)
+    image = Path(film)
     source = read_source_dataset(image)
     if source is None:
-        raise PacsError(image, "not a DICOM image: results are stored in the film's own study, which it has none of")
+        raise PacsError(image, _NOT_DICOM)
     warnings: list[str] = []
     with tempfile.TemporaryDirectory(prefix="gazex-results-") as tmp:
         radiograph = None
         image_sha256 = None
         if pdf:
-            from gazex_viewer.core.imaging.radiograph import load_radiograph
+            from gazex_viewer.core.imaging.files import load_radiograph
 
             radiograph = load_radiograph(image)
             image_sha256 = radiograph.pixel_sha256
@@ -153,5 +160,43 @@ def result_documents(
             pdf_ds = encapsulated_pdf(
                 pdf_path.read_bytes(), source,
                 title="Chest X-ray report" + ("" if signed else " (DRAFT)"),
+            )
+    return ResultDocuments(sr=sr_ds, pdf=pdf_ds, signed=sr.signed, warnings=warnings)
+
+
+_NOT_DICOM = "not a DICOM image: results are stored in the film's own study, which it has none of"
+
+
+def _documents_of_film(
+    reading: Reading, film: Radiograph, *, pdf: bool, institution_name: str | None
+) -> ResultDocuments:
+    """:func:`result_documents` for the open film: its source's header, its pixels; no file read again."""
+    import pydicom
+
+    from gazex_viewer.core.export.sr import export_sr, film_header
+    from gazex_viewer.core.reading.patient_identity import identity_of_film
+
+    source = film_header(film)
+    if source is None:
+        raise PacsError(film.name, _NOT_DICOM)
+    warnings: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="gazex-results-") as tmp:
+        sr_path = Path(tmp) / "sr.dcm"
+        sr = export_sr(reading, sr_path, film=film, institution_name=institution_name)
+        warnings += sr.warnings
+        sr_ds = pydicom.dcmread(sr_path)
+        pdf_ds = None
+        if pdf:
+            from gazex_viewer.core.export.pdf import export_pdf
+
+            pdf_path = Path(tmp) / "report.pdf"
+            out = export_pdf(
+                reading, film.render(), pdf_path, image_sha256=film.pixel_sha256,
+                identity=identity_of_film(film.name, film.source.header()),
+            )
+            warnings += [w for w in out.warnings if w not in warnings]
+            pdf_ds = encapsulated_pdf(
+                pdf_path.read_bytes(), source,
+                title="Chest X-ray report" + ("" if out.signed else " (DRAFT)"),
             )
     return ResultDocuments(sr=sr_ds, pdf=pdf_ds, signed=sr.signed, warnings=warnings)

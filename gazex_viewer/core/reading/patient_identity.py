@@ -16,7 +16,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-__all__ = ["UNKNOWN_IDENTITY_TEXT", "PatientIdentity", "identity_from_dataset", "read_identity"]
+__all__ = ["UNKNOWN_IDENTITY_TEXT", "PatientIdentity", "identity_from_dataset", "identity_of_film", "read_identity"]
 
 UNKNOWN_IDENTITY_TEXT = "Patient identity unknown: the image is not DICOM, so it carries no patient header."
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -129,6 +129,16 @@ def identity_from_dataset(ds: Any) -> PatientIdentity:
 def unknown_identity(note: str = UNKNOWN_IDENTITY_TEXT) -> PatientIdentity:
     """The identity of a picture or of a missing image: unknown, saying why."""
     return PatientIdentity(known=False, note=note)
+
+
+def identity_of_film(name: str, header: Any) -> PatientIdentity:
+    """The identity in an open film's DICOM header (its source's ``header()``); unknown when it has none.
+
+    ``name`` is the film's name (its source's), said in the note of a picture's unknown identity.
+    """
+    if header is None:
+        return unknown_identity(f"Patient identity unknown: {name} is not DICOM, so it carries no patient header.")
+    return identity_from_dataset(header)
 
 
 def read_identity(image_path: str | os.PathLike[str] | None) -> PatientIdentity:

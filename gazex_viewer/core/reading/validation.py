@@ -121,7 +121,7 @@ def _show(v: Any) -> str:
 
 #: largest image side a reading may name, in pixels
 MAX_IMAGE_SIDE = 100_000
-#: largest image a reading may name, in pixels (the radiograph loader's limit, core.radiograph.MAX_PIXELS)
+#: largest image a reading may name, in pixels (the radiograph loader's limit, core.imaging.radiograph.MAX_PIXELS)
 MAX_IMAGE_PIXELS = 100_000_000
 
 

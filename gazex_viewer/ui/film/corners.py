@@ -16,11 +16,11 @@ from gazex_viewer.core.imaging.film_annotations import (
     OrientationMarkers,
     corner_texts,
     orientation_markers,
-    read_patient_orientation,
+    patient_orientation,
 )
 from gazex_viewer.core.reading.patient_identity import (
     PatientIdentity,
-    read_identity,
+    identity_of_film,
     unknown_identity,
 )
 
@@ -71,10 +71,10 @@ class FilmCorners(QObject):
             self.identity = unknown_identity()
             self.orientation = None
         else:
-            path = getattr(radiograph, "path", None)
-            self.identity = read_identity(path)
+            header = radiograph.source.header()  # the film's source, whatever it is: never a file read again
+            self.identity = identity_of_film(radiograph.name, header)
             meta = radiograph.metadata
-            self.orientation = orientation_markers(read_patient_orientation(path), meta.view_position)
+            self.orientation = orientation_markers(patient_orientation(header), meta.view_position)
         self.refresh()
 
     def set_visible(self, visible: bool) -> None:

@@ -124,7 +124,7 @@ class PacsResults(QObject):
     def film_profile(self) -> ServerProfile | None:
         """The archive the open film was retrieved from; None for a film from disk."""
         rg = getattr(self.win, "radiograph", None)
-        return origin_of(rg.path) if rg is not None else None
+        return origin_of(rg) if rg is not None else None
 
     def on_signed(self, reading: Reading) -> bool:
         """Sign-off completed: send its SR and PDF when the film came from a PACS. False when nothing is sent."""
@@ -147,7 +147,7 @@ class PacsResults(QObject):
 
         rg = self.win.radiograph
         try:
-            docs = result_documents(reading, rg.path)
+            docs = result_documents(reading, rg)
         except GazeXError as err:
             self._show(f"not sent to the PACS: {err}", problem=True)
             return False

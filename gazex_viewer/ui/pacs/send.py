@@ -16,6 +16,7 @@ from gazex_viewer.core.errors import GazeXError
 from gazex_viewer.core.pacs.profile import ServerProfile, load_profiles
 
 if TYPE_CHECKING:
+    from gazex_viewer.core.imaging.radiograph import Radiograph
     from gazex_viewer.core.pacs.outbox import SendReport
     from gazex_viewer.core.reading.document import Reading
 
@@ -28,8 +29,16 @@ def remember_origin(path: str | os.PathLike[str], profile: ServerProfile) -> Non
     _ORIGIN[str(Path(path).resolve())] = profile
 
 
-def origin_of(path: str | os.PathLike[str]) -> ServerProfile | None:
-    return _ORIGIN.get(str(Path(path).resolve()))
+def origin_of(film: Radiograph | str | os.PathLike[str]) -> ServerProfile | None:
+    """The archive a film was retrieved from: a PACS source's own profile, else the one remembered for its
+    retrieved file; None for a film from disk."""
+    if isinstance(film, (str, os.PathLike)):
+        return _ORIGIN.get(str(Path(film).resolve()))
+    pacs = getattr(film.source, "pacs", None)
+    profile = getattr(pacs, "profile", None)
+    if isinstance(profile, ServerProfile):
+        return profile
+    return None if film.path is None else _ORIGIN.get(str(Path(film.path).resolve()))
 
 
 def send_results(win: Any, reading: Reading | None = None) -> SendReport | None:
@@ -46,14 +55,14 @@ def send_results(win: Any, reading: Reading | None = None) -> SendReport | None:
         win.show_error("Nothing to send", "Open a film from the PACS and its reading (or run the model) first.")
         return None
     try:
-        profile = origin_of(rg.path)
+        profile = origin_of(rg)
         if profile is None:
             saved = [p for p in load_profiles() if p.url]
             if not saved:
-                raise GazeXError(rg.path, "was not opened from a PACS and no server profile is saved")
+                raise GazeXError(rg.name, "was not opened from a PACS and no server profile is saved")
             profile = saved[0]
         pacs = DicomWebPacs(profile)
-        docs = result_documents(reading, rg.path)
+        docs = result_documents(reading, rg)
         outbox = Outbox()
         report = outbox.send(pacs, docs.datasets)
         delivered = outbox.retry(pacs).sent

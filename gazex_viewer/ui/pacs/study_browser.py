@@ -385,7 +385,7 @@ class StudyBrowserDialog(QDialog):
         def work(step: Callable[[int, str], None], cancelled: threading.Event) -> tuple[Path, ImportedSr] | None:
             import pydicom
 
-            from gazex_viewer.core.imaging.radiograph import load_radiograph
+            from gazex_viewer.core.imaging.files import load_radiograph
             from gazex_viewer.core.pacs.sr_import import import_sr, referenced_image
 
             srs = pacs.gazex_srs(study)

@@ -17,7 +17,6 @@ import copy
 import logging
 import os
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QObject, Qt
@@ -443,7 +442,7 @@ class ReviewController(QObject):
             reviews,
             current_id=None if self.session is None else self.session.reading_id,
             open_reading=self.open_stored,
-            title=Path(str(w.radiograph.path)).name,
+            title=w.radiograph.name,
             parent=w,
         )
         dlg.setStyleSheet(w.styleSheet())
@@ -614,7 +613,7 @@ class ReviewController(QObject):
             else:
                 n = len(s.undecided())
                 state = f" — reviewing, {n} undecided" if n else " — reviewed, not signed"
-        w.setWindowTitle(f"{Path(str(rg.path)).name}{state} — {APP_TITLE}")
+        w.setWindowTitle(f"{rg.name}{state} — {APP_TITLE}")
 
     def _hide_ai(self) -> None:
         w = self.win
@@ -684,11 +683,10 @@ class ReviewController(QObject):
         start = S.get_path("paths/export_dir") or S.get_path("paths/last_dir")
         dlg = ExportDialog(
             reading,
-            image_path=None if rg is None else rg.path,
-            film_loader=None if rg is None else rg.render,
+            image_path=None,
+            radiograph=rg,
             start_dir=start,
             parent=w,
-            image_sha256=None if rg is None else (str(getattr(rg, "pixel_sha256", "") or "") or None),
             registry=self.store,
         )
         dlg.setStyleSheet(w.styleSheet())

@@ -11,7 +11,7 @@ import html
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -31,6 +31,9 @@ from gazex_viewer.core.errors import ExportError, GazeXError
 from gazex_viewer.core.reading.document import Reading
 from gazex_viewer.core.reading.report_display import local_time_text
 from gazex_viewer.ui.review.signoff import signer_text
+
+if TYPE_CHECKING:
+    from gazex_viewer.core.imaging.radiograph import Radiograph
 
 FORMATS: tuple[str, ...] = ("json", "sr", "pdf")
 SUFFIXES: dict[str, str] = {"json": ".json", "sr": ".dcm", "pdf": ".pdf"}
@@ -72,6 +75,7 @@ def export_reading(
     film_loader: Callable[[], Any] | None = None,
     image_sha256: str | None = None,
     signing_key: Any = None,
+    radiograph: Radiograph | None = None,
 ) -> ExportResult:
     """Write the chosen formats as ``out_dir/stem.{json,dcm,pdf}``.
 
@@ -86,6 +90,9 @@ def export_reading(
     signing_key
         The signer's unlocked key: the PDF then carries a PDF signature (any PDF reader shows whether it was
         altered).
+    radiograph
+        The open film, in place of ``image_path``: the SR and PDF take the header (UIDs, patient identity)
+        from its source, and its pixel hash and display; no file is read again.
 
     Raises
     ------
@@ -107,14 +114,22 @@ def export_reading(
     )
 
     check_signature(reading, out)
-    if pixel_hash_known(reading.image.pixel_sha256) and image_path is not None:
+    identity = None
+    if radiograph is not None:
+        from gazex_viewer.core.reading.patient_identity import identity_of_film
+
+        image_sha256 = image_sha256 or radiograph.pixel_sha256
+        film_loader = film_loader or radiograph.render
+        identity = identity_of_film(radiograph.name, radiograph.source.header())
+        check_same_image(reading, image_sha256, radiograph.name)
+    elif pixel_hash_known(reading.image.pixel_sha256) and image_path is not None:
         if image_sha256 is None and Path(image_path).is_file():
             image_sha256 = image_pixel_sha256(image_path)
         check_same_image(reading, image_sha256, image_path)
     if "sr" in chosen:
         from gazex_viewer.core.export.sr import check_sr_source
 
-        check_sr_source(reading, image_path, image_sha256=image_sha256)
+        check_sr_source(reading, image_path, image_sha256=image_sha256, film=radiograph)
     if "pdf" in chosen:
         if film is None and film_loader is not None:
             film = film_loader()
@@ -140,13 +155,13 @@ def export_reading(
             elif fmt == "sr":
                 from gazex_viewer.core.export.sr import export_sr
 
-                sr = export_sr(reading, tmp, image_path=image_path, image_sha256=image_sha256)
+                sr = export_sr(reading, tmp, image_path=image_path, image_sha256=image_sha256, film=radiograph)
                 result.warnings += [w for w in sr.warnings if w not in result.warnings]
             else:
                 from gazex_viewer.core.export.pdf import export_pdf
 
                 pdf = export_pdf(reading, film, tmp, image_sha256=image_sha256, image_path=image_path,
-                                 signing_key=signing_key)
+                                 identity=identity, signing_key=signing_key)
                 result.pdf_signed = pdf.pdf_signed
                 result.warnings += [w for w in pdf.warnings if w not in result.warnings]
             result.written[fmt] = path
@@ -164,18 +179,24 @@ class ExportDialog(QDialog):
         self,
         reading: Reading,
         *,
-        image_path: str | Path | None,
+        image_path: str | Path | None = None,
         film_loader: Callable[[], Any] | None = None,
         start_dir: str | Path | None = None,
         parent: QWidget | None = None,
         image_sha256: str | None = None,
         registry: Any = None,
+        radiograph: Radiograph | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Export reading — GazeX Viewer")
         self.resize(620, 320)
         self.reading = reading
         self.image_path = image_path
+        #: the open film (its source gives the header; nothing is read again), or None
+        self.radiograph = radiograph
+        if radiograph is not None:
+            film_loader = film_loader or radiograph.render
+            image_sha256 = image_sha256 or radiograph.pixel_sha256
         self.film_loader = film_loader
         self.image_sha256 = image_sha256
         self.result_: ExportResult | None = None
@@ -248,7 +269,7 @@ class ExportDialog(QDialog):
             cb.setChecked(True)
             self.checks[fmt] = cb
             lay.addWidget(cb)
-        if image_path is None:
+        if image_path is None and radiograph is None:
             self.checks["pdf"].setChecked(False)
             self.checks["pdf"].setEnabled(False)
             self.checks["pdf"].setToolTip("No film is open")
@@ -317,6 +338,7 @@ class ExportDialog(QDialog):
                 film_loader=self.film_loader,
                 image_sha256=self.image_sha256,
                 signing_key=key,
+                radiograph=self.radiograph,
             )
         except GazeXError as err:
             self.error = str(err)

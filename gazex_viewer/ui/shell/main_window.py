@@ -138,9 +138,7 @@ def metadata_text(radiograph: Any) -> str:
         if value not in (None, "", []):
             parts.append(f"<span style='color:#8a96a3'>{label}</span> {html.escape(str(value))}")
 
-    path = getattr(radiograph, "path", None)
-    if path is not None:
-        add("File", Path(path).name)
+    add("File", getattr(radiograph, "name", None))
     name = _meta(md, "patient_name")
     add("Patient", str(name).replace("^", " ").strip() if name else None)
     add("ID", _meta(md, "patient_id"))
@@ -563,7 +561,7 @@ class MainWindow(QMainWindow):
     @staticmethod
     def _image_suffixes() -> tuple[str, ...]:
         try:
-            from gazex_viewer.core.imaging.radiograph import IMAGE_SUFFIXES
+            from gazex_viewer.core.imaging.files import IMAGE_SUFFIXES
 
             return tuple(s.lower() for s in IMAGE_SUFFIXES)
         except ImportError:
@@ -589,7 +587,7 @@ class MainWindow(QMainWindow):
     def open_folder(self, folder: Path) -> bool:
         """Open the first image of a folder; next/previous walk the folder."""
         try:
-            from gazex_viewer.core.imaging.radiograph import find_images
+            from gazex_viewer.core.imaging.files import find_images
 
             found = list(find_images(folder))
         except GazeXError as err:
@@ -643,7 +641,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Loading {path.name}…")
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
-            from gazex_viewer.core.imaging.radiograph import load_radiograph
+            from gazex_viewer.core.imaging.files import load_radiograph
 
             radiograph = load_radiograph(path)
         except Exception as err:  # a GazeXError names the file; anything else: never a crash on bad input
@@ -681,7 +679,7 @@ class MainWindow(QMainWindow):
         self.invert_action.blockSignals(False)
         if folder_images is None:
             try:
-                from gazex_viewer.core.imaging.radiograph import find_images
+                from gazex_viewer.core.imaging.files import find_images
 
                 folder_images = list(find_images(path.parent))
             except Exception:
@@ -696,7 +694,7 @@ class MainWindow(QMainWindow):
             if self.folder_index >= 0 and len(self.folder_images) > 1
             else ""
         )
-        self.setWindowTitle(f"{path.name} — {APP_TITLE}")
+        self.setWindowTitle(f"{radiograph.name} — {APP_TITLE}")
         self.statusBar().showMessage(f"Opened {path}{where}", 5000)
         S.set_value("paths/last_dir", path.parent)
         self.review.film_opened()
@@ -1196,7 +1194,7 @@ class MainWindow(QMainWindow):
             self.show_error("No inspection to export", "Open a film and a reading with a trajectory first.")
             return False
         if path is None:
-            start = str(Path(self._start_dir()) / f"{Path(self.radiograph.path).stem}-inspection.mp4")
+            start = str(Path(self._start_dir()) / f"{Path(self.radiograph.name).stem}-inspection.mp4")
             chosen, _ = QFileDialog.getSaveFileName(self, "Export inspection video", start, "MP4 video (*.mp4)")
             if not chosen:
                 return False

@@ -89,7 +89,7 @@ def test_signed_pdf_shows_the_film_and_the_decisions(tmp_path: Path, artifacts_d
 
 
 def test_draft_pdf_is_marked_on_rg1_dicom(tmp_path: Path) -> None:
-    from gazex_viewer.core.imaging.radiograph import load_radiograph
+    from gazex_viewer.core.imaging.files import load_radiograph
 
     rg = load_radiograph(shared_file("dicom/RG1_UNCR.dcm"))
     film = rg.render()

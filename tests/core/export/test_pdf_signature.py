@@ -85,7 +85,7 @@ def test_export_signs_the_pdf_with_the_signers_key(tmp_path, monkeypatch, capsys
     reading = make_reading()
     film = tmp_path / "film.png"
     Image.fromarray(np.full((reading.image.height, reading.image.width), 90, np.uint8)).save(film)
-    from gazex_viewer.core.imaging.radiograph import load_radiograph
+    from gazex_viewer.core.imaging.files import load_radiograph
 
     reading.image.pixel_sha256 = load_radiograph(film).pixel_sha256
     key = create_key("Dr Ada", "correct horse battery")

@@ -10,7 +10,7 @@ import pytest
 
 from gazex_viewer.core.errors import ExportError
 from gazex_viewer.core.reading.playback import TrajectoryPlayback
-from gazex_viewer.core.imaging.radiograph import load_radiograph
+from gazex_viewer.core.imaging.files import load_radiograph
 from gazex_viewer.core.reading.document import Reading
 from gazex_viewer.core.resources import resource_path
 from gazex_viewer.core.export.teaching_video import FrameRenderer, display_sentence, write_inspection_video

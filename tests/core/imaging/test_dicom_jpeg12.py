@@ -12,7 +12,7 @@ from PIL import Image
 from pydicom.data import get_testdata_file
 
 from gazex_viewer.core.imaging import dicom_jpeg12
-from gazex_viewer.core.imaging.radiograph import load_radiograph
+from gazex_viewer.core.imaging.files import load_radiograph
 from tests.conftest import require_tool
 
 pytestmark = pytest.mark.skipif(not dicom_jpeg12.available(), reason="imagecodecs (libjpeg-turbo 3) is not installed")

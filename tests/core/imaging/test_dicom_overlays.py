@@ -14,7 +14,7 @@ from pydicom.data import get_testdata_file
 from pydicom.dataset import Dataset
 
 from gazex_viewer.core.imaging.dicom_overlays import burn_in, read_overlay_planes
-from gazex_viewer.core.imaging.radiograph import load_radiograph
+from gazex_viewer.core.imaging.files import load_radiograph
 from tests.conftest import require_tool
 
 

@@ -10,7 +10,7 @@ import pytest
 from pydicom.data import get_testdata_file
 
 from gazex_viewer.core.errors import RadiographError
-from gazex_viewer.core.imaging.radiograph import load_radiograph
+from gazex_viewer.core.imaging.files import load_radiograph
 
 
 def test_deflated_file_reads_as_pydicom_decodes_it() -> None:

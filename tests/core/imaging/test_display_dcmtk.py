@@ -19,7 +19,8 @@ from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
 
 from gazex_viewer.core.imaging import display
-from gazex_viewer.core.imaging.radiograph import WindowPreset, load_radiograph
+from gazex_viewer.core.imaging.files import load_radiograph
+from gazex_viewer.core.imaging.radiograph import WindowPreset
 from tests.conftest import SHARED_DATA, require_tool, shared_file
 
 DICOM_DIR = SHARED_DATA / "dicom"

@@ -21,7 +21,7 @@ from PIL import Image
 from pydicom.data import get_testdata_file
 
 from gazex_viewer.core.errors import RadiographError
-from gazex_viewer.core.imaging.radiograph import load_radiograph
+from gazex_viewer.core.imaging.files import load_radiograph
 from tests.conftest import require_tool
 from tests.core.imaging.test_display_dcmtk import JPEG_LS, default_options
 

@@ -18,13 +18,8 @@ from PIL import Image
 from pydicom.dataset import Dataset, FileMetaDataset
 
 from gazex_viewer.core.errors import GazeXError, RadiographError
-from gazex_viewer.core.imaging.radiograph import (
-    IMAGE_SUFFIXES,
-    MAX_PIXELS,
-    WindowPreset,
-    find_images,
-    load_radiograph,
-)
+from gazex_viewer.core.imaging.files import IMAGE_SUFFIXES, find_images, load_radiograph
+from gazex_viewer.core.imaging.radiograph import MAX_PIXELS, WindowPreset
 from tests.conftest import ROOT, shared_file
 
 CROP = (slice(600, 856), slice(500, 756))

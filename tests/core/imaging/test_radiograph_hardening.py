@@ -16,7 +16,8 @@ from PIL import Image
 from pydicom.encaps import encapsulate
 
 from gazex_viewer.core.errors import GazeXError, RadiographError
-from gazex_viewer.core.imaging.radiograph import find_images, j2k_stream_info, jpeg_stream_info, load_radiograph
+from gazex_viewer.core.imaging.codecs import j2k_stream_info, jpeg_stream_info
+from gazex_viewer.core.imaging.files import find_images, load_radiograph
 from tests.conftest import ROOT, require_tool, shared_file
 
 BOMB = 3000  # the stream's side; the header says 256 x 256

@@ -80,7 +80,8 @@ def test_connection_test_and_search(pacs: DicomWebPacs) -> None:
 
 
 def test_open_gives_the_files_pixels_and_uid_identity(pacs: DicomWebPacs) -> None:
-    from gazex_viewer.core.imaging.source import FileSource, ImageSource
+    from gazex_viewer.core.imaging.files import FileSource
+    from gazex_viewer.core.imaging.source import ImageSource
 
     hit = next(i for i in pacs.search_instances(RG1_STUDY) if i.sop_instance_uid == RG1_UNCR_SOP)
     source = DicomWebSource(pacs, hit)
@@ -106,7 +107,7 @@ def test_open_gives_the_files_pixels_and_uid_identity(pacs: DicomWebPacs) -> Non
 def test_frame_request_names_its_media_type(pacs: DicomWebPacs) -> None:
     hit = next(i for i in pacs.search_instances(RG1_STUDY) if i.sop_instance_uid == RG1_UNCR_SOP)
     (frame,) = pacs.retrieve_frames(hit)
-    from gazex_viewer.core.imaging.radiograph import load_radiograph
+    from gazex_viewer.core.imaging.files import load_radiograph
 
     reference = load_radiograph(SHARED_DATA / "dicom" / "RG1_UNCR.dcm")
     pixels = np.frombuffer(frame, dtype="<u2").reshape(1955, 1841)
@@ -140,7 +141,7 @@ def test_a_pacs_that_is_down_or_refuses_gives_one_line(orthanc: OrthancServer, t
 def _signed_reading_for(path: Path, *, sign: bool = True):  # type: ignore[no-untyped-def]
     import pydicom
 
-    from gazex_viewer.core.imaging.radiograph import load_radiograph
+    from gazex_viewer.core.imaging.files import load_radiograph
     from gazex_viewer.core.reading.document import Box
     from gazex_viewer.core.review.session import ReviewSession
     from tests.core.review.test_review_helpers import make_reading
@@ -342,7 +343,7 @@ def test_multi_frame_instance_opens_frame_one(orthanc: OrthancServer, pacs: Dico
 
 
 def _check_multi_frame(pacs: DicomWebPacs, study: str, pixels: np.ndarray, second: np.ndarray, src: Path) -> None:
-    from gazex_viewer.core.imaging.radiograph import load_radiograph
+    from gazex_viewer.core.imaging.files import load_radiograph
 
     (hit,) = pacs.search_instances(study)
     assert hit.n_frames == 2
@@ -367,7 +368,7 @@ def _delete_study(server: OrthancServer, study_uid: str) -> None:
 
 def test_dimse_find_get_store(orthanc: OrthancServer, pacs: DicomWebPacs, tmp_path: Path) -> None:
     from gazex_viewer.core.pacs.dimse import DimsePacs
-    from gazex_viewer.core.imaging.radiograph import load_radiograph
+    from gazex_viewer.core.imaging.files import load_radiograph
 
     profile = ServerProfile(name="dimse", ae_title="ORTHANC", host="127.0.0.1", port=orthanc.dicom_port, timeout_s=10)
     dimse = DimsePacs(profile, RetrieveCache(tmp_path / "cache"))

@@ -46,7 +46,7 @@ def _got(imported):  # type: ignore[no-untyped-def]
 
 def test_a_signed_sr_file_reads_back(tmp_path: Path) -> None:
     from gazex_viewer.core.export.sr import export_sr
-    from gazex_viewer.core.imaging.radiograph import load_radiograph
+    from gazex_viewer.core.imaging.files import load_radiograph
 
     film = shared_file("dicom/RG1_UNCR.dcm")
     reading = _signed_reading_for(film)
@@ -68,7 +68,7 @@ def test_a_signed_sr_file_reads_back(tmp_path: Path) -> None:
 
 def test_round_trip_through_the_pacs(orthanc, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
     from gazex_viewer.core.pacs.documents import result_documents
-    from gazex_viewer.core.imaging.radiograph import load_radiograph
+    from gazex_viewer.core.imaging.files import load_radiograph
 
     _clear_results(orthanc)
     pacs = DicomWebPacs(_profile(orthanc), RetrieveCache(tmp_path / "cache"))

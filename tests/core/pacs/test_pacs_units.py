@@ -12,7 +12,9 @@ from pathlib import Path
 import pydicom
 import pytest
 
-from gazex_viewer.core.imaging.source import FileSource, ImageIdentity, ImageSource
+from gazex_viewer.core.imaging.files import FileSource, load_radiograph
+from gazex_viewer.core.imaging.radiograph import ImageIdentity
+from gazex_viewer.core.imaging.source import ImageSource
 from gazex_viewer.core.pacs import PacsError
 from gazex_viewer.core.pacs.cache import RetrieveCache, cache_file_name
 from gazex_viewer.core.pacs.dicomweb import (
@@ -135,6 +137,24 @@ def test_non_image_classes() -> None:
     assert non_image_kind(None) is None
 
 
+class _SopNamed:
+    """A source named by its SOP Instance UID whose pixels sit in another source's file."""
+
+    def __init__(self, inner: FileSource) -> None:
+        self.inner = inner
+
+    @property
+    def name(self) -> str:
+        return f"{self.inner.identity.sop_instance_uid}.dcm"
+
+    @property
+    def identity(self) -> ImageIdentity:
+        return self.inner.identity
+
+    def header(self) -> pydicom.Dataset | None:
+        return self.inner.header()
+
+
 def test_file_source_identity_is_the_dicom_uids() -> None:
     path = shared_file("dicom/RG1_J2KR.dcm")
     source = FileSource(path)
@@ -145,9 +165,11 @@ def test_file_source_identity_is_the_dicom_uids() -> None:
     )
     assert source.identity.is_dicom and source.name == "RG1_J2KR.dcm"
     film = source.open()
-    assert film.image_ref().file_name == "RG1_J2KR.dcm"
-    film.source_name = f"{ds.SOPInstanceUID}.dcm"
-    assert film.image_ref().file_name == f"{ds.SOPInstanceUID}.dcm"
+    assert film.image_ref().file_name == "RG1_J2KR.dcm" and film.source is source
+    # a film whose file's name means nothing (a PACS cache file) is named by its source
+    cached = load_radiograph(path, source=_SopNamed(source))
+    assert cached.image_ref().file_name == f"{ds.SOPInstanceUID}.dcm" and cached.name == cached.image_ref().file_name
+    assert cached.pixel_sha256 == film.pixel_sha256
     png = FileSource(shared_file("images/nih/00000001_000.png"))
     assert png.header() is None and not png.identity.is_dicom and png.open().width == 512
 

@@ -86,7 +86,7 @@ def test_model_files_by_current_labels_and_keeps_rejected_in_the_audit_only() ->
 
 
 def test_sr_and_pdf_list_the_same_final_findings_and_rg1_identity(tmp_path: Path, artifacts_dir: Path) -> None:
-    from gazex_viewer.core.imaging.radiograph import load_radiograph
+    from gazex_viewer.core.imaging.files import load_radiograph
 
     src_path = shared_file("dicom/RG1_UNCR.dcm")
     reading = _dicom_reading(src_path)

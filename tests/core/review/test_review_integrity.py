@@ -162,7 +162,7 @@ def test_export_refuses_an_invalid_reading_with_one_line(tmp_path: Path, change:
 
 # -- 3. the film exported under a report is the reading's own film ---------------------------------------------
 def _nih_signed(tmp_path: Path) -> tuple[Path, Path, Path]:
-    from gazex_viewer.core.imaging.radiograph import load_radiograph
+    from gazex_viewer.core.imaging.files import load_radiograph
 
     own = shared_file("images/nih/00000001_000.png")
     other = shared_file("images/nih/00027426_000.png")  # another patient, also 512 x 512

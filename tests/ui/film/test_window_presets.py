@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from gazex_viewer.core.imaging.radiograph import load_radiograph
+from gazex_viewer.core.imaging.files import load_radiograph
 from gazex_viewer.core.imaging.window_presets import chest_presets, drag_steps
 from tests.conftest import SAMPLE_STUDY, shared_file
 

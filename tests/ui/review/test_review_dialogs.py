@@ -10,7 +10,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 
-from gazex_viewer.core.imaging.radiograph import load_radiograph
+from gazex_viewer.core.imaging.files import load_radiograph
 from gazex_viewer.core.reading.document import Box, Reading
 from gazex_viewer.core.review.sqlite_store import ReviewStore
 from gazex_viewer.ui.review.audit_dialog import AuditDialog, action_words, describe_change

@@ -42,7 +42,7 @@ def _signed_then_tampered(rg: Any) -> Reading:
 
 # -- 1. a sign-off that does not match is shown as invalid, never as signed ---------------------------------
 def test_tampered_signed_reading_shows_signature_invalid(rwin: Any, qtbot: Any, tmp_path: Path) -> None:
-    from gazex_viewer.core.imaging.radiograph import load_radiograph
+    from gazex_viewer.core.imaging.files import load_radiograph
 
     tampered = _signed_then_tampered(load_radiograph(shared_file(NIH)))
     _open(rwin, tampered)
@@ -68,7 +68,7 @@ def test_tampered_signed_reading_shows_signature_invalid(rwin: Any, qtbot: Any, 
 # -- 3. File > Export refuses another film, even after "Show it anyway" ---------------------------------------
 def test_export_refuses_the_wrong_film_after_show_anyway(rwin: Any, qtbot: Any, answers: Answers,
                                                          tmp_path: Path) -> None:
-    from gazex_viewer.core.imaging.radiograph import load_radiograph
+    from gazex_viewer.core.imaging.files import load_radiograph
 
     own = load_radiograph(shared_file(NIH))
     reading = demo_reading(own)
@@ -96,7 +96,7 @@ def test_export_refuses_the_wrong_film_after_show_anyway(rwin: Any, qtbot: Any, 
 # -- 7. File > Export: a failure part-way leaves no file behind ------------------------------------------------
 def test_export_reading_writes_all_or_nothing(tmp_path: Path) -> None:
     from gazex_viewer.core.errors import ExportError
-    from gazex_viewer.core.imaging.radiograph import load_radiograph
+    from gazex_viewer.core.imaging.files import load_radiograph
     from gazex_viewer.ui.review.export_dialog import export_reading
 
     rg = load_radiograph(shared_file(NIH))

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from PySide6.QtCore import QPoint, Qt
 
-from gazex_viewer.core.imaging.radiograph import load_radiograph
+from gazex_viewer.core.imaging.files import load_radiograph
 from gazex_viewer.core.reading.document import Box, Finding
 from gazex_viewer.ui.film.canvas import FilmCanvas
 from gazex_viewer.ui.common import SelectionModel

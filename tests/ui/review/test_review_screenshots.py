@@ -7,7 +7,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 
-from gazex_viewer.core.imaging.radiograph import load_radiograph
+from gazex_viewer.core.imaging.files import load_radiograph
 from gazex_viewer.core.reading.document import Box, Finding, Label, Reading, Sentence, TrajectoryPoint
 from tests.conftest import shared_file
 from tests.ui.readings import demo_reading

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from PySide6.QtCore import QPoint, Qt
 
-from gazex_viewer.core.imaging.radiograph import load_radiograph
+from gazex_viewer.core.imaging.files import load_radiograph
 from gazex_viewer.core.reading.document import Box, Finding, Label, Reading, Sentence, TrajectoryPoint
 from gazex_viewer.core.review.sqlite_store import ReviewStore
 from tests.conftest import ROOT, shared_file

@@ -39,7 +39,7 @@ def test_importing_the_ui_pulls_in_nothing_heavy() -> None:
 
 
 def _demo_files(tmp_path: Path) -> tuple[Path, Path]:
-    from gazex_viewer.core.imaging.radiograph import load_radiograph
+    from gazex_viewer.core.imaging.files import load_radiograph
     from tests.ui.readings import demo_reading
 
     film = tmp_path / "00000001_000.png"

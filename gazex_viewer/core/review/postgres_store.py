@@ -111,6 +111,7 @@ class PostgresReviewStore(PostgresClaimsMixin):
         self._conn: psycopg.Connection[Any] | None = None
         self._listen_conn: psycopg.Connection[Any] | None = None
         self._claims: dict[str, tuple[str, str]] = {}
+        self._closed = False
         self._conn = self._connect()
         try:
             self.schema_found = migrate(self._conn, self.location)
@@ -169,6 +170,8 @@ class PostgresReviewStore(PostgresClaimsMixin):
     def _use(self, doing: str) -> Iterator[psycopg.Connection[Any]]:
         """The connection under the store's lock (reconnecting when it was lost); psycopg errors become typed."""
         with self._lock:
+            if self._closed:
+                raise ReviewStoreError(self.location, f"{doing}: the review store was closed")
             if self._conn is None or self._conn.closed:
                 self._reconnect()
             conn = self._conn
@@ -205,6 +208,7 @@ class PostgresReviewStore(PostgresClaimsMixin):
     def close(self) -> None:
         """Release the claims (the advisory locks go with the connection) and close both connections."""
         with self._lock:
+            self._closed = True
             self._claims.clear()
             self._drop()
             if self._listen_conn is not None:

@@ -27,21 +27,21 @@ from gazex_viewer.core.errors import GazeXError
 from gazex_viewer.core.reading.document import Box, Reading
 from gazex_viewer.core.reading.playback import TrajectoryPlayback
 from gazex_viewer.core.review.final_report import build_final_report
+from gazex_viewer.core.review.session import ReviewSession
 from gazex_viewer.ui import settings as S
 from gazex_viewer.ui.common import finding_styles
 from gazex_viewer.ui.film.region_editor import RegionEditor
 from gazex_viewer.ui.review.panel import ReviewPanel, decision_notes, state_badge
 
 if TYPE_CHECKING:
-    from gazex_viewer.core.review.session import ReviewSession
-    from gazex_viewer.core.review.sqlite_store import ReviewStore
+    from gazex_viewer.core.review.store import ReviewStore
     from gazex_viewer.ui.review.audit_dialog import AuditDialog
     from gazex_viewer.ui.review.export_dialog import ExportDialog
     from gazex_viewer.ui.shell.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 
-#: environment variable naming the review database (tests, kiosks); else the platform default
+#: environment variable naming the review database (tests, kiosks): a file, sqlite:///... or postgresql://...
 DB_ENV = "GAZEX_REVIEW_DB"
 REVIEWER_KEY = "review/reviewer"
 READ_FIRST_KEY = "review/read_first"
@@ -54,11 +54,11 @@ def open_review_store() -> tuple[ReviewStore | None, str | None]:
 
     Never raises: a database that cannot be used at all gives ``(None, reason)``.
     """
-    from gazex_viewer.core.review.sqlite_store import ReviewStore
+    from gazex_viewer.core.review.store import open_store
 
     path = os.environ.get(DB_ENV) or None
     try:
-        store = ReviewStore(path)
+        store = open_store(path)
     except GazeXError as err:
         return None, f"{err} — decisions cannot be saved, so review is switched off"
     except Exception as err:  # never a crash at start-up
@@ -312,8 +312,8 @@ class ReviewController(QObject):
         self.panel.ask_reviewer_name(False)
         exact, self._exact_next = self._exact_next == reading.reading_id, None
         try:
-            session = self.store.open_session(
-                reading, who, read_first=self.read_first_action.isChecked(), follow_versions=not exact
+            session = ReviewSession.open(
+                self.store, reading, who, read_first=self.read_first_action.isChecked(), follow_versions=not exact
             )
         except GazeXError as err:
             self.win.show_error("Cannot open the review", str(err))

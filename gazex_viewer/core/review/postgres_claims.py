@@ -17,9 +17,10 @@ from __future__ import annotations
 import contextlib
 from typing import TYPE_CHECKING, Any
 
+from gazex_viewer.core.errors import ReviewStoreError
 from gazex_viewer.core.reading.document import utc_now
 from gazex_viewer.core.review.postgres_schema import CLAIM_LOCK_SPACE
-from gazex_viewer.core.review.store import Claim
+from gazex_viewer.core.review.store_records import Claim
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -49,6 +50,9 @@ class PostgresClaimsMixin:
     def claim(self, reading_id: str, holder: str) -> Claim:
         """Claim a reading for ``holder`` (or keep their claim); the claim in force: theirs when someone else holds it."""
         self._require_write("cannot claim the reading")
+        holder = holder.strip()
+        if not holder:
+            raise ReviewStoreError(self.location, "a claim needs the name of who is reading")
         with self._use("cannot claim the reading") as conn:
             mine = self._claims.get(reading_id)
             if mine is not None and mine[0] == holder:
@@ -70,7 +74,7 @@ class PostgresClaimsMixin:
     def release(self, reading_id: str, holder: str) -> None:
         """Give up ``holder``'s claim on a reading (nothing when they hold none)."""
         mine = self._claims.get(reading_id)
-        if mine is None or mine[0] != holder:
+        if mine is None or mine[0] != holder.strip():
             return
         with self._use("cannot release the claim") as conn:
             del self._claims[reading_id]

@@ -31,7 +31,6 @@ the decision pending, says it is NOT YET SAVED, and sends it, in order, once the
 from __future__ import annotations
 
 from typing import Any, Literal
-from urllib.parse import urlsplit, urlunsplit
 
 from gazex_viewer.core.errors import ReviewStoreError
 from gazex_viewer.core.review.store_errors import (
@@ -153,18 +152,6 @@ class ReviewStoreConnectionError(ReviewStoreIOError):
 
 class ReviewStorePermissionError(ReviewStoreError):
     """The database user may not do this (a read-only role writing, signing under another name): not retried."""
-
-
-def safe_url(url: str) -> str:
-    """The URL without its password (what every message names)."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    host = parts.hostname or ""
-    if ":" in host:
-        host = f"[{host}]"
-    netloc = (parts.username or "") + "@" + host + (f":{parts.port}" if parts.port else "")
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
 
 
 def migrate(conn: Any, where: str) -> int:

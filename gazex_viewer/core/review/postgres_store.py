@@ -55,7 +55,6 @@ from gazex_viewer.core.review.postgres_schema import (
     connect_error,
     migrate,
     pg_error,
-    safe_url,
 )
 from gazex_viewer.core.review.signing import RegisteredKey, SigningKey
 from gazex_viewer.core.review.sqlite_store import (
@@ -64,13 +63,14 @@ from gazex_viewer.core.review.sqlite_store import (
     _review_state,
     _signoff,
 )
-from gazex_viewer.core.review.store import (
+from gazex_viewer.core.review.store_errors import StaleWriteError
+from gazex_viewer.core.review.store_location import redacted
+from gazex_viewer.core.review.store_records import (
     AuditEntry,
     Changes,
     StoredReading,
     StoredReview,
 )
-from gazex_viewer.core.review.store_errors import StaleWriteError
 
 #: the transaction advisory lock writers hold from their first event row to their commit (ordered sequence)
 LOG_LOCK = 0x6A5E0002
@@ -129,7 +129,7 @@ class PostgresReviewStore(PostgresClaimsMixin):
     @property
     def location(self) -> str:
         """The server URL without its password, for messages."""
-        return safe_url(self.url)
+        return redacted(self.url)
 
     @property
     def source(self) -> str:
@@ -305,6 +305,10 @@ class PostgresReviewStore(PostgresClaimsMixin):
             for event in batch:
                 if event.action == "sign" and review.signoff is not None:
                     self._insert_signoff(conn, rid, review.signoff)
+            # the version is the number of stored events (an event already stored is not counted twice)
+            row = conn.execute("UPDATE readings SET version = (SELECT count(*) FROM events WHERE reading_id = %s)"
+                               " WHERE reading_id = %s RETURNING version", (rid, rid)).fetchone()
+            assert row is not None
             conn.execute("SELECT pg_notify(%s, %s)", (CHANNEL, f"{rid} {row[0]}"))
         return int(row[0])
 

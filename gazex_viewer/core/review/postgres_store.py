@@ -75,6 +75,36 @@ from gazex_viewer.core.review.store_records import (
 #: the transaction advisory lock writers hold from their first event row to their commit (ordered sequence)
 LOG_LOCK = 0x6A5E0002
 _EVENT_COLUMNS = "event_id, at, reviewer, action, finding_id, before_json, after_json, prev_sha256"
+#: one write as one statement (autocommit: its own transaction): the versioned UPDATE (``WHERE version = ?``; the
+#: version is the number of stored events), the new events in order (after the log lock, so the sequence commits
+#: in order), the sign-off, and the NOTIFY; no row back when the version did not match
+_RECORD = f"""
+WITH batch AS (
+    SELECT * FROM jsonb_to_recordset(%(events)s::jsonb) AS b(ord integer, event_id text, at text, reviewer text,
+        action text, finding_id text, before_json text, after_json text, prev_sha256 text)
+), fresh AS (
+    SELECT * FROM batch WHERE NOT EXISTS (SELECT 1 FROM events x WHERE x.event_id = batch.event_id)
+), upd AS (
+    UPDATE readings SET review_json = %(review)s, signed = %(signed)s, updated = %(updated)s,
+        events_head = %(head)s, version = version + (SELECT count(*) FROM fresh)
+    WHERE reading_id = %(rid)s AND (%(expected)s::integer IS NULL OR version = %(expected)s::integer)
+    RETURNING version
+), log_lock AS (
+    SELECT pg_advisory_xact_lock(%(log_lock)s::bigint) AS locked FROM upd
+), ins AS (
+    INSERT INTO events (reading_id, {_EVENT_COLUMNS})
+    SELECT %(rid)s, {", ".join("f." + c.strip() for c in _EVENT_COLUMNS.split(","))}
+    FROM fresh f CROSS JOIN log_lock ORDER BY f.ord
+    ON CONFLICT (event_id) DO NOTHING RETURNING 1
+), so AS (
+    INSERT INTO signoffs (reading_id, reviewer, at, content_sha256, signoff_json)
+    SELECT %(rid)s, %(so_reviewer)s, %(so_at)s, %(so_sha)s, %(so_json)s FROM upd WHERE %(so_json)s::text IS NOT NULL
+    ON CONFLICT (reading_id) DO NOTHING RETURNING 1
+)
+SELECT upd.version, pg_notify(%(channel)s, %(rid)s || ' ' || upd.version),
+    (SELECT count(*) FROM ins), (SELECT count(*) FROM so)
+FROM upd
+"""
 
 
 def _event(r: tuple[Any, ...]) -> ReviewEvent:
@@ -140,14 +170,10 @@ class PostgresReviewStore(PostgresClaimsMixin):
             conn = psycopg.connect(
                 self.url, autocommit=True, connect_timeout=max(1, round(self.connect_timeout_s)),
                 application_name="gazex-viewer", keepalives=1, keepalives_idle=30, keepalives_interval=10,
-                keepalives_count=3)
+                keepalives_count=3,
+                # set at connection start (no round trip): a lock wait has an end; a commit is on disk when it returns
+                options=f"-c lock_timeout={int(self.lock_timeout_s * 1000)} -c synchronous_commit=on")
         except psycopg.Error as err:
-            raise connect_error(self.location, err) from None
-        try:
-            conn.execute(f"SET lock_timeout = {int(self.lock_timeout_s * 1000)}")
-            conn.execute("SET synchronous_commit = on")
-        except psycopg.Error as err:
-            conn.close()
             raise connect_error(self.location, err) from None
         return conn
 
@@ -290,26 +316,22 @@ class PostgresReviewStore(PostgresClaimsMixin):
         if review.signoff is not None and any(e.action == "sign" for e in batch):
             self._check_signer(review.signoff.reviewer)
         rid = reading.reading_id
-        with self._tx() as conn:
-            sql = ("UPDATE readings SET review_json = %s, signed = %s, updated = %s, events_head = %s,"
-                   " version = version + %s WHERE reading_id = %s")
-            params: tuple[Any, ...] = (_review_state(review), review.signoff is not None, batch[-1].at,
-                                       head_of(review.events), len(batch), rid)
-            if expected_version is not None:
-                sql += " AND version = %s"
-                params += (expected_version,)
-            row = conn.execute(sql + " RETURNING version", params).fetchone()
+        so = review.signoff if any(e.action == "sign" for e in batch) else None
+        params = {
+            "rid": rid, "expected": expected_version, "review": _review_state(review),
+            "signed": review.signoff is not None, "updated": batch[-1].at, "head": head_of(review.events),
+            "events": json.dumps([{"ord": n, "event_id": e.id, "at": e.at, "reviewer": e.reviewer, "action": e.action,
+                                   "finding_id": e.finding_id, "before_json": _dumps(e.before),
+                                   "after_json": _dumps(e.after), "prev_sha256": e.prev_sha256}
+                                  for n, e in enumerate(batch)]),
+            "so_reviewer": None if so is None else so.reviewer, "so_at": None if so is None else so.at,
+            "so_sha": None if so is None else so.content_sha256,
+            "so_json": None if so is None else _dumps(so.to_dict()), "log_lock": LOG_LOCK, "channel": CHANNEL,
+        }
+        with self._use("cannot write the review database") as conn:
+            row = conn.execute(_RECORD, params).fetchone()  # one statement: one round trip, one durable commit
             if row is None:
                 return self._refused(conn, rid, batch, expected_version)
-            self._insert_events(conn, rid, batch)
-            for event in batch:
-                if event.action == "sign" and review.signoff is not None:
-                    self._insert_signoff(conn, rid, review.signoff)
-            # the version is the number of stored events (an event already stored is not counted twice)
-            row = conn.execute("UPDATE readings SET version = (SELECT count(*) FROM events WHERE reading_id = %s)"
-                               " WHERE reading_id = %s RETURNING version", (rid, rid)).fetchone()
-            assert row is not None
-            conn.execute("SELECT pg_notify(%s, %s)", (CHANNEL, f"{rid} {row[0]}"))
         return int(row[0])
 
     def _refused(self, conn: Any, rid: str, batch: list[ReviewEvent], expected: int | None) -> int:
@@ -340,13 +362,12 @@ class PostgresReviewStore(PostgresClaimsMixin):
 
     def load(self, reading_id: str) -> StoredReading:
         """The stored reading with its current review and every event, its read-first flag and its version."""
-        # one snapshot: the state, its events and its version agree
-        with self._use("cannot read the review database") as conn, conn.transaction():
-            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-            row = conn.execute("SELECT base_json, review_json, read_first, version FROM readings"
-                               " WHERE reading_id = %s", (reading_id,)).fetchone()
-            rows = conn.execute(f"SELECT {_EVENT_COLUMNS} FROM events WHERE reading_id = %s ORDER BY seq",
-                                (reading_id,)).fetchall()
+        # one statement, so one snapshot: the state, its events and its version agree (and one round trip)
+        with self._use("cannot read the review database") as conn:
+            row = conn.execute(
+                "SELECT base_json, review_json, read_first, version, coalesce((SELECT json_agg(json_build_array("
+                f"{_EVENT_COLUMNS}) ORDER BY seq) FROM events e WHERE e.reading_id = r.reading_id), '[]')"
+                " FROM readings r WHERE reading_id = %s", (reading_id,)).fetchone()
         if row is None:
             raise ReviewStoreError(self.location, f"no reading {reading_id} in the review database")
         try:
@@ -354,7 +375,7 @@ class PostgresReviewStore(PostgresClaimsMixin):
             reading.review = Review.from_dict(json.loads(row[1]))
         except (ValueError, KeyError, TypeError) as err:
             raise ReviewStoreError(self.location, f"stored reading {reading_id} is unreadable: {err}") from err
-        reading.review.events = [_event(r) for r in rows]
+        reading.review.events = [_event(r) for r in row[4]]
         return StoredReading(reading, bool(row[2]), int(row[3]))
 
     def load_reading(self, reading_id: str) -> Reading:

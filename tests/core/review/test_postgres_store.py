@@ -24,7 +24,7 @@ from gazex_viewer.core.review.postgres_store import (
     ReviewStorePermissionError,
 )
 from gazex_viewer.core.review.session import ReviewSession
-from gazex_viewer.core.review.store import open_store
+from gazex_viewer.core.review.store import ReviewStore, open_store
 from gazex_viewer.core.review.store_errors import StaleWriteError
 from tests.core.review.test_review_helpers import make_reading
 from tests.servers.postgres_server import PASSWORD, PostgresServer, _free_port
@@ -52,6 +52,11 @@ def test_open_store_chooses_postgres_by_url(postgres_url: str) -> None:
         assert store.location.startswith("postgresql://postgres@127.0.0.1:")
         assert PASSWORD not in store.location and PASSWORD not in repr(store)
         assert store.role == "attending" and store.identity == "postgres"  # the database owner administers it
+        assert isinstance(store, ReviewStore)
+        assert store._conn is not None
+        # a decision is on the server's disk when the commit returns; a lock wait has an end
+        assert store._conn.execute("SHOW synchronous_commit").fetchone() == ("on",)
+        assert store._conn.execute("SHOW lock_timeout").fetchone() == ("5s",)
     finally:
         store.close()
 

@@ -5,8 +5,9 @@ or ``GAZEX_REVIEW_DB``); psycopg 3 is imported only here, so start-up with a SQL
 
 - **Schema** by the numbered migrations of :mod:`~gazex_viewer.core.review.postgres_schema` (a newer schema is
   refused with a message); the event log is the source of truth, as in the SQLite store.
-- **Durable writes**: each change is one transaction (the events, the review state, a NOTIFY), committed with
-  ``synchronous_commit=on``: acknowledged means on the server's disk.
+- **Durable writes**: each change is one statement, so one transaction and one round trip (the versioned
+  UPDATE, the events, the sign-off, a NOTIFY), committed with ``synchronous_commit=on``: acknowledged means on
+  the server's disk. ``benchmarks/bench_review.py`` measures it beside the disk's own ``fdatasync``.
 - **No lost updates**: a reading's *version* is the number of events in its log; a write names the version it
   was based on (``UPDATE ... WHERE version = %s``); a stale one is refused with
   :class:`~gazex_viewer.core.review.store_errors.StaleWriteError` naming who decided what, when.

@@ -199,6 +199,7 @@ def test_connection_dropped_mid_review_keeps_decisions_and_sends_them_in_order(
     with PostgresReviewStore(postgres_url) as store:
         session = ReviewSession.open(store, reading, "Dr Ada")
         session.accept("f-000")
+        store.claim(reading.reading_id, "Dr Ada")
         _kill_backend(postgres_server, store)
         with pytest.raises(ReviewStoreConnectionError, match="connection to the review server was lost.*NOT YET "
                                                              "SAVED: 1 change"):
@@ -207,6 +208,9 @@ def test_connection_dropped_mid_review_keeps_decisions_and_sends_them_in_order(
         assert len(session.unsaved) == 1 and "NOT YET SAVED" in str(session.save_problem)
         session.accept("f-002")  # the store reconnects; the kept decision goes first, in one transaction
         assert session.unsaved == [] and session.save_problem is None
+        with PostgresReviewStore(postgres_url) as other:  # the claim was taken again on the new connection
+            claim = other.claim_of(reading.reading_id)
+            assert claim is not None and claim.holder == "Dr Ada"
     with PostgresReviewStore(postgres_url) as again:
         assert [e.action for e in again.events(reading.reading_id)] == ["accept", "reject", "accept"]
         resumed = ReviewSession.open(again, reading, "Dr Ada")

@@ -16,7 +16,7 @@ from __future__ import annotations
 import copy
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -589,7 +589,7 @@ class ReviewController(QObject):
             self.undo_action.setEnabled(s is not None and s.can_undo)
             self.redo_action.setEnabled(s is not None and s.can_redo)
 
-    def _set_canvas_states(self, states: dict[str, str]) -> None:
+    def _set_canvas_states(self, states: Mapping[str, str]) -> None:
         setter = getattr(self.win.canvas, "set_region_states", None)
         if setter is not None:
             setter(states)

@@ -52,7 +52,7 @@ from gazex_viewer.core.review.session import (
     ReviewIncompleteError,
     ReviewSession,
 )
-from gazex_viewer.core.review.store_errors import RETRYABLE
+from gazex_viewer.core.review.store_errors import RETRYABLE, StaleWriteError
 from gazex_viewer.ui.common import SelectionModel, finding_styles
 from gazex_viewer.ui.review.labels import (
     AddLabelSuggester,
@@ -243,7 +243,7 @@ def _labels_from(label_combo: QComboBox, status_combo: QComboBox) -> list[Label]
 class _FocusOut(QObject):
     """Calls ``callback`` when the watched widget loses the keyboard focus."""
 
-    def __init__(self, callback: Callable[[], None], parent: QObject) -> None:
+    def __init__(self, callback: Callable[[], object], parent: QObject) -> None:
         super().__init__(parent)
         self._callback = callback
 
@@ -731,7 +731,7 @@ class ReviewPanel(QWidget):
     def _retry_unsaved(self) -> None:
         s = self.session
         if s is not None and s.unsaved:
-            s.retry_pending()
+            self._run("Cannot save", s.retry_pending)
         self._show_store_warning()
 
     def _on_event(self, _event: ReviewEvent) -> None:
@@ -923,6 +923,8 @@ class ReviewPanel(QWidget):
                 self.selection.select(err.undecided[0])
         except ReadingSignedError as err:
             self._error(title, str(err))
+        except StaleWriteError as err:  # another station decided first: the session reloaded, the list shows theirs
+            self._error("Changed at another station", str(err))
         except RETRYABLE as err:  # kept pending in the session: the banner says so; one message box, not one a click
             if self.session is not None and len(self.session.unsaved) > 1:
                 self.status_message.emit(str(err))

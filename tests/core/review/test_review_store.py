@@ -1,4 +1,7 @@
-"""SqliteReviewStore: durable writes, resume, versions, audit, corrupt/locked files, and a real SIGKILL.
+"""The review store: durable writes, resume, versions, audit, corrupt/locked files, and a real SIGKILL.
+
+The tests taking ``store_location`` run on both stores: a SQLite file and a real PostgreSQL database
+(``tests/core/review/conftest.py``); the others are about the SQLite file itself.
 
 Run as a script, this file is the kill-test driver: it records decisions one by one and prints
 ``ack <finding id> <status>`` after each durable write, until it is killed.
@@ -12,6 +15,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -20,6 +24,7 @@ from gazex_viewer.core.errors import ReviewStoreError
 from gazex_viewer.core.reading.document import Box, Reading
 from gazex_viewer.core.review.session import ReviewSession
 from gazex_viewer.core.review.sqlite_store import SqliteReviewStore
+from gazex_viewer.core.review.store import open_store
 
 if __name__ != "__main__":
     from tests.core.review.test_review_helpers import make_reading, sign
@@ -35,10 +40,9 @@ def test_wal_and_full_sync(tmp_path: Path) -> None:
     store.close()
 
 
-def test_decisions_survive_reopen_and_resume_undo(tmp_path: Path) -> None:
-    db = tmp_path / "r.sqlite3"
+def test_decisions_survive_reopen_and_resume_undo(store_location: str) -> None:
     reading = make_reading()
-    with SqliteReviewStore(db) as store:
+    with closing(open_store(store_location)) as store:
         s = ReviewSession.open(store, reading, "Dr Ada")
         s.accept("f-000")
         s.reject("f-001", "not seen")
@@ -49,7 +53,7 @@ def test_decisions_survive_reopen_and_resume_undo(tmp_path: Path) -> None:
     # a different process would only have the reading JSON; the store's state wins
     fresh = Reading.from_dict(reading.to_dict())
     fresh.review = None
-    with SqliteReviewStore(db) as store:
+    with closing(open_store(store_location)) as store:
         s2 = ReviewSession.open(store, fresh, "Dr Ada")
         assert s2.status("f-000") == "accepted"
         assert s2.status("f-001") == "rejected"
@@ -70,8 +74,8 @@ def test_decisions_survive_reopen_and_resume_undo(tmp_path: Path) -> None:
             "redo:impression", "undo:impression", "undo:add"]
 
 
-def test_store_failure_rolls_back_the_session(tmp_path: Path) -> None:
-    store = SqliteReviewStore(tmp_path / "r.sqlite3")
+def test_store_failure_rolls_back_the_session(store_location: str) -> None:
+    store = open_store(store_location)
     s = ReviewSession.open(store, make_reading(), "Dr Ada")
     store.close()  # every write now fails
     with pytest.raises(ReviewStoreError, match="cannot write the review database"):
@@ -80,10 +84,9 @@ def test_store_failure_rolls_back_the_session(tmp_path: Path) -> None:
     assert s.review.events == [] and not s.can_undo
 
 
-def test_sign_versions_and_audit(tmp_path: Path) -> None:
-    db = tmp_path / "r.sqlite3"
+def test_sign_versions_and_audit(store_location: str) -> None:
     reading = make_reading(study_instance_uid="1.2.3.4", pixel_sha256="a" * 64)
-    with SqliteReviewStore(db) as store:
+    with closing(open_store(store_location)) as store:
         s = ReviewSession.open(store, reading, "Dr Ada")
         for fid in list(s.undecided()):
             s.accept(fid)
@@ -91,7 +94,7 @@ def test_sign_versions_and_audit(tmp_path: Path) -> None:
         assert store.signoff(reading.reading_id) == signoff
         v2 = s.new_version("Dr Bo")
         v2.reject("f-003", "on second look")
-    with SqliteReviewStore(db) as store:
+    with closing(open_store(store_location)) as store:
         # reopening the film resumes the newest version
         again = ReviewSession.open(store, reading, "Dr Bo")
         assert again.reading_id == v2.reading_id
@@ -112,17 +115,16 @@ def test_sign_versions_and_audit(tmp_path: Path) -> None:
         assert [a.event.action for a in store.events_for_study("a" * 64)] == [a.event.action for a in audit]
 
 
-def test_read_first_setting_is_stored(tmp_path: Path) -> None:
-    db = tmp_path / "r.sqlite3"
+def test_read_first_setting_is_stored(store_location: str) -> None:
     reading = make_reading()
-    with SqliteReviewStore(db) as store:
+    with closing(open_store(store_location)) as store:
         s = ReviewSession.open(store, reading, "Dr Ada", read_first=True)
         assert s.ai_hidden
-    with SqliteReviewStore(db) as store:
+    with closing(open_store(store_location)) as store:
         s = ReviewSession.open(store, reading, "Dr Ada")
         assert s.read_first and s.ai_hidden
         s.set_own_impression("normal chest")
-    with SqliteReviewStore(db) as store:
+    with closing(open_store(store_location)) as store:
         assert not ReviewSession.open(store, reading, "Dr Ada").ai_hidden
 
 
@@ -204,7 +206,7 @@ N_KILL = 400
 def _driver(db: str, reading_json: str) -> None:
     """Record a decision on each finding, printing an acknowledgement after each durable write."""
     reading = Reading.from_json(Path(reading_json).read_text())
-    store = SqliteReviewStore(db)
+    store = open_store(db)
     session = ReviewSession.open(store, reading, "Dr Kill")
     print("ready", flush=True)
     for i, fid in enumerate(session.finding_ids):
@@ -222,14 +224,14 @@ def _driver(db: str, reading_json: str) -> None:
     time.sleep(60)
 
 
-def test_sigkill_mid_review_keeps_every_acknowledged_decision(tmp_path: Path) -> None:
-    db = tmp_path / "reviews.sqlite3"
+def test_sigkill_mid_review_keeps_every_acknowledged_decision(tmp_path: Path, store_location: str) -> None:
+    db = store_location
     reading = make_reading(n=N_KILL)
     reading_json = tmp_path / "reading.json"
     reading.save(reading_json)
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     proc = subprocess.Popen(
-        [sys.executable, str(Path(__file__)), str(db), str(reading_json)],
+        [sys.executable, str(Path(__file__)), db, str(reading_json)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT,
     )
     acks: list[tuple[str, str]] = []
@@ -254,7 +256,7 @@ def test_sigkill_mid_review_keeps_every_acknowledged_decision(tmp_path: Path) ->
     assert "done" not in rest, "the driver finished before the kill; the test proves nothing"
     assert len(acks) < N_KILL
 
-    with SqliteReviewStore(db) as store:
+    with closing(open_store(db)) as store:
         assert store.warning is None
         session = ReviewSession.open(store, reading, "Dr Check")
         for fid, status in acks:

@@ -9,6 +9,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from gazex_viewer.core.review.audit_chain import check_chain, state_problems
 from gazex_viewer.core.review.session import ReviewError, ReviewSession
 from gazex_viewer.core.review.sqlite_migrations import LATEST
 from gazex_viewer.core.review.sqlite_store import SqliteReviewStore
+from gazex_viewer.core.review.store import open_store
 from gazex_viewer.core.review.store_errors import (
     ReviewStoreConflictError,
     ReviewStoreCorruptError,
@@ -172,12 +174,11 @@ def test_database_size_limit_full_is_disk_full_and_retried(tmp_path: Path) -> No
 
 
 # -- two sessions on one reading ---------------------------------------------------------------------------------
-def test_two_sessions_on_one_reading_cannot_contradict_the_log(tmp_path: Path) -> None:
-    db = tmp_path / "reviews.sqlite3"
+def test_two_sessions_on_one_reading_cannot_contradict_the_log(store_location: str) -> None:
     reading = make_reading()
-    with SqliteReviewStore(db) as store:
+    with closing(open_store(store_location)) as store:
         ReviewSession.open(store, reading, "Dr Ada")
-    first_store, second_store = SqliteReviewStore(db), SqliteReviewStore(db)  # two windows, or two processes
+    first_store, second_store = open_store(store_location), open_store(store_location)  # two windows, or two processes
     first = ReviewSession.open(first_store, reading, "Dr Ada")
     second = ReviewSession.open(second_store, reading, "Dr Bob")
     first.accept("f-000")
@@ -195,7 +196,7 @@ def test_two_sessions_on_one_reading_cannot_contradict_the_log(tmp_path: Path) -
         third.reject("f-003")
     first_store.close()
     second_store.close()
-    with SqliteReviewStore(db) as store:
+    with closing(open_store(store_location)) as store:
         again = ReviewSession.open(store, reading, "Dr Ada")
         assert [(e.reviewer, e.action) for e in store.events(reading.reading_id)] == [
             ("Dr Ada", "accept"), ("Dr Bob", "reject"), ("Dr Ada", "accept"), ("Dr Ada", "accept")]
@@ -204,17 +205,16 @@ def test_two_sessions_on_one_reading_cannot_contradict_the_log(tmp_path: Path) -
                                                                                   "accepted"]
 
 
-def test_two_processes_writing_one_reading(tmp_path: Path) -> None:
-    db = tmp_path / "reviews.sqlite3"
+def test_two_processes_writing_one_reading(tmp_path: Path, store_location: str) -> None:
     reading = make_reading()
-    with SqliteReviewStore(db) as store:
+    with closing(open_store(store_location)) as store:
         mine = ReviewSession.open(store, reading, "Dr Ada")
         code = (
-            "import sys; from gazex_viewer.core.review.sqlite_store import SqliteReviewStore\n"
+            "import sys; from contextlib import closing; from gazex_viewer.core.review.store import open_store\n"
             "from gazex_viewer.core.reading.document import Reading\n"
             "from gazex_viewer.core.review.session import ReviewSession\n"
             f"r = Reading.from_json(open({str(tmp_path / 'r.json')!r}).read())\n"
-            f"with SqliteReviewStore({str(db)!r}) as st:\n"
+            f"with closing(open_store({store_location!r})) as st:\n"
             "    ReviewSession.open(st, r, 'Dr Other').reject('f-000', 'other process')\n"
         )
         reading.save(tmp_path / "r.json")
@@ -224,7 +224,7 @@ def test_two_processes_writing_one_reading(tmp_path: Path) -> None:
         with pytest.raises(ReviewStoreConflictError, match="changed elsewhere .* Dr Other rejected f-000"):
             mine.accept("f-000")
         assert mine.status("f-000") == "rejected"  # reloaded: the other process's decision
-    with SqliteReviewStore(db) as store:
+    with closing(open_store(store_location)) as store:
         s = ReviewSession.open(store, reading, "Dr Ada")
         assert s.status("f-000") == "rejected" and s.integrity_problems == []
 
@@ -276,27 +276,26 @@ def test_error_kinds_by_result_code() -> None:
     assert error_kind(sqlite3.OperationalError("database or disk is full"))[0] is ReviewStoreDiskFullError
 
 
-def test_reading_with_decisions_from_elsewhere_and_no_log_can_be_continued(tmp_path: Path) -> None:
+def test_reading_with_decisions_from_elsewhere_and_no_log_can_be_continued(store_location: str) -> None:
     """A reading that arrives with decisions but no event log (legacy) is not called tampered once chained."""
     from gazex_viewer.core.reading.document import Decision, Review
 
-    db = tmp_path / "reviews.sqlite3"
     reading = make_reading()
     reading.review = Review(reviewer="Dr Elsewhere", decisions=[Decision("f-000", "accepted")], impression="ok")
-    with SqliteReviewStore(db) as store:
+    with closing(open_store(store_location)) as store:
         s = ReviewSession.open(store, reading, "Dr Ada")
         assert s.integrity_problems == []
         s.reject("f-001", "no")
-    with SqliteReviewStore(db) as store:
+    with closing(open_store(store_location)) as store:
         s = ReviewSession.open(store, reading, "Dr Ada")
         assert s.integrity_problems == [] and s.status("f-000") == "accepted" and s.status("f-001") == "rejected"
         assert s.review.events[0].prev_sha256 is not None
 
 
-def test_read_errors_are_typed_not_raw_sqlite(tmp_path: Path) -> None:
+def test_read_errors_are_typed_not_raw_sqlite(store_location: str) -> None:
     from gazex_viewer.core.errors import ReviewStoreError
 
-    store = SqliteReviewStore(tmp_path / "reviews.sqlite3")
+    store = open_store(store_location)
     store.close()
     for read in (lambda: store.events("r-1"), lambda: store.has_reading("r-1"), lambda: store.registered_key("k")):
         with pytest.raises(ReviewStoreError, match="cannot read the review database"):

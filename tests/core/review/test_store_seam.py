@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 import sqlite3
 import sys
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -252,9 +253,8 @@ def test_a_postgresql_url_without_the_postgresql_store_is_a_clear_error(monkeypa
 
 
 # -- no lost updates ---------------------------------------------------------------------------------------------
-def test_two_sessions_decide_the_same_finding_the_second_is_refused_and_redone_without_loss(tmp_path: Path) -> None:
-    db = tmp_path / "reviews.sqlite3"
-    ada_store, bob_store = SqliteReviewStore(db), SqliteReviewStore(db)  # two reading stations, one file
+def test_two_sessions_decide_the_same_finding_the_second_is_refused_and_redone_without_loss(store_location: str) -> None:
+    ada_store, bob_store = open_store(store_location), open_store(store_location)  # two stations, one database
     ada = ReviewSession.open(ada_store, _reading(), "Dr Ada")
     bob = ReviewSession.open(bob_store, _reading(), "Dr Bob")
     seen: list[str] = []
@@ -267,12 +267,12 @@ def test_two_sessions_decide_the_same_finding_the_second_is_refused_and_redone_w
     assert [(e.reviewer, e.action, e.finding_id) for e in err.mine] == [("Dr Bob", "reject", "f-000")]
     text = str(err)
     assert "Dr Ada accepted f-000 at " in text and "(reject f-000) was NOT saved" in text and "\n" not in text
-    assert str(db) in text
+    assert ada_store.location in text
     # the session reloaded: Bob sees Ada's decision (listeners were told) and redoes his own
     assert bob.status("f-000") == "accepted" and seen == ["accept"]
     bob.reject("f-000", "no opacity")
     assert bob.status("f-000") == "rejected"
-    with SqliteReviewStore(db) as store:
+    with closing(open_store(store_location)) as store:
         log = store.events("r-seam")
         assert [(e.reviewer, e.action, e.finding_id) for e in log] == [
             ("Dr Ada", "accept", "f-000"), ("Dr Bob", "reject", "f-000")]
@@ -362,9 +362,8 @@ def test_a_database_from_a_newer_viewer_is_refused_in_one_line_and_kept(tmp_path
 
 
 # -- live refresh and claims ----------------------------------------------------------------------------------
-def test_changes_since_names_the_readings_changed_elsewhere(tmp_path: Path) -> None:
-    db = tmp_path / "reviews.sqlite3"
-    with SqliteReviewStore(db) as watcher, SqliteReviewStore(db) as station:
+def test_changes_since_names_the_readings_changed_elsewhere(store_location: str) -> None:
+    with closing(open_store(store_location)) as watcher, closing(open_store(store_location)) as station:
         start = watcher.changes_since(None)
         assert start.reading_ids == ()
         assert watcher.changes_since(start.token) == Changes(start.token)  # nothing committed: the same token

@@ -7,7 +7,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 
-from gazex_viewer.core.imaging.radiograph import load_radiograph
+from gazex_viewer.core.imaging.files import load_radiograph
 from gazex_viewer.core.review.session import ReviewSession
 from gazex_viewer.core.review.sqlite_store import SqliteReviewStore
 from gazex_viewer.ui.common import SelectionModel

@@ -12,7 +12,13 @@ from PIL import Image
 
 from gazex_viewer.cli import main
 from gazex_viewer.core.errors import ReadingError
-from gazex_viewer.core.reading.gazex_protocol import parse_grounding
+from gazex_viewer.core.export.training_data import (
+    ExportOptions,
+    export_training,
+    reading_samples,
+)
+from gazex_viewer.core.export.training_files import TrainingDataError
+from gazex_viewer.core.export.training_splits import parse_split, split_of
 from gazex_viewer.core.reading.document import (
     Box,
     Finding,
@@ -21,14 +27,7 @@ from gazex_viewer.core.reading.document import (
     Reading,
     Sentence,
 )
-from gazex_viewer.core.export.training_data import (
-    ExportOptions,
-    TrainingDataError,
-    export_training,
-    parse_split,
-    reading_samples,
-    split_of,
-)
+from gazex_viewer.core.reading.gazex_protocol import parse_grounding
 
 FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "training" / "expected_samples.json"
 W, H = 2544, 3056  # a MIMIC-CXR film size

@@ -10,16 +10,15 @@ from pathlib import Path
 import pytest
 
 from gazex_viewer.core.errors import GazeImportError, GazeXError
-from gazex_viewer.core.gaze.importers import (
-    UNKNOWN_PIXEL_SHA256,
-    egd_sentences,
-    import_egd,
-    import_gaze,
-    import_gazesearch,
+from gazex_viewer.core.gaze.egd import egd_sentences, import_egd
+from gazex_viewer.core.gaze.gazesearch import import_gazesearch
+from gazex_viewer.core.gaze.importers import import_gaze
+from gazex_viewer.core.gaze.reflacx import (
     import_reflacx,
     import_reflacx_tree,
     reflacx_sentences,
 )
+from gazex_viewer.core.reading.identity import UNKNOWN_PIXEL_SHA256
 from gazex_viewer.core.reading.validation import validate_reading
 from tests.conftest import shared_file
 

@@ -28,6 +28,7 @@ from gazex_viewer.core.reading.document import (
     Sentence,
 )
 from gazex_viewer.core.reading.gazex_protocol import parse_grounding
+from tests.factories import CASE, DICOM, make_reflacx_with_samples
 
 FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "training" / "expected_samples.json"
 W, H = 2544, 3056  # a MIMIC-CXR film size
@@ -242,8 +243,6 @@ def _upstream_box(b: list[float], percent: float) -> str:
 
 def test_reflacx_gazex_import_to_dataset(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """The whole chain on a synthetic REFLACX case: import-gaze --keyframes gazex, then export-training."""
-    from tests.core.gaze.test_gaze_import import CASE, DICOM
-    from tests.core.gaze.test_gaze_keyframes_import import make_reflacx_with_samples
 
     make_reflacx_with_samples(tmp_path)
     readings = tmp_path / "readings"

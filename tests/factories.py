@@ -14,6 +14,7 @@ radiograph they are drawn on.
 from __future__ import annotations
 
 import csv
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -170,7 +171,7 @@ WORDS = [("heart", 0.5, 0.9), ("is", 0.9, 1.1), ("enlarged", 1.1, 1.8), (".", 1.
          ("no", 3.0, 3.3), ("pneumothorax", 3.3, 3.9), (".", 3.9, 4.0)]
 
 
-def write_csv(path: Path, header: list[str], rows: list[list[object]]) -> Path:
+def write_csv(path: Path, header: Sequence[str], rows: Sequence[Sequence[object]]) -> Path:
     """Write a CSV file (header, then rows), creating its folder; returns the path."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="") as fh:

@@ -41,5 +41,5 @@ def make_adapter(base: Path, out: Path, *, zero: bool = True) -> Path:
         r=4, lora_alpha=8, target_modules=["q_proj", "v_proj"], lora_dropout=0.0, init_lora_weights=zero
     )
     peft_model = get_peft_model(model, cfg)  # zero: lora_B starts at zero and the adapter changes nothing
-    peft_model.save_pretrained(out, safe_serialization=True)
+    peft_model.save_pretrained(str(out), safe_serialization=True)
     return out

@@ -86,7 +86,8 @@ def overlapping_widgets(root: QWidget) -> list[str]:
             continue
         rects: list[tuple[str, QRect]] = []
         for i in range(lay.count()):
-            c = lay.itemAt(i).widget()
+            item = lay.itemAt(i)
+            c = item.widget() if item is not None else None
             if c is not None and c.isVisibleTo(w) and c.width() > 0 and c.height() > 0:
                 rects.append((c.objectName() or type(c).__name__, c.geometry()))
         for i, (na, ra) in enumerate(rects):

@@ -146,7 +146,10 @@ def import_gazesearch(
         )
         image = ImageRef(file_name=str(sp["name"]), width=w, height=h, pixel_sha256=UNKNOWN_PIXEL_SHA256)
         sentence = DictatedSentence(text, float(t_start[0]), float(t_end[-1]))
-        label_fn: Callable[[str], list[Label]] = (lambda _t, o=obs: [Label(o, "positive")] if o else [])
+
+        def label_fn(_text: str, o: str | None = obs) -> list[Label]:
+            return [Label(o, "positive")] if o else []
+
         if key_frames:
             readings.append(
                 build_expert_reading(

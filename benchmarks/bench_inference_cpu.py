@@ -34,6 +34,7 @@ def main() -> None:
     from gazex_viewer.core.reading.gazex_protocol import REPORT_PROMPT
     from gazex_viewer.core.imaging.radiograph import load_radiograph
     from gazex_viewer.inference.api import GenerationSettings, JobEvent, ModelSpec
+    from gazex_viewer.inference import protocol
     from gazex_viewer.inference.backend import JobControl
     from gazex_viewer.inference.client import InferenceClient
     from gazex_viewer.inference.images import prepare_image
@@ -52,7 +53,7 @@ def main() -> None:
         sentences = list(KNOWN_BOXES)
 
         def reading() -> object:
-            return backend.run_reading(display, ref, settings, JobControl(1))
+            return protocol.run_reading(backend, display, ref, settings, JobControl(1))
 
         reading()  # warm up
         t_reading = best_of(reading, args.repeat)

@@ -34,6 +34,7 @@ def main() -> int:
     from gazex_viewer.core.reading.gazex_prompts import _SPECIAL
     from gazex_viewer.core.imaging.radiograph import load_radiograph
     from gazex_viewer.inference.api import GenerationSettings, ModelSpec
+    from gazex_viewer.inference import protocol
     from gazex_viewer.inference.backend import JobControl
     from gazex_viewer.inference.tiny_model import SAMPLE_IMAGE, make_test_model
     from gazex_viewer.inference.transformers_backend import TransformersGazeXBackend
@@ -51,7 +52,7 @@ def main() -> int:
             )
             t0 = time.perf_counter()
             try:
-                r = backend.run_reading(rad.render(), rad.image_ref(), s, JobControl(seed))
+                r = protocol.run_reading(backend, rad.render(), rad.image_ref(), s, JobControl(seed))
             except GazeXError as err:
                 print(f"seed {seed:2d}: ERROR {err}")
                 continue

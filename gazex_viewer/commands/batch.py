@@ -142,7 +142,7 @@ def run(args: argparse.Namespace) -> int:
             from gazex_viewer.inference.registry import backend_name_for, make_backend
             from gazex_viewer.inference.worker import Worker
 
-            print(f"loading {spec.server or spec.model_dir}", file=sys.stderr)
+            print(f"loading {spec.endpoint or spec.model_dir}", file=sys.stderr)
             worker = Worker(emit, cache_dir=args.reading_cache_dir, use_cache=not args.no_cache)
             backend = make_backend(backend_name_for(spec))
             backend.load(spec, JobControl(0, emit=emit))  # CheckpointError / InferenceError -> exit 2

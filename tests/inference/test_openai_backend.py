@@ -573,7 +573,7 @@ def test_without_a_model_info_file_the_reading_says_so(tmp_path: Path, fake_serv
     fake = fake_server({"GET /v1/models": _models(),
                         "POST /v1/chat/completions": _completion("no pneumothorax .")})
     backend = OpenAIBackend()
-    backend.load(ModelSpec(Path(""), server=fake.url + "/", served_model="gazex-test"))
+    backend.load(ModelSpec(Path(""), endpoint=fake.url + "/", served_model="gazex-test"))
     picture, ref = _film()
     reading = protocol.run_reading(backend, picture, ref, DETERMINISTIC, JobControl(1))
     backend.unload()

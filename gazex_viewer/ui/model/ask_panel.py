@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import (
@@ -25,6 +25,9 @@ from PySide6.QtWidgets import (
 )
 
 from gazex_viewer.core.reading.document import ModelQuery, Producer, Reading
+
+if TYPE_CHECKING:
+    from gazex_viewer.core.imaging.radiograph import Radiograph
 
 #: the colour of the model's answer regions on the film (apart from the report's finding colours)
 ANSWER_COLOUR = "#d98cff"
@@ -146,7 +149,7 @@ class AskController(QObject):
         reading: Callable[[], Reading | None],
         busy: Callable[[], bool],
         settings: Callable[[], Any],
-        radiograph: Callable[[], Any] | None = None,
+        radiograph: Callable[[], Radiograph | None] | None = None,
     ) -> None:
         super().__init__(panel)
         from gazex_viewer.ui.film.overlay import ReadingOverlay

@@ -160,7 +160,7 @@ class ServerDialog(QDialog):
             self.result_label.setText(str(err))
             self.result_label.setStyleSheet("color: #b00020;")
             return
-        S.set_value(KEY_SERVER, spec.server)
+        S.set_value(KEY_SERVER, spec.endpoint)
         S.set_value(KEY_SERVED, spec.served_model)
         S.set_value(KEY_INFO, spec.model_dir if str(spec.model_dir) not in ("", ".") else None)
         super().accept()

@@ -23,7 +23,11 @@ from _timing import best_of  # noqa: E402
 
 def main() -> int:
     from gazex_viewer.core.imaging.model_input import model_input
-    from gazex_viewer.core.imaging.radiograph import Radiograph, RadiographMetadata, WindowPreset
+    from gazex_viewer.core.imaging.radiograph import (
+        Radiograph,
+        RadiographMetadata,
+        WindowPreset,
+    )
     from gazex_viewer.inference.images import prepare_image
 
     rng = np.random.default_rng(0)
@@ -41,8 +45,8 @@ def main() -> int:
     t_resize = best_of(lambda: prepare_image(display, 768 * 768), 5)
 
     from gazex_viewer.core.imaging.radiograph import load_radiograph
-    from gazex_viewer.inference.api import GenerationSettings, ModelSpec
     from gazex_viewer.inference import protocol
+    from gazex_viewer.inference.api import GenerationSettings, ModelSpec
     from gazex_viewer.inference.backend import JobControl
     from gazex_viewer.inference.tiny_model import SAMPLE_IMAGE, make_test_model
     from gazex_viewer.inference.transformers_backend import TransformersGazeXBackend

@@ -71,8 +71,8 @@ def main() -> None:
     args = ap.parse_args()
 
     from gazex_viewer.core.imaging.radiograph import load_radiograph
-    from gazex_viewer.inference.api import GenerationSettings, ModelSpec
     from gazex_viewer.inference import protocol
+    from gazex_viewer.inference.api import GenerationSettings, ModelSpec
     from gazex_viewer.inference.backend import JobControl
     from gazex_viewer.inference.openai_backend import OpenAIBackend
     from gazex_viewer.inference.remote_model import model_info_from_checkpoint

@@ -128,7 +128,11 @@ def left_pad(rows: list[list[int]]) -> tuple[Any, Any]:
 def bench_bare(args: argparse.Namespace) -> None:
     """The secondary reference: bare generate calls on token ids (no processor text path, no parsing)."""
     import torch
-    from transformers import Qwen2VLConfig, Qwen2VLForConditionalGeneration, Qwen2VLImageProcessor
+    from transformers import (
+        Qwen2VLConfig,
+        Qwen2VLForConditionalGeneration,
+        Qwen2VLImageProcessor,
+    )
 
     from gazex_viewer.inference.images import image_tokens, prepare_image
 
@@ -296,11 +300,14 @@ def bench_app(args: argparse.Namespace) -> None:
 
     import gazex_viewer.core.reading.report_text as report_text
     from gazex_viewer.core.reading.document import ImageRef
-    from gazex_viewer.inference.api import CheckpointInfo, GenerationSettings
     from gazex_viewer.inference import protocol
+    from gazex_viewer.inference.api import CheckpointInfo, GenerationSettings
     from gazex_viewer.inference.backend import JobControl
     from gazex_viewer.inference.images import image_tokens, prepare_image
-    from gazex_viewer.inference.transformers_backend import GROUNDING_BATCH, TransformersGazeXBackend
+    from gazex_viewer.inference.transformers_backend import (
+        GROUNDING_BATCH,
+        TransformersGazeXBackend,
+    )
 
     report_n, ground_n = REPORT_TOKENS, GROUNDING_TOKENS
     cfg = dict(QWEN2_VL_2B_CONFIG)

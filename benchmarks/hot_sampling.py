@@ -31,10 +31,10 @@ def main() -> int:
     seeds = list(range(int(lo), int(hi or lo) + 1))
 
     from gazex_viewer.core.errors import GazeXError
-    from gazex_viewer.core.reading.gazex_prompts import _SPECIAL
     from gazex_viewer.core.imaging.radiograph import load_radiograph
-    from gazex_viewer.inference.api import GenerationSettings, ModelSpec
+    from gazex_viewer.core.reading.gazex_prompts import _SPECIAL
     from gazex_viewer.inference import protocol
+    from gazex_viewer.inference.api import GenerationSettings, ModelSpec
     from gazex_viewer.inference.backend import JobControl
     from gazex_viewer.inference.tiny_model import SAMPLE_IMAGE, make_test_model
     from gazex_viewer.inference.transformers_backend import TransformersGazeXBackend

@@ -9,8 +9,8 @@ import pytest
 
 from gazex_viewer.core.errors import CheckpointError
 from gazex_viewer.core.imaging.radiograph import load_radiograph
-from gazex_viewer.inference.api import GenerationSettings, JobEvent, ModelSpec
 from gazex_viewer.inference import protocol
+from gazex_viewer.inference.api import GenerationSettings, JobEvent, ModelSpec
 from gazex_viewer.inference.backend import JobCancelled, JobControl
 from gazex_viewer.inference.protocol import film_size_warning
 from gazex_viewer.inference.tiny_model import KNOWN_BOXES, KNOWN_REPORT, SAMPLE_IMAGE

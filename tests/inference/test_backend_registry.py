@@ -13,7 +13,13 @@ import pytest
 
 from gazex_viewer.core.errors import InferenceError
 from gazex_viewer.core.imaging.radiograph import load_radiograph
-from gazex_viewer.inference.api import CheckpointInfo, GenerationSettings, JobEvent, JobTask, ModelSpec
+from gazex_viewer.inference.api import (
+    CheckpointInfo,
+    GenerationSettings,
+    JobEvent,
+    JobTask,
+    ModelSpec,
+)
 from gazex_viewer.inference.backend import Backend, JobControl, LoadedModel
 from gazex_viewer.inference.film_input import FilmInput, input_modes
 from gazex_viewer.inference.protocol import ModelDescription

@@ -24,8 +24,8 @@ from gazex_viewer.cli import main
 from gazex_viewer.core.errors import CheckpointError, InferenceError
 from gazex_viewer.core.imaging.radiograph import load_radiograph
 from gazex_viewer.core.reading.document import Reading
-from gazex_viewer.inference.api import GenerationSettings, JobEvent, ModelSpec
 from gazex_viewer.inference import protocol
+from gazex_viewer.inference.api import GenerationSettings, JobEvent, ModelSpec
 from gazex_viewer.inference.backend import JobCancelled, JobControl
 from gazex_viewer.inference.openai_backend import OpenAIBackend, describe_answer
 from gazex_viewer.inference.remote_model import (

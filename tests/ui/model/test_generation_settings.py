@@ -40,7 +40,10 @@ class FakeRunner(QObject):
 
 
 def test_generation_settings_reach_the_run_and_persist(qtbot: Any, messages: Any, tiny_model_dir: Path) -> None:
-    from gazex_viewer.ui.model.generation_dialog import load_device, load_generation_settings
+    from gazex_viewer.ui.model.generation_dialog import (
+        load_device,
+        load_generation_settings,
+    )
     from gazex_viewer.ui.shell.main_window import MainWindow
 
     fake: list[FakeRunner] = []

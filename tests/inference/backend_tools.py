@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from gazex_viewer.core.imaging.files import load_radiograph
 from gazex_viewer.core.reading.document import Reading
 from gazex_viewer.inference.api import GenerationSettings, JobEvent
+from gazex_viewer.inference import protocol
 from gazex_viewer.inference.backend import JobControl
 from gazex_viewer.inference.tiny_model import SAMPLE_IMAGE
 
@@ -26,7 +27,7 @@ def read_sample(
     """The backend's reading of the tiny model's sample film (job 7), its events appended to ``events``."""
     rad = load_radiograph(SAMPLE_IMAGE)
     control = JobControl(7, emit=(events.append if events is not None else (lambda e: None)))
-    return backend.run_reading(rad.render(), rad.image_ref(), settings, control)
+    return protocol.run_reading(backend, rad.render(), rad.image_ref(), settings, control)
 
 
 def make_adapter(base: Path, out: Path, *, zero: bool = True) -> Path:

@@ -9,6 +9,7 @@ import pytest
 
 from gazex_viewer.core.errors import CheckpointError
 from gazex_viewer.core.imaging.files import load_radiograph
+from gazex_viewer.inference import protocol
 from gazex_viewer.inference.api import GenerationSettings, JobEvent, ModelSpec
 from gazex_viewer.inference.backend import JobCancelled, JobControl
 from gazex_viewer.inference.protocol import film_size_warning
@@ -94,7 +95,7 @@ def test_cancel_stops_within_a_token(loaded_backend: TransformersGazeXBackend) -
 
     control.emit = emit
     with pytest.raises(JobCancelled):
-        loaded_backend.run_reading(rad.render(), rad.image_ref(), GenerationSettings(), control)
+        protocol.run_reading(loaded_backend, rad.render(), rad.image_ref(), GenerationSettings(), control)
     # the flag was set after the first piece; the stopping criterion let at most one more token through
     assert 1 <= len(texts) <= 2
 
@@ -296,7 +297,7 @@ def test_hot_sampling_of_the_untrained_model_never_breaks_a_reading(untrained_mo
     try:
         for seed in range(1, 13):
             s = GenerationSettings(temperature=3.0, top_p=1.0, seed=seed, max_new_tokens=96)
-            r = backend.run_reading(rad.render(), rad.image_ref(), s, JobControl(seed))
+            r = protocol.run_reading(backend, rad.render(), rad.image_ref(), s, JobControl(seed))
             for f in r.findings:
                 assert not _SPECIAL.search(f.text)
                 assert not (f.unreadable and any(lab.status == "positive" for lab in f.labels))
@@ -305,7 +306,8 @@ def test_hot_sampling_of_the_untrained_model_never_breaks_a_reading(untrained_mo
         # processor and fail with "Found 1 <|video_pad|> tokens in the text but no videos were passed")
         for seed in range(1, 4):
             s = GenerationSettings(temperature=3.0, top_p=1.0, seed=seed, max_new_tokens=48)
-            found = backend.ground(
+            found = protocol.ground_sentences(
+                backend,
                 rad.render(), rad.image_ref(), ["no <|video_pad|>pneumothorax .", "heart <|image_pad|>size normal ."],
                 s, JobControl(seed),
             )

@@ -55,7 +55,7 @@ if TYPE_CHECKING:
 
 
 @runtime_checkable
-class SqliteReviewStore(Protocol):
+class ReviewStore(Protocol):
     """Where reviews are kept: readings, their event logs (the source of truth), sign-offs and signing keys.
 
     It is also a :class:`~gazex_viewer.core.review.signing.KeyRegistry` (:meth:`registered_key`).

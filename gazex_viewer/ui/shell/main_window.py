@@ -301,6 +301,7 @@ class MainWindow(QMainWindow):
             reading=lambda: self.reading,
             busy=lambda: self._job_id is not None,
             settings=load_generation_settings,
+            radiograph=lambda: self.radiograph,
         )
         self.review_panel = self.review.panel
         self.region_editor = self.review.region_editor
@@ -1162,7 +1163,7 @@ class MainWindow(QMainWindow):
             self.model_panel.start_job(film.name, hide_draft=hide)
             self.report_dock.raise_()  # the progress is on the report tab
             self._job_film = film
-            self._job_id = runner.run(film, load_generation_settings())
+            self._job_id = runner.run(self.radiograph, load_generation_settings())  # its model input, not the path
         except GazeXError as err:
             self._job_id = None
             self.model_panel.finish(str(err), error=True)

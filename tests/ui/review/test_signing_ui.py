@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from gazex_viewer.core.reading.document import Reading
+from gazex_viewer.core.review.session import ReviewSession
 from gazex_viewer.core.review.sqlite_store import SqliteReviewStore
 from tests.ui.review import panel_fixtures
 from tests.ui.review.panel_fixtures import Prompts, make_panel

@@ -63,7 +63,7 @@ def reviewer_certificate(key: Ed25519PrivateKey, display_name: str, account: str
         attrs.append(x509.NameAttribute(NameOID.USER_ID, account[:64]))
     attrs.append(x509.NameAttribute(NameOID.ORGANIZATION_NAME, "GazeX Viewer sign-off key"))
     name = x509.Name(attrs)
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     usage = x509.KeyUsage(
         digital_signature=True, content_commitment=True, key_encipherment=False, data_encipherment=False,
         key_agreement=False, key_cert_sign=False, crl_sign=False, encipher_only=False, decipher_only=False,

@@ -181,7 +181,7 @@ def gazesearch_study(
         md.append(float(np.mean([p.duration[k] for p in at])))
     centre = Scanpath.from_points(mx, my, md)
     centre_keys = _key_frames(centre, params)
-    for i, p in enumerate(paths):
+    for i in range(len(paths)):
         score("centre_bias", i, centre, keys[i], centre_keys, (tasks[i],))
     res.seconds["centre_bias"] = time.perf_counter() - t0
 
@@ -367,7 +367,7 @@ def study_baselines(res: StudyResult, *, made_by: str = "") -> dict[str, Any]:
     Per metric and condition: n, median, mean, q25, q75 of the per-pair values (finite ones); the pooled
     ICCs; and how the figures were made (source file and its SHA-256, seed, jitter, density smoothing).
     """
-    from datetime import datetime, timezone
+    from datetime import UTC, datetime
 
     metrics: dict[str, dict[str, dict[str, float | None]]] = {}
     for key in (*METRIC_KEYS, *COUNT_KEYS):
@@ -402,7 +402,7 @@ def study_baselines(res: StudyResult, *, made_by: str = "") -> dict[str, Any]:
             "agreement with an expert means something only where it stands between 'unrelated' and 'jitter'."
         ),
         "made_by": made_by or "benchmarks/gazesearch_agreement.py --write-baselines",
-        "made_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "made_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "source": {
             "file": src.name if src else "",
             "sha256": _sha256(src) if src is not None and src.is_file() else None,

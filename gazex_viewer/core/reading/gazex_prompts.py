@@ -192,7 +192,7 @@ _TOKEN = re.compile(
 )
 _VOWELS = set("aeiouyAEIOUY")
 _ABBREVIATIONS = {"ng", "nj", "cxr", "pcxr", "xr", "ct", "mr", "pa", "ap", "lt", "rt", "ll", "rll", "rml", "lll", "lul", "rul",
-                  "cm", "mm", "ng", "dx", "hx", "tb", "st", "cp", "cvp"}
+                  "cm", "mm", "dx", "hx", "tb", "st", "cp", "cvp"}
 
 
 def _plausible(token: str) -> bool:

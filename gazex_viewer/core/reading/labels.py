@@ -285,7 +285,7 @@ def label_sentence(text: str) -> list[Label]:
         return []
     t = " ".join(text.split())
     found: list[tuple[str, str]] = []
-    for m in _NO_FINDING.finditer(t):
+    for _ in _NO_FINDING.finditer(t):
         found.append(("No Finding", "positive"))
     for m in _LUNGS_CLEAR.finditer(t):
         found.append(("Lung Opacity", "uncertain" if _PRE_UNCERTAINTY.search(_clause_before(t, m.start(), _UNC_BREAK)) else "negative"))

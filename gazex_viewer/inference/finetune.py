@@ -340,8 +340,8 @@ def _train(
     )
     from transformers.utils import logging as hf_logging
 
-    from gazex_viewer.core.imaging.model_input import model_input
     from gazex_viewer.core.imaging.files import load_radiograph
+    from gazex_viewer.core.imaging.model_input import model_input
     from gazex_viewer.inference.images import prepare_image
 
     hf_logging.set_verbosity_error()

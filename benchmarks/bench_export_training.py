@@ -23,8 +23,8 @@ from pathlib import Path
 
 from _timing import best_of  # benchmarks/ is on sys.path when run as a script
 
-from gazex_viewer.core.gaze.importers import import_gazesearch
 from gazex_viewer.core.export.training_data import reading_samples
+from gazex_viewer.core.gaze.importers import import_gazesearch
 from gazex_viewer.core.reading.validation import load_reading
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _timing import best_of
+from _timing import best_of  # noqa: E402  (benchmarks/ is put on sys.path just above)
 
 
 def main() -> int:
@@ -34,10 +34,10 @@ def main() -> int:
 
     import pydicom
 
+    from gazex_viewer.core.imaging.files import load_radiograph
     from gazex_viewer.core.pacs.cache import RetrieveCache
     from gazex_viewer.core.pacs.dicomweb import DicomWebPacs, DicomWebSource
     from gazex_viewer.core.pacs.profile import ServerProfile
-    from gazex_viewer.core.imaging.files import load_radiograph
     from tests.servers.orthanc_server import PASSWORD, USER, start_orthanc
 
     data = Path(os.environ.get("GAZEX_SHARED_DATA", ROOT.parent / "shared" / "data")) / "dicom"

@@ -13,11 +13,11 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from gazex_viewer.core.reading.gazex_protocol import assemble_reading, parse_grounding
-from gazex_viewer.core.reading.document import Box, Finding, ImageRef, Producer, Reading, Sentence, TrajectoryPoint
-from gazex_viewer.core.reading.validation import load_reading
-
 from _timing import best_of  # benchmarks/ is on sys.path when run as a script
+
+from gazex_viewer.core.reading.document import Box, Finding, ImageRef, Producer, Reading, Sentence, TrajectoryPoint
+from gazex_viewer.core.reading.gazex_protocol import assemble_reading, parse_grounding
+from gazex_viewer.core.reading.validation import load_reading
 
 FRAME_S = 0.016
 ANSWER = (

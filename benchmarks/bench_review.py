@@ -34,12 +34,13 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from _review_pg import bare_commits, measure, p50_p95, raw_fsync, start_durable_cluster
+# after the sys.path line above: the repository root and benchmarks/ (run as a script)
+from _review_pg import bare_commits, measure, p50_p95, raw_fsync, start_durable_cluster  # noqa: E402
 
-from gazex_viewer.core.reading.document import Box
-from gazex_viewer.core.review.session import ReviewSession
-from gazex_viewer.core.review.sqlite_store import SqliteReviewStore, default_store_path
-from tests.factories import make_reading
+from gazex_viewer.core.reading.document import Box  # noqa: E402
+from gazex_viewer.core.review.session import ReviewSession  # noqa: E402
+from gazex_viewer.core.review.sqlite_store import SqliteReviewStore, default_store_path  # noqa: E402
+from tests.factories import make_reading  # noqa: E402
 
 GOAL_MS = 5.0
 #: filesystems whose fsync does not reach a disk

@@ -21,9 +21,9 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--fps", type=float, default=10.0)
     args = ap.parse_args()
+    from gazex_viewer.core.export.teaching_video import write_inspection_video
     from gazex_viewer.core.imaging.files import load_radiograph
     from gazex_viewer.core.reading.document import Box, Finding, Producer, Reading, Sentence, TrajectoryPoint
-    from gazex_viewer.core.export.teaching_video import write_inspection_video
 
     film_path = Path(__file__).resolve().parents[2] / "shared" / "data" / "dicom" / "RG1_UNCR.dcm"
     if not film_path.is_file():

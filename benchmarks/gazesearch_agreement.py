@@ -22,8 +22,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from gazex_viewer.core.gaze.baselines import BASELINES_PATH  # noqa: E402
-from gazex_viewer.core.gaze.study import format_study, gazesearch_study, plot_study, study_baselines  # noqa: E402
 from gazex_viewer.core.gaze.importers import import_gazesearch  # noqa: E402
+from gazex_viewer.core.gaze.study import format_study, gazesearch_study, plot_study, study_baselines  # noqa: E402
 
 DEFAULT = ROOT.parent / "shared" / "data" / "gaze" / "gazesearch_scanpaths.json"
 

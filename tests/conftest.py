@@ -85,4 +85,4 @@ def _private_keys_and_review_db(tmp_path_factory: pytest.TempPathFactory, monkey
 
 # the real Orthanc (module-scoped: each module that asks for ``orthanc`` gets its own server); imported last,
 # because tests.servers.orthanc_fixtures reads SHARED_DATA from this module
-from tests.servers.orthanc_fixtures import orthanc  # noqa: F401
+from tests.servers.orthanc_fixtures import orthanc  # noqa: E402, F401

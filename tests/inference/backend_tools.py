@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 
 from gazex_viewer.core.imaging.files import load_radiograph
 from gazex_viewer.core.reading.document import Reading
-from gazex_viewer.inference.api import GenerationSettings, JobEvent
 from gazex_viewer.inference import protocol
+from gazex_viewer.inference.api import GenerationSettings, JobEvent
 from gazex_viewer.inference.backend import JobControl
 from gazex_viewer.inference.tiny_model import SAMPLE_IMAGE
 

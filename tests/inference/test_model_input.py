@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from gazex_viewer.core.imaging.model_input import MODEL_INPUT_MODES, minmax_uint8, model_input
 from gazex_viewer.core.imaging.files import load_radiograph
+from gazex_viewer.core.imaging.model_input import MODEL_INPUT_MODES, minmax_uint8, model_input
 from gazex_viewer.inference.images import fit_to_budget, prepare_image
 from tests.conftest import shared_file
 

@@ -11,8 +11,8 @@ replaces each ``<image>`` in the content by ``<|vision_start|>`` + ``<|image_pad
 
 from __future__ import annotations
 
-from gazex_viewer.core.reading.gazex_prompts import PROMPT_PRESETS
 from gazex_viewer.core.imaging.files import load_radiograph
+from gazex_viewer.core.reading.gazex_prompts import PROMPT_PRESETS
 from gazex_viewer.inference.images import image_tokens, prepare_image
 from gazex_viewer.inference.tiny_model import SAMPLE_IMAGE
 from gazex_viewer.inference.transformers_backend import TransformersGazeXBackend

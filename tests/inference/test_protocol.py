@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 
 from gazex_viewer.core.errors import InferenceError
-from gazex_viewer.core.reading.gazex_prompts import PROMPT_PRESETS
 from gazex_viewer.core.reading.document import ImageRef
+from gazex_viewer.core.reading.gazex_prompts import PROMPT_PRESETS
 from gazex_viewer.inference.api import CheckpointInfo, GenerationSettings
 from gazex_viewer.inference.backend import JobCancelled, JobControl
 from gazex_viewer.inference.protocol import (

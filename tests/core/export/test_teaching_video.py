@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 
 from gazex_viewer.core.errors import ExportError
-from gazex_viewer.core.reading.playback import TrajectoryPlayback
+from gazex_viewer.core.export.teaching_video import FrameRenderer, display_sentence, write_inspection_video
 from gazex_viewer.core.imaging.files import load_radiograph
 from gazex_viewer.core.reading.document import Reading
+from gazex_viewer.core.reading.playback import TrajectoryPlayback
 from gazex_viewer.core.resources import resource_path
-from gazex_viewer.core.export.teaching_video import FrameRenderer, display_sentence, write_inspection_video
 
 SAMPLE = resource_path("sample_study", "00000001_000.png")
 READING = resource_path("examples", "sample_reading.json")

@@ -29,8 +29,8 @@ from gazex_viewer.core.gaze.agreement import (
     why_undefined,
     zone_agreement,
 )
-from gazex_viewer.core.reading.document import Box, Finding, ImageRef, Producer, Reading, Sentence, TrajectoryPoint
 from gazex_viewer.core.gaze.zones import ChestBox
+from gazex_viewer.core.reading.document import Box, Finding, ImageRef, Producer, Reading, Sentence, TrajectoryPoint
 from tests.conftest import shared_file
 
 

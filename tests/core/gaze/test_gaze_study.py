@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
+import math
 from collections import Counter
 from math import comb
 
 import pytest
-
-import math
 
 from gazex_viewer.core.gaze.study import (
     CONDITIONS,

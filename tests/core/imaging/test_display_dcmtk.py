@@ -17,8 +17,8 @@ from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
 
 from gazex_viewer.core.imaging import display
-from gazex_viewer.core.imaging.radiograph import WindowPreset
 from gazex_viewer.core.imaging.files import load_radiograph
+from gazex_viewer.core.imaging.radiograph import WindowPreset
 from tests.conftest import SHARED_DATA, shared_file
 from tests.dicom_tools import assert_same_display, dcmtk_render, default_options
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from gazex_viewer.core.reading.document import ImageRef, Producer
 from gazex_viewer.core.reading.gazex_prompts import (
     DEFAULT_PRESET,
     PROMPT_PRESETS,
@@ -14,7 +15,6 @@ from gazex_viewer.core.reading.gazex_prompts import (
     strip_special_tokens,
 )
 from gazex_viewer.core.reading.gazex_protocol import assemble_reading, parse_grounding
-from gazex_viewer.core.reading.document import ImageRef, Producer
 
 # Create_Training_Data.py:255 (variant A) as quoted in NOTES-gazex-fidelity.md 1c, with S = 'no pneumothorax .'
 VARIANT_A = (

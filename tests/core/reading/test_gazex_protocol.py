@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from gazex_viewer.core.reading.document import Box, ImageRef, Producer
 from gazex_viewer.core.reading.gazex_protocol import (
     COORDINATE_FRAMES,
     DEFAULT_FRAME,
@@ -15,7 +16,6 @@ from gazex_viewer.core.reading.gazex_protocol import (
     parse_grounding,
     register_frame,
 )
-from gazex_viewer.core.reading.document import Box, ImageRef, Producer
 from gazex_viewer.core.reading.validation import validate_reading
 
 EXAMPLE = (

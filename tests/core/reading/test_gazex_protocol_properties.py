@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gazex_viewer.core.reading.gazex_protocol import format_grounding, parse_grounding
 from gazex_viewer.core.reading.document import Box
+from gazex_viewer.core.reading.gazex_protocol import format_grounding, parse_grounding
 
 FALLBACK = "could not be read"
 

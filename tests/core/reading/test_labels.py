@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from gazex_viewer.core.reading.labels import label_agreement, label_sentence, parse_label_string
 from gazex_viewer.core.reading.document import Finding
+from gazex_viewer.core.reading.labels import label_agreement, label_sentence, parse_label_string
 
 FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "labelled_sentences.csv"
 

@@ -97,7 +97,10 @@ def test_openi_no_sentence_is_a_bare_list_number_or_broken_decimal() -> None:
     decimals = 0
     for text in _openi_sections():
         spans = split_sentence_spans(text)
-        inside = lambda i: any(s <= i and i + 3 <= e for s, e in spans)  # noqa: E731
+
+        def inside(i: int, spans: list[tuple[int, int]] = spans) -> bool:
+            return any(s <= i and i + 3 <= e for s, e in spans)
+
         for m in re.finditer(r"\d\.\d", text):
             decimals += 1
             assert inside(m.start()), (text, m.group())

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gazex_viewer.core.reading.document import Box, Label, Reading
 from gazex_viewer.core.review.session import (
@@ -193,9 +195,6 @@ def test_new_version_is_linked_and_starts_from_decisions(session: ReviewSession)
 
 
 # -- property: undo everything returns to the start, redo everything returns to the end ----------
-from hypothesis import given, settings
-from hypothesis import strategies as st
-
 _ACTIONS = st.lists(
     st.tuples(st.sampled_from(["accept", "reject", "edit", "add", "remove", "impression", "reset"]),
               st.integers(min_value=0, max_value=3)),

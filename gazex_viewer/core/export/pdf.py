@@ -224,7 +224,7 @@ def _write(report: FinalReport, film: np.ndarray, out: Path, title: str) -> PdfE
     image = Image.fromarray(film, mode="L")
     scale_px = min(1.0, MAX_FILM_PIXELS / max(w, h))
     if scale_px < 1.0:
-        image = image.resize((max(1, round(w * scale_px)), max(1, round(h * scale_px))), Image.LANCZOS)
+        image = image.resize((max(1, round(w * scale_px)), max(1, round(h * scale_px))), Image.Resampling.LANCZOS)
     page_w, page_h = A4
     margin = 15 * mm
     max_w, max_h = page_w - 2 * margin, 115 * mm
@@ -233,7 +233,7 @@ def _write(report: FinalReport, film: np.ndarray, out: Path, title: str) -> PdfE
     placed: dict[str, tuple[float, float, float, float]] = {}
     numbered = report.numbered()
 
-    class FilmWithRegions(Flowable):  # type: ignore[misc]
+    class FilmWithRegions(Flowable):
         def wrap(self, avail_w: float, avail_h: float) -> tuple[float, float]:
             return draw_w, draw_h
 
@@ -374,7 +374,7 @@ def _write(report: FinalReport, film: np.ndarray, out: Path, title: str) -> PdfE
     patient = report.identity.patient_name or report.identity.patient_id or "identity unknown"
     footer_left = f"{patient} — GazeX Viewer — " + ("FINAL, signed" if report.is_final else "DRAFT, not signed")
 
-    class NumberedCanvas(Canvas):  # type: ignore[misc]
+    class NumberedCanvas(Canvas):
         """Holds each page until the end, so every footer can say "page n of m"."""
 
         def __init__(self, *args: Any, **kwargs: Any) -> None:

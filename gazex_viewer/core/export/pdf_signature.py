@@ -114,7 +114,8 @@ def sign_pdf(
         signing_key=akeys.PrivateKeyInfo.load(
             key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
         ),
-        cert_registry=SimpleCertificateStore.from_certs([]),
+        # certvalidator's from_certs is not annotated
+        cert_registry=SimpleCertificateStore.from_certs([]),  # type: ignore[no-untyped-call]
     )
     try:
         writer = IncrementalPdfFileWriter(io.BytesIO(pdf))

@@ -46,7 +46,7 @@ from gazex_viewer.core.errors import ExportError
 from gazex_viewer.core.imaging.source import read_source_dataset
 from gazex_viewer.core.reading.document import Reading
 from gazex_viewer.core.reading.identity import pixel_hash_known, pixel_match
-from gazex_viewer.core.review.session import signature_problem
+from gazex_viewer.core.review.integrity import signature_problem
 
 if TYPE_CHECKING:
     import highdicom as hd

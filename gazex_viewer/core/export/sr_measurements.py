@@ -11,13 +11,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from gazex_viewer.core.reading.measurements import Measurement
 
 if TYPE_CHECKING:
     import highdicom as hd
     from pydicom.dataset import Dataset
+    from pydicom.sr.coding import Code
 
 
 
@@ -61,8 +62,11 @@ def measurement_groups(
         else:
             ratio = m.ratio or 0.0
             items = [hd.sr.Measurement(name=codes.SCT.Ratio, value=round(ratio, 3), unit=codes.UCUM.Ratio)]
-            for which, site in (("cardiac", codes.SCT.Heart), ("thoracic", codes.SCT.Thorax)):
-                width = m.span_mm(which)  # type: ignore[arg-type]
+            sides: tuple[tuple[Literal["cardiac", "thoracic"], Code], ...] = (
+                ("cardiac", codes.SCT.Heart), ("thoracic", codes.SCT.Thorax)
+            )
+            for which, site in sides:
+                width = m.span_mm(which)
                 if width is not None:
                     items.append(hd.sr.Measurement(
                         name=codes.SCT.Width, value=round(width, 1), unit=codes.UCUM.Millimeter,

@@ -79,7 +79,7 @@ from gazex_viewer.core.gaze.scanpath_metrics import (
     zone_agreement,
 )
 from gazex_viewer.core.gaze.zones import ChestBox, default_chest_box
-from gazex_viewer.core.reading.document import Reading
+from gazex_viewer.core.reading.document import Finding, Reading
 from gazex_viewer.core.reading.identity import known_pixel_hash, pixel_match
 
 __all__ = [
@@ -223,8 +223,8 @@ def sentence_agreement(a: Reading, b: Reading, *, grid: tuple[int, int] = (16, 1
     out: list[SentenceAgreement] = []
     chest_a, chest_b = chest_box_of(a), chest_box_of(b)
 
-    def labels(f: object) -> frozenset[str]:
-        return frozenset(lab.observation for lab in f.labels if lab.status == "positive")  # type: ignore[attr-defined]
+    def labels(f: Finding) -> frozenset[str]:
+        return frozenset(lab.observation for lab in f.labels if lab.status == "positive")
 
     for fa in a.findings:
         match = next((fb for fb in b.findings if fb.id not in used and _sentence_key(fb.text) == _sentence_key(fa.text)), None)

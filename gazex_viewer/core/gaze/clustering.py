@@ -90,7 +90,8 @@ class FixationArray:
 
     @property
     def duration(self) -> np.ndarray:
-        return np.clip(self.t_end - self.t_start, 0.0, None)
+        d: np.ndarray = np.clip(self.t_end - self.t_start, 0.0, None)
+        return d
 
     def subset(self, mask: np.ndarray) -> FixationArray:
         """The fixations selected by a boolean mask or index array."""
@@ -171,7 +172,8 @@ def fixation_heat_map(
     sy = np.maximum(fix.ppd_y * sigma_degrees, 1e-6)
     gx = np.exp(-((cx[None, :] - fix.x[:, None]) ** 2) / (2 * sx[:, None] ** 2))  # (k, nx)
     gy = np.exp(-((cy[None, :] - fix.y[:, None]) ** 2) / (2 * sy[:, None] ** 2))  # (k, ny)
-    return np.einsum("k,kj,ki->ji", np.asarray(weights, dtype=np.float64), gy, gx)
+    density: np.ndarray = np.einsum("k,kj,ki->ji", np.asarray(weights, dtype=np.float64), gy, gx)
+    return density
 
 
 def cluster_key_frames(

@@ -266,7 +266,8 @@ def _box_from(processed: np.ndarray, raw: np.ndarray, mask: np.ndarray) -> tuple
 
 def _log_norm(raw: np.ndarray) -> np.ndarray:
     p = np.log1p(raw + np.float32(1e-6))
-    return p / np.max(p)
+    norm: np.ndarray = p / np.max(p)
+    return norm
 
 
 # -- DBSCAN on pixels ------------------------------------------------------------------------------------

@@ -131,7 +131,7 @@ def _read_json(path: Path) -> Any:
 def _labels_for(text: str) -> list[Label]:
     """CheXpert labels of a sentence, from the reading engineer's labeller when it is available."""
     try:
-        from gazex_viewer.core.reading.labels import label_sentence  # type: ignore[import-not-found]
+        from gazex_viewer.core.reading.labels import label_sentence
     except ImportError:
         return []
     try:

@@ -34,7 +34,8 @@ class Scanpath:
 
     @classmethod
     def from_points(
-        cls, x: Sequence[float], y: Sequence[float], durations: Sequence[float] | None = None
+        cls, x: Sequence[float] | np.ndarray, y: Sequence[float] | np.ndarray,
+        durations: Sequence[float] | np.ndarray | None = None,
     ) -> Scanpath:
         """A scanpath from normalised positions and durations laid back to back (1 s each by default)."""
         d = np.ones(len(x)) if durations is None else np.asarray(durations, dtype=np.float64)
@@ -46,7 +47,8 @@ class Scanpath:
 
     @property
     def duration(self) -> np.ndarray:
-        return np.clip(self.t_end - self.t_start, 0.0, None)
+        d: np.ndarray = np.clip(self.t_end - self.t_start, 0.0, None)
+        return d
 
     @property
     def xy(self) -> np.ndarray:

@@ -72,7 +72,8 @@ def density_grid(sp: Scanpath, grid: tuple[int, int] = (16, 16), sigma: float = 
         return d
     mx = _cell_mass(sp.x, gx, sigma)
     my = _cell_mass(sp.y, gy, sigma)
-    return np.einsum("k,kr,kc->rc", w, my, mx)
+    density: np.ndarray = np.einsum("k,kr,kc->rc", w, my, mx)
+    return density
 
 
 def density_cosine(
@@ -102,7 +103,8 @@ def fixation_map(sp: Scanpath, shape: tuple[int, int] = (64, 64), sigma: float =
     w = sp.duration if np.any(sp.duration > 0) else np.ones(len(sp))
     gx = np.exp(-((u[None, :] - sp.x[:, None]) ** 2) / (2 * sigma**2))
     gy = np.exp(-((v[None, :] - sp.y[:, None]) ** 2) / (2 * sigma**2))
-    return np.einsum("k,kr,kc->rc", w, gy, gx)
+    density: np.ndarray = np.einsum("k,kr,kc->rc", w, gy, gx)
+    return density
 
 
 def fixation_map_cc(

@@ -50,7 +50,7 @@ class Click:
 
 def _labels(text: str) -> list[Label]:
     try:
-        from gazex_viewer.core.reading.labels import label_sentence  # type: ignore[import-not-found]
+        from gazex_viewer.core.reading.labels import label_sentence
     except ImportError:
         return []
     try:
@@ -126,8 +126,8 @@ def trainee_reading(
         )
     for i, c in enumerate(cl):
         t_end = cl[i + 1].t if i + 1 < len(cl) and cl[i + 1].t > c.t else c.t + 1.0
-        fid = None if c.sentence is None else reading.findings[c.sentence].id
-        reading.trajectory.append(TrajectoryPoint(c.x, c.y, c.t, t_end, fid, "fixation"))
+        on = None if c.sentence is None else reading.findings[c.sentence].id
+        reading.trajectory.append(TrajectoryPoint(c.x, c.y, c.t, t_end, on, "fixation"))
     return reading
 
 

@@ -44,7 +44,8 @@ def full_range_window(lo: float, hi: float) -> tuple[float, float]:
 
 
 def _to_uint8(y: np.ndarray) -> np.ndarray:
-    return np.clip(np.floor(y), 0, 255).astype(np.uint8)
+    out: np.ndarray = np.clip(np.floor(y), 0, 255).astype(np.uint8)
+    return out
 
 
 def window_lut(

@@ -281,7 +281,8 @@ class Radiograph:
         """Modality values of the table entries as dcmtk holds them (integer, truncated)."""
         _, values = self._display_domain()
         if self._modality_lut is None and self._rescale != (1.0, 0.0):
-            return np.trunc(values)
+            truncated: np.ndarray = np.trunc(values)
+            return truncated
         return values
 
     def modality_range(self) -> tuple[float, float]:
@@ -350,9 +351,10 @@ class Radiograph:
         idx, _ = self._display_domain()
         # fancy indexing casts the uint16 indices in buffered chunks (np.take would allocate an
         # int64 copy of the whole index array: 8 bytes per pixel)
+        shown: np.ndarray = lut[idx]
         if overlays and self.overlay_planes:
-            return burn_in(lut[idx], self.overlay_planes)
-        return lut[idx]
+            return burn_in(shown, self.overlay_planes)
+        return shown
 
     def image_ref(self) -> ImageRef:
         """The :class:`~gazex_viewer.core.reading.document.ImageRef` of this image (frame 1)."""
@@ -395,9 +397,11 @@ def rgb_to_grey(rgb: np.ndarray) -> np.ndarray:
     g = rgb[..., 1].astype(np.uint32)
     b = rgb[..., 2].astype(np.uint32)
     if rgb.dtype.itemsize == 1:
-        return ((r * 19595 + g * 38470 + b * 7471 + 0x8000) >> 16).astype(np.uint8)
+        grey8: np.ndarray = ((r * 19595 + g * 38470 + b * 7471 + 0x8000) >> 16).astype(np.uint8)
+        return grey8
     grey = np.rint(0.299 * r + 0.587 * g + 0.114 * b)
-    return grey.astype(rgb.dtype)
+    out: np.ndarray = grey.astype(rgb.dtype)
+    return out
 
 
 def is_grey_rgb(rgb: np.ndarray) -> bool:

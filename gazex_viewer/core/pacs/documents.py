@@ -69,8 +69,9 @@ def encapsulated_pdf(
     now = datetime.now()
     ds = Dataset()
     for keyword in _PATIENT_STUDY_KEYWORDS:
-        if keyword in source:
-            setattr(ds, keyword, source.data_element(keyword).value)  # type: ignore[union-attr]
+        element = source.data_element(keyword) if keyword in source else None
+        if element is not None:
+            setattr(ds, keyword, element.value)
     for keyword in ("PatientName", "PatientID", "PatientBirthDate", "PatientSex", "StudyDate", "StudyTime",
                     "ReferringPhysicianName", "StudyID", "AccessionNumber"):
         if keyword not in ds:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from gazex_viewer.core.pacs import PacsError
 from gazex_viewer.core.reading.document import (
@@ -23,6 +23,7 @@ from gazex_viewer.core.reading.document import (
     Finding,
     ImageRef,
     Label,
+    LabelStatus,
     Producer,
     Reading,
     Sentence,
@@ -147,7 +148,8 @@ def import_sr(ds: Dataset, film: ImageRef) -> ImportedSr:
                 state = _STATUS.get(value.removeprefix("Review status: "), "undecided")
             elif child_code == _COMMENT and value.startswith("Labels"):
                 words = value.split(": ", 1)[1] if ": " in value else ""
-                labels = [Label(m.group(1), m.group(2)) for m in _LABEL.finditer(words)]  # type: ignore[arg-type]
+                # _LABEL's second group is one of the three statuses
+                labels = [Label(m.group(1), cast(LabelStatus, m.group(2))) for m in _LABEL.finditer(words)]
         if text is None:  # the "no findings" group
             continue
         n = len(findings)

@@ -160,8 +160,9 @@ def _check_prompt(value: Any, what: str) -> str:
         raise PromptError(f"the {what} prompt must be a non-empty string")
     if len(value) > MAX_PROMPT_CHARS:
         raise PromptError(f"the {what} prompt is {len(value)} characters (at most {MAX_PROMPT_CHARS})")
-    if _SPECIAL.search(value):
-        raise PromptError(f"the {what} prompt holds a special token ({_SPECIAL.search(value).group(0)})")  # type: ignore[union-attr]
+    special = _SPECIAL.search(value)
+    if special:
+        raise PromptError(f"the {what} prompt holds a special token ({special.group(0)})")
     return value
 
 

@@ -32,7 +32,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from gazex_viewer.core.reading.document import CHEXPERT_OBSERVATIONS, Label
+from gazex_viewer.core.reading.document import CHEXPERT_OBSERVATIONS, Label, LabelStatus
 
 __all__ = ["label_sentence", "label_report", "LabelAgreement", "label_agreement", "parse_label_string"]
 
@@ -194,7 +194,7 @@ _POST_HEDGE = re.compile(
 _NEG_BREAK = re.compile(r";|:|\bbut\b|\bhowever\b|\balthough\b|\bthough\b|\bexcept\b|\bwith\b|\bwhich\b|\bwhereas\b|\bwhile\b|\bother than\b|\baside from\b", _F)
 _UNC_BREAK = re.compile(r";|\bbut\b|\bhowever\b|\balthough\b|\bthough\b|\bwhereas\b|\bwhile\b", _F)
 
-_RANK = {"negative": 0, "uncertain": 1, "positive": 2}
+_RANK: dict[str, int] = {"negative": 0, "uncertain": 1, "positive": 2}
 
 
 def _clause_before(text: str, start: int, breaks: re.Pattern[str]) -> str:
@@ -212,7 +212,7 @@ def _clause_after(text: str, end: int, breaks: re.Pattern[str]) -> str:
     return tail if m is None else tail[: m.start()]
 
 
-def _status(text: str, start: int, end: int, *, base: str = "positive") -> str:
+def _status(text: str, start: int, end: int, *, base: LabelStatus = "positive") -> LabelStatus:
     """Certainty of the mention ``text[start:end]`` from the cues around it."""
     pre_neg = _clause_before(text, start, _NEG_BREAK)
     pre_unc = _clause_before(text, start, _UNC_BREAK)
@@ -232,7 +232,9 @@ def _status(text: str, start: int, end: int, *, base: str = "positive") -> str:
     return base
 
 
-def _size_statements(text: str, subject: re.Pattern[str], observation: str, out: list[tuple[str, str]]) -> None:
+def _size_statements(
+    text: str, subject: re.Pattern[str], observation: str, out: list[tuple[str, LabelStatus]]
+) -> None:
     """Labels from statements of size: "heart size is normal", "enlarged cardiac silhouette"."""
     for m in subject.finditer(text):
         before = _SIZE_BEFORE.search(text[max(0, m.start() - 30) : m.start()])
@@ -251,6 +253,7 @@ def _size_statements(text: str, subject: re.Pattern[str], observation: str, out:
                 end = m.end() + state.end()
         if state is None:
             continue
+        base: LabelStatus
         if state.group("u"):
             base = "uncertain"
         elif state.group("p"):
@@ -284,7 +287,7 @@ def label_sentence(text: str) -> list[Label]:
     if not text or not text.strip():
         return []
     t = " ".join(text.split())
-    found: list[tuple[str, str]] = []
+    found: list[tuple[str, LabelStatus]] = []
     for _ in _NO_FINDING.finditer(t):
         found.append(("No Finding", "positive"))
     for m in _LUNGS_CLEAR.finditer(t):
@@ -298,11 +301,11 @@ def label_sentence(text: str) -> list[Label]:
         found.append(("Cardiomegaly", _status(t, m.start(), m.end())))
     for m in _MEDIASTINAL_WIDENING.finditer(t):
         found.append(("Enlarged Cardiomediastinum", _status(t, m.start(), m.end())))
-    best: dict[str, str] = {}
+    best: dict[str, LabelStatus] = {}
     for obs, status in found:
         if obs not in best or _RANK[status] > _RANK[best[obs]]:
             best[obs] = status
-    return [Label(obs, best[obs]) for obs in CHEXPERT_OBSERVATIONS if obs in best]  # type: ignore[arg-type]
+    return [Label(obs, best[obs]) for obs in CHEXPERT_OBSERVATIONS if obs in best]
 
 
 def label_report(sentences: Iterable[str]) -> list[list[Label]]:

@@ -17,7 +17,7 @@ import math
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from gazex_viewer.core.reading.document import Finding, TrajectoryPoint
+from gazex_viewer.core.reading.document import Box, Finding, PointKind, TrajectoryPoint
 
 __all__ = [
     "keyframe_trajectory",
@@ -51,7 +51,7 @@ def keyframe_trajectory(findings: list[Finding], *, seconds_per_frame: float = 1
     points: list[TrajectoryPoint] = []
     k = 0
     for finding in findings:
-        regions = [(box, "clue") for box in finding.clues]
+        regions: list[tuple[Box, PointKind]] = [(box, "clue") for box in finding.clues]
         if finding.observation is not None:
             regions.append((finding.observation, "observation"))
         for box, kind in regions:
@@ -62,7 +62,7 @@ def keyframe_trajectory(findings: list[Finding], *, seconds_per_frame: float = 1
                     t_start=k * seconds_per_frame,
                     t_end=(k + 1) * seconds_per_frame,
                     finding_id=finding.id,
-                    kind=kind,  # type: ignore[arg-type]
+                    kind=kind,
                 )
             )
             k += 1
@@ -70,7 +70,7 @@ def keyframe_trajectory(findings: list[Finding], *, seconds_per_frame: float = 1
 
 
 def fixation_trajectory(
-    fixations: Iterable[Sequence[float]] | Iterable[dict[str, Any]],
+    fixations: Iterable[Sequence[float] | dict[str, Any]],
     *,
     finding_ids: Sequence[str | None] | None = None,
 ) -> list[TrajectoryPoint]:

@@ -37,7 +37,8 @@ SCHEMA_PATH: Path = resource_path("reading.schema.json")
 @functools.lru_cache(maxsize=1)
 def reading_schema() -> dict[str, Any]:
     """The reading JSON Schema (loaded once)."""
-    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    schema: dict[str, Any] = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    return schema
 
 
 @functools.lru_cache(maxsize=1)

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from gazex_viewer.core.errors import ReadingError
-from gazex_viewer.core.reading.document import Reading, Review
+from gazex_viewer.core.reading.document import Reading, Review, SignOff
 from gazex_viewer.core.review.audit_chain import check_chain, state_problems
 from gazex_viewer.core.review.signing import (
     ALGORITHM,
@@ -91,9 +91,8 @@ class SignatureStatus:
         return self.state == "signed"
 
 
-def _who(reading: Reading) -> str:
-    so = reading.review.signoff  # type: ignore[union-attr]
-    return f"signed by {so.reviewer} at {so.at}"  # type: ignore[union-attr]
+def _who(so: SignOff) -> str:
+    return f"signed by {so.reviewer} at {so.at}"
 
 
 def check_signature(reading: Reading, registry: KeyRegistry | None = None) -> SignatureStatus:
@@ -109,7 +108,7 @@ def check_signature(reading: Reading, registry: KeyRegistry | None = None) -> Si
     if review is None or review.signoff is None:
         return SignatureStatus("unsigned", "draft (not signed)")
     so = review.signoff
-    who = _who(reading)
+    who = _who(so)
     if so.content_sha256 != content_sha256(reading) and (
             so.signature is not None or so.content_sha256 != _content_sha256_before_normalising(reading)):
         return SignatureStatus("invalid", f"{SIGNATURE_MISMATCH} ({who})", so.reviewer)
@@ -222,10 +221,8 @@ def check_reading(reading: Reading, registry: KeyRegistry | None = None) -> Read
 # -- the one set of integrity rules validate, load and export share --------------------------------------------
 def key_registry(db: str | Path | None = None) -> KeyRegistry:
     """The signing keys registered in a review database (default: the viewer's own), read without changing it."""
-    from gazex_viewer.core.review.sqlite_store import (
-        default_store_path,
-        registered_keys,
-    )
+    from gazex_viewer.core.review.sqlite_store import default_store_path
+    from gazex_viewer.core.review.store_keys import registered_keys
 
     return registered_keys(db or default_store_path())
 

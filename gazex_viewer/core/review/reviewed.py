@@ -143,8 +143,10 @@ class ReviewedState:
     # -- slots -----------------------------------------------------------------------------
     def _slot_of(self, action: str, finding_id: str | None) -> Slot:
         base = action.split(":", 1)[1] if action.startswith(("undo:", "redo:")) else action
-        if base in ("impression", "own_impression"):
-            return base  # type: ignore[return-value]
+        if base == "impression":
+            return "impression"
+        if base == "own_impression":
+            return "own_impression"
         if finding_id is not None and finding_id in self._model_id_set:
             return "decision"
         return "addition"

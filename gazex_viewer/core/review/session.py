@@ -264,10 +264,11 @@ class ReviewSession(SessionIntegrity, UndoHistory):
                 f"reading {self.reading_id}: {self.signature_problem}; it is not a signed report "
                 "and cannot be changed or signed here",
             )
-        if self.is_signed:
+        signoff = self.review.signoff
+        if self.is_signed and signoff is not None:  # is_signed implies a sign-off
             raise ReadingSignedError(
                 None,
-                f"reading {self.reading_id} was signed by {self.review.signoff.reviewer} "  # type: ignore[union-attr]
+                f"reading {self.reading_id} was signed by {signoff.reviewer} "
                 "and is frozen; start a new version to change it",
             )
 

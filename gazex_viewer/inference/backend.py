@@ -28,7 +28,8 @@ class LoadedModel:
 
     info: CheckpointInfo
     name: str
-    checkpoint_sha256: str
+    #: None where it is not known (a model server that does not say)
+    checkpoint_sha256: str | None
     adapter_sha256: str | None
     device: str
     dtype: str

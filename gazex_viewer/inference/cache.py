@@ -36,7 +36,7 @@ def default_cache_dir() -> Path:
 def reading_cache_key(
     *,
     pixel_sha256: str,
-    checkpoint_sha256: str,
+    checkpoint_sha256: str | None,
     adapter_sha256: str | None,
     frame: str,
     max_pixels: int,

@@ -391,7 +391,7 @@ def _train(
 
     losses: list[tuple[int, float]] = []
 
-    class _Log(TrainerCallback):  # type: ignore[misc]
+    class _Log(TrainerCallback):
         def on_log(self, args: Any, state: Any, control: Any, logs: Any = None, **kw: Any) -> None:
             if logs and "loss" in logs:
                 losses.append((int(state.global_step), float(logs["loss"])))

@@ -21,7 +21,8 @@ from gazex_viewer.inference.api import SIDECAR_NAME, ModelSpec, read_sidecar
 @dataclass
 class MergeResult:
     path: Path
-    checkpoint_sha256: str
+    #: the base's, as its backend reported it (LoadedModel.checkpoint_sha256)
+    checkpoint_sha256: str | None
     adapter_sha256: str | None
     seconds: float
 

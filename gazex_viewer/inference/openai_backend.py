@@ -164,7 +164,7 @@ class OpenAIBackend(Backend):
         self._loaded = LoadedModel(
             info=info,
             name=info.name,
-            checkpoint_sha256=remote.checkpoint_sha256,  # type: ignore[arg-type]  # None: not known
+            checkpoint_sha256=remote.checkpoint_sha256,  # None: not known
             adapter_sha256=remote.adapter_sha256,
             device=remote.base_url,
             dtype=remote.dtype,

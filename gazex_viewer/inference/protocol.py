@@ -65,7 +65,8 @@ class ModelDescription:
 
     info: CheckpointInfo
     name: str
-    checkpoint_sha256: str
+    #: None where it is not known (a model server that does not say)
+    checkpoint_sha256: str | None
     adapter_sha256: str | None
     backend: str
     device: str

@@ -31,6 +31,8 @@ from gazex_viewer.commands.infer import (
 
 if TYPE_CHECKING:
     from gazex_viewer.core.pacs.profile import ServerProfile
+    from gazex_viewer.inference.backend import Backend
+    from gazex_viewer.inference.worker import Worker
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -127,15 +129,15 @@ def run(args: argparse.Namespace) -> int:
     studies = pacs.search_studies(StudyQuery(date_from=args.since, date_to=args.until, modalities=modalities))
     summary.studies = len(studies)
 
-    worker = None
-    backend = None
+    worker: Worker | None = None
+    backend: Backend | None = None
     finals: list[JobEvent] = []
 
     def emit(event: JobEvent) -> None:
         if event.kind not in ("progress", "text"):
             finals.append(event)
 
-    def model() -> object:
+    def model() -> Worker:
         nonlocal worker, backend
         if worker is None:
             from gazex_viewer.inference.job import JobControl
@@ -194,7 +196,7 @@ def run(args: argparse.Namespace) -> int:
                     assert backend is not None and backend.loaded is not None
                     # decoded here, once: the worker is given the film's model input
                     film = FilmInput.of(load_radiograph(path), (backend.loaded.info.model_input,))
-                    w.run(job, film, settings)  # type: ignore[attr-defined]
+                    w.run(job, film, settings)
                     event = finals[-1] if finals else None
                     if event is None or event.kind != "done" or event.reading is None:
                         raise GazeXError(path, event.message if event is not None else "the model gave no result")
@@ -217,7 +219,7 @@ def run(args: argparse.Namespace) -> int:
         summary.stopped = "interrupted"
     finally:
         if backend is not None:
-            backend.unload()  # type: ignore[attr-defined]
+            backend.unload()
         if store is not None:
             store.close()
     print(summary.line(time.monotonic() - t0))

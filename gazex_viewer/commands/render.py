@@ -15,6 +15,10 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -35,7 +39,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
 
 
-def _write_png(pixels: object, out: Path) -> None:
+def _write_png(pixels: np.ndarray, out: Path) -> None:
     from PIL import Image
 
     from gazex_viewer.core.errors import ExportError, RadiographError
@@ -46,7 +50,7 @@ def _write_png(pixels: object, out: Path) -> None:
         with StagedOutputs() as staged:
             tmp = staged.temp_for(out)
             # compress_level 1: full-size radiographs are written in tens of ms instead of hundreds
-            Image.fromarray(pixels, mode="L").save(tmp, format="PNG", compress_level=1)  # type: ignore[arg-type]
+            Image.fromarray(pixels, mode="L").save(tmp, format="PNG", compress_level=1)
             staged.commit()
     except ExportError as err:
         raise RadiographError(err.path, err.reason) from None

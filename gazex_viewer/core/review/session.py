@@ -87,6 +87,17 @@ from gazex_viewer.core.review.sync import StoreSync
 if TYPE_CHECKING:
     from gazex_viewer.core.review.store import ReviewStore
 
+__all__ = [
+    "ReviewSession",
+    # re-exported: the review's public names (mypy's no_implicit_reexport holds core to this list)
+    "OTHER_ACTIONS", "UNDOABLE_ACTIONS", "Change", "UndoHistory",
+    "LEGACY", "SIGNATURE_MISMATCH", "ReadingCheck", "check_reading", "check_signature", "content_sha256",
+    "is_validly_signed", "signature_problem", "signed_content", "verify_signoff",
+    "ReadingSignedError", "ReviewError", "ReviewIncompleteError",
+    "FindingStatus", "ReviewedFinding", "ReviewedState", "Slot",
+    "KeyRegistry", "SigningKey", "canonical_json",
+]
+
 log = logging.getLogger(__name__)
 
 _UNSET: Any = object()

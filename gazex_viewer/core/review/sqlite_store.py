@@ -60,6 +60,12 @@ from gazex_viewer.core.review.store_records import (
     StoredReview,
 )
 
+__all__ = [
+    "SqliteReviewStore", "default_store_path",
+    # re-exported: the key registry reader and where the database is
+    "registered_keys", "DB_ENV", "DB_FILE_NAME", "default_store_location", "sqlite_path",
+]
+
 
 def default_store_path() -> Path:
     """The SQLite file of :func:`~gazex_viewer.core.review.store_location.default_store_location` (``$GAZEX_REVIEW_DB``

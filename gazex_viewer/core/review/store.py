@@ -53,6 +53,13 @@ if TYPE_CHECKING:
     from gazex_viewer.core.reading.document import Reading, ReviewEvent, SignOff
     from gazex_viewer.core.review.signing import RegisteredKey, SigningKey
 
+__all__ = [
+    "ReviewStore", "open_store",
+    # re-exported: the seam's public names (where the database is; the value types a store hands back)
+    "DB_ENV", "DB_FILE_NAME", "default_store_location", "is_server_url", "redacted", "sqlite_path",
+    "AuditEntry", "Changes", "Claim", "StoredReading", "StoredReview",
+]
+
 
 @runtime_checkable
 class ReviewStore(Protocol):

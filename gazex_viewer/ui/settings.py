@@ -39,14 +39,20 @@ def get_bool(key: str, default: bool) -> bool:
 
 
 def get_float(key: str, default: float) -> float:
+    value = settings().value(key, default)  # QSettings.value is typed object
+    if not isinstance(value, str | int | float):
+        return default
     try:
-        return float(settings().value(key, default))
-    except (TypeError, ValueError):
+        return float(value)
+    except ValueError:
         return default
 
 
 def get_int(key: str, default: int) -> int:
+    value = settings().value(key, default)  # QSettings.value is typed object
+    if not isinstance(value, str | int | float):
+        return default
     try:
-        return int(settings().value(key, default))
-    except (TypeError, ValueError):
+        return int(value)
+    except (ValueError, OverflowError):
         return default

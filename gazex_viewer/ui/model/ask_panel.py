@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import (
@@ -28,6 +28,9 @@ from gazex_viewer.core.reading.document import ModelQuery, Producer, Reading
 
 if TYPE_CHECKING:
     from gazex_viewer.core.imaging.radiograph import Radiograph
+    from gazex_viewer.inference.api import GenerationSettings, JobTask
+    from gazex_viewer.ui.film.canvas import FilmCanvas
+    from gazex_viewer.ui.model.runner import ModelRunner
 
 #: the colour of the model's answer regions on the film (apart from the report's finding colours)
 ANSWER_COLOUR = "#d98cff"
@@ -142,13 +145,13 @@ class AskController(QObject):
     def __init__(
         self,
         panel: AskPanel,
-        canvas: Any,
+        canvas: FilmCanvas,
         *,
-        runner: Callable[[], Any],
+        runner: Callable[[], ModelRunner | None],
         film: Callable[[], Path | None],
         reading: Callable[[], Reading | None],
         busy: Callable[[], bool],
-        settings: Callable[[], Any],
+        settings: Callable[[], GenerationSettings],
         radiograph: Callable[[], Radiograph | None] | None = None,
     ) -> None:
         super().__init__(panel)
@@ -164,7 +167,7 @@ class AskController(QObject):
         self._radiograph = radiograph
         self._job: int | None = None
         self._job_film: Path | None = None
-        self._connected: Any = None
+        self._connected: ModelRunner | None = None
         self.overlay = ReadingOverlay(canvas, ANSWER_COLOUR, tag="Q", symbol="t")
         self.overlay.set_layers(trajectory=False)
         panel.ask_requested.connect(self.ask)
@@ -174,7 +177,7 @@ class AskController(QObject):
     def running(self) -> bool:
         return self._job is not None
 
-    def _start(self, task: Any, what: str) -> bool:
+    def _start(self, task: JobTask, what: str) -> bool:
         from gazex_viewer.core.errors import GazeXError
 
         film = self._film()
@@ -220,7 +223,7 @@ class AskController(QObject):
         task = JobTask("ground", sentences=[text], finding_id=finding_id)
         return self._start(task, f"Asking the model where it sees: {_display(text)}")
 
-    def _on_query(self, query: Any) -> None:
+    def _on_query(self, query: object) -> None:
         if self._job is None:
             return
         self._job = None

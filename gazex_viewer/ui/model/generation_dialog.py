@@ -8,7 +8,7 @@ is an explicit choice. The dialog also shows which prompts the chosen checkpoint
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import (
     QComboBox,
@@ -25,10 +25,13 @@ from PySide6.QtWidgets import (
 
 from gazex_viewer.ui import settings as S
 
+if TYPE_CHECKING:
+    from gazex_viewer.inference.api import GenerationSettings
+
 DEVICES = ("auto", "cpu", "cuda")
 
 
-def load_generation_settings() -> Any:
+def load_generation_settings() -> GenerationSettings:
     """The stored :class:`~gazex_viewer.inference.api.GenerationSettings` (defaults where unset or invalid)."""
     from gazex_viewer.inference.api import GenerationSettings
 
@@ -51,7 +54,7 @@ def load_device() -> str:
     return value if value in DEVICES else "auto"
 
 
-def save_generation_settings(g: Any, device: str) -> None:
+def save_generation_settings(g: GenerationSettings, device: str) -> None:
     S.set_value("model/deterministic", bool(g.deterministic))
     S.set_value("model/temperature", float(g.temperature))
     S.set_value("model/top_p", float(g.top_p))
@@ -160,7 +163,7 @@ class GenerationDialog(QDialog):
         for w in (self.temperature, self.top_p, self.top_k, self.seed):
             w.setEnabled(sampling)
 
-    def settings(self) -> Any:
+    def settings(self) -> GenerationSettings:
         """The settings as shown in the dialog."""
         from gazex_viewer.inference.api import GenerationSettings
 

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 
-from gazex_viewer.inference.api import GenerationSettings, JobEvent, ModelSpec
+from gazex_viewer.inference.api import GenerationSettings, JobEvent, JobTask, ModelSpec
 from gazex_viewer.inference.client import InferenceClient
 from gazex_viewer.inference.film_input import FilmLike
 
@@ -93,7 +92,7 @@ class ModelRunner(QObject):
         self._job = self._client.run(film, settings or GenerationSettings())
         return self._job
 
-    def run_task(self, film: FilmLike, task: Any, settings: GenerationSettings | None = None) -> int:
+    def run_task(self, film: FilmLike, task: JobTask, settings: GenerationSettings | None = None) -> int:
         """Start a ground or ask job (a :class:`~gazex_viewer.inference.api.JobTask`); ``query_ready`` follows."""
         self._job = self._client.run(film, settings or GenerationSettings(), task)
         return self._job

@@ -10,7 +10,7 @@ client, bounded by :data:`TEST_TIMEOUT_S`, and shows one line.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from PySide6.QtCore import Qt
@@ -30,6 +30,9 @@ from PySide6.QtWidgets import (
 
 from gazex_viewer.core.errors import GazeXError
 from gazex_viewer.ui import settings as S
+
+if TYPE_CHECKING:
+    from gazex_viewer.inference.api import ModelSpec
 
 KEY_SERVER = "model/server"
 KEY_SERVED = "model/served_model"
@@ -61,7 +64,7 @@ def current_choice() -> Path | None:
     return S.get_path("model/checkpoint")
 
 
-def model_spec(checkpoint: Path, device: str) -> Any:
+def model_spec(checkpoint: Path, device: str) -> ModelSpec:
     """The runner's ModelSpec: the chosen server (openai backend), else the checkpoint folder."""
     from gazex_viewer.inference.api import ModelSpec
 
@@ -123,7 +126,7 @@ class ServerDialog(QDialog):
         if path:
             self.info_edit.setText(path)
 
-    def spec(self) -> Any:
+    def spec(self) -> ModelSpec:
         """The ModelSpec the fields name; GazeXError (one line) when a field is wrong."""
         from gazex_viewer.core.errors import CheckpointError
         from gazex_viewer.inference.api import ModelSpec

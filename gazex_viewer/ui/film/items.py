@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 
 from gazex_viewer.core.reading.document import Box
 from gazex_viewer.core.reading.playback import TrajectoryPlayback
+from gazex_viewer.ui.style import FindingStyle
 
 __all__ = ["MAX_TRAIL", "RegionsItem", "TrailItem", "screen_text", "set_screen_text"]
 
@@ -212,7 +213,7 @@ class TrailItem(_Container):
         return style
 
     def draw(
-        self, pb: TrajectoryPlayback, trail_length: int, colours: Mapping[str, Any], *, numbers: bool
+        self, pb: TrajectoryPlayback, trail_length: int, colours: Mapping[str, FindingStyle], *, numbers: bool
     ) -> None:
         """Show the trail of ``pb`` at its current time: ``trail_length`` fixations, coloured by finding.
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QFileDialog, QWidget
@@ -29,7 +29,10 @@ from gazex_viewer.ui import settings as S
 from gazex_viewer.ui.model import server_dialog as SD
 
 if TYPE_CHECKING:
+    from gazex_viewer.inference.api import ModelSpec
+    from gazex_viewer.ui.model.generation_dialog import GenerationDialog
     from gazex_viewer.ui.model.panel import ModelPanel
+    from gazex_viewer.ui.model.runner import ModelRunner
     from gazex_viewer.ui.services import Shell
     from gazex_viewer.ui.workspace import Workspace
 
@@ -65,7 +68,7 @@ class ModelJobs(QObject):
         panel: ModelPanel,
         shell: Shell,
         *,
-        runner_factory: Callable[[QWidget], Any] | None = None,
+        runner_factory: Callable[[QWidget], ModelRunner] | None = None,
         draft_hidden: Callable[[], bool] = lambda: False,
         accept_draft: Callable[[Reading], bool] = lambda _r: True,
         question_running: Callable[[], bool] = lambda: False,
@@ -79,9 +82,9 @@ class ModelJobs(QObject):
         self.draft_hidden = draft_hidden
         self.accept_draft = accept_draft
         self.question_running = question_running
-        self.runner: Any = None
-        self._runner_spec: Any = None  # the spec the worker has loaded (set on the runner's loaded signal)
-        self._pending_spec: Any = None  # the spec asked for last
+        self.runner: ModelRunner | None = None
+        self._runner_spec: ModelSpec | None = None  # the spec the worker has loaded (set on its loaded signal)
+        self._pending_spec: ModelSpec | None = None  # the spec asked for last
         self._job_id: int | None = None
         self._job_film: Path | None = None
         panel.run_requested.connect(self.run_model)
@@ -125,7 +128,7 @@ class ModelJobs(QObject):
         self.panel.set_checkpoint(SD.current_choice())
         return True
 
-    def edit_generation_settings(self) -> Any:
+    def edit_generation_settings(self) -> GenerationDialog:
         """Model > Generation settings: decoding options and device of the next run (remembered)."""
         from gazex_viewer.ui.model.generation_dialog import GenerationDialog
 
@@ -134,7 +137,7 @@ class ModelJobs(QObject):
         return dialog
 
     # -- the runner ----------------------------------------------------------------------------------------
-    def ensure_runner(self) -> Any:
+    def ensure_runner(self) -> ModelRunner:
         """The runner, built and connected on first use."""
         if self.runner is None:
             parent = self.shell.dialog_parent()
@@ -155,7 +158,7 @@ class ModelJobs(QObject):
                 r.load_failed.connect(self._on_model_load_failed)
         return self.runner
 
-    def _load_chosen(self, ckpt: Any) -> Any:
+    def _load_chosen(self, ckpt: Path) -> ModelRunner:
         from gazex_viewer.ui.model.generation_dialog import load_device
 
         runner = self.ensure_runner()
@@ -165,7 +168,7 @@ class ModelJobs(QObject):
             runner.load(spec)
         return runner
 
-    def runner_with_model(self) -> Any:
+    def runner_with_model(self) -> ModelRunner:
         """The model runner with the chosen checkpoint loaded or loading (InferenceError when none is chosen)."""
         from gazex_viewer.core.errors import InferenceError
 
@@ -232,7 +235,7 @@ class ModelJobs(QObject):
         if self._job_id is not None:
             self.panel.append_text(text)
 
-    def _on_job_reading(self, reading: Any) -> None:
+    def _on_job_reading(self, reading: object) -> None:
         if self._job_id is None:
             return  # a stale job's result
         self._job_id = None

@@ -330,6 +330,15 @@ class Documents:
         if path:
             self.open_reading(path)
 
+    def open_pacs_dialog(self) -> None:
+        """File > Open from PACS…: search the archive, open a study's film (retrieved into the cache)."""
+        from gazex_viewer.ui.pacs.study_browser import StudyBrowserDialog
+
+        dialog = StudyBrowserDialog(self.shell.dialog_parent())
+        if dialog.exec() and dialog.film_path is not None:
+            if self.open_image(dialog.film_path) and dialog.gazex_result is not None:  # an earlier GazeX result
+                self.show_reading(dialog.gazex_result.reading)
+
     def export_video(self, path: str | os.PathLike[str] | None = None) -> bool:
         """File > Export inspection video: the film with the animated trajectory at the player's speed (MP4)."""
         from gazex_viewer.core.export.teaching_video import write_inspection_video

@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QByteArray, Qt, QTimer
 from PySide6.QtGui import (
@@ -53,6 +53,12 @@ from gazex_viewer.ui.shell.documents import Documents
 from gazex_viewer.ui.style import APP_TITLE, STYLE
 from gazex_viewer.ui.workspace import Workspace
 
+if TYPE_CHECKING:
+    from gazex_viewer.core.imaging.radiograph import Radiograph
+    from gazex_viewer.ui.compare.panel import CompareSession
+    from gazex_viewer.ui.model.runner import ModelRunner
+    from gazex_viewer.ui.trainee.panel import TraineeMode
+
 __all__ = ["APP_TITLE", "STYLE", "MainWindow", "ShortcutsDialog", "create_window", "dock_width_for", "metadata_text"]
 
 #: the right-hand tabs' width at start (the film gets the rest)
@@ -78,7 +84,7 @@ class MainWindow(QMainWindow):
         Builds the model runner (default: :class:`gazex_viewer.ui.model.runner.ModelRunner`, imported lazily).
     """
 
-    def __init__(self, *, runner_factory: Callable[[QWidget], Any] | None = None) -> None:
+    def __init__(self, *, runner_factory: Callable[[QWidget], ModelRunner] | None = None) -> None:
         super().__init__()
         self.setWindowTitle(APP_TITLE)
         self.setObjectName("gazexMainWindow")
@@ -88,8 +94,8 @@ class MainWindow(QMainWindow):
         self.last_error: str | None = None
         #: every menu action and shortcut of this window; handed to the modes
         self.action_registry = ActionRegistry(self)
-        self.compare_session: Any = None
-        self.trainee_mode: Any = None
+        self.compare_session: CompareSession | None = None
+        self.trainee_mode: TraineeMode | None = None
         self.selection = SelectionModel(self)
 
         # central area: metadata strip, canvas (or the empty state), player bar
@@ -189,11 +195,11 @@ class MainWindow(QMainWindow):
 
     # -- state: the workspace's, read and written through it ------------------------------------------------
     @property
-    def radiograph(self) -> Any:
+    def radiograph(self) -> Radiograph | None:
         return self.workspace.radiograph
 
     @radiograph.setter
-    def radiograph(self, radiograph: Any) -> None:
+    def radiograph(self, radiograph: Radiograph | None) -> None:
         self.workspace.set_radiograph(radiograph)
 
     @property
@@ -210,7 +216,7 @@ class MainWindow(QMainWindow):
         return self.documents.reading_path
 
     @property
-    def runner(self) -> Any:
+    def runner(self) -> ModelRunner | None:
         """The model runner (None until the model is first used)."""
         return self.jobs.runner
 
@@ -237,7 +243,7 @@ class MainWindow(QMainWindow):
         add(f, "File", "&Open file…", "Ctrl+O", self.documents.open_file_dialog)
         add(f, "File", "Open &folder…", "Ctrl+Shift+O", self.documents.open_folder_dialog)
         add(f, "File", "Open saved &reading…", "Ctrl+R", self.documents.open_reading_dialog)
-        add(f, "File", "Open from &PACS…", None, self.open_pacs_dialog)
+        add(f, "File", "Open from &PACS…", None, self.documents.open_pacs_dialog)
         add(f, "File", "Send results to PACS", None, self.send_to_pacs)
         f.addSeparator()
         add(f, "File", "&Next image in folder", "PgDown", self.documents.next_image)
@@ -411,15 +417,6 @@ class MainWindow(QMainWindow):
 
     def open_reading(self, path: str | os.PathLike[str]) -> bool:
         return self.documents.open_reading(path)
-
-    def open_pacs_dialog(self) -> None:
-        """File > Open from PACS…: search the archive, open a study's film (retrieved into the cache)."""
-        from gazex_viewer.ui.pacs.study_browser import StudyBrowserDialog
-
-        dialog = StudyBrowserDialog(self)
-        if dialog.exec() and dialog.film_path is not None:
-            if self.open_image(dialog.film_path) and dialog.gazex_result is not None:  # an earlier GazeX result
-                self.show_reading(dialog.gazex_result.reading)
 
     def send_to_pacs(self) -> Any:
         """File > Send results to PACS: the reading's SR and PDF into the film's study (queued if refused)."""

@@ -179,6 +179,7 @@ class MainWindow(QMainWindow):
         self.canvas.view_changed.connect(self._update_view_label)
         self.film.observe(ws)
         self.report_panel.observe(ws)
+        self.model_panel.observe(ws)
         ws.reading_changed.connect(self._on_reading_changed)
         self.model_panel.open_reading_requested.connect(self.documents.open_reading_dialog)
 
@@ -451,7 +452,6 @@ class MainWindow(QMainWindow):
         """A new film: forget the selection and the question box's answer, the report tab to the front."""
         self.selection.clear()
         self.ask.film_changed()
-        self.model_panel.set_compact(False)
         self.report_dock.raise_()
         self.invert_action.blockSignals(True)  # the new film is shown as its header says: not inverted
         self.invert_action.setChecked(False)
@@ -461,7 +461,6 @@ class MainWindow(QMainWindow):
         if reading is None:
             return
         self.ask.film_changed()
-        self.model_panel.set_compact(True)
         session = self.review.session
         if session is not None and session.reading is reading:
             self.review.refresh_views()  # the report followed the session's copy: its review marks on it again

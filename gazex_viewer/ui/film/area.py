@@ -35,6 +35,7 @@ from gazex_viewer.ui.film.metadata import MetadataStrip
 from gazex_viewer.ui.film.player import PlayerBar, PlayerController
 
 if TYPE_CHECKING:
+    from gazex_viewer.core.imaging.radiograph import Radiograph
     from gazex_viewer.core.reading.document import Reading
     from gazex_viewer.ui.selection import SelectionModel
     from gazex_viewer.ui.workspace import Workspace
@@ -129,7 +130,7 @@ class FilmArea(QWidget):
         self.corners.observe(workspace)
         self.metadata_label.observe(workspace)
 
-    def _on_radiograph_changed(self, radiograph: Any) -> None:
+    def _on_radiograph_changed(self, radiograph: Radiograph | None) -> None:
         self.controller.set_playback(TrajectoryPlayback([]))
         self._workspace.set_playback(self.controller.playback)
         self.player_bar.set_sentence_spans({})

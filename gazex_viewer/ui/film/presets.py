@@ -12,7 +12,7 @@ Owns :class:`WindowPresets`, which fills the presets menu for the workspace's ra
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QInputDialog, QMenu
@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QInputDialog, QMenu
 from gazex_viewer.ui import settings as S
 
 if TYPE_CHECKING:
+    from gazex_viewer.core.imaging.radiograph import WindowPreset
     from gazex_viewer.ui.actions import ActionRegistry
     from gazex_viewer.ui.film.canvas import FilmCanvas
     from gazex_viewer.ui.workspace import Workspace
@@ -48,11 +49,11 @@ class WindowPresets:
         self.canvas = canvas
         self.workspace = workspace
         self.actions = actions
-        self.chest_presets: list[Any] = []
+        self.chest_presets: list[WindowPreset] = []
         workspace.radiograph_changed.connect(lambda _rg: self.refresh())
         self.refresh()
 
-    def _add_keyed(self, text: str, key: str | None, preset: Any) -> QAction:
+    def _add_keyed(self, text: str, key: str | None, preset: WindowPreset | tuple[float, float]) -> QAction:
         act = QAction(text, self.actions.host)
         if key is not None:
             act.setShortcut(QKeySequence(key))

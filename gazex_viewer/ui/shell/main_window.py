@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QFrame,
     QLabel,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QTabWidget,
     QVBoxLayout,
@@ -57,6 +58,8 @@ if TYPE_CHECKING:
     from gazex_viewer.core.imaging.radiograph import Radiograph
     from gazex_viewer.ui.compare.panel import CompareSession
     from gazex_viewer.ui.model.runner import ModelRunner
+    from gazex_viewer.ui.review.audit_dialog import AuditDialog
+    from gazex_viewer.ui.review.export_dialog import ExportDialog
     from gazex_viewer.ui.trainee.panel import TraineeMode
 
 __all__ = ["APP_TITLE", "STYLE", "MainWindow", "ShortcutsDialog", "create_window", "dock_width_for", "metadata_text"]
@@ -232,7 +235,7 @@ class MainWindow(QMainWindow):
 
     # -- construction ---------------------------------------------------------------------------------------
     def _action(
-        self, menu: Any, group: str, text: str, keys: Keys, slot: Callable[..., Any], *, checkable: bool = False
+        self, menu: QMenu, group: str, text: str, keys: Keys, slot: Callable[..., object], *, checkable: bool = False
     ) -> QAction:
         """For modes not yet handed the registry: :meth:`ActionRegistry.add`."""
         return self.action_registry.add(menu, group, text, keys, slot, checkable=checkable)
@@ -439,16 +442,16 @@ class MainWindow(QMainWindow):
         """Review > Sign report: refused while a finding is undecided."""
         return self.review.sign_report()
 
-    def export_dialog(self) -> Any:
+    def export_dialog(self) -> ExportDialog | None:
         """File > Export…: the reading under review as JSON, DICOM SR and/or PDF."""
         return self.review.export_dialog()
 
-    def show_audit_log(self) -> Any:
+    def show_audit_log(self) -> AuditDialog | None:
         """Review > Audit log: the review events of this study."""
         return self.review.show_audit_log()
 
     # -- the views' wiring -----------------------------------------------------------------------------------
-    def _on_radiograph_changed(self, _radiograph: Any) -> None:
+    def _on_radiograph_changed(self, _radiograph: Radiograph | None) -> None:
         """A new film: forget the selection and the question box's answer, the report tab to the front."""
         self.selection.clear()
         self.ask.film_changed()
@@ -520,7 +523,7 @@ class MainWindow(QMainWindow):
         return self.ask.ground(fid, text)
 
     # -- teaching modes --------------------------------------------------------------------------------------
-    def compare_with_reading(self, path: str | os.PathLike[str] | None = None) -> Any:
+    def compare_with_reading(self, path: str | os.PathLike[str] | None = None) -> CompareSession | None:
         """Compare the open reading (A) with another reading of this film (B, from ``path`` or a file dialog)."""
         if self.radiograph is None or self.reading is None:
             self.show_error("Nothing to compare", "Open a film and a reading (or run the model) first; it becomes reading A.")

@@ -39,7 +39,7 @@ def main() -> int:
     from gazex_viewer.core.reading.document import TrajectoryPoint
     from gazex_viewer.ui.film.canvas import FilmCanvas
     from gazex_viewer.ui.common import SelectionModel
-    from gazex_viewer.ui.compare.panel import compare_readings
+    from gazex_viewer.core.gaze.comparison import compare_readings
     from gazex_viewer.ui.film.overlay import ReadingOverlay, reading_for_film
     from tests.ui.readings import demo_reading
 

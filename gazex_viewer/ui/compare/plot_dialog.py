@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 from gazex_viewer.core.errors import GazeXError
 from gazex_viewer.core.reading.document import Reading
 
-__all__ = ["PLOT_METRICS", "pair_finding_agreement", "pair_figure", "plot_pair_agreement", "PlotDialog"]
+__all__ = ["PLOT_METRICS", "PlotDialog", "pair_figure", "pair_finding_agreement", "plot_pair_agreement"]
 
 #: the metrics the pair plot shows (all 0..1, higher = closer), as in ``plot_study``
 PLOT_METRICS: tuple[str, ...] = ("cc", "density_cosine", "edit_similarity", "mm_position")
@@ -224,7 +224,7 @@ class PlotDialog(QDialog):
             scaled = self.pixmap.scaled(vp, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)
         self.image_label.setPixmap(scaled)
 
-    def resizeEvent(self, ev: Any) -> None:  # noqa: N802 (Qt name)
+    def resizeEvent(self, ev: Any) -> None:
         super().resizeEvent(ev)
         self._rescale()
 

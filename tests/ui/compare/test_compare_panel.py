@@ -40,13 +40,13 @@ def _expert(tmp_path: Path) -> tuple[Reading, Path]:
 
 
 def _session(window: Any, tmp_path: Path) -> tuple[Any, Reading, Reading, Any]:
-    from gazex_viewer.ui.compare.panel import CompareSession
+    from gazex_viewer.ui.compare.session import CompareSession
 
     assert window.open_image(shared_file(NIH))
     a = demo_reading(window.radiograph)
     assert window.show_reading(a)
     b, path = _expert(tmp_path)
-    session = CompareSession(window)
+    session = CompareSession(window.workspace, window.action_registry, window)
     assert session.open_reading_b(path)
     return session, a, Reading.from_json(path.read_text()), raw_scanpath()
 
@@ -60,7 +60,7 @@ def _same(x: float, y: float) -> bool:
 
 
 def test_whole_film_and_sentence_agreement_shown_equal_core(window: Any, tmp_path: Path) -> None:
-    from gazex_viewer.ui.compare.panel import WHOLE_ROWS, format_value
+    from gazex_viewer.core.gaze.comparison import WHOLE_ROWS, format_value
 
     session, a, b, _raw = _session(window, tmp_path)
     panel = session.panel
@@ -206,11 +206,11 @@ def test_end_comparison_and_new_reading_restore_single_view(window: Any, tmp_pat
 
 
 def test_bad_reading_b_is_reported_and_nothing_changes(window: Any, messages: Any, tmp_path: Path) -> None:
-    from gazex_viewer.ui.compare.panel import CompareSession
+    from gazex_viewer.ui.compare.session import CompareSession
 
     assert window.open_image(shared_file(NIH))
     assert window.show_reading(demo_reading(window.radiograph))
-    session = CompareSession(window)
+    session = CompareSession(window.workspace, window.action_registry, window)
     bad = tmp_path / "broken.reading.json"
     bad.write_text('{"schema_version": "1.0", "image": ')
     assert not session.open_reading_b(bad)

@@ -175,10 +175,10 @@ class PlotDialog(QDialog):
         self.image_label = QLabel()
         self.image_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.image_label.setStyleSheet("background:#1e252c;")
-        self.scroll = QScrollArea()
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setWidget(self.image_label)
-        lay.addWidget(self.scroll, 1)
+        self.scroll_area = QScrollArea()
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setWidget(self.image_label)
+        lay.addWidget(self.scroll_area, 1)
         row = QHBoxLayout()
         self.open_button = QPushButton("Open plot PNG…")
         self.open_button.setToolTip("Open a plot written by: gazex-viewer compare --study SCANPATHS --plot OUT.png")
@@ -218,7 +218,7 @@ class PlotDialog(QDialog):
     def _rescale(self) -> None:
         if self.pixmap.isNull():
             return
-        vp = self.scroll.viewport().size()
+        vp = self.scroll_area.viewport().size()
         scaled = self.pixmap
         if self.pixmap.width() > vp.width() or self.pixmap.height() > vp.height():
             scaled = self.pixmap.scaled(vp, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)

@@ -13,10 +13,10 @@ import os
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QPixmap
+from PySide6.QtGui import QPixmap, QResizeEvent
 from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
@@ -29,7 +29,11 @@ from PySide6.QtWidgets import (
 )
 
 from gazex_viewer.core.errors import GazeXError
+from gazex_viewer.core.gaze.agreement import SentenceAgreement
 from gazex_viewer.core.reading.document import Reading
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 __all__ = ["PLOT_METRICS", "PlotDialog", "pair_figure", "pair_finding_agreement", "plot_pair_agreement"]
 
@@ -47,7 +51,7 @@ def _finding_types(reading: Reading, finding_id: str, text: str) -> list[str]:
 
 
 def pair_finding_agreement(
-    a: Reading, sentences: Sequence[Any], metrics: Sequence[str] = PLOT_METRICS
+    a: Reading, sentences: Sequence[SentenceAgreement], metrics: Sequence[str] = PLOT_METRICS
 ) -> dict[str, dict[str, list[float]]]:
     """Per finding type, per metric, the values of the matched sentences (``SentenceAgreement`` s).
 
@@ -65,7 +69,7 @@ def pair_finding_agreement(
 def plot_pair_agreement(
     a: Reading,
     b: Reading,
-    sentences: Sequence[Any],
+    sentences: Sequence[SentenceAgreement],
     png: str | os.PathLike[str],
     *,
     whole: dict[str, float] | None = None,
@@ -93,11 +97,11 @@ def plot_pair_agreement(
 def pair_figure(
     a: Reading,
     b: Reading,
-    sentences: Sequence[Any],
+    sentences: Sequence[SentenceAgreement],
     *,
     whole: dict[str, float] | None = None,
     metrics: Sequence[str] = PLOT_METRICS,
-) -> Any:
+) -> Figure:
     """The pair plot's matplotlib ``Figure`` (Agg canvas).
 
     One group of bars per finding type (mean over its sentences), one bar per metric; the whole-film
@@ -224,7 +228,7 @@ class PlotDialog(QDialog):
             scaled = self.pixmap.scaled(vp, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)
         self.image_label.setPixmap(scaled)
 
-    def resizeEvent(self, ev: Any) -> None:
+    def resizeEvent(self, ev: QResizeEvent) -> None:
         super().resizeEvent(ev)
         self._rescale()
 

@@ -17,7 +17,7 @@ import html
 import os
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QRectF, QSize, Qt, Signal
 from PySide6.QtWidgets import (
@@ -343,11 +343,11 @@ class CompareSession(QObject):
         finally:
             self._syncing = False
 
-    def _sync_from_a(self, *_: Any) -> None:
+    def _sync_from_a(self, *_: object) -> None:
         if self.mode == "side" and self.side_canvas is not None:
             self._sync_view(self.shell.canvas, self.side_canvas)
 
-    def _sync_from_b(self, *_: Any) -> None:
+    def _sync_from_b(self, *_: object) -> None:
         if self.mode != "side" or self.side_canvas is None:
             return
         size = self.side_canvas.vb.boundingRect().size()

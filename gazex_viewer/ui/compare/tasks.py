@@ -11,7 +11,6 @@ whatever it returns). The function itself is Qt-free and lives with its concept,
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
@@ -46,7 +45,7 @@ class TaskState(QObject):
 
 
 class _Job(QRunnable):
-    def __init__(self, runner: TaskRunner, state: TaskState, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
+    def __init__(self, runner: TaskRunner, state: TaskState, fn: Callable[..., object], args: tuple[object, ...]) -> None:
         super().__init__()
         self.runner, self.state, self.fn, self.args = runner, state, fn, args
 
@@ -86,7 +85,7 @@ class TaskRunner(QObject):
     def running(self) -> bool:
         return self.state is not None
 
-    def start(self, fn: Callable[..., Any], *args: Any) -> TaskState:
+    def start(self, fn: Callable[..., object], *args: object) -> TaskState:
         """Cancel the running task, if any, and run ``fn(*args, state)`` in the global thread pool."""
         self.cancel()
         state = TaskState()

@@ -6,8 +6,6 @@ import math
 
 import pytest
 
-from gazex_viewer.core.reading.document import Box, Finding, ImageRef, Label, Producer, Reading, Sentence
-from gazex_viewer.core.reading.validation import validate_reading
 from gazex_viewer.core.gaze.trainee import (
     CLICK_RADIUS_FRACTION,
     Click,
@@ -17,6 +15,16 @@ from gazex_viewer.core.gaze.trainee import (
     score_trainee,
     trainee_reading,
 )
+from gazex_viewer.core.reading.document import (
+    Box,
+    Finding,
+    ImageRef,
+    Label,
+    Producer,
+    Reading,
+    Sentence,
+)
+from gazex_viewer.core.reading.validation import validate_reading
 
 IMAGE = ImageRef("film.png", 1500, 3000, "ab" * 32)
 

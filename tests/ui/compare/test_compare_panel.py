@@ -45,7 +45,7 @@ def _session(window: Any, tmp_path: Path) -> tuple[Any, Reading, Reading, Any]:
     assert window.open_image(shared_file(NIH))
     a = demo_reading(window.radiograph)
     assert window.show_reading(a)
-    b, path = _expert(tmp_path)
+    _b, path = _expert(tmp_path)
     session = CompareSession(window.workspace, window.action_registry, window)
     assert session.open_reading_b(path)
     return session, a, Reading.from_json(path.read_text()), raw_scanpath()
@@ -117,13 +117,13 @@ def test_gazesearch_reading_scaled_to_the_film_and_hash_unknown_said(window: Any
 
 
 def test_overlay_plays_both_on_one_clock(window: Any, tmp_path: Path) -> None:
-    session, a, b, raw = _session(window, tmp_path)
+    session, a, _b, raw = _session(window, tmp_path)
     ctl = window.controller
     durations = np.array(raw["T"])
     t_starts = np.concatenate([[0.0], np.cumsum(durations)[:-1]])
     # one clock long enough for the longer reading (A 5 s of key frames, B its real fixation times)
     assert ctl.playback.duration == pytest.approx(max(a.duration, float(durations.sum())))
-    assert window.player_bar.scrubber.maximum() == int(round(ctl.playback.duration * 1000))
+    assert window.player_bar.scrubber.maximum() == round(ctl.playback.duration * 1000)
     t = float(t_starts[3]) + 0.01
     ctl.seek(t)
     # B: the 4th fixation is current, its marker at the real position scaled to the film
@@ -163,7 +163,7 @@ def test_playing_advances_both(window: Any, qtbot: Any, tmp_path: Path) -> None:
 
 
 def test_side_by_side_second_canvas_on_the_same_clock(window: Any, tmp_path: Path) -> None:
-    session, a, b, raw = _session(window, tmp_path)
+    session, a, _b, raw = _session(window, tmp_path)
     session.panel.side_radio.setChecked(True)
     assert session.mode == "side"
     sc = session.side_canvas
@@ -200,7 +200,7 @@ def test_end_comparison_and_new_reading_restore_single_view(window: Any, tmp_pat
     assert window.controller.playback.duration == pytest.approx(a.duration)
     assert window.canvas.path_item.isVisible()
     # a new reading ends a comparison by itself
-    session2, a2, _b2, _ = _session(window, tmp_path)
+    session2, _a2, _b2, _ = _session(window, tmp_path)
     window.show_reading(demo_reading(window.radiograph))
     assert session2.comparison is None
 
@@ -221,7 +221,11 @@ def test_bad_reading_b_is_reported_and_nothing_changes(window: Any, messages: An
 def test_agreement_plot_for_the_pair(window: Any, qtbot: Any, tmp_path: Path, artifacts_dir: Path) -> None:
     from PySide6.QtGui import QImage
 
-    from gazex_viewer.ui.compare.plot_dialog import PLOT_METRICS, PlotDialog, pair_finding_agreement
+    from gazex_viewer.ui.compare.plot_dialog import (
+        PLOT_METRICS,
+        PlotDialog,
+        pair_finding_agreement,
+    )
 
     session, a, b, _raw = _session(window, tmp_path)
     groups = pair_finding_agreement(a, session.comparison.sentences)
@@ -282,7 +286,7 @@ def test_different_films_banner_and_reference_scale(window: Any, qtbot: Any, tmp
 
 
 def test_undefined_icc_shows_na_with_the_reason(window: Any, tmp_path: Path) -> None:
-    session, a, b, _raw = _session(window, tmp_path)
+    session, _a, b, _raw = _session(window, tmp_path)
     one = Reading.from_json(b.to_json())
     for f in one.findings:
         f.clues = []  # the observation only: one key frame, so no ICC can be measured

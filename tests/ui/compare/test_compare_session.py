@@ -16,7 +16,12 @@ from typing import Any
 
 import pytest
 
-from gazex_viewer.core.gaze.comparison import BACKGROUND_WORK, WHOLE_ROWS, format_value, pair_agreement
+from gazex_viewer.core.gaze.comparison import (
+    BACKGROUND_WORK,
+    WHOLE_ROWS,
+    format_value,
+    pair_agreement,
+)
 from gazex_viewer.core.gaze.importers import import_gazesearch
 from gazex_viewer.core.reading.document import Reading
 from tests.conftest import shared_file

@@ -15,8 +15,8 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 
 from gazex_viewer.core.gaze.importers import import_gazesearch
+from gazex_viewer.core.gaze.trainee import score_trainee, trainee_reading
 from gazex_viewer.core.reading.document import Reading
-from gazex_viewer.core.gaze.trainee import Click, score_trainee, trainee_reading
 from tests.conftest import shared_file
 from tests.ui.readings import demo_reading
 
@@ -33,7 +33,7 @@ class FakeClock:
 
 def _click_film(qtbot: Any, window: Any, x: float, y: float) -> None:
     p = window.canvas.map_image_to_widget(x, y)
-    qtbot.mouseClick(window.canvas.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(int(round(p.x())), int(round(p.y()))))
+    qtbot.mouseClick(window.canvas.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(round(p.x()), round(p.y())))
 
 
 def _start(window: Any, *, with_reading: bool = True) -> tuple[Any, FakeClock, Reading | None]:

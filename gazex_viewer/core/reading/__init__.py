@@ -1,1 +1,1 @@
-"""A reading and what it holds: the report, findings with boxes, the trajectory, labels, the GazeX output protocol, validation. The floor every other core concept stands on."""
+"""A reading and what it holds: the report, findings with boxes, the trajectory, labels, the GazeX output protocol, validation, how a reading maps onto a film (frames.py). The floor every other core concept stands on."""

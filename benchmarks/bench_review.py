@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 
 from gazex_viewer.core.reading.document import Box  # noqa: E402
 from gazex_viewer.core.review.sqlite_store import ReviewStore, default_store_path  # noqa: E402
-from tests.core.review.test_review_helpers import make_reading  # noqa: E402
+from tests.factories import make_reading  # noqa: E402
 
 GOAL_MS = 5.0
 #: filesystems whose fsync does not reach a disk

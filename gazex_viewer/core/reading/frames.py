@@ -1,42 +1,51 @@
-"""How a reading's coordinates map onto the open film (Qt-free; moved from ``ui/film/overlay.py``).
+"""How a reading's coordinates and clock map onto the open film: Qt-free, shared by the ui and the CLI.
 
-- :class:`FilmFrame`: the scale from a reading's coordinates to the film's pixels, whether the reading's
-  pixel hash matches the film's, and sentences for the user about both.
-- :func:`film_frame` / :func:`reading_for_film`: a GazeSearch reading (``producer.coordinate_frame ==
-  "gazesearch-224"``) lives in a 224 x 224 frame; on a larger film it is scaled for display
-  (x * W / 224, y * H / 224) and the notes say so. An unknown pixel hash (64 zeros) is reported as
-  unknown, never as a match.
+Owns:
+
+- :func:`film_frame` / :func:`reading_for_film`: how a reading's coordinates map onto the open film.
+  A GazeSearch reading (``producer.coordinate_frame == "gazesearch-224"``) lives in a 224 x 224 frame;
+  on a larger film it is scaled for display (x * W / 224, y * H / 224) and the notes say so. Whether
+  the reading is of this film is :func:`~gazex_viewer.core.reading.identity.pixel_match`'s rule; an
+  unknown pixel hash (64 zeros) is reported as unknown, never as a match.
+- :class:`ClockMap`: the time of reading B shown when the player is at time t of reading A, either the
+  same seconds or B stretched to A's length.
+- :class:`SharedClockPlayback`: A's playback lasting as long as the longer of the two readings, so one
+  player clock plays both to their ends.
+
+The overlay that draws a reading with these (:mod:`gazex_viewer.ui.film.overlay`) is Qt, and stays in ui.
 """
 
 from __future__ import annotations
 
 import copy
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from gazex_viewer.core.reading.document import Box, Reading, TrajectoryPoint
+from gazex_viewer.core.reading.identity import PixelMatch, pixel_match
+from gazex_viewer.core.reading.playback import TrajectoryPlayback
 
 __all__ = [
     "GAZESEARCH_FRAME_NAME",
-    "UNKNOWN_PIXEL_SHA256",
+    "GAZESEARCH_SIZE",
+    "ClockMap",
+    "Film",
     "FilmFrame",
+    "HashStatus",
+    "SharedClockPlayback",
     "film_frame",
     "reading_for_film",
 ]
 
-#: the pixel hash an imported recording carries when its image was not available (64 zeros)
-UNKNOWN_PIXEL_SHA256 = "0" * 64
 GAZESEARCH_FRAME_NAME = "gazesearch-224"
 GAZESEARCH_SIZE = 224
 
-HashStatus = Literal["match", "differs", "unknown"]
+HashStatus = PixelMatch
 
 
 class Film(Protocol):
-    """What the frame needs of a film (a :class:`~gazex_viewer.core.imaging.radiograph.Radiograph`): its size.
-
-    Its ``pixel_sha256``, when it has one, is read with ``getattr``.
-    """
+    """What :func:`reading_for_film` reads of a film (a Radiograph has these; ``pixel_sha256`` may be absent)."""
 
     @property
     def width(self) -> int: ...
@@ -45,6 +54,7 @@ class Film(Protocol):
     def height(self) -> int: ...
 
 
+# -- frames ------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class FilmFrame:
     """How a reading's coordinates are shown on the open film.
@@ -73,19 +83,13 @@ def film_frame(reading: Reading, film_width: int, film_height: int, film_sha256:
     any other reading is shown in its own pixels (a size mismatch is noted, not corrected).
     """
     notes: list[str] = []
-    theirs = (reading.image.pixel_sha256 or "").lower()
-    mine = (film_sha256 or "").lower()
-    status: HashStatus
-    if not theirs or theirs == UNKNOWN_PIXEL_SHA256:
-        status = "unknown"
+    status: HashStatus = pixel_match(reading.image.pixel_sha256, film_sha256)
+    if status == "unknown":
         notes.append(
             f"Image hash unknown ({reading.producer.dataset or reading.producer.name} recording): "
             "it was not checked that this reading belongs to this film."
         )
-    elif mine and theirs == mine:
-        status = "match"
-    else:
-        status = "differs"
+    elif status == "differs":
         notes.append("Made on an image whose pixels differ from this film: its regions may not match.")
     sx = sy = 1.0
     w, h = reading.image.width, reading.image.height
@@ -107,8 +111,8 @@ def _scale_box(b: Box, sx: float, sy: float) -> Box:
 def reading_for_film(reading: Reading, film: Film) -> tuple[Reading, FilmFrame]:
     """A copy of ``reading`` in the film's pixels (scaled when :func:`film_frame` says so), and the frame.
 
-    ``film`` is a :class:`~gazex_viewer.core.imaging.radiograph.Radiograph` (``width``, ``height``,
-    ``pixel_sha256``). The copy's image size becomes the film's when scaled; its pixel hash is kept (an
+    ``film`` is a :class:`~gazex_viewer.core.imaging.radiograph.Radiograph` or anything else with
+    ``width``, ``height`` (and, optionally, ``pixel_sha256``: see :class:`Film`). The copy's image size becomes the film's when scaled; its pixel hash is kept (an
     unknown hash stays unknown) and each note is added to its warnings. The input is not changed.
     """
     frame = film_frame(reading, int(film.width), int(film.height), getattr(film, "pixel_sha256", None))
@@ -131,3 +135,40 @@ def reading_for_film(reading: Reading, film: Film) -> tuple[Reading, FilmFrame]:
     out.warnings = [*out.warnings, *(n for n in frame.notes if n not in out.warnings)]
     return out, frame
 
+
+# -- clocks --------------------------------------------------------------------------------------------
+@dataclass
+class ClockMap:
+    """Map the player's time (reading A's clock) to reading B's time.
+
+    ``mode`` ``"seconds"``: the same seconds (real gaze times against model key frames, 1 s each);
+    ``"stretch"``: B's whole duration stretched or squeezed onto A's (both end together).
+    """
+
+    duration_a: float
+    duration_b: float
+    mode: Literal["seconds", "stretch"] = "seconds"
+
+    def b_time(self, t: float) -> float:
+        """B's time when the clock shows ``t``."""
+        if self.mode == "stretch" and self.duration_a > 0:
+            return t * self.duration_b / self.duration_a
+        return t
+
+    @property
+    def clock_duration(self) -> float:
+        """How long the shared clock must run to show both readings to their ends."""
+        if self.mode == "stretch":
+            return self.duration_a if self.duration_a > 0 else self.duration_b
+        return max(self.duration_a, self.duration_b)
+
+
+class SharedClockPlayback(TrajectoryPlayback):
+    """Reading A's playback whose clock runs at least ``duration`` seconds (the longer reading's length).
+
+    It plays even when A has no points of its own: B still plays on this clock.
+    """
+
+    def __init__(self, points: Sequence[TrajectoryPoint], *, duration: float, **kw: Any) -> None:
+        super().__init__(points, **kw)
+        self.duration = max(self.duration, float(duration))

@@ -41,18 +41,13 @@ from gazex_viewer.core.gaze.comparison import (
     run,
 )
 from gazex_viewer.core.reading.document import Reading
+from gazex_viewer.core.reading.frames import ClockMap, SharedClockPlayback
 from gazex_viewer.core.reading.playback import TrajectoryPlayback
 from gazex_viewer.ui.compare.panel import ComparePanel, Mode
 from gazex_viewer.ui.compare.tasks import TaskRunner
 from gazex_viewer.ui.files import read_reading_file
 from gazex_viewer.ui.film.canvas import FilmCanvas
-from gazex_viewer.ui.film.overlay import (
-    COLOUR_A,
-    COLOUR_B,
-    ClockMap,
-    ReadingOverlay,
-    SharedClockPlayback,
-)
+from gazex_viewer.ui.film.overlay import COLOUR_A, COLOUR_B, ReadingOverlay
 from gazex_viewer.ui.selection import SelectionModel
 from gazex_viewer.ui.style import finding_styles
 

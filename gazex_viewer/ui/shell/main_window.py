@@ -673,13 +673,14 @@ class MainWindow(QMainWindow):
             from gazex_viewer.ui.film.overlay import reading_for_film
 
             reading, _frame = reading_for_film(reading, rg)  # scaled to the film, saying so in its warnings
+        from gazex_viewer.core.reading.identity import pixel_hash_known, pixel_match
+
         mine = str(getattr(rg, "pixel_sha256", "") or "")
-        theirs = reading.image.pixel_sha256 or ""
         #: expert recordings imported without their image carry an all-zero ("unknown") hash
-        hash_known = bool(theirs) and set(theirs) != {"0"}
+        hash_known = pixel_hash_known(reading.image.pixel_sha256)
         same_size = (reading.image.width, reading.image.height) == (rg.width, rg.height)
         problem = ""
-        if hash_known and mine and mine != theirs:
+        if pixel_match(reading.image.pixel_sha256, mine) == "differs":
             problem = f"belongs to {reading.image.file_name!r}, whose pixels differ from the open film."
         elif not hash_known and not same_size:
             problem = f"was recorded on a {reading.image.width} × {reading.image.height} image ({reading.image.file_name!r})."

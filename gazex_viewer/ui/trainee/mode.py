@@ -35,8 +35,9 @@ from gazex_viewer.core.gaze.trainee import (
     score_trainee,
 )
 from gazex_viewer.core.reading.document import Reading
+from gazex_viewer.core.reading.frames import reading_for_film
 from gazex_viewer.ui.files import read_reading_file
-from gazex_viewer.ui.film.overlay import ReadingOverlay, reading_for_film
+from gazex_viewer.ui.film.overlay import ReadingOverlay
 from gazex_viewer.ui.trainee.panel import TRAINEE_COLOUR, TraineePanel
 
 if TYPE_CHECKING:

@@ -21,7 +21,7 @@ from gazex_viewer.core.reading.document import Box, Reading
 from gazex_viewer.core.review.sqlite_store import ReviewStore
 
 if __name__ != "__main__":
-    from tests.core.review.test_review_helpers import make_reading, sign
+    from tests.factories import make_reading, sign
 
 ROOT = Path(__file__).resolve().parents[3]
 

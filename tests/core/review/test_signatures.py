@@ -13,16 +13,11 @@ from typing import Any
 import pytest
 
 from gazex_viewer.cli import main
-from gazex_viewer.core.review.audit_chain import GENESIS, check_chain
 from gazex_viewer.core.errors import ExportError, ReadingError
-from gazex_viewer.core.review.integrity import check_reading, content_sha256
 from gazex_viewer.core.reading.document import Reading
+from gazex_viewer.core.review.audit_chain import GENESIS, check_chain
+from gazex_viewer.core.review.integrity import check_reading, content_sha256
 from gazex_viewer.core.review.session import ReviewError, ReviewSession
-from gazex_viewer.core.review.sqlite_store import (
-    ReviewStore,
-    default_store_path,
-    registered_keys,
-)
 from gazex_viewer.core.review.signing import (
     SigningKeyError,
     create_key,
@@ -32,7 +27,12 @@ from gazex_viewer.core.review.signing import (
     load_key,
     signing_payload,
 )
-from tests.core.review.test_review_helpers import key_for, make_reading, sign
+from gazex_viewer.core.review.sqlite_store import (
+    ReviewStore,
+    default_store_path,
+    registered_keys,
+)
+from tests.factories import key_for, make_reading, sign
 
 
 def _signed_reading(tmp_path: Path) -> tuple[Path, Reading]:
@@ -302,8 +302,8 @@ def test_export_refuses_forgery_as_typed_error(tmp_path: Path) -> None:
 
 
 def test_event_hash_fields_are_the_event_document() -> None:
-    from gazex_viewer.core.review.audit_chain import event_fields
     from gazex_viewer.core.reading.document import ReviewEvent
+    from gazex_viewer.core.review.audit_chain import event_fields
 
     for prev in (None, GENESIS):
         ev = ReviewEvent("e-1", "2026", "Dr A", "edit", "f-1", {"a": [1, 2.5]}, {"b": None}, prev)

@@ -8,7 +8,6 @@ GazeSearch fixations (a search for cardiomegaly), laid end to end until A x B is
 
 from __future__ import annotations
 
-import json
 import threading
 from dataclasses import replace
 from pathlib import Path
@@ -22,21 +21,14 @@ from gazex_viewer.core.gaze.comparison import (
     format_value,
     pair_agreement,
 )
-from gazex_viewer.core.gaze.importers import import_gazesearch
 from gazex_viewer.core.reading.document import Reading
 from tests.conftest import shared_file
-from tests.ui.readings import demo_reading
-
-NIH = "images/nih/00000001_000.png"
-SCANPATHS = "gaze/gazesearch_scanpaths.json"
-CARDIO_INDEX = 2
+from tests.factories import demo_reading
+from tests.ui.helpers import NIH, gazesearch_expert
 
 
 def _expert(tmp_path: Path) -> Reading:
-    raw = json.loads(shared_file(SCANPATHS).read_text())[: CARDIO_INDEX + 1]
-    small = tmp_path / "scanpaths.json"
-    small.write_text(json.dumps(raw))
-    return import_gazesearch(small)[CARDIO_INDEX]
+    return gazesearch_expert(tmp_path)[0]
 
 
 def _long(b: Reading, n: int) -> Reading:

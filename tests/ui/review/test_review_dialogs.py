@@ -13,11 +13,18 @@ from PySide6.QtCore import Qt
 from gazex_viewer.core.imaging.radiograph import load_radiograph
 from gazex_viewer.core.reading.document import Box, Reading
 from gazex_viewer.core.review.sqlite_store import ReviewStore
-from gazex_viewer.ui.review.audit_dialog import AuditDialog, action_words, describe_change
-from gazex_viewer.ui.review.export_dialog import ExportDialog, default_stem, export_reading
+from gazex_viewer.ui.review.audit_dialog import (
+    AuditDialog,
+    action_words,
+    describe_change,
+)
+from gazex_viewer.ui.review.export_dialog import (
+    ExportDialog,
+    default_stem,
+    export_reading,
+)
 from tests.conftest import require_tool, shared_file
-from tests.core.review.test_review_helpers import sign
-from tests.ui.readings import demo_reading
+from tests.factories import demo_reading, sign
 
 NIH = "images/nih/00000001_000.png"
 

@@ -133,6 +133,7 @@ class CompareSession(QObject):
         shell.selection.selection_changed.connect(self._on_selection)
         shell.controller.time_changed.connect(self._on_time)
         shell.player_bar.layers_changed.connect(self._on_layers)
+        workspace.reading_changed.connect(self._on_reading_changed)
         self.dock.show()
         self.dock.raise_()
 
@@ -354,6 +355,10 @@ class CompareSession(QObject):
             self._sync_view(self.side_canvas, self.shell.canvas)
 
     # -- clock and layers ----------------------------------------------------------------------
+    def _on_reading_changed(self, reading: object) -> None:
+        if self.comparison is not None and not self._ending and reading is not self.reading_a:
+            self.end()  # another film or reading was opened: the comparison no longer applies
+
     def _on_time(self, t: float) -> None:
         if self.comparison is None or self._ending:
             return
@@ -494,6 +499,7 @@ class CompareSession(QObject):
         try:
             sh.controller.time_changed.disconnect(self._on_time)
             sh.player_bar.layers_changed.disconnect(self._on_layers)
+            ws.reading_changed.disconnect(self._on_reading_changed)
         except (RuntimeError, TypeError):
             pass
         sh.remove_tab(self.dock)

@@ -534,6 +534,18 @@ class Comparisons(QObject):
         """The running comparison, or a new one."""
         return self.session if self.session is not None else self.start()
 
+    def compare_with(self, path: str | os.PathLike[str] | None = None) -> CompareSession | None:
+        """Compare the open reading (A) with reading B from ``path`` (None: ask for the file); None when nothing is open."""
+        if self.workspace.radiograph is None or self.workspace.reading is None:
+            self.shell.show_error("Nothing to compare", "Open a film and a reading (or run the model) first; it becomes reading A.")
+            return None
+        session = self.current()
+        if path is None:
+            session.choose_reading_b()
+        else:
+            session.open_reading_b(path)
+        return session
+
     def _ended(self, session: CompareSession) -> None:
         if self.session is session:
             self.session = None

@@ -979,15 +979,7 @@ class MainWindow(QMainWindow):
 
     def compare_with_reading(self, path: str | os.PathLike[str] | None = None) -> CompareSession | None:
         """Compare the open reading (A) with another reading of this film (B, from ``path`` or a file dialog)."""
-        if self.radiograph is None or self.reading is None:
-            self.show_error("Nothing to compare", "Open a film and a reading (or run the model) first; it becomes reading A.")
-            return None
-        session = self.comparisons.current()
-        if path is None:
-            session.choose_reading_b()
-        else:
-            session.open_reading_b(path)
-        return session
+        return self.comparisons.compare_with(path)
 
     def set_trainee_mode(self, on: bool) -> None:
         """Trainee mode on (model and expert hidden, the trainee marks and writes) or off."""

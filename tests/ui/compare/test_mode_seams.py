@@ -192,3 +192,11 @@ def test_trainee_plugs_into_a_second_shell(tiny: Any, qtbot: Any) -> None:
     assert accept.isEnabled() and shell.restored[-1] is own
     accept.trigger()
     assert accepted == [True]
+
+
+def test_nothing_to_compare_without_a_reading(tiny: Any) -> None:
+    workspace, actions, shell = tiny
+    comparisons = Comparisons(workspace, actions, shell)
+    workspace.set_reading(None)
+    assert comparisons.compare_with(None) is None and comparisons.session is None
+    assert shell.errors and shell.errors[-1][0] == "Nothing to compare"

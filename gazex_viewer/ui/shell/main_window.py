@@ -56,11 +56,12 @@ from gazex_viewer.ui.workspace import Workspace
 
 if TYPE_CHECKING:
     from gazex_viewer.core.imaging.radiograph import Radiograph
-    from gazex_viewer.ui.compare.panel import CompareSession
+    from gazex_viewer.ui.compare.plot_dialog import PlotDialog
+    from gazex_viewer.ui.compare.session import CompareSession, Comparisons
     from gazex_viewer.ui.model.runner import ModelRunner
     from gazex_viewer.ui.review.audit_dialog import AuditDialog
     from gazex_viewer.ui.review.export_dialog import ExportDialog
-    from gazex_viewer.ui.trainee.panel import TraineeMode
+    from gazex_viewer.ui.trainee.mode import TraineeMode
 
 __all__ = ["APP_TITLE", "STYLE", "MainWindow", "ShortcutsDialog", "create_window", "dock_width_for", "metadata_text"]
 
@@ -97,8 +98,9 @@ class MainWindow(QMainWindow):
         self.last_error: str | None = None
         #: every menu action and shortcut of this window; handed to the modes
         self.action_registry = ActionRegistry(self)
-        self.compare_session: CompareSession | None = None
+        self._comparisons: Comparisons | None = None  # built when first used (Teaching menu)
         self.trainee_mode: TraineeMode | None = None
+
         self.selection = SelectionModel(self)
 
         # central area: metadata strip, canvas (or the empty state), player bar
@@ -523,40 +525,45 @@ class MainWindow(QMainWindow):
         self.report_dock.raise_()
         return self.ask.ground(fid, text)
 
-    # -- teaching modes --------------------------------------------------------------------------------------
+    # ------------------------------------------------------------------------------------------------
+    # comparison and trainee mode
+    # ------------------------------------------------------------------------------------------------
+    @property
+    def comparisons(self) -> Comparisons:
+        """The window's one comparison at a time (compare mode; trainee mode starts one too)."""
+        if self._comparisons is None:
+            from gazex_viewer.ui.compare.session import Comparisons
+
+            self._comparisons = Comparisons(self.workspace, self.action_registry, self, parent=self)
+        return self._comparisons
+
+    @property
+    def compare_session(self) -> CompareSession | None:
+        """The comparison running, or None."""
+        return None if self._comparisons is None else self._comparisons.session
+
     def compare_with_reading(self, path: str | os.PathLike[str] | None = None) -> CompareSession | None:
         """Compare the open reading (A) with another reading of this film (B, from ``path`` or a file dialog)."""
-        if self.radiograph is None or self.reading is None:
-            self.show_error("Nothing to compare", "Open a film and a reading (or run the model) first; it becomes reading A.")
-            return None
-        if self.compare_session is None:
-            from gazex_viewer.ui.compare.panel import CompareSession
-
-            self.compare_session = CompareSession(self)
-            self.compare_session.ended.connect(lambda: setattr(self, "compare_session", None))
-        if path is None:
-            self.compare_session.choose_reading_b()
-        else:
-            self.compare_session.open_reading_b(path)
-        return self.compare_session
+        return self.comparisons.compare_with(path)
 
     def set_trainee_mode(self, on: bool) -> None:
         """Trainee mode on (model and expert hidden, the trainee marks and writes) or off."""
         if on:
             if self.trainee_mode is None:
-                from gazex_viewer.ui.trainee.panel import TraineeMode
+                from gazex_viewer.ui.trainee.mode import TraineeMode
 
-                self.trainee_mode = TraineeMode(self)
+                self.trainee_mode = TraineeMode(self.workspace, self.action_registry, self, self.comparisons, parent=self)
                 self.trainee_mode.ended.connect(lambda: self.trainee_action.setChecked(False))
             if not self.trainee_mode.start():
                 self.trainee_action.setChecked(False)
         elif self.trainee_mode is not None:
             self.trainee_mode.leave()
 
-    def show_agreement_plot(self) -> Any:
+    def show_agreement_plot(self) -> PlotDialog | None:
         """The agreement-per-finding plot: of the pair being compared, else a PNG chosen in the dialog."""
-        if self.compare_session is not None and self.compare_session.comparison is not None:
-            return self.compare_session.show_plot()
+        session = self.compare_session
+        if session is not None and session.comparison is not None:
+            return session.show_plot()
         from gazex_viewer.ui.compare.plot_dialog import PlotDialog
 
         dlg = PlotDialog(None, self)

@@ -8,7 +8,6 @@ model runner are imported when first used.
 
 from __future__ import annotations
 
-import html
 import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -25,20 +24,15 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QApplication,
-    QDialog,
-    QDialogButtonBox,
     QDockWidget,
     QFileDialog,
     QFrame,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QMainWindow,
     QMessageBox,
     QPushButton,
     QStackedWidget,
-    QTableWidget,
-    QTableWidgetItem,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -48,17 +42,22 @@ from gazex_viewer.core.errors import GazeXError
 from gazex_viewer.core.reading.document import Reading
 from gazex_viewer.core.reading.playback import TrajectoryPlayback
 from gazex_viewer.ui import settings as S
-from gazex_viewer.ui.common import SelectionModel, finding_styles, read_reading_file
+from gazex_viewer.ui.actions import ActionRegistry, Keys, ShortcutsDialog
+from gazex_viewer.ui.files import read_reading_file
 from gazex_viewer.ui.film.canvas import FilmCanvas
+from gazex_viewer.ui.film.metadata import metadata_text
 from gazex_viewer.ui.film.player import PlayerBar, PlayerController
 from gazex_viewer.ui.model import server_dialog as SD
 from gazex_viewer.ui.model.panel import ModelPanel
 from gazex_viewer.ui.report.panel import ReportPanel
 from gazex_viewer.ui.review.controller import ReviewController
 from gazex_viewer.ui.review.key_safety import KeyGate
+from gazex_viewer.ui.selection import SelectionModel
+from gazex_viewer.ui.style import APP_TITLE, STYLE, finding_styles
 from gazex_viewer.ui.workspace import Workspace
 
-APP_TITLE = "GazeX Viewer"
+__all__ = ["APP_TITLE", "STYLE", "MainWindow", "ShortcutsDialog", "create_window", "dock_width_for", "metadata_text"]
+
 #: the right-hand tabs' width at start (the film gets the rest)
 DOCK_WIDTH = 430
 #: the side panel takes about this share of a wide window, within DOCK_WIDTH .. DOCK_MAX_WIDTH
@@ -74,134 +73,6 @@ def dock_width_for(window_width: int) -> int:
 STATE_VERSION = 2
 #: suffixes opened as images when the core loader's list is not importable yet
 _FALLBACK_IMAGE_SUFFIXES = (".dcm", ".dicom", ".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp")
-
-STYLE = """
-QMainWindow, QWidget { background:#1e252c; color:#dde4ea; }
-QLabel, QCheckBox { background:transparent; }
-QCheckBox::indicator { width:12px; height:12px; border:1px solid #7d91a5; border-radius:2px; background:#141a20; }
-QCheckBox::indicator:checked { background:#4f9be0; border-color:#9cc8f0; }
-QRadioButton { background:transparent; }
-QRadioButton::indicator { width:11px; height:11px; border:1px solid #7d91a5; border-radius:6px; background:#141a20; }
-QRadioButton::indicator:checked { background:#4f9be0; border-color:#9cc8f0; }
-QDockWidget::title { background:#26303a; padding:4px; font-weight:bold; }
-QLabel#metadataStrip { background:#141a20; color:#c8d3de; padding:4px 8px; border-bottom:1px solid #2f3a45; }
-QLabel#emptyTitle { font-size:20pt; font-weight:bold; color:#e6edf3; }
-QPushButton { background:#2f3b47; border:1px solid #46586a; border-radius:4px; padding:4px 10px; }
-QPushButton:hover { background:#3a4a5a; }
-QPushButton:disabled { color:#6b7885; border-color:#334150; }
-QToolButton { background:#2f3b47; border:1px solid #46586a; border-radius:4px; padding:2px 6px; }
-QPlainTextEdit { background:#141a20; border:1px solid #2f3a45; }
-QProgressBar { background:#141a20; border:1px solid #2f3a45; border-radius:3px; text-align:center; height:16px; }
-QProgressBar::chunk { background:#3d7ab8; }
-QStatusBar { background:#141a20; color:#c8d3de; }
-QScrollArea { background:#1e252c; }
-QComboBox, QSpinBox { background:#2f3b47; border:1px solid #46586a; border-radius:3px; padding:1px 4px; }
-QMenuBar { background:#1a2026; }
-QMenu { background:#26303a; }
-QMenu::item:selected { background:#3d7ab8; }
-QTableWidget { background:#1e252c; gridline-color:#2f3a45; }
-QHeaderView::section { background:#26303a; padding:3px; border:0; }
-QTabBar { background:#141a20; }
-QTabBar::tab { background:#1a2129; color:#93a1ae; padding:6px 16px; border:1px solid #2f3a45;
-  border-bottom:0; border-top-left-radius:4px; border-top-right-radius:4px; margin-right:2px; }
-QTabBar::tab:selected { background:#26303a; color:#eef3f7; font-weight:bold; border-top:2px solid #4f9be0; }
-QTabBar::tab:hover:!selected { color:#dde4ea; background:#222b34; }
-QFrame#panelRule { color:#2f3a45; max-height:1px; }
-QMainWindow::separator { background:#2f3a45; width:3px; height:3px; }
-QMainWindow::separator:hover { background:#4f9be0; }
-QToolTip { background:#26303a; color:#e6edf3; border:1px solid #46586a; }
-QPushButton:focus { border:2px solid #ffc857; padding:3px 9px; }
-QToolButton:focus { border:2px solid #ffc857; padding:1px 5px; }
-QComboBox:focus, QSpinBox:focus, QLineEdit:focus, QPlainTextEdit:focus, QTableWidget:focus,
-QListWidget:focus, QTreeWidget:focus { border:1px solid #ffc857; }
-QScrollArea#reportSentences { border:2px solid transparent; }
-QScrollArea#reportSentences:focus { border:2px solid #ffc857; }
-QGraphicsView#filmCanvas { border:2px solid #000000; }
-QGraphicsView#filmCanvas:focus { border:2px solid #ffc857; }
-"""
-
-
-def _meta(md: Any, key: str) -> Any:
-    if md is None:
-        return None
-    if isinstance(md, dict):
-        return md.get(key)
-    return getattr(md, key, None)
-
-
-def metadata_text(radiograph: Any) -> str:
-    """The study/metadata strip: patient, ID, study date, view, laterality, spacing, notes."""
-    md = getattr(radiograph, "metadata", None)
-    parts: list[str] = []
-
-    def add(label: str, value: Any) -> None:
-        if value not in (None, "", []):
-            parts.append(f"<span style='color:#8a96a3'>{label}</span> {html.escape(str(value))}")
-
-    path = getattr(radiograph, "path", None)
-    if path is not None:
-        add("File", Path(path).name)
-    name = _meta(md, "patient_name")
-    add("Patient", str(name).replace("^", " ").strip() if name else None)
-    add("ID", _meta(md, "patient_id"))
-    date = _meta(md, "study_date")
-    if isinstance(date, str) and len(date) == 8 and date.isdigit():
-        date = f"{date[:4]}-{date[4:6]}-{date[6:]}"
-    add("Study date", date)
-    add("View", _meta(md, "view_position"))
-    add("Laterality", _meta(md, "laterality"))
-    spacing = _meta(md, "pixel_spacing_mm")
-    if spacing:
-        try:
-            sy, sx = (float(v) for v in spacing) if not isinstance(spacing, (int, float)) else (spacing, spacing)
-            txt = f"{sx:.3g} × {sy:.3g} mm" if abs(sx - sy) > 1e-9 else f"{sx:.3g} mm"
-        except (TypeError, ValueError):
-            txt = str(spacing)
-        kind = str(_meta(md, "spacing_kind") or "")
-        if "imager" in kind.lower() or "detector" in kind.lower():
-            txt += " at detector"
-        elif kind:
-            txt += f" ({kind})"
-        add("Pixel", txt)
-    else:
-        add("Pixel", "spacing unknown")
-    w, h = getattr(radiograph, "width", None), getattr(radiograph, "height", None)
-    if w and h:
-        add("Size", f"{w} × {h}")
-    notes = getattr(radiograph, "notes", None)
-    if notes:
-        add("Note", "; ".join(notes) if isinstance(notes, (list, tuple)) else notes)
-    return "   ".join(parts)
-
-
-class ShortcutsDialog(QDialog):
-    """Help > Shortcuts: every action with a key, generated from the window's actions."""
-
-    def __init__(self, rows: list[tuple[str, str, str]], parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("Keyboard shortcuts — GazeX Viewer")
-        self.resize(560, 640)
-        lay = QVBoxLayout(self)
-        self.table = QTableWidget(len(rows), 3)
-        self.table.setHorizontalHeaderLabels(["Group", "Action", "Keys"])
-        for r, (group, text, keys) in enumerate(rows):
-            for c, v in enumerate((group, text, keys)):
-                self.table.setItem(r, c, QTableWidgetItem(v))
-        self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        lay.addWidget(self.table)
-        extra = QLabel(
-            "Mouse: wheel zooms about the cursor, left-drag pans, right-drag sets the window "
-            "(left/right = width, up/down = level). Click a region or a sentence to select it. "
-            "While editing a finding (E), drag its boxes to move them or their handles to resize them; "
-            "after Add missed finding (D), left-drag draws the new finding's box."
-        )
-        extra.setWordWrap(True)
-        lay.addWidget(extra)
-        box = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        box.rejected.connect(self.reject)
-        lay.addWidget(box)
 
 
 class MainWindow(QMainWindow):
@@ -230,7 +101,8 @@ class MainWindow(QMainWindow):
         self.folder_images: list[Path] = []
         self.folder_index = -1
         self.last_error: str | None = None
-        self.shortcut_rows: list[tuple[str, str, str]] = []
+        #: every menu action and shortcut of this window; handed to the modes
+        self.action_registry = ActionRegistry(self)
         self.compare_session: Any = None
         self.trainee_mode: Any = None
 
@@ -240,6 +112,8 @@ class MainWindow(QMainWindow):
         # central area: metadata strip, canvas (or the empty state), player bar
         central = QWidget()
         cv = QVBoxLayout(central)
+        self._central_layout = cv
+        self._film_area_replacement: QWidget | None = None
         cv.setContentsMargins(0, 0, 0, 0)
         cv.setSpacing(0)
         self.metadata_label = QLabel("No film open")
@@ -329,6 +203,7 @@ class MainWindow(QMainWindow):
             self,
             lambda: [self.canvas, self.review_panel.list_area, self.report_panel.scroll],  # type: ignore[list-item]
         )
+        self.action_registry.gate = self.key_gate
         self._build_actions()
         self._restore_settings()
         self._show_empty_state()
@@ -387,35 +262,23 @@ class MainWindow(QMainWindow):
         v.addStretch(2)
         return page
 
+    @property
+    def shortcut_rows(self) -> list[tuple[str, str, str]]:
+        """(group, action, keys) of every shortcut: the F1 dialog's rows (the registry's)."""
+        return self.action_registry.rows
+
     def _action(
         self,
         menu: Any,
         group: str,
         text: str,
-        keys: str | QKeySequence.StandardKey | Iterable[str] | None,
+        keys: Keys,
         slot: Callable[..., Any],
         *,
         checkable: bool = False,
     ) -> QAction:
-        act = QAction(text, self)
-        if keys is not None:
-            if isinstance(keys, (str, QKeySequence.StandardKey)):
-                act.setShortcut(QKeySequence(keys))
-            else:
-                act.setShortcuts([QKeySequence(k) for k in keys])
-        act.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-        self.key_gate.watch(act)
-        act.setCheckable(checkable)
-        if checkable:
-            act.toggled.connect(slot)
-        else:
-            act.triggered.connect(lambda _checked=False: slot())
-        menu.addAction(act)
-        self.addAction(act)
-        if act.shortcuts():
-            keys_text = ", ".join(s.toString(QKeySequence.SequenceFormat.NativeText) for s in act.shortcuts())
-            self.shortcut_rows.append((group, text.replace("&", "").replace("…", ""), keys_text))
-        return act
+        """Kept for modes not yet handed the registry: :meth:`ActionRegistry.add`."""
+        return self.action_registry.add(menu, group, text, keys, slot, checkable=checkable)
 
     def _build_actions(self) -> None:
         mb = self.menuBar()
@@ -556,6 +419,60 @@ class MainWindow(QMainWindow):
 
         text, ok = QInputDialog.getText(self, title, label, QLineEdit.EchoMode.Normal, default)
         return text if ok else None
+
+    # ------------------------------------------------------------------------------------------------
+    # the Shell services a mode uses (gazex_viewer.ui.services.Shell)
+    # ------------------------------------------------------------------------------------------------
+    def dialog_parent(self) -> QWidget:
+        return self
+
+    def style_sheet(self) -> str:
+        return self.styleSheet()
+
+    def show_status(self, message: str, msecs: int = 0) -> None:
+        self.statusBar().showMessage(message, msecs)
+
+    def clear_status(self) -> None:
+        self.statusBar().clearMessage()
+
+    def set_title(self, title: str) -> None:
+        self.setWindowTitle(title)
+
+    def add_tab(self, dock: QDockWidget, *, beside_report: bool = True) -> None:
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        if beside_report:
+            self.tabifyDockWidget(self.report_dock, dock)
+
+    def remove_tab(self, dock: QDockWidget) -> None:
+        self.removeDockWidget(dock)
+
+    def side_docks(self) -> list[QDockWidget]:
+        return self.findChildren(QDockWidget)
+
+    def raise_report(self) -> None:
+        self.report_dock.raise_()
+
+    def take_film_area(self, replacement: QWidget) -> QWidget:
+        if self._film_area_replacement is not None:
+            raise RuntimeError("the film area is already taken")
+        self._central_layout.replaceWidget(self.stack, replacement)
+        self._film_area_replacement = replacement
+        return self.stack
+
+    def restore_film_area(self) -> None:
+        replacement = self._film_area_replacement
+        if replacement is None:
+            return
+        self._film_area_replacement = None
+        holder = self.stack.parentWidget()
+        if holder is not None and holder.layout() is not None and holder is not self.centralWidget():
+            holder.layout().removeWidget(self.stack)
+        self._central_layout.replaceWidget(replacement, self.stack)
+        self.stack.show()
+        replacement.hide()
+
+    def restore_reading(self, reading: Reading | None) -> None:
+        self.review.restore(reading)
 
     # ------------------------------------------------------------------------------------------------
     # opening
@@ -843,11 +760,11 @@ class MainWindow(QMainWindow):
             self.open_reading(path)
 
     # drag and drop -----------------------------------------------------------------------------------
-    def dragEnterEvent(self, ev: QDragEnterEvent) -> None:  # noqa: N802 (Qt name)
+    def dragEnterEvent(self, ev: QDragEnterEvent) -> None:
         if ev.mimeData().hasUrls() and any(u.isLocalFile() for u in ev.mimeData().urls()):
             ev.acceptProposedAction()
 
-    def dropEvent(self, ev: QDropEvent) -> None:  # noqa: N802 (Qt name)
+    def dropEvent(self, ev: QDropEvent) -> None:
         paths = [u.toLocalFile() for u in ev.mimeData().urls() if u.isLocalFile()]
         if paths:
             ev.acceptProposedAction()
@@ -880,9 +797,7 @@ class MainWindow(QMainWindow):
             act.triggered.connect(lambda _c=False, p=preset: self.canvas.set_window(p))
             self.presets_menu.addAction(act)
             self.addAction(act)
-        row = ("View", "Header window preset 1…9", "Ctrl+1 … Ctrl+9")
-        if row not in self.shortcut_rows:
-            self.shortcut_rows.append(row)
+        self.action_registry.note("View", "Header window preset 1…9", "Ctrl+1 … Ctrl+9")
 
     def _add_extra_presets(self) -> None:
         """Chest presets from the film's histogram, the user's own presets, and "save the current window"."""
@@ -911,9 +826,9 @@ class MainWindow(QMainWindow):
         save.triggered.connect(lambda _c=False: self.save_user_preset())
         self.presets_menu.addAction(save)
         self.presets_menu.addSeparator()
-        row = ("View", "Chest window presets: lung, mediastinum, bone, soft tissue", "Shift+1 … Shift+4")
-        if row not in self.shortcut_rows:
-            self.shortcut_rows.append(row)
+        self.action_registry.note(
+            "View", "Chest window presets: lung, mediastinum, bone, soft tissue", "Shift+1 … Shift+4"
+        )
 
     def _preset_key(self) -> str:
         modality = (getattr(getattr(self.radiograph, "metadata", None), "modality", None) or "OT").upper()
@@ -1304,13 +1219,13 @@ class MainWindow(QMainWindow):
         self.model_panel.finish("Cancelled")
 
     # ------------------------------------------------------------------------------------------------
-    def resizeEvent(self, ev: QResizeEvent) -> None:  # noqa: N802 (Qt name)
+    def resizeEvent(self, ev: QResizeEvent) -> None:
         """The side panel scales with the window (:func:`dock_width_for`) when the window's width changes."""
         super().resizeEvent(ev)
         if ev.oldSize().width() != ev.size().width():
             self.resizeDocks([self.report_dock], [dock_width_for(ev.size().width())], Qt.Orientation.Horizontal)
 
-    def closeEvent(self, ev: QCloseEvent) -> None:  # noqa: N802 (Qt name)
+    def closeEvent(self, ev: QCloseEvent) -> None:
         self.controller.pause()
         self.review.close()
         self.save_settings()

@@ -11,7 +11,7 @@ commands on the selected finding (accept, reject, undecide, next/previous undeci
 live beside it: :mod:`~gazex_viewer.ui.review.rows` (one finding's row, state colours),
 :mod:`~gazex_viewer.ui.review.editor` (the edit and add areas and their modes) and
 :mod:`~gazex_viewer.ui.review.signoff` (impressions, read first, sign-off, new version); what the review leaves
-of the draft, in words, is core's :mod:`~gazex_viewer.core.review.reviewed`.
+of the draft, in words, is core's :mod:`~gazex_viewer.core.review.reviewed_view`.
 
 The panel shares the window's :class:`~gazex_viewer.ui.common.SelectionModel`: the selected finding is
 the one that Accept (A), Reject (R) and Edit (E) act on. Region editing and drawing happen on the film
@@ -43,7 +43,7 @@ from PySide6.QtWidgets import (
 
 from gazex_viewer.core.errors import GazeXError
 from gazex_viewer.core.reading.document import ReviewEvent
-from gazex_viewer.core.review.reviewed import counter_text, decision_notes
+from gazex_viewer.core.review.reviewed_view import counter_text, decision_notes
 from gazex_viewer.core.review.session import (
     ReadingSignedError,
     ReviewIncompleteError,

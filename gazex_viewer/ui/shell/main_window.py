@@ -165,7 +165,7 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.report_dock)
         self.resizeDocks([self.report_dock], [DOCK_WIDTH], Qt.Orientation.Horizontal)
         # the review workflow: database, review panel (a tab beside the report), region editor
-        self.review = ReviewController(self)
+        self.review = ReviewController(self.workspace, self.action_registry, self, self.report_panel)
         from gazex_viewer.ui.model.ask_panel import AskController
         from gazex_viewer.ui.model.generation_dialog import load_generation_settings
 

@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from PySide6.QtCore import SignalInstance
 
     from gazex_viewer.core.review.session import ReviewSession
-    from gazex_viewer.ui.common import SelectionModel
+    from gazex_viewer.ui.selection import SelectionModel
 
 __all__ = ["LABEL_STATUSES", "FindingEditing"]
 

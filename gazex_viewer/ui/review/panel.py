@@ -13,7 +13,7 @@ live beside it: :mod:`~gazex_viewer.ui.review.rows` (one finding's row, state co
 :mod:`~gazex_viewer.ui.review.signoff` (impressions, read first, sign-off, new version); what the review leaves
 of the draft, in words, is core's :mod:`~gazex_viewer.core.review.reviewed_view`.
 
-The panel shares the window's :class:`~gazex_viewer.ui.common.SelectionModel`: the selected finding is
+The panel shares the window's :class:`~gazex_viewer.ui.selection.SelectionModel`: the selected finding is
 the one that Accept (A), Reject (R) and Edit (E) act on. Region editing and drawing happen on the film
 (:mod:`gazex_viewer.ui.film.region_editor`); the panel asks for them with signals and takes the results
 through :meth:`ReviewPanel.apply_region_edit` and :meth:`ReviewPanel.set_drawn_box`.
@@ -50,7 +50,6 @@ from gazex_viewer.core.review.session import (
     ReviewSession,
 )
 from gazex_viewer.core.review.store_errors import RETRYABLE
-from gazex_viewer.ui.common import SelectionModel, finding_styles
 from gazex_viewer.ui.review.decisions import CANCELLED, FindingDecisions
 from gazex_viewer.ui.review.editor import LABEL_STATUSES, FindingEditing
 from gazex_viewer.ui.review.rows import (
@@ -65,6 +64,8 @@ from gazex_viewer.ui.review.signoff import (
     signature_invalid_html,
     signed_banner_html,
 )
+from gazex_viewer.ui.selection import SelectionModel
+from gazex_viewer.ui.style import finding_styles
 
 __all__ = [
     "CANCELLED", "EMPTY_TEXT", "LABEL_STATUSES", "STATE_STYLES", "FindingReviewRow", "ReviewPanel",
@@ -280,7 +281,7 @@ class ReviewPanel(FindingDecisions, FindingEditing, SignOffPart, QWidget):
         """Review ``session`` (None: nothing under review).
 
         ``numbers`` maps finding ids to (sentence number, colour) so the panel matches the report
-        and the film (default: :func:`~gazex_viewer.ui.common.finding_styles`); additions get the
+        and the film (default: :func:`~gazex_viewer.ui.style.finding_styles`); additions get the
         next numbers.
         """
         if self._unsubscribe is not None:

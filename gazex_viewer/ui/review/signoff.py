@@ -34,7 +34,7 @@ from gazex_viewer.ui.review.signing_key import obtain_signing_key
 if TYPE_CHECKING:
     from PySide6.QtCore import SignalInstance
 
-    from gazex_viewer.ui.common import SelectionModel
+    from gazex_viewer.ui.selection import SelectionModel
 
 EMPTY_IMPRESSION_TITLE = "Sign without an impression?"
 EMPTY_IMPRESSION_TEXT = (

@@ -10,7 +10,7 @@ File > Export… and Review > Audit log….
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from gazex_viewer.core.errors import GazeXError
 from gazex_viewer.ui import settings as S
@@ -18,10 +18,11 @@ from gazex_viewer.ui import settings as S
 if TYPE_CHECKING:
     from gazex_viewer.core.reading.document import Reading
     from gazex_viewer.core.review.session import ReviewSession
-    from gazex_viewer.core.review.sqlite_store import ReviewStore
+    from gazex_viewer.core.review.sqlite_store import ReviewStore, StoredReview
     from gazex_viewer.ui.review.audit_dialog import AuditDialog
     from gazex_viewer.ui.review.export_dialog import ExportDialog
     from gazex_viewer.ui.review.panel import ReviewPanel
+    from gazex_viewer.ui.review.stored_reviews_dialog import StoredReviewsDialog
     from gazex_viewer.ui.services import Shell
     from gazex_viewer.ui.workspace import Workspace
 
@@ -52,7 +53,7 @@ class StoredReviews:
     def _film_key(self) -> str:
         return str(getattr(self.workspace.radiograph, "pixel_sha256", "") or "")
 
-    def stored_reviews(self) -> list[Any]:
+    def stored_reviews(self) -> list[StoredReview]:
         """The stored readings of the open film (:class:`StoredReview`), newest change first."""
         key = self._film_key()
         if self.store is None or not key:
@@ -74,15 +75,15 @@ class StoredReviews:
         if not others:
             self.panel.set_other_reviews(None)
             return
-        signed = [r for r in others if r.signoff is not None]
+        signers = [r.signoff.reviewer for r in others if r.signoff is not None]
         text = f"This film has {len(others)} other stored review{'s' if len(others) != 1 else ''}"
-        if signed:
-            who = ", ".join(sorted({r.signoff.reviewer for r in signed}))
-            text += f", {len(signed)} of them signed (by {who})"
+        if signers:
+            who = ", ".join(sorted(set(signers)))
+            text += f", {len(signers)} of them signed (by {who})"
         text += ": Review > Stored reviews of this film…"
         self.panel.set_other_reviews(text)
 
-    def has_review_in_progress(self) -> list[Any]:
+    def has_review_in_progress(self) -> list[StoredReview]:
         """The open film's stored reviews with work in them (decisions, additions, impression, sign-off)."""
         self.commit_pending()
         return [r for r in self.stored_reviews() if r.has_work]
@@ -132,7 +133,7 @@ class StoredReviews:
             self._exact_next = None
         return ok
 
-    def show_stored_reviews(self) -> Any:
+    def show_stored_reviews(self) -> StoredReviewsDialog | None:
         """Review > Stored reviews of this film…: pick among the film's stored readings."""
         from gazex_viewer.ui.review.stored_reviews_dialog import StoredReviewsDialog
 

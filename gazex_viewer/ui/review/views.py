@@ -22,8 +22,8 @@ from gazex_viewer.core.errors import GazeXError
 from gazex_viewer.core.reading.playback import TrajectoryPlayback
 from gazex_viewer.core.review.final_report import build_final_report
 from gazex_viewer.core.review.reviewed_view import decision_notes, display_reading
-from gazex_viewer.ui.common import finding_styles
 from gazex_viewer.ui.review.rows import state_badge
+from gazex_viewer.ui.style import finding_styles
 
 if TYPE_CHECKING:
     from gazex_viewer.core.reading.document import Reading

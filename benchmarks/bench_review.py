@@ -29,7 +29,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from gazex_viewer.core.reading.document import Box  # noqa: E402
-from gazex_viewer.core.review.sqlite_store import ReviewStore, default_store_path  # noqa: E402
+from gazex_viewer.core.review.session import ReviewSession  # noqa: E402
+from gazex_viewer.core.review.sqlite_store import SqliteReviewStore, default_store_path  # noqa: E402
 from tests.core.review.test_review_helpers import make_reading  # noqa: E402
 
 GOAL_MS = 5.0
@@ -56,10 +57,10 @@ def filesystem_of(path: Path) -> tuple[str, str, str]:
     return best
 
 
-def _decisions(store: ReviewStore, n: int) -> list[float]:
+def _decisions(store: SqliteReviewStore, n: int) -> list[float]:
     times: list[float] = []
     reading = make_reading(n=50)
-    session = store.open_session(reading, "bench")
+    session = ReviewSession.open(store, reading, "bench")
     ids = session.finding_ids
     for i in range(n):
         fid = ids[i % len(ids)]
@@ -112,15 +113,15 @@ def main() -> int:
         bare = statistics.median(_bare_commits(d / "bare.sqlite3", args.n, review_size)) * 1e3
         results = {}
         for sync in ("FULL", "NORMAL"):
-            with ReviewStore(d / f"{sync}.sqlite3", synchronous=sync) as store:  # type: ignore[arg-type]
+            with SqliteReviewStore(d / f"{sync}.sqlite3", synchronous=sync) as store:  # type: ignore[arg-type]
                 t = _decisions(store, args.n)
             results[sync] = (statistics.median(t) * 1e3, sorted(t)[int(0.95 * len(t)) - 1] * 1e3)
 
         # resume: a 50-finding review with 125 events, reopened from disk
         db = d / "resume.sqlite3"
         reading = make_reading(n=50)
-        with ReviewStore(db) as store:
-            s = store.open_session(reading, "bench")
+        with SqliteReviewStore(db) as store:
+            s = ReviewSession.open(store, reading, "bench")
             for i, fid in enumerate(s.finding_ids):
                 s.accept(fid)
                 s.reject(fid, "x")
@@ -129,9 +130,9 @@ def main() -> int:
         resume, reopen = [], []
         for _ in range(20):
             t0 = time.perf_counter()
-            with ReviewStore(db) as store:
+            with SqliteReviewStore(db) as store:
                 t1 = time.perf_counter()
-                s = store.open_session(reading, "bench")
+                s = ReviewSession.open(store, reading, "bench")
                 t2 = time.perf_counter()
             resume.append(t2 - t0)
             reopen.append(t2 - t1)

@@ -30,7 +30,9 @@ NIH = ROOT.parent / "shared" / "data" / "images" / "nih" / "00000001_000.png"
 
 
 def _reading(rg: object, n: int) -> object:
-    from tests.ui.review.test_review_window import long_reading  # a grid of 40 px boxes over the film
+    from tests.ui.review.test_review_window import (
+        long_reading,  # a grid of 40 px boxes over the film
+    )
 
     return long_reading(rg, n)
 
@@ -50,7 +52,8 @@ def main() -> int:
     from PySide6.QtWidgets import QApplication
 
     from gazex_viewer.core.imaging.radiograph import load_radiograph
-    from gazex_viewer.core.review.sqlite_store import ReviewStore
+    from gazex_viewer.core.review.session import ReviewSession
+    from gazex_viewer.core.review.sqlite_store import SqliteReviewStore
     from gazex_viewer.ui.common import SelectionModel
     from gazex_viewer.ui.review.panel import ReviewPanel
 
@@ -61,8 +64,8 @@ def main() -> int:
     rg = load_radiograph(NIH)
 
     def run_core() -> list[float]:
-        store = ReviewStore(tmp / "core.sqlite3")
-        s = store.open_session(_reading(rg, args.n), "bench")
+        store = SqliteReviewStore(tmp / "core.sqlite3")
+        s = ReviewSession.open(store, _reading(rg, args.n), "bench")
         ids = s.finding_ids
         out = []
         for i in range(args.rounds):
@@ -77,13 +80,13 @@ def main() -> int:
         return out
 
     def run_panel() -> list[float]:
-        store = ReviewStore(tmp / "panel.sqlite3")
+        store = SqliteReviewStore(tmp / "panel.sqlite3")
         sel = SelectionModel()
         panel = ReviewPanel(sel)
         panel.ask_reason = lambda _t: "r"  # type: ignore[method-assign]
         panel.resize(420, 900)
         panel.show()
-        panel.set_session(store.open_session(_reading(rg, args.n), "bench"))
+        panel.set_session(ReviewSession.open(store, _reading(rg, args.n), "bench"))
         s = panel.session
         assert s is not None
         ids = s.finding_ids

@@ -152,9 +152,9 @@ def run(args: argparse.Namespace) -> int:
 
     store = None
     if args.store is not None:
-        from gazex_viewer.core.review.sqlite_store import ReviewStore
+        from gazex_viewer.core.review.store import open_store
 
-        store = ReviewStore(args.store or None)
+        store = open_store(args.store or None)
     worked_studies = 0
     job = 0
     try:

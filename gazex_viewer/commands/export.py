@@ -172,9 +172,9 @@ def run(args: argparse.Namespace) -> int:
     check_outputs(outputs.values(), inputs)  # before any reading: /dev/full, a FIFO, the film itself
     reading = _load_reading(reading_path)
     if args.store is not None:
-        from gazex_viewer.core.review.sqlite_store import ReviewStore
+        from gazex_viewer.core.review.sqlite_store import SqliteReviewStore
 
-        with ReviewStore(args.store or None) as store:
+        with SqliteReviewStore(args.store or None) as store:
             if store.warning is not None:
                 print(show(f"warning: {store.warning}"), file=sys.stderr)
             if not store.has_reading(reading.reading_id):

@@ -11,7 +11,8 @@ import pytest
 
 from gazex_viewer.cli import main
 from gazex_viewer.core.reading.document import Reading
-from gazex_viewer.core.review.sqlite_store import ReviewStore
+from gazex_viewer.core.review.session import ReviewSession
+from gazex_viewer.core.review.sqlite_store import SqliteReviewStore
 from tests.conftest import ROOT, require_tool, shared_file
 from tests.core.review.test_review_helpers import make_reading, sign
 
@@ -28,8 +29,8 @@ def _dicom_reading(tmp_path: Path) -> tuple[Path, Path, Reading]:
 def test_export_all_three_from_store(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     src, path, reading = _dicom_reading(tmp_path)
     db = tmp_path / "reviews.sqlite3"
-    with ReviewStore(db) as store:
-        s = store.open_session(reading, "Lovelace^Ada")
+    with SqliteReviewStore(db) as store:
+        s = ReviewSession.open(store, reading, "Lovelace^Ada")
         for fid in list(s.undecided()):
             s.accept(fid)
         s.reject("f-001", "not seen")

@@ -3,7 +3,7 @@
 A :class:`ReviewSession` wraps one :class:`~gazex_viewer.core.reading.document.Reading`. Every change
 (accept, reject, edit, add, remove, impression, undo, redo, sign) becomes a
 :class:`~gazex_viewer.core.reading.document.ReviewEvent` that is written to the session's
-:class:`~gazex_viewer.core.review.sqlite_store.ReviewStore` *before* the session reports success: when the
+:class:`~gazex_viewer.core.review.store.ReviewStore` *before* the session reports success: when the
 store write fails, the in-memory state is rolled back and the error is raised. Listeners added with
 :meth:`ReviewSession.subscribe` are called after each successful change (the UI refreshes from them).
 
@@ -27,8 +27,7 @@ from __future__ import annotations
 import copy
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from gazex_viewer.core.errors import GazeXError
 from gazex_viewer.core.reading.document import (
@@ -44,6 +43,12 @@ from gazex_viewer.core.reading.document import (
     utc_now,
 )
 from gazex_viewer.core.review.audit_chain import head_of
+from gazex_viewer.core.review.history import (  # noqa: F401
+    OTHER_ACTIONS,
+    UNDOABLE_ACTIONS,
+    Change,
+    UndoHistory,
+)
 from gazex_viewer.core.review.integrity import (  # noqa: F401  (re-exported: the review's public names)
     LEGACY,
     SIGNATURE_MISMATCH,
@@ -56,70 +61,32 @@ from gazex_viewer.core.review.integrity import (  # noqa: F401  (re-exported: th
     signed_content,
     verify_signoff,
 )
+from gazex_viewer.core.review.review_errors import (
+    ReadingSignedError,
+    ReviewError,
+    ReviewIncompleteError,
+)
+from gazex_viewer.core.review.reviewed import (  # noqa: F401
+    FindingStatus,
+    ReviewedFinding,
+    ReviewedState,
+    Slot,
+)
 from gazex_viewer.core.review.session_integrity import SessionIntegrity
 from gazex_viewer.core.review.signing import KeyRegistry, SigningKey, canonical_json  # noqa: F401
 from gazex_viewer.core.review.signoff import SignOffKeyError, make_signoff
+from gazex_viewer.core.review.store_errors import StaleWriteError
 from gazex_viewer.core.review.sync import StoreSync
 
 if TYPE_CHECKING:
-    from gazex_viewer.core.review.sqlite_store import ReviewStore
+    from gazex_viewer.core.review.store import ReviewStore
 
 log = logging.getLogger(__name__)
-
-#: what :meth:`ReviewSession.status` reports for a finding
-FindingStatus = Literal["undecided", "accepted", "rejected", "edited", "added"]
-Slot = Literal["decision", "addition", "impression", "own_impression"]
-
-#: actions that change a slot and can be undone
-UNDOABLE_ACTIONS: frozenset[str] = frozenset(
-    {"accept", "reject", "edit", "reset", "add", "remove", "impression", "own_impression"}
-)
-#: actions recorded for the audit trail only
-OTHER_ACTIONS: frozenset[str] = frozenset({"open", "sign", "new_version"})
 
 _UNSET: Any = object()
 
 
-class ReviewError(GazeXError):
-    """A review action that is not allowed (unknown finding, signed reading, hidden AI draft)."""
-
-
-class ReviewIncompleteError(ReviewError):
-    """Sign-off refused because findings are still undecided."""
-
-    def __init__(self, path: str | None, undecided: list[str]) -> None:
-        self.undecided = list(undecided)
-        super().__init__(
-            path,
-            f"cannot sign: {len(undecided)} finding(s) still undecided ({', '.join(undecided)})",
-        )
-
-
-class ReadingSignedError(ReviewError):
-    """A change to a signed (frozen) reading; start a new version instead."""
-
-
-@dataclass(frozen=True)
-class ReviewedFinding:
-    """A finding as the review leaves it: the effective text/labels/regions and its status."""
-
-    finding: Finding
-    status: FindingStatus
-    reason: str | None = None
-    #: the model's original finding for an edited one; None for additions
-    original: Finding | None = None
-
-
-@dataclass(frozen=True)
-class _Change:
-    action: str
-    slot: Slot
-    finding_id: str | None
-    before: Any
-    after: Any
-
-
-class ReviewSession(SessionIntegrity):
+class ReviewSession(SessionIntegrity, UndoHistory):
     """The radiologist's review of one reading.
 
     Parameters
@@ -130,7 +97,7 @@ class ReviewSession(SessionIntegrity):
         The reviewer's name, recorded with every event.
     store
         Where every change is written before it is reported; ``None`` keeps the review in memory
-        only (tests, demos). Use :meth:`ReviewStore.open_session` to resume a stored review.
+        only (tests, demos). Use :meth:`ReviewSession.open` to start or resume a stored review.
     read_first
         "Read first" mode: the AI findings stay hidden (and cannot be decided) until the
         radiologist has set their own impression with :meth:`set_own_impression`.
@@ -154,35 +121,89 @@ class ReviewSession(SessionIntegrity):
         self.reviewer = reviewer.strip()
         self._store = store
         self.read_first = read_first
-        if reading.review is None:
-            reading.review = Review()
-        review = reading.review
-        if review.reviewer is None:
-            review.reviewer = self.reviewer
         self._model_ids = [f.id for f in reading.findings]
         self._model_id_set = set(self._model_ids)
         if len(self._model_id_set) != len(self._model_ids):
             raise ReviewError(None, f"reading {reading.reading_id} has duplicate finding ids")
+        self._listeners: list[Callable[[ReviewEvent], None]] = []
+        #: where signers' public keys are registered: the given registry, else the store
+        self.registry: KeyRegistry | None = registry if registry is not None else store
+        self._adopt(reading.review or Review(), store_version, store_problems, _history)
+
+    def _adopt(self, review: Review, store_version: int | None, store_problems: list[str] | None,
+               history: Iterable[ReviewEvent] | None = None) -> None:
+        """Take ``review`` as the reading's review: every model finding has a decision, undo/redo from its log."""
+        self._reading.review = review
+        if review.reviewer is None:
+            review.reviewer = self.reviewer
         known = {d.finding_id for d in review.decisions}
         for fid in self._model_ids:
             if fid not in known:
                 review.decisions.append(Decision(finding_id=fid))
         order = {fid: i for i, fid in enumerate(self._model_ids)}
         review.decisions.sort(key=lambda d: order.get(d.finding_id, len(order)))
-        self._undo: list[_Change] = []
-        self._redo: list[_Change] = []
-        self._listeners: list[Callable[[ReviewEvent], None]] = []
+        self._undo: list[Change] = []
+        self._redo: list[Change] = []
         #: creation order of added findings, so an undone removal goes back to its place
         self._addition_rank: dict[str, int] = {}
-        self._replay(review.events if _history is None else _history)
-        #: where signers' public keys are registered: the given registry, else the store
-        self.registry: KeyRegistry | None = registry if registry is not None else store
+        self._replay(review.events if history is None else history)
         #: the integrity rules' verdict (signature, event chain, state against log) at load and after signing
-        self._check: ReadingCheck = check_reading(reading, self.registry)
+        self._check: ReadingCheck = check_reading(self._reading, self.registry)
         if store_problems:  # what only the store can tell (an event row removed at the end of the log)
             self._check = ReadingCheck(self._check.signature, self._check.problems + list(store_problems))
-        #: versioned writes and the changes kept pending when the store cannot take them (core.review_sync)
-        self._sync = StoreSync(store, store_version)
+        #: versioned writes and the changes kept pending when the store cannot take them (core.review.sync)
+        self._sync = StoreSync(self._store, store_version)
+
+    def reload(self) -> None:
+        """Read this reading's review from the store again (it was changed at another station or window).
+
+        The undo history is rebuilt from the stored log; changes not saved yet are dropped (a
+        :class:`~gazex_viewer.core.review.store_errors.StaleWriteError` named them). Listeners are told.
+        """
+        if self._store is None:
+            return
+        stored = self._store.load(self.reading_id)
+        review = stored.reading.review or Review()
+        self._adopt(review, stored.version, self._store.log_problems(self.reading_id, review.events))
+        if review.events:
+            self._notify(review.events[-1])
+
+    @classmethod
+    def open(
+        cls,
+        store: ReviewStore,
+        reading: Reading,
+        reviewer: str,
+        *,
+        read_first: bool = False,
+        follow_versions: bool = True,
+    ) -> ReviewSession:
+        """A review session for this reading in ``store``, resuming where its stored review stood.
+
+        A reading not yet stored is registered (with ``read_first``). A stored one is loaded from
+        the store (the stored state wins over the passed-in review), following the version links
+        to its newest version unless ``follow_versions`` is False (a version the user picked);
+        ``read_first`` then keeps the stored setting.
+        """
+        if not store.has_reading(reading.reading_id):
+            store.add_reading(reading, read_first=read_first)
+            latest = reading.reading_id
+        elif follow_versions:
+            latest = store.latest_version_id(reading.reading_id)
+        else:
+            latest = reading.reading_id
+        stored = store.load(latest)
+        events = stored.reading.review.events if stored.reading.review else []
+        return cls(stored.reading, reviewer, store=store, read_first=stored.read_first, store_version=stored.version,
+                   store_problems=store.log_problems(latest, events))
+
+    def _reload_after(self, stale: StaleWriteError) -> None:
+        """After a refused stale write: reload; when even that fails, nothing more is written here (as before)."""
+        try:
+            self.reload()
+        except GazeXError as err:
+            log.warning("review %s: cannot reload after a stale write: %s", self.reading_id, err)
+            self._sync.conflict = stale
 
     # -- read-only view --------------------------------------------------------------------
     @property
@@ -196,10 +217,6 @@ class ReviewSession(SessionIntegrity):
         return self._reading.review
 
     @property
-    def reading_id(self) -> str:
-        return self._reading.reading_id
-
-    @property
     def store(self) -> ReviewStore | None:
         return self._store
 
@@ -207,100 +224,6 @@ class ReviewSession(SessionIntegrity):
     def ai_hidden(self) -> bool:
         """True in "read first" mode until the radiologist's own impression is written."""
         return self.read_first and not (self.review.own_impression or "").strip()
-
-    @property
-    def finding_ids(self) -> list[str]:
-        """Every finding in display order: the model's, then the radiologist's additions."""
-        return self._model_ids + [f.id for f in self.review.additions]
-
-    def _decision(self, finding_id: str) -> Decision:
-        for d in self.review.decisions:
-            if d.finding_id == finding_id:
-                return d
-        raise KeyError(finding_id)
-
-    def _addition(self, finding_id: str) -> Finding | None:
-        for f in self.review.additions:
-            if f.id == finding_id:
-                return f
-        return None
-
-    def _check_known(self, finding_id: str) -> None:
-        if finding_id not in self._model_id_set and self._addition(finding_id) is None:
-            raise ReviewError(None, f"reading {self.reading_id} has no finding {finding_id!r}")
-
-    def status(self, finding_id: str) -> FindingStatus:
-        """The finding's state: undecided, accepted, rejected, edited or added."""
-        self._check_known(finding_id)
-        if finding_id in self._model_id_set:
-            return self._decision(finding_id).status
-        return "added"
-
-    def effective_finding(self, finding_id: str) -> Finding:
-        """The finding as it now reads: the edited version when edited, else the original."""
-        self._check_known(finding_id)
-        if finding_id in self._model_id_set:
-            d = self._decision(finding_id)
-            if d.status == "edited" and d.edited is not None:
-                return d.edited
-            return self._reading.finding(finding_id)
-        added = self._addition(finding_id)
-        assert added is not None
-        return added
-
-    def undecided(self) -> list[str]:
-        """Ids of the model findings still undecided, in report order."""
-        return [d.finding_id for d in self.review.decisions if d.status == "undecided"]
-
-    def counts(self) -> dict[str, int]:
-        """How many findings are in each state (for the counter)."""
-        out = {"undecided": 0, "accepted": 0, "rejected": 0, "edited": 0, "added": 0}
-        for fid in self.finding_ids:
-            out[self.status(fid)] += 1
-        return out
-
-    def next_undecided(self, after_id: str | None = None) -> str | None:
-        """The first undecided finding after ``after_id`` in report order, wrapping around."""
-        return self._step_undecided(after_id, +1)
-
-    def previous_undecided(self, before_id: str | None = None) -> str | None:
-        """The last undecided finding before ``before_id`` in report order, wrapping around."""
-        return self._step_undecided(before_id, -1)
-
-    def _step_undecided(self, ref: str | None, step: int) -> str | None:
-        ids = self._model_ids
-        if not ids:
-            return None
-        if ref is None or ref not in self._model_id_set:
-            order = ids if step > 0 else ids[::-1]
-        else:
-            i = ids.index(ref)
-            n = len(ids)
-            order = [ids[(i + step * k) % n] for k in range(1, n + 1)]
-        for fid in order:
-            if self._decision(fid).status == "undecided":
-                return fid
-        return None
-
-    def reviewed_findings(self, *, include_rejected: bool = False) -> list[ReviewedFinding]:
-        """The findings the report keeps (accepted, edited, added), in display order.
-
-        With ``include_rejected`` the rejected (and undecided) model findings are listed too,
-        so a PDF can show every decision.
-        """
-        out: list[ReviewedFinding] = []
-        for d in self.review.decisions:
-            original = self._reading.finding(d.finding_id)
-            if d.status in ("accepted",) or (d.status == "edited" and d.edited is not None):
-                eff = d.edited if d.status == "edited" and d.edited is not None else original
-                out.append(
-                    ReviewedFinding(eff, d.status, d.reason, original if d.status == "edited" else None)
-                )
-            elif include_rejected:
-                out.append(ReviewedFinding(original, d.status, d.reason, None))
-        for f in self.review.additions:
-            out.append(ReviewedFinding(f, "added"))
-        return out
 
     # -- listeners ---------------------------------------------------------------------------
     def subscribe(self, callback: Callable[[ReviewEvent], None]) -> Callable[[], None]:
@@ -319,52 +242,6 @@ class ReviewSession(SessionIntegrity):
                 cb(event)
             except Exception:  # a broken view must not undo a durable decision
                 log.exception("review listener %r failed", cb)
-
-    # -- slots -----------------------------------------------------------------------------
-    def _slot_of(self, action: str, finding_id: str | None) -> Slot:
-        base = action.split(":", 1)[1] if action.startswith(("undo:", "redo:")) else action
-        if base in ("impression", "own_impression"):
-            return base  # type: ignore[return-value]
-        if finding_id is not None and finding_id in self._model_id_set:
-            return "decision"
-        return "addition"
-
-    def _get(self, slot: Slot, finding_id: str | None) -> Any:
-        if slot == "decision":
-            assert finding_id is not None
-            return self._decision(finding_id).to_dict()
-        if slot == "addition":
-            assert finding_id is not None
-            f = self._addition(finding_id)
-            return None if f is None else f.to_dict()
-        return getattr(self.review, slot)
-
-    def _set(self, slot: Slot, finding_id: str | None, value: Any) -> None:
-        review = self.review
-        if slot == "decision":
-            assert finding_id is not None
-            new = Decision.from_dict(value)
-            review.decisions = [new if d.finding_id == finding_id else d for d in review.decisions]
-        elif slot == "addition":
-            assert finding_id is not None
-            idx = next((i for i, f in enumerate(review.additions) if f.id == finding_id), None)
-            if value is None:
-                if idx is not None:
-                    del review.additions[idx]
-            elif idx is None:
-                rank = self._rank(finding_id)
-                pos = next(
-                    (i for i, f in enumerate(review.additions) if self._rank(f.id) > rank),
-                    len(review.additions),
-                )
-                review.additions.insert(pos, Finding.from_dict(value))
-            else:
-                review.additions[idx] = Finding.from_dict(value)
-        else:
-            setattr(review, slot, value)
-
-    def _rank(self, finding_id: str) -> int:
-        return self._addition_rank.setdefault(finding_id, len(self._addition_rank))
 
     # -- recording ---------------------------------------------------------------------------
     def _check_open(self) -> None:
@@ -418,18 +295,13 @@ class ReviewSession(SessionIntegrity):
         self.review.events.append(event)
         try:
             not_saved = self._sync.write(self._reading, event)
-        except BaseException:
+        except BaseException as err:
             self.review.events.pop()
             self._set(slot, finding_id, before)
+            if isinstance(err, StaleWriteError):
+                self._reload_after(err)  # the reviewer sees the other decision and can redo theirs
             raise
-        change = _Change(action, slot, finding_id, before, after)
-        if action.startswith("undo:"):
-            self._redo.append(self._undo.pop())
-        elif action.startswith("redo:"):
-            self._undo.append(self._redo.pop())
-        else:
-            self._undo.append(change)
-            self._redo.clear()
+        self._push(Change(action, slot, finding_id, before, after))
         self._notify(event)
         if not_saved is not None:
             raise not_saved
@@ -439,30 +311,14 @@ class ReviewSession(SessionIntegrity):
         """Try again to write the changes that could not be saved; True when nothing is left pending."""
         if not self._sync.pending:
             return True
-        problem = self._sync.write(self._reading, None)
+        try:
+            problem = self._sync.write(self._reading, None)
+        except StaleWriteError as err:
+            self._reload_after(err)
+            raise
         if problem is None:
             self._notify(self.review.events[-1])
         return problem is None
-
-    def _replay(self, events: Iterable[ReviewEvent]) -> None:
-        """Rebuild the undo/redo stacks from the recorded events (state itself is stored)."""
-        events = list(events)
-        for ev in events:
-            if ev.action == "add" and ev.finding_id is not None:
-                self._rank(ev.finding_id)
-        for f in self.review.additions:
-            self._rank(f.id)
-        for ev in events:
-            if ev.action.startswith("undo:"):
-                if self._undo:
-                    self._redo.append(self._undo.pop())
-            elif ev.action.startswith("redo:"):
-                if self._redo:
-                    self._undo.append(self._redo.pop())
-            elif ev.action in UNDOABLE_ACTIONS:
-                slot = self._slot_of(ev.action, ev.finding_id)
-                self._undo.append(_Change(ev.action, slot, ev.finding_id, ev.before, ev.after))
-                self._redo.clear()
 
     # -- decisions ---------------------------------------------------------------------------
     def _model_decision(self, finding_id: str) -> Decision:
@@ -594,22 +450,7 @@ class ReviewSession(SessionIntegrity):
             raise ReviewError(None, "read-first mode: the own impression cannot be cleared once written")
         return self._record("own_impression", None, "own_impression", value)
 
-    # -- undo / redo ---------------------------------------------------------------------------
-    @property
-    def can_undo(self) -> bool:
-        return bool(self._undo) and not self.is_frozen
-
-    @property
-    def can_redo(self) -> bool:
-        return bool(self._redo) and not self.is_frozen
-
-    def undo_text(self) -> str | None:
-        """A short description of what :meth:`undo` would revert ("accept f-1"), or None."""
-        if not self.can_undo:
-            return None
-        c = self._undo[-1]
-        return c.action if c.finding_id is None else f"{c.action} {c.finding_id}"
-
+    # -- undo / redo (the stacks: core.review.history) -------------------------------------------
     def undo(self) -> ReviewEvent | None:
         """Revert the last change (recorded as an ``undo:<action>`` event); None when nothing to undo."""
         self._check_open()
@@ -671,8 +512,10 @@ class ReviewSession(SessionIntegrity):
 
         try:
             self._record_plain("sign", None, signoff.to_dict(), who=who, at=signoff.at, before_notify=verify)
-        except BaseException:
+        except BaseException as err:
             self.review.signoff, self.review.reviewer, self._check = None, old_reviewer, old_check
+            if isinstance(err, StaleWriteError):
+                self._reload_after(err)
             raise
         return signoff
 
@@ -722,7 +565,7 @@ class ReviewSession(SessionIntegrity):
         if not self.is_signed:
             raise ReviewError(None, f"reading {self.reading_id} is not signed; keep editing it instead")
         if self._store is not None:
-            session = self._store.open_session(child, who, read_first=False)
+            session = ReviewSession.open(self._store, child, who, read_first=False)
         else:
             session = ReviewSession(child, who, read_first=False)
         session._record_plain("new_version", self.reading_id, child.reading_id)

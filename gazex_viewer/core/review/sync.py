@@ -23,7 +23,7 @@ from gazex_viewer.core.reading.document import Reading, ReviewEvent
 from gazex_viewer.core.review.store_errors import RETRYABLE, ReviewStoreConflictError
 
 if TYPE_CHECKING:
-    from gazex_viewer.core.review.sqlite_store import ReviewStore
+    from gazex_viewer.core.review.store import ReviewStore
 
 log = logging.getLogger(__name__)
 

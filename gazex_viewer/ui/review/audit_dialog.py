@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gazex_viewer.core.review.sqlite_store import AuditEntry
+from gazex_viewer.core.review.store import AuditEntry
 
 COLUMNS = ("Time", "Reviewer", "Version", "Action", "Finding", "Change")
 

@@ -15,7 +15,8 @@ panel it badges; never the window itself.
 The window calls four hooks: :meth:`~ReviewController.reading_shown` after it shows a reading,
 :meth:`~ReviewController.film_opened` after it opens a film, :meth:`~ReviewController.commit_pending` before
 either replaces the review, and :meth:`~ReviewController.close` when it closes. The review database comes from
-one function, :func:`open_review_store`, and each session from one, :func:`open_review_session`.
+one function, :func:`open_review_store` (core's ``open_store`` behind the ``ReviewStore`` Protocol), and each
+session from ``ReviewSession.open(store, ...)``: the UI never names a concrete store.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from PySide6.QtWidgets import QDockWidget, QWidget
 from gazex_viewer.core.errors import GazeXError
 from gazex_viewer.core.reading.document import Box, Reading
 from gazex_viewer.core.review.reviewed_view import display_reading, title_state
+from gazex_viewer.core.review.session import ReviewSession
 from gazex_viewer.ui import settings as S
 from gazex_viewer.ui.film.region_editor import RegionEditor
 from gazex_viewer.ui.review.panel import ReviewPanel
@@ -43,8 +45,7 @@ if TYPE_CHECKING:
     from PySide6.QtGui import QAction
     from PySide6.QtWidgets import QMenu
 
-    from gazex_viewer.core.review.session import ReviewSession
-    from gazex_viewer.core.review.sqlite_store import ReviewStore
+    from gazex_viewer.core.review.store import ReviewStore
     from gazex_viewer.ui.actions import ActionRegistry
     from gazex_viewer.ui.report.panel import ReportPanel
     from gazex_viewer.ui.services import Shell
@@ -52,7 +53,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-#: environment variable naming the review database (tests, kiosks); else the platform default
+#: environment variable naming the review database (tests, kiosks): a file, sqlite:///... or postgresql://...
 DB_ENV = "GAZEX_REVIEW_DB"
 REVIEWER_KEY = "review/reviewer"
 READ_FIRST_KEY = "review/read_first"
@@ -63,26 +64,16 @@ def open_review_store() -> tuple[ReviewStore | None, str | None]:
 
     Never raises: a database that cannot be used at all gives ``(None, reason)``.
     """
-    from gazex_viewer.core.review.sqlite_store import ReviewStore
+    from gazex_viewer.core.review.store import open_store
 
     path = os.environ.get(DB_ENV) or None
     try:
-        store = ReviewStore(path)
+        store = open_store(path)
     except GazeXError as err:
         return None, f"{err} — decisions cannot be saved, so review is switched off"
     except Exception as err:  # noqa: BLE001 (never a crash at start-up)
         return None, f"{path or 'review database'}: {err.__class__.__name__}: {err} — review is switched off"
     return store, None if store.warning is None else str(store.warning)
-
-
-def open_review_session(
-    store: ReviewStore, reading: Reading, reviewer: str, *, read_first: bool, follow_versions: bool
-) -> ReviewSession:
-    """The review session of ``reading`` in ``store`` (resumed when stored; its newest version unless exact).
-
-    Raises :class:`GazeXError` when the store cannot open it.
-    """
-    return store.open_session(reading, reviewer, read_first=read_first, follow_versions=follow_versions)
 
 
 class _FollowVisibility(QObject):
@@ -331,8 +322,8 @@ class ReviewController(StoredReviews, QObject):
         self.panel.ask_reviewer_name(False)
         exact, self._exact_next = self._exact_next == reading.reading_id, None
         try:
-            session = self.store.open_session(
-                reading, who, read_first=self.read_first_action.isChecked(), follow_versions=not exact
+            session = ReviewSession.open(
+                self.store, reading, who, read_first=self.read_first_action.isChecked(), follow_versions=not exact
             )
         except GazeXError as err:
             self.shell.show_error("Cannot open the review", str(err))

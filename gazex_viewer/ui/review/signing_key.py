@@ -26,7 +26,7 @@ from gazex_viewer.core.review.signing import (
 )
 
 if TYPE_CHECKING:
-    from gazex_viewer.core.review.sqlite_store import ReviewStore
+    from gazex_viewer.core.review.store import ReviewStore
 
 #: (title, label) -> the passphrase typed, or None when cancelled
 AskPassphrase = Callable[[str, str], "str | None"]

@@ -18,7 +18,7 @@ from gazex_viewer.ui import settings as S
 if TYPE_CHECKING:
     from gazex_viewer.core.reading.document import Reading
     from gazex_viewer.core.review.session import ReviewSession
-    from gazex_viewer.core.review.sqlite_store import ReviewStore, StoredReview
+    from gazex_viewer.core.review.store import ReviewStore, StoredReview
     from gazex_viewer.ui.review.audit_dialog import AuditDialog
     from gazex_viewer.ui.review.export_dialog import ExportDialog
     from gazex_viewer.ui.review.panel import ReviewPanel

@@ -78,8 +78,11 @@ def test_export_signs_the_pdf_with_the_signers_key(tmp_path, monkeypatch, capsys
 
     from gazex_viewer.cli import main
     from gazex_viewer.core.review.session import ReviewSession
-    from gazex_viewer.core.review.sqlite_store import ReviewStore, default_store_path
     from gazex_viewer.core.review.signing import create_key
+    from gazex_viewer.core.review.sqlite_store import (
+        SqliteReviewStore,
+        default_store_path,
+    )
     from tests.core.review.test_review_helpers import make_reading
 
     reading = make_reading()
@@ -89,7 +92,7 @@ def test_export_signs_the_pdf_with_the_signers_key(tmp_path, monkeypatch, capsys
 
     reading.image.pixel_sha256 = load_radiograph(film).pixel_sha256
     key = create_key("Dr Ada", "correct horse battery")
-    with ReviewStore(default_store_path()) as store:
+    with SqliteReviewStore(default_store_path()) as store:
         store.register_key(key, "test registrar")
     s = ReviewSession(reading, "Dr Ada")
     for fid in list(s.undecided()):

@@ -260,7 +260,7 @@ def test_batch_is_resumable_and_idempotent(
     orthanc: OrthancServer, tiny_model_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from gazex_viewer.cli import main
-    from gazex_viewer.core.review.sqlite_store import ReviewStore
+    from gazex_viewer.core.review.sqlite_store import SqliteReviewStore
 
     _clear_results(orthanc)
     pacs = DicomWebPacs(_profile(orthanc), RetrieveCache(tmp_path / "check-cache"))
@@ -301,7 +301,7 @@ def test_batch_is_resumable_and_idempotent(
     with sqlite3.connect(db) as c:
         names = sorted(r[0] for r in c.execute("SELECT file_name FROM readings"))
     assert names == sorted(f"{uid}.dcm" for uid in images)
-    assert ReviewStore(db).path == db
+    assert SqliteReviewStore(db).path == db
 
 
 def test_batch_against_a_pacs_that_is_down(tiny_model_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
@@ -366,8 +366,8 @@ def _delete_study(server: OrthancServer, study_uid: str) -> None:
 
 
 def test_dimse_find_get_store(orthanc: OrthancServer, pacs: DicomWebPacs, tmp_path: Path) -> None:
-    from gazex_viewer.core.pacs.dimse import DimsePacs
     from gazex_viewer.core.imaging.radiograph import load_radiograph
+    from gazex_viewer.core.pacs.dimse import DimsePacs
 
     profile = ServerProfile(name="dimse", ae_title="ORTHANC", host="127.0.0.1", port=orthanc.dicom_port, timeout_s=10)
     dimse = DimsePacs(profile, RetrieveCache(tmp_path / "cache"))

@@ -15,8 +15,8 @@ from gazex_viewer.core.reading.document import (
     SignOff,
 )
 from gazex_viewer.core.review.session import ReviewSession
-from gazex_viewer.core.review.sqlite_store import ReviewStore, default_store_path
 from gazex_viewer.core.review.signing import SigningKey, generate_key
+from gazex_viewer.core.review.sqlite_store import SqliteReviewStore, default_store_path
 
 SENTENCES: list[tuple[str, list[Label], tuple[float, float, float, float] | None]] = [
     ("support apparatus", [Label("Support Devices", "positive")], (300.0, 120.0, 700.0, 520.0)),
@@ -99,6 +99,6 @@ def sign(session: ReviewSession, reviewer: str | None = None, **kw: Any) -> Sign
     key = key_for(who)
     if session.store is not None:
         session.store.register_key(key, "test registrar")
-    with ReviewStore(default_store_path()) as store:
+    with SqliteReviewStore(default_store_path()) as store:
         store.register_key(key, "test registrar")
     return session.sign(who, key=key, **kw)

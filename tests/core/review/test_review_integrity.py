@@ -23,7 +23,7 @@ from gazex_viewer.core.review.session import (
     signature_problem,
     verify_signoff,
 )
-from gazex_viewer.core.review.sqlite_store import ReviewStore
+from gazex_viewer.core.review.sqlite_store import SqliteReviewStore
 from tests.conftest import ROOT, shared_file
 from tests.core.review.test_review_helpers import make_reading, sign
 
@@ -113,8 +113,8 @@ def test_export_command_refuses_a_tampered_reading(tmp_path: Path) -> None:
 def test_tampered_review_in_the_database_is_not_signed(tmp_path: Path) -> None:
     db = tmp_path / "r.sqlite3"
     reading = make_reading()
-    with ReviewStore(db) as store:
-        s = store.open_session(reading, "Dr Ada")
+    with SqliteReviewStore(db) as store:
+        s = ReviewSession.open(store, reading, "Dr Ada")
         for fid in list(s.undecided()):
             s.accept(fid)
         sign(s)
@@ -127,8 +127,8 @@ def test_tampered_review_in_the_database_is_not_signed(tmp_path: Path) -> None:
     con.execute("UPDATE readings SET review_json = ? WHERE reading_id = ?", (json.dumps(review), reading.reading_id))
     con.commit()
     con.close()
-    with ReviewStore(db) as store:
-        s = store.open_session(reading, "Dr Ada")
+    with SqliteReviewStore(db) as store:
+        s = ReviewSession.open(store, reading, "Dr Ada")
         assert s.signature_invalid and not s.is_signed
         with pytest.raises(ExportError, match="changed after signing"):
             export_sr(s.reading, tmp_path / "o.dcm")
@@ -255,14 +255,14 @@ def test_staged_outputs_commit_together(tmp_path: Path) -> None:
 # -- 6. the stored readings of one film, summarised; a picked version opens as it is -------------------------
 def test_reviews_for_image_and_exact_version(tmp_path: Path) -> None:
     sha = "ab" * 32
-    with ReviewStore(tmp_path / "r.sqlite3") as store:
-        s = store.open_session(make_reading(pixel_sha256=sha), "Dr Ada")
+    with SqliteReviewStore(tmp_path / "r.sqlite3") as store:
+        s = ReviewSession.open(store, make_reading(pixel_sha256=sha), "Dr Ada")
         for fid in list(s.undecided()):
             s.accept(fid)
         sign(s)
         v2 = s.new_version()
         v2.reject("f-000", "second look")
-        fresh = store.open_session(make_reading(pixel_sha256=sha), "Dr Ada")
+        fresh = ReviewSession.open(store, make_reading(pixel_sha256=sha), "Dr Ada")
         reviews = {r.reading_id: r for r in store.reviews_for_image(sha)}
         assert set(reviews) == {s.reading_id, v2.reading_id, fresh.reading_id}
         signed = reviews[s.reading_id]
@@ -272,6 +272,6 @@ def test_reviews_for_image_and_exact_version(tmp_path: Path) -> None:
         assert not reviews[fresh.reading_id].has_work and "not started: 4 AI finding(s)" in reviews[fresh.reading_id].describe()
         assert "signed by Dr Ada" in signed.describe() and f"superseded by version {v2.reading_id}" in signed.describe()
         # opening the signed one: by default its newest version, exactly it when picked
-        assert store.open_session(s.reading, "x").reading_id == v2.reading_id
-        exact = store.open_session(s.reading, "x", follow_versions=False)
+        assert ReviewSession.open(store, s.reading, "x").reading_id == v2.reading_id
+        exact = ReviewSession.open(store, s.reading, "x", follow_versions=False)
         assert exact.reading_id == s.reading_id and exact.is_signed

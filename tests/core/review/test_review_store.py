@@ -1,4 +1,4 @@
-"""ReviewStore: durable writes, resume, versions, audit, corrupt/locked files, and a real SIGKILL.
+"""SqliteReviewStore: durable writes, resume, versions, audit, corrupt/locked files, and a real SIGKILL.
 
 Run as a script, this file is the kill-test driver: it records decisions one by one and prints
 ``ack <finding id> <status>`` after each durable write, until it is killed.
@@ -18,7 +18,8 @@ import pytest
 
 from gazex_viewer.core.errors import ReviewStoreError
 from gazex_viewer.core.reading.document import Box, Reading
-from gazex_viewer.core.review.sqlite_store import ReviewStore
+from gazex_viewer.core.review.session import ReviewSession
+from gazex_viewer.core.review.sqlite_store import SqliteReviewStore
 
 if __name__ != "__main__":
     from tests.core.review.test_review_helpers import make_reading, sign
@@ -27,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[3]
 
 
 def test_wal_and_full_sync(tmp_path: Path) -> None:
-    store = ReviewStore(tmp_path / "r.sqlite3")
+    store = SqliteReviewStore(tmp_path / "r.sqlite3")
     assert store._conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert store._conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
     assert store.warning is None
@@ -37,8 +38,8 @@ def test_wal_and_full_sync(tmp_path: Path) -> None:
 def test_decisions_survive_reopen_and_resume_undo(tmp_path: Path) -> None:
     db = tmp_path / "r.sqlite3"
     reading = make_reading()
-    with ReviewStore(db) as store:
-        s = store.open_session(reading, "Dr Ada")
+    with SqliteReviewStore(db) as store:
+        s = ReviewSession.open(store, reading, "Dr Ada")
         s.accept("f-000")
         s.reject("f-001", "not seen")
         s.edit("f-002", text="cardiomegaly", observation=Box.from_corners(1, 2, 30, 40))
@@ -48,8 +49,8 @@ def test_decisions_survive_reopen_and_resume_undo(tmp_path: Path) -> None:
     # a different process would only have the reading JSON; the store's state wins
     fresh = Reading.from_dict(reading.to_dict())
     fresh.review = None
-    with ReviewStore(db) as store:
-        s2 = store.open_session(fresh, "Dr Ada")
+    with SqliteReviewStore(db) as store:
+        s2 = ReviewSession.open(store, fresh, "Dr Ada")
         assert s2.status("f-000") == "accepted"
         assert s2.status("f-001") == "rejected"
         assert s2.review.decisions[1].reason == "not seen"
@@ -70,8 +71,8 @@ def test_decisions_survive_reopen_and_resume_undo(tmp_path: Path) -> None:
 
 
 def test_store_failure_rolls_back_the_session(tmp_path: Path) -> None:
-    store = ReviewStore(tmp_path / "r.sqlite3")
-    s = store.open_session(make_reading(), "Dr Ada")
+    store = SqliteReviewStore(tmp_path / "r.sqlite3")
+    s = ReviewSession.open(store, make_reading(), "Dr Ada")
     store.close()  # every write now fails
     with pytest.raises(ReviewStoreError, match="cannot write the review database"):
         s.accept("f-000")
@@ -82,17 +83,17 @@ def test_store_failure_rolls_back_the_session(tmp_path: Path) -> None:
 def test_sign_versions_and_audit(tmp_path: Path) -> None:
     db = tmp_path / "r.sqlite3"
     reading = make_reading(study_instance_uid="1.2.3.4", pixel_sha256="a" * 64)
-    with ReviewStore(db) as store:
-        s = store.open_session(reading, "Dr Ada")
+    with SqliteReviewStore(db) as store:
+        s = ReviewSession.open(store, reading, "Dr Ada")
         for fid in list(s.undecided()):
             s.accept(fid)
         signoff = sign(s)
         assert store.signoff(reading.reading_id) == signoff
         v2 = s.new_version("Dr Bo")
         v2.reject("f-003", "on second look")
-    with ReviewStore(db) as store:
+    with SqliteReviewStore(db) as store:
         # reopening the film resumes the newest version
-        again = store.open_session(reading, "Dr Bo")
+        again = ReviewSession.open(store, reading, "Dr Bo")
         assert again.reading_id == v2.reading_id
         assert again.reading.parent_id == reading.reading_id
         assert again.status("f-003") == "rejected" and not again.is_signed
@@ -114,45 +115,45 @@ def test_sign_versions_and_audit(tmp_path: Path) -> None:
 def test_read_first_setting_is_stored(tmp_path: Path) -> None:
     db = tmp_path / "r.sqlite3"
     reading = make_reading()
-    with ReviewStore(db) as store:
-        s = store.open_session(reading, "Dr Ada", read_first=True)
+    with SqliteReviewStore(db) as store:
+        s = ReviewSession.open(store, reading, "Dr Ada", read_first=True)
         assert s.ai_hidden
-    with ReviewStore(db) as store:
-        s = store.open_session(reading, "Dr Ada")
+    with SqliteReviewStore(db) as store:
+        s = ReviewSession.open(store, reading, "Dr Ada")
         assert s.read_first and s.ai_hidden
         s.set_own_impression("normal chest")
-    with ReviewStore(db) as store:
-        assert not store.open_session(reading, "Dr Ada").ai_hidden
+    with SqliteReviewStore(db) as store:
+        assert not ReviewSession.open(store, reading, "Dr Ada").ai_hidden
 
 
 def test_corrupt_file_is_kept_aside_and_fresh_db_started(tmp_path: Path) -> None:
     db = tmp_path / "reviews.sqlite3"
     garbage = b"this is not an sqlite database\x00" * 200
     db.write_bytes(garbage)
-    store = ReviewStore(db)
+    store = SqliteReviewStore(db)
     assert store.warning is not None and store.moved_aside is not None
     msg = str(store.warning)
     assert msg.startswith(f"{db}: the review database was corrupt")
     assert store.moved_aside.name in msg and ".corrupt-" in store.moved_aside.name
     assert store.moved_aside.read_bytes() == garbage  # nothing overwritten
     reading = make_reading()
-    s = store.open_session(reading, "Dr Ada")
+    s = ReviewSession.open(store, reading, "Dr Ada")
     s.accept("f-000")
     store.close()
-    with ReviewStore(db) as again:
+    with SqliteReviewStore(db) as again:
         assert again.warning is None
-        assert again.open_session(reading, "x").status("f-000") == "accepted"
+        assert ReviewSession.open(again, reading, "x").status("f-000") == "accepted"
 
 
 def test_truncated_database_is_kept_aside(tmp_path: Path) -> None:
     db = tmp_path / "reviews.sqlite3"
-    with ReviewStore(db) as store:
+    with SqliteReviewStore(db) as store:
         for _ in range(3):
-            store.open_session(make_reading(n=40), "Dr Ada").accept("f-000")
+            ReviewSession.open(store, make_reading(n=40), "Dr Ada").accept("f-000")
         store._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     data = db.read_bytes()
     db.write_bytes(data[:100] + b"\xff" * 3000 + data[3100 : len(data) // 2])
-    store = ReviewStore(db)
+    store = SqliteReviewStore(db)
     assert store.warning is not None and ".corrupt-" in store.moved_aside.name  # type: ignore[union-attr]
     store.close()
 
@@ -160,13 +161,13 @@ def test_truncated_database_is_kept_aside(tmp_path: Path) -> None:
 def test_locked_file_is_kept_aside(tmp_path: Path) -> None:
     db = tmp_path / "reviews.sqlite3"
     reading = make_reading(pixel_sha256="b" * 64)
-    with ReviewStore(db) as store:
-        store.open_session(reading, "Dr Ada").accept("f-000")
+    with SqliteReviewStore(db) as store:
+        ReviewSession.open(store, reading, "Dr Ada").accept("f-000")
     holder = sqlite3.connect(db, isolation_level=None)
     holder.execute("PRAGMA locking_mode = EXCLUSIVE")
     holder.execute("BEGIN EXCLUSIVE")
     try:
-        store = ReviewStore(db, busy_timeout_s=0.2)
+        store = SqliteReviewStore(db, busy_timeout_s=0.2)
         assert store.warning is not None
         assert "was locked" in str(store.warning)
         assert store.moved_aside is not None and ".locked-" in store.moved_aside.name
@@ -175,9 +176,9 @@ def test_locked_file_is_kept_aside(tmp_path: Path) -> None:
     finally:
         holder.execute("ROLLBACK")
         holder.close()
-    aside = ReviewStore(store.moved_aside)  # the kept file still holds the decision
+    aside = SqliteReviewStore(store.moved_aside)  # the kept file still holds the decision
     assert aside.warning is None
-    assert aside.open_session(reading, "x").status("f-000") == "accepted"
+    assert ReviewSession.open(aside, reading, "x").status("f-000") == "accepted"
     aside.close()
 
 
@@ -185,13 +186,13 @@ def test_unwritable_folder_is_a_typed_error(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("x")
     with pytest.raises(ReviewStoreError, match="cannot create the database folder"):
-        ReviewStore(blocker / "sub" / "r.sqlite3")
+        SqliteReviewStore(blocker / "sub" / "r.sqlite3")
 
 
 def test_default_path_is_platformdirs(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
     monkeypatch.delenv("GAZEX_REVIEW_DB", raising=False)
-    store = ReviewStore()
+    store = SqliteReviewStore()
     assert store.path == tmp_path / "gazex-viewer" / "reviews.sqlite3"
     store.close()
 
@@ -203,8 +204,8 @@ N_KILL = 400
 def _driver(db: str, reading_json: str) -> None:
     """Record a decision on each finding, printing an acknowledgement after each durable write."""
     reading = Reading.from_json(Path(reading_json).read_text())
-    store = ReviewStore(db)
-    session = store.open_session(reading, "Dr Kill")
+    store = SqliteReviewStore(db)
+    session = ReviewSession.open(store, reading, "Dr Kill")
     print("ready", flush=True)
     for i, fid in enumerate(session.finding_ids):
         if i % 3 == 0:
@@ -253,9 +254,9 @@ def test_sigkill_mid_review_keeps_every_acknowledged_decision(tmp_path: Path) ->
     assert "done" not in rest, "the driver finished before the kill; the test proves nothing"
     assert len(acks) < N_KILL
 
-    with ReviewStore(db) as store:
+    with SqliteReviewStore(db) as store:
         assert store.warning is None
-        session = store.open_session(reading, "Dr Check")
+        session = ReviewSession.open(store, reading, "Dr Check")
         for fid, status in acks:
             assert session.status(fid) == status, fid
             i = int(fid.split("-")[1])

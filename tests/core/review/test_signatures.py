@@ -13,16 +13,11 @@ from typing import Any
 import pytest
 
 from gazex_viewer.cli import main
-from gazex_viewer.core.review.audit_chain import GENESIS, check_chain
 from gazex_viewer.core.errors import ExportError, ReadingError
-from gazex_viewer.core.review.integrity import check_reading, content_sha256
 from gazex_viewer.core.reading.document import Reading
+from gazex_viewer.core.review.audit_chain import GENESIS, check_chain
+from gazex_viewer.core.review.integrity import check_reading, content_sha256
 from gazex_viewer.core.review.session import ReviewError, ReviewSession
-from gazex_viewer.core.review.sqlite_store import (
-    ReviewStore,
-    default_store_path,
-    registered_keys,
-)
 from gazex_viewer.core.review.signing import (
     SigningKeyError,
     create_key,
@@ -31,6 +26,11 @@ from gazex_viewer.core.review.signing import (
     key_file,
     load_key,
     signing_payload,
+)
+from gazex_viewer.core.review.sqlite_store import (
+    SqliteReviewStore,
+    default_store_path,
+    registered_keys,
 )
 from tests.core.review.test_review_helpers import key_for, make_reading, sign
 
@@ -70,7 +70,7 @@ def _refused_everywhere(path: Path, capsys: pytest.CaptureFixture[str], *reasons
     assert code == 2 and "\n" not in line, line
     assert any(r in line for r in reasons), line
     reading = Reading.from_json(path.read_text(encoding="utf-8"))
-    with ReviewStore(default_store_path()) as store:
+    with SqliteReviewStore(default_store_path()) as store:
         s = ReviewSession(reading, "Dr Check", registry=store)
     assert not s.is_signed and (s.signature_invalid or s.integrity_problems)
     image = path.with_suffix(".png")
@@ -181,13 +181,13 @@ def test_edited_database_row_is_refused(tmp_path: Path, capsys: pytest.CaptureFi
     reading_json = tmp_path / "reading.json"
     reading.save(reading_json)
     unsigned = make_reading()
-    with ReviewStore(db) as store:
-        s = store.open_session(reading, "Dr Ada")
+    with SqliteReviewStore(db) as store:
+        s = ReviewSession.open(store, reading, "Dr Ada")
         for fid in s.undecided():
             s.accept(fid)
         s.reject("f-001", "not seen")
         sign(s)
-        u = store.open_session(unsigned, "Dr Ada")
+        u = ReviewSession.open(store, unsigned, "Dr Ada")
         u.accept("f-000")
     conn = sqlite3.connect(db)
     for rid in (reading.reading_id, unsigned.reading_id):
@@ -197,10 +197,10 @@ def test_edited_database_row_is_refused(tmp_path: Path, capsys: pytest.CaptureFi
         conn.execute("UPDATE readings SET review_json = ? WHERE reading_id = ?", (json.dumps(row), rid))
     conn.commit()
     conn.close()
-    with ReviewStore(db) as store:
-        s = store.open_session(reading, "Dr Check", follow_versions=False)
+    with SqliteReviewStore(db) as store:
+        s = ReviewSession.open(store, reading, "Dr Check", follow_versions=False)
         assert s.signature_invalid and not s.is_signed and "changed after signing" in (s.signature_problem or "")
-        u = store.open_session(unsigned, "Dr Check")
+        u = ReviewSession.open(store, unsigned, "Dr Check")
         assert any("changed outside the review" in p for p in u.integrity_problems)
         with pytest.raises(ReviewError, match="changed outside the review"):
             u.accept("f-001")  # nothing is written on top of a contradicted log
@@ -220,8 +220,8 @@ def test_edited_database_row_is_refused(tmp_path: Path, capsys: pytest.CaptureFi
 def test_edited_event_row_in_the_database_is_found(tmp_path: Path) -> None:
     db = tmp_path / "reviews.sqlite3"
     reading = make_reading()
-    with ReviewStore(db) as store:
-        s = store.open_session(reading, "Dr Ada")
+    with SqliteReviewStore(db) as store:
+        s = ReviewSession.open(store, reading, "Dr Ada")
         s.accept("f-000")
         s.reject("f-001")
         s.accept("f-002")
@@ -229,8 +229,8 @@ def test_edited_event_row_in_the_database_is_found(tmp_path: Path) -> None:
     conn.execute("UPDATE events SET reviewer = 'Dr Famous' WHERE action = 'reject'")
     conn.commit()
     conn.close()
-    with ReviewStore(db) as store:
-        s = store.open_session(reading, "Dr Ada")
+    with SqliteReviewStore(db) as store:
+        s = ReviewSession.open(store, reading, "Dr Ada")
         assert any("an event was removed, reordered or edited" in p for p in s.integrity_problems)
 
 
@@ -256,8 +256,8 @@ def test_legacy_hash_only_signoff_loads_but_is_never_signed(tmp_path: Path, caps
 
 # -- signing needs the key -------------------------------------------------------------------------------------
 def test_sign_needs_a_registered_key_of_the_signer(tmp_path: Path) -> None:
-    with ReviewStore(tmp_path / "r.sqlite3") as store:
-        s = store.open_session(make_reading(), "Dr Ada")
+    with SqliteReviewStore(tmp_path / "r.sqlite3") as store:
+        s = ReviewSession.open(store, make_reading(), "Dr Ada")
         for fid in s.undecided():
             s.accept(fid)
         with pytest.raises(ReviewError, match="signing needs Dr Ada's signing key"):
@@ -302,8 +302,8 @@ def test_export_refuses_forgery_as_typed_error(tmp_path: Path) -> None:
 
 
 def test_event_hash_fields_are_the_event_document() -> None:
-    from gazex_viewer.core.review.audit_chain import event_fields
     from gazex_viewer.core.reading.document import ReviewEvent
+    from gazex_viewer.core.review.audit_chain import event_fields
 
     for prev in (None, GENESIS):
         ev = ReviewEvent("e-1", "2026", "Dr A", "edit", "f-1", {"a": [1, 2.5]}, {"b": None}, prev)
@@ -334,16 +334,16 @@ def test_last_event_row_removed_from_the_database_is_found(tmp_path: Path, capsy
     reading = make_reading()
     reading_json = tmp_path / "reading.json"
     reading.save(reading_json)
-    with ReviewStore(db) as store:
-        s = store.open_session(reading, "Dr Ada")
+    with SqliteReviewStore(db) as store:
+        s = ReviewSession.open(store, reading, "Dr Ada")
         s.accept("f-000")
         s.set_impression("first thought")  # the only event on the impression
     conn = sqlite3.connect(db)
     conn.execute("DELETE FROM events WHERE seq = (SELECT MAX(seq) FROM events)")
     conn.commit()
     conn.close()
-    with ReviewStore(db) as store:
-        s = store.open_session(reading, "Dr Ada")
+    with SqliteReviewStore(db) as store:
+        s = ReviewSession.open(store, reading, "Dr Ada")
         assert any("events were removed" in p for p in s.integrity_problems), s.integrity_problems
         with pytest.raises(ReviewError, match="events were removed"):
             s.accept("f-001")

@@ -13,14 +13,16 @@ from pathlib import Path
 import pytest
 
 from gazex_viewer.core.review.audit_chain import check_chain, state_problems
-from gazex_viewer.core.review.session import ReviewError
-from gazex_viewer.core.review.sqlite_store import ReviewStore
+from gazex_viewer.core.review.session import ReviewError, ReviewSession
+from gazex_viewer.core.review.sqlite_migrations import LATEST
+from gazex_viewer.core.review.sqlite_store import SqliteReviewStore
 from gazex_viewer.core.review.store_errors import (
     ReviewStoreConflictError,
     ReviewStoreCorruptError,
     ReviewStoreDiskFullError,
     ReviewStoreLockedError,
     ReviewStoreReadOnlyError,
+    StaleWriteError,
     error_kind,
 )
 from tests.core.review.test_review_helpers import key_for, make_reading
@@ -38,9 +40,9 @@ def _flip_index_byte(db: Path, index: str = "events_reading") -> None:
 
 
 def _store_with_events(db: Path) -> None:
-    with ReviewStore(db) as store:
+    with SqliteReviewStore(db) as store:
         for _ in range(3):
-            s = store.open_session(make_reading(n=20), "Dr Ada")
+            s = ReviewSession.open(store, make_reading(n=20), "Dr Ada")
             for fid in list(s.undecided()):
                 s.accept(fid)
 
@@ -55,7 +57,7 @@ def test_flipped_index_byte_is_found_and_the_file_kept_aside(tmp_path: Path) -> 
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] != "ok"
     conn.close()
     damaged = db.read_bytes()
-    with ReviewStore(db) as store:
+    with SqliteReviewStore(db) as store:
         assert isinstance(store.warning, ReviewStoreCorruptError)
         assert "was corrupt" in str(store.warning) and "missing from index events_reading" in str(store.warning)
         assert store.moved_aside is not None and store.moved_aside.read_bytes() == damaged  # kept intact
@@ -66,12 +68,12 @@ def test_large_file_is_checked_in_the_background(tmp_path: Path) -> None:
     db = tmp_path / "reviews.sqlite3"
     _store_with_events(db)
     _flip_index_byte(db)
-    store = ReviewStore(db, integrity_check_limit=1024)  # "large": quick_check now, integrity_check in a thread
+    store = SqliteReviewStore(db, integrity_check_limit=1024)  # "large": quick_check now, integrity_check in a thread
     assert store.warning is None and store.integrity_thread is not None
     store.integrity_thread.join(timeout=30)
     assert isinstance(store.warning, ReviewStoreCorruptError) and "integrity_check" in str(store.warning)
     store.close()
-    with ReviewStore(db, integrity_check_limit=1024) as again:  # the next start moves it aside
+    with SqliteReviewStore(db, integrity_check_limit=1024) as again:  # the next start moves it aside
         assert isinstance(again.warning, ReviewStoreCorruptError) and again.moved_aside is not None
 
 
@@ -104,8 +106,8 @@ def tiny_fs(tmp_path: Path) -> object:
 def test_full_disk_keeps_the_decision_pending_and_says_so(tiny_fs: Path) -> None:
     db = tiny_fs / "reviews.sqlite3"
     reading = make_reading(n=10)
-    store = ReviewStore(db)
-    s = store.open_session(reading, "Dr Ada")
+    store = SqliteReviewStore(db)
+    s = ReviewSession.open(store, reading, "Dr Ada")
     s.accept("f-000")
     seen: list[str] = []
     s.subscribe(lambda ev: seen.append(ev.action))
@@ -127,8 +129,8 @@ def test_full_disk_keeps_the_decision_pending_and_says_so(tiny_fs: Path) -> None
     filler.unlink()
     assert s.retry_pending() and s.unsaved == [] and s.save_problem is None
     store.close()
-    with ReviewStore(db) as again:
-        r = again.open_session(reading, "Dr Ada")
+    with SqliteReviewStore(db) as again:
+        r = ReviewSession.open(again, reading, "Dr Ada")
         assert r.status("f-001") == "rejected" and r.undecided() == [] and r.integrity_problems == []
 
 
@@ -136,8 +138,8 @@ def test_database_size_limit_full_is_disk_full_and_retried(tmp_path: Path) -> No
     """SQLITE_FULL without root: ``PRAGMA max_page_count`` caps the file."""
     db = tmp_path / "reviews.sqlite3"
     reading = make_reading(n=10)
-    store = ReviewStore(db)
-    s = store.open_session(reading, "Dr Ada")
+    store = SqliteReviewStore(db)
+    s = ReviewSession.open(store, reading, "Dr Ada")
     pages = store._conn.execute("PRAGMA page_count").fetchone()[0]
     store._conn.execute(f"PRAGMA max_page_count = {pages}")
     with pytest.raises(ReviewStoreDiskFullError, match="the disk is full") as info:
@@ -151,11 +153,11 @@ def test_database_size_limit_full_is_disk_full_and_retried(tmp_path: Path) -> No
     s.accept("f-002")  # room again: all three written in one transaction
     assert s.unsaved == [] and s.save_problem is None
     store.close()
-    with ReviewStore(db) as again:
+    with SqliteReviewStore(db) as again:
         events = again.events(reading.reading_id)
         assert [e.action for e in events] == ["edit", "accept", "accept"]
         assert check_chain(events).problem is None
-        r = again.open_session(reading, "Dr Ada")
+        r = ReviewSession.open(again, reading, "Dr Ada")
         assert r.status("f-000") == "edited" and r.integrity_problems == [] and state_problems(r.reading) == []
 
 
@@ -163,54 +165,57 @@ def test_database_size_limit_full_is_disk_full_and_retried(tmp_path: Path) -> No
 def test_two_sessions_on_one_reading_cannot_contradict_the_log(tmp_path: Path) -> None:
     db = tmp_path / "reviews.sqlite3"
     reading = make_reading()
-    with ReviewStore(db) as store:
-        store.open_session(reading, "Dr Ada")
-    first_store, second_store = ReviewStore(db), ReviewStore(db)  # two windows, or two processes
-    first = first_store.open_session(reading, "Dr Ada")
-    second = second_store.open_session(reading, "Dr Bob")
+    with SqliteReviewStore(db) as store:
+        ReviewSession.open(store, reading, "Dr Ada")
+    first_store, second_store = SqliteReviewStore(db), SqliteReviewStore(db)  # two windows, or two processes
+    first = ReviewSession.open(first_store, reading, "Dr Ada")
+    second = ReviewSession.open(second_store, reading, "Dr Bob")
     first.accept("f-000")
-    with pytest.raises(ReviewStoreConflictError, match="changed elsewhere .* open the reading again"):
+    with pytest.raises(StaleWriteError, match="changed elsewhere .* Dr Ada accepted f-000 .* NOT saved"):
         second.reject("f-000", "disagree")
-    assert second.status("f-000") == "undecided"  # nothing shown that was not written
-    with pytest.raises(ReviewStoreConflictError):
-        second.accept("f-001")  # this session stays read-only
-    first.reject("f-001")
-    # the same store object, two sessions: the same rule
-    third = first_store.open_session(reading, "Dr Cy")
+    assert second.status("f-000") == "accepted"  # nothing shown that was not written: the stored decision
+    second.reject("f-001")  # reloaded: it goes on from the stored state
+    with pytest.raises(StaleWriteError, match="Dr Bob rejected f-001"):
+        first.reject("f-001")
     first.accept("f-002")
-    with pytest.raises(ReviewStoreConflictError):
-        third.accept("f-003")
+    # the same store object, two sessions: the same rule
+    third = ReviewSession.open(first_store, reading, "Dr Cy")
+    first.accept("f-003")
+    with pytest.raises(StaleWriteError):
+        third.reject("f-003")
     first_store.close()
     second_store.close()
-    with ReviewStore(db) as store:
-        again = store.open_session(reading, "Dr Ada")
-        assert [e.action for e in store.events(reading.reading_id)] == ["accept", "reject", "accept"]
+    with SqliteReviewStore(db) as store:
+        again = ReviewSession.open(store, reading, "Dr Ada")
+        assert [(e.reviewer, e.action) for e in store.events(reading.reading_id)] == [
+            ("Dr Ada", "accept"), ("Dr Bob", "reject"), ("Dr Ada", "accept"), ("Dr Ada", "accept")]
         assert again.integrity_problems == []
-        assert (again.status("f-000"), again.status("f-001"), again.status("f-003")) == ("accepted", "rejected",
-                                                                                        "undecided")
+        assert [again.status(f) for f in ("f-000", "f-001", "f-002", "f-003")] == ["accepted", "rejected", "accepted",
+                                                                                  "accepted"]
 
 
 def test_two_processes_writing_one_reading(tmp_path: Path) -> None:
     db = tmp_path / "reviews.sqlite3"
     reading = make_reading()
-    with ReviewStore(db) as store:
-        mine = store.open_session(reading, "Dr Ada")
+    with SqliteReviewStore(db) as store:
+        mine = ReviewSession.open(store, reading, "Dr Ada")
         code = (
-            "import sys; from gazex_viewer.core.review.sqlite_store import ReviewStore\n"
+            "import sys; from gazex_viewer.core.review.sqlite_store import SqliteReviewStore\n"
             "from gazex_viewer.core.reading.document import Reading\n"
+            "from gazex_viewer.core.review.session import ReviewSession\n"
             f"r = Reading.from_json(open({str(tmp_path / 'r.json')!r}).read())\n"
-            f"with ReviewStore({str(db)!r}) as st:\n"
-            "    st.open_session(r, 'Dr Other').reject('f-000', 'other process')\n"
+            f"with SqliteReviewStore({str(db)!r}) as st:\n"
+            "    ReviewSession.open(st, r, 'Dr Other').reject('f-000', 'other process')\n"
         )
         reading.save(tmp_path / "r.json")
         proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                               cwd=Path(__file__).resolve().parents[3], timeout=120, check=False)
         assert proc.returncode == 0, proc.stderr
-        with pytest.raises(ReviewStoreConflictError, match="changed elsewhere"):
+        with pytest.raises(ReviewStoreConflictError, match="changed elsewhere .* Dr Other rejected f-000"):
             mine.accept("f-000")
-        assert mine.status("f-000") == "undecided"
-    with ReviewStore(db) as store:
-        s = store.open_session(reading, "Dr Ada")
+        assert mine.status("f-000") == "rejected"  # reloaded: the other process's decision
+    with SqliteReviewStore(db) as store:
+        s = ReviewSession.open(store, reading, "Dr Ada")
         assert s.status("f-000") == "rejected" and s.integrity_problems == []
 
 
@@ -220,12 +225,12 @@ def test_read_only_database_is_a_typed_error_and_kept_pending(tmp_path: Path) ->
         pytest.skip("root writes read-only files")
     db = tmp_path / "reviews.sqlite3"
     reading = make_reading()
-    store = ReviewStore(db)
-    s = store.open_session(reading, "Dr Ada")
+    store = SqliteReviewStore(db)
+    s = ReviewSession.open(store, reading, "Dr Ada")
     store.close()
     os.chmod(db, 0o444)
-    ro = ReviewStore(db)
-    s = ro.open_session(reading, "Dr Ada")
+    ro = SqliteReviewStore(db)
+    s = ReviewSession.open(ro, reading, "Dr Ada")
     with pytest.raises(ReviewStoreReadOnlyError):
         s.accept("f-000")
     assert len(s.unsaved) == 1
@@ -234,8 +239,8 @@ def test_read_only_database_is_a_typed_error_and_kept_pending(tmp_path: Path) ->
 def test_locked_database_write_is_a_typed_error_and_kept_pending(tmp_path: Path) -> None:
     db = tmp_path / "reviews.sqlite3"
     reading = make_reading()
-    store = ReviewStore(db, busy_timeout_s=0.2)
-    s = store.open_session(reading, "Dr Ada")
+    store = SqliteReviewStore(db, busy_timeout_s=0.2)
+    s = ReviewSession.open(store, reading, "Dr Ada")
     holder = sqlite3.connect(db, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")
     try:
@@ -268,12 +273,12 @@ def test_reading_with_decisions_from_elsewhere_and_no_log_can_be_continued(tmp_p
     db = tmp_path / "reviews.sqlite3"
     reading = make_reading()
     reading.review = Review(reviewer="Dr Elsewhere", decisions=[Decision("f-000", "accepted")], impression="ok")
-    with ReviewStore(db) as store:
-        s = store.open_session(reading, "Dr Ada")
+    with SqliteReviewStore(db) as store:
+        s = ReviewSession.open(store, reading, "Dr Ada")
         assert s.integrity_problems == []
         s.reject("f-001", "no")
-    with ReviewStore(db) as store:
-        s = store.open_session(reading, "Dr Ada")
+    with SqliteReviewStore(db) as store:
+        s = ReviewSession.open(store, reading, "Dr Ada")
         assert s.integrity_problems == [] and s.status("f-000") == "accepted" and s.status("f-001") == "rejected"
         assert s.review.events[0].prev_sha256 is not None
 
@@ -281,7 +286,7 @@ def test_reading_with_decisions_from_elsewhere_and_no_log_can_be_continued(tmp_p
 def test_read_errors_are_typed_not_raw_sqlite(tmp_path: Path) -> None:
     from gazex_viewer.core.errors import ReviewStoreError
 
-    store = ReviewStore(tmp_path / "reviews.sqlite3")
+    store = SqliteReviewStore(tmp_path / "reviews.sqlite3")
     store.close()
     for read in (lambda: store.events("r-1"), lambda: store.has_reading("r-1"), lambda: store.registered_key("k")):
         with pytest.raises(ReviewStoreError, match="cannot read the review database"):
@@ -292,8 +297,8 @@ def test_schema_1_database_is_upgraded_and_its_log_kept_as_legacy(tmp_path: Path
     """A database written before signatures and chaining: opened, upgraded in place, reviews go on."""
     db = tmp_path / "reviews.sqlite3"
     reading = make_reading()
-    with ReviewStore(db) as store:
-        s = store.open_session(reading, "Dr Ada")
+    with SqliteReviewStore(db) as store:
+        s = ReviewSession.open(store, reading, "Dr Ada")
         s.accept("f-000")
         s.reject("f-001", "old")
     conn = sqlite3.connect(db)  # back to what schema 1 had
@@ -304,14 +309,14 @@ def test_schema_1_database_is_upgraded_and_its_log_kept_as_legacy(tmp_path: Path
     conn.execute("PRAGMA user_version = 1")
     conn.commit()
     conn.close()
-    with ReviewStore(db) as store:
-        assert store._conn.execute("PRAGMA user_version").fetchone()[0] == 2
-        s = store.open_session(reading, "Dr Ada")
+    with SqliteReviewStore(db) as store:
+        assert store._conn.execute("PRAGMA user_version").fetchone()[0] == LATEST
+        s = ReviewSession.open(store, reading, "Dr Ada")
         assert s.integrity_problems == [] and s.status("f-001") == "rejected"
         assert [e.prev_sha256 for e in s.review.events] == [None, None]  # legacy events, kept as they are
         s.accept("f-002")
-    with ReviewStore(db) as store:
+    with SqliteReviewStore(db) as store:
         events = store.events(reading.reading_id)
         chain = check_chain(events)
         assert chain.problem is None and not chain.legacy and events[-1].prev_sha256 is not None
-        assert store.open_session(reading, "Dr Ada").integrity_problems == []
+        assert ReviewSession.open(store, reading, "Dr Ada").integrity_problems == []

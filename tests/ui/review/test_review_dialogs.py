@@ -1,4 +1,4 @@
-"""Audit log and export dialogs over a real ReviewStore and the real exporters."""
+"""Audit log and export dialogs over a real SqliteReviewStore and the real exporters."""
 
 from __future__ import annotations
 
@@ -12,9 +12,18 @@ from PySide6.QtCore import Qt
 
 from gazex_viewer.core.imaging.radiograph import load_radiograph
 from gazex_viewer.core.reading.document import Box, Reading
-from gazex_viewer.core.review.sqlite_store import ReviewStore
-from gazex_viewer.ui.review.audit_dialog import AuditDialog, action_words, describe_change
-from gazex_viewer.ui.review.export_dialog import ExportDialog, default_stem, export_reading
+from gazex_viewer.core.review.session import ReviewSession
+from gazex_viewer.core.review.sqlite_store import SqliteReviewStore
+from gazex_viewer.ui.review.audit_dialog import (
+    AuditDialog,
+    action_words,
+    describe_change,
+)
+from gazex_viewer.ui.review.export_dialog import (
+    ExportDialog,
+    default_stem,
+    export_reading,
+)
 from tests.conftest import require_tool, shared_file
 from tests.core.review.test_review_helpers import sign
 from tests.ui.readings import demo_reading
@@ -22,11 +31,11 @@ from tests.ui.readings import demo_reading
 NIH = "images/nih/00000001_000.png"
 
 
-def _reviewed(db: Path) -> tuple[ReviewStore, Any, Reading]:
+def _reviewed(db: Path) -> tuple[SqliteReviewStore, Any, Reading]:
     rg = load_radiograph(shared_file(NIH))
     reading = demo_reading(rg)
-    store = ReviewStore(db)
-    s = store.open_session(reading, "Dr Ada")
+    store = SqliteReviewStore(db)
+    s = ReviewSession.open(store, reading, "Dr Ada")
     s.accept("f-cardio")
     s.reject("f-device", "projects outside the chest")
     s.edit("f-ptx", text="no pneumothorax seen")

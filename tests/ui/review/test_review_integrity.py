@@ -8,16 +8,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from PySide6.QtCore import QObject, Signal
 
 from gazex_viewer.core.reading.document import Reading
 from gazex_viewer.core.review.session import ReviewSession
-from gazex_viewer.core.review.sqlite_store import ReviewStore
+from gazex_viewer.core.review.sqlite_store import SqliteReviewStore
 from tests.conftest import shared_file
 from tests.core.review.test_review_helpers import sign
-from tests.ui.readings import demo_reading
 from tests.ui.conftest import Answers
+from tests.ui.readings import demo_reading
 from tests.ui.review.test_review_window import _open, _window
 
 NIH = "images/nih/00000001_000.png"
@@ -129,7 +128,7 @@ def test_typed_work_is_saved_when_another_film_is_opened(rwin: Any, qtbot: Any, 
     panel.edit_text.setText("endotracheal tube in place")  # an open edit, not applied
     assert rwin.open_image(shared_file(OTHER))
     assert panel.session is None or panel.session.reading_id != reading.reading_id
-    with ReviewStore(db) as store:
+    with SqliteReviewStore(db) as store:
         stored = store.load_reading(reading.reading_id)
     assert stored.review.impression == "Cardiomegaly. No pneumothorax."
     d = next(d for d in stored.review.decisions if d.finding_id == "f-device")
@@ -143,7 +142,7 @@ def test_typed_work_is_saved_when_another_film_is_opened(rwin: Any, qtbot: Any, 
     panel.set_drawn_box(Box.from_corners(330, 300, 460, 470))
     panel.add_text.setText("small left pleural effusion")
     assert rwin.show_reading(demo_reading(rwin.radiograph))
-    with ReviewStore(db) as store:
+    with SqliteReviewStore(db) as store:
         stored = store.load_reading(reading.reading_id)
     assert [f.text for f in stored.review.additions] == ["small left pleural effusion"]
     assert stored.review.additions[0].observation == Box.from_corners(330, 300, 460, 470)
@@ -268,7 +267,7 @@ def test_rerun_asks_before_replacing_a_review_and_old_ones_stay_reachable(mwin: 
     assert len(asked) == 1 and "already has a review" in asked[0] and "1 of 3 AI finding(s) decided" in asked[0]
     assert panel.session.reading_id == first.reading_id and panel.session.status("f-cardio") == "accepted"
     assert "set aside" in mwin.model_panel.status_label.text()
-    with ReviewStore(db) as store:
+    with SqliteReviewStore(db) as store:
         assert len(store.readings_for_image(mwin.radiograph.pixel_sha256)) == 1
     # sign it, then Yes: the new draft is a new reading; the signed one is kept and announced
     panel.session.accept("f-device")

@@ -1,4 +1,4 @@
-"""The review panel driven through its buttons against a real ReviewStore in tmp_path."""
+"""The review panel driven through its buttons against a real SqliteReviewStore in tmp_path."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from PySide6.QtCore import Qt
 
 from gazex_viewer.core.imaging.radiograph import load_radiograph
 from gazex_viewer.core.reading.document import Box
-from gazex_viewer.core.review.sqlite_store import ReviewStore
+from gazex_viewer.core.review.session import ReviewSession
+from gazex_viewer.core.review.sqlite_store import SqliteReviewStore
 from gazex_viewer.ui.common import SelectionModel
 from gazex_viewer.ui.review.panel import ReviewPanel
 from tests.conftest import shared_file
@@ -73,9 +74,9 @@ def _panel(qtbot: Any, prompts: Prompts) -> tuple[ReviewPanel, SelectionModel]:
 
 
 def test_accept_reject_counter_and_resume(qtbot: Any, reading: Any, db: Path, prompts: Prompts) -> None:
-    store = ReviewStore(db)
+    store = SqliteReviewStore(db)
     panel, sel = _panel(qtbot, prompts)
-    panel.set_session(store.open_session(reading, "Dr Ada"))
+    panel.set_session(ReviewSession.open(store, reading, "Dr Ada"))
     assert panel.counter_text() == "3 of 3 AI finding(s) undecided"
     assert [r.badge.text() for r in panel.rows.values()] == ["? Undecided"] * 3
     assert not panel.accept_button.isEnabled()  # nothing selected
@@ -100,8 +101,8 @@ def test_accept_reject_counter_and_resume(qtbot: Any, reading: Any, db: Path, pr
     assert panel.counter_text() == "1 of 3 AI finding(s) undecided · 1 accepted, 1 rejected"
     store.close()
     # reopening resumes where the review stood
-    with ReviewStore(db) as again:
-        s = again.open_session(reading, "Dr Ada")
+    with SqliteReviewStore(db) as again:
+        s = ReviewSession.open(again, reading, "Dr Ada")
         assert [s.status(f) for f in ("f-cardio", "f-device", "f-ptx")] == ["accepted", "rejected", "undecided"]
         d = next(d for d in s.review.decisions if d.finding_id == "f-device")
         assert d.reason == "tube projects outside the film"
@@ -109,9 +110,9 @@ def test_accept_reject_counter_and_resume(qtbot: Any, reading: Any, db: Path, pr
 
 
 def test_next_previous_undecided_and_undo_redo(qtbot: Any, reading: Any, db: Path, prompts: Prompts) -> None:
-    with ReviewStore(db) as store:
+    with SqliteReviewStore(db) as store:
         panel, sel = _panel(qtbot, prompts)
-        panel.set_session(store.open_session(reading, "Dr Ada"))
+        panel.set_session(ReviewSession.open(store, reading, "Dr Ada"))
         assert panel.next_undecided() == "f-cardio"
         assert panel.next_undecided() == "f-device"
         assert panel.previous_undecided() == "f-cardio"
@@ -134,9 +135,9 @@ def test_next_previous_undecided_and_undo_redo(qtbot: Any, reading: Any, db: Pat
 
 
 def test_edit_text_label_and_region(qtbot: Any, reading: Any, db: Path, prompts: Prompts) -> None:
-    store = ReviewStore(db)
+    store = SqliteReviewStore(db)
     panel, sel = _panel(qtbot, prompts)
-    panel.set_session(store.open_session(reading, "Dr Ada"))
+    panel.set_session(ReviewSession.open(store, reading, "Dr Ada"))
     editing: list[Any] = []
     panel.region_editing_changed.connect(editing.append)
     sel.select("f-cardio")
@@ -163,17 +164,17 @@ def test_edit_text_label_and_region(qtbot: Any, reading: Any, db: Path, prompts:
     qtbot.mouseClick(panel.done_edit_button, Qt.MouseButton.LeftButton)
     assert editing[-1] is None and not panel.edit_box.isVisible()
     store.close()
-    with ReviewStore(db) as again:
-        f2 = again.open_session(reading, "x").effective_finding("f-cardio")
+    with SqliteReviewStore(db) as again:
+        f2 = ReviewSession.open(again, reading, "x").effective_finding("f-cardio")
         assert f2.observation == new_obs
         assert f2.clues[1] == new_clue and f2.clues[0] == reading.findings[0].clues[0]
         assert f2.text == "mildly enlarged cardiac silhouette"
 
 
 def test_add_missed_finding_then_remove(qtbot: Any, reading: Any, db: Path, prompts: Prompts) -> None:
-    with ReviewStore(db) as store:
+    with SqliteReviewStore(db) as store:
         panel, sel = _panel(qtbot, prompts)
-        panel.set_session(store.open_session(reading, "Dr Ada"), {"f-cardio": (1, "#4fc3f7"), "f-device": (2, "#ffb74d"), "f-ptx": (3, "#9e9e9e")})
+        panel.set_session(ReviewSession.open(store, reading, "Dr Ada"), {"f-cardio": (1, "#4fc3f7"), "f-device": (2, "#ffb74d"), "f-ptx": (3, "#9e9e9e")})
         drawing: list[bool] = []
         panel.drawing_changed.connect(drawing.append)
         qtbot.mouseClick(panel.add_button, Qt.MouseButton.LeftButton)
@@ -208,9 +209,9 @@ def test_add_missed_finding_then_remove(qtbot: Any, reading: Any, db: Path, prom
 def test_sign_refused_while_undecided_then_signed_and_frozen(
     qtbot: Any, reading: Any, db: Path, prompts: Prompts
 ) -> None:
-    store = ReviewStore(db)
+    store = SqliteReviewStore(db)
     panel, sel = _panel(qtbot, prompts)
-    panel.set_session(store.open_session(reading, "Dr Ada"))
+    panel.set_session(ReviewSession.open(store, reading, "Dr Ada"))
     sel.select("f-cardio")
     panel.accept_current()
     qtbot.mouseClick(panel.sign_button, Qt.MouseButton.LeftButton)
@@ -252,9 +253,9 @@ def test_sign_refused_while_undecided_then_signed_and_frozen(
 
 
 def test_read_first_hides_the_ai_until_own_impression(qtbot: Any, reading: Any, db: Path, prompts: Prompts) -> None:
-    with ReviewStore(db) as store:
+    with SqliteReviewStore(db) as store:
         panel, sel = _panel(qtbot, prompts)
-        panel.set_session(store.open_session(reading, "Dr Ada", read_first=True))
+        panel.set_session(ReviewSession.open(store, reading, "Dr Ada", read_first=True))
         assert panel.read_first_box.isVisible() and not panel.list_area.isVisible()
         assert panel.rows == {}
         assert panel.counter_text().startswith("Read first: 3 AI finding(s) hidden")
@@ -272,9 +273,9 @@ def test_read_first_hides_the_ai_until_own_impression(qtbot: Any, reading: Any, 
 
 
 def test_failed_write_is_a_message_and_changes_nothing(qtbot: Any, reading: Any, db: Path, prompts: Prompts) -> None:
-    store = ReviewStore(db)
+    store = SqliteReviewStore(db)
     panel, sel = _panel(qtbot, prompts)
-    panel.set_session(store.open_session(reading, "Dr Ada"))
+    panel.set_session(ReviewSession.open(store, reading, "Dr Ada"))
     sel.select("f-cardio")
     store._conn.close()  # the database goes away under the panel
     assert not panel.accept_current()
@@ -287,9 +288,9 @@ def test_failed_write_is_a_message_and_changes_nothing(qtbot: Any, reading: Any,
 
 
 def test_impression_saved_when_focus_leaves(qtbot: Any, reading: Any, db: Path, prompts: Prompts) -> None:
-    with ReviewStore(db) as store:
+    with SqliteReviewStore(db) as store:
         panel, sel = _panel(qtbot, prompts)
-        panel.set_session(store.open_session(reading, "Dr Ada"))
+        panel.set_session(ReviewSession.open(store, reading, "Dr Ada"))
         panel.activateWindow()
         panel.impression_edit.setFocus()
         qtbot.waitUntil(panel.impression_edit.hasFocus, timeout=2000)

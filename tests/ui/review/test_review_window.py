@@ -13,8 +13,15 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 
 from gazex_viewer.core.imaging.radiograph import load_radiograph
-from gazex_viewer.core.reading.document import Box, Finding, Label, Reading, Sentence, TrajectoryPoint
-from gazex_viewer.core.review.sqlite_store import ReviewStore
+from gazex_viewer.core.reading.document import (
+    Box,
+    Finding,
+    Label,
+    Reading,
+    Sentence,
+    TrajectoryPoint,
+)
+from gazex_viewer.core.review.sqlite_store import SqliteReviewStore
 from tests.conftest import ROOT, shared_file
 from tests.ui.conftest import Answers
 from tests.ui.readings import demo_reading
@@ -116,7 +123,7 @@ def test_keyboard_decisions_undo_redo_and_badges(rwin: Any, qtbot: Any, answers:
     qtbot.keyClicks(panel.impression_edit, "Ra")
     assert panel.session.status("f-ptx") == "undecided"
     assert panel.impression_edit.toPlainText() == "Ra"
-    with ReviewStore(db) as store:
+    with SqliteReviewStore(db) as store:
         stored = store.load_reading(reading.reading_id)
         assert [d.status for d in stored.review.decisions] == ["accepted", "rejected", "undecided"]
     assert answers.errors == []
@@ -170,7 +177,7 @@ def test_edit_region_on_film_and_add_finding_by_drawing(rwin: Any, qtbot: Any, d
     assert b.x_min == pytest.approx(330, abs=tol) and b.y_max == pytest.approx(470, abs=tol)
     assert rwin.canvas.region_state(added[0]) == "added"
     assert rwin.canvas.finding_at(440, 450) == added[0]
-    with ReviewStore(db) as store:
+    with SqliteReviewStore(db) as store:
         assert [e.action for e in store.events(s.reading_id)] == ["edit", "add"]
 
 
@@ -269,7 +276,7 @@ def test_corrupt_database_is_a_warning_and_review_goes_on(qtbot: Any, db: Path, 
     win.selection.select("f-cardio")
     qtbot.keyClick(win, Qt.Key.Key_A)
     assert panel.session.status("f-cardio") == "accepted"
-    with ReviewStore(db) as store:
+    with SqliteReviewStore(db) as store:
         assert store.warning is None
         assert store.load_reading(panel.session.reading_id).review.decisions[0].status == "accepted"
 
@@ -386,7 +393,7 @@ def test_trainee_mode_hides_the_review_and_its_keys(rwin: Any, qtbot: Any) -> No
 def test_locked_database_is_a_warning_and_review_goes_on(qtbot: Any, db: Path, answers: Answers) -> None:
     import sqlite3
 
-    with ReviewStore(db):
+    with SqliteReviewStore(db):
         pass
     holder = sqlite3.connect(db, isolation_level=None)
     holder.execute("PRAGMA locking_mode = EXCLUSIVE")

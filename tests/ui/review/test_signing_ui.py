@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from gazex_viewer.core.reading.document import Reading
-from gazex_viewer.core.review.sqlite_store import ReviewStore
+from gazex_viewer.core.review.session import ReviewSession
+from gazex_viewer.core.review.sqlite_store import SqliteReviewStore
 from tests.ui.review import test_review_panel as panel_tests
 from tests.ui.review.test_review_panel import Prompts, _panel
 
@@ -24,9 +25,9 @@ def _decide_all(panel: Any) -> None:
 
 def test_key_created_once_then_unlocked_by_passphrase(qtbot: Any, reading: Any, db: Path, prompts: Prompts,
                                                       monkeypatch: Any) -> None:
-    store = ReviewStore(db)
+    store = SqliteReviewStore(db)
     panel, _sel = _panel(qtbot, prompts)
-    panel.set_session(store.open_session(reading, "Dr Ada"))
+    panel.set_session(ReviewSession.open(store, reading, "Dr Ada"))
     _decide_all(panel)
     answers = iter(["long enough 1", "long enough 2"])  # the two passphrases differ: nothing is created
     panel.ask_passphrase = lambda t, label: next(answers)  # type: ignore[method-assign]
@@ -39,7 +40,7 @@ def test_key_created_once_then_unlocked_by_passphrase(qtbot: Any, reading: Any, 
     # a second reading: the key exists, so one passphrase unlocks it; a wrong one signs nothing
     other = Reading.from_json(reading.to_json())
     other.reading_id = "r-second"
-    panel.set_session(store.open_session(other, "Dr Ada"))
+    panel.set_session(ReviewSession.open(store, other, "Dr Ada"))
     _decide_all(panel)
     panel.ask_passphrase = lambda t, label: "not the passphrase"  # type: ignore[method-assign]
     assert not panel.sign() and not panel.session.is_signed
@@ -65,9 +66,9 @@ def test_legacy_hash_only_signoff_is_not_shown_as_signed(qtbot: Any, reading: An
     for e in data["review"]["events"]:
         e.pop("prev_sha256", None)
     legacy = Reading.from_dict(data)
-    store = ReviewStore(db)
+    store = SqliteReviewStore(db)
     panel, _sel = _panel(qtbot, prompts)
-    panel.set_session(store.open_session(legacy, "Dr Ada"))
+    panel.set_session(ReviewSession.open(store, legacy, "Dr Ada"))
     s2 = panel.session
     assert s2.signature_state == "legacy" and not s2.is_signed, s2.signature_status
     assert not panel.signoff_label.isVisible() and panel.signature_invalid_label.isVisible()

@@ -6,7 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from gazex_viewer.core.review.sqlite_store import ReviewStore
+from gazex_viewer.core.review.session import ReviewSession
+from gazex_viewer.core.review.sqlite_store import SqliteReviewStore
 from tests.ui.review import test_review_panel as panel_tests
 from tests.ui.review.test_review_panel import Prompts, _panel
 
@@ -17,9 +18,9 @@ prompts = panel_tests.prompts
 
 
 def test_disk_full_banner_then_saved_on_retry(qtbot: Any, reading: Any, db: Path, prompts: Prompts) -> None:
-    store = ReviewStore(db)
+    store = SqliteReviewStore(db)
     panel, sel = _panel(qtbot, prompts)
-    panel.set_session(store.open_session(reading, "Dr Ada"))
+    panel.set_session(ReviewSession.open(store, reading, "Dr Ada"))
     pages = store._conn.execute("PRAGMA page_count").fetchone()[0]
     store._conn.execute(f"PRAGMA max_page_count = {pages}")
     sel.select("f-cardio")

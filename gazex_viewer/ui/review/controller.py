@@ -108,8 +108,8 @@ class ReviewController(StoredReviews, QObject):
         self._exact_next: str | None = None
 
         self.panel = ReviewPanel(shell.selection)
-        self.panel.show_error = lambda t, m: self.shell.show_error(t, m)  # type: ignore[method-assign]
-        self.panel.confirm = lambda t, m: self.shell.ask_yes_no(t, m)  # type: ignore[method-assign]
+        self.panel.show_error = lambda t, m: self.shell.show_error(t, m)
+        self.panel.confirm = lambda t, m: self.shell.ask_yes_no(t, m)
         self.panel.set_store_warning(self.store_message)
         self.dock = QDockWidget("Review", shell.dialog_parent())
         self.dock.setObjectName("reviewDock")

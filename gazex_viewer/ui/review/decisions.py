@@ -12,7 +12,7 @@ finding; each is one session method run through the panel's ``_run`` (a refusal 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGridLayout, QPushButton, QVBoxLayout, QWidget
@@ -31,6 +31,11 @@ __all__ = ["CANCELLED", "FindingDecisions"]
 CANCELLED = None
 
 
+#: the arguments and result of a session method run by ``_run``
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
 class FindingDecisions:
     """The decision buttons and commands of the review panel (a part of :class:`ReviewPanel`, mixed in)."""
 
@@ -41,7 +46,7 @@ class FindingDecisions:
         confirm: Callable[[str, str], bool]
         ask_reason: Callable[[str], str | None]
 
-        def _run(self, title: str, fn: Callable[..., Any], *args: Any, **kw: Any) -> Any: ...
+        def _run(self, title: str, fn: Callable[_P, _R], *args: _P.args, **kw: _P.kwargs) -> _R | None: ...
         def focus_list(self) -> None: ...
         def number_of(self, finding_id: str) -> tuple[int, str]: ...
         def current_finding(self) -> str | None: ...

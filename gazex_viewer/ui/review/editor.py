@@ -14,7 +14,7 @@ message, never a crash).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from PySide6.QtWidgets import (
     QComboBox,
@@ -66,6 +66,11 @@ def labels_from(label_combo: QComboBox, status_combo: QComboBox) -> list[Label]:
     return [Label(str(obs), str(status_combo.currentData()))]  # type: ignore[arg-type]
 
 
+#: the arguments and result of a session method run by ``_run``
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
 class FindingEditing:
     """The edit and add areas of the review panel (a part of :class:`ReviewPanel`, which mixes it in).
 
@@ -92,7 +97,7 @@ class FindingEditing:
         @property
         def is_open(self) -> bool: ...
 
-        def _run(self, title: str, fn: Callable[..., Any], *args: Any, **kw: Any) -> Any: ...
+        def _run(self, title: str, fn: Callable[_P, _R], *args: _P.args, **kw: _P.kwargs) -> _R | None: ...
         def _error(self, title: str, message: str) -> None: ...
         def _need_finding(self) -> str | None: ...
         def focus_list(self) -> None: ...

@@ -24,7 +24,7 @@ from __future__ import annotations
 import html
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import ParamSpec, TypeVar
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -81,6 +81,11 @@ EMPTY_TEXT = (
     "Its findings are listed here to accept (<b>A</b>), edit (<b>E</b>) or reject (<b>R</b>); "
     "you add what it missed (<b>D</b>), write the impression and sign.</p>"
 )
+
+
+#: the arguments and result of a session method run by ``_run``
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
 
 
 class ReviewPanel(FindingDecisions, FindingEditing, SignOffPart, QWidget):
@@ -543,7 +548,7 @@ class ReviewPanel(FindingDecisions, FindingEditing, SignOffPart, QWidget):
     # ------------------------------------------------------------------------------------------------
     # doing things
     # ------------------------------------------------------------------------------------------------
-    def _run(self, title: str, fn: Callable[..., Any], *args: Any, **kw: Any) -> Any:
+    def _run(self, title: str, fn: Callable[_P, _R], *args: _P.args, **kw: _P.kwargs) -> _R | None:
         """Call a session method; a refused or failed change becomes a message, never a crash."""
         try:
             return fn(*args, **kw)

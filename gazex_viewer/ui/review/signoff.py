@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import (
@@ -95,6 +95,11 @@ def signature_invalid_html(session: ReviewSession) -> str:
     )
 
 
+#: the arguments and result of a session method run by ``_run``
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
 class FocusOut(QObject):
     """Calls ``callback`` when the watched widget loses the keyboard focus."""
 
@@ -142,7 +147,7 @@ class SignOffPart:
         confirm: Callable[[str, str], bool]
         ask_passphrase: Callable[[str, str], str | None]
 
-        def _run(self, title: str, fn: Callable[..., Any], *args: Any, **kw: Any) -> Any: ...
+        def _run(self, title: str, fn: Callable[_P, _R], *args: _P.args, **kw: _P.kwargs) -> _R | None: ...
         def _error(self, title: str, message: str) -> None: ...
         def focus_list(self) -> None: ...
         def number_of(self, finding_id: str) -> tuple[int, str]: ...
@@ -285,4 +290,4 @@ class SignOffPart:
         self.set_session(new, self._numbers)
         self.session_replaced.emit(new)
         self.status_message.emit("New version started; the signed version is kept")
-        return new  # type: ignore[no-any-return]
+        return new

@@ -77,6 +77,10 @@ class FilmCorners(QObject):
             self.orientation = orientation_markers(read_patient_orientation(path), meta.view_position)
         self.refresh()
 
+    def observe(self, workspace: Any) -> None:
+        """Follow ``workspace`` (a :class:`~gazex_viewer.ui.workspace.Workspace`): its radiograph's corners."""
+        workspace.radiograph_changed.connect(self.set_radiograph)
+
     def set_visible(self, visible: bool) -> None:
         self.visible = bool(visible)
         self.refresh()

@@ -8,7 +8,13 @@ from __future__ import annotations
 
 import html
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QWidget
+
+if TYPE_CHECKING:
+    from gazex_viewer.ui.workspace import Workspace
 
 
 def _meta(md: Any, key: str) -> Any:
@@ -62,3 +68,20 @@ def metadata_text(radiograph: Any) -> str:
     if notes:
         add("Note", "; ".join(notes) if isinstance(notes, (list, tuple)) else notes)
     return "   ".join(parts)
+
+
+class MetadataStrip(QLabel):
+    """The strip above the film: :func:`metadata_text` of the workspace's radiograph ("No film open" without one)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("No film open", parent)
+        self.setObjectName("metadataStrip")
+        self.setTextFormat(Qt.TextFormat.RichText)
+        self.setWordWrap(True)
+
+    def observe(self, workspace: Workspace) -> None:
+        """Follow ``workspace``: the strip describes its radiograph."""
+        workspace.radiograph_changed.connect(self.show_radiograph)
+
+    def show_radiograph(self, radiograph: Any) -> None:
+        self.setText(metadata_text(radiograph) if radiograph is not None else "No film open")

@@ -58,6 +58,7 @@ class FilmReview(QObject):
         numbers_changed: Callable[[dict[str, tuple[int, str]]], None],
     ) -> None:
         super().__init__(workspace)
+        self.workspace = workspace
         self.shell = shell
         self.region_editor = region_editor
         self.numbers_changed = numbers_changed
@@ -115,6 +116,7 @@ class FilmReview(QObject):
         self._ai_shown = False
         sh.canvas.set_reading(None)
         sh.controller.set_playback(TrajectoryPlayback([]))
+        self.workspace.set_playback(sh.controller.playback)
         sh.player_bar.set_sentence_spans({})
         sh.selection.clear()
         sh.show_status("Read first: the AI draft is hidden until you write your impression", 10000)
@@ -124,6 +126,7 @@ class FilmReview(QObject):
         self._ai_shown = True
         self._geometry_key = None
         sh.controller.set_playback(TrajectoryPlayback(session.reading.trajectory))
+        self.workspace.set_playback(sh.controller.playback)
         sh.player_bar.set_sentence_spans(finding_styles(session.reading))
 
 

@@ -10,7 +10,6 @@ import pytest
 
 from gazex_viewer.core.pacs.cache import RetrieveCache
 from gazex_viewer.core.pacs.dicomweb import DicomWebPacs, DicomWebSource
-from tests.servers.orthanc_server import PASSWORD
 from tests.core.pacs.test_pacs_orthanc import (  # noqa: F401
     RG1_STUDY,
     RG1_UNCR_SOP,
@@ -18,9 +17,9 @@ from tests.core.pacs.test_pacs_orthanc import (  # noqa: F401
     _profile,
     orthanc,
 )
-from tests.ui.conftest import Answers
+from tests.servers.orthanc_server import PASSWORD
+from tests.ui.conftest import Answers, build_review_window
 from tests.ui.readings import demo_reading
-from tests.ui.review.test_review_window import _window
 
 
 def _film_from_pacs(pacs: DicomWebPacs) -> Path:
@@ -51,7 +50,7 @@ def test_signing_a_film_from_the_pacs_stores_sr_and_pdf(qtbot: Any, db: Path, an
     monkeypatch.setenv("GAZEX_DATA_DIR", str(tmp_path / "data"))
     _clear_results(orthanc)
     pacs = DicomWebPacs(_profile(orthanc), RetrieveCache(tmp_path / "cache"))
-    win = _window(qtbot, answers)
+    win = build_review_window(qtbot, answers)
     assert win.open_image(_film_from_pacs(pacs))
     _review_and_sign(win)
     results = win.review.pacs_results
@@ -85,7 +84,7 @@ def test_a_refused_sign_off_send_is_queued_then_delivered(qtbot: Any, db: Path, 
     from gazex_viewer.ui.pacs.send import remember_origin
 
     remember_origin(path, refusing.profile)
-    win = _window(qtbot, answers)
+    win = build_review_window(qtbot, answers)
     assert win.open_image(path)
     _review_and_sign(win)
     results = win.review.pacs_results
@@ -109,7 +108,7 @@ def test_a_film_from_disk_sends_nothing(qtbot: Any, db: Path, answers: Answers, 
     from tests.conftest import shared_file
 
     monkeypatch.setenv("GAZEX_DATA_DIR", str(tmp_path / "data"))
-    win = _window(qtbot, answers)
+    win = build_review_window(qtbot, answers)
     assert win.open_image(shared_file("dicom/RG1_UNCR.dcm"))
     _review_and_sign(win)
     assert not win.review.pacs_results.label.isVisible() and not win.review.pacs_results.busy
@@ -125,7 +124,7 @@ def test_drafts_are_sent_only_when_the_setting_asks(qtbot: Any, db: Path, answer
     _clear_results(orthanc)
     S.set_value(SEND_DRAFTS_KEY, True)
     pacs = DicomWebPacs(_profile(orthanc), RetrieveCache(tmp_path / "cache"))
-    win = _window(qtbot, answers)
+    win = build_review_window(qtbot, answers)
     assert win.open_image(_film_from_pacs(pacs))
     reading = demo_reading(win.radiograph)
     assert win.show_reading(reading)

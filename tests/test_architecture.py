@@ -24,7 +24,9 @@ def test_import_linter_contracts_hold() -> None:
         pytest.fail("lint-imports (import-linter) is not installed; it is in the 'test' extra")
     proc = subprocess.run([lint, "setup.cfg", "--no-cache"], cwd=ROOT, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "Contracts: 5 kept, 0 broken" in proc.stdout, proc.stdout
+    contracts = (ROOT / "setup.cfg").read_text(encoding="utf-8").count("[importlinter:contract:")
+    assert contracts >= 7  # layers, core floors, core pure, inference without Qt, ui without torch, the review seam (2)
+    assert f"Contracts: {contracts} kept, 0 broken" in proc.stdout, proc.stdout
 
 
 def _modules(package: str) -> list[str]:

@@ -6,6 +6,12 @@ A :class:`ReviewSession` wraps one :class:`~gazex_viewer.core.reading.document.R
 :class:`~gazex_viewer.core.review.store.ReviewStore` *before* the session reports success: when the
 store write fails, the in-memory state is rolled back and the error is raised. Listeners added with
 :meth:`ReviewSession.subscribe` are called after each successful change (the UI refreshes from them).
+:meth:`ReviewSession.open` starts or resumes the review of a reading in any store; when another station decided
+first, the store refuses the stale write (:class:`~gazex_viewer.core.review.store_errors.StaleWriteError`) and the
+session reloads (:meth:`ReviewSession.reload`) so the reviewer sees that decision and can redo theirs. The parts of
+the session live beside it: :mod:`~gazex_viewer.core.review.reviewed` (statuses and slots),
+:mod:`~gazex_viewer.core.review.history` (undo/redo), :mod:`~gazex_viewer.core.review.session_integrity`,
+:mod:`~gazex_viewer.core.review.sync` (writes and pending changes).
 
 State model
 -----------

@@ -2,10 +2,12 @@
 
 A :class:`StoreSync` belongs to one :class:`~gazex_viewer.core.review.session.ReviewSession`:
 
-- every write names the stored row's version the session last read or wrote
-  (``UPDATE ... WHERE version = ?``); a reading changed by another window or program is never
-  overwritten: the write raises :class:`~gazex_viewer.core.review.store_errors.ReviewStoreConflictError`
-  and the session writes nothing more (reload the reading);
+- every write names the version (the per-reading event sequence) the session last read or wrote; a reading
+  changed by another station, window or program is never overwritten: the store raises
+  :class:`~gazex_viewer.core.review.store_errors.StaleWriteError` (who decided what, when), nothing is written, and
+  the session reloads the stored state so the reviewer can redo their change. Any other
+  :class:`~gazex_viewer.core.review.store_errors.ReviewStoreConflictError` (or a reload that fails) leaves the
+  session writing nothing more;
 - a write that fails for a reason a later write may get past (disk full, read-only, locked; see
   :data:`~gazex_viewer.core.review.store_errors.RETRYABLE`) keeps the change *pending*: it stays on
   screen, :attr:`StoreSync.problem` says it is NOT YET SAVED, and the pending changes are written,

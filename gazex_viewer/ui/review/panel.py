@@ -49,7 +49,7 @@ from gazex_viewer.core.review.session import (
     ReviewIncompleteError,
     ReviewSession,
 )
-from gazex_viewer.core.review.store_errors import RETRYABLE
+from gazex_viewer.core.review.store_errors import RETRYABLE, StaleWriteError
 from gazex_viewer.ui.review.decisions import CANCELLED, FindingDecisions
 from gazex_viewer.ui.review.editor import LABEL_STATUSES, FindingEditing
 from gazex_viewer.ui.review.rows import (
@@ -400,7 +400,7 @@ class ReviewPanel(FindingDecisions, FindingEditing, SignOffPart, QWidget):
     def _retry_unsaved(self) -> None:
         s = self.session
         if s is not None and s.unsaved:
-            s.retry_pending()
+            self._run("Cannot save", s.retry_pending)
         self._show_store_warning()
 
     def _on_event(self, _event: ReviewEvent) -> None:
@@ -558,6 +558,8 @@ class ReviewPanel(FindingDecisions, FindingEditing, SignOffPart, QWidget):
                 self.selection.select(err.undecided[0])
         except ReadingSignedError as err:
             self._error(title, str(err))
+        except StaleWriteError as err:  # another station decided first: the session reloaded, the list shows theirs
+            self._error("Changed at another station", str(err))
         except RETRYABLE as err:  # kept pending in the session: the banner says so; one message box, not one a click
             if self.session is not None and len(self.session.unsaved) > 1:
                 self.status_message.emit(str(err))

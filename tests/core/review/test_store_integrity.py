@@ -8,6 +8,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -64,12 +65,21 @@ def test_flipped_index_byte_is_found_and_the_file_kept_aside(tmp_path: Path) -> 
         assert store.readings_for_image("0" * 64) == []  # a fresh database
 
 
-def test_large_file_is_checked_in_the_background(tmp_path: Path) -> None:
+def test_large_file_is_checked_in_the_background(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     db = tmp_path / "reviews.sqlite3"
     _store_with_events(db)
     _flip_index_byte(db)
+    gate = threading.Event()  # the background check waits until the open's own verdict is read (no race)
+    check = SqliteReviewStore._background_integrity_check
+
+    def gated(self: SqliteReviewStore) -> None:
+        gate.wait(30)
+        check(self)
+
+    monkeypatch.setattr(SqliteReviewStore, "_background_integrity_check", gated)
     store = SqliteReviewStore(db, integrity_check_limit=1024)  # "large": quick_check now, integrity_check in a thread
     assert store.warning is None and store.integrity_thread is not None
+    gate.set()
     store.integrity_thread.join(timeout=30)
     assert isinstance(store.warning, ReviewStoreCorruptError) and "integrity_check" in str(store.warning)
     store.close()

@@ -172,7 +172,6 @@ class MainWindow(QMainWindow):
         self.canvas.pixel_hovered.connect(self.pixel_label.setText)
         self.canvas.view_changed.connect(self._update_view_label)
         self.film.observe(ws)
-        ws.radiograph_changed.connect(self._reset_invert)
         self.report_panel.observe(ws)
         ws.reading_changed.connect(self._on_reading_changed)
         self.model_panel.open_reading_requested.connect(self.documents.open_reading_dialog)
@@ -253,7 +252,7 @@ class MainWindow(QMainWindow):
         add(v, "View", "&1:1 (one image pixel per screen pixel)", "1", self.canvas.one_to_one)
         add(v, "View", "Zoom &in", ["+", "="], lambda: self.canvas.zoom_by(1.25))
         add(v, "View", "Zoom &out", "-", lambda: self.canvas.zoom_by(0.8))
-        self.invert_action = add(v, "View", "&Invert grey scale", "I", self._on_invert, checkable=True)
+        self.invert_action = add(v, "View", "&Invert grey scale", "I", self.canvas.set_inverted, checkable=True)
         self.presets_menu = v.addMenu("Window &presets")
         self.presets = WindowPresets(self.presets_menu, self.canvas, self.workspace, self.action_registry)
         add(v, "View", "&Default window (header)", "0", self.presets.reset)
@@ -457,9 +456,7 @@ class MainWindow(QMainWindow):
         self.ask.film_changed()
         self.model_panel.set_compact(False)
         self.report_dock.raise_()
-
-    def _reset_invert(self, _radiograph: Any) -> None:
-        self.invert_action.blockSignals(True)
+        self.invert_action.blockSignals(True)  # the new film is shown as its header says: not inverted
         self.invert_action.setChecked(False)
         self.invert_action.blockSignals(False)
 
@@ -471,9 +468,6 @@ class MainWindow(QMainWindow):
         session = self.review.session
         if session is not None and session.reading is reading:
             self.review.refresh_views()  # the report followed the session's copy: its review marks on it again
-
-    def _on_invert(self, checked: bool) -> None:
-        self.canvas.set_inverted(checked)
 
     def _update_view_label(self) -> None:
         self.view_label.setText(self.film.view_text())

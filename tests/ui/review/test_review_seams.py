@@ -11,6 +11,15 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QWidget
 
 from gazex_viewer.core.imaging.radiograph import load_radiograph
+from gazex_viewer.core.reading.document import (
+    Box,
+    Finding,
+    Label,
+    Producer,
+    Reading,
+    Sentence,
+    TrajectoryPoint,
+)
 from gazex_viewer.core.review.session import ReviewSession
 from gazex_viewer.ui import settings as S
 from gazex_viewer.ui.actions import ActionRegistry
@@ -25,9 +34,30 @@ from gazex_viewer.ui.selection import SelectionModel
 from gazex_viewer.ui.services import Shell
 from gazex_viewer.ui.workspace import Workspace
 from tests.conftest import shared_file
-from tests.ui.readings import demo_reading
 
 NIH = "images/nih/00000001_000.png"
+
+
+def three_findings(radiograph: Any) -> Reading:
+    """An AI draft of the film: cardiomegaly, a device, a pertinent negative; one key frame per box (1 s each)."""
+    findings = [
+        Finding("f-cardio", "s-1", "enlarged cardiac silhouette", [Label("Cardiomegaly")],
+                Box.from_corners(150, 250, 400, 420), [Box.from_corners(160, 262, 250, 400)]),
+        Finding("f-device", "s-2", "support apparatus", [Label("Support Devices")], Box.from_corners(220, 60, 300, 200)),
+        Finding("f-ptx", "s-3", "no pneumothorax", [Label("Pneumothorax", "negative")], Box.from_corners(40, 40, 200, 230)),
+    ]
+    boxes = [(f.id, b) for f in findings for b in [*f.clues, f.observation] if b is not None]
+    return Reading(
+        image=radiograph.image_ref(),
+        producer=Producer("model", "tiny-gazex", backend="transformers", device="cpu"),
+        sentences=[Sentence(f.sentence_id, f.text) for f in findings],
+        findings=findings,
+        trajectory=[
+            TrajectoryPoint(b.centroid_x, b.centroid_y, float(i), i + 1.0, fid, "observation")
+            for i, (fid, b) in enumerate(boxes)
+        ],
+        raw_report=" . ".join(f.text for f in findings) + " .",
+    )
 
 
 class TinyShell:
@@ -124,7 +154,7 @@ def test_a_second_shell_and_a_second_view_plug_in(qtbot: Any, db: Path) -> None:
     rg = load_radiograph(path)
     workspace.set_radiograph(rg)
     shell.canvas.set_radiograph(rg)
-    reading = demo_reading(rg)
+    reading = three_findings(rg)
     workspace.set_reading(reading)
     report.set_reading(reading)
     S.set_value(REVIEWER_KEY, "Dr Tiny")
@@ -161,7 +191,7 @@ def test_read_first_hides_the_draft_in_every_view(qtbot: Any, db: Path) -> None:
     shell.window.show()
     rg = load_radiograph(shared_file(NIH))
     workspace.set_radiograph(rg)
-    reading = demo_reading(rg)
+    reading = three_findings(rg)
     workspace.set_reading(reading)
     report.set_reading(reading)
     shell.canvas.set_reading(reading, shell.controller.playback)

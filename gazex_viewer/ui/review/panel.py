@@ -51,13 +51,8 @@ from gazex_viewer.core.review.session import (
 )
 from gazex_viewer.core.review.store_errors import RETRYABLE, StaleWriteError
 from gazex_viewer.ui.review.decisions import CANCELLED, FindingDecisions
-from gazex_viewer.ui.review.editor import LABEL_STATUSES, FindingEditing
-from gazex_viewer.ui.review.rows import (
-    STATE_STYLES,
-    FindingReviewRow,
-    focus_scroll_area_of,
-    state_badge,
-)
+from gazex_viewer.ui.review.editor import FindingEditing
+from gazex_viewer.ui.review.rows import STATE_STYLES, FindingReviewRow
 from gazex_viewer.ui.review.signing_key import ask_passphrase_dialog
 from gazex_viewer.ui.review.signoff import (
     SignOffPart,
@@ -67,10 +62,7 @@ from gazex_viewer.ui.review.signoff import (
 from gazex_viewer.ui.selection import SelectionModel
 from gazex_viewer.ui.style import finding_styles
 
-__all__ = [
-    "CANCELLED", "EMPTY_TEXT", "LABEL_STATUSES", "STATE_STYLES", "FindingReviewRow", "ReviewPanel",
-    "decision_notes", "focus_scroll_area_of", "state_badge",
-]
+__all__ = ["EMPTY_TEXT", "ReviewPanel"]
 
 log = logging.getLogger(__name__)
 

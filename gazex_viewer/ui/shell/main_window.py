@@ -147,7 +147,7 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.report_dock)
         self.resizeDocks([self.report_dock], [DOCK_WIDTH], Qt.Orientation.Horizontal)
         # the review workflow: database, review panel (a tab beside the report), region editor
-        self.review = ReviewController(self)
+        self.review = ReviewController(self.workspace, self.action_registry, self, self.report_panel)
         self.review_panel = self.review.panel
         self.region_editor = self.review.region_editor
         self.jobs = ModelJobs(

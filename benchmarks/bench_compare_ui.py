@@ -38,9 +38,9 @@ def main() -> int:
     from gazex_viewer.core.imaging.files import load_radiograph
     from gazex_viewer.core.reading.document import TrajectoryPoint
     from gazex_viewer.core.reading.playback import TrajectoryPlayback
-    from gazex_viewer.ui.selection import SelectionModel
     from gazex_viewer.ui.film.canvas import FilmCanvas
     from gazex_viewer.ui.film.overlay import ReadingOverlay, reading_for_film
+    from gazex_viewer.ui.selection import SelectionModel
     from tests.factories import demo_reading
 
     film = DATA / "images/nih/00000001_000.png"

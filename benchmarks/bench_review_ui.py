@@ -52,8 +52,8 @@ def main() -> int:
     from gazex_viewer.core.imaging.files import load_radiograph
     from gazex_viewer.core.review.session import ReviewSession
     from gazex_viewer.core.review.sqlite_store import SqliteReviewStore
-    from gazex_viewer.ui.selection import SelectionModel
     from gazex_viewer.ui.review.panel import ReviewPanel
+    from gazex_viewer.ui.selection import SelectionModel
 
     app = QApplication.instance() or QApplication([])
     tmp = Path(tempfile.mkdtemp(prefix="bench-review-ui-"))

@@ -35,8 +35,8 @@ from gazex_viewer.core.gaze.comparison import (
 )
 from gazex_viewer.core.gaze.importers import import_gazesearch
 from gazex_viewer.core.gaze.trainee import Click, trainee_reading
-from gazex_viewer.core.imaging.radiograph import Radiograph
 from gazex_viewer.core.imaging.files import load_radiograph
+from gazex_viewer.core.imaging.radiograph import Radiograph
 from gazex_viewer.core.reading.document import Reading
 from tests.conftest import shared_file
 

@@ -106,12 +106,8 @@ def export_reading(
         raise ExportError(out, "choose at least one format")
     if not stem.strip() or "/" in stem or "\\" in stem:
         raise ExportError(out, f"not a usable file name: {stem!r}")
-    from gazex_viewer.core.export.sr import (
-        check_same_image,
-        check_signature,
-        image_pixel_sha256,
-        pixel_hash_known,
-    )
+    from gazex_viewer.core.export.sr import check_same_image, check_signature, image_pixel_sha256
+    from gazex_viewer.core.reading.identity import pixel_hash_known
 
     check_signature(reading, out)
     identity = None
@@ -209,7 +205,7 @@ class ExportDialog(QDialog):
         from gazex_viewer.core.review.session import signature_problem
 
         so = reading.review.signoff if reading.review is not None else None
-        from gazex_viewer.core.export.sr import pixel_hash_known
+        from gazex_viewer.core.reading.identity import pixel_hash_known
 
         problem = signature_problem(reading, registry)  # registry: the review store's registered keys
         #: why this reading must not be exported (a sign-off that does not match), or None

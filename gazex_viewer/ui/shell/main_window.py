@@ -186,7 +186,7 @@ class MainWindow(QMainWindow):
         # single-key shortcuts: never while typing; review keys only on a findings list or the film
         self.key_gate = KeyGate(
             self,
-            lambda: [self.canvas, self.review_panel.list_area, self.report_panel.scroll],  # type: ignore[list-item]
+            lambda: [self.canvas, self.review_panel.list_area, self.report_panel.scroll],
         )
         self.action_registry.gate = self.key_gate
         self._build_actions()

@@ -15,7 +15,7 @@ splitter.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import (
@@ -41,6 +41,12 @@ if TYPE_CHECKING:
     from gazex_viewer.ui.workspace import Workspace
 
 __all__ = ["FilmArea", "build_empty_page"]
+
+
+class Showable(Protocol):
+    """An overlay outside the film area that "hide all overlays" hides too (the model's answers)."""
+
+    def set_visible(self, visible: bool) -> None: ...
 
 
 def build_empty_page(
@@ -200,7 +206,7 @@ class FilmArea(QWidget):
         self.corners.set_visible(not self.corners.visible)
         S.set_value("view/corners", self.corners.visible)
 
-    def toggle_all_overlays(self, others: Any = None) -> bool:
+    def toggle_all_overlays(self, others: Showable | None = None) -> bool:
         """Hide every overlay (regions, trajectory, heatmap, labels, corners, ``others``) or show them again.
 
         ``others`` has ``set_visible(bool)`` (the model's answers). Returns True when they are now hidden.

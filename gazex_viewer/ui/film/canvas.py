@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QPainter, QPen
 from PySide6.QtWidgets import (
     QGraphicsItem,
@@ -39,6 +39,9 @@ from gazex_viewer.ui.selection import SelectionModel
 from gazex_viewer.ui.style import FindingStyle, finding_styles
 
 if TYPE_CHECKING:
+    from pyqtgraph.GraphicsScene.mouseEvents import MouseClickEvent, MouseDragEvent
+
+    from gazex_viewer.core.imaging.radiograph import Radiograph, WindowPreset
     from gazex_viewer.ui.workspace import Workspace
 
 pg.setConfigOptions(imageAxisOrder="row-major", antialias=True)
@@ -87,7 +90,7 @@ class _RegionItems:
 class _SmoothImageItem(pg.ImageItem):
     """An ImageItem drawn with bilinear smoothing (the low-resolution heatmap scaled up)."""
 
-    def paint(self, p: QPainter, *args: Any) -> None:
+    def paint(self, p: QPainter, *args: object) -> None:
         p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
         super().paint(p, *args)
 
@@ -97,7 +100,7 @@ class _FilmViewBox(pg.ViewBox):
 
     window_drag = Signal(float, float, bool)  # dx, dy in screen pixels, finished
 
-    def mouseDragEvent(self, ev: Any, axis: int | None = None) -> None:  # noqa: N802 (Qt name)
+    def mouseDragEvent(self, ev: MouseDragEvent, axis: int | None = None) -> None:  # noqa: N802 (Qt name)
         if ev.button() == Qt.MouseButton.RightButton:
             ev.accept()
             d = ev.screenPos() - ev.lastScreenPos()
@@ -106,7 +109,7 @@ class _FilmViewBox(pg.ViewBox):
         super().mouseDragEvent(ev, axis)
 
 
-def _make_preset(window: tuple[float, float]) -> Any:
+def _make_preset(window: tuple[float, float]) -> WindowPreset:
     """A core ``WindowPreset`` for (centre, width)."""
     from gazex_viewer.core.imaging.radiograph import WindowPreset
 
@@ -145,10 +148,10 @@ class FilmCanvas(pg.GraphicsView):
         self.heatmap_item.setVisible(False)
         self.vb.addItem(self.heatmap_item)
 
-        self.radiograph: Any = None
+        self.radiograph: Radiograph | None = None
         self.reading: Reading | None = None
         self.playback: TrajectoryPlayback | None = None
-        self._preset: Any = None
+        self._preset: WindowPreset | None = None
         self._range_cache: tuple[float, float] | None = None
         self._invert = False
         #: burn in the film's DICOM overlay planes (60xx), as dcmtk shows them by default
@@ -192,7 +195,7 @@ class FilmCanvas(pg.GraphicsView):
         selection.playing_changed.connect(lambda _fid: self._restyle_regions())
 
     # -- film ------------------------------------------------------------------------------------
-    def set_radiograph(self, radiograph: Any) -> None:
+    def set_radiograph(self, radiograph: Radiograph | None) -> None:
         """Show a radiograph with its default display (header VOI or window), not inverted, fitted."""
         self.radiograph = radiograph
         self._preset = None
@@ -235,7 +238,7 @@ class FilmCanvas(pg.GraphicsView):
     def inverted(self) -> bool:
         return self._invert
 
-    def set_window(self, window: Any) -> None:
+    def set_window(self, window: WindowPreset | tuple[float, float] | None) -> None:
         """Set the VOI: a core ``WindowPreset``, a (centre, width) tuple, or None for the film's default."""
         if isinstance(window, tuple):
             window = _make_preset((float(window[0]), float(window[1])))
@@ -263,6 +266,7 @@ class FilmCanvas(pg.GraphicsView):
     def _modality_range(self) -> tuple[float, float]:
         if self._range_cache is None:
             rg = self.radiograph
+            assert rg is not None  # asked only with a film open (the window drag checks first)
             if hasattr(rg, "modality_range"):
                 lo, hi = rg.modality_range()
                 self._range_cache = (float(lo), float(hi))
@@ -412,9 +416,10 @@ class FilmCanvas(pg.GraphicsView):
 
     def _update_heatmap(self) -> None:
         pb = self.playback
-        visible = self.show_heatmap and pb is not None and len(pb) > 0 and self.radiograph is not None
-        if visible and pb is not None and self._heat_ready_for != id(pb):
-            w, h = int(self.radiograph.width), int(self.radiograph.height)
+        rg = self.radiograph
+        visible = self.show_heatmap and pb is not None and len(pb) > 0 and rg is not None
+        if visible and pb is not None and rg is not None and self._heat_ready_for != id(pb):
+            w, h = int(rg.width), int(rg.height)
             density = gaze_density(pb.points, w, h, downsample=HEATMAP_DOWNSAMPLE)
             self.heatmap_item.setImage(density, autoLevels=False, levels=(0.0, 1.0))
             rows, cols = density.shape
@@ -552,12 +557,12 @@ class FilmCanvas(pg.GraphicsView):
 
     def _on_mouse_moved(self, scene_pos: QPointF) -> None:
         pt = self._image_point(scene_pos)
-        if pt is None:
+        rg = self.radiograph
+        if pt is None or rg is None:  # _image_point is None without a film
             self.pixel_hovered.emit("")
             return
         x, y = pt
         col, row = int(np.floor(x)), int(np.floor(y))
-        rg = self.radiograph
         if 0 <= col < rg.width and 0 <= row < rg.height:
             value = float(rg.modality[row, col])
             shown = int(self._display[row, col]) if self._display is not None else 0
@@ -566,7 +571,7 @@ class FilmCanvas(pg.GraphicsView):
             self.pixel_hovered.emit("")
         self.selection.hover(self.finding_at(x, y))
 
-    def _on_mouse_clicked(self, ev: Any) -> None:
+    def _on_mouse_clicked(self, ev: MouseClickEvent) -> None:
         if ev.button() != Qt.MouseButton.LeftButton or ev.double():
             return
         pt = self._image_point(ev.scenePos())
@@ -581,7 +586,7 @@ class FilmCanvas(pg.GraphicsView):
         if fid is not None and fid in self._regions:
             self.pan_to_finding(fid)
 
-    def leaveEvent(self, ev: Any) -> None:  # noqa: N802 (Qt name)
+    def leaveEvent(self, ev: QEvent) -> None:  # noqa: N802 (Qt name)
         self.selection.hover(None)
         self.pixel_hovered.emit("")
         super().leaveEvent(ev)

@@ -6,7 +6,7 @@ PatientOrientation), :meth:`FilmCorners.refresh` follows window, zoom and invers
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import QLabel, QWidget
@@ -25,6 +25,7 @@ from gazex_viewer.core.reading.patient_identity import (
 )
 
 if TYPE_CHECKING:
+    from gazex_viewer.core.imaging.radiograph import Radiograph
     from gazex_viewer.ui.film.canvas import FilmCanvas
     from gazex_viewer.ui.workspace import Workspace
 
@@ -63,12 +64,12 @@ class FilmCorners(QObject):
             self.markers[key] = lab
         self.identity: PatientIdentity = unknown_identity()
         self.orientation: OrientationMarkers | None = None
-        self.radiograph: Any = None
+        self.radiograph: Radiograph | None = None
         self.visible = True
         host.installEventFilter(self)
         canvas.view_changed.connect(self.refresh)
 
-    def set_radiograph(self, radiograph: Any) -> None:
+    def set_radiograph(self, radiograph: Radiograph | None) -> None:
         """Read the header of the film (identity, orientation) and show its corners."""
         self.radiograph = radiograph
         if radiograph is None:

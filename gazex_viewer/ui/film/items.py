@@ -17,7 +17,6 @@ draws exactly what the separate items drew.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
@@ -41,7 +40,7 @@ __all__ = ["MAX_TRAIL", "RegionsItem", "TrailItem", "screen_text", "set_screen_t
 MAX_TRAIL = 40
 
 
-def screen_text(text: str, colour: Any, anchor: tuple[float, float], font: QFont | None = None) -> QGraphicsTextItem:
+def screen_text(text: str, colour: str | QColor | tuple[int, int, int], anchor: tuple[float, float], font: QFont | None = None) -> QGraphicsTextItem:
     """Text a fixed size on screen whose ``anchor`` (fractions of its box) sits at its position.
 
     What ``pg.TextItem`` draws, as a plain Qt item that ignores the view's zoom: nothing of it runs
@@ -74,7 +73,7 @@ class _Container(pg.GraphicsObject):
         self.setZValue(z)
         self._bounds = QRectF()
 
-    def paint(self, p: QPainter, *args: Any) -> None:
+    def paint(self, p: QPainter, *args: object) -> None:
         """Nothing of its own: the children paint (regions, path, trail)."""
 
     def boundingRect(self) -> QRectF:  # noqa: N802 (Qt name)
@@ -174,7 +173,7 @@ class TrailItem(_Container):
             t.setVisible(False)
             self._adopt(t, 3)
             self.number_items.append(t)
-        self._fix_style: list[tuple[Any, ...]] = [()] * MAX_TRAIL
+        self._fix_style: list[tuple[object, ...]] = [()] * MAX_TRAIL
         self._line_style: list[tuple[int, int]] = [(-1, -1)] * MAX_TRAIL
         self._style_cache: dict[tuple[str, int, int], tuple[QBrush, QPen, float]] = {}
         self._number_cache: list[str] = [""] * MAX_TRAIL

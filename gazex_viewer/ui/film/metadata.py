@@ -13,10 +13,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QWidget
 
 if TYPE_CHECKING:
+    from gazex_viewer.core.imaging.radiograph import Radiograph
     from gazex_viewer.ui.workspace import Workspace
 
 
-def _meta(md: Any, key: str) -> Any:
+def _meta(md: object, key: str) -> Any:  # a header value: whatever type the metadata holds
     if md is None:
         return None
     if isinstance(md, dict):
@@ -24,12 +25,12 @@ def _meta(md: Any, key: str) -> Any:
     return getattr(md, key, None)
 
 
-def metadata_text(radiograph: Any) -> str:
+def metadata_text(radiograph: Radiograph | None) -> str:
     """The study/metadata strip: patient, ID, study date, view, laterality, spacing, notes."""
     md = getattr(radiograph, "metadata", None)
     parts: list[str] = []
 
-    def add(label: str, value: Any) -> None:
+    def add(label: str, value: object) -> None:
         if value not in (None, "", []):
             parts.append(f"<span style='color:#8a96a3'>{label}</span> {html.escape(str(value))}")
 
@@ -80,5 +81,5 @@ class MetadataStrip(QLabel):
         """Follow ``workspace``: the strip describes its radiograph."""
         workspace.radiograph_changed.connect(self.show_radiograph)
 
-    def show_radiograph(self, radiograph: Any) -> None:
+    def show_radiograph(self, radiograph: Radiograph | None) -> None:
         self.setText(metadata_text(radiograph) if radiograph is not None else "No film open")

@@ -10,7 +10,7 @@ The Qt-free pieces (re-exported here for the ui) live in :mod:`gazex_viewer.core
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyqtgraph as pg
@@ -32,6 +32,9 @@ from gazex_viewer.core.reading.frames import (
 from gazex_viewer.core.reading.identity import UNKNOWN_PIXEL_SHA256
 from gazex_viewer.core.reading.playback import TrajectoryPlayback
 from gazex_viewer.ui.film.items import MAX_TRAIL, RegionsItem
+
+if TYPE_CHECKING:
+    from gazex_viewer.ui.film.canvas import FilmCanvas
 
 __all__ = [
     "COLOUR_A",
@@ -74,7 +77,7 @@ class ReadingOverlay(QObject):
     """
 
     def __init__(
-        self, canvas: Any, colour: str = COLOUR_B, *, tag: str = "B", symbol: str = "s", parent: QObject | None = None
+        self, canvas: FilmCanvas, colour: str = COLOUR_B, *, tag: str = "B", symbol: str = "s", parent: QObject | None = None
     ) -> None:
         super().__init__(parent)
         self.canvas = canvas
@@ -90,7 +93,7 @@ class ReadingOverlay(QObject):
         self.visible = True
         self.trail_length = 6
         self.current_index: int | None = None
-        self._drawn: tuple[Any, ...] | None = None
+        self._drawn: tuple[object, ...] | None = None
         self._number_cache: list[str] = [""] * MAX_TRAIL
         self._region_items: list[tuple[QGraphicsRectItem, str]] = []
         self._region_findings: list[str] = []
@@ -177,7 +180,7 @@ class ReadingOverlay(QObject):
         self.update()
 
     def set_layers(
-        self, *, regions: bool | None = None, trajectory: bool | None = None, labels: bool | None = None, **_: Any
+        self, *, regions: bool | None = None, trajectory: bool | None = None, labels: bool | None = None, **_: object
     ) -> None:
         """Show or hide the overlay's layers (extra keys such as ``heatmap`` are ignored)."""
         if regions is not None:

@@ -6,10 +6,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from PySide6.QtCore import QElapsedTimer, QEvent, QObject, QRect, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QPainter, QPen, QResizeEvent
+from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPen, QResizeEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -131,7 +129,7 @@ class Scrubber(QSlider):
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.spans: list[tuple[int, int, str]] = []  # (start ms, end ms, colour)
         self.boundaries_ms: list[int] = []
-        self._marks_key: tuple[Any, ...] | None = None
+        self._marks_key: tuple[object, ...] | None = None
         self._marks_cache: tuple[list[tuple[int, int, QColor]], list[int]] = ([], [])
 
     def set_spans(self, spans: list[tuple[int, int, str]]) -> None:
@@ -176,7 +174,7 @@ class Scrubber(QSlider):
         pos = int(round(x - groove.x() - handle.width() / 2))
         return QStyle.sliderValueFromPosition(self.minimum(), self.maximum(), max(0, min(span, pos)), span)
 
-    def mousePressEvent(self, ev: Any) -> None:  # noqa: N802 (Qt name)
+    def mousePressEvent(self, ev: QMouseEvent) -> None:  # noqa: N802 (Qt name)
         """A click on the groove jumps there (and a drag continues from there), not a page step."""
         if ev.button() == Qt.MouseButton.LeftButton:
             opt = QStyleOptionSlider()
@@ -193,7 +191,7 @@ class Scrubber(QSlider):
             self._marks_key = None
         super().changeEvent(ev)
 
-    def paintEvent(self, ev: Any) -> None:  # noqa: N802 (Qt name)
+    def paintEvent(self, ev: QPaintEvent) -> None:  # noqa: N802 (Qt name)
         super().paintEvent(ev)
         if self.spans and self.maximum() > 0:
             rects, boundaries = self._marks()

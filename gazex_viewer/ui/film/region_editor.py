@@ -10,7 +10,7 @@ panning with the left button is paused while drawing.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pyqtgraph as pg
 from PySide6.QtCore import QObject, QPointF, QRectF, Qt, Signal
@@ -18,6 +18,9 @@ from PySide6.QtGui import QBrush, QColor, QPainter, QPen
 from PySide6.QtWidgets import QGraphicsRectItem
 
 from gazex_viewer.core.reading.document import Box, Finding
+
+if TYPE_CHECKING:
+    from pyqtgraph.GraphicsScene.mouseEvents import MouseDragEvent
 
 #: boxes smaller than this (image pixels, either side) are a click, not a drawn region
 MIN_BOX_PX = 4.0
@@ -53,10 +56,10 @@ class _DrawCatcher(pg.GraphicsObject):
     def boundingRect(self) -> QRectF:  # noqa: N802 (Qt name)
         return QRectF(self._rect)
 
-    def paint(self, p: QPainter, *args: Any) -> None:
+    def paint(self, p: QPainter, *args: object) -> None:
         pass
 
-    def mouseDragEvent(self, ev: Any) -> None:  # noqa: N802 (pyqtgraph name)
+    def mouseDragEvent(self, ev: MouseDragEvent) -> None:  # noqa: N802 (pyqtgraph name)
         if ev.button() != Qt.MouseButton.LeftButton:
             ev.ignore()
             return

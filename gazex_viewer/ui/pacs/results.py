@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import (
     QObject,
@@ -41,19 +41,20 @@ if TYPE_CHECKING:
     from gazex_viewer.core.pacs.outbox import SendReport
     from gazex_viewer.core.pacs.profile import ServerProfile
     from gazex_viewer.core.reading.document import Reading
+    from gazex_viewer.ui.workspace import Workspace
 
 
 class PacsJob(QRunnable):
     """One network call on the thread pool; its outcome comes back through ``done`` (a queued signal)."""
 
-    def __init__(self, work: Callable[[], Any], done: SignalInstance) -> None:
+    def __init__(self, work: Callable[[], object], done: SignalInstance) -> None:
         super().__init__()
         self.work = work
         self.done = done
 
     def run(self) -> None:
         try:
-            result: Any = self.work()
+            result: object = self.work()
         except GazeXError as err:
             result = err
         except Exception as err:  # noqa: BLE001 - a worker must not die silently: the panel says it
@@ -69,7 +70,7 @@ class PacsResults(QObject):
     #: the one line shown in the review panel, each time it changes
     status_changed = Signal(str)
 
-    def __init__(self, win: Any, panel: QWidget, *, retry_interval_ms: int = 60_000) -> None:
+    def __init__(self, win: Workspace, panel: QWidget, *, retry_interval_ms: int = 60_000) -> None:
         super().__init__(panel)
         self.win = win
         self.panel = panel
@@ -146,6 +147,9 @@ class PacsResults(QObject):
         from gazex_viewer.core.pacs.documents import result_documents
 
         rg = self.win.radiograph
+        if rg is None:  # sends follow a film from a PACS (film_profile); the film may have been closed since
+            self._show("not sent to the PACS: no film is open", problem=True)
+            return False
         try:
             docs = result_documents(reading, rg)
         except GazeXError as err:
@@ -160,7 +164,7 @@ class PacsResults(QObject):
         self._start(lambda: self._send_work(profile, docs.datasets))
         return True
 
-    def _start(self, work: Callable[[], Any]) -> None:
+    def _start(self, work: Callable[[], object]) -> None:
         self.busy = True
         self.pool.start(PacsJob(work, self.finished))
 

@@ -10,12 +10,15 @@ from __future__ import annotations
 import os
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Protocol
 
 from gazex_viewer.core.errors import GazeXError
 from gazex_viewer.core.pacs.profile import ServerProfile, load_profiles
+from gazex_viewer.ui.services import Dialogs
 
 if TYPE_CHECKING:
+    from PySide6.QtWidgets import QStatusBar
+
     from gazex_viewer.core.imaging.radiograph import Radiograph
     from gazex_viewer.core.pacs.outbox import SendReport
     from gazex_viewer.core.reading.document import Reading
@@ -41,7 +44,22 @@ def origin_of(film: Radiograph | str | os.PathLike[str]) -> ServerProfile | None
     return None if film.path is None else _ORIGIN.get(str(Path(film.path).resolve()))
 
 
-def send_results(win: Any, reading: Reading | None = None) -> SendReport | None:
+class SendHost(Dialogs, Protocol):
+    """What a send asks of the window: the film and reading shown, the review's session, the status bar."""
+
+    @property
+    def radiograph(self) -> Radiograph | None: ...
+
+    @property
+    def reading(self) -> Reading | None: ...
+
+    @property
+    def review(self) -> object: ...  # its ``session`` (when one is open) holds the reading under review
+
+    def statusBar(self) -> QStatusBar: ...  # noqa: N802 (Qt name)
+
+
+def send_results(win: SendHost, reading: Reading | None = None) -> SendReport | None:
     """Send the reading under review (signed, or a DRAFT) to the PACS; None when nothing could be sent."""
     from gazex_viewer.core.pacs.dicomweb import DicomWebPacs
     from gazex_viewer.core.pacs.documents import result_documents

@@ -21,7 +21,7 @@ has the focus, and a ``review=True`` one only on a findings list or the film.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any, Protocol
+from typing import Protocol
 
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
@@ -86,7 +86,7 @@ class ActionRegistry(QObject):
         group: str,
         text: str,
         keys: Keys,
-        slot: Callable[..., Any],
+        slot: Callable[..., object],
         *,
         checkable: bool = False,
         review: bool = False,

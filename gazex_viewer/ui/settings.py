@@ -6,7 +6,6 @@ Tests redirect them with ``QSettings.setPath(QSettings.IniFormat, QSettings.User
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import QSettings
 
@@ -25,7 +24,7 @@ def get_path(key: str) -> Path | None:
     return Path(str(value)) if value else None
 
 
-def set_value(key: str, value: Any) -> None:
+def set_value(key: str, value: object) -> None:
     s = settings()
     s.setValue(key, "" if value is None else (str(value) if isinstance(value, Path) else value))
     s.sync()

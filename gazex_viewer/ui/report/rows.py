@@ -7,10 +7,9 @@ edited text, a rejection struck through) and how a sentence and its grey details
 from __future__ import annotations
 
 import html
-from typing import Any
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QMouseEvent
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QEnterEvent, QMouseEvent
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -210,12 +209,12 @@ class SentenceRow(QFrame):
             return
         super().mousePressEvent(ev)
 
-    def enterEvent(self, ev: Any) -> None:  # noqa: N802 (Qt name)
+    def enterEvent(self, ev: QEnterEvent) -> None:  # noqa: N802 (Qt name)
         if self.linked:
             self.hovered.emit(self.key)
         super().enterEvent(ev)
 
-    def leaveEvent(self, ev: Any) -> None:  # noqa: N802 (Qt name)
+    def leaveEvent(self, ev: QEvent) -> None:  # noqa: N802 (Qt name)
         if self.linked:
             self.hovered.emit(None)
         super().leaveEvent(ev)

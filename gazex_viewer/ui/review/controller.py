@@ -24,7 +24,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypeVar
 
 from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QDockWidget, QWidget
@@ -51,6 +51,8 @@ if TYPE_CHECKING:
     from gazex_viewer.ui.workspace import Workspace
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 #: environment variable naming the review database (tests, kiosks): a file, sqlite:///... or postgresql://...
 DB_ENV = "GAZEX_REVIEW_DB"
@@ -184,10 +186,10 @@ class ReviewController(StoredReviews, QObject):
         self.read_first_action.blockSignals(False)
         add(m, "Review", "Reviewer &name…", None, lambda: self.reviewer_name(ask_again=True))
 
-    def _when_shown(self, fn: Callable[[], Any]) -> Callable[[], Any]:
+    def _when_shown(self, fn: Callable[[], T]) -> Callable[[], T | None]:
         """A shortcut handler that does nothing while the review dock is hidden (e.g. trainee mode)."""
 
-        def run() -> Any:
+        def run() -> T | None:
             if self.dock.isHidden():
                 self.shell.show_status("Review is hidden in this mode", 4000)
                 return None

@@ -11,7 +11,7 @@ import html
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -33,7 +33,10 @@ from gazex_viewer.core.reading.report_display import local_time_text
 from gazex_viewer.ui.review.signoff import signer_text
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from gazex_viewer.core.imaging.radiograph import Radiograph
+    from gazex_viewer.core.review.signing import KeyRegistry, SigningKey
 
 FORMATS: tuple[str, ...] = ("json", "sr", "pdf")
 SUFFIXES: dict[str, str] = {"json": ".json", "sr": ".dcm", "pdf": ".pdf"}
@@ -71,10 +74,10 @@ def export_reading(
     formats: Iterable[str],
     *,
     image_path: str | Path | None = None,
-    film: Any = None,
-    film_loader: Callable[[], Any] | None = None,
+    film: np.ndarray | None = None,
+    film_loader: Callable[[], np.ndarray | None] | None = None,
     image_sha256: str | None = None,
-    signing_key: Any = None,
+    signing_key: SigningKey | None = None,
     radiograph: Radiograph | None = None,
 ) -> ExportResult:
     """Write the chosen formats as ``out_dir/stem.{json,dcm,pdf}``.
@@ -156,6 +159,7 @@ def export_reading(
             else:
                 from gazex_viewer.core.export.pdf import export_pdf
 
+                assert film is not None  # a PDF without a film was refused above, before anything was written
                 pdf = export_pdf(reading, film, tmp, image_sha256=image_sha256, image_path=image_path,
                                  identity=identity, signing_key=signing_key)
                 result.pdf_signed = pdf.pdf_signed
@@ -176,11 +180,11 @@ class ExportDialog(QDialog):
         reading: Reading,
         *,
         image_path: str | Path | None = None,
-        film_loader: Callable[[], Any] | None = None,
+        film_loader: Callable[[], np.ndarray | None] | None = None,
         start_dir: str | Path | None = None,
         parent: QWidget | None = None,
         image_sha256: str | None = None,
-        registry: Any = None,
+        registry: KeyRegistry | None = None,
         radiograph: Radiograph | None = None,
     ) -> None:
         super().__init__(parent)
@@ -308,7 +312,7 @@ class ExportDialog(QDialog):
 
         return ask_passphrase_dialog(self)(title, label)
 
-    def _pdf_key(self) -> Any:
+    def _pdf_key(self) -> SigningKey | None:
         """The signer's unlocked key when the PDF is to be signed (None: not asked for or cancelled)."""
         from gazex_viewer.core.review.signing import load_key
 

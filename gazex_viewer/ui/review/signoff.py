@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import (
@@ -103,7 +103,7 @@ _R = TypeVar("_R")
 class FocusOut(QObject):
     """Calls ``callback`` when the watched widget loses the keyboard focus."""
 
-    def __init__(self, callback: Callable[[], Any], parent: QObject) -> None:
+    def __init__(self, callback: Callable[[], object], parent: QObject) -> None:
         super().__init__(parent)
         self._callback = callback
 
@@ -116,7 +116,7 @@ class FocusOut(QObject):
 class CtrlEnter(QObject):
     """Calls ``callback`` on Ctrl+Enter (or Ctrl+Return) in the watched widget, instead of a new line."""
 
-    def __init__(self, callback: Callable[[], Any], parent: QObject) -> None:
+    def __init__(self, callback: Callable[[], object], parent: QObject) -> None:
         super().__init__(parent)
         self._callback = callback
 

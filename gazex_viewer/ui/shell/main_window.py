@@ -419,11 +419,11 @@ class MainWindow(QMainWindow):
     def open_reading(self, path: str | os.PathLike[str]) -> bool:
         return self.documents.open_reading(path)
 
-    def send_to_pacs(self) -> Any:
+    def send_to_pacs(self) -> None:
         """File > Send results to PACS: the reading's SR and PDF into the film's study (queued if refused)."""
         from gazex_viewer.ui.pacs.send import send_results
 
-        return send_results(self)
+        send_results(self)  # the outcome is shown in the status bar (or a dialog)
 
     def run_model(self) -> None:
         """Run the chosen checkpoint on the open film (:meth:`ModelJobs.run_model`)."""

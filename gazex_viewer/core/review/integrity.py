@@ -45,7 +45,7 @@ LEGACY = "unsigned (legacy hash only)"
 
 
 def signed_content(reading: Reading) -> dict[str, Any]:
-    """The content the legacy ``content_sha256`` covers: image identity, findings, decisions, impressions."""
+    """The content ``content_sha256`` covers: image identity, findings, decisions, impressions, measurements."""
     review = reading.review or Review()
     img = reading.image
     return {
@@ -62,6 +62,8 @@ def signed_content(reading: Reading) -> dict[str, Any]:
         "additions": [f.to_dict() for f in review.additions],
         "impression": review.impression,
         "own_impression": review.own_impression,
+        # only when there are some: the hash of a review without measurements is what it always was
+        **({"measurements": [m.to_dict() for m in review.measurements]} if review.measurements else {}),
     }
 
 

@@ -21,7 +21,9 @@ The review state is a set of *slots*, each with a JSON value:
   edited, with the edited finding);
 - ``addition`` of each finding the radiologist added: a :class:`Finding` dict, or ``None`` once removed;
 - ``impression`` and ``own_impression`` (the "read first" impression written before the AI draft
-  is revealed): text or ``None``.
+  is revealed): text or ``None``;
+- ``measurement`` of each measurement (ruler, cardiothoracic ratio): its dict, or ``None`` once removed
+  (:mod:`~gazex_viewer.core.review.session_measurements`).
 
 Every event stores the slot's value before and after, so undo, redo, the audit view and resuming
 after a crash all work from the event log alone. A signed reading is frozen: a later change needs
@@ -79,6 +81,7 @@ from gazex_viewer.core.review.reviewed import (  # noqa: F401
     Slot,
 )
 from gazex_viewer.core.review.session_integrity import SessionIntegrity
+from gazex_viewer.core.review.session_measurements import SessionMeasurements
 from gazex_viewer.core.review.signing import KeyRegistry, SigningKey, canonical_json  # noqa: F401
 from gazex_viewer.core.review.signoff import SignOffKeyError, make_signoff
 from gazex_viewer.core.review.store_errors import StaleWriteError
@@ -92,7 +95,7 @@ log = logging.getLogger(__name__)
 _UNSET: Any = object()
 
 
-class ReviewSession(SessionIntegrity, UndoHistory):
+class ReviewSession(SessionIntegrity, SessionMeasurements, UndoHistory):
     """The radiologist's review of one reading.
 
     Parameters
@@ -567,6 +570,7 @@ class ReviewSession(SessionIntegrity, UndoHistory):
             additions=old.additions,
             impression=old.impression,
             own_impression=old.own_impression,
+            measurements=old.measurements,
         )
         if not self.is_signed:
             raise ReviewError(None, f"reading {self.reading_id} is not signed; keep editing it instead")

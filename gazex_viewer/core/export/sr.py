@@ -12,6 +12,10 @@ Layout of the document:
   a closed rectangle, image pixel column/row) referencing the source image's SOP instance; a
   finding without a region is a TID 1501 group. Each group holds the finding's sentence as a TEXT
   item "Finding" (121071, DCM) and its status, labels and AI original as "Comment" (121106, DCM);
+  then one group per measurement the radiologist made
+  (:func:`~gazex_viewer.core.export.sr_measurements.measurement_groups`): a ruler as SCT "Length" in UCUM ``mm``
+  over a POLYLINE of its two ends, a cardiothoracic ratio as SCT "Ratio" in ``{ratio}`` with the heart's and the
+  thorax's "Width" in ``mm`` when the film has a spacing;
 - "Qualitative Evaluations" (C0034375, UMLS): the impression as TEXT "Impression" (121073, DCM) and
   comments: signed/draft status with the signer (name and OS account) and the content hash, the
   appendix "AI draft and decisions (audit trail)" (one comment per AI sentence: decision, reason,
@@ -297,6 +301,7 @@ def build_sr(
     from pydicom.sr.codedict import codes
     from pydicom.uid import generate_uid
 
+    from gazex_viewer.core.export.sr_measurements import measurement_groups
     from gazex_viewer.core.reading.patient_identity import (
         identity_from_dataset,
         unknown_identity,
@@ -384,6 +389,8 @@ def build_sr(
         )
         group[0].ContentSequence.append(comment("No findings retained by the reviewer."))
         groups.append(group)
+    # the radiologist's rulers and cardiothoracic ratios: TID 1500 measurements with their units
+    groups += measurement_groups([rm.measurement for rm in final.measurements], src, frames)
 
     report = hd.sr.MeasurementReport(
         observation_context=context,

@@ -11,6 +11,8 @@
 - the appendix "AI draft and decisions (audit trail)": every AI sentence with the reviewer's
   decision, reason, who and when, and the findings the reviewer added. A rejected AI finding
   appears *only* here;
+- the radiologist's measurements ("Measurements": each ruler and cardiothoracic ratio with its text, e.g.
+  "48.2 mm (at detector)", "CTR 0.56"), in the order they were made;
 - the status (draft or final), the signer (display name, operating-system account, UTC time), and
   the patient/study identity from the DICOM header (:mod:`gazex_viewer.core.reading.patient_identity`).
 
@@ -28,6 +30,7 @@ from typing import Literal
 from gazex_viewer.core.errors import ExportError
 from gazex_viewer.core.reading.document import Box, Finding, Label, Reading, ReviewEvent
 from gazex_viewer.core.reading.labels import label_sentence
+from gazex_viewer.core.reading.measurements import Measurement
 from gazex_viewer.core.reading.patient_identity import PatientIdentity, unknown_identity
 from gazex_viewer.core.reading.report_display import (
     display_sentence,
@@ -36,8 +39,32 @@ from gazex_viewer.core.reading.report_display import (
 )
 
 __all__ = [
-    "AUDIT_HEADING", "AuditEntry", "FinalReport", "ReportFinding", "Signer", "build_final_report",
+    "AUDIT_HEADING", "AuditEntry", "FinalReport", "ReportFinding", "ReportMeasurement", "Signer", "build_final_report",
 ]
+
+#: how each kind of measurement is named in the report
+MEASUREMENT_NAMES = {"length": "Length", "ctr": "Cardiothoracic ratio"}
+
+
+@dataclass(frozen=True)
+class ReportMeasurement:
+    """One measurement as the report lists it: "M1  Length: 48.2 mm (at detector)"."""
+
+    number: int
+    measurement: Measurement
+
+    @property
+    def name(self) -> str:
+        return MEASUREMENT_NAMES[self.measurement.kind]
+
+    @property
+    def text(self) -> str:
+        """The measurement's value with its unit and spacing kind (``Measurement.text``)."""
+        return self.measurement.text
+
+    @property
+    def line(self) -> str:
+        return f"{self.name}: {self.text}"
 
 ReportStatus = Literal["draft", "final"]
 #: the heading of the appendix, everywhere it is shown
@@ -141,6 +168,8 @@ class FinalReport:
     image_size: tuple[int, int]
     study_instance_uid: str | None
     warnings: tuple[str, ...] = field(default=())
+    #: the radiologist's measurements ("Measurements"), in the order they were made
+    measurements: tuple[ReportMeasurement, ...] = field(default=())
 
     @property
     def is_final(self) -> bool:
@@ -292,6 +321,7 @@ def build_final_report(reading: Reading, *, identity: PatientIdentity | None = N
         image_size=(img.width, img.height),
         study_instance_uid=img.study_instance_uid,
         warnings=tuple(warnings),
+        measurements=tuple(ReportMeasurement(n, m) for n, m in enumerate(review.measurements, start=1)),
     )
 
 

@@ -1,0 +1,441 @@
+"""Measuring on the film: the ruler and the cardiothoracic-ratio tool, the measurements drawn, and their list.
+
+:class:`MeasureTools` works on a :class:`~gazex_viewer.ui.film.canvas.FilmCanvas` (its pyqtgraph ``ViewBox``,
+whose coordinates are the film's pixels) and the :class:`~gazex_viewer.ui.workspace.Workspace`:
+
+- **ruler** (:meth:`MeasureTools.start_ruler`): a left-drag on the film from one end to the other; the length in mm
+  (``PixelSpacing``, or ``ImagerPixelSpacing`` labelled "at detector") is drawn at the line. A film without a
+  usable spacing (none, zero as RG1's ``0\\0``, absurd) refuses the tool with a message naming the reason;
+- **cardiothoracic ratio** (:meth:`MeasureTools.start_ctr`): drag across the heart at its widest, then across the
+  thorax at its widest inner margins; each span is levelled (:func:`~gazex_viewer.core.reading.measurements.
+  cardiothoracic_ratio`) and the ratio is drawn beside the thorax span. It needs no spacing (the spans in mm are
+  added when there is one).
+
+A finished measurement is saved through the review session when a review is open
+(:meth:`~gazex_viewer.core.review.session.ReviewSession.add_measurement`: one ``measure`` event, undoable); without
+a review it is shown but not saved, and the message says so. A bad gesture (a click without a drag, a span off the
+film, a heart wider than the thorax) is one message line and nothing is saved. Escape or the same action again
+cancels a tool. :class:`MeasurementList` lists the measurements with Delete (the key, or its button).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pyqtgraph as pg
+from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont, QKeyEvent, QPainter, QPen
+from PySide6.QtWidgets import (
+    QGraphicsItem,
+    QGraphicsLineItem,
+    QGraphicsSimpleTextItem,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QStyleOptionGraphicsItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gazex_viewer.core.errors import GazeXError
+from gazex_viewer.core.reading.measurements import (
+    Measurement,
+    MeasurementError,
+    Spacing,
+    cardiothoracic_ratio,
+    ruler,
+    spacing_of,
+)
+
+if TYPE_CHECKING:
+    from gazex_viewer.ui.film.canvas import FilmCanvas
+    from gazex_viewer.ui.workspace import Workspace
+
+#: a ruler's line and label
+RULER_COLOUR = "#4dd0e1"
+#: a CTR's heart span; its thorax span and the ratio are drawn in :data:`RULER_COLOUR`
+HEART_COLOUR = "#ff8a65"
+#: how the measurements are named in the list and the messages
+KIND_NAMES = {"length": "Length", "ctr": "CTR"}
+#: what the status line says while a tool waits for a drag
+PROMPTS = {
+    "ruler": "Ruler: drag on the film from one end to the other (Esc cancels)",
+    "heart": "Cardiothoracic ratio: drag across the heart at its widest (Esc cancels)",
+    "thorax": "Cardiothoracic ratio: now drag across the thorax between the inner rib margins (Esc cancels)",
+}
+
+
+class _Label(QGraphicsSimpleTextItem):
+    """Text a fixed size on screen on a dark plate, so it reads over bright bone and dark lung alike."""
+
+    def __init__(self, text: str, colour: str) -> None:
+        super().__init__(text)
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations, True)
+        font = QFont()
+        font.setPointSize(10)
+        font.setBold(True)
+        self.setFont(font)
+        self.setBrush(QBrush(QColor(colour)))
+        self.setZValue(72)
+
+    def paint(self, p: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
+        p.fillRect(self.boundingRect().adjusted(-3, -1, 3, 1), QColor(0, 0, 0, 170))
+        super().paint(p, option, widget)
+
+
+class _DragCatcher(pg.GraphicsObject):
+    """An invisible item over the film that turns a left-drag into a segment (while a tool is active)."""
+
+    def __init__(self, tools: MeasureTools) -> None:
+        super().__init__()
+        self._tools = tools
+        self._rect = QRectF(0, 0, 1, 1)
+        self.setZValue(70)
+        self.setCursor(Qt.CursorShape.CrossCursor)
+
+    def set_rect(self, rect: QRectF) -> None:
+        self.prepareGeometryChange()
+        self._rect = QRectF(rect)
+
+    def boundingRect(self) -> QRectF:
+        return QRectF(self._rect)
+
+    def paint(self, p: QPainter, *args: Any) -> None:
+        pass
+
+    def mouseClickEvent(self, ev: Any) -> None:
+        if ev.button() == Qt.MouseButton.LeftButton:
+            ev.accept()  # a click is not a span: said once the drag would have finished
+            self._tools._finish_drag(ev.pos(), ev.pos())
+
+    def mouseDragEvent(self, ev: Any) -> None:
+        if ev.button() != Qt.MouseButton.LeftButton:
+            ev.ignore()
+            return
+        ev.accept()
+        start, end = QPointF(ev.buttonDownPos()), QPointF(ev.pos())
+        self._tools._preview(start, end)
+        if ev.isFinish():
+            self._tools._finish_drag(start, end)
+
+
+def _pen(colour: str, width: float = 2.0, style: Qt.PenStyle = Qt.PenStyle.SolidLine) -> QPen:
+    pen = QPen(QColor(colour), width, style)
+    pen.setCosmetic(True)
+    return pen
+
+
+class MeasureTools(QObject):
+    """The ruler and CTR tools on one canvas, and the measurements shown over the film.
+
+    Signals
+    -------
+    message(str)
+        One line for the status bar: the tool's prompt, a refusal with its reason, what was measured and whether
+        it was saved.
+    measurements_changed()
+        The measurements shown changed (a new one, a deletion, another film or review).
+    mode_changed(str)
+        ``""`` (no tool), ``"ruler"``, ``"heart"`` or ``"thorax"`` (the CTR's two drags).
+    """
+
+    message = Signal(str)
+    measurements_changed = Signal()
+    mode_changed = Signal(str)
+
+    def __init__(self, canvas: FilmCanvas, workspace: Workspace, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.canvas = canvas
+        self.workspace = workspace
+        self.mode = ""
+        self._heart: tuple[tuple[float, float], tuple[float, float]] | None = None
+        #: measurements made without a review: shown, never saved (cleared with the film)
+        self._unsaved: list[Measurement] = []
+        self._items: list[QGraphicsItem] = []
+        self._catcher = _DragCatcher(self)
+        self._catcher.setVisible(False)
+        canvas.vb.addItem(self._catcher, ignoreBounds=True)
+        self.preview = QGraphicsLineItem()
+        self.preview.setPen(_pen("#ffffff", 1.5, Qt.PenStyle.DashLine))
+        self.preview.setZValue(71)
+        self.preview.setVisible(False)
+        canvas.vb.addItem(self.preview, ignoreBounds=True)
+        canvas.installEventFilter(self)
+        workspace.radiograph_changed.connect(self._on_film)
+        workspace.reading_changed.connect(lambda _r: self._redraw())
+        workspace.review_changed.connect(lambda _s: self._redraw())
+
+    # -- what is shown ----------------------------------------------------------------------------------------
+    @property
+    def saving(self) -> bool:
+        """True when a review is open: measurements are saved with it."""
+        return self.workspace.session is not None and self.workspace.radiograph is not None
+
+    def measurements(self) -> list[Measurement]:
+        """The measurements shown: the review's when a review is open, else the unsaved ones of this film."""
+        session = self.workspace.session
+        return session.measurements if session is not None else list(self._unsaved)
+
+    def label_texts(self) -> list[str]:
+        """The labels drawn on the film, in order (for tests and the screen reader)."""
+        return [it.text() for it in self._items if isinstance(it, _Label)]
+
+    def _on_film(self, _radiograph: Any) -> None:
+        self._unsaved.clear()
+        self.cancel(quiet=True)
+        self._redraw()
+
+    def _redraw(self) -> None:
+        vb = self.canvas.vb
+        for it in self._items:
+            vb.removeItem(it)
+        self._items.clear()
+        if self.workspace.radiograph is not None:
+            for n, m in enumerate(self.measurements(), start=1):
+                self._draw(n, m)
+        self.measurements_changed.emit()
+
+    def _draw(self, n: int, m: Measurement) -> None:
+        spans = [(m.points[0], m.points[1], RULER_COLOUR)] if m.kind == "length" else [
+            (m.points[0], m.points[1], HEART_COLOUR), (m.points[2], m.points[3], RULER_COLOUR)]
+        for (x0, y0), (x1, y1), colour in spans:
+            line = QGraphicsLineItem(x0, y0, x1, y1)
+            line.setPen(_pen(colour))
+            line.setZValue(70)
+            self._add_item(line)
+        if m.kind == "length":
+            (x0, y0), (x1, y1) = m.points
+            at, text = QPointF((x0 + x1) / 2, (y0 + y1) / 2), f"M{n} {m.text}"
+        else:
+            (x0, y0), (x1, _y) = m.points[2], m.points[3]
+            at, text = QPointF(x1, y0), f"M{n} CTR {m.ratio or 0:.2f}"
+            heart = _Label("heart", HEART_COLOUR)
+            heart.setPos(QPointF(m.points[1][0], m.points[1][1]))
+            self._add_item(heart)
+        label = _Label(text, RULER_COLOUR)
+        label.setPos(at)
+        self._add_item(label)
+
+    def _add_item(self, item: QGraphicsItem) -> None:
+        self.canvas.vb.addItem(item, ignoreBounds=True)
+        self._items.append(item)
+
+    # -- tools ------------------------------------------------------------------------------------------------
+    def _spacing(self) -> Spacing:
+        """The film's spacing for a length in mm; MeasurementError naming why there is none (the header's note)."""
+        rg = self.workspace.radiograph
+        assert rg is not None
+        meta = rg.metadata
+        if meta.pixel_spacing_mm is None:
+            said = next((n for n in rg.notes if n.startswith(("PixelSpacing", "ImagerPixelSpacing"))), None)
+            if said is not None:  # e.g. RG1: "PixelSpacing [0.0, 0.0] is not valid: lengths cannot be measured"
+                raise MeasurementError(None, f"this film's {said}")
+        return spacing_of(meta.pixel_spacing_mm, meta.spacing_kind, source=None)
+
+    def start_ruler(self) -> bool:
+        """Arm the ruler (True), or refuse with a message naming the reason (no film, no usable spacing)."""
+        if self.mode == "ruler":
+            self.cancel()
+            return False
+        if self.workspace.radiograph is None:
+            self.message.emit("Ruler: open a film first")
+            return False
+        try:
+            self._spacing()
+        except MeasurementError as err:
+            self.cancel(quiet=True)
+            self.message.emit(f"Ruler refused: {err.reason}")
+            return False
+        self._set_mode("ruler")
+        return True
+
+    def start_ctr(self) -> bool:
+        """Arm the cardiothoracic-ratio tool (True): a drag across the heart, then one across the thorax."""
+        if self.mode in ("heart", "thorax"):
+            self.cancel()
+            return False
+        if self.workspace.radiograph is None:
+            self.message.emit("Cardiothoracic ratio: open a film first")
+            return False
+        self._set_mode("heart")
+        return True
+
+    def cancel(self, *, quiet: bool = False) -> None:
+        """Leave the tool without measuring."""
+        was = self.mode
+        self._heart = None
+        self._set_mode("")
+        if was and not quiet:
+            self.message.emit("Measuring cancelled")
+
+    def _set_mode(self, mode: str) -> None:
+        rg = self.workspace.radiograph
+        if mode and rg is not None:
+            self._catcher.set_rect(QRectF(0, 0, rg.width, rg.height))
+        self._catcher.setVisible(bool(mode))
+        self.preview.setVisible(False)
+        if mode:
+            self.message.emit(PROMPTS[mode])
+        if mode != self.mode:
+            self.mode = mode
+            self.mode_changed.emit(mode)
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if (self.mode and event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent)
+                and event.key() == Qt.Key.Key_Escape):
+            self.cancel()
+            return True
+        return super().eventFilter(obj, event)
+
+    def _preview(self, start: QPointF, end: QPointF) -> None:
+        if self.mode in ("heart", "thorax"):
+            end = QPointF(end.x(), start.y())  # a CTR span is horizontal
+        self.preview.setLine(start.x(), start.y(), end.x(), end.y())
+        self.preview.setVisible(True)
+
+    def _finish_drag(self, start: QPointF, end: QPointF) -> None:
+        rg = self.workspace.radiograph
+        if rg is None or not self.mode:
+            return
+        size = (rg.width, rg.height)
+        a, b = (float(start.x()), float(start.y())), (float(end.x()), float(end.y()))
+        try:
+            if self.mode == "ruler":
+                m = ruler(a, b, self._spacing(), size=size)
+            elif self.mode == "heart":
+                if abs(b[0] - a[0]) < 2:
+                    raise MeasurementError(None, "the heart span is shorter than 2 pixels: drag across the heart")
+                self._heart = (a, b)
+                self._set_mode("thorax")
+                return
+            else:
+                assert self._heart is not None
+                try:
+                    spacing: Spacing | None = self._spacing()
+                except MeasurementError:
+                    spacing = None  # a ratio needs none
+                m = cardiothoracic_ratio(self._heart, (a, b), spacing, size=size)
+        except MeasurementError as err:
+            self.preview.setVisible(False)
+            self.message.emit(f"Not measured: {err.reason}")
+            if self.mode == "thorax":  # start the CTR again from the heart
+                self._heart = None
+                self._set_mode("heart")
+            return
+        self._set_mode("")
+        self._heart = None
+        self.add(m)
+
+    # -- saving -----------------------------------------------------------------------------------------------
+    def add(self, m: Measurement) -> bool:
+        """Keep a finished measurement: saved with the review when one is open, else shown unsaved; True if kept."""
+        name = KIND_NAMES[m.kind]
+        session = self.workspace.session
+        if session is not None:
+            try:
+                session.add_measurement(m)
+            except GazeXError as err:
+                self.message.emit(f"{name} not saved: {err.reason}")
+                self._redraw()
+                return False
+            self.message.emit(f"{name} {m.text}: saved with the review")
+            self.workspace.notify_review_changed()
+        else:
+            self._unsaved.append(m)
+            self.message.emit(f"{name} {m.text}: shown but NOT saved (no review is open)")
+        self._redraw()
+        return True
+
+    def remove(self, measurement_id: str) -> bool:
+        """Delete a measurement (a review event when a review is open); True when it was deleted."""
+        session = self.workspace.session
+        if session is not None:
+            try:
+                session.remove_measurement(measurement_id)
+            except GazeXError as err:
+                self.message.emit(f"Measurement not deleted: {err.reason}")
+                return False
+            self.workspace.notify_review_changed()
+        else:
+            before = len(self._unsaved)
+            self._unsaved = [m for m in self._unsaved if m.id != measurement_id]
+            if len(self._unsaved) == before:
+                return False
+        self.message.emit("Measurement deleted")
+        self._redraw()
+        return True
+
+
+class MeasurementList(QWidget):
+    """The measurements shown on the film, one a row ("M1  Length: 48.2 mm (at detector)"), with Delete.
+
+    The Delete key (or the button) deletes the selected row; a note under the list says when measurements are not
+    saved (no review open).
+    """
+
+    def __init__(self, tools: MeasureTools, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.tools = tools
+        self.setObjectName("measurementList")
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(4, 4, 4, 4)
+        self.list = QListWidget()
+        self.list.setAccessibleName("Measurements")
+        self.list.installEventFilter(self)
+        lay.addWidget(self.list)
+        row = QHBoxLayout()
+        self.note = QLabel()
+        self.note.setWordWrap(True)
+        self.note.setStyleSheet("color:#ffb74d;")
+        row.addWidget(self.note, 1)
+        self.delete_button = QPushButton("Delete")
+        self.delete_button.setToolTip("Delete the selected measurement (Del)")
+        self.delete_button.clicked.connect(self.delete_selected)
+        row.addWidget(self.delete_button)
+        lay.addLayout(row)
+        tools.measurements_changed.connect(self.refresh)
+        self.refresh()
+
+    def refresh(self) -> None:
+        current = self.selected_id()
+        self.list.clear()
+        for n, m in enumerate(self.tools.measurements(), start=1):
+            name = "Length" if m.kind == "length" else "Cardiothoracic ratio"
+            item = QListWidgetItem(f"M{n}  {name}: {m.text}")
+            item.setData(Qt.ItemDataRole.UserRole, m.id)
+            self.list.addItem(item)
+            if m.id == current:
+                self.list.setCurrentItem(item)
+        if self.list.currentItem() is None and self.list.count():
+            self.list.setCurrentRow(self.list.count() - 1)
+        shown = bool(self.list.count())
+        self.delete_button.setEnabled(shown)
+        self.note.setText("" if self.tools.saving or not shown else "Not saved: open a review to save measurements")
+        self.note.setVisible(bool(self.note.text()))
+
+    def rows(self) -> list[str]:
+        return [self.list.item(i).text() for i in range(self.list.count())]
+
+    def selected_id(self) -> str | None:
+        item = self.list.currentItem()
+        return None if item is None else str(item.data(Qt.ItemDataRole.UserRole))
+
+    def delete_selected(self) -> bool:
+        """Delete the selected measurement (the last one when none is selected)."""
+        mid = self.selected_id()
+        if mid is None:
+            shown = self.tools.measurements()
+            if not shown:
+                self.tools.message.emit("No measurement to delete")
+                return False
+            mid = shown[-1].id
+        return self.tools.remove(mid)
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if (obj is self.list and event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent)
+                and event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace)):
+            self.delete_selected()
+            return True
+        return super().eventFilter(obj, event)

@@ -80,7 +80,7 @@ class _Label(QGraphicsSimpleTextItem):
         self.setBrush(QBrush(QColor(colour)))
         self.setZValue(72)
 
-    def paint(self, p: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
+    def paint(self, p: QPainter, option: QStyleOptionGraphicsItem, widget: Any = None) -> None:
         p.fillRect(self.boundingRect().adjusted(-3, -1, 3, 1), QColor(0, 0, 0, 170))
         super().paint(p, option, widget)
 

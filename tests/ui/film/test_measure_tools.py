@@ -52,7 +52,7 @@ class Film:
 
     def pt(self, x: float, y: float) -> QPoint:
         p = self.canvas.map_image_to_widget(x, y)
-        return QPoint(int(round(p.x())), int(round(p.y())))
+        return QPoint(round(p.x()), round(p.y()))
 
     def drag(self, a: tuple[float, float], b: tuple[float, float], steps: int = 8) -> None:
         vp = self.canvas.viewport()

@@ -16,6 +16,8 @@ A finished measurement is saved through the review session when a review is open
 a review it is shown but not saved, and the message says so. A bad gesture (a click without a drag, a span off the
 film, a heart wider than the thorax) is one message line and nothing is saved. Escape or the same action again
 cancels a tool. :class:`MeasurementList` lists the measurements with Delete (the key, or its button).
+:func:`install_measuring` gives a window the Measure menu (every action with a key) and the list as a dock under
+the side tabs, shown while there is something to list.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QKeyEvent, QPainter, QPen
 from PySide6.QtWidgets import (
+    QDockWidget,
     QGraphicsItem,
     QGraphicsLineItem,
     QGraphicsSimpleTextItem,
@@ -34,6 +37,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QSizePolicy,
     QStyleOptionGraphicsItem,
     QVBoxLayout,
     QWidget,
@@ -50,7 +54,9 @@ from gazex_viewer.core.reading.measurements import (
 )
 
 if TYPE_CHECKING:
+    from gazex_viewer.ui.actions import ActionRegistry
     from gazex_viewer.ui.film.canvas import FilmCanvas
+    from gazex_viewer.ui.services import Shell
     from gazex_viewer.ui.workspace import Workspace
 
 #: a ruler's line and label
@@ -154,6 +160,9 @@ class MeasureTools(QObject):
         #: measurements made without a review: shown, never saved (cleared with the film)
         self._unsaved: list[Measurement] = []
         self._items: list[QGraphicsItem] = []
+        #: the list and its dock, when :func:`install_measuring` built them
+        self.panel: MeasurementList | None = None
+        self.dock: QDockWidget | None = None
         self._catcher = _DragCatcher(self)
         self._catcher.setVisible(False)
         canvas.vb.addItem(self._catcher, ignoreBounds=True)
@@ -283,10 +292,13 @@ class MeasureTools(QObject):
             self.mode_changed.emit(mode)
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
-        if (self.mode and event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent)
-                and event.key() == Qt.Key.Key_Escape):
-            self.cancel()
-            return True
+        if self.mode and isinstance(event, QKeyEvent) and event.key() == Qt.Key.Key_Escape:
+            if event.type() == QEvent.Type.ShortcutOverride:  # Esc cancels the tool before it clears the selection
+                event.accept()
+                return True
+            if event.type() == QEvent.Type.KeyPress:
+                self.cancel()
+                return True
         return super().eventFilter(obj, event)
 
     def _preview(self, start: QPointF, end: QPointF) -> None:
@@ -341,7 +353,6 @@ class MeasureTools(QObject):
                 self._redraw()
                 return False
             self.message.emit(f"{name} {m.text}: saved with the review")
-            self.workspace.notify_review_changed()
         else:
             self._unsaved.append(m)
             self.message.emit(f"{name} {m.text}: shown but NOT saved (no review is open)")
@@ -357,7 +368,6 @@ class MeasureTools(QObject):
             except GazeXError as err:
                 self.message.emit(f"Measurement not deleted: {err.reason}")
                 return False
-            self.workspace.notify_review_changed()
         else:
             before = len(self._unsaved)
             self._unsaved = [m for m in self._unsaved if m.id != measurement_id]
@@ -384,6 +394,9 @@ class MeasurementList(QWidget):
         self.list = QListWidget()
         self.list.setAccessibleName("Measurements")
         self.list.installEventFilter(self)
+        # a few rows at most: the list sits under the side tabs and leaves them the height
+        self.list.setMaximumHeight(5 * (self.list.fontMetrics().height() + 4) + 8)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         lay.addWidget(self.list)
         row = QHBoxLayout()
         self.note = QLabel()
@@ -439,3 +452,42 @@ class MeasurementList(QWidget):
             self.delete_selected()
             return True
         return super().eventFilter(obj, event)
+
+
+def install_measuring(shell: Shell, workspace: Workspace, actions: ActionRegistry, canvas: FilmCanvas) -> MeasureTools:
+    """Give the window the tools: the Measure menu, the Measurements dock, the tools' messages in the status bar.
+
+    Keys: M the ruler, Shift+M the cardiothoracic ratio (each again, or Esc on the film, cancels), Shift+Del deletes
+    the selected measurement (the last one when none is selected), Alt+Shift+M goes to the list (Del there deletes).
+    The dock sits under the side tabs and is shown only while there are measurements or a tool is armed, so a window
+    that measures nothing looks as it always did.
+    """
+    tools = MeasureTools(canvas, workspace, parent=actions)
+    panel = MeasurementList(tools)
+    tools.panel = panel
+    dock = QDockWidget("Measurements", shell.dialog_parent())
+    dock.setObjectName("measurementsDock")
+    dock.setWidget(panel)
+    dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)
+    shell.add_tab(dock, beside_report=False)
+    dock.hide()
+    tools.dock = dock
+
+    def follow() -> None:
+        dock.setVisible(bool(tools.measurements()) or bool(tools.mode))
+
+    def go_to_list() -> None:
+        dock.show()
+        panel.list.setFocus()
+
+    tools.measurements_changed.connect(follow)
+    tools.mode_changed.connect(lambda _m: follow())
+    tools.message.connect(lambda text: shell.show_status(text, 10000))
+    m = actions.menu("M&easure")
+    actions.add(m, "Measure", "&Ruler", "M", tools.start_ruler)
+    actions.add(m, "Measure", "&Cardiothoracic ratio", "Shift+M", tools.start_ctr)
+    actions.add(m, "Measure", "Ca&ncel measuring", None, tools.cancel)
+    m.addSeparator()
+    actions.add(m, "Measure", "&Delete selected measurement", "Shift+Del", panel.delete_selected)
+    actions.add(m, "Measure", "Go to the measurements &list", "Alt+Shift+M", go_to_list)
+    return tools

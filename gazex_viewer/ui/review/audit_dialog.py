@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gazex_viewer.core.reading.measurements import Measurement
 from gazex_viewer.core.review.store import AuditEntry
 
 COLUMNS = ("Time", "Reviewer", "Version", "Action", "Finding", "Change")
@@ -35,6 +36,8 @@ _ACTION_WORDS = {
     "remove": "Removed added finding",
     "impression": "Impression",
     "own_impression": "Own impression (read first)",
+    "measure": "Measured",
+    "unmeasure": "Deleted measurement",
     "sign": "Signed",
     "new_version": "New version",
 }
@@ -95,6 +98,12 @@ def describe_change(action: str, before: Any, after: Any, original: dict[str, An
         return f"{before} → {after}"
     if base in ("impression", "own_impression"):
         return f"“{_short(before)}” → “{_short(after)}”" if before else f"“{_short(after)}”"
+    if base in ("measure", "unmeasure"):
+        value = after if isinstance(after, dict) else before
+        try:
+            return Measurement.from_dict(value).text if isinstance(value, dict) else ""
+        except (KeyError, TypeError, ValueError):
+            return ""
     if base in ("add", "remove"):
         value = after if base == "add" and not action.startswith("undo:") else before
         text = _finding_text(value) or _finding_text(after) or _finding_text(before)

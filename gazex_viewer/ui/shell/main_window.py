@@ -309,9 +309,7 @@ class MainWindow(QMainWindow):
         # comparison and trainee mode: gazex_viewer.ui.compare.panel / trainee_panel (imported when used)
         c = mb.addMenu("&Teaching")
         add(c, "Teaching", "&Compare with reading…", "Ctrl+Shift+C", self.compare_with_reading)
-        self.trainee_action = add(
-            c, "Teaching", "&Trainee mode", "Ctrl+Shift+T", self.set_trainee_mode, checkable=True
-        )
+        self.trainee_action = add(c, "Teaching", "&Trainee mode", "Ctrl+Shift+T", self.set_trainee_mode, checkable=True)
         add(c, "Teaching", "Agreement &plot…", "Ctrl+Shift+G", self.show_agreement_plot)
 
         self.review.build_actions(f, quit_action)

@@ -15,9 +15,9 @@ from PySide6.QtCore import QPoint, Qt
 
 from gazex_viewer.core.imaging.files import load_radiograph
 from gazex_viewer.core.review.session import ReviewSession
-from gazex_viewer.ui.common import SelectionModel
 from gazex_viewer.ui.film.canvas import FilmCanvas
 from gazex_viewer.ui.film.measure_tools import MeasurementList, MeasureTools
+from gazex_viewer.ui.selection import SelectionModel
 from gazex_viewer.ui.workspace import Workspace
 from tests.conftest import shared_file
 from tests.factories import key_for, make_reading, sign

@@ -64,13 +64,18 @@ RULER_COLOUR = "#4dd0e1"
 #: a CTR's heart span; its thorax span and the ratio are drawn in :data:`RULER_COLOUR`
 HEART_COLOUR = "#ff8a65"
 #: how the measurements are named in the list and the messages
-KIND_NAMES = {"length": "Length", "ctr": "CTR"}
+KIND_NAMES = {"length": "Length", "ctr": "Cardiothoracic ratio"}
 #: what the status line says while a tool waits for a drag
 PROMPTS = {
     "ruler": "Ruler: drag on the film from one end to the other (Esc cancels)",
     "heart": "Cardiothoracic ratio: drag across the heart at its widest (Esc cancels)",
     "thorax": "Cardiothoracic ratio: now drag across the thorax between the inner rib margins (Esc cancels)",
 }
+
+
+def _what(m: Measurement) -> str:
+    """What was measured, in one phrase: "Length 48.2 mm (at detector)", "CTR 0.52"."""
+    return f"Length {m.text}" if m.kind == "length" else m.text
 
 
 class _Label(QGraphicsSimpleTextItem):
@@ -349,13 +354,13 @@ class MeasureTools(QObject):
             try:
                 session.add_measurement(m)
             except GazeXError as err:
-                self.message.emit(f"{name} not saved: {err.reason}")
+                self.message.emit(f"{name} not saved: {err.reason.removeprefix('measurement not saved: ')}")
                 self._redraw()
                 return False
-            self.message.emit(f"{name} {m.text}: saved with the review")
+            self.message.emit(f"{_what(m)}: saved with the review")
         else:
             self._unsaved.append(m)
-            self.message.emit(f"{name} {m.text}: shown but NOT saved (no review is open)")
+            self.message.emit(f"{_what(m)}: shown but NOT saved (no review is open)")
         self._redraw()
         return True
 
@@ -415,8 +420,7 @@ class MeasurementList(QWidget):
         current = self.selected_id()
         self.list.clear()
         for n, m in enumerate(self.tools.measurements(), start=1):
-            name = "Length" if m.kind == "length" else "Cardiothoracic ratio"
-            item = QListWidgetItem(f"M{n}  {name}: {m.text}")
+            item = QListWidgetItem(f"M{n}  {KIND_NAMES[m.kind]}: {m.text}")
             item.setData(Qt.ItemDataRole.UserRole, m.id)
             self.list.addItem(item)
             if m.id == current:

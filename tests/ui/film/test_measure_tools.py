@@ -115,7 +115,7 @@ def test_ruler_in_mm_at_detector_shown_not_saved_without_review(film: Film, dx_w
     assert film.tools.measurements() == [] and film.tools.mode == ""
 
 
-def test_ruler_refused_on_rg1_with_the_reason(film: Film) -> None:
+def test_ruler_refused_without_usable_spacing_with_the_reason(film: Film) -> None:
     film.open(shared_file(RG1))
     assert not film.tools.start_ruler()
     assert film.tools.mode == ""
@@ -123,6 +123,10 @@ def test_ruler_refused_on_rg1_with_the_reason(film: Film) -> None:
                                  "lengths cannot be measured")
     film.drag((100, 100), (600, 100))  # a drag pans the film: nothing measured
     assert film.tools.measurements() == []
+    # a picture has no spacing at all
+    film.open(shared_file("images/nih/00000001_000.png"))
+    assert not film.tools.start_ruler()
+    assert film.messages[-1] == "Ruler refused: no pixel spacing in this film: a length in mm cannot be measured on it"
 
 
 def test_ctr_on_rg1_saved_with_the_review_undo_and_delete(film: Film) -> None:
@@ -140,7 +144,7 @@ def test_ctr_on_rg1_saved_with_the_review_undo_and_delete(film: Film) -> None:
     assert m.points[1][1] == m.points[0][1]  # levelled: the heart span is horizontal
     assert [e.action for e in session.review.events] == ["measure"]
     assert film.tools.label_texts() == ["heart", f"M1 CTR {m.ratio:.2f}"]
-    assert film.messages[-1] == f"CTR {m.text}: saved with the review"
+    assert film.messages[-1] == f"{m.text}: saved with the review"
     assert film.list.rows() == [f"M1  Cardiothoracic ratio: {m.text}"] and not film.list.note.isVisible()
     # delete (the list's button) is an unmeasure event; undo brings it back and the film redraws
     film.list.delete_button.click()

@@ -93,7 +93,7 @@ def test_ctr_on_rg1_saved_with_the_review_undo_redo_delete(rwin: Any, qtbot: Any
     _ctr_by_keyboard_and_mouse(win, qtbot)
     (m,) = session.measurements
     assert m.ratio == pytest.approx(760 / 1460, abs=0.01)
-    assert win.statusBar().currentMessage() == f"CTR {m.text}: saved with the review"
+    assert win.statusBar().currentMessage() == f"{m.text}: saved with the review"
     assert dock.isVisible() and win.measure.panel.rows() == [f"M1  Cardiothoracic ratio: {m.text}"]
     assert win.measure.label_texts() == ["heart", f"M1 CTR {m.ratio:.2f}"]
     with closing(open_store(db)) as store:

@@ -15,7 +15,8 @@ A finished measurement is saved through the review session when a review is open
 (:meth:`~gazex_viewer.core.review.session.ReviewSession.add_measurement`: one ``measure`` event, undoable); without
 a review it is shown but not saved, and the message says so. A bad gesture (a click without a drag, a span off the
 film, a heart wider than the thorax) is one message line and nothing is saved. Escape or the same action again
-cancels a tool. :class:`MeasurementList` lists the measurements with Delete (the key, or its button).
+cancels a tool. Everything works by keyboard too: while a tool is armed and the film has the focus, the arrows move
+a cross over the film (Shift: ten times faster) and Enter fixes each end of a span. :class:`MeasurementList` lists the measurements with Delete (the key, or its button).
 :func:`install_measuring` gives a window the Measure menu (every action with a key) and the list as a dock under
 the side tabs, shown while there is something to list.
 """
@@ -29,6 +30,7 @@ from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QKeyEvent, QPainter, QPen
 from PySide6.QtWidgets import (
     QDockWidget,
+    QGraphicsEllipseItem,
     QGraphicsItem,
     QGraphicsLineItem,
     QGraphicsSimpleTextItem,
@@ -66,11 +68,15 @@ HEART_COLOUR = "#ff8a65"
 #: how the measurements are named in the list and the messages
 KIND_NAMES = {"length": "Length", "ctr": "Cardiothoracic ratio"}
 #: what the status line says while a tool waits for a drag
+_KEYS_HINT = " (or arrows to move the cross, Enter at each end; Esc cancels)"
 PROMPTS = {
-    "ruler": "Ruler: drag on the film from one end to the other (Esc cancels)",
-    "heart": "Cardiothoracic ratio: drag across the heart at its widest (Esc cancels)",
-    "thorax": "Cardiothoracic ratio: now drag across the thorax between the inner rib margins (Esc cancels)",
+    "ruler": "Ruler: drag on the film from one end to the other" + _KEYS_HINT,
+    "heart": "Cardiothoracic ratio: drag across the heart at its widest" + _KEYS_HINT,
+    "thorax": "Cardiothoracic ratio: now drag across the thorax between the inner rib margins" + _KEYS_HINT,
 }
+#: the keys that move the keyboard cross: (dx, dy) in steps
+_ARROWS = {Qt.Key.Key_Left: (-1, 0), Qt.Key.Key_Right: (1, 0), Qt.Key.Key_Up: (0, -1), Qt.Key.Key_Down: (0, 1)}
+_ENTER = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
 
 
 def _what(m: Measurement) -> str:
@@ -176,6 +182,14 @@ class MeasureTools(QObject):
         self.preview.setZValue(71)
         self.preview.setVisible(False)
         canvas.vb.addItem(self.preview, ignoreBounds=True)
+        #: measuring by keyboard: a cross the arrows move (film pixels) and the end fixed with Enter
+        self.cross = QGraphicsEllipseItem(-7.0, -7.0, 14.0, 14.0)
+        self.cross.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations, True)
+        self.cross.setPen(_pen("#ffffff", 2.0))
+        self.cross.setZValue(73)
+        self.cross.setVisible(False)
+        canvas.vb.addItem(self.cross, ignoreBounds=True)
+        self._kb_start: QPointF | None = None
         canvas.installEventFilter(self)
         workspace.radiograph_changed.connect(self._on_film)
         workspace.reading_changed.connect(lambda _r: self._redraw())
@@ -290,6 +304,10 @@ class MeasureTools(QObject):
             self._catcher.set_rect(QRectF(0, 0, rg.width, rg.height))
         self._catcher.setVisible(bool(mode))
         self.preview.setVisible(False)
+        self._kb_start = None
+        if mode and rg is not None and not self.cross.isVisible():  # the cross starts at the film's centre
+            self.cross.setPos(QPointF(rg.width / 2, rg.height / 2))
+        self.cross.setVisible(bool(mode))
         if mode:
             self.message.emit(PROMPTS[mode])
         if mode != self.mode:
@@ -297,14 +315,53 @@ class MeasureTools(QObject):
             self.mode_changed.emit(mode)
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
-        if self.mode and isinstance(event, QKeyEvent) and event.key() == Qt.Key.Key_Escape:
-            if event.type() == QEvent.Type.ShortcutOverride:  # Esc cancels the tool before it clears the selection
-                event.accept()
-                return True
-            if event.type() == QEvent.Type.KeyPress:
-                self.cancel()
-                return True
-        return super().eventFilter(obj, event)
+        """While a tool is armed and the film has the focus: Esc cancels, arrows move the cross, Enter fixes an end.
+
+        Those keys are the window's shortcuts otherwise (clear the selection, step the player or the report): the
+        tool takes them first (ShortcutOverride) only while it is armed.
+        """
+        if not (self.mode and isinstance(event, QKeyEvent)):
+            return super().eventFilter(obj, event)
+        key = Qt.Key(event.key())
+        if key != Qt.Key.Key_Escape and key not in _ARROWS and key not in _ENTER:
+            return super().eventFilter(obj, event)
+        if event.type() == QEvent.Type.ShortcutOverride:
+            event.accept()
+            return True
+        if event.type() != QEvent.Type.KeyPress:
+            return super().eventFilter(obj, event)
+        if key == Qt.Key.Key_Escape:
+            self.cancel()
+        elif key in _ARROWS:
+            fast = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
+            self.move_cross(*_ARROWS[key], fast=fast)
+        else:
+            self.press_enter()
+        return True
+
+    def move_cross(self, dx: int, dy: int, *, fast: bool = False) -> None:
+        """Move the keyboard cross by ``dx``, ``dy`` steps (a step is 1/200 of the film's width; ten with Shift)."""
+        rg = self.workspace.radiograph
+        if rg is None or not self.mode:
+            return
+        step = max(1.0, round(rg.width / 200)) * (10 if fast else 1)
+        p = self.cross.pos()
+        x = min(max(p.x() + dx * step, 0.0), float(rg.width))
+        y = min(max(p.y() + dy * step, 0.0), float(rg.height))
+        self.cross.setPos(QPointF(x, y))
+        if self._kb_start is not None:
+            self._preview(self._kb_start, self.cross.pos())
+
+    def press_enter(self) -> None:
+        """Fix the span's first end at the cross, or (the second time) finish the span there."""
+        if not self.mode:
+            return
+        if self._kb_start is None:
+            self._kb_start = QPointF(self.cross.pos())
+            self.message.emit("Now move the cross to the other end and press Enter")
+            return
+        start, self._kb_start = self._kb_start, None
+        self._finish_drag(start, QPointF(self.cross.pos()))
 
     def _preview(self, start: QPointF, end: QPointF) -> None:
         if self.mode in ("heart", "thorax"):
@@ -461,7 +518,8 @@ class MeasurementList(QWidget):
 def install_measuring(shell: Shell, workspace: Workspace, actions: ActionRegistry, canvas: FilmCanvas) -> MeasureTools:
     """Give the window the tools: the Measure menu, the Measurements dock, the tools' messages in the status bar.
 
-    Keys: M the ruler, Shift+M the cardiothoracic ratio (each again, or Esc on the film, cancels), Shift+Del deletes
+    Keys: M the ruler, Shift+M the cardiothoracic ratio (each again, or Esc on the film, cancels; arrows and Enter
+    draw the spans without a mouse), Shift+Del deletes
     the selected measurement (the last one when none is selected), Alt+Shift+M goes to the list (Del there deletes).
     The dock sits under the side tabs and is shown only while there are measurements or a tool is armed, so a window
     that measures nothing looks as it always did.

@@ -115,6 +115,39 @@ def test_ctr_on_rg1_saved_with_the_review_undo_redo_delete(rwin: Any, qtbot: Any
     assert win.measure.mode == "" and win.statusBar().currentMessage() == "Measuring cancelled"
 
 
+def test_ctr_by_keyboard_alone(rwin: Any, qtbot: Any) -> None:
+    """Arrows move the cross (Shift: ten steps of 1/200 of the width: 90 px on RG1), Enter fixes each end; the
+    arrows do not step the player or the report meanwhile."""
+    win = rwin
+    session = _rg1_under_review(win, qtbot)
+    shift = Qt.KeyboardModifier.ShiftModifier
+    _key(qtbot, win, Qt.Key.Key_M, shift)
+    cross = win.measure.cross
+    assert cross.isVisible() and (cross.pos().x(), cross.pos().y()) == (1841 / 2, 1955 / 2)
+    time_before = win.controller.playback.time
+    for key, n in ((Qt.Key.Key_Left, 3), (Qt.Key.Key_Down, 3)):
+        for _ in range(n):
+            _key(qtbot, win, key, shift)
+    _key(qtbot, win, Qt.Key.Key_Return)
+    assert win.statusBar().currentMessage() == "Now move the cross to the other end and press Enter"
+    for _ in range(8):
+        _key(qtbot, win, Qt.Key.Key_Right, shift)
+    _key(qtbot, win, Qt.Key.Key_Return)
+    assert win.measure.mode == "thorax"
+    _key(qtbot, win, Qt.Key.Key_Up, shift)
+    for _ in range(3):
+        _key(qtbot, win, Qt.Key.Key_Right, shift)
+    _key(qtbot, win, Qt.Key.Key_Enter)
+    for _ in range(16):
+        _key(qtbot, win, Qt.Key.Key_Left, shift)
+    _key(qtbot, win, Qt.Key.Key_Enter)
+    assert win.measure.mode == "" and not cross.isVisible()
+    (m,) = session.measurements
+    assert m.points == ((650.5, 1247.5), (1370.5, 1247.5), (200.5, 1157.5), (1640.5, 1157.5))
+    assert m.ratio == pytest.approx(0.5)
+    assert win.controller.playback.time == time_before  # Left/Right went to the tool, not the player
+
+
 def test_ruler_without_review_is_shown_not_saved(window: Any, qtbot: Any, tmp_path: Path) -> None:
     ds = pydicom.dcmread(shared_file("dicom/nih_dx_secondary_capture.dcm"))
     ds.ImagerPixelSpacing = [0.143, 0.143]

@@ -190,6 +190,8 @@ class MeasureTools(QObject):
         self.cross.setVisible(False)
         canvas.vb.addItem(self.cross, ignoreBounds=True)
         self._kb_start: QPointF | None = None
+        #: View > Hide all overlays hides the measurements too (the tools' cross and preview stay)
+        self.hidden = False
         canvas.installEventFilter(self)
         workspace.radiograph_changed.connect(self._on_film)
         workspace.reading_changed.connect(lambda _r: self._redraw())
@@ -247,8 +249,19 @@ class MeasureTools(QObject):
         self._add_item(label)
 
     def _add_item(self, item: QGraphicsItem) -> None:
+        item.setVisible(not self.hidden)
         self.canvas.vb.addItem(item, ignoreBounds=True)
         self._items.append(item)
+
+    def set_visible(self, shown: bool) -> None:
+        """Show or hide the measurements drawn on the film (they stay in the list and the review)."""
+        self.hidden = not shown
+        for it in self._items:
+            it.setVisible(shown)
+
+    def shown_labels(self) -> list[str]:
+        """The labels visible on the film now."""
+        return [it.text() for it in self._items if isinstance(it, _Label) and it.isVisible()]
 
     # -- tools ------------------------------------------------------------------------------------------------
     def _spacing(self) -> Spacing:
@@ -545,6 +558,9 @@ def install_measuring(shell: Shell, workspace: Workspace, actions: ActionRegistr
     tools.measurements_changed.connect(follow)
     tools.mode_changed.connect(lambda _m: follow())
     tools.message.connect(lambda text: shell.show_status(text, 10000))
+    hide_all = actions.get("Hide all overlays / show them again")
+    if hide_all is not None:  # one key hides every overlay: the measurements too
+        hide_all.triggered.connect(lambda _checked=False: tools.set_visible(tools.hidden))
     m = actions.menu("M&easure")
     actions.add(m, "Measure", "&Ruler", "M", tools.start_ruler)
     actions.add(m, "Measure", "&Cardiothoracic ratio", "Shift+M", tools.start_ctr)

@@ -98,6 +98,11 @@ def test_ctr_on_rg1_saved_with_the_review_undo_redo_delete(rwin: Any, qtbot: Any
     assert win.measure.label_texts() == ["heart", f"M1 CTR {m.ratio:.2f}"]
     with closing(open_store(db)) as store:
         assert [e.action for e in store.events(session.reading_id)][-1] == "measure"
+    # O hides every overlay, the measurements too, and shows them again
+    _key(qtbot, win, Qt.Key.Key_O)
+    assert win.measure.shown_labels() == [] and win.measure.label_texts() == ["heart", f"M1 CTR {m.ratio:.2f}"]
+    _key(qtbot, win, Qt.Key.Key_O)
+    assert win.measure.shown_labels() == ["heart", f"M1 CTR {m.ratio:.2f}"]
     # Review > Undo (Ctrl+Z) takes it back, redo brings it again: the film and the list follow
     _key(qtbot, win, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert session.measurements == [] and win.measure.label_texts() == [] and not dock.isVisible()

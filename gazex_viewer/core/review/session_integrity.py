@@ -18,10 +18,17 @@ class SessionIntegrity:
 
     _check: ReadingCheck
     _sync: StoreSync
+    #: why this session changes nothing (a read-only role, a study claimed by someone else), or None
+    read_only_reason: str | None
 
     @property
     def review(self) -> Review:
         raise NotImplementedError
+
+    @property
+    def read_only(self) -> bool:
+        """True when this session changes nothing (:attr:`read_only_reason` says why)."""
+        return self.read_only_reason is not None
 
     @property
     def is_signed(self) -> bool:

@@ -81,7 +81,7 @@ class ClaimedError(ReviewStoreError):
 
 _VERBS = {"accept": "accepted", "reject": "rejected", "edit": "edited", "reset": "reset", "add": "added",
           "remove": "removed", "impression": "set the impression", "own_impression": "wrote their own impression",
-          "sign": "signed the reading", "open": "opened the reading", "new_version": "started a new version"}
+          "sign": "signed the reading", "countersign": "countersigned the reading", "open": "opened the reading", "new_version": "started a new version"}
 
 
 def _what(event: ReviewEvent) -> str:

@@ -263,8 +263,7 @@ class ReviewSession(SessionIntegrity, UndoHistory, CountersignMixin):
 
     # -- recording ---------------------------------------------------------------------------
     def _check_open(self) -> None:
-        if self.read_only_reason is not None:
-            raise ReviewError(None, f"this review is open read-only ({self.read_only_reason}): nothing was changed")
+        self._check_writable()
         if self._sync.conflict is not None:
             raise self._sync.conflict
         if self.review.signoff is None and self._check.problems:

@@ -75,6 +75,10 @@ class StaleWriteError(ReviewStoreConflictError):
         )
 
 
+class ReviewStorePermissionError(ReviewStoreError):
+    """The user may not do this (a read-only role or session writing, signing under another name): not retried."""
+
+
 class ClaimedError(ReviewStoreError):
     """A reading claimed by someone else (being read at another station)."""
 

@@ -41,7 +41,7 @@ def main() -> int:
     from gazex_viewer.ui.common import SelectionModel
     from gazex_viewer.ui.compare.panel import compare_readings
     from gazex_viewer.ui.film.overlay import ReadingOverlay, reading_for_film
-    from tests.ui.readings import demo_reading
+    from tests.factories import demo_reading
 
     film = DATA / "images/nih/00000001_000.png"
     scan = DATA / "gaze/gazesearch_scanpaths.json"

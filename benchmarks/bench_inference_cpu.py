@@ -22,8 +22,6 @@ from pathlib import Path
 from _timing import best_of  # benchmarks/ is on sys.path when run as a script
 
 
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=5)
@@ -31,13 +29,18 @@ def main() -> None:
 
     import torch
 
-    from gazex_viewer.core.reading.gazex_protocol import REPORT_PROMPT
     from gazex_viewer.core.imaging.files import load_radiograph
+    from gazex_viewer.core.reading.gazex_protocol import REPORT_PROMPT
+    from gazex_viewer.inference import protocol
     from gazex_viewer.inference.api import GenerationSettings, JobEvent, ModelSpec
     from gazex_viewer.inference.backend import JobControl
     from gazex_viewer.inference.client import InferenceClient
     from gazex_viewer.inference.images import prepare_image
-    from gazex_viewer.inference.tiny_model import KNOWN_BOXES, SAMPLE_IMAGE, make_test_model
+    from gazex_viewer.inference.tiny_model import (
+        KNOWN_BOXES,
+        SAMPLE_IMAGE,
+        make_test_model,
+    )
     from gazex_viewer.inference.transformers_backend import TransformersGazeXBackend
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -52,7 +55,7 @@ def main() -> None:
         sentences = list(KNOWN_BOXES)
 
         def reading() -> object:
-            return backend.run_reading(display, ref, settings, JobControl(1))
+            return protocol.run_reading(backend, display, ref, settings, JobControl(1))
 
         reading()  # warm up
         t_reading = best_of(reading, args.repeat)

@@ -24,7 +24,11 @@ from _timing import best_of  # noqa: E402
 def main() -> int:
     from gazex_viewer.core.imaging.files import FileSource
     from gazex_viewer.core.imaging.model_input import model_input
-    from gazex_viewer.core.imaging.radiograph import Radiograph, RadiographMetadata, WindowPreset
+    from gazex_viewer.core.imaging.radiograph import (
+        Radiograph,
+        RadiographMetadata,
+        WindowPreset,
+    )
     from gazex_viewer.inference.images import prepare_image
 
     rng = np.random.default_rng(0)
@@ -42,6 +46,7 @@ def main() -> int:
     t_resize = best_of(lambda: prepare_image(display, 768 * 768), 5)
 
     from gazex_viewer.core.imaging.files import load_radiograph
+    from gazex_viewer.inference import protocol
     from gazex_viewer.inference.api import GenerationSettings, ModelSpec
     from gazex_viewer.inference.backend import JobControl
     from gazex_viewer.inference.tiny_model import SAMPLE_IMAGE, make_test_model
@@ -53,8 +58,8 @@ def main() -> int:
         backend.load(ModelSpec(model, device="cpu"))
         sample = load_radiograph(SAMPLE_IMAGE)
         pic = sample.render()
-        backend.run_reading(pic, sample.image_ref(), GenerationSettings(), JobControl(0))  # warm-up
-        t_reading = best_of(lambda: backend.run_reading(pic, sample.image_ref(), GenerationSettings(), JobControl(1)), 3)
+        protocol.run_reading(backend, pic, sample.image_ref(), GenerationSettings(), JobControl(0))  # warm-up
+        t_reading = best_of(lambda: protocol.run_reading(backend, pic, sample.image_ref(), GenerationSettings(), JobControl(1)), 3)
         backend.unload()
     print(f"tiny-model reading of the sample film (CPU, best of 3): {t_reading * 1000:.0f} ms")
     for name, t in (

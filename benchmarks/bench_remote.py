@@ -71,6 +71,7 @@ def main() -> None:
     args = ap.parse_args()
 
     from gazex_viewer.core.imaging.files import load_radiograph
+    from gazex_viewer.inference import protocol
     from gazex_viewer.inference.api import GenerationSettings, ModelSpec
     from gazex_viewer.inference.backend import JobControl
     from gazex_viewer.inference.openai_backend import OpenAIBackend
@@ -97,13 +98,13 @@ def main() -> None:
 
             local = TransformersGazeXBackend()
             local.load(ModelSpec(model, device="cpu"))
-            local_report = local.run_reading(display, ref, settings, JobControl(0)).raw_report  # warm up
+            local_report = protocol.run_reading(local, display, ref, settings, JobControl(0)).raw_report  # warm up
 
             def local_run() -> list[float]:
                 out = []
                 for _ in range(max(3, args.readings)):
                     t = time.perf_counter()
-                    local.run_reading(display, ref, settings, JobControl(0))
+                    protocol.run_reading(local, display, ref, settings, JobControl(0))
                     out.append(time.perf_counter() - t)
                 return out
 
@@ -113,7 +114,7 @@ def main() -> None:
 
             warm = OpenAIBackend()
             warm.load(ModelSpec(info_path))
-            same = warm.run_reading(display, ref, settings, JobControl(0)).raw_report == local_report
+            same = protocol.run_reading(warm, display, ref, settings, JobControl(0)).raw_report == local_report
             warm.unload()
 
             print(f"server: transformers serve{' --continuous-batching' if args.continuous_batching else ''} on "
@@ -129,7 +130,7 @@ def main() -> None:
                     b.load(ModelSpec(info_path))
                     backends.append(b)
                 times, errors, wall = _stations(
-                    [partial(b.run_reading, display, ref, settings, JobControl(0)) for b in backends], args.readings
+                    [partial(protocol.run_reading, b, display, ref, settings, JobControl(0)) for b in backends], args.readings
                 )
                 for b in backends:
                     b.unload()

@@ -39,7 +39,7 @@ from _review_pg import bare_commits, measure, p50_p95, raw_fsync, start_durable_
 from gazex_viewer.core.reading.document import Box
 from gazex_viewer.core.review.session import ReviewSession
 from gazex_viewer.core.review.sqlite_store import SqliteReviewStore, default_store_path
-from tests.core.review.test_review_helpers import make_reading
+from tests.factories import make_reading
 
 GOAL_MS = 5.0
 #: filesystems whose fsync does not reach a disk

@@ -30,9 +30,7 @@ NIH = ROOT.parent / "shared" / "data" / "images" / "nih" / "00000001_000.png"
 
 
 def _reading(rg: object, n: int) -> object:
-    from tests.ui.review.test_review_window import (
-        long_reading,  # a grid of 40 px boxes over the film
-    )
+    from tests.factories import long_reading  # a grid of 40 px boxes over the film
 
     return long_reading(rg, n)
 

@@ -3,7 +3,7 @@
 Nothing is downloaded: the configuration is written out below and weights are random (bf16, SDPA attention).
 
 Mode ``app`` (the primary figures) runs the application's own reading path,
-``TransformersGazeXBackend.run_reading``: GazeX's 768*768 resize, Qwen2-VL's processor with the chat template
+``protocol.run_reading on TransformersGazeXBackend``: GazeX's 768*768 resize, Qwen2-VL's processor with the chat template
 (a locally trained byte-level BPE tokenizer with the Qwen2-VL special tokens, as ``make-test-model`` builds; the
 config's special token ids are set to its ids), the streamed report (streamer, cancel criteria, token-budget check),
 sentence split, batched grounding prompts (left padding), answer parsing and the Reading. Output lengths are forced
@@ -128,7 +128,11 @@ def left_pad(rows: list[list[int]]) -> tuple[Any, Any]:
 def bench_bare(args: argparse.Namespace) -> None:
     """The secondary reference: bare generate calls on token ids (no processor text path, no parsing)."""
     import torch
-    from transformers import Qwen2VLConfig, Qwen2VLForConditionalGeneration, Qwen2VLImageProcessor
+    from transformers import (
+        Qwen2VLConfig,
+        Qwen2VLForConditionalGeneration,
+        Qwen2VLImageProcessor,
+    )
 
     from gazex_viewer.inference.images import image_tokens, prepare_image
 
@@ -284,7 +288,7 @@ def _bench_tokenizer() -> Any:
 
 
 def bench_app(args: argparse.Namespace) -> None:
-    """The primary figures: the app's own reading path (TransformersGazeXBackend.run_reading) on the 2B shape."""
+    """The primary figures: the app's own reading path (protocol.run_reading on TransformersGazeXBackend) on the 2B shape."""
     import torch
     from transformers import (
         Qwen2VLConfig,
@@ -296,10 +300,14 @@ def bench_app(args: argparse.Namespace) -> None:
 
     import gazex_viewer.core.reading.report_text as report_text
     from gazex_viewer.core.reading.document import ImageRef
+    from gazex_viewer.inference import protocol
     from gazex_viewer.inference.api import CheckpointInfo, GenerationSettings
     from gazex_viewer.inference.backend import JobControl
     from gazex_viewer.inference.images import image_tokens, prepare_image
-    from gazex_viewer.inference.transformers_backend import GROUNDING_BATCH, TransformersGazeXBackend
+    from gazex_viewer.inference.transformers_backend import (
+        GROUNDING_BATCH,
+        TransformersGazeXBackend,
+    )
 
     report_n, ground_n = REPORT_TOKENS, GROUNDING_TOKENS
     cfg = dict(QWEN2_VL_2B_CONFIG)
@@ -360,7 +368,7 @@ def bench_app(args: argparse.Namespace) -> None:
 
     streamed: list[str] = []
     control = JobControl(1, emit=lambda e: streamed.append(e.kind))
-    backend.run_reading(film, image, settings, control, forced_lengths=(4, 4))  # warm-up
+    protocol.run_reading(backend, film, image, settings, control, forced_lengths=(4, 4))  # warm-up
     if device.startswith("cuda"):
         torch.cuda.reset_peak_memory_stats()
     rows: dict[str, list[float]] = {k: [] for k in ("ttft", "report", "tps", "ground", "reading", "wall", "prepare",
@@ -370,7 +378,7 @@ def bench_app(args: argparse.Namespace) -> None:
         streamed.clear()
         sync()
         tw = time.perf_counter()
-        reading = backend.run_reading(film, image, settings, control, forced_lengths=(report_n, ground_n))
+        reading = protocol.run_reading(backend, film, image, settings, control, forced_lengths=(report_n, ground_n))
         sync()
         rows["wall"].append(time.perf_counter() - tw)
         t = reading.producer.timings
@@ -395,7 +403,7 @@ def bench_app(args: argparse.Namespace) -> None:
     peak = torch.cuda.max_memory_allocated() / 2**30 if device.startswith("cuda") else float("nan")
     name = torch.cuda.get_device_name() if device.startswith("cuda") else "CPU (smoke: 2 layers)"
     n = len(SENTENCES)
-    print("== app reading path: TransformersGazeXBackend.run_reading (processor, chat template, streaming, parsing) ==")
+    print("== app reading path: protocol.run_reading on TransformersGazeXBackend (processor, chat template, streaming, parsing) ==")
     print(f"device: {name}; dtype {dtype_name}; SDPA; model built in {build_s:.1f} s")
     print(f"image: 2048 x 2048 -> {pil.width} x {pil.height} ({n_img} image tokens); prompt tokens "
           f"{int(reading.producer.timings['prompt_tokens'])}; best of {args.repeat}; "

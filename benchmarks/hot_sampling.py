@@ -31,8 +31,9 @@ def main() -> int:
     seeds = list(range(int(lo), int(hi or lo) + 1))
 
     from gazex_viewer.core.errors import GazeXError
-    from gazex_viewer.core.reading.gazex_prompts import _SPECIAL
     from gazex_viewer.core.imaging.files import load_radiograph
+    from gazex_viewer.core.reading.gazex_prompts import _SPECIAL
+    from gazex_viewer.inference import protocol
     from gazex_viewer.inference.api import GenerationSettings, ModelSpec
     from gazex_viewer.inference.backend import JobControl
     from gazex_viewer.inference.tiny_model import SAMPLE_IMAGE, make_test_model
@@ -51,7 +52,7 @@ def main() -> int:
             )
             t0 = time.perf_counter()
             try:
-                r = backend.run_reading(rad.render(), rad.image_ref(), s, JobControl(seed))
+                r = protocol.run_reading(backend, rad.render(), rad.image_ref(), s, JobControl(seed))
             except GazeXError as err:
                 print(f"seed {seed:2d}: ERROR {err}")
                 continue

@@ -175,7 +175,7 @@ def _make_reading(path: Path, *, film: Path | None = None, edit: Callable[[dict]
     import pydicom
 
     from gazex_viewer.core.imaging.files import load_radiograph
-    from tests.core.review.test_review_helpers import make_reading
+    from tests.factories import make_reading
 
     film = film or DATA / "dicom" / "nih_dx_secondary_capture.dcm"
     ds = pydicom.dcmread(film, stop_before_pixels=True)

@@ -81,3 +81,8 @@ def _private_keys_and_review_db(tmp_path_factory: pytest.TempPathFactory, monkey
     home = tmp_path_factory.mktemp("gazex-user")
     monkeypatch.setenv("GAZEX_KEY_DIR", str(home / "keys"))
     monkeypatch.setenv("GAZEX_REVIEW_DB", str(home / "reviews.sqlite3"))
+
+
+# the real Orthanc (module-scoped: each module that asks for ``orthanc`` gets its own server); imported last,
+# because tests.servers.orthanc_fixtures reads SHARED_DATA from this module
+from tests.servers.orthanc_fixtures import orthanc  # noqa: F401

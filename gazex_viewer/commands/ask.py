@@ -32,14 +32,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from gazex_viewer.core.errors import InferenceError, ReadingError
+    from gazex_viewer.core.imaging.files import load_radiograph
     from gazex_viewer.inference.api import (
         JobEvent,
         JobTask,
         ModelSpec,
         check_checkpoint,
     )
-    from gazex_viewer.inference.backend import JobControl
-    from gazex_viewer.inference.worker import Worker, make_backend
+    from gazex_viewer.inference.film_input import FilmInput
+    from gazex_viewer.inference.job import JobControl
+    from gazex_viewer.inference.registry import backend_name_for, make_backend
+    from gazex_viewer.inference.worker import Worker
 
     if (args.question is None) == (args.ground is None):
         raise InferenceError(None, "give a QUESTION or --ground SENTENCE (one of them)")
@@ -49,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
     if (args.reading is None) != (args.output is None):
         raise InferenceError(None, "--reading and -o go together")
     settings = decoding_settings(args)
-    spec = ModelSpec(args.model, args.adapter, args.device, args.trust_remote_code)
+    spec = ModelSpec(args.model, args.adapter, args.device, args.trust_remote_code, backend="transformers")
     check_checkpoint(spec)
     reading = None
     if args.reading is not None:
@@ -67,10 +70,11 @@ def run(args: argparse.Namespace) -> int:
             finals.append(event)
 
     worker = Worker(emit, use_cache=False)
-    backend = make_backend("transformers")
-    backend.load(spec, JobControl(0))
+    backend = make_backend(backend_name_for(spec))
+    loaded = backend.load(spec, JobControl(0))
     worker.backend = backend
-    worker.run(1, args.film, settings, task)
+    radiograph = load_radiograph(args.film)  # RadiographError: one line; decoded once, here
+    worker.run(1, FilmInput.of(radiograph, (loaded.info.model_input,)), settings, task)
     backend.unload()
     event = finals[-1] if finals else JobEvent(kind="error", job_id=1, message=f"{args.film}: no answer")
     if event.kind != "done" or event.query is None:
@@ -92,11 +96,8 @@ def run(args: argparse.Namespace) -> int:
         for w in query.warnings:
             print(f"  warning: {w}")
     if reading is not None:
-        if reading.image.pixel_sha256 and event.query is not None:
-            from gazex_viewer.core.imaging.files import load_radiograph
-
-            if load_radiograph(args.film).pixel_sha256 != reading.image.pixel_sha256:
-                raise ReadingError(args.reading, f"is a reading of another film than {args.film}")
+        if reading.image.pixel_sha256 and radiograph.pixel_sha256 != reading.image.pixel_sha256:
+            raise ReadingError(args.reading, f"is a reading of another film than {args.film}")
         reading.queries.append(query)
         reading.save(args.output)
         print(f"kept in {args.output}", file=sys.stderr)

@@ -107,11 +107,13 @@ class Summary:
 
 def run(args: argparse.Namespace) -> int:
     from gazex_viewer.core.errors import GazeXError
+    from gazex_viewer.core.imaging.files import load_radiograph
     from gazex_viewer.core.pacs.cache import RetrieveCache
     from gazex_viewer.core.pacs.dicomweb import DicomWebPacs, DicomWebSource, StudyQuery
     from gazex_viewer.core.pacs.documents import result_documents
     from gazex_viewer.core.pacs.outbox import Outbox
     from gazex_viewer.inference.api import JobEvent
+    from gazex_viewer.inference.film_input import FilmInput
 
     t0 = time.monotonic()
     spec = model_spec(args)  # a model server or a local checkpoint, as `infer`
@@ -136,14 +138,11 @@ def run(args: argparse.Namespace) -> int:
     def model() -> object:
         nonlocal worker, backend
         if worker is None:
-            from gazex_viewer.inference.backend import JobControl
-            from gazex_viewer.inference.worker import (
-                Worker,
-                backend_name_for,
-                make_backend,
-            )
+            from gazex_viewer.inference.job import JobControl
+            from gazex_viewer.inference.registry import backend_name_for, make_backend
+            from gazex_viewer.inference.worker import Worker
 
-            print(f"loading {spec.server or spec.model_dir}", file=sys.stderr)
+            print(f"loading {spec.endpoint or spec.model_dir}", file=sys.stderr)
             worker = Worker(emit, cache_dir=args.reading_cache_dir, use_cache=not args.no_cache)
             backend = make_backend(backend_name_for(spec))
             backend.load(spec, JobControl(0, emit=emit))  # CheckpointError / InferenceError -> exit 2
@@ -192,7 +191,10 @@ def run(args: argparse.Namespace) -> int:
                     w = model()
                     job += 1
                     finals.clear()
-                    w.run(job, path, settings)  # type: ignore[attr-defined]
+                    assert backend is not None and backend.loaded is not None
+                    # decoded here, once: the worker is given the film's model input
+                    film = FilmInput.of(load_radiograph(path), (backend.loaded.info.model_input,))
+                    w.run(job, film, settings)  # type: ignore[attr-defined]
                     event = finals[-1] if finals else None
                     if event is None or event.kind != "done" or event.reading is None:
                         raise GazeXError(path, event.message if event is not None else "the model gave no result")

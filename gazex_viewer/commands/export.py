@@ -204,12 +204,9 @@ def run(args: argparse.Namespace) -> int:
     if check.signature.state == "legacy":
         raise ExportError(where, f"refusing to export: {check.signature.message}; start a new version and sign it")
     from gazex_viewer.core.export.files import StagedOutputs
-    from gazex_viewer.core.export.sr import (
-        check_same_image,
-        check_sr_source,
-        pixel_hash_known,
-    )
+    from gazex_viewer.core.export.sr import check_same_image, check_sr_source
     from gazex_viewer.core.imaging.files import load_radiograph
+    from gazex_viewer.core.reading.identity import pixel_hash_known
 
     # every input is checked before anything is written
     # the film under the report must be the reading's own film: its pixels, not only its size

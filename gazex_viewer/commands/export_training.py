@@ -33,11 +33,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from gazex_viewer.core.export.training_data import (
-        ExportOptions,
-        export_training,
-        parse_split,
-    )
+    from gazex_viewer.core.export.training_data import ExportOptions, export_training
+    from gazex_viewer.core.export.training_splits import parse_split
 
     opts = ExportOptions(split=parse_split(args.split), by=args.by, copy_images=args.copy_images, name=args.name,
                          narrow=not args.no_narrow)

@@ -176,7 +176,8 @@ def _write_reading(reading: Any, out: Path, inputs: list[Path]) -> None:
 
 def model_spec(args: argparse.Namespace) -> ModelSpec:
     """The model the options name: a model server (``--server`` / ``--model-info``, the openai backend) or a local
-    checkpoint (``--model``, checked before any weights load). Used by ``infer`` and ``batch``.
+    checkpoint (``--model``, the transformers backend, checked before any weights load). Used by ``infer`` and
+    ``batch``; the backend itself comes from the registry by the spec's ``backend``.
 
     Raises InferenceError for both or neither, CheckpointError for a bad checkpoint, and one line naming the
     ``local`` extra when torch is not installed.
@@ -187,11 +188,13 @@ def model_spec(args: argparse.Namespace) -> ModelSpec:
     if getattr(args, "server", None) or getattr(args, "model_info", None):
         if args.model is not None or args.adapter is not None:
             raise InferenceError(None, "give either --model (a local checkpoint) or --server / --model-info, not both")
-        return ModelSpec(args.model_info or Path(""), server=args.server, served_model=args.served_model)
+        return ModelSpec(
+            args.model_info or Path(""), endpoint=args.server, served_model=args.served_model, backend="openai"
+        )
     if args.model is None:
         raise InferenceError(None, "give --model FOLDER, or --server URL --served-model NAME [--model-info FILE]")
-    spec = ModelSpec(args.model, args.adapter, args.device, args.trust_remote_code)
-    from gazex_viewer.inference.transformers_backend import require_local_extra
+    spec = ModelSpec(args.model, args.adapter, args.device, args.trust_remote_code, backend="transformers")
+    from gazex_viewer.inference.local_model import require_local_extra
 
     require_local_extra()  # without torch: one line naming the `local` extra
     check_checkpoint(spec)  # CheckpointError -> one line, exit 2
@@ -199,15 +202,17 @@ def model_spec(args: argparse.Namespace) -> ModelSpec:
 
 
 def run(args: argparse.Namespace) -> int:
-    from gazex_viewer.core.errors import InferenceError
+    from gazex_viewer.core.errors import GazeXError, InferenceError
     from gazex_viewer.inference.api import JobEvent
-    from gazex_viewer.inference.backend import JobControl
-    from gazex_viewer.inference.worker import Worker, backend_name_for, make_backend
+    from gazex_viewer.inference.job import JobControl
+    from gazex_viewer.inference.registry import backend_name_for, make_backend
+    from gazex_viewer.inference.worker import Worker
 
     _refuse_special(args)  # a FIFO config.json or input: refused before anything reads it
     spec = model_spec(args)
     settings = decoding_settings(args)
-    from gazex_viewer.core.imaging.files import find_images
+    from gazex_viewer.core.imaging.files import find_images, load_radiograph
+    from gazex_viewer.inference.film_input import FilmInput
 
     inputs: list[Path] = []
     for path in args.inputs:
@@ -231,7 +236,7 @@ def run(args: argparse.Namespace) -> int:
     backend_name = backend_name_for(spec)
     backend = make_backend(backend_name)
     progress.name = (args.server or spec.model_dir.name) if backend_name == "openai" else spec.model_dir.name
-    backend.load(spec, JobControl(0, emit=emit))  # CheckpointError / InferenceError -> exit 2
+    loaded = backend.load(spec, JobControl(0, emit=emit))  # CheckpointError / InferenceError -> exit 2
     worker.backend = backend
     if progress.tty:
         sys.stderr.write("\r\033[K")
@@ -241,7 +246,15 @@ def run(args: argparse.Namespace) -> int:
     for k, path in enumerate(inputs, start=1):
         progress.k, progress.name = k, show_path(path.name)
         finals.clear()
-        worker.run(k, path, settings)
+        progress.show("opening", f"opening {path.name}")
+        try:  # the film is decoded here, once; the worker is given its model input
+            film = FilmInput.of(load_radiograph(path), (loaded.info.model_input,))
+        except GazeXError as err:
+            finals.append(JobEvent(kind="error", job_id=k, stage="error", message=str(err)))
+        except Exception as exc:  # noqa: BLE001 - one bad input must not stop the others
+            finals.append(JobEvent(kind="error", job_id=k, stage="error", message=f"{path}: internal error ({exc})"))
+        else:
+            worker.run(k, film, settings)
         event = finals[-1] if finals else JobEvent(kind="error", job_id=k, message=f"{path}: no result")
         if event.kind == "done" and event.reading is not None:
             stem = path.stem if path.suffix else path.name

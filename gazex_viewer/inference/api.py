@@ -154,22 +154,31 @@ class ModelSpec:
         ``"auto"`` (CUDA when present, else CPU), ``"cpu"`` or ``"cuda"`` (``"cuda:N"`` is accepted).
     trust_remote_code
         Off unless the user asks for it explicitly.
-    server, served_model
-        A model server (the ``openai`` backend) instead of a local folder: its URL and the served model's name;
+    endpoint, served_model
+        A model server (e.g. the ``openai`` backend) instead of a local folder: its URL and the served model's name;
         ``model_dir`` is then the department's model-info file (or empty).
+    backend
+        The backend that runs the model, by its registered name (:mod:`gazex_viewer.inference.registry`); None:
+        ``openai`` for an endpoint or a model-info file (``.json``), else ``transformers``.
     """
 
     model_dir: Path
     adapter_dir: Path | None = None
     device: str = "auto"
     trust_remote_code: bool = False
-    server: str | None = None
+    endpoint: str | None = None
     served_model: str | None = None
+    backend: str | None = None
 
     def __post_init__(self) -> None:
         self.model_dir = Path(self.model_dir)
         if self.adapter_dir is not None:
             self.adapter_dir = Path(self.adapter_dir)
+
+    @property
+    def server(self) -> str | None:
+        """The model server's URL (the :attr:`endpoint`; kept for callers written before it was named so)."""
+        return self.endpoint
 
 
 @dataclass
@@ -452,7 +461,7 @@ def _hash_cache_file() -> Path | None:
         import platformdirs
 
         return Path(platformdirs.user_cache_dir("gazex-viewer")) / "weight-hashes.json"
-    except Exception:  # platformdirs missing or no home: memory cache only
+    except Exception:  # noqa: BLE001 - platformdirs missing or no home: memory cache only
         return None
 
 

@@ -1,4 +1,4 @@
-"""The client side of the model worker: what the UI (through ``ui.model_runner``) and tools talk to.
+"""The client side of the model worker: what the UI (through ``ui.model.runner``) and tools talk to.
 
 :class:`InferenceClient` owns one worker process (``multiprocessing`` "spawn"; torch is imported only there).
 Events arrive through ``on_event``, called from a client reader thread. Cancel sets the job's stop flag in the
@@ -7,6 +7,7 @@ inside the vision encoder or the prefill), the process is killed and restarted, 
 A job still waiting in the worker (behind a model load) is answered ``cancelled`` by the worker at once, so a busy
 worker is never mistaken for a hung one.
 A worker that dies (crash, out of memory) becomes an ``"error"`` event; the next call starts a new one.
+A job is sent the film's model input (:class:`~gazex_viewer.inference.film_input.FilmInput`), never a path.
 """
 
 from __future__ import annotations
@@ -18,7 +19,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from gazex_viewer.core.errors import GazeXError
 from gazex_viewer.inference.api import GenerationSettings, JobEvent, JobTask, ModelSpec
+from gazex_viewer.inference.film_input import (
+    FilmInput,
+    FilmLike,
+    film_input,
+    film_name,
+    input_modes,
+)
 
 FINAL_KINDS = frozenset({"done", "error", "cancelled"})
 
@@ -58,7 +67,7 @@ class InferenceClient:
         self._spec: ModelSpec | None = None
         self._ids = itertools.count(1)
         self._active: int | None = None
-        self._jobs: dict[int, tuple[Path, GenerationSettings, JobTask | None]] = {}
+        self._jobs: dict[int, tuple[FilmInput, GenerationSettings, JobTask | None]] = {}
         self._cancelling: dict[int, threading.Timer] = {}
         self._closed = False
         #: restarts after a cancel timeout or a crash (for tests and diagnostics)
@@ -84,13 +93,14 @@ class InferenceClient:
             self._ensure_worker(send_load=False)
             self._send(("load", spec))
 
-    def run(
-        self, radiograph_path: str | Path, settings: GenerationSettings | None = None, task: JobTask | None = None
-    ) -> int:
-        """Start a job on one radiograph; returns its job id. Any running job is cancelled first.
+    def run(self, film: FilmLike, settings: GenerationSettings | None = None, task: JobTask | None = None) -> int:
+        """Start a job on one film; returns its job id. Any running job is cancelled first.
 
-        ``task`` is None for a reading (report + grounding), else :class:`JobTask` (ground sentences, or ask a
-        question); its ``done`` event carries ``query`` instead of ``reading``.
+        ``film`` is the model input (:class:`~gazex_viewer.inference.film_input.FilmInput`), or an open Radiograph
+        or a film file made into one here, in the caller's process (the worker never decodes a film): a file that
+        cannot be read is an ``error`` event naming it. ``task`` is None for a reading (report + grounding), else
+        :class:`JobTask` (ground sentences, or ask a question); its ``done`` event carries ``query`` instead of
+        ``reading``.
         """
         settings = settings or GenerationSettings()
         with self._lock:
@@ -99,13 +109,20 @@ class InferenceClient:
                 self._cancel_locked(self._active)
             job_id = next(self._ids)
             self._active = job_id
-            self._jobs[job_id] = (Path(radiograph_path), settings, task)
             if self._spec is None:
                 self._finish(job_id)
                 self._deliver(JobEvent(kind="error", job_id=job_id, stage="error", message="no model is loaded"))
                 return job_id
+            try:
+                prepared = film_input(film, input_modes(self._spec))
+            except Exception as exc:  # noqa: BLE001 - a bad film is one error event, like any failed job
+                self._finish(job_id)
+                message = str(exc) if isinstance(exc, GazeXError) else f"{film_name(film)}: cannot read the film ({exc})"
+                self._deliver(JobEvent(kind="error", job_id=job_id, stage="error", message=message))
+                return job_id
+            self._jobs[job_id] = (prepared, settings, task)
             self._ensure_worker(send_load=True)
-            self._send(("run", job_id, str(radiograph_path), settings, task))
+            self._send(("run", job_id, prepared, settings, task))
             return job_id
 
     def cancel(self, job_id: int | None = None) -> None:
@@ -153,7 +170,7 @@ class InferenceClient:
             except OSError:
                 pass
 
-    def __enter__(self) -> InferenceClient:
+    def __enter__(self) -> InferenceClient:  # noqa: PYI034 - a final class in practice
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -205,7 +222,7 @@ class InferenceClient:
                 msg = conn.recv()
             except (EOFError, OSError):
                 break
-            except Exception:  # noqa: BLE001 - an unpicklable message: skip it
+            except Exception:  # noqa: BLE001, S112 - an unpicklable message: skip it
                 continue
             if msg and msg[0] == "event":
                 self._on_worker_event(msg[1], generation)
@@ -284,8 +301,8 @@ class InferenceClient:
                 self._start_worker()
                 self._send(("load", self._spec))
                 if active is not None and active in self._jobs:
-                    path, settings, task = self._jobs[active]
-                    self._send(("run", active, str(path), settings, task))
+                    prepared, settings, task = self._jobs[active]
+                    self._send(("run", active, prepared, settings, task))
         for j in stale:
             self._deliver(
                 JobEvent(kind="cancelled", job_id=j, stage="cancelled", message="cancelled (the worker was restarted)")

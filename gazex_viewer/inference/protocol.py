@@ -1,7 +1,9 @@
 """The GazeX protocol over a small text-generation interface (no torch here).
 
-A backend only has to say how to get text from a model (:class:`TextGenerator`): one streamed answer, a batch of
-answers, and what the model is. Everything GazeX-specific happens here, the same for every backend:
+Owns the one seam between the app and a model: :class:`TextGenerator` (one streamed answer, a batch of answers,
+what the model is) and :class:`ModelDescription`. A backend (:mod:`gazex_viewer.inference.backend`) only has to say
+how to get text from a model; everything GazeX-specific happens here, in :func:`run_reading`, the same for every
+backend:
 
 1. the model input: the film's 8-bit picture resized as LLaMA-Factory resized the training images;
 2. the report prompt (streamed), special tokens stripped, split into sentences;
@@ -40,13 +42,13 @@ from gazex_viewer.core.reading.gazex_protocol import (
     sentences_to_ground,
 )
 from gazex_viewer.inference.api import CheckpointInfo, GenerationSettings
-from gazex_viewer.inference.backend import JobCancelled, JobControl
 from gazex_viewer.inference.images import (
     PROCESSOR_MAX_PIXELS,
     PROCESSOR_MIN_PIXELS,
     image_tokens,
     prepare_image,
 )
+from gazex_viewer.inference.job import JobCancelled, JobControl
 
 #: the most grounding prompts sent to the model in one call
 GROUNDING_BATCH: int = 8

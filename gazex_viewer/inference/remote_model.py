@@ -209,7 +209,7 @@ def server_token(model: RemoteModel) -> str | None:
 
 def remote_from_spec(spec: ModelSpec) -> RemoteModel:
     """The served model a ModelSpec names: its model-info file (``model_dir``, optional) and server overrides."""
-    server, served = spec.server, spec.served_model
+    server, served = spec.endpoint, spec.served_model
     path = Path(spec.model_dir) if str(spec.model_dir) not in ("", ".") else None
     if path is not None and path.is_file():
         return read_model_info(path, server=server, served_model=served)

@@ -1,14 +1,16 @@
 """The model worker process: one loaded model, one job at a time, commands and events over a Pipe.
 
-Messages from the client (tuples): ``("load", ModelSpec)``, ``("run", job_id, path, GenerationSettings, JobTask |
-None)`` (None: a reading),
-``("cancel", job_id | None)``, ``("unload",)``, ``("quit",)``, and for tests ``("sleep", seconds)``, which
-blocks the worker outside any job (like a long load), and ``("stall", seconds)``, which makes the next job block
+Messages from the client (tuples): ``("load", ModelSpec)``, ``("run", job_id, FilmInput, GenerationSettings, JobTask |
+None)`` (None: a reading; the film's model input and identity, :mod:`gazex_viewer.inference.film_input`, never a path
+to decode again), ``("cancel", job_id | None)``, ``("unload",)``, ``("quit",)``, and for tests ``("sleep", seconds)``,
+which blocks the worker outside any job (like a long load), and ``("stall", seconds)``, which makes the next job block
 once started, like an uninterruptible prefill. A job cancelled while queued is answered at once. Messages to
 the client: ``("event", JobEvent)``.
 
 A reader thread receives commands while the main thread runs a job, so ``cancel`` sets the running job's flag at
-once and generation stops within one token. torch is imported only in this process, by the backend.
+once and generation stops within one token. The backend comes from :mod:`gazex_viewer.inference.registry`; each job
+runs the GazeX protocol (:mod:`gazex_viewer.inference.protocol`) over it. torch is imported only in this process, by
+the backend.
 """
 
 from __future__ import annotations
@@ -22,27 +24,14 @@ from pathlib import Path
 from typing import Any
 
 from gazex_viewer.core.errors import GazeXError, InferenceError
+from gazex_viewer.inference import protocol
 from gazex_viewer.inference.api import GenerationSettings, JobEvent, JobTask, ModelSpec
-from gazex_viewer.inference.backend import Backend, JobCancelled, JobControl
+from gazex_viewer.inference.backend import Backend
+from gazex_viewer.inference.film_input import FilmInput, FilmLike, film_input, film_name
+from gazex_viewer.inference.job import JobCancelled, JobControl
+from gazex_viewer.inference.registry import backend_name_for, make_backend
 
-
-def make_backend(name: str) -> Backend:
-    """The backend called ``name``: ``"transformers"`` (a local folder) or ``"openai"`` (a model server)."""
-    if name == "transformers":
-        from gazex_viewer.inference.transformers_backend import TransformersGazeXBackend
-
-        return TransformersGazeXBackend()
-    if name == "openai":
-        from gazex_viewer.inference.openai_backend import OpenAIBackend
-
-        return OpenAIBackend()
-    raise InferenceError(None, f"unknown backend {name!r}")
-
-
-def backend_name_for(spec: ModelSpec) -> str:
-    """``openai`` when the spec names a model server or a model-info file (``.json``), else ``transformers``."""
-    remote = bool(spec.server) or Path(spec.model_dir).suffix.lower() == ".json"
-    return "openai" if remote else "transformers"
+__all__ = ["Worker", "backend_name_for", "make_backend", "worker_main"]
 
 
 class Worker:
@@ -92,8 +81,7 @@ class Worker:
     def load(self, spec: ModelSpec, backend_name: str | None = None) -> None:
         """Load a checkpoint; on failure emit one ``error`` event (job 0, stage ``"loading"``) naming the folder.
 
-        Without ``backend_name``: ``openai`` when the spec names a server or a model-info file, else
-        ``transformers``.
+        Without ``backend_name``: the one the spec names (:func:`~gazex_viewer.inference.registry.backend_name_for`).
         """
         control = JobControl(0, emit=self.emit)
         self.load_error = None
@@ -119,8 +107,9 @@ class Worker:
             self.backend.unload()
         self.backend = None
 
-    def run(self, job_id: int, path: str | Path, settings: GenerationSettings, task: JobTask | None = None) -> None:
-        """Run one job and emit its final event (``done``, ``error`` or ``cancelled``)."""
+    def run(self, job_id: int, film: FilmLike, settings: GenerationSettings, task: JobTask | None = None) -> None:
+        """Run one job on ``film`` (a :class:`FilmInput`; an open film or a file, for in-process callers, is made
+        into one here) and emit its final event (``done``, ``error`` or ``cancelled``)."""
         control = JobControl(job_id, emit=self.emit)
         with self._lock:
             self.queued_ids.discard(job_id)
@@ -128,18 +117,28 @@ class Worker:
                 self.cancelled_ids.discard(job_id)
                 return
             self.current = control
+        where = film_name(film)
         try:
+            backend = self._backend_or_error(where)
+            lm = backend.loaded
+            assert lm is not None
+            control.progress("opening", message=f"opening {Path(where).name}")
+            if self.stall_next_s > 0:
+                stall, self.stall_next_s = self.stall_next_s, 0.0
+                time.sleep(stall)
+            film = film_input(film, (lm.info.model_input,))
+            control.check()
             if task is not None:
-                query = self._run_task(control, Path(path), settings, task)
+                query = self._run_task(backend, control, film, settings, task)
             else:
-                reading = self._run(control, Path(path), settings)
+                reading = self._run(backend, control, film, settings)
         except JobCancelled:
             self.emit(JobEvent(kind="cancelled", job_id=job_id, stage="cancelled", message="cancelled"))
         except GazeXError as err:
             self.emit(JobEvent(kind="error", job_id=job_id, stage="error", message=str(err)))
         except Exception as exc:  # noqa: BLE001 - an internal error must not kill the worker
             traceback.print_exc()
-            self.emit(JobEvent(kind="error", job_id=job_id, stage="error", message=f"{path}: internal error ({exc})"))
+            self.emit(JobEvent(kind="error", job_id=job_id, stage="error", message=f"{where}: internal error ({exc})"))
         else:
             if task is not None:
                 self.emit(JobEvent(kind="done", job_id=job_id, stage="done", query=query))
@@ -150,70 +149,52 @@ class Worker:
                 self.current = None
                 self.cancelled_ids.discard(job_id)
 
-    def _backend_or_error(self, path: Path) -> Backend:
+    def _backend_or_error(self, where: str) -> Backend:
         backend = self.backend
         if backend is None or backend.loaded is None:
-            if self.load_error is not None:
+            if self.load_error is not None:  # say why: the checkpoint, not the film, is the problem
                 raise InferenceError(None, self.load_error)
-            raise InferenceError(path, "no model is loaded")
+            raise InferenceError(where, "no model is loaded")
         return backend
 
-    def _run_task(self, control: JobControl, path: Path, settings: GenerationSettings, task: JobTask) -> Any:
+    def _run_task(
+        self, backend: Backend, control: JobControl, film: FilmInput, settings: GenerationSettings, task: JobTask
+    ) -> Any:
         """A ``ground`` or ``ask`` job: the answer as a ModelQuery (not cached: it is asked once)."""
-        from gazex_viewer.core.imaging.model_input import model_input
-        from gazex_viewer.core.imaging.files import load_radiograph
         from gazex_viewer.core.reading.document import ModelQuery
-        from gazex_viewer.inference.protocol import describe_dict
 
-        backend = self._backend_or_error(path)
         lm = backend.loaded
         assert lm is not None
-        control.progress("opening", message=f"opening {path.name}")
-        radiograph = load_radiograph(path)
-        picture = model_input(radiograph, lm.info.model_input)
-        control.check()
+        picture = film.picture(lm.info.model_input)
         if task.kind == "ask":
-            query = backend.ask(picture, radiograph.image_ref(), task.question, settings, control)
-        elif task.kind == "ground":
-            findings = backend.ground(picture, radiograph.image_ref(), task.sentences, settings, control)
-            query = ModelQuery(
+            return protocol.ask_question(backend, picture, film.image, task.question, settings, control)
+        if task.kind == "ground":
+            findings = protocol.ground_sentences(backend, picture, film.image, task.sentences, settings, control)
+            return ModelQuery(
                 kind="grounding",
                 prompt=" ".join(f.text for f in findings),
                 answer="\n".join(f.raw_grounding or "" for f in findings),
                 findings=findings,
                 finding_id=task.finding_id,
-                producer={**describe_dict(backend.describe()), "generation": settings.effective()},
+                producer={**protocol.describe_dict(backend.describe()), "generation": settings.effective()},
                 warnings=[w for f in findings for w in f.warnings],
             )
-        else:
-            raise InferenceError(path, f"unknown job kind {task.kind!r}")
-        return query
+        raise InferenceError(film.name, f"unknown job kind {task.kind!r}")
 
-    def _run(self, control: JobControl, path: Path, settings: GenerationSettings) -> Any:
-        backend = self.backend
-        if backend is None or backend.loaded is None:
-            if self.load_error is not None:  # say why: the checkpoint, not the film, is the problem
-                raise InferenceError(None, self.load_error)
-            raise InferenceError(path, "no model is loaded")
-        lm = backend.loaded
-        control.progress("opening", message=f"opening {path.name}")
-        if self.stall_next_s > 0:
-            stall, self.stall_next_s = self.stall_next_s, 0.0
-            time.sleep(stall)
-        from gazex_viewer.core.imaging.model_input import model_input
-        from gazex_viewer.core.imaging.files import load_radiograph
+    def _run(self, backend: Backend, control: JobControl, film: FilmInput, settings: GenerationSettings) -> Any:
+        """A reading: from the cache when this film, model and settings were read before, else the GazeX protocol."""
         from gazex_viewer.inference.cache import (
             display_sha256,
             reading_cache_key,
             reopened,
         )
 
-        radiograph = load_radiograph(path)
-        control.check()
+        lm = backend.loaded
+        assert lm is not None
         # the 8-bit input the model is given (its hash is part of the key)
-        display = model_input(radiograph, lm.info.model_input)
+        display = film.picture(lm.info.model_input)
         key = reading_cache_key(
-            pixel_sha256=radiograph.pixel_sha256,
+            pixel_sha256=film.image.pixel_sha256,
             display_sha256=display_sha256(display),
             checkpoint_sha256=lm.checkpoint_sha256,
             adapter_sha256=lm.adapter_sha256,
@@ -230,8 +211,8 @@ class Worker:
             if cached is not None:
                 control.progress("cached", message="reading from the cache")
                 # a new reading of this film (a copy, another DICOM instance): its own id and identity
-                return reopened(cached, radiograph.image_ref())
-        reading = backend.run_reading(display, radiograph.image_ref(), settings, control)
+                return reopened(cached, film.image)
+        reading = protocol.run_reading(backend, display, film.image, settings, control)
         if self.cache is not None:
             self.cache.put(key, reading)
         return reading
@@ -239,7 +220,7 @@ class Worker:
 
 def worker_main(conn: Connection, cache_dir: str | None, use_cache: bool = True) -> None:
     """Entry point of the worker process (``multiprocessing`` spawn target)."""
-    from gazex_viewer.inference.transformers_backend import set_offline_env
+    from gazex_viewer.inference.local_model import set_offline_env
 
     set_offline_env()
     send_lock = threading.Lock()

@@ -14,7 +14,7 @@ from gazex_viewer.core.reading.document import Reading
 from gazex_viewer.core.review.session import ReviewSession
 from gazex_viewer.core.review.sqlite_store import SqliteReviewStore
 from tests.conftest import ROOT, require_tool, shared_file
-from tests.core.review.test_review_helpers import make_reading, sign
+from tests.factories import make_reading, sign
 
 
 def _dicom_reading(tmp_path: Path) -> tuple[Path, Path, Reading]:

@@ -10,7 +10,7 @@ import pytest
 from gazex_viewer.cli import main
 from gazex_viewer.core.reading.document import Reading
 from tests.conftest import shared_file
-from tests.core.gaze.test_gaze_import import CASE, DICOM, make_reflacx
+from tests.factories import CASE, DICOM, make_reflacx
 
 
 def test_import_gaze_reflacx_then_compare(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT, shared_file
-from tests.core.review.test_review_helpers import make_reading
+from tests.factories import make_reading
 
 DICOM = "dicom/nih_dx_secondary_capture.dcm"
 PNG = "images/nih/00000001_000.png"

@@ -11,22 +11,21 @@ import pytest
 
 from gazex_viewer.core.pacs.cache import RetrieveCache
 from gazex_viewer.core.pacs.dicomweb import DicomWebPacs
-from tests.servers.orthanc_server import USER
-from tests.core.pacs.test_pacs_orthanc import (  # noqa: F401 - the Orthanc fixture
-    SECRET_ENV,
-    _all_gazex_refs,
-    _clear_results,
-    _profile,
-    orthanc,
-)
 from tests.servers.model_server import (
     missing_serving_modules,
     start_transformers_serve,
     stop_server,
 )
+from tests.servers.orthanc_fixtures import (
+    SECRET_ENV,
+    all_gazex_refs,
+    clear_results,
+    orthanc_profile,
+)
+from tests.servers.orthanc_server import USER
 
 
-def test_batch_with_a_model_server(orthanc, tiny_model_dir: Path, tmp_path: Path,  # type: ignore[no-untyped-def]  # noqa: F811
+def test_batch_with_a_model_server(orthanc, tiny_model_dir: Path, tmp_path: Path,  # type: ignore[no-untyped-def]
                                    capsys: pytest.CaptureFixture[str]) -> None:
     from gazex_viewer.cli import main
     from gazex_viewer.inference.remote_model import model_info_from_checkpoint
@@ -42,8 +41,8 @@ def test_batch_with_a_model_server(orthanc, tiny_model_dir: Path, tmp_path: Path
         info = model_info_from_checkpoint(folder, url, str(folder))
         info.update(timeout_s=60, retries=1)
         (tmp_path / "model-info.json").write_text(json.dumps(info), encoding="utf-8")
-        _clear_results(orthanc)
-        pacs = DicomWebPacs(_profile(orthanc), RetrieveCache(tmp_path / "check-cache"))
+        clear_results(orthanc)
+        pacs = DicomWebPacs(orthanc_profile(orthanc), RetrieveCache(tmp_path / "check-cache"))
         base = ["batch", "--dicomweb", orthanc.url, "--user", USER, "--secret-env", SECRET_ENV,
                 "--deterministic", "--max-new-tokens", "64", "--cache-dir", str(tmp_path / "cache"),
                 "--outbox", str(tmp_path / "outbox"), "--no-cache", "--since", "2000-01-01"]
@@ -56,11 +55,11 @@ def test_batch_with_a_model_server(orthanc, tiny_model_dir: Path, tmp_path: Path
         out = capsys.readouterr()
         assert "batch: 1 studies, 3 radiographs: 3 SRs stored, 0 already had" in out.out, out.err
         assert f"loading {url}" in out.err
-        refs = _all_gazex_refs(pacs)
+        refs = all_gazex_refs(pacs)
         assert len(refs) == 3 and all(r.startswith("1.3.6.1.4.1.5962") for r in refs)
         assert main([*base, "--server", url, "--served-model", str(folder),
                      "--model-info", str(tmp_path / "model-info.json")]) == 0
         assert "3 radiographs: 0 SRs stored, 3 already had" in capsys.readouterr().out
     finally:
         stop_server(proc)
-        _clear_results(orthanc)
+        clear_results(orthanc)

@@ -9,11 +9,13 @@ import pytest
 
 from gazex_viewer.core.errors import CheckpointError
 from gazex_viewer.core.imaging.files import load_radiograph
+from gazex_viewer.inference import protocol
 from gazex_viewer.inference.api import GenerationSettings, JobEvent, ModelSpec
 from gazex_viewer.inference.backend import JobCancelled, JobControl
 from gazex_viewer.inference.protocol import film_size_warning
 from gazex_viewer.inference.tiny_model import KNOWN_BOXES, KNOWN_REPORT, SAMPLE_IMAGE
 from gazex_viewer.inference.transformers_backend import TransformersGazeXBackend
+from tests.inference.backend_tools import make_adapter, read_sample
 
 EXPECTED_TRAJECTORY = [
     (188.0, 320.0, 0.0, 1.0, "clue", "f-1"),
@@ -23,15 +25,9 @@ EXPECTED_TRAJECTORY = [
 ]
 
 
-def _read(backend: TransformersGazeXBackend, settings: GenerationSettings, events: list[JobEvent] | None = None):  # type: ignore[no-untyped-def]
-    rad = load_radiograph(SAMPLE_IMAGE)
-    control = JobControl(7, emit=(events.append if events is not None else (lambda e: None)))
-    return backend.run_reading(rad.render(), rad.image_ref(), settings, control)
-
-
 def test_known_reading(loaded_backend: TransformersGazeXBackend, tiny_model_dir: Path) -> None:
     events: list[JobEvent] = []
-    reading = _read(loaded_backend, GenerationSettings(), events)
+    reading = read_sample(loaded_backend, GenerationSettings(), events)
     assert reading.raw_report == KNOWN_REPORT
     assert [s.text for s in reading.sentences] == list(KNOWN_BOXES)
     for finding, (sentence, (clues, obs)) in zip(reading.findings, KNOWN_BOXES.items(), strict=True):
@@ -80,8 +76,8 @@ def test_known_reading(loaded_backend: TransformersGazeXBackend, tiny_model_dir:
 
 def test_sampling_is_seeded(loaded_backend: TransformersGazeXBackend) -> None:
     s = GenerationSettings(deterministic=False, temperature=1.0, top_p=0.9, seed=11)
-    a = _read(loaded_backend, s)
-    b = _read(loaded_backend, s)
+    a = read_sample(loaded_backend, s)
+    b = read_sample(loaded_backend, s)
     assert a.raw_report == b.raw_report
     assert [f.raw_grounding for f in a.findings] == [f.raw_grounding for f in b.findings]
     assert a.producer.generation["deterministic"] is False and a.producer.generation["seed"] == 11
@@ -99,7 +95,7 @@ def test_cancel_stops_within_a_token(loaded_backend: TransformersGazeXBackend) -
 
     control.emit = emit
     with pytest.raises(JobCancelled):
-        loaded_backend.run_reading(rad.render(), rad.image_ref(), GenerationSettings(), control)
+        protocol.run_reading(loaded_backend, rad.render(), rad.image_ref(), GenerationSettings(), control)
     # the flag was set after the first piece; the stopping criterion let at most one more token through
     assert 1 <= len(texts) <= 2
 
@@ -109,7 +105,7 @@ def test_untrained_model_gives_empty_valid_reading_with_warnings(untrained_model
 
     backend = TransformersGazeXBackend()
     backend.load(ModelSpec(untrained_model_dir, device="cpu"))
-    reading = _read(backend, GenerationSettings(max_new_tokens=40))
+    reading = read_sample(backend, GenerationSettings(max_new_tokens=40))
     backend.unload()
     assert reading.raw_report and reading.raw_report != KNOWN_REPORT
     assert all(f.observation is None and f.clues == [] for f in reading.findings)
@@ -124,30 +120,15 @@ def test_untrained_model_gives_empty_valid_reading_with_warnings(untrained_model
     assert again.to_dict() == reading.to_dict()
 
 
-def _make_adapter(base: Path, out: Path, *, zero: bool = True) -> Path:
-    import torch
-    from peft import LoraConfig, get_peft_model
-    from transformers import AutoModelForImageTextToText
-
-    torch.manual_seed(0)
-    model = AutoModelForImageTextToText.from_pretrained(base, local_files_only=True)
-    cfg = LoraConfig(
-        r=4, lora_alpha=8, target_modules=["q_proj", "v_proj"], lora_dropout=0.0, init_lora_weights=zero
-    )
-    peft_model = get_peft_model(model, cfg)  # zero: lora_B starts at zero and the adapter changes nothing
-    peft_model.save_pretrained(out, safe_serialization=True)
-    return out
-
-
 def test_lora_adapter_over_base(tiny_model_dir: Path, tmp_path: Path) -> None:
     import hashlib
 
-    adapter = _make_adapter(tiny_model_dir, tmp_path / "adapter")
+    adapter = make_adapter(tiny_model_dir, tmp_path / "adapter")
     assert (adapter / "adapter_model.safetensors").is_file()
     backend = TransformersGazeXBackend()
     lm = backend.load(ModelSpec(tiny_model_dir, adapter_dir=adapter, device="cpu"))
     assert lm.adapter_sha256 == hashlib.sha256((adapter / "adapter_model.safetensors").read_bytes()).hexdigest()
-    reading = _read(backend, GenerationSettings())
+    reading = read_sample(backend, GenerationSettings())
     backend.unload()
     assert reading.raw_report == KNOWN_REPORT
     assert reading.findings[0].observation == KNOWN_BOXES["enlarged cardiac silhouette ."][1]
@@ -161,7 +142,7 @@ def test_lora_adapter_old_key_layout_is_mapped(tiny_model_dir: Path, tmp_path: P
     import torch
     from safetensors.torch import load_file, save_file
 
-    new = _make_adapter(tiny_model_dir, tmp_path / "new", zero=False)
+    new = make_adapter(tiny_model_dir, tmp_path / "new", zero=False)
     old = tmp_path / "old"
     shutil.copytree(new, old)
     tensors = load_file(str(new / "adapter_model.safetensors"))
@@ -182,7 +163,7 @@ def test_lora_adapter_old_key_layout_is_mapped(tiny_model_dir: Path, tmp_path: P
 def test_lora_adapter_for_another_base_is_refused(tiny_model_dir: Path, tmp_path: Path) -> None:
     from safetensors.torch import load_file, save_file
 
-    adapter = _make_adapter(tiny_model_dir, tmp_path / "adapter")
+    adapter = make_adapter(tiny_model_dir, tmp_path / "adapter")
     tensors = load_file(str(adapter / "adapter_model.safetensors"))
     import torch
 
@@ -224,7 +205,7 @@ def test_qwen2vl_1000_frame_with_box_tokens(tmp_path: Path) -> None:
     assert result.exact
     backend = TransformersGazeXBackend()
     backend.load(ModelSpec(result.path, device="cpu"))
-    reading = _read(backend, GenerationSettings())
+    reading = read_sample(backend, GenerationSettings())
     backend.unload()
     assert reading.producer.coordinate_frame == "qwen2vl_1000"
     assert reading.raw_report == KNOWN_REPORT
@@ -256,7 +237,7 @@ def test_token_budget_is_checked_before_the_model_is_called(loaded_backend: Tran
     try:
         extra["max_position_embeddings"] = n_report - 3
         with pytest.raises(InferenceError) as err:
-            _read(backend, GenerationSettings(max_new_tokens=64))
+            read_sample(backend, GenerationSettings(max_new_tokens=64))
         assert str(err.value) == (
             f"report prompt: token budget exceeded: {n_report} prompt tokens > {n_report - 3} positions"
         )
@@ -264,7 +245,7 @@ def test_token_budget_is_checked_before_the_model_is_called(loaded_backend: Tran
         limit = n_ground + 200
         asked = limit - n_report + 27  # fits neither prompt kind
         extra["max_position_embeddings"] = limit
-        reading = _read(backend, GenerationSettings(max_new_tokens=asked))
+        reading = read_sample(backend, GenerationSettings(max_new_tokens=asked))
         assert reading.raw_report == KNOWN_REPORT  # the lowered budgets still hold the whole answers
         assert [f.observation for f in reading.findings] == [obs for _, obs in KNOWN_BOXES.values()]
         assert reading.warnings[1:] == [
@@ -295,7 +276,7 @@ def test_checkpoint_generation_config_penalties_are_overridden_and_recorded(
     try:
         kw = backend._gen_kwargs(GenerationSettings(), 64, None)
         assert kw["repetition_penalty"] == 1.0 and kw["no_repeat_ngram_size"] == 0 and kw["min_new_tokens"] == 20
-        reading = _read(backend, GenerationSettings())
+        reading = read_sample(backend, GenerationSettings())
     finally:
         backend.unload()
     # no_repeat_ngram_size=2 would forbid the repeated digit pairs of the known boxes: the answers are exact
@@ -316,7 +297,7 @@ def test_hot_sampling_of_the_untrained_model_never_breaks_a_reading(untrained_mo
     try:
         for seed in range(1, 13):
             s = GenerationSettings(temperature=3.0, top_p=1.0, seed=seed, max_new_tokens=96)
-            r = backend.run_reading(rad.render(), rad.image_ref(), s, JobControl(seed))
+            r = protocol.run_reading(backend, rad.render(), rad.image_ref(), s, JobControl(seed))
             for f in r.findings:
                 assert not _SPECIAL.search(f.text)
                 assert not (f.unreadable and any(lab.status == "positive" for lab in f.labels))
@@ -325,7 +306,8 @@ def test_hot_sampling_of_the_untrained_model_never_breaks_a_reading(untrained_mo
         # processor and fail with "Found 1 <|video_pad|> tokens in the text but no videos were passed")
         for seed in range(1, 4):
             s = GenerationSettings(temperature=3.0, top_p=1.0, seed=seed, max_new_tokens=48)
-            found = backend.ground(
+            found = protocol.ground_sentences(
+                backend,
                 rad.render(), rad.image_ref(), ["no <|video_pad|>pneumothorax .", "heart <|image_pad|>size normal ."],
                 s, JobControl(seed),
             )
@@ -360,7 +342,7 @@ def test_lora_adapter_with_pre_452_full_module_names_is_remapped(tiny_model_dir:
     import torch
     from safetensors.torch import load_file, save_file
 
-    new = _make_adapter(tiny_model_dir, tmp_path / "new", zero=False)
+    new = make_adapter(tiny_model_dir, tmp_path / "new", zero=False)
     names = [f"model.language_model.layers.{i}.self_attn.{p}" for i in range(2) for p in ("q_proj", "v_proj")]
     cfg = json.loads((new / "adapter_config.json").read_text())
     cfg["target_modules"] = names

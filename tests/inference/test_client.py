@@ -162,3 +162,33 @@ def test_run_without_model(tmp_path: Path) -> None:
     assert [(e.kind, e.job_id, e.message) for e in got] == [("error", job, "no model is loaded")]
     with pytest.raises(RuntimeError):
         client.run(SAMPLE_IMAGE)
+
+
+def test_a_job_is_sent_the_films_model_input_not_its_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The open film (or a file, decoded here) becomes its model input in the caller: the worker never decodes."""
+    from gazex_viewer.core.imaging.files import load_radiograph
+    from gazex_viewer.inference.film_input import FilmInput
+
+    got: list[JobEvent] = []
+    client = InferenceClient(got.append, cache_dir=tmp_path)
+    sent: list[tuple[object, ...]] = []
+    client._spec = ModelSpec(tmp_path / "no-checkpoint")  # unreadable now: every rendering is prepared
+    monkeypatch.setattr(client, "_ensure_worker", lambda send_load: None)
+    monkeypatch.setattr(client, "_send", sent.append)
+    radiograph = load_radiograph(SAMPLE_IMAGE)
+    job = client.run(radiograph, GenerationSettings())
+    job2 = client.run(SAMPLE_IMAGE, GenerationSettings())
+    runs = [m for m in sent if m[0] == "run"]
+    assert [m[1] for m in runs] == [job, job2]
+    for m in runs:
+        film = m[2]
+        assert isinstance(film, FilmInput) and film.image == radiograph.image_ref()
+        assert sorted(film.pictures) == ["display", "mimic-cxr-jpg"]
+    # a film that cannot be read is one error event naming it; nothing is sent
+    bad = tmp_path / "broken.png"
+    bad.write_bytes(b"\x89PNG\r\n\x1a\n not really")
+    job3 = client.run(bad, GenerationSettings())
+    assert len([m for m in sent if m[0] == "run"]) == 2
+    assert [(e.kind, e.job_id) for e in got if e.job_id == job3] == [("error", job3)]
+    assert str(bad) in got[-1].message
+    client.close()

@@ -203,7 +203,7 @@ def test_occupied_output_and_resume_without_checkpoint(tiny_model_dir: Path, tmp
 
 @pytest.mark.slow
 def test_held_out_patients_are_evaluated(tiny_model_dir: Path, tmp_path: Path) -> None:
-    from gazex_viewer.core.export.training_data import split_of
+    from gazex_viewer.core.export.training_splits import split_of
 
     split = {"train": 0.5, "val": 0.5}
     ids = [f"p-{i}" for i in range(50)]

@@ -10,7 +10,7 @@ import pytest
 from gazex_viewer.cli import main
 from gazex_viewer.inference.api import GenerationSettings, ModelSpec, check_checkpoint
 from gazex_viewer.inference.transformers_backend import TransformersGazeXBackend
-from tests.inference.test_backend_e2e import _make_adapter, _read
+from tests.inference.backend_tools import make_adapter, read_sample
 
 DET = GenerationSettings(deterministic=True)
 
@@ -19,14 +19,14 @@ def _reading(spec: ModelSpec) -> object:
     backend = TransformersGazeXBackend()
     backend.load(spec)
     try:
-        return _read(backend, DET)
+        return read_sample(backend, DET)
     finally:
         backend.unload()
 
 
 def test_merged_folder_gives_the_same_reading(tiny_model_dir: Path, tmp_path: Path,
                                               capsys: pytest.CaptureFixture[str]) -> None:
-    adapter = _make_adapter(tiny_model_dir, tmp_path / "adapter", zero=False)  # random lora_B: changes the model
+    adapter = make_adapter(tiny_model_dir, tmp_path / "adapter", zero=False)  # random lora_B: changes the model
     (adapter / "gazex.json").write_text(json.dumps({"name": "tiny+lora"}), encoding="utf-8")
     out = tmp_path / "merged"
     assert main(["merge-adapter", str(tiny_model_dir), str(adapter), "-o", str(out)]) == 0

@@ -24,6 +24,7 @@ from gazex_viewer.cli import main
 from gazex_viewer.core.errors import CheckpointError, InferenceError
 from gazex_viewer.core.imaging.files import load_radiograph
 from gazex_viewer.core.reading.document import Reading
+from gazex_viewer.inference import protocol
 from gazex_viewer.inference.api import GenerationSettings, JobEvent, ModelSpec
 from gazex_viewer.inference.backend import JobCancelled, JobControl
 from gazex_viewer.inference.openai_backend import OpenAIBackend, describe_answer
@@ -93,8 +94,8 @@ def _film() -> tuple[Any, Any]:
 def test_remote_reading_equals_local(remote: OpenAIBackend, loaded_backend: Any, model_server: Served) -> None:
     picture, ref = _film()
     events: list[JobEvent] = []
-    got = remote.run_reading(picture, ref, DETERMINISTIC, JobControl(1, emit=events.append))
-    want = loaded_backend.run_reading(picture, ref, DETERMINISTIC, JobControl(2))
+    got = protocol.run_reading(remote, picture, ref, DETERMINISTIC, JobControl(1, emit=events.append))
+    want = protocol.run_reading(loaded_backend, picture, ref, DETERMINISTIC, JobControl(2))
     assert want.raw_report == KNOWN_REPORT
     assert got.raw_report == want.raw_report
     assert [s.text for s in got.sentences] == [s.text for s in want.sentences] == list(KNOWN_BOXES)
@@ -179,7 +180,7 @@ def test_unconfirmed_checkpoint_hash_is_a_warning(model_server: Served, tmp_path
     backend = OpenAIBackend()
     backend.load(ModelSpec(path))
     picture, ref = _film()
-    reading = backend.run_reading(picture, ref, DETERMINISTIC, JobControl(1))
+    reading = protocol.run_reading(backend, picture, ref, DETERMINISTIC, JobControl(1))
     backend.unload()
     assert reading.producer.checkpoint_sha256 == "0" * 64
     assert any("cannot confirm" in w and "000000000000" in w for w in reading.warnings)
@@ -329,7 +330,7 @@ def _reading_error(path: Path) -> tuple[str, float]:
     picture, ref = _film()
     t0 = time.monotonic()
     with pytest.raises(InferenceError) as err:
-        backend.run_reading(picture, ref, DETERMINISTIC, JobControl(1))
+        protocol.run_reading(backend, picture, ref, DETERMINISTIC, JobControl(1))
     backend.unload()
     return str(err.value), time.monotonic() - t0
 
@@ -417,7 +418,7 @@ def test_vllm_dialect_sends_every_decoding_parameter(tmp_path: Path, fake_server
     backend.load(ModelSpec(_info(tmp_path, fake.url)))
     picture, ref = _film()
     settings = GenerationSettings(seed=7, top_k=5, repetition_penalty=1.05, min_new_tokens=3, max_new_tokens=99)
-    reading = backend.run_reading(picture, ref, settings, JobControl(1))
+    reading = protocol.run_reading(backend, picture, ref, settings, JobControl(1))
     assert reading.raw_report == "enlarged cardiac silhouette ."
     assert "grounding failed: HTTP 400: This model's maximum context length is 32 tokens" in reading.findings[0].warnings
     assert any("gives no checkpoint_sha256" in w for w in reading.warnings)
@@ -542,15 +543,15 @@ def test_tls_is_verified_against_the_ca_bundle(tmp_path: Path, fake_server: Any)
 def test_ground_and_ask_equal_local(remote: OpenAIBackend, loaded_backend: Any) -> None:
     picture, ref = _film()
     sentences = ["enlarged cardiac silhouette .", "no pneumothorax ."]
-    got = remote.ground(picture, ref, sentences, DETERMINISTIC, JobControl(1))
-    want = loaded_backend.ground(picture, ref, sentences, DETERMINISTIC, JobControl(2))
+    got = protocol.ground_sentences(remote, picture, ref, sentences, DETERMINISTIC, JobControl(1))
+    want = protocol.ground_sentences(loaded_backend, picture, ref, sentences, DETERMINISTIC, JobControl(2))
     assert [(f.raw_grounding, f.observation, f.clues) for f in got] == [
         (f.raw_grounding, f.observation, f.clues) for f in want
     ]
     assert got[0].observation is not None
     q = "Given an X-ray image, using the radiologist's interpretation pattern, generate a detailed description or diagnosis for the image."
-    a_got = remote.ask(picture, ref, q, DETERMINISTIC, JobControl(3))
-    a_want = loaded_backend.ask(picture, ref, q, DETERMINISTIC, JobControl(4))
+    a_got = protocol.ask_question(remote, picture, ref, q, DETERMINISTIC, JobControl(3))
+    a_want = protocol.ask_question(loaded_backend, picture, ref, q, DETERMINISTIC, JobControl(4))
     assert a_got.answer == a_want.answer
     assert [f.observation for f in a_got.findings] == [f.observation for f in a_want.findings]
     assert a_got.producer["backend"] == "openai"
@@ -572,9 +573,9 @@ def test_without_a_model_info_file_the_reading_says_so(tmp_path: Path, fake_serv
     fake = fake_server({"GET /v1/models": _models(),
                         "POST /v1/chat/completions": _completion("no pneumothorax .")})
     backend = OpenAIBackend()
-    backend.load(ModelSpec(Path(""), server=fake.url + "/", served_model="gazex-test"))
+    backend.load(ModelSpec(Path(""), endpoint=fake.url + "/", served_model="gazex-test"))
     picture, ref = _film()
-    reading = backend.run_reading(picture, ref, DETERMINISTIC, JobControl(1))
+    reading = protocol.run_reading(backend, picture, ref, DETERMINISTIC, JobControl(1))
     backend.unload()
     assert reading.producer.checkpoint_sha256 is None and reading.producer.coordinate_frame == "downscale4"
     assert any(w.startswith(f"no model-info file for 'gazex-test' on {fake.url}") for w in reading.warnings)

@@ -97,3 +97,11 @@ def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture
 def answers() -> Answers:
     return Answers()
+
+
+@pytest.fixture
+def rwin(qtbot: Any, db: Path, answers: Answers) -> Any:
+    """The main window set up for review (:func:`tests.ui.helpers.review_window`), with ``db`` as the review database."""
+    from tests.ui.helpers import review_window
+
+    return review_window(qtbot, answers)

@@ -46,6 +46,7 @@ from typing import TYPE_CHECKING
 from gazex_viewer.core.errors import ExportError
 from gazex_viewer.core.imaging.source import read_source_dataset
 from gazex_viewer.core.reading.document import Reading
+from gazex_viewer.core.reading.identity import pixel_hash_known, pixel_match
 from gazex_viewer.core.review.session import signature_problem
 
 if TYPE_CHECKING:
@@ -83,15 +84,6 @@ def check_signature(reading: Reading, out_path: str | os.PathLike[str] | None) -
         raise ExportError(out_path, f"refusing to export reading {reading.reading_id}: {problem}")
 
 
-#: the pixel hash of a reading whose image is unknown (expert recordings imported without it)
-UNKNOWN_PIXEL_SHA256 = "0" * 64
-
-
-def pixel_hash_known(pixel_sha256: str | None) -> bool:
-    """True for a real pixel hash, False for an empty or all-zeros ("unknown image") one."""
-    return bool(pixel_sha256) and set(str(pixel_sha256)) != {"0"}
-
-
 def check_same_image(
     reading: Reading, pixel_sha256: str | None, image_path: str | os.PathLike[str] | None
 ) -> None:
@@ -113,8 +105,9 @@ def check_same_image(
         When both hashes are known and differ: the film under the report would be another film.
     """
     expected = reading.image.pixel_sha256
-    if not pixel_hash_known(expected) or not pixel_sha256 or pixel_sha256 == expected:
+    if pixel_match(expected, pixel_sha256) != "differs":
         return
+    assert pixel_sha256 is not None
     raise ExportError(
         image_path,
         f"these are not the pixels of the reading's image {reading.image.file_name!r} (pixel SHA-256 "

@@ -20,7 +20,9 @@ The two GazeX tasks are built exactly as the authors' ``Create_Training_Data.py`
 
 Readings are grouped by patient (``producer.generation.recording.subject_id`` or ``patient_id``; the film when
 neither is recorded) or by film, and each group goes to one split by a hash of its key, so a patient is never in
-both train and val and the split does not change when readings are added. The output folder is written in a
+both train and val and the split does not change when readings are added
+(:mod:`~gazex_viewer.core.export.training_splits`); films are found and measured by
+:mod:`~gazex_viewer.core.export.training_files`. Both are re-exported here. The output folder is written in a
 temporary sibling and renamed into place: a failed export leaves nothing behind.
 """
 
@@ -37,7 +39,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gazex_viewer.core.errors import GazeXError
+from gazex_viewer.core.export.training_files import (
+    TRAINABLE_SUFFIXES,
+    ImageIndex,
+    TrainingDataError,
+    film_size,
+)
+from gazex_viewer.core.export.training_splits import group_key, parse_split, split_of
 from gazex_viewer.core.reading.document import Box, Reading
 from gazex_viewer.core.reading.gazex_prompts import (
     DEFAULT_PRESET,
@@ -64,15 +72,8 @@ __all__ = [
 ]
 
 IMAGE_TOKEN = "<image>"
-#: image files LLaMA-Factory can open (it reads images with PIL; DICOM must be rendered first)
-TRAINABLE_SUFFIXES: tuple[str, ...] = (".png", ".jpg", ".jpeg")
-_DICOM_SUFFIXES: tuple[str, ...] = (".dcm", ".dicom", ".dic")
 MANIFEST_NAME = "manifest.json"
 DATASET_INFO_NAME = "dataset_info.json"
-
-
-class TrainingDataError(GazeXError):
-    """Readings, images or options that cannot make a training dataset (names the file and the reason)."""
 
 
 @dataclass(frozen=True)
@@ -222,147 +223,6 @@ def reading_samples(
         )
     return out
 
-
-# -- splits -------------------------------------------------------------------------------------------
-
-_SPLIT_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,31}$")
-
-
-def parse_split(text: str) -> dict[str, float]:
-    """``"train=0.9,val=0.1"`` -> ``{"train": 0.9, "val": 0.1}`` (shares must be >= 0 and sum to 1).
-
-    Raises
-    ------
-    TrainingDataError
-        One line saying what is wrong with the text.
-    """
-    out: dict[str, float] = {}
-    for part in text.split(","):
-        name, eq, value = part.strip().partition("=")
-        name = name.strip()
-        if not eq or not _SPLIT_NAME.match(name):
-            raise TrainingDataError(None, f"--split {text!r}: expected NAME=SHARE,... such as train=0.9,val=0.1")
-        try:
-            share = float(value)
-        except ValueError:
-            raise TrainingDataError(None, f"--split {text!r}: {value.strip()!r} is not a number") from None
-        if not 0.0 <= share <= 1.0:
-            raise TrainingDataError(None, f"--split {text!r}: share {share} is not between 0 and 1")
-        if name in out:
-            raise TrainingDataError(None, f"--split {text!r}: {name!r} is named twice")
-        out[name] = share
-    total = sum(out.values())
-    if abs(total - 1.0) > 1e-6:
-        raise TrainingDataError(None, f"--split {text!r}: the shares sum to {total:g}, not 1")
-    return out
-
-
-def split_of(key: str, split: dict[str, float]) -> str:
-    """The split a group key falls in: a fixed hash of the key, so it never changes between exports."""
-    u = int.from_bytes(hashlib.sha256(key.encode("utf-8")).digest()[:8], "big") / 2.0**64
-    acc = 0.0
-    names = list(split)
-    for name in names:
-        acc += split[name]
-        if u < acc:
-            return name
-    return next((n for n in reversed(names) if split[n] > 0), names[-1])
-
-
-def _film_key(reading: Reading) -> str:
-    name = reading.image.file_name
-    stem = Path(name).stem if Path(name).suffix.lower() in (*TRAINABLE_SUFFIXES, *_DICOM_SUFFIXES) else name
-    return f"film:{stem}"
-
-
-def group_key(reading: Reading, by: str) -> str:
-    """The key that keeps a patient (or a film) in one split: ``patient:<id>`` or ``film:<name>``."""
-    if by == "patient":
-        rec = reading.producer.generation.get("recording") if isinstance(reading.producer.generation, dict) else None
-        if isinstance(rec, dict):
-            for k in ("subject_id", "patient_id"):
-                v = rec.get(k)
-                if v not in (None, ""):
-                    return f"patient:{v}"
-        return _film_key(reading)
-    if by == "film":
-        return _film_key(reading)
-    raise TrainingDataError(None, f"--by {by!r}: expected patient or film")
-
-
-# -- images -------------------------------------------------------------------------------------------
-
-
-class ImageIndex:
-    """Image files under a folder (recursive), found by a reading's ``image.file_name``.
-
-    A name is looked up as a path relative to the folder, then by file name, then by stem (REFLACX readings name
-    the MIMIC ``dicom_id`` without a suffix; MIMIC-CXR-JPG files are ``<dicom_id>.jpg``).
-    """
-
-    def __init__(self, root: str | os.PathLike[str]) -> None:
-        self.root = Path(root)
-        if not self.root.is_dir():
-            raise TrainingDataError(self.root, "--images is not a folder")
-        self._by_name: dict[str, list[Path]] = {}
-        self._by_stem: dict[str, list[Path]] = {}
-        suffixes = (*TRAINABLE_SUFFIXES, *_DICOM_SUFFIXES)
-        for dirpath, _dirs, files in os.walk(self.root):
-            for f in files:
-                if Path(f).suffix.lower() in suffixes:
-                    p = Path(dirpath) / f
-                    self._by_name.setdefault(f, []).append(p)
-                    self._by_stem.setdefault(Path(f).stem, []).append(p)
-
-    def __len__(self) -> int:
-        return sum(len(v) for v in self._by_name.values())
-
-    def find(self, file_name: str) -> Path | None:
-        """The image for a reading's file name (None when absent).
-
-        Raises
-        ------
-        TrainingDataError
-            Several files match the name (ambiguous).
-        """
-        direct = self.root / file_name
-        if file_name and not Path(file_name).is_absolute() and direct.is_file():
-            return direct
-        base = Path(file_name).name
-        hits = self._by_name.get(base) or self._by_stem.get(base) or self._by_stem.get(Path(base).stem) or []
-        if len(hits) > 1:
-            # prefer a trainable file over a DICOM of the same stem
-            trainable = [h for h in hits if h.suffix.lower() in TRAINABLE_SUFFIXES]
-            if len(trainable) == 1:
-                return trainable[0]
-            shown = ", ".join(str(h.relative_to(self.root)) for h in sorted(hits)[:3])
-            raise TrainingDataError(self.root, f"film {file_name!r} matches {len(hits)} files ({shown})")
-        return hits[0] if hits else None
-
-
-def film_size(path: Path) -> tuple[int, int]:
-    """(width, height) of a PNG/JPEG from its header (DICOM: Columns x Rows).
-
-    Raises
-    ------
-    TrainingDataError
-        The file cannot be read as an image.
-    """
-    if path.suffix.lower() in _DICOM_SUFFIXES:
-        try:
-            import pydicom
-
-            ds = pydicom.dcmread(str(path), stop_before_pixels=True)
-            return int(ds.Columns), int(ds.Rows)
-        except Exception as exc:  # noqa: BLE001 - any unreadable header is one line
-            raise TrainingDataError(path, f"cannot read the DICOM header ({type(exc).__name__})") from None
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with Image.open(path) as img:
-            return int(img.width), int(img.height)
-    except (OSError, UnidentifiedImageError, ValueError) as exc:
-        raise TrainingDataError(path, f"not a readable PNG/JPEG image ({type(exc).__name__})") from None
 
 
 # -- the dataset -------------------------------------------------------------------------------------

@@ -37,26 +37,19 @@ import numpy as np
 
 from gazex_viewer.core.gaze.agreement import (
     COUNT_KEYS,
-    DENSITY_SIGMA,
     METRIC_KEYS,
-    Scanpath,
-    icc_2_1,
-    icc_undefined_reason,
-    key_frames_of,
-    match_points,
     scanpath_agreement,
-    scanpath_of,
 )
 from gazex_viewer.core.gaze.clustering import (
     FixationArray,
     KeyFrameParams,
     cluster_key_frames,
 )
-from gazex_viewer.core.gaze.importers import (
-    ASSUMED_IMAGE_DEGREES,
-    GAZESEARCH_FRAME,
-    import_gazesearch,
-)
+from gazex_viewer.core.gaze.gazesearch import import_gazesearch
+from gazex_viewer.core.gaze.icc import icc_2_1, icc_undefined_reason, match_points
+from gazex_viewer.core.gaze.recordings import ASSUMED_IMAGE_DEGREES, GAZESEARCH_FRAME
+from gazex_viewer.core.gaze.scanpath import Scanpath, key_frames_of, scanpath_of
+from gazex_viewer.core.gaze.scanpath_metrics import DENSITY_SIGMA
 
 __all__ = [
     "CONDITIONS",

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from gazex_viewer.core.gaze.agreement import agreement, frame_size, scanpath_of
+from gazex_viewer.core.gaze.agreement import agreement
+from gazex_viewer.core.gaze.scanpath import frame_size, scanpath_of
 from gazex_viewer.core.reading.document import (
     Box,
     Finding,

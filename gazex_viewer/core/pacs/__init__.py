@@ -3,6 +3,8 @@
 - :mod:`.profile`: server profiles (URL or AE/host/port, basic or bearer auth from the environment or
   the keyring, TLS verification) and the errors they raise;
 - :mod:`.cache`: retrieved instances on disk, size-bounded, evicted oldest first, written atomically;
+- :mod:`.query`: what a search finds and asks for (study and instance hits, the query, non-image classes)
+  and the :class:`~.query.Archive` protocol, shared by both archives so neither imports the other;
 - :mod:`.dicomweb`: search, retrieve, store, the GazeX SRs of a study, and :class:`~.dicomweb.DicomWebSource`;
 - :mod:`.documents`: the SR and Encapsulated PDF datasets of a reading;
 - :mod:`.outbox`: results that could not be sent, kept on disk and retried;

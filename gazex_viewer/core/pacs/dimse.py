@@ -2,7 +2,8 @@
 
 The same surface as :class:`~gazex_viewer.core.pacs.dicomweb.DicomWebPacs` (search, retrieve into the
 :class:`~gazex_viewer.core.pacs.cache.RetrieveCache`, store), so a
-:class:`~gazex_viewer.core.pacs.dicomweb.DicomWebSource` works on either. Retrieval is C-GET on the
+:class:`~gazex_viewer.core.pacs.dicomweb.DicomWebSource` works on either (both meet
+:class:`~gazex_viewer.core.pacs.query.Archive`; this module imports only the shared hits from ``query``). Retrieval is C-GET on the
 same association (no listening port of our own is needed, unlike C-MOVE). A failed association or a
 refusal becomes one :class:`~gazex_viewer.core.pacs.PacsError` line.
 """
@@ -15,13 +16,13 @@ from typing import TYPE_CHECKING, Any
 
 from gazex_viewer.core.pacs import PacsError
 from gazex_viewer.core.pacs.cache import RetrieveCache
-from gazex_viewer.core.pacs.dicomweb import (
+from gazex_viewer.core.pacs.profile import ServerProfile
+from gazex_viewer.core.pacs.query import (
     DEFAULT_MODALITIES,
     InstanceHit,
     StudyHit,
     StudyQuery,
 )
-from gazex_viewer.core.pacs.profile import ServerProfile
 
 if TYPE_CHECKING:
     from pathlib import Path

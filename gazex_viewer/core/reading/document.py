@@ -4,359 +4,74 @@ A model's output, an imported expert recording and a radiologist's reviewed vers
 :class:`Reading`. It serialises to JSON (``Reading.to_json`` / ``Reading.from_json``) and is
 described by the JSON Schema ``resources/reading.schema.json`` (``SCHEMA_VERSION``).
 
+The parts it is built from live in :mod:`gazex_viewer.core.reading.parts` and its fast JSON decoding
+in :mod:`gazex_viewer.core.reading.document_json`; both are re-exported here, so callers import every
+reading type from this module. This module owns the review record (:class:`Decision`,
+:class:`ReviewEvent`, :class:`SignOff`, :class:`Review`, :class:`ModelQuery`) and :class:`Reading`.
+
 Coordinates are always pixels of the original image: x = column, y = row, origin top-left.
 """
 
 from __future__ import annotations
 
 import json
-import uuid
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
-from itertools import repeat
 from pathlib import Path
 from typing import Any, Literal
 
-import numpy as np
-import orjson
-
-SCHEMA_VERSION = "1.0"
-
-ProducerKind = Literal["model", "expert", "radiologist", "trainee"]
-LabelStatus = Literal["positive", "negative", "uncertain"]
-PointKind = Literal["clue", "observation", "fixation"]
-DecisionStatus = Literal["undecided", "accepted", "rejected", "edited"]
-
-#: The 14 CheXpert observations, in CheXpert's order.
-CHEXPERT_OBSERVATIONS: tuple[str, ...] = (
-    "No Finding",
-    "Enlarged Cardiomediastinum",
-    "Cardiomegaly",
-    "Lung Opacity",
-    "Lung Lesion",
-    "Edema",
-    "Consolidation",
-    "Pneumonia",
-    "Atelectasis",
-    "Pneumothorax",
-    "Pleural Effusion",
-    "Pleural Other",
-    "Fracture",
-    "Support Devices",
+from gazex_viewer.core.reading.document_json import (
+    POINT_FIELDS,
+    decode_json,
+    points_from_columns,
+    trajectory_columns,
+    trajectory_from_dicts,
+)
+from gazex_viewer.core.reading.parts import (
+    CHEXPERT_OBSERVATIONS,
+    Box,
+    DecisionStatus,
+    Finding,
+    ImageRef,
+    Label,
+    LabelStatus,
+    PointKind,
+    Producer,
+    ProducerKind,
+    Sentence,
+    TrajectoryPoint,
+    new_id,
+    utc_now,
 )
 
-
-def utc_now() -> str:
-    """The current time as an ISO 8601 string in UTC, to the millisecond."""
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
-
-
-def new_id(prefix: str) -> str:
-    """A new stable identifier such as ``"f-3fa85f64"``."""
-    return f"{prefix}-{uuid.uuid4().hex[:12]}"
-
-
-@dataclass
-class Box:
-    """An axis-aligned region in original image pixels, with the centroid the producer gave.
-
-    Coordinates are floats: a document may write them as JSON integers (the schema accepts any
-    number), and loading turns them into floats, so ``"x_min": 12`` is saved back as ``12.0``.
-    """
-
-    x_min: float
-    y_min: float
-    x_max: float
-    y_max: float
-    centroid_x: float
-    centroid_y: float
-
-    @classmethod
-    def from_corners(cls, x_min: float, y_min: float, x_max: float, y_max: float) -> Box:
-        """A box whose centroid is its centre."""
-        return cls(x_min, y_min, x_max, y_max, (x_min + x_max) / 2.0, (y_min + y_max) / 2.0)
-
-    @property
-    def width(self) -> float:
-        return self.x_max - self.x_min
-
-    @property
-    def height(self) -> float:
-        return self.y_max - self.y_min
-
-    @property
-    def centroid(self) -> tuple[float, float]:
-        return (self.centroid_x, self.centroid_y)
-
-    def to_dict(self) -> dict[str, float]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> Box:
-        return cls(**{k: float(d[k]) for k in ("x_min", "y_min", "x_max", "y_max", "centroid_x", "centroid_y")})
-
-
-@dataclass
-class ImageRef:
-    """The image a reading belongs to."""
-
-    file_name: str
-    width: int
-    height: int
-    pixel_sha256: str
-    sop_instance_uid: str | None = None
-    study_instance_uid: str | None = None
-    series_instance_uid: str | None = None
-    sop_class_uid: str | None = None
-    frame: int = 1
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> ImageRef:
-        return cls(**d)
-
-
-@dataclass
-class Producer:
-    """Who or what produced the reading: a model run, an expert recording, a radiologist."""
-
-    kind: ProducerKind
-    name: str
-    #: model producers: checkpoint content hash, backend, device, dtype, coordinate frame
-    checkpoint_sha256: str | None = None
-    adapter_sha256: str | None = None
-    backend: str | None = None
-    device: str | None = None
-    dtype: str | None = None
-    coordinate_frame: str | None = None
-    prompts: dict[str, str] = field(default_factory=dict)
-    generation: dict[str, Any] = field(default_factory=dict)
-    timings: dict[str, float] = field(default_factory=dict)
-    #: expert producers: dataset name and reader id
-    dataset: str | None = None
-    reader_id: str | None = None
-    created: str = field(default_factory=utc_now)
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> Producer:
-        return cls(**d)
-
-
-@dataclass
-class Sentence:
-    """One report sentence, with a stable id."""
-
-    id: str
-    text: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> Sentence:
-        return cls(**d)
-
-
-@dataclass
-class Label:
-    """One CheXpert observation named by a sentence, with its certainty."""
-
-    observation: str
-    status: LabelStatus = "positive"
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> Label:
-        return cls(**d)
-
-
-@dataclass
-class Finding:
-    """What one sentence says and where on the film the evidence for it is."""
-
-    id: str
-    sentence_id: str
-    text: str
-    labels: list[Label] = field(default_factory=list)
-    observation: Box | None = None
-    clues: list[Box] = field(default_factory=list)
-    #: the producer's raw grounding answer, kept for audit
-    raw_grounding: str | None = None
-    warnings: list[str] = field(default_factory=list)
-    #: model output that is mostly not words: kept for audit, never labelled or filed as a finding
-    unreadable: bool = False
-
-    @property
-    def is_pertinent_negative(self) -> bool:
-        """True when every label is negative (for example "no pneumothorax")."""
-        return bool(self.labels) and all(lab.status == "negative" for lab in self.labels)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "sentence_id": self.sentence_id,
-            "text": self.text,
-            "labels": [lab.to_dict() for lab in self.labels],
-            "observation": None if self.observation is None else self.observation.to_dict(),
-            "clues": [b.to_dict() for b in self.clues],
-            "raw_grounding": self.raw_grounding,
-            "warnings": list(self.warnings),
-            **({"unreadable": True} if self.unreadable else {}),
-        }
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> Finding:
-        return cls(
-            id=d["id"],
-            sentence_id=d["sentence_id"],
-            text=d["text"],
-            labels=[Label.from_dict(x) for x in d.get("labels", [])],
-            observation=None if d.get("observation") is None else Box.from_dict(d["observation"]),
-            clues=[Box.from_dict(x) for x in d.get("clues", [])],
-            raw_grounding=d.get("raw_grounding"),
-            warnings=list(d.get("warnings", [])),
-            unreadable=bool(d.get("unreadable", False)),
-        )
-
-
-@dataclass
-class TrajectoryPoint:
-    """One key frame (model) or fixation (expert): where, when, and which finding it serves."""
-
-    x: float
-    y: float
-    t_start: float
-    t_end: float
-    finding_id: str | None = None
-    kind: PointKind = "observation"
-    #: expert fixations may carry their duration-weighted spread; model key frames leave it None
-    weight: float | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> TrajectoryPoint:
-        return cls(**d)
-
-
-#: the TrajectoryPoint fields in constructor order, each with the value a missing key means
-#: (``_MISSING`` for the required ones)
-_MISSING: Any = object()
-POINT_FIELDS: dict[str, Any] = {
-    "x": _MISSING, "y": _MISSING, "t_start": _MISSING, "t_end": _MISSING,
-    "finding_id": None, "kind": "observation", "weight": None,
-}
-_POINT_FIELD_SET = frozenset(POINT_FIELDS)
-
-
-def trajectory_columns(points: Any) -> dict[str, list[Any]] | None:
-    """A trajectory's points as columns, one list per TrajectoryPoint field.
-
-    Parameters
-    ----------
-    points
-        The decoded ``"trajectory"`` value of a reading document.
-
-    Returns
-    -------
-    dict of str to list, or None
-        ``{"x": [...], "y": [...], ...}`` in ``POINT_FIELDS`` order, a missing optional key read as
-        its default and a missing required key as a sentinel that is neither a number nor ``None``;
-        ``None`` when ``points`` is not a list of dicts whose keys are all TrajectoryPoint fields.
-    """
-    if type(points) is not list:
-        return None
-    n = len(points)
-    if n and (set(map(type, points)) != {dict} or not set().union(*points) <= _POINT_FIELD_SET):
-        return None
-    return {k: list(map(dict.get, points, repeat(k, n), repeat(default, n))) for k, default in POINT_FIELDS.items()}
-
-
-def points_from_columns(columns: dict[str, list[Any]]) -> list[TrajectoryPoint]:
-    """TrajectoryPoints from :func:`trajectory_columns` output whose required fields are all present."""
-    return list(map(TrajectoryPoint, *columns.values()))
-
-
-def _trajectory_from_dicts(points: Any, columns: dict[str, list[Any]] | None) -> list[TrajectoryPoint]:
-    if columns is not None and not any(_MISSING in columns[k] for k in ("x", "y", "t_start", "t_end")):
-        return points_from_columns(columns)
-    return [TrajectoryPoint.from_dict(x) for x in points]
-
-
-#: orjson decodes integers beyond 64 bits as floats; any float this large sends the text to ``json``
-_BIG = 2.0**63
-
-
-def _holds_big_float(node: Any) -> bool:
-    t = type(node)
-    if t is float:
-        return not -_BIG < node < _BIG
-    if t is dict:
-        return any(map(_holds_big_float, node.values()))
-    if t is list:
-        return any(map(_holds_big_float, node))
-    return False
-
-
-_NO_FLOAT_SCALARS = frozenset({int, str, bool, type(None), type(_MISSING)})
-_NUMBERS_OR_NONE = frozenset({int, float, type(None)})
-
-
-def _column_holds_big_float(column: list[Any]) -> bool:
-    types = set(map(type, column))
-    if types <= _NO_FLOAT_SCALARS:
-        return False
-    if types <= _NUMBERS_OR_NONE:
-        a = np.array(column, dtype=np.float64)  # None -> nan, which compares false below
-        return bool((np.abs(a) >= _BIG).any())
-    return any(map(_holds_big_float, column))
-
-
-def _document_holds_big_float(data: Any, columns: dict[str, list[Any]] | None) -> bool:
-    if type(data) is not dict:
-        return _holds_big_float(data)
-    if any(_holds_big_float(v) for k, v in data.items() if k != "trajectory"):
-        return True
-    if columns is None:
-        return _holds_big_float(data.get("trajectory"))
-    return any(map(_column_holds_big_float, columns.values()))
-
-
-def decode_json(text: str | bytes) -> tuple[Any, dict[str, list[Any]] | None]:
-    """Decode a reading document: orjson, or the standard ``json`` module where they could differ.
-
-    orjson refuses NaN, Infinity, lone surrogates and out-of-range numbers (``json`` accepts them
-    and gives the error messages users see) and reads integers beyond 64 bits as floats; such a
-    text is decoded again with ``json``, so the result is always what ``json.loads`` returns.
-
-    Returns
-    -------
-    tuple
-        The decoded document and its :func:`trajectory_columns` (``None`` when not column-shaped).
-
-    Raises
-    ------
-    json.JSONDecodeError
-        The text is not JSON (the standard module's message, line and column).
-    """
-    try:
-        data = orjson.loads(text)
-    except orjson.JSONDecodeError:
-        data = json.loads(text)
-        return data, trajectory_columns(data.get("trajectory")) if type(data) is dict else None
-    columns = trajectory_columns(data.get("trajectory")) if type(data) is dict else None
-    if _document_holds_big_float(data, columns):
-        data = json.loads(text)
-        columns = trajectory_columns(data.get("trajectory")) if type(data) is dict else None
-    return data, columns
+__all__ = [
+    "CHEXPERT_OBSERVATIONS",
+    "POINT_FIELDS",
+    "SCHEMA_VERSION",
+    "Box",
+    "Decision",
+    "DecisionStatus",
+    "Finding",
+    "ImageRef",
+    "Label",
+    "LabelStatus",
+    "ModelQuery",
+    "PointKind",
+    "Producer",
+    "ProducerKind",
+    "Reading",
+    "Review",
+    "ReviewEvent",
+    "Sentence",
+    "SignOff",
+    "TrajectoryPoint",
+    "decode_json",
+    "new_id",
+    "points_from_columns",
+    "trajectory_columns",
+    "utc_now",
+]
+
+SCHEMA_VERSION = "1.0"
 
 
 @dataclass
@@ -591,7 +306,7 @@ class Reading:
             raw_report=d.get("raw_report"),
             sentences=[Sentence.from_dict(x) for x in d.get("sentences", [])],
             findings=[Finding.from_dict(x) for x in d.get("findings", [])],
-            trajectory=_trajectory_from_dicts(trajectory, columns),
+            trajectory=trajectory_from_dicts(trajectory, columns),
             review=None if d.get("review") is None else Review.from_dict(d["review"]),
             warnings=list(d.get("warnings", [])),
             queries=[ModelQuery.from_dict(x) for x in d.get("queries", [])],

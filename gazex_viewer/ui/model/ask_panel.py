@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import (
@@ -25,6 +25,9 @@ from PySide6.QtWidgets import (
 )
 
 from gazex_viewer.core.reading.document import ModelQuery, Producer, Reading
+
+if TYPE_CHECKING:
+    from gazex_viewer.core.imaging.radiograph import Radiograph
 
 #: the colour of the model's answer regions on the film (apart from the report's finding colours)
 ANSWER_COLOUR = "#d98cff"
@@ -132,6 +135,8 @@ class AskController(QObject):
         Return the open film's path and the reading on screen (None when there is none).
     busy
         True while a reading job runs (an ask would cancel it).
+    radiograph
+        Returns the open film (its model input is what a job is sent); without it, the film's path is sent.
     """
 
     def __init__(
@@ -144,6 +149,7 @@ class AskController(QObject):
         reading: Callable[[], Reading | None],
         busy: Callable[[], bool],
         settings: Callable[[], Any],
+        radiograph: Callable[[], Radiograph | None] | None = None,
     ) -> None:
         super().__init__(panel)
         from gazex_viewer.ui.film.overlay import ReadingOverlay
@@ -155,6 +161,7 @@ class AskController(QObject):
         self._reading = reading
         self._busy = busy
         self._settings = settings
+        self._radiograph = radiograph
         self._job: int | None = None
         self._job_film: Path | None = None
         self._connected: Any = None
@@ -191,7 +198,9 @@ class AskController(QObject):
             runner.cancelled.connect(self._on_cancelled)
             self._connected = runner
         self._job_film = film
-        self._job = runner.run_task(film, task, self._settings())
+        # the open film itself when there is one: its model input is sent, the worker never decodes the file again
+        open_film = self._radiograph() if self._radiograph is not None else None
+        self._job = runner.run_task(open_film if open_film is not None else film, task, self._settings())
         self.panel.set_busy(True, what)
         return True
 

@@ -9,6 +9,7 @@ from PySide6.QtCore import QObject, Qt, Signal, Slot
 
 from gazex_viewer.inference.api import GenerationSettings, JobEvent, ModelSpec
 from gazex_viewer.inference.client import InferenceClient
+from gazex_viewer.inference.film_input import FilmLike
 
 
 class ModelRunner(QObject):
@@ -83,14 +84,18 @@ class ModelRunner(QObject):
         self.model_name = None
         self._client.load(spec)
 
-    def run(self, path: str | Path, settings: GenerationSettings | None = None) -> int:
-        """Start a reading of one radiograph (any running job is cancelled); returns the job id."""
-        self._job = self._client.run(Path(path), settings or GenerationSettings())
+    def run(self, film: FilmLike, settings: GenerationSettings | None = None) -> int:
+        """Start a reading of one film (any running job is cancelled); returns the job id.
+
+        ``film`` is the open Radiograph (its model input is sent to the worker, which never decodes the film again),
+        a prepared :class:`~gazex_viewer.inference.film_input.FilmInput`, or a film file.
+        """
+        self._job = self._client.run(film, settings or GenerationSettings())
         return self._job
 
-    def run_task(self, path: str | Path, task: Any, settings: GenerationSettings | None = None) -> int:
+    def run_task(self, film: FilmLike, task: Any, settings: GenerationSettings | None = None) -> int:
         """Start a ground or ask job (a :class:`~gazex_viewer.inference.api.JobTask`); ``query_ready`` follows."""
-        self._job = self._client.run(Path(path), settings or GenerationSettings(), task)
+        self._job = self._client.run(film, settings or GenerationSettings(), task)
         return self._job
 
     @Slot()

@@ -69,7 +69,7 @@ def model_spec(checkpoint: Path, device: str) -> Any:
     if chosen is None:
         return ModelSpec(model_dir=checkpoint, device=device)
     url, served, info = chosen
-    return ModelSpec(model_dir=info or Path(""), server=url, served_model=served)
+    return ModelSpec(model_dir=info or Path(""), endpoint=url, served_model=served, backend="openai")
 
 
 def forget_server() -> None:
@@ -136,7 +136,7 @@ class ServerDialog(QDialog):
         info = self.info_edit.text().strip()
         if info and not Path(info).is_file():
             raise CheckpointError(info, "model-info file not found")
-        return ModelSpec(model_dir=Path(info) if info else Path(""), server=url, served_model=served)
+        return ModelSpec(model_dir=Path(info) if info else Path(""), endpoint=url, served_model=served, backend="openai")
 
     def test_connection(self) -> bool:
         """``GET /v1/models`` (at most TEST_TIMEOUT_S); the one-line result goes to :attr:`result_label`."""
@@ -160,7 +160,7 @@ class ServerDialog(QDialog):
             self.result_label.setText(str(err))
             self.result_label.setStyleSheet("color: #b00020;")
             return
-        S.set_value(KEY_SERVER, spec.server)
+        S.set_value(KEY_SERVER, spec.endpoint)
         S.set_value(KEY_SERVED, spec.served_model)
         S.set_value(KEY_INFO, spec.model_dir if str(spec.model_dir) not in ("", ".") else None)
         super().accept()

@@ -301,6 +301,7 @@ class MainWindow(QMainWindow):
             reading=lambda: self.reading,
             busy=lambda: self._job_id is not None,
             settings=load_generation_settings,
+            radiograph=lambda: self.radiograph,
         )
         self.review_panel = self.review.panel
         self.region_editor = self.review.region_editor
@@ -749,13 +750,14 @@ class MainWindow(QMainWindow):
             from gazex_viewer.ui.film.overlay import reading_for_film
 
             reading, _frame = reading_for_film(reading, rg)  # scaled to the film, saying so in its warnings
+        from gazex_viewer.core.reading.identity import pixel_hash_known, pixel_match
+
         mine = str(getattr(rg, "pixel_sha256", "") or "")
-        theirs = reading.image.pixel_sha256 or ""
         #: expert recordings imported without their image carry an all-zero ("unknown") hash
-        hash_known = bool(theirs) and set(theirs) != {"0"}
+        hash_known = pixel_hash_known(reading.image.pixel_sha256)
         same_size = (reading.image.width, reading.image.height) == (rg.width, rg.height)
         problem = ""
-        if hash_known and mine and mine != theirs:
+        if pixel_match(reading.image.pixel_sha256, mine) == "differs":
             problem = f"belongs to {reading.image.file_name!r}, whose pixels differ from the open film."
         elif not hash_known and not same_size:
             problem = f"was recorded on a {reading.image.width} × {reading.image.height} image ({reading.image.file_name!r})."
@@ -1161,7 +1163,7 @@ class MainWindow(QMainWindow):
             self.model_panel.start_job(film.name, hide_draft=hide)
             self.report_dock.raise_()  # the progress is on the report tab
             self._job_film = film
-            self._job_id = runner.run(film, load_generation_settings())
+            self._job_id = runner.run(self.radiograph, load_generation_settings())  # its model input, not the path
         except GazeXError as err:
             self._job_id = None
             self.model_panel.finish(str(err), error=True)

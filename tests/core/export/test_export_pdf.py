@@ -15,7 +15,7 @@ from gazex_viewer.core.export.pdf import export_pdf
 from gazex_viewer.core.reading.document import Box, Reading
 from gazex_viewer.core.review.session import ReviewSession
 from tests.conftest import require_tool, shared_file
-from tests.core.review.test_review_helpers import make_reading, sign
+from tests.factories import make_reading, sign
 
 DPI = 100
 

@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 import re
-import subprocess
 from pathlib import Path
 
 import pydicom
 import pytest
 
 from gazex_viewer.core.errors import ExportError
-from gazex_viewer.core.reading.document import Box, Reading
-from gazex_viewer.core.review.session import ReviewSession
 from gazex_viewer.core.export.sr import export_sr
-from gazex_viewer.core.review.final_report import AUDIT_HEADING
+from gazex_viewer.core.reading.document import Box, Reading
 from gazex_viewer.core.reading.report_display import display_sentence
-from tests.conftest import require_tool, shared_file
-from tests.core.review.test_review_helpers import make_reading
-from tests.core.review.test_review_helpers import sign as sign_session
+from gazex_viewer.core.review.final_report import AUDIT_HEADING
+from gazex_viewer.core.review.session import ReviewSession
+from tests.conftest import shared_file
+from tests.dicom_tools import dciodvfy_errors, dsrdump
+from tests.factories import make_reading
+from tests.factories import sign as sign_session
 
 
 def _reviewed(reading: Reading, *, sign: bool) -> tuple[ReviewSession, str]:
@@ -31,19 +31,6 @@ def _reviewed(reading: Reading, *, sign: bool) -> tuple[ReviewSession, str]:
     if sign:
         sign_session(s)
     return s, added
-
-
-def _dciodvfy_errors(path: Path) -> list[str]:
-    out = subprocess.run([require_tool("dciodvfy"), str(path)], capture_output=True, text=True, timeout=60)
-    lines = (out.stdout + out.stderr).splitlines()
-    return [ln for ln in lines if ln.startswith("Error")]
-
-
-def _dsrdump(path: Path) -> str:
-    out = subprocess.run([require_tool("dsrdump"), "+Pl", "+Pu", str(path)],
-                         capture_output=True, text=True, timeout=60)
-    assert out.returncode == 0, out.stderr
-    return out.stdout
 
 
 def _polyline(b: Box) -> str:
@@ -68,8 +55,8 @@ def test_signed_sr_on_dicom_source_is_valid_and_complete(name: str, tmp_path: Pa
     assert result.source_is_dicom and result.signed and result.warnings == []
     assert result.n_findings == 4
 
-    assert _dciodvfy_errors(out) == []
-    dump = _dsrdump(out)
+    assert dciodvfy_errors(out) == []
+    dump = dsrdump(out)
     assert "Comprehensive SR Document" in dump
     assert "Completion Flag     : COMPLETE" in dump and "Verification Flag   : VERIFIED" in dump
     assert "Lovelace^Ada" in dump
@@ -103,8 +90,8 @@ def test_draft_sr_is_marked_and_keeps_undecided_marked(tmp_path: Path) -> None:
     s.reject("f-002")
     result = export_sr(reading, tmp_path / "draft.dcm", image_path=src_path)
     assert not result.signed and any("DRAFT" in w for w in result.warnings)
-    assert _dciodvfy_errors(tmp_path / "draft.dcm") == []
-    dump = _dsrdump(tmp_path / "draft.dcm")
+    assert dciodvfy_errors(tmp_path / "draft.dcm") == []
+    dump = dsrdump(tmp_path / "draft.dcm")
     assert "Completion Flag     : PARTIAL" in dump and "Verification Flag   : UNVERIFIED" in dump
     assert "DRAFT: this reading is not signed; 2 AI finding(s) are not yet reviewed." in dump
     assert dump.count("Review status: AI draft, not yet reviewed") == 2
@@ -119,8 +106,8 @@ def test_png_source_gets_new_uids_and_a_statement(tmp_path: Path) -> None:
     result = export_sr(reading, out, image_path=png)
     assert not result.source_is_dicom
     assert len(result.warnings) == 1 and "00000001_000.png is not DICOM" in result.warnings[0]
-    assert _dciodvfy_errors(out) == []
-    dump = _dsrdump(out)
+    assert dciodvfy_errors(out) == []
+    dump = dsrdump(out)
     assert "Source image was not DICOM: the image file 00000001_000.png is not DICOM" in dump
     sr = pydicom.dcmread(out)
     ref = sr.CurrentRequestedProcedureEvidenceSequence[0]
@@ -139,7 +126,7 @@ def test_missing_image_is_never_silent(tmp_path: Path) -> None:
     assert "names SOP Instance UID 1.2.3.4.5 of study 1.2.3.4" in result.warnings[0]
     sr = pydicom.dcmread(out)
     assert sr.StudyInstanceUID != "1.2.3.4"  # not filed into a study it could not verify
-    assert _dciodvfy_errors(out) == []
+    assert dciodvfy_errors(out) == []
 
 
 def test_wrong_dicom_image_is_refused(tmp_path: Path) -> None:

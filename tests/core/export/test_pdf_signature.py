@@ -8,6 +8,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from gazex_viewer.core.export.pdf_signature import sign_pdf, verify_pdf
+from tests.factories import make_reading
 
 
 def _pdf(text: str = "Final report: no pneumothorax.") -> bytes:
@@ -79,11 +80,7 @@ def test_export_signs_the_pdf_with_the_signers_key(tmp_path, monkeypatch, capsys
     from gazex_viewer.cli import main
     from gazex_viewer.core.review.session import ReviewSession
     from gazex_viewer.core.review.signing import create_key
-    from gazex_viewer.core.review.sqlite_store import (
-        SqliteReviewStore,
-        default_store_path,
-    )
-    from tests.core.review.test_review_helpers import make_reading
+    from gazex_viewer.core.review.sqlite_store import SqliteReviewStore, default_store_path
 
     reading = make_reading()
     film = tmp_path / "film.png"

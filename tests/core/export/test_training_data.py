@@ -12,7 +12,13 @@ from PIL import Image
 
 from gazex_viewer.cli import main
 from gazex_viewer.core.errors import ReadingError
-from gazex_viewer.core.reading.gazex_protocol import parse_grounding
+from gazex_viewer.core.export.training_data import (
+    ExportOptions,
+    export_training,
+    reading_samples,
+)
+from gazex_viewer.core.export.training_files import TrainingDataError
+from gazex_viewer.core.export.training_splits import parse_split, split_of
 from gazex_viewer.core.reading.document import (
     Box,
     Finding,
@@ -21,14 +27,8 @@ from gazex_viewer.core.reading.document import (
     Reading,
     Sentence,
 )
-from gazex_viewer.core.export.training_data import (
-    ExportOptions,
-    TrainingDataError,
-    export_training,
-    parse_split,
-    reading_samples,
-    split_of,
-)
+from gazex_viewer.core.reading.gazex_protocol import parse_grounding
+from tests.factories import CASE, DICOM, make_reflacx_with_samples
 
 FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "training" / "expected_samples.json"
 W, H = 2544, 3056  # a MIMIC-CXR film size
@@ -243,8 +243,6 @@ def _upstream_box(b: list[float], percent: float) -> str:
 
 def test_reflacx_gazex_import_to_dataset(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """The whole chain on a synthetic REFLACX case: import-gaze --keyframes gazex, then export-training."""
-    from tests.core.gaze.test_gaze_import import CASE, DICOM
-    from tests.core.gaze.test_gaze_keyframes_import import make_reflacx_with_samples
 
     make_reflacx_with_samples(tmp_path)
     readings = tmp_path / "readings"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 from collections import Counter
 from pathlib import Path
@@ -10,70 +9,32 @@ from pathlib import Path
 import pytest
 
 from gazex_viewer.core.errors import GazeImportError, GazeXError
-from gazex_viewer.core.gaze.importers import (
-    UNKNOWN_PIXEL_SHA256,
-    egd_sentences,
-    import_egd,
-    import_gaze,
-    import_gazesearch,
+from gazex_viewer.core.gaze.egd import egd_sentences, import_egd
+from gazex_viewer.core.gaze.gazesearch import import_gazesearch
+from gazex_viewer.core.gaze.importers import import_gaze
+from gazex_viewer.core.gaze.reflacx import (
     import_reflacx,
     import_reflacx_tree,
     reflacx_sentences,
 )
+from gazex_viewer.core.reading.identity import UNKNOWN_PIXEL_SHA256
 from gazex_viewer.core.reading.validation import validate_reading
 from tests.conftest import shared_file
+from tests.factories import (
+    APEX,
+    CASE,
+    DICOM,
+    HEART,
+    REFLACX_FIX_COLS,
+    make_reflacx,
+    write_csv,
+)
 
-REFLACX_FIX_COLS = [
-    "timestamp_start_fixation", "timestamp_end_fixation", "x_position", "y_position", "pupil_area_normalized",
-    "angular_resolution_x_pixels_per_degree", "angular_resolution_y_pixels_per_degree", "window_width",
-    "window_level", "xmin_shown_from_image", "ymin_shown_from_image", "xmax_shown_from_image",
-    "ymax_shown_from_image", "xmin_in_screen_coordinates", "ymin_in_screen_coordinates",
-    "xmax_in_screen_coordinates", "ymax_in_screen_coordinates",
-]
-REFLACX_META_COLS = [
-    "id", "split", "eye_tracking_data_discarded", "image", "dicom_id", "subject_id", "image_size_x",
-    "image_size_y", "Cardiomegaly", "Pneumothorax",
-]
 EGD_COLS = (
     "SESSION_ID, MEDIA_ID, DICOM_ID, CNT, Time (in secs), TIMETICK(f=10000000), FPOGX, FPOGY, FPOGS, FPOGD, FPOGID, "
     "FPOGV, BPOGX, BPOGY, BPOGV, LPCX, LPCY, LPD, LPS, LPV, RPCX, RPCY, RPD, RPS, RPV, BKID, BKDUR, BKPMIN, LPMM, "
     "LPMMV, RPMM, RPMMV, SACCADE_MAG, SACCADE_DIR, VID_FRAME, X_ORIGINAL, Y_ORIGINAL"
 ).split(", ")
-
-CASE = "P102R108387"
-DICOM = "a3e1945f-24798491-79bf0265-7ae43733-d98951d4"
-# heart fixations while dictating sentence 1 (0.5-2.0 s), apex fixations during sentence 2 (3.0-4.0 s)
-HEART = [(1000 + dx, 1200 + dy, t, t + 0.25) for t, (dx, dy) in zip([0.0, 0.4, 0.8, 1.2, 1.6], [(0, 0), (15, 10), (-10, 5), (5, -15), (-5, 10)])]
-APEX = [(600 + dx, 500 + dy, t, t + 0.2) for t, (dx, dy) in zip([2.5, 2.8, 3.1, 3.4, 3.7], [(0, 0), (10, 10), (-10, 5), (5, -10), (0, 8)])]
-WORDS = [("heart", 0.5, 0.9), ("is", 0.9, 1.1), ("enlarged", 1.1, 1.8), (".", 1.8, 2.0),
-         ("no", 3.0, 3.3), ("pneumothorax", 3.3, 3.9), (".", 3.9, 4.0)]
-
-
-def _write(path: Path, header: list[str], rows: list[list[object]]) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(header)
-        w.writerows(rows)
-    return path
-
-
-def make_reflacx(root: Path, *, ppd: float = 50.0) -> Path:
-    main = root / "main_data"
-    case = main / CASE
-    rows = []
-    for x, y, t0, t1 in HEART + APEX:
-        rows.append([t0, t1, x, y, 1.0, ppd, ppd, 1.0, 0.5, 0, 0, 2000, 2500, 0, 0, 1920, 1080])
-    _write(case / "fixations.csv", REFLACX_FIX_COLS, rows)
-    _write(case / "timestamps_transcription.csv", ["word", "timestamp_start_word", "timestamp_end_word"], [list(w) for w in WORDS])
-    (case / "transcription.txt").write_text("heart is enlarged. no pneumothorax.")
-    _write(case / "chest_bounding_box.csv", ["xmin", "ymin", "xmax", "ymax"], [[150, 250, 1850, 2300]])
-    _write(case / "anomaly_location_ellipses.csv", ["xmin", "ymin", "xmax", "ymax", "certainty", "Cardiomegaly", "Pneumothorax"],
-           [[800, 1000, 1300, 1500, 5, "True", "False"]])
-    _write(main / "metadata_phase_1.csv", REFLACX_META_COLS,
-           [[CASE, "train", "False", f"physionet.org/files/mimic-cxr/2.0.0/files/p1/{DICOM}.dcm", DICOM, 1, 2000, 2500, "True", "False"]])
-    return case
-
 
 def test_reflacx_sentences_from_word_timestamps(tmp_path: Path) -> None:
     case = make_reflacx(tmp_path)
@@ -81,11 +42,10 @@ def test_reflacx_sentences_from_word_timestamps(tmp_path: Path) -> None:
     assert [(x.text, x.t_start, x.t_end) for x in s] == [("heart is enlarged .", 0.5, 2.0), ("no pneumothorax .", 3.0, 4.0)]
 
 
-
 def test_reflacx_sentences_split_at_a_period_attached_to_a_word(tmp_path: Path) -> None:
     words = [("heart", 0.5, 0.9), ("is", 0.9, 1.1), ("enlarged.", 1.1, 1.8), ("small", 3.0, 3.3),
              ("left", 3.3, 3.5), ("effusion.", 3.5, 4.0), ("size", 4.2, 4.4), ("2.5", 4.4, 4.6), ("cm", 4.6, 4.8)]
-    path = _write(tmp_path / "t.csv", ["word", "timestamp_start_word", "timestamp_end_word"], [list(w) for w in words])
+    path = write_csv(tmp_path / "t.csv", ["word", "timestamp_start_word", "timestamp_end_word"], [list(w) for w in words])
     s = reflacx_sentences(path)
     assert [(x.text, x.t_start, x.t_end) for x in s] == [
         ("heart is enlarged .", 0.5, 1.8),
@@ -143,12 +103,12 @@ def test_reflacx_without_metadata_warns_and_uses_shown_area(tmp_path: Path) -> N
 @pytest.mark.parametrize(
     ("mutate", "file", "reason"),
     [
-        (lambda c: _write(c / "fixations.csv", ["timestamp_start_fixation", "x_position"], [[0, 1]]), "fixations.csv", "missing column"),
+        (lambda c: write_csv(c / "fixations.csv", ["timestamp_start_fixation", "x_position"], [[0, 1]]), "fixations.csv", "missing column"),
         (lambda c: (c / "fixations.csv").write_text(""), "fixations.csv", "empty file"),
         (lambda c: (c / "fixations.csv").write_text((c / "fixations.csv").read_text().replace("1000", "abc", 1)), "fixations.csv", "'abc' is not a number"),
         (lambda c: (c / "timestamps_transcription.csv").unlink(), "timestamps_transcription.csv", "file not found"),
-        (lambda c: _write(c / "timestamps_transcription.csv", ["word", "timestamp_start_word", "timestamp_end_word"], [["a", "x", 1]]), "timestamps_transcription.csv", "not a number"),
-        (lambda c: _write(c / "fixations.csv", REFLACX_FIX_COLS, []), "fixations.csv", "no fixations"),
+        (lambda c: write_csv(c / "timestamps_transcription.csv", ["word", "timestamp_start_word", "timestamp_end_word"], [["a", "x", 1]]), "timestamps_transcription.csv", "not a number"),
+        (lambda c: write_csv(c / "fixations.csv", REFLACX_FIX_COLS, []), "fixations.csv", "no fixations"),
     ],
 )
 def test_reflacx_bad_input_names_file_and_reason(tmp_path: Path, mutate, file: str, reason: str) -> None:  # type: ignore[no-untyped-def]
@@ -171,8 +131,8 @@ def make_egd(root: Path) -> Path:
             row.update({"DICOM_ID": d, "Time (in secs)": t0, "FPOGD": round(t1 - t0, 6), "FPOGV": 1,
                         "FPOGX": (x + 100) / 2000, "FPOGY": y / 1000, "X_ORIGINAL": x, "Y_ORIGINAL": y, "CNT": k})
             rows.append([row[c] for c in EGD_COLS])
-    _write(root / "fixations.csv", EGD_COLS, rows)
-    _write(root / "bounding_boxes.csv", ["dicom_id", "bbox_name", "x1", "x2", "y1", "y2"],
+    write_csv(root / "fixations.csv", EGD_COLS, rows)
+    write_csv(root / "bounding_boxes.csv", ["dicom_id", "bbox_name", "x1", "x2", "y1", "y2"],
            [[DICOM, "right lung", 200, 900, 300, 2000], [DICOM, "left lung", 1000, 1800, 300, 2100], [DICOM, "cardiac silhouette", 800, 1400, 1000, 1700]])
     tdir = root / "audio_segmentation_transcripts" / DICOM
     tdir.mkdir(parents=True)

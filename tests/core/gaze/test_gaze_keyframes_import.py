@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from gazex_viewer.cli import main
@@ -13,33 +12,7 @@ from gazex_viewer.core.errors import GazeImportError
 from gazex_viewer.core.gaze.importers import import_gaze, import_reflacx
 from gazex_viewer.core.gaze.keyframes_gazex import gazex_key_frames, read_reflacx_gaze
 from gazex_viewer.core.reading.document import Reading
-from tests.core.gaze.test_gaze_import import APEX, CASE, HEART, _write, make_reflacx
-
-# gaze.csv as REFLACX's create_main_table.py writes it (the fixation columns with a per-sample timestamp)
-GAZE_COLS = [
-    "timestamp_sample", "x_position", "y_position", "pupil_area_normalized",
-    "angular_resolution_x_pixels_per_degree", "angular_resolution_y_pixels_per_degree", "window_width",
-    "window_level", "xmin_shown_from_image", "ymin_shown_from_image", "xmax_shown_from_image",
-    "ymax_shown_from_image", "xmin_in_screen_coordinates", "ymin_in_screen_coordinates",
-    "xmax_in_screen_coordinates", "ymax_in_screen_coordinates",
-]
-HZ = 200
-
-
-def make_reflacx_with_samples(root: Path, *, ppd: float = 50.0) -> tuple[Path, Path, int]:
-    """The test_gaze_import REFLACX case plus ``gaze_data/<id>/gaze.csv``: 200 Hz samples jittered around each
-    fixation, and a few incomplete rows (a blink) that must be dropped. Returns (case, gaze.csv, complete rows)."""
-    case = make_reflacx(root, ppd=ppd)
-    rng = np.random.default_rng(7)
-    rows: list[list[object]] = []
-    for x, y, t0, t1 in HEART + APEX:
-        for t in np.arange(t0, t1, 1.0 / HZ):
-            rows.append([round(float(t), 3), round(x + rng.normal(0, 4)), round(y + rng.normal(0, 4)), 1.0, ppd, ppd,
-                         1.0, 0.5, 0, 0, 2000, 2500, 0, 0, 1920, 1080])
-    complete = len(rows)
-    blink = [[round(1.3 + k / HZ, 3), "", "", "", ppd, ppd, 1.0, 0.5, 0, 0, 2000, 2500, 0, 0, 1920, 1080] for k in range(3)]
-    gaze = _write(root / "gaze_data" / CASE / "gaze.csv", GAZE_COLS, rows[:50] + blink + rows[50:])
-    return case, gaze, complete
+from tests.factories import CASE, make_reflacx, make_reflacx_with_samples
 
 
 def test_import_gaze_gazex_records_the_method_validates_and_uses_the_raw_samples(

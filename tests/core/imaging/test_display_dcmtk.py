@@ -8,55 +8,22 @@ signed pixels, Modality LUT Sequence and two-frame files are crafted from RG1 in
 from __future__ import annotations
 
 import copy
-import subprocess
 from pathlib import Path
 
 import numpy as np
 import pydicom
 import pytest
-from PIL import Image
 from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
 
 from gazex_viewer.core.imaging import display
-from gazex_viewer.core.imaging.files import load_radiograph
 from gazex_viewer.core.imaging.radiograph import WindowPreset
-from tests.conftest import SHARED_DATA, require_tool, shared_file
+from gazex_viewer.core.imaging.files import load_radiograph
+from tests.conftest import SHARED_DATA, shared_file
+from tests.dicom_tools import assert_same_display, dcmtk_render, default_options
 
 DICOM_DIR = SHARED_DATA / "dicom"
-JPEG_LS = ("1.2.840.10008.1.2.4.80", "1.2.840.10008.1.2.4.81")
 JPEG_2000 = ("1.2.840.10008.1.2.4.90", "1.2.840.10008.1.2.4.91")
-
-
-def dcmtk_render(path: Path, out_dir: Path, *options: str) -> np.ndarray:
-    """dcmtk's 8-bit rendering of ``path`` (dcml2pnm for JPEG-LS, dcmj2pnm otherwise)."""
-    ds = pydicom.dcmread(path, stop_before_pixels=True, force=True)
-    ts = str(getattr(ds, "file_meta", Dataset()).get("TransferSyntaxUID", ""))
-    tool = require_tool("dcml2pnm" if ts in JPEG_LS else "dcmj2pnm")
-    out = out_dir / (path.name + ".dcmtk.png")
-    proc = subprocess.run([tool, "--write-png", *options, str(path), str(out)], capture_output=True, text=True)
-    assert proc.returncode == 0, f"{tool} failed on {path.name}: {proc.stderr}"
-    img = Image.open(out)
-    assert img.mode == "L"
-    return np.asarray(img)
-
-
-def default_options(path: Path) -> list[str]:
-    """The dcmtk options that select what the viewer shows by default."""
-    ds = pydicom.dcmread(path, stop_before_pixels=True, force=True)
-    if ds.get("VOILUTSequence"):
-        return ["--use-voi-lut", "1"]
-    if ds.get("WindowCenter") is not None and ds.get("WindowWidth") is not None:
-        return ["--use-window", "1"]
-    return ["--min-max-window"]
-
-
-def assert_same_display(ours: np.ndarray, ref: np.ndarray, *, exact_fraction: float = 0.999) -> None:
-    assert ours.dtype == np.uint8
-    assert ours.shape == ref.shape
-    diff = np.abs(ours.astype(np.int16) - ref.astype(np.int16))
-    assert int(diff.max()) <= 1, f"max difference {diff.max()} grey levels"
-    assert float((diff == 0).mean()) >= exact_fraction, f"only {(diff == 0).mean():.4%} identical"
 
 
 def real_dicoms() -> list[str]:

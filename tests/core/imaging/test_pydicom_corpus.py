@@ -23,7 +23,7 @@ from pydicom.data import get_testdata_file
 from gazex_viewer.core.errors import RadiographError
 from gazex_viewer.core.imaging.files import load_radiograph
 from tests.conftest import require_tool
-from tests.core.imaging.test_display_dcmtk import JPEG_LS, default_options
+from tests.dicom_tools import JPEG_LS, default_options
 
 CORPUS = Path(get_testdata_file("CT_small.dcm")).parent
 #: seconds one dcmtk run may take (the largest file here renders in well under a second)

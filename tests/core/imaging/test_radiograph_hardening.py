@@ -19,6 +19,7 @@ from gazex_viewer.core.errors import GazeXError, RadiographError
 from gazex_viewer.core.imaging.codecs import j2k_stream_info, jpeg_stream_info
 from gazex_viewer.core.imaging.files import find_images, load_radiograph
 from tests.conftest import ROOT, require_tool, shared_file
+from tests.dicom_tools import assert_same_display, dcmtk_render, default_options
 
 BOMB = 3000  # the stream's side; the header says 256 x 256
 
@@ -187,7 +188,6 @@ def _dcmtk_encode(tool: str, options: list[str], src: str, out: Path) -> Path:
 def test_dcmtk_compressed_renders_as_dcmtk(
     src: str, tool: str, options: list[str], ts: str, lossless: bool, tmp_path: Path
 ) -> None:
-    from tests.core.imaging.test_display_dcmtk import assert_same_display, dcmtk_render, default_options
 
     out = _dcmtk_encode(tool, options, src, tmp_path / f"{Path(src).stem}_{tool}{''.join(options)}.dcm")
     r = load_radiograph(out)
@@ -207,7 +207,6 @@ def test_jpeg_extended_12_bit_renders_as_dcmtk_and_without_its_decoder_is_a_clea
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from gazex_viewer.core.imaging import dicom_jpeg12
-    from tests.core.imaging.test_display_dcmtk import assert_same_display, dcmtk_render, default_options
 
     out = _dcmtk_encode("dcmcjpeg", ["+ee"], RG1, tmp_path / "rg1_extended12.dcm")
     assert str(pydicom.dcmread(out, stop_before_pixels=True).file_meta.TransferSyntaxUID) == "1.2.840.10008.1.2.4.51"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -14,50 +13,22 @@ from gazex_viewer.core.pacs.cache import RetrieveCache
 from gazex_viewer.core.pacs.dicomweb import DicomWebPacs, DicomWebSource, StudyQuery
 from gazex_viewer.core.pacs.profile import ServerProfile
 from tests.conftest import SHARED_DATA
-from tests.servers.orthanc_server import PASSWORD, USER, OrthancServer, start_orthanc
-
-RG1_STUDY = "1.3.6.1.4.1.5962.1.2.9.20040826185059.5457"
-RG1_UNCR_SOP = "1.3.6.1.4.1.5962.1.1.9.1.1.20040826185059.5457"
-SECRET_ENV = "GAZEX_TEST_PACS_PASSWORD"
-
-
-def _shared_dicoms() -> list[Path]:
-    files = sorted((SHARED_DATA / "dicom").glob("*.dcm"))
-    if not files:
-        pytest.skip(f"real test data not found: {SHARED_DATA / 'dicom'} (../shared/data is absent)")
-    return files
-
-
-@pytest.fixture(scope="module")
-def orthanc(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OrthancServer]:
-    """Orthanc loaded with the shared DICOM files by STOW-RS; stopped by PID at the end."""
-    files = _shared_dicoms()
-    server, ns = start_orthanc(tmp_path_factory.mktemp("orthanc"))
-    os.environ[SECRET_ENV] = PASSWORD
-    try:
-        import pydicom
-
-        pacs = DicomWebPacs(_profile(server))
-        pacs.store([pydicom.dcmread(f) for f in files])
-        yield server
-    finally:
-        server.stop()
-        ns.leave()
-        os.environ.pop(SECRET_ENV, None)
-
-
-def _profile(server: OrthancServer, **kw: object) -> ServerProfile:
-    base: dict[str, object] = {
-        "name": "test-orthanc", "url": server.url, "auth": "basic", "username": USER, "secret_env": SECRET_ENV,
-        "timeout_s": 10.0,
-    }
-    base.update(kw)
-    return ServerProfile(**base)  # type: ignore[arg-type]
+from tests.dicom_tools import dciodvfy_errors
+from tests.factories import signed_reading_for
+from tests.servers.orthanc_fixtures import (
+    RG1_STUDY,
+    RG1_UNCR_SOP,
+    SECRET_ENV,
+    all_gazex_refs,
+    clear_results,
+    orthanc_profile,
+)
+from tests.servers.orthanc_server import PASSWORD, USER, OrthancServer
 
 
 @pytest.fixture
 def pacs(orthanc: OrthancServer, tmp_path: Path) -> DicomWebPacs:
-    return DicomWebPacs(_profile(orthanc), RetrieveCache(tmp_path / "cache"))
+    return DicomWebPacs(orthanc_profile(orthanc), RetrieveCache(tmp_path / "cache"))
 
 
 def test_connection_test_and_search(pacs: DicomWebPacs) -> None:
@@ -117,7 +88,7 @@ def test_frame_request_names_its_media_type(pacs: DicomWebPacs) -> None:
 def test_a_pacs_that_is_down_or_refuses_gives_one_line(orthanc: OrthancServer, tmp_path: Path) -> None:
     from tests.servers.orthanc_server import _free_port
 
-    down = DicomWebPacs(_profile(orthanc, url=f"http://127.0.0.1:{_free_port()}/dicom-web"), RetrieveCache(tmp_path))
+    down = DicomWebPacs(orthanc_profile(orthanc, url=f"http://127.0.0.1:{_free_port()}/dicom-web"), RetrieveCache(tmp_path))
     with pytest.raises(PacsError) as err:
         down.search_studies()
     msg = str(err.value)
@@ -125,12 +96,12 @@ def test_a_pacs_that_is_down_or_refuses_gives_one_line(orthanc: OrthancServer, t
 
     os.environ["GAZEX_TEST_WRONG_PASSWORD"] = "wrong"
     try:
-        wrong = DicomWebPacs(_profile(orthanc, secret_env="GAZEX_TEST_WRONG_PASSWORD"), RetrieveCache(tmp_path))
+        wrong = DicomWebPacs(orthanc_profile(orthanc, secret_env="GAZEX_TEST_WRONG_PASSWORD"), RetrieveCache(tmp_path))
         with pytest.raises(PacsError, match=r"refused the credentials \(HTTP 401"):
             wrong.test_connection()
     finally:
         del os.environ["GAZEX_TEST_WRONG_PASSWORD"]
-    anonymous = DicomWebPacs(_profile(orthanc, auth="none"), RetrieveCache(tmp_path))
+    anonymous = DicomWebPacs(orthanc_profile(orthanc, auth="none"), RetrieveCache(tmp_path))
     with pytest.raises(PacsError, match="HTTP 401"):
         anonymous.search_studies()
     no_secret = ServerProfile(name="nobody-knows", url=orthanc.url, auth="bearer", secret_env="GAZEX_TEST_UNSET_TOKEN")
@@ -138,49 +109,20 @@ def test_a_pacs_that_is_down_or_refuses_gives_one_line(orthanc: OrthancServer, t
         DicomWebPacs(no_secret).test_connection()
 
 
-def _signed_reading_for(path: Path, *, sign: bool = True):  # type: ignore[no-untyped-def]
-    import pydicom
-
-    from gazex_viewer.core.imaging.files import load_radiograph
-    from gazex_viewer.core.reading.document import Box
-    from gazex_viewer.core.review.session import ReviewSession
-    from tests.core.review.test_review_helpers import make_reading
-
-    src = pydicom.dcmread(path, stop_before_pixels=True)
-    reading = make_reading(
-        width=int(src.Columns), height=int(src.Rows), file_name=path.name,
-        sop_instance_uid=str(src.SOPInstanceUID), study_instance_uid=str(src.StudyInstanceUID),
-        series_instance_uid=str(src.SeriesInstanceUID), sop_class_uid=str(src.SOPClassUID),
-        pixel_sha256=load_radiograph(path).pixel_sha256,
-    )
-    s = ReviewSession(reading, "Lovelace^Ada")
-    s.accept("f-000")
-    s.reject("f-001", "not seen")
-    s.edit("f-002", text="mild cardiomegaly", observation=Box.from_corners(370, 480, 830, 870))
-    s.accept("f-003")
-    s.set_impression("mild cardiomegaly")
-    if sign:
-        from tests.core.review.test_review_helpers import sign as sign_with_test_key
-
-        sign_with_test_key(s)
-    return reading
-
-
 def test_send_sr_and_pdf_then_find_them_again(pacs: DicomWebPacs, tmp_path: Path) -> None:
     import pydicom
 
     from gazex_viewer.core.pacs.documents import result_documents
     from gazex_viewer.core.pacs.outbox import Outbox
-    from tests.core.export.test_export_sr import _dciodvfy_errors
 
     hit = next(i for i in pacs.search_instances(RG1_STUDY) if i.sop_instance_uid == RG1_UNCR_SOP)
     film_path = DicomWebSource(pacs, hit).path()
-    reading = _signed_reading_for(film_path)
+    reading = signed_reading_for(film_path)
     docs = result_documents(reading, film_path)
     assert docs.signed and docs.pdf is not None
     pdf_file = tmp_path / "pdf.dcm"
     docs.pdf.save_as(pdf_file, enforce_file_format=True)
-    assert _dciodvfy_errors(pdf_file) == []
+    assert dciodvfy_errors(pdf_file) == []
     outbox = Outbox(tmp_path / "outbox")
     report = outbox.send(pacs, docs.datasets)
     assert report.sent == [str(docs.sr.SOPInstanceUID), str(docs.pdf.SOPInstanceUID)] and report.queued == []
@@ -212,12 +154,12 @@ def test_a_refused_send_is_queued_and_retried_once(orthanc: OrthancServer, pacs:
     nih = "1.3.6.1.4.1.11129.5.5.112507010803284478207522016832191866964708"
     (hit,) = pacs.search_instances(nih)
     film_path = DicomWebSource(pacs, hit).path()
-    docs = result_documents(_signed_reading_for(film_path, sign=False), film_path, pdf=False)
+    docs = result_documents(signed_reading_for(film_path, sign=False), film_path, pdf=False)
     assert not docs.signed and docs.pdf is None
     outbox = Outbox(tmp_path / "outbox")
     os.environ["GAZEX_TEST_WRONG_PASSWORD"] = "wrong"
     try:
-        refusing = DicomWebPacs(_profile(orthanc, secret_env="GAZEX_TEST_WRONG_PASSWORD"))
+        refusing = DicomWebPacs(orthanc_profile(orthanc, secret_env="GAZEX_TEST_WRONG_PASSWORD"))
         report = outbox.send(refusing, docs.datasets)
         assert report.sent == [] and report.queued == [str(docs.sr.SOPInstanceUID)]
         assert "HTTP 401" in report.summary()
@@ -236,35 +178,14 @@ def test_a_refused_send_is_queued_and_retried_once(orthanc: OrthancServer, pacs:
     assert not sr.signed and sr.referenced_sop_instance_uids == {hit.sop_instance_uid}
 
 
-def _clear_results(server: OrthancServer) -> None:
-    """Remove every SR and DOC series from the test Orthanc (its REST API), so a test starts from the images."""
-    import requests
-
-    base = f"http://127.0.0.1:{server.http_port}"
-    auth = (USER, PASSWORD)
-    for modality in ("SR", "DOC"):
-        found = requests.post(f"{base}/tools/find", json={"Level": "Series", "Query": {"Modality": modality}},
-                              auth=auth, timeout=10)
-        found.raise_for_status()
-        for series_id in found.json():
-            requests.delete(f"{base}/series/{series_id}", auth=auth, timeout=10).raise_for_status()
-
-
-def _all_gazex_refs(pacs: DicomWebPacs) -> list[str]:
-    return sorted(
-        uid for s in pacs.search_studies() for sr in pacs.gazex_srs(s.study_instance_uid)
-        for uid in sr.referenced_sop_instance_uids
-    )
-
-
 def test_batch_is_resumable_and_idempotent(
     orthanc: OrthancServer, tiny_model_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from gazex_viewer.cli import main
     from gazex_viewer.core.review.sqlite_store import SqliteReviewStore
 
-    _clear_results(orthanc)
-    pacs = DicomWebPacs(_profile(orthanc), RetrieveCache(tmp_path / "check-cache"))
+    clear_results(orthanc)
+    pacs = DicomWebPacs(orthanc_profile(orthanc), RetrieveCache(tmp_path / "check-cache"))
     images = sorted(i.sop_instance_uid for s in pacs.search_studies() for i in pacs.search_instances(s.study_instance_uid))
     assert len(images) == 4
     db = tmp_path / "reviews.sqlite3"
@@ -282,19 +203,19 @@ def test_batch_is_resumable_and_idempotent(
     assert main([*argv, "--limit", "1"]) == 0
     out = capsys.readouterr()
     assert "batch: 1 studies, 3 radiographs: 3 SRs stored, 0 already had" in out.out, out.err
-    assert _all_gazex_refs(pacs) == sorted(i for i in images if i.startswith("1.3.6.1.4.1.5962"))
+    assert all_gazex_refs(pacs) == sorted(i for i in images if i.startswith("1.3.6.1.4.1.5962"))
     # every study now: only the NIH radiograph is new
     argv.remove("--since")
     argv.remove("2000-01-01")
     assert main(argv) == 0
     out = capsys.readouterr()
     assert "batch: 2 studies, 4 radiographs: 1 SRs stored, 3 already had" in out.out, out.err
-    assert _all_gazex_refs(pacs) == images
+    assert all_gazex_refs(pacs) == images
     # a second run stores nothing new
     assert main(argv) == 0
     out = capsys.readouterr()
     assert "4 radiographs: 0 SRs stored, 4 already had" in out.out
-    assert _all_gazex_refs(pacs) == images
+    assert all_gazex_refs(pacs) == images
     # the DRAFT SRs are drafts, and the readings are in the review store, named by their SOP UIDs
     assert not any(sr.signed for s in pacs.search_studies() for sr in pacs.gazex_srs(s.study_instance_uid))
     import sqlite3
@@ -387,10 +308,10 @@ def test_dimse_find_get_store(orthanc: OrthancServer, pacs: DicomWebPacs, tmp_pa
     # C-STORE of a draft SR, found again by DICOMweb
     from gazex_viewer.core.pacs.documents import result_documents
 
-    docs = result_documents(_signed_reading_for(dimse.retrieve(j2k), sign=False), dimse.retrieve(j2k), pdf=False)
+    docs = result_documents(signed_reading_for(dimse.retrieve(j2k), sign=False), dimse.retrieve(j2k), pdf=False)
     assert dimse.store(docs.datasets) == [str(docs.sr.SOPInstanceUID)]
     assert any(sr.sop_instance_uid == docs.sr.SOPInstanceUID for sr in pacs.gazex_srs(RG1_STUDY))
-    _clear_results(orthanc)
+    clear_results(orthanc)
     from tests.servers.orthanc_server import _free_port
 
     down = DimsePacs(ServerProfile(name="down", ae_title="X", host="127.0.0.1", port=_free_port(), timeout_s=2))
@@ -404,8 +325,8 @@ def test_batch_queues_refused_sends_and_delivers_them_next_run(
 ) -> None:
     from gazex_viewer.cli import main
 
-    _clear_results(orthanc)
-    pacs = DicomWebPacs(_profile(orthanc), RetrieveCache(tmp_path / "check-cache"))
+    clear_results(orthanc)
+    pacs = DicomWebPacs(orthanc_profile(orthanc), RetrieveCache(tmp_path / "check-cache"))
     argv = [
         "batch", "--dicomweb", orthanc.url, "--user", USER, "--secret-env", SECRET_ENV, "--model", str(tiny_model_dir),
         "--device", "cpu", "--deterministic", "--max-new-tokens", "64", "--cache-dir", str(tmp_path / "cache"),

@@ -13,13 +13,12 @@ from gazex_viewer.core.pacs.cache import RetrieveCache
 from gazex_viewer.core.pacs.dicomweb import DicomWebPacs, DicomWebSource
 from gazex_viewer.core.pacs.sr_import import import_sr
 from tests.conftest import shared_file
-from tests.core.pacs.test_pacs_orthanc import (  # noqa: F401 - the Orthanc fixture
+from tests.factories import signed_reading_for
+from tests.servers.orthanc_fixtures import (
     RG1_STUDY,
     RG1_UNCR_SOP,
-    _clear_results,
-    _profile,
-    _signed_reading_for,
-    orthanc,
+    clear_results,
+    orthanc_profile,
 )
 
 
@@ -49,7 +48,7 @@ def test_a_signed_sr_file_reads_back(tmp_path: Path) -> None:
     from gazex_viewer.core.imaging.files import load_radiograph
 
     film = shared_file("dicom/RG1_UNCR.dcm")
-    reading = _signed_reading_for(film)
+    reading = signed_reading_for(film)
     export_sr(reading, tmp_path / "sr.dcm", image_path=film)
     imported = import_sr(pydicom.dcmread(tmp_path / "sr.dcm"), load_radiograph(film).image_ref())
     assert _got(imported) == _expected(reading) and len(imported.reading.findings) == 3
@@ -66,16 +65,16 @@ def test_a_signed_sr_file_reads_back(tmp_path: Path) -> None:
         import_sr(pydicom.dcmread(film, stop_before_pixels=True), other)
 
 
-def test_round_trip_through_the_pacs(orthanc, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
-    from gazex_viewer.core.pacs.documents import result_documents
+def test_round_trip_through_the_pacs(orthanc, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     from gazex_viewer.core.imaging.files import load_radiograph
+    from gazex_viewer.core.pacs.documents import result_documents
 
-    _clear_results(orthanc)
-    pacs = DicomWebPacs(_profile(orthanc), RetrieveCache(tmp_path / "cache"))
+    clear_results(orthanc)
+    pacs = DicomWebPacs(orthanc_profile(orthanc), RetrieveCache(tmp_path / "cache"))
     hit = next(i for i in pacs.search_instances(RG1_STUDY) if i.sop_instance_uid == RG1_UNCR_SOP)
     film = DicomWebSource(pacs, hit).path()
-    signed = _signed_reading_for(film)
-    draft = _signed_reading_for(film, sign=False)
+    signed = signed_reading_for(film)
+    draft = signed_reading_for(film, sign=False)
     for reading in (signed, draft):
         pacs.store([result_documents(reading, film, pdf=False).sr])
     srs = pacs.gazex_srs(RG1_STUDY)
@@ -89,4 +88,4 @@ def test_round_trip_through_the_pacs(orthanc, tmp_path: Path) -> None:  # type: 
         assert _got(imported) == _expected(original)
         assert imported.reading.producer.kind == ("expert" if sr.signed else "model")
         assert imported.reading.image.study_instance_uid == RG1_STUDY
-    _clear_results(orthanc)
+    clear_results(orthanc)

@@ -13,13 +13,13 @@ import pytest
 from gazex_viewer.core.errors import ExportError
 from gazex_viewer.core.export.pdf import export_pdf
 from gazex_viewer.core.export.sr import export_sr
-from gazex_viewer.core.review.final_report import AUDIT_HEADING, build_final_report
-from gazex_viewer.core.reading.patient_identity import read_identity
 from gazex_viewer.core.reading.document import Box, Label, Reading
+from gazex_viewer.core.reading.patient_identity import read_identity
+from gazex_viewer.core.review.final_report import AUDIT_HEADING, build_final_report
 from gazex_viewer.core.review.session import ReviewSession
 from tests.conftest import require_tool, shared_file
-from tests.core.export.test_export_sr import _dciodvfy_errors, _dsrdump
-from tests.core.review.test_review_helpers import make_reading, sign
+from tests.dicom_tools import dciodvfy_errors, dsrdump
+from tests.factories import make_reading, sign
 
 APPENDIX = f"Appendix: {AUDIT_HEADING}"
 
@@ -36,7 +36,7 @@ def _pdf_findings(text: str) -> list[str]:
 
 
 def _sr_findings(path: Path) -> list[str]:
-    return re.findall(r'TEXT:\(,,"Finding"\)="([^"]*)"', _dsrdump(path))
+    return re.findall(r'TEXT:\(,,"Finding"\)="([^"]*)"', dsrdump(path))
 
 
 def _dicom_reading(src_path: Path) -> Reading:
@@ -100,7 +100,7 @@ def test_sr_and_pdf_list_the_same_final_findings_and_rg1_identity(tmp_path: Path
     export_pdf(reading, rg.render(), pdf, image_path=src_path, image_sha256=str(rg.pixel_sha256))
     sr = tmp_path / "rg1_sr.dcm"
     export_sr(reading, sr, image_path=src_path)
-    assert _dciodvfy_errors(sr) == []
+    assert dciodvfy_errors(sr) == []
 
     text = _pdftotext(pdf)
     pdf_findings = _pdf_findings(text)
@@ -158,7 +158,7 @@ def test_odd_identity_values_still_give_complete_consistent_reports(name: str, t
     export_pdf(reading, np.zeros((reading.image.height, reading.image.width), np.uint8), pdf, image_path=src_path)
     sr = tmp_path / "odd_sr.dcm"
     export_sr(reading, sr, image_path=src_path)
-    assert _dciodvfy_errors(sr) == []
+    assert dciodvfy_errors(sr) == []
     text = _pdftotext(pdf)
     assert _pdf_findings(text) == _sr_findings(sr)
     if name:
@@ -189,7 +189,7 @@ def test_missing_labels_and_sentences_and_forty_findings(tmp_path: Path) -> None
     sr = tmp_path / "forty.dcm"
     export_sr(reading, sr)
     assert result.n_pages >= 3
-    assert _dciodvfy_errors(sr) == []
+    assert dciodvfy_errors(sr) == []
     text = _pdftotext(pdf)
     assert _pdf_findings(text) == _sr_findings(sr) == [f.text for f in report.findings]
     assert f"page {result.n_pages} of {result.n_pages}" in text
@@ -233,8 +233,11 @@ def test_signing_time_is_stored_in_utc_and_printed_in_local_time(tmp_path: Path,
 def test_signoff_account_is_compatible_with_old_readings() -> None:
     import json
 
+    from gazex_viewer.core.reading.validation import (
+        parse_reading,
+        validate_reading_dict,
+    )
     from gazex_viewer.core.review.session import verify_signoff
-    from gazex_viewer.core.reading.validation import parse_reading, validate_reading_dict
 
     reading = make_reading()
     s = ReviewSession(reading, "Dr Ada")

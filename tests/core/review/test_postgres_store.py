@@ -26,7 +26,7 @@ from gazex_viewer.core.review.postgres_store import (
 from gazex_viewer.core.review.session import ReviewSession
 from gazex_viewer.core.review.store import ReviewStore, open_store
 from gazex_viewer.core.review.store_errors import StaleWriteError
-from tests.core.review.test_review_helpers import make_reading
+from tests.factories import make_reading
 from tests.servers.postgres_server import PASSWORD, PostgresServer, _free_port
 
 

@@ -25,7 +25,7 @@ from gazex_viewer.core.review.session import (
 )
 from gazex_viewer.core.review.sqlite_store import SqliteReviewStore
 from tests.conftest import ROOT, shared_file
-from tests.core.review.test_review_helpers import make_reading, sign
+from tests.factories import make_reading, sign
 
 
 def _signed(**kw: object) -> Reading:

@@ -13,7 +13,7 @@ from gazex_viewer.core.review.session import (
     content_sha256,
     verify_signoff,
 )
-from tests.core.review.test_review_helpers import make_reading, sign
+from tests.factories import make_reading, sign
 
 
 @pytest.fixture
@@ -193,8 +193,8 @@ def test_new_version_is_linked_and_starts_from_decisions(session: ReviewSession)
 
 
 # -- property: undo everything returns to the start, redo everything returns to the end ----------
-from hypothesis import given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 _ACTIONS = st.lists(
     st.tuples(st.sampled_from(["accept", "reject", "edit", "add", "remove", "impression", "reset"]),

@@ -27,7 +27,7 @@ from gazex_viewer.core.review.sqlite_store import SqliteReviewStore
 from gazex_viewer.core.review.store import open_store
 
 if __name__ != "__main__":
-    from tests.core.review.test_review_helpers import make_reading, sign
+    from tests.factories import make_reading, sign
 
 ROOT = Path(__file__).resolve().parents[3]
 

@@ -32,7 +32,7 @@ from gazex_viewer.core.review.sqlite_store import (
     default_store_path,
     registered_keys,
 )
-from tests.core.review.test_review_helpers import key_for, make_reading, sign
+from tests.factories import key_for, make_reading, sign
 
 
 def _signed_reading(tmp_path: Path) -> tuple[Path, Reading]:

@@ -28,7 +28,7 @@ from gazex_viewer.core.review.store_errors import (
     StaleWriteError,
     error_kind,
 )
-from tests.core.review.test_review_helpers import key_for, make_reading
+from tests.factories import key_for, make_reading
 
 
 def _flip_index_byte(db: Path, index: str = "events_reading") -> None:

@@ -7,7 +7,6 @@ its 224 x 224 frame with an unknown image hash, so the viewer must scale it to t
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 from typing import Any
@@ -16,43 +15,11 @@ import numpy as np
 import pytest
 
 from gazex_viewer.core.gaze.agreement import agreement, sentence_agreement
-from gazex_viewer.core.gaze.importers import UNKNOWN_PIXEL_SHA256, import_gazesearch
+from gazex_viewer.core.gaze.importers import UNKNOWN_PIXEL_SHA256
 from gazex_viewer.core.reading.document import Reading
 from tests.conftest import shared_file
-from tests.ui.readings import demo_reading
-
-NIH = "images/nih/00000001_000.png"
-SCANPATHS = "gaze/gazesearch_scanpaths.json"
-#: scanpath 2 of the GazeSearch file: a search for cardiomegaly, 6 fixations
-CARDIO_INDEX = 2
-
-
-def _expert(tmp_path: Path) -> tuple[Reading, Path]:
-    src = shared_file(SCANPATHS)
-    raw = json.loads(src.read_text())[: CARDIO_INDEX + 1]
-    assert raw[CARDIO_INDEX]["task"] == "cardiomegaly"
-    small = tmp_path / "scanpaths.json"
-    small.write_text(json.dumps(raw))
-    b = import_gazesearch(small)[CARDIO_INDEX]
-    path = tmp_path / "expert.reading.json"
-    b.save(path)
-    return b, path
-
-
-def _session(window: Any, tmp_path: Path) -> tuple[Any, Reading, Reading, Any]:
-    from gazex_viewer.ui.compare.panel import CompareSession
-
-    assert window.open_image(shared_file(NIH))
-    a = demo_reading(window.radiograph)
-    assert window.show_reading(a)
-    b, path = _expert(tmp_path)
-    session = CompareSession(window)
-    assert session.open_reading_b(path)
-    return session, a, Reading.from_json(path.read_text()), raw_scanpath()
-
-
-def raw_scanpath() -> dict[str, Any]:
-    return json.loads(shared_file(SCANPATHS).read_text())[CARDIO_INDEX]
+from tests.factories import demo_reading
+from tests.ui.helpers import NIH, compare_session
 
 
 def _same(x: float, y: float) -> bool:
@@ -62,7 +29,7 @@ def _same(x: float, y: float) -> bool:
 def test_whole_film_and_sentence_agreement_shown_equal_core(window: Any, tmp_path: Path) -> None:
     from gazex_viewer.ui.compare.panel import WHOLE_ROWS, format_value
 
-    session, a, b, _raw = _session(window, tmp_path)
+    session, a, b, _raw = compare_session(window, tmp_path)
     panel = session.panel
     expected = agreement(a, b)
     shown = panel.shown_whole()
@@ -91,7 +58,7 @@ def test_whole_film_and_sentence_agreement_shown_equal_core(window: Any, tmp_pat
 
 
 def test_gazesearch_reading_scaled_to_the_film_and_hash_unknown_said(window: Any, tmp_path: Path) -> None:
-    session, _a, b, raw = _session(window, tmp_path)
+    session, _a, b, raw = compare_session(window, tmp_path)
     assert b.image.pixel_sha256 == UNKNOWN_PIXEL_SHA256
     assert b.producer.coordinate_frame == "gazesearch-224"
     cmp = session.comparison
@@ -117,7 +84,7 @@ def test_gazesearch_reading_scaled_to_the_film_and_hash_unknown_said(window: Any
 
 
 def test_overlay_plays_both_on_one_clock(window: Any, tmp_path: Path) -> None:
-    session, a, b, raw = _session(window, tmp_path)
+    session, a, b, raw = compare_session(window, tmp_path)
     ctl = window.controller
     durations = np.array(raw["T"])
     t_starts = np.concatenate([[0.0], np.cumsum(durations)[:-1]])
@@ -152,7 +119,7 @@ def test_overlay_plays_both_on_one_clock(window: Any, tmp_path: Path) -> None:
 
 
 def test_playing_advances_both(window: Any, qtbot: Any, tmp_path: Path) -> None:
-    session, _a, _b, _raw = _session(window, tmp_path)
+    session, _a, _b, _raw = compare_session(window, tmp_path)
     window.controller.set_speed(4.0)
     window.controller.play()
     qtbot.waitUntil(lambda: window.controller.playback.time > 1.2, timeout=5000)
@@ -163,7 +130,7 @@ def test_playing_advances_both(window: Any, qtbot: Any, tmp_path: Path) -> None:
 
 
 def test_side_by_side_second_canvas_on_the_same_clock(window: Any, tmp_path: Path) -> None:
-    session, a, b, raw = _session(window, tmp_path)
+    session, a, b, raw = compare_session(window, tmp_path)
     session.panel.side_radio.setChecked(True)
     assert session.mode == "side"
     sc = session.side_canvas
@@ -192,7 +159,7 @@ def test_side_by_side_second_canvas_on_the_same_clock(window: Any, tmp_path: Pat
 
 
 def test_end_comparison_and_new_reading_restore_single_view(window: Any, tmp_path: Path) -> None:
-    session, a, _b, _raw = _session(window, tmp_path)
+    session, a, _b, _raw = compare_session(window, tmp_path)
     ended: list[bool] = []
     session.ended.connect(lambda: ended.append(True))
     session.panel.close_button.click()
@@ -200,7 +167,7 @@ def test_end_comparison_and_new_reading_restore_single_view(window: Any, tmp_pat
     assert window.controller.playback.duration == pytest.approx(a.duration)
     assert window.canvas.path_item.isVisible()
     # a new reading ends a comparison by itself
-    session2, a2, _b2, _ = _session(window, tmp_path)
+    session2, a2, _b2, _ = compare_session(window, tmp_path)
     window.show_reading(demo_reading(window.radiograph))
     assert session2.comparison is None
 
@@ -221,9 +188,13 @@ def test_bad_reading_b_is_reported_and_nothing_changes(window: Any, messages: An
 def test_agreement_plot_for_the_pair(window: Any, qtbot: Any, tmp_path: Path, artifacts_dir: Path) -> None:
     from PySide6.QtGui import QImage
 
-    from gazex_viewer.ui.compare.plot_dialog import PLOT_METRICS, PlotDialog, pair_finding_agreement
+    from gazex_viewer.ui.compare.plot_dialog import (
+        PLOT_METRICS,
+        PlotDialog,
+        pair_finding_agreement,
+    )
 
-    session, a, b, _raw = _session(window, tmp_path)
+    session, a, b, _raw = compare_session(window, tmp_path)
     groups = pair_finding_agreement(a, session.comparison.sentences)
     per = sentence_agreement(a, b)
     assert list(groups) == ["Cardiomegaly"]
@@ -256,7 +227,7 @@ def test_different_films_banner_and_reference_scale(window: Any, qtbot: Any, tmp
     from gazex_viewer.ui.compare.panel import WHOLE_COLUMNS
 
     # A is a reading of the NIH film; B a GazeSearch search of another film (570e2641-...jpg)
-    session, a, b, _raw = _session(window, tmp_path)
+    session, a, b, _raw = compare_session(window, tmp_path)
     panel = session.panel
     assert "image names differ (00000001_000.png vs 570e2641" in (film_mismatch(a, b) or "")
     assert session.comparison.different_films == film_mismatch(a, b)
@@ -282,7 +253,7 @@ def test_different_films_banner_and_reference_scale(window: Any, qtbot: Any, tmp
 
 
 def test_undefined_icc_shows_na_with_the_reason(window: Any, tmp_path: Path) -> None:
-    session, a, b, _raw = _session(window, tmp_path)
+    session, a, b, _raw = compare_session(window, tmp_path)
     one = Reading.from_json(b.to_json())
     for f in one.findings:
         f.clues = []  # the observation only: one key frame, so no ICC can be measured

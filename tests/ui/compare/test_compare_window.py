@@ -13,7 +13,7 @@ from gazex_viewer.core.gaze.agreement import agreement
 from gazex_viewer.core.gaze.importers import import_gazesearch
 from gazex_viewer.core.reading.document import Reading
 from tests.conftest import shared_file
-from tests.ui.readings import demo_reading
+from tests.factories import demo_reading
 
 NIH = "images/nih/00000001_000.png"
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from gazex_viewer.core.gaze.metric_names import metric_label
 from gazex_viewer.core.gaze.plot_style import BACKGROUND, TEXT
-from tests.ui.compare.test_compare_panel import _session
+from tests.ui.helpers import compare_session
 
 
 def _rgb(hex_colour: str) -> tuple[int, int, int]:
@@ -20,7 +20,7 @@ def test_pair_plot_is_dark_and_names_metrics_in_words(window: Any, tmp_path: Pat
 
     from gazex_viewer.ui.compare.plot_dialog import PLOT_METRICS, pair_figure
 
-    session, a, b, _raw = _session(window, tmp_path)
+    session, a, b, _raw = compare_session(window, tmp_path)
     fig = pair_figure(a, b, session.comparison.sentences, whole=session.comparison.whole)
     fig.canvas.draw()
     ax = fig.axes[0]

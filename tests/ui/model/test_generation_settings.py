@@ -28,8 +28,8 @@ class FakeRunner(QObject):
     def load(self, spec: Any) -> None:
         self.specs.append(spec)
 
-    def run(self, path: Path, settings: Any) -> int:
-        self.runs.append((Path(path), settings))
+    def run(self, film: Any, settings: Any) -> int:
+        self.runs.append((Path(getattr(film, "path", film)), settings))  # the open film (or a path)
         return len(self.runs)
 
     def cancel(self) -> None:
@@ -40,7 +40,10 @@ class FakeRunner(QObject):
 
 
 def test_generation_settings_reach_the_run_and_persist(qtbot: Any, messages: Any, tiny_model_dir: Path) -> None:
-    from gazex_viewer.ui.model.generation_dialog import load_device, load_generation_settings
+    from gazex_viewer.ui.model.generation_dialog import (
+        load_device,
+        load_generation_settings,
+    )
     from gazex_viewer.ui.shell.main_window import MainWindow
 
     fake: list[FakeRunner] = []

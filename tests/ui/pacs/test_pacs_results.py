@@ -10,17 +10,16 @@ import pytest
 
 from gazex_viewer.core.pacs.cache import RetrieveCache
 from gazex_viewer.core.pacs.dicomweb import DicomWebPacs, DicomWebSource
-from tests.servers.orthanc_server import PASSWORD
-from tests.core.pacs.test_pacs_orthanc import (  # noqa: F401
+from tests.factories import demo_reading
+from tests.servers.orthanc_fixtures import (
     RG1_STUDY,
     RG1_UNCR_SOP,
-    _clear_results,
-    _profile,
-    orthanc,
+    clear_results,
+    orthanc_profile,
 )
+from tests.servers.orthanc_server import PASSWORD
 from tests.ui.conftest import Answers
-from tests.ui.readings import demo_reading
-from tests.ui.review.test_review_window import _window
+from tests.ui.helpers import review_window
 
 
 def _film_from_pacs(pacs: DicomWebPacs) -> Path:
@@ -43,15 +42,15 @@ def _review_and_sign(win: Any) -> None:
     assert panel.sign()
 
 
-def test_signing_a_film_from_the_pacs_stores_sr_and_pdf(qtbot: Any, db: Path, answers: Answers, orthanc: Any,  # noqa: F811
+def test_signing_a_film_from_the_pacs_stores_sr_and_pdf(qtbot: Any, db: Path, answers: Answers, orthanc: Any,
                                                          tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                          artifacts_dir: Path) -> None:
     from gazex_viewer.core.pacs.outbox import Outbox
 
     monkeypatch.setenv("GAZEX_DATA_DIR", str(tmp_path / "data"))
-    _clear_results(orthanc)
-    pacs = DicomWebPacs(_profile(orthanc), RetrieveCache(tmp_path / "cache"))
-    win = _window(qtbot, answers)
+    clear_results(orthanc)
+    pacs = DicomWebPacs(orthanc_profile(orthanc), RetrieveCache(tmp_path / "cache"))
+    win = review_window(qtbot, answers)
     assert win.open_image(_film_from_pacs(pacs))
     _review_and_sign(win)
     results = win.review.pacs_results
@@ -71,21 +70,21 @@ def test_signing_a_film_from_the_pacs_stores_sr_and_pdf(qtbot: Any, db: Path, an
 
 
 def test_a_refused_sign_off_send_is_queued_then_delivered(qtbot: Any, db: Path, answers: Answers,
-                                                          orthanc: Any, tmp_path: Path,  # noqa: F811
+                                                          orthanc: Any, tmp_path: Path,
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     from gazex_viewer.core.pacs.outbox import Outbox
 
     monkeypatch.setenv("GAZEX_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("GAZEX_TEST_CHANGING_PASSWORD", "wrong")
-    _clear_results(orthanc)
-    good = DicomWebPacs(_profile(orthanc), RetrieveCache(tmp_path / "cache"))
-    refusing = DicomWebPacs(_profile(orthanc, secret_env="GAZEX_TEST_CHANGING_PASSWORD"),
+    clear_results(orthanc)
+    good = DicomWebPacs(orthanc_profile(orthanc), RetrieveCache(tmp_path / "cache"))
+    refusing = DicomWebPacs(orthanc_profile(orthanc, secret_env="GAZEX_TEST_CHANGING_PASSWORD"),
                             RetrieveCache(tmp_path / "cache"))
     path = _film_from_pacs(good)
     from gazex_viewer.ui.pacs.send import remember_origin
 
     remember_origin(path, refusing.profile)
-    win = _window(qtbot, answers)
+    win = review_window(qtbot, answers)
     assert win.open_image(path)
     _review_and_sign(win)
     results = win.review.pacs_results
@@ -109,23 +108,23 @@ def test_a_film_from_disk_sends_nothing(qtbot: Any, db: Path, answers: Answers, 
     from tests.conftest import shared_file
 
     monkeypatch.setenv("GAZEX_DATA_DIR", str(tmp_path / "data"))
-    win = _window(qtbot, answers)
+    win = review_window(qtbot, answers)
     assert win.open_image(shared_file("dicom/RG1_UNCR.dcm"))
     _review_and_sign(win)
     assert not win.review.pacs_results.label.isVisible() and not win.review.pacs_results.busy
     assert not (tmp_path / "data" / "pacs-outbox").exists()
 
 
-def test_drafts_are_sent_only_when_the_setting_asks(qtbot: Any, db: Path, answers: Answers, orthanc: Any,  # noqa: F811
+def test_drafts_are_sent_only_when_the_setting_asks(qtbot: Any, db: Path, answers: Answers, orthanc: Any,
                                                     tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from gazex_viewer.ui import settings as S
     from gazex_viewer.ui.pacs.results import SEND_DRAFTS_KEY
 
     monkeypatch.setenv("GAZEX_DATA_DIR", str(tmp_path / "data"))
-    _clear_results(orthanc)
+    clear_results(orthanc)
     S.set_value(SEND_DRAFTS_KEY, True)
-    pacs = DicomWebPacs(_profile(orthanc), RetrieveCache(tmp_path / "cache"))
-    win = _window(qtbot, answers)
+    pacs = DicomWebPacs(orthanc_profile(orthanc), RetrieveCache(tmp_path / "cache"))
+    win = review_window(qtbot, answers)
     assert win.open_image(_film_from_pacs(pacs))
     reading = demo_reading(win.radiograph)
     assert win.show_reading(reading)
@@ -143,4 +142,4 @@ def test_drafts_are_sent_only_when_the_setting_asks(qtbot: Any, db: Path, answer
     win.review_panel.refresh()
     qtbot.wait(300)
     assert not results.busy and len(pacs.gazex_srs(RG1_STUDY)) == 1
-    _clear_results(orthanc)
+    clear_results(orthanc)

@@ -9,14 +9,15 @@ from PySide6.QtCore import Qt
 
 from gazex_viewer.core.pacs.cache import RetrieveCache
 from gazex_viewer.core.pacs.profile import ServerProfile
-from tests.core.pacs.test_pacs_orthanc import RG1_STUDY, _profile, orthanc  # noqa: F401 - the Orthanc fixture
+from tests.factories import signed_reading_for
+from tests.servers.orthanc_fixtures import RG1_STUDY, clear_results, orthanc_profile
 
 
-def test_search_sort_and_open_a_study(window: Any, qtbot: Any, orthanc: Any, tmp_path: Path,  # noqa: F811
+def test_search_sort_and_open_a_study(window: Any, qtbot: Any, orthanc: Any, tmp_path: Path,
                                       artifacts_dir: Path) -> None:
     from gazex_viewer.ui.pacs.study_browser import StudyBrowserDialog
 
-    dialog = StudyBrowserDialog(window, profiles=[_profile(orthanc)], cache=RetrieveCache(tmp_path / "cache"))
+    dialog = StudyBrowserDialog(window, profiles=[orthanc_profile(orthanc)], cache=RetrieveCache(tmp_path / "cache"))
     qtbot.addWidget(dialog)
     dialog.show()
     assert dialog.search()
@@ -40,7 +41,7 @@ def test_search_sort_and_open_a_study(window: Any, qtbot: Any, orthanc: Any, tmp
     assert ref.study_instance_uid == RG1_STUDY and ref.file_name == f"{ref.sop_instance_uid}.dcm"
 
 
-def test_a_pacs_that_is_down_is_one_line_and_the_dialog_stays(window: Any, qtbot: Any, orthanc: Any,  # noqa: F811
+def test_a_pacs_that_is_down_is_one_line_and_the_dialog_stays(window: Any, qtbot: Any, orthanc: Any,
                                                               tmp_path: Path) -> None:
     from gazex_viewer.ui.pacs.study_browser import StudyBrowserDialog
     from tests.servers.orthanc_server import _free_port
@@ -57,34 +58,33 @@ def test_a_pacs_that_is_down_is_one_line_and_the_dialog_stays(window: Any, qtbot
     assert not dialog.open_selected() and "select a study first" in dialog.message.text()
 
 
-def test_send_results_to_the_pacs_the_film_came_from(window: Any, qtbot: Any, orthanc: Any,  # noqa: F811
+def test_send_results_to_the_pacs_the_film_came_from(window: Any, qtbot: Any, orthanc: Any,
                                                      tmp_path: Path, monkeypatch: Any, messages: Any) -> None:
     from gazex_viewer.core.pacs.dicomweb import DicomWebPacs
     from gazex_viewer.core.pacs.outbox import Outbox
     from gazex_viewer.ui.pacs.study_browser import StudyBrowserDialog
-    from tests.core.pacs.test_pacs_orthanc import _clear_results, _signed_reading_for
 
     monkeypatch.setenv("GAZEX_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("GAZEX_CONFIG_DIR", str(tmp_path / "config"))  # no saved profile
-    _clear_results(orthanc)
-    dialog = StudyBrowserDialog(window, profiles=[_profile(orthanc)], cache=RetrieveCache(tmp_path / "cache"))
+    clear_results(orthanc)
+    dialog = StudyBrowserDialog(window, profiles=[orthanc_profile(orthanc)], cache=RetrieveCache(tmp_path / "cache"))
     qtbot.addWidget(dialog)
     dialog.patient_id.setText("9RG1")
     assert dialog.search()
     dialog.table.selectRow(0)
     assert dialog.open_selected() and dialog.film_path is not None
     assert window.open_image(dialog.film_path)
-    reading = _signed_reading_for(dialog.film_path)
+    reading = signed_reading_for(dialog.film_path)
     from gazex_viewer.ui.pacs.send import send_results
 
     report = send_results(window, reading)
     assert report is not None and len(report.sent) == 2 and report.queued == []
     assert "signed SR and PDF: 2 sent to http://127.0.0.1" in window.statusBar().currentMessage()
     assert [m["modality"] for m in Outbox().sent(RG1_STUDY)] == ["SR", "DOC"]
-    pacs = DicomWebPacs(_profile(orthanc))
+    pacs = DicomWebPacs(orthanc_profile(orthanc))
     (sr,) = pacs.gazex_srs(RG1_STUDY)
     assert sr.signed and sr.referenced_sop_instance_uids == {reading.image.sop_instance_uid}
-    dialog2 = StudyBrowserDialog(window, profiles=[_profile(orthanc)], cache=RetrieveCache(tmp_path / "cache"))
+    dialog2 = StudyBrowserDialog(window, profiles=[orthanc_profile(orthanc)], cache=RetrieveCache(tmp_path / "cache"))
     qtbot.addWidget(dialog2)
     dialog2.patient_id.setText("9RG1")
     assert dialog2.search() and dialog2.table.item(0, 6).text() == "signed"
@@ -94,4 +94,4 @@ def test_send_results_to_the_pacs_the_film_came_from(window: Any, qtbot: Any, or
     assert window.open_image(shared_file("dicom/RG1_UNCR.dcm"))
     assert send_results(window, reading) is None
     assert "was not opened from a PACS and no server profile is saved" in messages.errors[-1][1]
-    _clear_results(orthanc)
+    clear_results(orthanc)

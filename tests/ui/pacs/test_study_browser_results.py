@@ -12,36 +12,35 @@ from PySide6.QtCore import QTimer
 
 from gazex_viewer.core.pacs.cache import RetrieveCache
 from gazex_viewer.core.pacs.dicomweb import DicomWebPacs, DicomWebSource
-from tests.core.pacs.test_pacs_orthanc import (  # noqa: F401 - the Orthanc fixture
+from tests.factories import signed_reading_for
+from tests.servers.orthanc_fixtures import (
     RG1_STUDY,
     RG1_UNCR_SOP,
-    _clear_results,
-    _profile,
-    _signed_reading_for,
-    orthanc,
+    clear_results,
+    orthanc_profile,
 )
 
 
-def _dialog(window: Any, qtbot: Any, orthanc: Any, tmp_path: Path) -> Any:  # noqa: F811
+def _dialog(window: Any, qtbot: Any, orthanc: Any, tmp_path: Path) -> Any:
     from gazex_viewer.ui.pacs.study_browser import StudyBrowserDialog
 
-    dialog = StudyBrowserDialog(window, profiles=[_profile(orthanc)], cache=RetrieveCache(tmp_path / "cache"))
+    dialog = StudyBrowserDialog(window, profiles=[orthanc_profile(orthanc)], cache=RetrieveCache(tmp_path / "cache"))
     qtbot.addWidget(dialog)
     dialog.show()
     return dialog
 
 
-def test_open_an_earlier_gazex_result(window: Any, qtbot: Any, orthanc: Any, tmp_path: Path,  # noqa: F811
+def test_open_an_earlier_gazex_result(window: Any, qtbot: Any, orthanc: Any, tmp_path: Path,
                                       artifacts_dir: Path) -> None:
-    from gazex_viewer.core.review.final_report import build_final_report
     from gazex_viewer.core.pacs.documents import result_documents
+    from gazex_viewer.core.review.final_report import build_final_report
 
-    _clear_results(orthanc)
-    pacs = DicomWebPacs(_profile(orthanc), RetrieveCache(tmp_path / "store-cache"))
+    clear_results(orthanc)
+    pacs = DicomWebPacs(orthanc_profile(orthanc), RetrieveCache(tmp_path / "store-cache"))
     hit = next(i for i in pacs.search_instances(RG1_STUDY) if i.sop_instance_uid == RG1_UNCR_SOP)
     film = DicomWebSource(pacs, hit).path()
-    draft = _signed_reading_for(film, sign=False)
-    signed = _signed_reading_for(film)
+    draft = signed_reading_for(film, sign=False)
+    signed = signed_reading_for(film)
     pacs.store([result_documents(draft, film, pdf=False).sr, result_documents(signed, film, pdf=False).sr])
     try:
         dialog = _dialog(window, qtbot, orthanc, tmp_path)
@@ -64,10 +63,10 @@ def test_open_an_earlier_gazex_result(window: Any, qtbot: Any, orthanc: Any, tmp
             f.text for f in got.reading.findings
         ]
     finally:
-        _clear_results(orthanc)
+        clear_results(orthanc)
 
 
-def test_network_calls_run_off_the_ui_thread(window: Any, qtbot: Any, orthanc: Any, tmp_path: Path,  # noqa: F811
+def test_network_calls_run_off_the_ui_thread(window: Any, qtbot: Any, orthanc: Any, tmp_path: Path,
                                              monkeypatch: pytest.MonkeyPatch) -> None:
     threads: list[int] = []
     real = DicomWebPacs.search_studies
@@ -90,7 +89,7 @@ def test_network_calls_run_off_the_ui_thread(window: Any, qtbot: Any, orthanc: A
     assert dialog.table.rowCount() == 2
 
 
-def test_cancel_returns_at_once_and_drops_the_late_answer(window: Any, qtbot: Any, orthanc: Any,  # noqa: F811
+def test_cancel_returns_at_once_and_drops_the_late_answer(window: Any, qtbot: Any, orthanc: Any,
                                                           tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from gazex_viewer.ui.pacs.study_browser import Cancelled
 

@@ -8,10 +8,9 @@ from typing import Any
 from gazex_viewer.core.review.final_report import build_final_report
 from gazex_viewer.ui.report.panel import SentenceRow
 from tests.conftest import shared_file
-from tests.core.review.test_review_helpers import sign
+from tests.factories import demo_reading, sign
 from tests.ui.conftest import Answers
-from tests.ui.readings import demo_reading
-from tests.ui.review.test_review_window import NIH, _open, _window
+from tests.ui.helpers import NIH, open_review, review_window
 
 
 def _heads(rp: Any) -> list[str]:
@@ -19,13 +18,13 @@ def _heads(rp: Any) -> list[str]:
 
 
 def test_reading_without_sentences_or_labels_lists_every_finding(qtbot: Any, db: Path, answers: Answers) -> None:
-    win = _window(qtbot, answers)
+    win = review_window(qtbot, answers)
     assert win.open_image(shared_file(NIH))
     reading = demo_reading(win.radiograph)
     reading.sentences = []
     for f in reading.findings:
         f.labels = []
-    _open(win, reading)
+    open_review(win, reading)
     s = win.review_panel.session
     assert s is not None
     rp = win.report_panel

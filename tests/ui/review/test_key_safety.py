@@ -16,11 +16,11 @@ from PySide6.QtWidgets import QLineEdit, QPlainTextEdit
 
 from gazex_viewer.core.reading.document import Box
 from tests.ui.conftest import Answers
-from tests.ui.review.test_review_window import _open, _window
+from tests.ui.helpers import open_review, review_window
 
 
 def _rwin(qtbot: Any, answers: Answers) -> Any:
-    return _window(qtbot, answers)
+    return review_window(qtbot, answers)
 
 
 def _key(qtbot: Any, win: Any, key: Qt.Key) -> None:
@@ -36,7 +36,7 @@ def _focus_is_list(win: Any) -> bool:
 
 def test_after_add_finding_and_done_the_next_key_is_a_command(qtbot: Any, db: Path, answers: Answers) -> None:
     win = _rwin(qtbot, answers)
-    _open(win)
+    open_review(win)
     panel = win.review_panel
     s = panel.session
     assert s is not None and _focus_is_list(win)
@@ -85,7 +85,7 @@ def test_after_add_finding_and_done_the_next_key_is_a_command(qtbot: Any, db: Pa
 
 def test_typing_never_fires_a_shortcut(qtbot: Any, db: Path, answers: Answers) -> None:
     win = _rwin(qtbot, answers)
-    _open(win)
+    open_review(win)
     panel = win.review_panel
     s = panel.session
     assert s is not None
@@ -123,7 +123,7 @@ def test_typing_never_fires_a_shortcut(qtbot: Any, db: Path, answers: Answers) -
 def test_read_first_impression_typing_does_not_invert_or_hide(qtbot: Any, db: Path, answers: Answers) -> None:
     win = _rwin(qtbot, answers)
     win.read_first_action.setChecked(True)
-    _open(win)
+    open_review(win)
     panel = win.review_panel
     s = panel.session
     assert s is not None and s.ai_hidden
@@ -141,7 +141,7 @@ def test_read_first_impression_typing_does_not_invert_or_hide(qtbot: Any, db: Pa
 
 def test_edited_words_relabel_and_hand_set_labels_are_asked(qtbot: Any, db: Path, answers: Answers) -> None:
     win = _rwin(qtbot, answers)
-    _open(win)
+    open_review(win)
     panel = win.review_panel
     s = panel.session
     assert s is not None
@@ -183,7 +183,7 @@ def test_sign_off_asks_about_an_empty_impression_and_records_the_account(
     qtbot: Any, db: Path, answers: Answers, artifacts_dir: Path
 ) -> None:
     win = _rwin(qtbot, answers)
-    _open(win)
+    open_review(win)
     panel = win.review_panel
     s = panel.session
     assert s is not None
@@ -219,7 +219,7 @@ def test_sign_off_asks_about_an_empty_impression_and_records_the_account(
 
 def test_after_a_dialog_opened_while_typing_the_focus_is_on_the_list(qtbot: Any, db: Path, answers: Answers) -> None:
     win = _rwin(qtbot, answers)
-    _open(win)
+    open_review(win)
     panel = win.review_panel
     s = panel.session
     assert s is not None

@@ -25,8 +25,7 @@ from gazex_viewer.ui.review.export_dialog import (
     export_reading,
 )
 from tests.conftest import require_tool, shared_file
-from tests.core.review.test_review_helpers import sign
-from tests.ui.readings import demo_reading
+from tests.factories import demo_reading, sign
 
 NIH = "images/nih/00000001_000.png"
 

@@ -14,10 +14,9 @@ from gazex_viewer.core.reading.document import Reading
 from gazex_viewer.core.review.session import ReviewSession
 from gazex_viewer.core.review.sqlite_store import SqliteReviewStore
 from tests.conftest import shared_file
-from tests.core.review.test_review_helpers import sign
+from tests.factories import demo_reading, sign
 from tests.ui.conftest import Answers
-from tests.ui.readings import demo_reading
-from tests.ui.review.test_review_window import _open, _window
+from tests.ui.helpers import open_review, review_window
 
 NIH = "images/nih/00000001_000.png"
 OTHER = "images/nih/00027426_000.png"
@@ -25,7 +24,7 @@ OTHER = "images/nih/00027426_000.png"
 
 @pytest.fixture
 def rwin(qtbot: Any, db: Path, answers: Answers) -> Any:
-    return _window(qtbot, answers)
+    return review_window(qtbot, answers)
 
 
 def _signed_then_tampered(rg: Any) -> Reading:
@@ -44,7 +43,7 @@ def test_tampered_signed_reading_shows_signature_invalid(rwin: Any, qtbot: Any, 
     from gazex_viewer.core.imaging.files import load_radiograph
 
     tampered = _signed_then_tampered(load_radiograph(shared_file(NIH)))
-    _open(rwin, tampered)
+    open_review(rwin, tampered)
     panel = rwin.review_panel
     s = panel.session
     assert s is not None and s.signature_invalid and not s.is_signed
@@ -120,7 +119,7 @@ def test_export_reading_writes_all_or_nothing(tmp_path: Path) -> None:
 def test_typed_work_is_saved_when_another_film_is_opened(rwin: Any, qtbot: Any, db: Path) -> None:
     from gazex_viewer.core.reading.document import Box
 
-    reading = _open(rwin)
+    reading = open_review(rwin)
     panel = rwin.review_panel
     panel.impression_edit.setPlainText("Cardiomegaly. No pneumothorax.")  # typed, focus never left the box
     rwin.selection.select("f-device")
@@ -251,7 +250,7 @@ def test_without_read_first_the_run_streams_as_before(mwin: Any) -> None:
 
 # -- 6. a new model result never silently replaces a review in progress -------------------------------------
 def test_rerun_asks_before_replacing_a_review_and_old_ones_stay_reachable(mwin: Any, qtbot: Any, db: Path) -> None:
-    first = _open(mwin)
+    first = open_review(mwin)
     panel = mwin.review_panel
     panel.session.accept("f-cardio")
     asked: list[str] = []

@@ -5,77 +5,22 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import pytest
 from PySide6.QtCore import Qt
 
-from gazex_viewer.core.imaging.files import load_radiograph
 from gazex_viewer.core.reading.document import Box
 from gazex_viewer.core.review.session import ReviewSession
 from gazex_viewer.core.review.sqlite_store import SqliteReviewStore
-from gazex_viewer.ui.common import SelectionModel
-from gazex_viewer.ui.review.panel import ReviewPanel
-from tests.conftest import shared_file
-from tests.ui.readings import demo_reading
+from tests.ui.review import panel_fixtures
+from tests.ui.review.panel_fixtures import Prompts, make_panel
 
-NIH = "images/nih/00000001_000.png"
-
-
-class Prompts:
-    def __init__(self) -> None:
-        self.errors: list[tuple[str, str]] = []
-        self.reasons: list[str] = []
-        self.reason_answer: str | None = ""
-        self.confirms: list[str] = []
-        self.confirm_answer = True
-        self.passphrases: list[str] = []
-
-    def error(self, title: str, message: str) -> None:
-        self.errors.append((title, message))
-
-    def reason(self, text: str) -> str | None:
-        self.reasons.append(text)
-        return self.reason_answer
-
-    def confirm(self, title: str, message: str) -> bool:
-        self.confirms.append(message)
-        return self.confirm_answer
-
-    def passphrase(self, title: str, label: str) -> str | None:
-        self.passphrases.append(label)
-        return "correct horse battery"
-
-
-@pytest.fixture
-def reading() -> Any:
-    return demo_reading(load_radiograph(shared_file(NIH)))
-
-
-@pytest.fixture
-def db(tmp_path: Path) -> Path:
-    return tmp_path / "reviews.sqlite3"
-
-
-@pytest.fixture
-def prompts() -> Prompts:
-    return Prompts()
-
-
-def _panel(qtbot: Any, prompts: Prompts) -> tuple[ReviewPanel, SelectionModel]:
-    sel = SelectionModel()
-    panel = ReviewPanel(sel)
-    panel.show_error = prompts.error  # type: ignore[method-assign]
-    panel.ask_passphrase = prompts.passphrase  # type: ignore[method-assign]
-    panel.ask_reason = prompts.reason  # type: ignore[method-assign]
-    panel.confirm = prompts.confirm  # type: ignore[method-assign]
-    qtbot.addWidget(panel)
-    panel.resize(420, 800)
-    panel.show()
-    return panel, sel
+reading = panel_fixtures.reading
+db = panel_fixtures.db
+prompts = panel_fixtures.prompts
 
 
 def test_accept_reject_counter_and_resume(qtbot: Any, reading: Any, db: Path, prompts: Prompts) -> None:
     store = SqliteReviewStore(db)
-    panel, sel = _panel(qtbot, prompts)
+    panel, sel = make_panel(qtbot, prompts)
     panel.set_session(ReviewSession.open(store, reading, "Dr Ada"))
     assert panel.counter_text() == "3 of 3 AI finding(s) undecided"
     assert [r.badge.text() for r in panel.rows.values()] == ["? Undecided"] * 3
@@ -111,7 +56,7 @@ def test_accept_reject_counter_and_resume(qtbot: Any, reading: Any, db: Path, pr
 
 def test_next_previous_undecided_and_undo_redo(qtbot: Any, reading: Any, db: Path, prompts: Prompts) -> None:
     with SqliteReviewStore(db) as store:
-        panel, sel = _panel(qtbot, prompts)
+        panel, sel = make_panel(qtbot, prompts)
         panel.set_session(ReviewSession.open(store, reading, "Dr Ada"))
         assert panel.next_undecided() == "f-cardio"
         assert panel.next_undecided() == "f-device"
@@ -136,7 +81,7 @@ def test_next_previous_undecided_and_undo_redo(qtbot: Any, reading: Any, db: Pat
 
 def test_edit_text_label_and_region(qtbot: Any, reading: Any, db: Path, prompts: Prompts) -> None:
     store = SqliteReviewStore(db)
-    panel, sel = _panel(qtbot, prompts)
+    panel, sel = make_panel(qtbot, prompts)
     panel.set_session(ReviewSession.open(store, reading, "Dr Ada"))
     editing: list[Any] = []
     panel.region_editing_changed.connect(editing.append)
@@ -173,7 +118,7 @@ def test_edit_text_label_and_region(qtbot: Any, reading: Any, db: Path, prompts:
 
 def test_add_missed_finding_then_remove(qtbot: Any, reading: Any, db: Path, prompts: Prompts) -> None:
     with SqliteReviewStore(db) as store:
-        panel, sel = _panel(qtbot, prompts)
+        panel, sel = make_panel(qtbot, prompts)
         panel.set_session(ReviewSession.open(store, reading, "Dr Ada"), {"f-cardio": (1, "#4fc3f7"), "f-device": (2, "#ffb74d"), "f-ptx": (3, "#9e9e9e")})
         drawing: list[bool] = []
         panel.drawing_changed.connect(drawing.append)
@@ -210,7 +155,7 @@ def test_sign_refused_while_undecided_then_signed_and_frozen(
     qtbot: Any, reading: Any, db: Path, prompts: Prompts
 ) -> None:
     store = SqliteReviewStore(db)
-    panel, sel = _panel(qtbot, prompts)
+    panel, sel = make_panel(qtbot, prompts)
     panel.set_session(ReviewSession.open(store, reading, "Dr Ada"))
     sel.select("f-cardio")
     panel.accept_current()
@@ -254,7 +199,7 @@ def test_sign_refused_while_undecided_then_signed_and_frozen(
 
 def test_read_first_hides_the_ai_until_own_impression(qtbot: Any, reading: Any, db: Path, prompts: Prompts) -> None:
     with SqliteReviewStore(db) as store:
-        panel, sel = _panel(qtbot, prompts)
+        panel, sel = make_panel(qtbot, prompts)
         panel.set_session(ReviewSession.open(store, reading, "Dr Ada", read_first=True))
         assert panel.read_first_box.isVisible() and not panel.list_area.isVisible()
         assert panel.rows == {}
@@ -274,7 +219,7 @@ def test_read_first_hides_the_ai_until_own_impression(qtbot: Any, reading: Any, 
 
 def test_failed_write_is_a_message_and_changes_nothing(qtbot: Any, reading: Any, db: Path, prompts: Prompts) -> None:
     store = SqliteReviewStore(db)
-    panel, sel = _panel(qtbot, prompts)
+    panel, sel = make_panel(qtbot, prompts)
     panel.set_session(ReviewSession.open(store, reading, "Dr Ada"))
     sel.select("f-cardio")
     store._conn.close()  # the database goes away under the panel
@@ -289,7 +234,7 @@ def test_failed_write_is_a_message_and_changes_nothing(qtbot: Any, reading: Any,
 
 def test_impression_saved_when_focus_leaves(qtbot: Any, reading: Any, db: Path, prompts: Prompts) -> None:
     with SqliteReviewStore(db) as store:
-        panel, sel = _panel(qtbot, prompts)
+        panel, sel = make_panel(qtbot, prompts)
         panel.set_session(ReviewSession.open(store, reading, "Dr Ada"))
         panel.activateWindow()
         panel.impression_edit.setFocus()

@@ -8,37 +8,15 @@ from typing import Any
 from PySide6.QtCore import Qt
 
 from gazex_viewer.core.imaging.files import load_radiograph
-from gazex_viewer.core.reading.document import Box, Finding, Label, Reading, Sentence, TrajectoryPoint
+from gazex_viewer.core.reading.document import Box, Label
 from tests.conftest import shared_file
-from tests.ui.readings import demo_reading
-from tests.ui.review.test_review_window import NIH, _open, _window
+from tests.factories import five_finding_reading
+from tests.ui.helpers import NIH, open_review, review_window
 
 
-def five_finding_reading(rg: Any) -> Reading:
-    """The demo reading plus a right basal opacity and a pertinent negative (no effusion)."""
-    r = demo_reading(rg)
-    extra = [
-        Finding("f-opacity", "s-4", "right basal opacity", [Label("Lung Opacity")],
-                Box.from_corners(60, 300, 190, 430), [Box.from_corners(80, 340, 150, 410)]),
-        Finding("f-noeff", "s-5", "no pleural effusion", [Label("Pleural Effusion", "negative")],
-                Box.from_corners(40, 380, 480, 480)),
-    ]
-    t = r.duration
-    for f in extra:
-        r.findings.append(f)
-        r.sentences.append(Sentence(f.sentence_id, f.text))
-        for i, b in enumerate([*f.clues, f.observation]):
-            assert b is not None
-            kind = "clue" if i < len(f.clues) else "observation"
-            r.trajectory.append(TrajectoryPoint(b.centroid_x, b.centroid_y, t, t + 1.0, f.id, kind))  # type: ignore[arg-type]
-            t += 1.0
-    r.raw_report = " . ".join(s.text for s in r.sentences) + " ."
-    return r
-
-
-def test_review_screenshots(qtbot: Any, db: Path, answers: Any, artifacts_dir: Path) -> None:  # noqa: F811
-    win = _window(qtbot, answers)
-    reading = _open(win, five_finding_reading(load_radiograph(shared_file(NIH))))
+def test_review_screenshots(qtbot: Any, db: Path, answers: Any, artifacts_dir: Path) -> None:
+    win = review_window(qtbot, answers)
+    reading = open_review(win, five_finding_reading(load_radiograph(shared_file(NIH))))
     panel = win.review_panel
     s = panel.session
     win.selection.select("f-cardio")
@@ -76,10 +54,10 @@ def test_review_screenshots(qtbot: Any, db: Path, answers: Any, artifacts_dir: P
     assert reading.reading_id == s.reading_id
 
 
-def test_read_first_screenshot(qtbot: Any, db: Path, answers: Any, artifacts_dir: Path) -> None:  # noqa: F811
-    win = _window(qtbot, answers)
+def test_read_first_screenshot(qtbot: Any, db: Path, answers: Any, artifacts_dir: Path) -> None:
+    win = review_window(qtbot, answers)
     win.read_first_action.setChecked(True)
-    _open(win)
+    open_review(win)
     win.review_panel.own_impression_edit.setPlainText("Enlarged heart. Lines and tubes")
     qtbot.wait(50)
     shot = artifacts_dir / "review-read-first.png"

@@ -13,58 +13,12 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 
 from gazex_viewer.core.imaging.files import load_radiograph
-from gazex_viewer.core.reading.document import (
-    Box,
-    Finding,
-    Label,
-    Reading,
-    Sentence,
-    TrajectoryPoint,
-)
+from gazex_viewer.core.reading.document import Reading
 from gazex_viewer.core.review.sqlite_store import SqliteReviewStore
 from tests.conftest import ROOT, shared_file
+from tests.factories import N_KILL, long_reading
 from tests.ui.conftest import Answers
-from tests.ui.readings import demo_reading
-
-NIH = "images/nih/00000001_000.png"
-
-
-def _window(qtbot: Any, answers: Answers) -> Any:
-    from gazex_viewer.ui.shell.main_window import MainWindow
-
-    win = MainWindow()
-    win.show_error = answers.error  # type: ignore[method-assign]
-    win.ask_yes_no = answers.ask  # type: ignore[method-assign]
-    win.ask_text = answers.ask_text  # type: ignore[method-assign]
-    win.review_panel.show_error = answers.error  # type: ignore[method-assign]
-    win.review_panel.confirm = answers.ask  # type: ignore[method-assign]
-    win.review_panel.ask_reason = lambda _t: answers.reason  # type: ignore[method-assign]
-    win.review_panel.ask_passphrase = answers.ask_passphrase  # type: ignore[method-assign]
-    qtbot.addWidget(win)
-    win.resize(1400, 900)
-    win.show()
-    qtbot.waitExposed(win)
-    win.activateWindow()  # shortcuts only reach the active window
-    qtbot.waitUntil(win.isActiveWindow, timeout=3000)
-    return win
-
-
-@pytest.fixture
-def rwin(qtbot: Any, db: Path, answers: Answers) -> Any:
-    return _window(qtbot, answers)
-
-
-def _open(win: Any, reading: Reading | None = None, name: str | None = "Dr Ada Lovelace") -> Reading:
-    """Open the NIH film and a reading; type the reviewer's name when the panel asks for it."""
-    assert win.open_image(shared_file(NIH))
-    reading = reading or demo_reading(win.radiograph)
-    assert win.show_reading(reading)
-    panel = win.review_panel
-    win.asked_name = panel.name_box.isVisibleTo(win)
-    if win.asked_name and name:
-        panel.name_edit.setText(name)
-        panel.name_button.click()
-    return reading
+from tests.ui.helpers import NIH, open_review, review_window
 
 
 def _pt(win: Any, x: float, y: float) -> QPoint:
@@ -88,7 +42,7 @@ def _badge(win: Any, fid: str) -> str:
 
 # -- keyboard ------------------------------------------------------------------------------------------
 def test_keyboard_decisions_undo_redo_and_badges(rwin: Any, qtbot: Any, answers: Answers, db: Path) -> None:
-    reading = _open(rwin)
+    reading = open_review(rwin)
     assert rwin.asked_name, "the reviewer's name is asked (inline) the first time"
     assert answers.texts == []  # never a modal prompt when a reading opens
     panel = rwin.review_panel
@@ -145,7 +99,7 @@ def test_shortcut_sheet_lists_review_keys(rwin: Any, qtbot: Any) -> None:
 
 # -- film editing ----------------------------------------------------------------------------------------
 def test_edit_region_on_film_and_add_finding_by_drawing(rwin: Any, qtbot: Any, db: Path) -> None:
-    _open(rwin)
+    open_review(rwin)
     qtbot.wait(20)
     panel = rwin.review_panel
     rwin.selection.select("f-device")
@@ -183,14 +137,14 @@ def test_edit_region_on_film_and_add_finding_by_drawing(rwin: Any, qtbot: Any, d
 
 # -- resume ------------------------------------------------------------------------------------------------
 def test_reopening_the_film_resumes_the_review(qtbot: Any, db: Path, answers: Answers, tmp_path: Path) -> None:
-    win = _window(qtbot, answers)
-    reading = _open(win)
+    win = review_window(qtbot, answers)
+    reading = open_review(win)
     win.selection.select("f-cardio")
     qtbot.keyClick(win, Qt.Key.Key_A)
     answers.reason = "old tube"
     qtbot.keyClick(win, Qt.Key.Key_R)
     win.close()
-    again = _window(qtbot, answers)
+    again = review_window(qtbot, answers)
     assert again.open_image(shared_file(NIH))  # the film alone: its stored review comes back
     assert not again.review_panel.name_box.isVisibleTo(again)  # the reviewer's name is remembered
     s = again.review_panel.session
@@ -204,7 +158,7 @@ def test_reopening_the_film_resumes_the_review(qtbot: Any, db: Path, answers: An
 # -- read first --------------------------------------------------------------------------------------------
 def test_read_first_hides_ai_draft_until_own_impression(rwin: Any, qtbot: Any) -> None:
     rwin.read_first_action.setChecked(True)
-    _open(rwin)
+    open_review(rwin)
     panel = rwin.review_panel
     assert panel.session.read_first and panel.session.ai_hidden
     assert rwin.canvas.reading is None or not rwin.canvas._regions
@@ -223,7 +177,7 @@ def test_read_first_hides_ai_draft_until_own_impression(rwin: Any, qtbot: Any) -
 
 # -- sign-off, export, audit -----------------------------------------------------------------------------------
 def test_sign_off_freezes_and_export_and_audit(rwin: Any, qtbot: Any, answers: Answers, tmp_path: Path) -> None:
-    reading = _open(rwin)
+    reading = open_review(rwin)
     panel = rwin.review_panel
     qtbot.keyClick(rwin, Qt.Key.Key_N)
     qtbot.keyClick(rwin, Qt.Key.Key_A)
@@ -258,7 +212,7 @@ def test_sign_off_freezes_and_export_and_audit(rwin: Any, qtbot: Any, answers: A
 
 
 def test_export_of_draft_says_draft(rwin: Any, qtbot: Any) -> None:
-    _open(rwin)
+    open_review(rwin)
     dlg = rwin.export_dialog()
     qtbot.addWidget(dlg)
     assert "DRAFT" in dlg.state_label.text()
@@ -268,11 +222,11 @@ def test_export_of_draft_says_draft(rwin: Any, qtbot: Any) -> None:
 # -- bad databases ---------------------------------------------------------------------------------------------
 def test_corrupt_database_is_a_warning_and_review_goes_on(qtbot: Any, db: Path, answers: Answers) -> None:
     db.write_bytes(b"definitely not sqlite\x00" * 300)
-    win = _window(qtbot, answers)
+    win = review_window(qtbot, answers)
     panel = win.review_panel
     assert panel.store_warning_label.isVisibleTo(win)
     assert "corrupt" in panel.store_warning_label.text() and ".corrupt-" in panel.store_warning_label.text()
-    _open(win)
+    open_review(win)
     win.selection.select("f-cardio")
     qtbot.keyClick(win, Qt.Key.Key_A)
     assert panel.session.status("f-cardio") == "accepted"
@@ -287,31 +241,11 @@ def test_unusable_database_folder_disables_review_with_a_message(
     blocker = tmp_path / "file"
     blocker.write_text("x")
     monkeypatch.setenv("GAZEX_REVIEW_DB", str(blocker / "sub" / "r.sqlite3"))
-    win = _window(qtbot, answers)
-    _open(win)
+    win = review_window(qtbot, answers)
+    open_review(win)
     assert win.review_panel.session is None
     assert "cannot create the database folder" in win.review_panel.store_warning_label.text()
     assert win.report_panel.rows  # the AI draft is still shown
-
-
-# -- SIGKILL of the real GUI --------------------------------------------------------------------------------
-N_KILL = 90
-
-
-def long_reading(rg: Any, n: int = N_KILL) -> Reading:
-    """``n`` findings, each a 40 px box on a grid over a 512 x 512 film."""
-    findings: list[Finding] = []
-    sentences: list[Sentence] = []
-    traj: list[TrajectoryPoint] = []
-    for i in range(n):
-        x, y = 20 + (i % 9) * 50, 20 + (i // 9) * 45
-        f = Finding(f"f-{i:03d}", f"s-{i:03d}", f"finding number {i}", [Label("Lung Opacity")],
-                    Box.from_corners(x, y, x + 40, y + 40))
-        findings.append(f)
-        sentences.append(Sentence(f.sentence_id, f.text))
-        traj.append(TrajectoryPoint(x + 20, y + 20, float(i), i + 1.0, f.id))
-    return Reading(image=rg.image_ref(), producer=demo_reading(rg).producer, sentences=sentences,
-                   findings=findings, trajectory=traj)
 
 
 def test_sigkill_of_the_real_gui_keeps_every_acknowledged_decision(
@@ -355,7 +289,7 @@ def test_sigkill_of_the_real_gui_keeps_every_acknowledged_decision(
     assert {st for _f, st in acks} == {"accepted", "rejected", "edited"}
     assert len(acks) < N_KILL
     # the real window on the same database shows every acknowledged decision
-    win = _window(qtbot, answers)
+    win = review_window(qtbot, answers)
     assert win.open_image(image)
     assert win.review_panel.name_box.isVisibleTo(win)  # a new user on this machine: name first
     win.review_panel.name_edit.setText("Dr Ada Lovelace")
@@ -375,7 +309,7 @@ def test_sigkill_of_the_real_gui_keeps_every_acknowledged_decision(
 def test_trainee_mode_hides_the_review_and_its_keys(rwin: Any, qtbot: Any) -> None:
     from gazex_viewer.ui.trainee.panel import TraineeMode
 
-    _open(rwin)
+    open_review(rwin)
     assert rwin.review.dock.isVisible()
     mode = TraineeMode(rwin)
     assert mode.start()
@@ -399,14 +333,14 @@ def test_locked_database_is_a_warning_and_review_goes_on(qtbot: Any, db: Path, a
     holder.execute("PRAGMA locking_mode = EXCLUSIVE")
     holder.execute("BEGIN EXCLUSIVE")
     try:
-        win = _window(qtbot, answers)  # waits the store's busy timeout, then sets the file aside
+        win = review_window(qtbot, answers)  # waits the store's busy timeout, then sets the file aside
     finally:
         holder.execute("ROLLBACK")
         holder.close()
     text = win.review_panel.store_warning_label.text()
     assert win.review_panel.store_warning_label.isVisibleTo(win)
     assert "was locked" in text and ".locked-" in text
-    _open(win)
+    open_review(win)
     win.selection.select("f-device")
     qtbot.keyClick(win, Qt.Key.Key_A)
     assert win.review_panel.session.status("f-device") == "accepted"

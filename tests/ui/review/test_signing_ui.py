@@ -10,12 +10,12 @@ from typing import Any
 from gazex_viewer.core.reading.document import Reading
 from gazex_viewer.core.review.session import ReviewSession
 from gazex_viewer.core.review.sqlite_store import SqliteReviewStore
-from tests.ui.review import test_review_panel as panel_tests
-from tests.ui.review.test_review_panel import Prompts, _panel
+from tests.ui.review import panel_fixtures
+from tests.ui.review.panel_fixtures import Prompts, make_panel
 
-reading = panel_tests.reading
-db = panel_tests.db
-prompts = panel_tests.prompts
+reading = panel_fixtures.reading
+db = panel_fixtures.db
+prompts = panel_fixtures.prompts
 
 
 def _decide_all(panel: Any) -> None:
@@ -26,7 +26,7 @@ def _decide_all(panel: Any) -> None:
 def test_key_created_once_then_unlocked_by_passphrase(qtbot: Any, reading: Any, db: Path, prompts: Prompts,
                                                       monkeypatch: Any) -> None:
     store = SqliteReviewStore(db)
-    panel, _sel = _panel(qtbot, prompts)
+    panel, _sel = make_panel(qtbot, prompts)
     panel.set_session(ReviewSession.open(store, reading, "Dr Ada"))
     _decide_all(panel)
     answers = iter(["long enough 1", "long enough 2"])  # the two passphrases differ: nothing is created
@@ -67,7 +67,7 @@ def test_legacy_hash_only_signoff_is_not_shown_as_signed(qtbot: Any, reading: An
         e.pop("prev_sha256", None)
     legacy = Reading.from_dict(data)
     store = SqliteReviewStore(db)
-    panel, _sel = _panel(qtbot, prompts)
+    panel, _sel = make_panel(qtbot, prompts)
     panel.set_session(ReviewSession.open(store, legacy, "Dr Ada"))
     s2 = panel.session
     assert s2.signature_state == "legacy" and not s2.is_signed, s2.signature_status

@@ -13,7 +13,7 @@ from gazex_viewer.core.review.sqlite_store import SqliteReviewStore
 from gazex_viewer.ui.common import SelectionModel
 from gazex_viewer.ui.review.panel import ReviewPanel
 from tests.conftest import shared_file
-from tests.ui.readings import demo_reading
+from tests.factories import demo_reading
 
 NIH = "images/nih/00000001_000.png"
 

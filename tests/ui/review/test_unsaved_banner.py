@@ -8,18 +8,20 @@ from typing import Any
 
 from gazex_viewer.core.review.session import ReviewSession
 from gazex_viewer.core.review.sqlite_store import SqliteReviewStore
-from tests.ui.review import test_review_panel as panel_tests
-from tests.ui.review.test_review_panel import Prompts, _panel
+from tests.ui.review import panel_fixtures
+from tests.ui.review.panel_fixtures import Prompts, make_panel
+
+reading = panel_fixtures.reading
+db = panel_fixtures.db
+prompts = panel_fixtures.prompts
+
 
 # the panel tests' fixtures: the demo reading on the NIH film, a database path, the answered prompts
-reading = panel_tests.reading
-db = panel_tests.db
-prompts = panel_tests.prompts
 
 
 def test_disk_full_banner_then_saved_on_retry(qtbot: Any, reading: Any, db: Path, prompts: Prompts) -> None:
     store = SqliteReviewStore(db)
-    panel, sel = _panel(qtbot, prompts)
+    panel, sel = make_panel(qtbot, prompts)
     panel.set_session(ReviewSession.open(store, reading, "Dr Ada"))
     pages = store._conn.execute("PRAGMA page_count").fetchone()[0]
     store._conn.execute(f"PRAGMA max_page_count = {pages}")

@@ -12,7 +12,7 @@ from gazex_viewer.core.resources import resource_path
 from gazex_viewer.ui.shell.main_window import DOCK_MAX_WIDTH, DOCK_WIDTH, dock_width_for
 from tests.conftest import SAMPLE_STUDY
 from tests.ui.conftest import Answers
-from tests.ui.review.test_review_window import _open, rwin  # noqa: F401 (rwin is a fixture)
+from tests.ui.helpers import open_review
 
 
 def test_dock_width_rule() -> None:
@@ -52,10 +52,10 @@ def test_focus_ring_is_visible_on_the_canvas_and_the_report(window: Any, qtbot: 
         assert (on.red(), on.green(), on.blue()) == (0xFF, 0xC8, 0x57), type(w).__name__
         assert (off.red(), off.green(), off.blue()) != (0xFF, 0xC8, 0x57), type(w).__name__
 
-def test_ctrl_enter_saves_the_own_impression_and_shows_the_draft(rwin: Any, qtbot: Any, answers: Answers,  # noqa: F811
+def test_ctrl_enter_saves_the_own_impression_and_shows_the_draft(rwin: Any, qtbot: Any, answers: Answers,
                                                                   tmp_path: Path) -> None:
     rwin.read_first_action.setChecked(True)
-    _open(rwin)
+    open_review(rwin)
     panel = rwin.review_panel
     s = panel.session
     assert s is not None and s.ai_hidden
@@ -67,9 +67,9 @@ def test_ctrl_enter_saves_the_own_impression_and_shows_the_draft(rwin: Any, qtbo
     assert rwin.report_panel.isVisibleTo(rwin)
 
 
-def test_ctrl_enter_with_an_empty_impression_says_why(rwin: Any, qtbot: Any, answers: Answers) -> None:  # noqa: F811
+def test_ctrl_enter_with_an_empty_impression_says_why(rwin: Any, qtbot: Any, answers: Answers) -> None:
     rwin.read_first_action.setChecked(True)
-    _open(rwin)
+    open_review(rwin)
     panel = rwin.review_panel
     panel.own_impression_edit.setFocus()
     qtbot.keyClick(panel.own_impression_edit, Qt.Key.Key_Enter, Qt.KeyboardModifier.ControlModifier)

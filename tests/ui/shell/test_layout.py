@@ -9,51 +9,19 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QRect, Qt
-from PySide6.QtWidgets import QAbstractButton, QApplication, QDockWidget, QTabBar, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QDockWidget
 
 from gazex_viewer.core.imaging.files import load_radiograph
 from gazex_viewer.core.reading.document import Box, Label
 from tests.conftest import SAMPLE_STUDY, shared_file
-from tests.ui.readings import demo_reading
-from tests.ui.review.test_review_screenshots import five_finding_reading
-from tests.ui.review.test_review_window import NIH, _open, _window, rwin  # noqa: F401 (rwin is a fixture)
+from tests.factories import demo_reading, five_finding_reading
+from tests.ui.helpers import NIH, clipped_buttons, open_review, overlapping_widgets
 
 
-def _clipped_buttons(root: QWidget) -> list[str]:
-    """Visible buttons under ``root`` too narrow for their label (Qt cuts such a label off)."""
-    out = []
-    for b in root.findChildren(QAbstractButton):
-        if b.isVisibleTo(root.window()) and b.text() and not isinstance(b.parent(), QTabBar):
-            need = b.fontMetrics().horizontalAdvance(b.text().replace("&", ""))
-            if b.width() < need + 8:
-                out.append(f"{b.text()!r}: {b.width()} px < {need + 8} px")
-    return out
-
-
-def _overlapping(root: QWidget) -> list[str]:
-    """Visible sibling widgets in one layout whose rectangles overlap (a layout squeezed below its minimum)."""
-    out = []
-    for w in [root, *root.findChildren(QWidget)]:
-        lay = w.layout()
-        if lay is None or not w.isVisibleTo(root.window()):
-            continue
-        rects: list[tuple[str, QRect]] = []
-        for i in range(lay.count()):
-            c = lay.itemAt(i).widget()
-            if c is not None and c.isVisibleTo(w) and c.width() > 0 and c.height() > 0:
-                rects.append((c.objectName() or type(c).__name__, c.geometry()))
-        for i, (na, ra) in enumerate(rects):
-            for nb, rb in rects[i + 1:]:
-                inter = ra.intersected(rb)
-                if inter.width() > 1 and inter.height() > 1:
-                    out.append(f"{na} {ra.getRect()} overlaps {nb} {rb.getRect()}")
-    return out
-
-
-def _review_in_progress(win: Any, qtbot: Any, answers: Any) -> Any:  # noqa: F811
+def _review_in_progress(win: Any, qtbot: Any, answers: Any) -> Any:
     """Five AI findings: accept, reject (with a reason), accept, edit one, add a missed one."""
-    _open(win, five_finding_reading(load_radiograph(shared_file(NIH))))
+    open_review(win, five_finding_reading(load_radiograph(shared_file(NIH))))
     panel = win.review_panel
     s = panel.session
     win.selection.select("f-cardio")
@@ -123,14 +91,14 @@ def test_model_line_is_compact_once_a_reading_is_shown(window: Any) -> None:
     assert "Done: 3 sentences" in mp.status_label.text() and mp.status_label.isVisibleTo(mp)
 
 
-def test_review_tab_shows_only_an_empty_state_without_a_reading(rwin: Any) -> None:  # noqa: F811
+def test_review_tab_shows_only_an_empty_state_without_a_reading(rwin: Any) -> None:
     panel = rwin.review_panel
     assert panel.empty_label.isVisibleTo(panel) and "Nothing under review" in panel.empty_label.text()
     assert not panel.name_box.isVisibleTo(panel)
     assert not panel.counter_label.isVisibleTo(panel) and not panel.actions_box.isVisibleTo(panel)
     assert not panel.sign_button.isVisibleTo(panel) and not panel.impression_edit.isVisibleTo(panel)
     # an AI draft with no reviewer name yet: the name is asked in the review tab, brought to the front
-    _open(rwin, name=None)
+    open_review(rwin, name=None)
     assert panel.name_box.isVisibleTo(panel) and not panel.empty_label.isVisibleTo(panel)
     assert not rwin.review.dock.visibleRegion().isEmpty()
     # another film: nothing under review, so no name box
@@ -146,7 +114,7 @@ def test_review_tab_shows_only_an_empty_state_without_a_reading(rwin: Any) -> No
     assert not panel.name_box.isVisibleTo(panel)
 
 
-def test_report_shows_the_reviewed_report(rwin: Any, qtbot: Any, answers: Any) -> None:  # noqa: F811
+def test_report_shows_the_reviewed_report(rwin: Any, qtbot: Any, answers: Any) -> None:
     s = _review_in_progress(rwin, qtbot, answers)
     rp = rwin.report_panel
     rwin.report_dock.raise_()
@@ -194,12 +162,12 @@ def _check_fits(win: Any, qtbot: Any, w: int, h: int) -> None:
     assert (win.width(), win.height()) == (w, h), "the window cannot be this small"
     right = [d for d in win.findChildren(QDockWidget) if d.isVisible()]
     for d in [*right, win.centralWidget()]:
-        assert _clipped_buttons(d) == [], d.objectName()
-        assert _overlapping(d) == [], d.objectName()
+        assert clipped_buttons(d) == [], d.objectName()
+        assert overlapping_widgets(d) == [], d.objectName()
     assert win.player_bar.scrubber.width() >= 240
 
 
-def test_window_fits_1280x800_and_1920x1080(rwin: Any, qtbot: Any, answers: Any, artifacts_dir: Path) -> None:  # noqa: F811
+def test_window_fits_1280x800_and_1920x1080(rwin: Any, qtbot: Any, answers: Any, artifacts_dir: Path) -> None:
     _review_in_progress(rwin, qtbot, answers)
     for w, h in ((1280, 800), (1920, 1080)):
         rwin.review.dock.raise_()
@@ -244,7 +212,7 @@ def test_compare_fits_1280x800_with_metric_names(window: Any, qtbot: Any, tmp_pa
     hint = panel.findChild(type(panel.zones_label), "metricsHint")
     assert hint.geometry().top() >= t.geometry().bottom()
     assert t.verticalHeader().length() + t.horizontalHeader().height() <= t.viewport().height() + t.horizontalHeader().height()
-    assert _clipped_buttons(session.dock) == [] and _overlapping(session.dock) == []
+    assert clipped_buttons(session.dock) == [] and overlapping_widgets(session.dock) == []
     body = panel.scroll.widget()
     assert body.width() <= panel.scroll.viewport().width()
     shot = artifacts_dir / "compare-1280x800.png"

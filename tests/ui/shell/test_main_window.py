@@ -12,7 +12,7 @@ from PySide6.QtCore import QPoint, QRectF, Qt
 
 from gazex_viewer.core.imaging.files import load_radiograph
 from tests.conftest import SAMPLE_STUDY, shared_file
-from tests.ui.readings import demo_reading
+from tests.factories import demo_reading
 
 NIH = "images/nih/00000001_000.png"
 

@@ -12,8 +12,8 @@ from PySide6.QtCore import QPoint, QRect
 from PySide6.QtWidgets import QDockWidget, QWidget
 
 from tests.conftest import shared_file
-from tests.ui.readings import demo_reading
-from tests.ui.shell.test_layout import _clipped_buttons, _overlapping
+from tests.factories import demo_reading
+from tests.ui.helpers import clipped_buttons, overlapping_widgets
 
 RG1 = "dicom/RG1_UNCR.dcm"
 SIZES = ((1280, 800), (1920, 1080), (3840, 2160))
@@ -28,8 +28,8 @@ def _check_layout(win: Any) -> None:
     """Nothing clipped or overlapping in the docks and the centre; the player keeps a usable scrubber;
     the film corners and markers lie inside the canvas and never over one another."""
     for d in [*(d for d in win.findChildren(QDockWidget) if d.isVisible()), win.centralWidget()]:
-        assert _clipped_buttons(d) == [], d.objectName()
-        assert _overlapping(d) == [], d.objectName()
+        assert clipped_buttons(d) == [], d.objectName()
+        assert overlapping_widgets(d) == [], d.objectName()
     assert win.player_bar.scrubber.width() >= 240
     canvas = win.canvas
     area = canvas.rect()
@@ -113,6 +113,6 @@ def test_rg1_compare_and_plot(rg1: Any, qtbot: Any, tmp_path: Path, artifacts_di
     shown = dlg.image_label.pixmap()
     vp = dlg.scroll.viewport().size()
     assert shown.width() <= vp.width() and shown.height() <= vp.height()
-    assert _clipped_buttons(dlg) == [] and _overlapping(dlg) == []
+    assert clipped_buttons(dlg) == [] and overlapping_widgets(dlg) == []
     shot = artifacts_dir / f"issue17-rg1-plot-{w}x{h}.png"
     assert dlg.grab().save(str(shot))

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from tests.conftest import ROOT, require_tool, shared_file
+from tests.factories import demo_reading
 
 HEAVY = ("torch", "transformers", "highdicom", "sklearn", "matplotlib", "reportlab", "peft")
 
@@ -40,7 +41,6 @@ def test_importing_the_ui_pulls_in_nothing_heavy() -> None:
 
 def _demo_files(tmp_path: Path) -> tuple[Path, Path]:
     from gazex_viewer.core.imaging.files import load_radiograph
-    from tests.ui.readings import demo_reading
 
     film = tmp_path / "00000001_000.png"
     shutil.copy(shared_file("images/nih/00000001_000.png"), film)

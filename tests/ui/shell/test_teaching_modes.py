@@ -11,13 +11,12 @@ from PySide6.QtCore import Qt
 
 from gazex_viewer.core.reading.document import Box, Reading
 from tests.ui.conftest import Answers
-from tests.ui.review.test_review_window import _open, _window
-from tests.ui.trainee.test_trainee_panel import _click_film
+from tests.ui.helpers import click_film, open_review, review_window
 
 
 def _reviewed(win: Any) -> tuple[Reading, Any]:
     """The film's own AI draft, reviewed: one accepted, one edited (text and box), one added."""
-    own = _open(win)
+    own = open_review(win)
     s = win.review_panel.session
     assert s is not None
     s.accept("f-cardio")
@@ -57,12 +56,12 @@ def test_trainee_scoring_against_another_film_needs_consent_and_leaving_restores
 ) -> None:
     from gazex_viewer.ui.trainee.panel import TraineeMode
 
-    win = _window(qtbot, answers)
+    win = review_window(qtbot, answers)
     own, session = _reviewed(win)
     mode = TraineeMode(win)
     assert mode.start()
     assert mode.add_reference_file(_other_film(own, tmp_path))
-    _click_film(qtbot, win, 205, 331)
+    click_film(qtbot, win, 205, 331)
     qtbot.keyClicks(mode.panel.sentence_edit, "enlarged cardiac silhouette")
     qtbot.keyClick(mode.panel.sentence_edit, Qt.Key.Key_Return)
     asked: list[str] = []
@@ -84,7 +83,7 @@ def test_trainee_against_this_films_reading_is_not_warned_and_leaving_redraws_th
 ) -> None:
     from gazex_viewer.ui.trainee.panel import TraineeMode
 
-    win = _window(qtbot, answers)
+    win = review_window(qtbot, answers)
     own, session = _reviewed(win)
     mode = TraineeMode(win)
     assert mode.start()
@@ -96,7 +95,7 @@ def test_trainee_against_this_films_reading_is_not_warned_and_leaving_redraws_th
 def test_compare_with_another_film_needs_consent_and_ending_restores_the_review(
     qtbot: Any, db: Path, answers: Answers, tmp_path: Path
 ) -> None:
-    win = _window(qtbot, answers)
+    win = review_window(qtbot, answers)
     own, session = _reviewed(win)
     other = _other_film(own, tmp_path)
     win.ask_yes_no = lambda t, m: False

@@ -12,13 +12,14 @@ from typing import Any
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import Qt
 
 from gazex_viewer.core.gaze.importers import import_gazesearch
-from gazex_viewer.core.reading.document import Reading
 from gazex_viewer.core.gaze.trainee import Click, score_trainee, trainee_reading
+from gazex_viewer.core.reading.document import Reading
 from tests.conftest import shared_file
-from tests.ui.readings import demo_reading
+from tests.factories import demo_reading
+from tests.ui.helpers import click_film
 
 NIH = "images/nih/00000001_000.png"
 
@@ -29,11 +30,6 @@ class FakeClock:
 
     def __call__(self) -> float:
         return self.now
-
-
-def _click_film(qtbot: Any, window: Any, x: float, y: float) -> None:
-    p = window.canvas.map_image_to_widget(x, y)
-    qtbot.mouseClick(window.canvas.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(int(round(p.x())), int(round(p.y()))))
 
 
 def _start(window: Any, *, with_reading: bool = True) -> tuple[Any, FakeClock, Reading | None]:
@@ -52,9 +48,9 @@ def _start(window: Any, *, with_reading: bool = True) -> tuple[Any, FakeClock, R
 
 def _mark_heart(qtbot: Any, window: Any, mode: Any, clock: FakeClock) -> None:
     clock.now = 101.5
-    _click_film(qtbot, window, 205, 331)  # inside the model's first cardiac clue box
+    click_film(qtbot, window, 205, 331)  # inside the model's first cardiac clue box
     clock.now = 102.0
-    _click_film(qtbot, window, 345, 345)  # inside the second
+    click_film(qtbot, window, 345, 345)  # inside the second
     qtbot.keyClicks(mode.panel.sentence_edit, "enlarged cardiac silhouette")
     qtbot.keyClick(mode.panel.sentence_edit, Qt.Key.Key_Return)
 
@@ -88,7 +84,7 @@ def test_trainee_mode_hides_the_model_and_records_clicks(window: Any, qtbot: Any
     # a click off the film is not a mark; undo removes the last mark
     assert mode.record_click(-5, 10) is None
     clock.now = 103.0
-    _click_film(qtbot, window, 100, 100)
+    click_film(qtbot, window, 100, 100)
     assert len(mode.recorder.clicks) == 3 and mode.recorder.clicks[-1].sentence is None
     mode.panel.undo_button.click()
     assert len(mode.recorder.clicks) == 2
@@ -125,7 +121,7 @@ def test_score_against_an_expert_reading_from_a_file(window: Any, qtbot: Any, me
     mode, clock, _ = _start(window, with_reading=False)
     assert mode.panel.reference is None
     clock.now = 101.0
-    _click_film(qtbot, window, 300, 350)
+    click_film(qtbot, window, 300, 350)
     mode.panel.reveal_button.click()
     assert "Choose a reference" in mode.panel.message.text() and mode.score is None
     bad = tmp_path / "bad.json"
@@ -179,7 +175,7 @@ def test_screenshot_trainee_score_after_reveal(window: Any, qtbot: Any, artifact
     mode.panel.name_edit.setText("A. Trainee")
     _mark_heart(qtbot, window, mode, clock)
     clock.now = 104.0
-    _click_film(qtbot, window, 110, 150)
+    click_film(qtbot, window, 110, 150)
     qtbot.keyClicks(mode.panel.sentence_edit, "right upper zone opacity")
     qtbot.keyClick(mode.panel.sentence_edit, Qt.Key.Key_Return)
     shot0 = artifacts_dir / "trainee-marking.png"
@@ -193,10 +189,10 @@ def test_screenshot_trainee_score_after_reveal(window: Any, qtbot: Any, artifact
 
 
 def test_review_keys_are_off_while_recording(window: Any, qtbot: Any) -> None:
-    from gazex_viewer.ui.trainee.panel import TraineeMode
-
     from PySide6.QtGui import QAction
     from PySide6.QtWidgets import QMenu
+
+    from gazex_viewer.ui.trainee.panel import TraineeMode
 
     review = QMenu("Re&view", window)  # the review workflow's menu (accept, reject, ...)
     window.menuBar().addMenu(review)

@@ -17,7 +17,8 @@ from gazex_viewer.core.reading.document import Reading
 from gazex_viewer.core.review.final_report import build_final_report
 from gazex_viewer.core.review.session import ReviewSession
 from tests.conftest import require_tool, shared_file
-from tests.core.review.test_review_helpers import key_for, make_reading, sign
+from tests.dicom_tools import dciodvfy_errors
+from tests.factories import key_for, make_reading, sign
 
 
 def _rg1_reading() -> tuple[Path, Reading]:
@@ -57,10 +58,7 @@ def test_sr_has_the_attending_as_second_verifying_observer_and_stays_valid(tmp_p
     _countersign(reading)
     out = tmp_path / "countersigned_sr.dcm"
     export_sr(reading, out, image_path=src_path)
-    proc = subprocess.run([require_tool("dciodvfy"), str(out)], capture_output=True, text=True, timeout=60,
-                          check=False)
-    errors = [ln for ln in (proc.stdout + proc.stderr).splitlines() if ln.startswith("Error")]
-    assert errors == []
+    assert dciodvfy_errors(out) == []
     ds = pydicom.dcmread(out)
     assert ds.VerificationFlag == "VERIFIED"
     observers = ds.VerifyingObserverSequence

@@ -36,7 +36,7 @@ from gazex_viewer.core.review.signoff import SignOffKeyError, make_countersign
 from gazex_viewer.core.review.sqlite_store import SqliteReviewStore, default_store_path
 from gazex_viewer.core.review.store import ReviewStore, open_store
 from gazex_viewer.core.review.store_errors import ReviewStorePermissionError
-from tests.core.review.test_review_helpers import key_for, make_reading, sign
+from tests.factories import key_for, make_reading, sign
 
 
 def _register(store: ReviewStore | None, who: str) -> None:

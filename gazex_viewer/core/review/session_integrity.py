@@ -65,6 +65,11 @@ class SessionIntegrity:
         return list(self._check.problems)
 
     @property
+    def store_version(self) -> int | None:
+        """The version of the stored reading this session last read or wrote (None: not stored)."""
+        return self._sync.version if self._sync.store is not None else None
+
+    @property
     def unsaved(self) -> list[ReviewEvent]:
         """Changes shown but not yet written to the store (disk full, read-only, locked): retried."""
         return list(self._sync.pending)

@@ -33,13 +33,13 @@ DATA = Path(os.environ.get("GAZEX_SHARED_DATA", ROOT.parent / "shared" / "data")
 def main() -> int:
     from PySide6.QtWidgets import QApplication
 
+    from gazex_viewer.core.gaze.comparison import compare_readings
     from gazex_viewer.core.gaze.importers import import_gazesearch
-    from gazex_viewer.core.reading.playback import TrajectoryPlayback
     from gazex_viewer.core.imaging.files import load_radiograph
     from gazex_viewer.core.reading.document import TrajectoryPoint
-    from gazex_viewer.ui.film.canvas import FilmCanvas
+    from gazex_viewer.core.reading.playback import TrajectoryPlayback
     from gazex_viewer.ui.common import SelectionModel
-    from gazex_viewer.ui.compare.panel import compare_readings
+    from gazex_viewer.ui.film.canvas import FilmCanvas
     from gazex_viewer.ui.film.overlay import ReadingOverlay, reading_for_film
     from tests.factories import demo_reading
 

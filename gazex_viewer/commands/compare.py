@@ -55,10 +55,6 @@ def _load(path: Path) -> Any:
     return load_reading_file(path)
 
 
-def _fmt(v: float) -> str:
-    return "n/a" if not math.isfinite(v) else f"{v:.3f}"
-
-
 #: what each whole-film row is, in a few words (the ICC rows say how key frames were paired)
 _ROW_NOTES: dict[str, str] = {
     "icc_x": "key frames paired by order",
@@ -109,17 +105,16 @@ def run(args: argparse.Namespace) -> int:
     from gazex_viewer.core.gaze.agreement import (
         COUNT_KEYS,
         KEYFRAME_METHOD_NAMES,
-        METRIC_KEYS,
-        chest_box_of,
-        film_mismatch,
         keyframe_method,
-        scanpath_of,
-        sentence_agreement,
         why_undefined,
-        zone_agreement,
     )
-    from gazex_viewer.core.gaze.agreement import agreement as whole
     from gazex_viewer.core.gaze.baselines import REFERENCE_CONDITIONS, load_baselines
+    from gazex_viewer.core.gaze.comparison import (
+        WHOLE_ROWS,
+        compare_readings,
+        format_number,
+        format_value,
+    )
 
     if args.study is not None:
         return _run_study(args)
@@ -127,13 +122,12 @@ def run(args: argparse.Namespace) -> int:
         print("gazex-viewer compare: give two reading JSON files (or --study SCANPATHS)", file=sys.stderr)
         return 2
     a, b = (_load(p) for p in args.readings)
-    mismatch = film_mismatch(a, b)
+    cmp = compare_readings(a, b, None, grid=args.grid)  # the viewer's comparison, without a film
+    mismatch, metrics, per = cmp.different_films, cmp.whole, cmp.sentences
+    zones = {"zones_a": cmp.zones[0], "zones_b": cmp.zones[1]}
     baselines = load_baselines()
-    metrics = whole(a, b, grid=args.grid)
-    zones = zone_agreement(scanpath_of(a), scanpath_of(b), chest_box_of(a), chest_box_of(b))
-    per = sentence_agreement(a, b, grid=args.grid)
     methods = (keyframe_method(a), keyframe_method(b))
-    rows = (*METRIC_KEYS[:4], *COUNT_KEYS, *METRIC_KEYS[4:])
+    rows = WHOLE_ROWS
     if args.json:
 
         def clean(m: dict[str, float]) -> dict[str, float | None]:
@@ -180,8 +174,11 @@ def run(args: argparse.Namespace) -> int:
     print(f"whole film:{'':<13}{'A vs B':>8}  " + "  ".join(f"{n:>14}" for n in names))
     for k in rows:
         v = metrics[k]
-        ref = ["" if k in COUNT_KEYS or baselines is None else _fmt(baselines.median(k, c)) for c, _ in REFERENCE_CONDITIONS]
-        value = f"{int(v)}" if k in COUNT_KEYS or (k == "edit_distance" and math.isfinite(v)) else _fmt(v)
+        ref = [
+            "" if k in COUNT_KEYS or baselines is None else format_number(baselines.median(k, c))
+            for c, _ in REFERENCE_CONDITIONS
+        ]
+        value = format_value(k, v)
         note = why_undefined(k, metrics) or _ROW_NOTES.get(k, "")
         print(f"  {k:<22}{value:>8}  " + "  ".join(f"{r:>14}" for r in ref) + (f"  ({note})" if note else ""))
     print(f"  zones visited (first-visit order): A {zones['zones_a'] or '-'}  B {zones['zones_b'] or '-'}")
@@ -203,7 +200,7 @@ def run(args: argparse.Namespace) -> int:
         keys = ("cc", "density_cosine", "edit_similarity", "mm_position", "icc_x", "icc_y")
         print("  " + " ".join(f"{k:>15}" for k in keys) + "  sentence")
         for s in per:
-            print("  " + " ".join(f"{_fmt(s.metrics[k]):>15}" for k in keys) + f"  {s.text}")
+            print("  " + " ".join(f"{format_number(s.metrics[k]):>15}" for k in keys) + f"  {s.text}")
     else:
         print("per sentence: no sentence in common")
     if mismatch is not None:

@@ -114,13 +114,13 @@ def gazesearch_expert(tmp_path: Path) -> tuple[Reading, Path]:
 
 def compare_session(window: Any, tmp_path: Path) -> tuple[Any, Reading, Reading, Any]:
     """The NIH film with the demo reading (A) compared with :func:`gazesearch_expert` (B): (session, A, B, raw B)."""
-    from gazex_viewer.ui.compare.panel import CompareSession
+    from gazex_viewer.ui.compare.session import CompareSession
 
     assert window.open_image(shared_file(NIH))
     a = demo_reading(window.radiograph)
     assert window.show_reading(a)
     _b, path = gazesearch_expert(tmp_path)
-    session = CompareSession(window)
+    session = CompareSession(window.workspace, window.action_registry, window)
     assert session.open_reading_b(path)
     return session, a, Reading.from_json(path.read_text()), raw_scanpath()
 

@@ -4,12 +4,15 @@ The trainee marks where they looked (clicks, in image pixels, with the time of e
 they saw (sentences). :func:`trainee_reading` turns that into a :class:`~gazex_viewer.core.reading.document.Reading`
 (producer kind ``"trainee"``) so every overlay, playback and agreement function works on it unchanged;
 :func:`score_trainee` compares it with a reference reading once the reference is revealed.
+:class:`TraineeRecorder` holds the marks and sentences as they are made (the viewer's trainee mode drives it),
+and :func:`score_rows` is the score as the rows a trainee reads.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -28,7 +31,15 @@ from gazex_viewer.core.reading.document import (
     new_id,
 )
 
-__all__ = ["Click", "trainee_reading", "TraineeScore", "score_trainee", "CLICK_RADIUS_FRACTION"]
+__all__ = [
+    "CLICK_RADIUS_FRACTION",
+    "Click",
+    "TraineeRecorder",
+    "TraineeScore",
+    "score_rows",
+    "score_trainee",
+    "trainee_reading",
+]
 
 #: a click marks a region this fraction of the image's larger side around it (about one degree)
 CLICK_RADIUS_FRACTION = 1.0 / 30.0
@@ -49,13 +60,11 @@ class Click:
 
 
 def _labels(text: str) -> list[Label]:
-    try:
-        from gazex_viewer.core.reading.labels import label_sentence  # type: ignore[import-not-found]
-    except ImportError:
-        return []
+    from gazex_viewer.core.reading.labels import label_sentence
+
     try:
         return list(label_sentence(text))
-    except Exception:
+    except Exception:  # noqa: BLE001 (a sentence the labeller cannot read gets no labels; the reading stays valid)
         return []
 
 
@@ -126,8 +135,8 @@ def trainee_reading(
         )
     for i, c in enumerate(cl):
         t_end = cl[i + 1].t if i + 1 < len(cl) and cl[i + 1].t > c.t else c.t + 1.0
-        fid = None if c.sentence is None else reading.findings[c.sentence].id
-        reading.trajectory.append(TrajectoryPoint(c.x, c.y, c.t, t_end, fid, "fixation"))
+        point_fid = None if c.sentence is None else reading.findings[c.sentence].id
+        reading.trajectory.append(TrajectoryPoint(c.x, c.y, c.t, t_end, point_fid, "fixation"))
     return reading
 
 
@@ -194,3 +203,97 @@ def score_trainee(trainee: Reading, reference: Reading) -> TraineeScore:
     score.findings_missed = sorted(ref - mine)
     score.findings_extra = sorted(mine - ref)
     return score
+
+
+# -- recording and showing the score ---------------------------------------------------------------------------
+@dataclass
+class TraineeRecorder:
+    """The trainee's marks and sentences, in the order made.
+
+    ``active`` is the sentence new marks belong to; ``None`` means "the next sentence written".
+    """
+
+    clock: Callable[[], float] = time.monotonic
+    clicks: list[Click] = field(default_factory=list)
+    sentences: list[str] = field(default_factory=list)
+    active: int | None = None
+    started: float = 0.0
+
+    def start(self) -> None:
+        """Forget everything and start the clock."""
+        self.clicks.clear()
+        self.sentences.clear()
+        self.active = None
+        self.started = self.clock()
+
+    def elapsed(self) -> float:
+        return max(0.0, self.clock() - self.started)
+
+    def add_click(self, x: float, y: float) -> Click:
+        """A mark at image pixel (x, y) now, for the active sentence (or pending)."""
+        c = Click(float(x), float(y), self.elapsed(), self.active)
+        self.clicks.append(c)
+        return c
+
+    def undo_click(self) -> Click | None:
+        """Remove the last mark (None when there is none)."""
+        return self.clicks.pop() if self.clicks else None
+
+    def add_sentence(self, text: str) -> int:
+        """Add a sentence; the pending marks (made since the last sentence) become its marks."""
+        text = " ".join(text.split())
+        if not text:
+            raise ValueError("empty sentence")
+        self.sentences.append(text)
+        k = len(self.sentences) - 1
+        self.clicks = [Click(c.x, c.y, c.t, k) if c.sentence is None else c for c in self.clicks]
+        self.active = None
+        return k
+
+    def remove_sentence(self, k: int) -> None:
+        """Remove sentence ``k``; its marks become pending again, later sentences move up."""
+        if not 0 <= k < len(self.sentences):
+            return
+        del self.sentences[k]
+
+        def shift(s: int | None) -> int | None:
+            if s is None or s == k:
+                return None
+            return s - 1 if s > k else s
+
+        self.clicks = [Click(c.x, c.y, c.t, shift(c.sentence)) for c in self.clicks]
+        self.active = shift(self.active)
+
+    def marks_of(self, k: int | None) -> list[Click]:
+        return [c for c in self.clicks if c.sentence == k]
+
+    def reading(self, image: ImageRef, *, trainee: str | None = None) -> Reading:
+        """The trainee's reading (:func:`~gazex_viewer.core.gaze.trainee.trainee_reading`)."""
+        return trainee_reading(self.clicks, self.sentences, image, trainee=trainee)
+
+
+def _pct(v: float) -> str:
+    return "—" if not math.isfinite(v) else f"{100 * v:.0f} %"
+
+
+def _num(v: float) -> str:
+    return "—" if not math.isfinite(v) else f"{v:.3f}"
+
+
+def score_rows(score: TraineeScore) -> list[tuple[str, str, str]]:
+    """The score as (name, shown value, what it means) rows, in the order the panel shows them."""
+    ag = score.agreement
+    return [
+        ("Regions found", _pct(score.regions_found), "reference regions holding at least one of your marks"),
+        ("Marks on target", _pct(score.clicks_on_target), "your marks inside a reference region"),
+        ("Finding recall", _pct(score.finding_recall), "reference findings you named"),
+        ("Finding precision", _pct(score.finding_precision), "your findings the reference also names"),
+        ("Agreed", ", ".join(score.findings_agreed) or "—", "findings both named"),
+        ("Missed", ", ".join(score.findings_missed) or "—", "named by the reference only"),
+        ("Extra", ", ".join(score.findings_extra) or "—", "named by you only"),
+        ("Gaze map CC", _num(ag.get("cc", math.nan)), "correlation of fixation maps, −1–1"),
+        ("Density cosine", _num(ag.get("density_cosine", math.nan)), "0–1, higher = closer"),
+        ("Scanpath similarity", _num(ag.get("edit_similarity", math.nan)), "order of 5×5 grid cells, 0–1"),
+        ("Position (MultiMatch)", _num(ag.get("mm_position", math.nan)), "0–1, higher = closer"),
+        ("Zones both visited", _num(ag.get("zone_jaccard", math.nan)), "ABCDEF zones, Jaccard 0–1"),
+    ]

@@ -1,1 +1,1 @@
-"""The compare mode: two readings side by side and their agreement plot."""
+"""Compare mode: reading A against reading B on one film and one clock (session.py: the wiring; panel.py: the view; tasks.py: background work; plot_dialog.py: the agreement plot). The comparison itself is core's (core/gaze/comparison.py)."""

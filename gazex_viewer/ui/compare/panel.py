@@ -1,34 +1,23 @@
-"""Compare two readings of the open film: overlaid in two colours on one clock, or side by side.
+"""The comparison's view: who A and B are, their colours, overlay or side by side, the clock, and the agreement tables.
 
-- :func:`compare_readings` (Qt-free apart from this module's imports): the pair shown on a film, with
-  whole-film agreement (:func:`gazex_viewer.core.gaze.agreement.agreement`) and per-sentence agreement
-  (:func:`~gazex_viewer.core.gaze.agreement.sentence_agreement`) computed on the readings as loaded.
-- :class:`ComparePanel`: the view: who A and B are, their colours, overlay / side by side, clock mode,
-  the whole-film table, the per-sentence table, notes on frames and hashes, the plot button.
-- :class:`CompareSession`: the wiring on a main window: B drawn over A's film (:class:`ReadingOverlay`)
-  or on a second film canvas beside it, both driven by the window's player clock.
-
-Reading A is the reading open in the viewer (the model's draft or an expert recording); B is chosen here.
+:class:`ComparePanel` shows a :class:`~gazex_viewer.core.gaze.comparison.Comparison` (the whole-film table
+beside the reference scale of real gaze, the per-sentence table, notes on frames and hashes, the
+different-films banner) and says what the user asked for through its signals; the work is done by
+:class:`~gazex_viewer.ui.compare.session.CompareSession`.
 """
 
 from __future__ import annotations
 
 import html
 import math
-import os
-import tempfile
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
-from PySide6.QtCore import QObject, QRectF, QRunnable, Qt, QThreadPool, Signal
-from PySide6.QtGui import QColor
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor, QShowEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QColorDialog,
     QComboBox,
-    QDockWidget,
-    QFileDialog,
     QFrame,
     QHBoxLayout,
     QHeaderView,
@@ -36,7 +25,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QRadioButton,
     QScrollArea,
-    QSplitter,
     QTableWidget,
     QTableWidgetItem,
     QToolButton,
@@ -45,99 +33,30 @@ from PySide6.QtWidgets import (
 )
 
 from gazex_viewer.core.errors import GazeXError
-from gazex_viewer.core.gaze.agreement import (
-    COUNT_KEYS,
-    METRIC_KEYS,
-    SentenceAgreement,
-    agreement,
-    chest_box_of,
-    film_mismatch,
-    scanpath_of,
-    sentence_agreement,
-    why_undefined,
-    zone_agreement,
-)
+from gazex_viewer.core.gaze.agreement import COUNT_KEYS, why_undefined
 from gazex_viewer.core.gaze.baselines import (
     REFERENCE_CONDITIONS,
     AgreementBaselines,
     load_baselines,
 )
-from gazex_viewer.core.reading.document import Reading
-from gazex_viewer.core.reading.playback import TrajectoryPlayback
-from gazex_viewer.core.reading.report_display import display_sentence
-from gazex_viewer.ui.common import read_reading_file
-from gazex_viewer.ui.film.overlay import (
-    COLOUR_A,
-    COLOUR_B,
-    ClockMap,
-    FilmFrame,
-    ReadingOverlay,
-    SharedClockPlayback,
-    reading_for_film,
+from gazex_viewer.core.gaze.comparison import (
+    METRIC_INFO,
+    METRIC_NAMES,
+    SENTENCE_METRICS,
+    WHOLE_ROWS,
+    Comparison,
+    describe_reading,
+    format_value,
 )
+from gazex_viewer.core.reading.document import Reading
+from gazex_viewer.core.reading.report_display import display_sentence
+from gazex_viewer.ui.film.overlay import COLOUR_A, COLOUR_B
 
-__all__ = [
-    "METRIC_INFO",
-    "METRIC_NAMES",
-    "SENTENCE_METRICS",
-    "metric_range",
-    "Comparison",
-    "compare_readings",
-    "pair_agreement",
-    "describe_reading",
-    "format_value",
-    "WHOLE_COLUMNS",
-    "ComparePanel",
-    "CompareSession",
-]
+__all__ = ["SENTENCE_HEADERS", "WHOLE_COLUMNS", "ComparePanel", "Mode", "Sync"]
 
 Mode = Literal["overlay", "side"]
 Sync = Literal["seconds", "stretch"]
 
-#: metric -> (what it is, range and direction), for the table and its tooltips
-METRIC_INFO: dict[str, tuple[str, str]] = {
-    "icc_x": ("ICC(2,1) of key-frame x, key frame k of A paired with key frame k of B", "≤1, higher"),
-    "icc_y": ("ICC(2,1) of key-frame y, key frame k of A paired with key frame k of B", "≤1, higher"),
-    "icc_x_matched": (
-        "ICC(2,1) of key-frame x after pairing each with its nearest partner: that pairing picks the pairs "
-        "that agree best, so it is biased upwards (unrelated gaze scores high)", "≤1, higher"),
-    "icc_y_matched": (
-        "ICC(2,1) of key-frame y after pairing each with its nearest partner: that pairing picks the pairs "
-        "that agree best, so it is biased upwards (unrelated gaze scores high)", "≤1, higher"),
-    "n_paired": ("key frames paired by order (for the ICC)", "count"),
-    "n_matched": ("key frames matched to nearest partners (for the matched ICC)", "count"),
-    "density_cosine": ("cosine of gaze density grids smoothed by a 1° Gaussian", "0–1, higher"),
-    "cc": ("correlation of fixation maps (CC)", "−1–1, higher"),
-    "edit_distance": ("edit distance of 5×5 grid strings", "≥0, lower"),
-    "edit_similarity": ("1 − edit distance / length", "0–1, higher"),
-    "mm_vector": ("MultiMatch vector (shape)", "0–1, higher"),
-    "mm_direction": ("MultiMatch direction", "0–1, higher"),
-    "mm_length": ("MultiMatch saccade length", "0–1, higher"),
-    "mm_position": ("MultiMatch position", "0–1, higher"),
-    "mm_duration": ("MultiMatch duration", "0–1, higher"),
-    "zone_jaccard": ("ABCDEF zones visited by both (Jaccard)", "0–1, higher"),
-    "zone_order_similarity": ("order of first zone visits", "0–1, higher"),
-}
-#: metric -> the name a trainee reads in the tables (the raw key stays in the tooltip)
-METRIC_NAMES: dict[str, str] = {
-    "icc_x": "ICC x (cluster centroids)",
-    "icc_y": "ICC y (cluster centroids)",
-    "icc_x_matched": "ICC x, matched (biased ↑)",
-    "icc_y_matched": "ICC y, matched (biased ↑)",
-    "n_paired": "Key frames paired (for ICC)",
-    "n_matched": "Key frames matched",
-    "density_cosine": "Gaze density similarity (cosine)",
-    "cc": "Fixation-map correlation (CC)",
-    "edit_distance": "Scanpath edit distance (5×5 grid)",
-    "edit_similarity": "Scanpath similarity (1 − edit)",
-    "mm_vector": "MultiMatch: shape",
-    "mm_direction": "MultiMatch: direction",
-    "mm_length": "MultiMatch: saccade length",
-    "mm_position": "MultiMatch: position",
-    "mm_duration": "MultiMatch: duration",
-    "zone_jaccard": "Zones visited by both (Jaccard)",
-    "zone_order_similarity": "Zone visit order similarity",
-}
 #: short column titles of the per-sentence table
 SENTENCE_HEADERS: dict[str, str] = {
     "cc": "Map CC",
@@ -145,119 +64,25 @@ SENTENCE_HEADERS: dict[str, str] = {
     "edit_similarity": "Scanpath",
     "mm_position": "Position",
 }
-#: the per-sentence table's metric columns
-SENTENCE_METRICS: tuple[str, ...] = ("cc", "density_cosine", "edit_similarity", "mm_position")
-WHOLE_ROWS: tuple[str, ...] = (*METRIC_KEYS[:4], *COUNT_KEYS, *METRIC_KEYS[4:])
 #: the whole-film table's columns: metric, value, one per reference condition (the range and direction
 #: of each metric are in its tooltip: the reference columns show its scale on real gaze)
 WHOLE_COLUMNS: tuple[str, ...] = ("Metric", "A vs B", "Unrelated", "Same ±1°")
 
 
-def metric_range(key: str) -> str:
-    """A metric's range and which way is better, in a few characters ("0–1 ↑", "≥0 ↓", "count")."""
-    rng = METRIC_INFO[key][1]
-    return rng.replace(", higher", " ↑").replace(", lower", " ↓")
-
-
-def format_value(key: str, v: float) -> str:
-    """How a metric value is shown: 3 decimals, counts as integers, ``n/a`` when it cannot be computed."""
-    if not math.isfinite(v):
-        return "n/a"
-    if key in (*COUNT_KEYS, "edit_distance"):
-        return f"{int(round(v))}"
-    return f"{v:.3f}"
-
-
-def describe_reading(reading: Reading) -> str:
-    """One line: producer kind and name, points, duration (for the legend and the panel)."""
-    p = reading.producer
-    who = {"model": "model", "expert": "expert", "trainee": "trainee", "radiologist": "radiologist"}.get(p.kind, p.kind)
-    name = p.dataset or p.name
-    n = len(reading.trajectory)
-    kind = "fixations" if any(q.kind == "fixation" for q in reading.trajectory) else "key frames"
-    return f"{who} {name}: {n} {kind}, {reading.duration:.1f} s"
-
-
-@dataclass
-class Comparison:
-    """Two readings of one film, as loaded and as shown, with their agreement."""
-
-    a: Reading
-    b: Reading
-    a_shown: Reading
-    b_shown: Reading
-    frame_a: FilmFrame
-    frame_b: FilmFrame
-    whole: dict[str, float] = field(default_factory=dict)
-    sentences: list[SentenceAgreement] = field(default_factory=list)
-    zones: tuple[str, str] = ("", "")
-    grid: tuple[int, int] = (16, 16)
-    #: False while the agreement is still being computed
-    ready: bool = False
-    #: why A and B are readings of different films (:func:`~gazex_viewer.core.gaze.agreement.film_mismatch`), or None
-    different_films: str | None = None
-
-    @property
-    def notes(self) -> list[str]:
-        return [*(f"A: {n}" for n in self.frame_a.notes), *(f"B: {n}" for n in self.frame_b.notes)]
-
-
-def pair_agreement(
-    a: Reading, b: Reading, *, grid: tuple[int, int] = (16, 16)
-) -> tuple[dict[str, float], list[SentenceAgreement], tuple[str, str]]:
-    """Whole-film agreement, per-sentence agreement and the zone orders of ``a`` and ``b`` (no Qt: runs in a thread)."""
-    z = zone_agreement(scanpath_of(a), scanpath_of(b), chest_box_of(a), chest_box_of(b))
-    return agreement(a, b, grid=grid), sentence_agreement(a, b, grid=grid), (str(z["zones_a"]), str(z["zones_b"]))
-
-
-def compare_readings(
-    a: Reading, b: Reading, film: Any, *, grid: tuple[int, int] = (16, 16), metrics: bool = True
-) -> Comparison:
-    """The pair on ``film`` (a ``Radiograph``): display copies and (with ``metrics``) agreement.
-
-    Agreement is computed on ``a`` and ``b`` as given (each normalised to its own frame), so the numbers
-    equal ``agreement(a, b, grid=grid)`` and ``sentence_agreement(a, b, grid=grid)``.
-    """
-    a_shown, fa = reading_for_film(a, film)
-    b_shown, fb = reading_for_film(b, film)
-    cmp = Comparison(
-        a=a, b=b, a_shown=a_shown, b_shown=b_shown, frame_a=fa, frame_b=fb, grid=grid, different_films=film_mismatch(a, b)
-    )
-    if metrics:
-        cmp.whole, cmp.sentences, cmp.zones = pair_agreement(a, b, grid=grid)
-        cmp.ready = True
-    return cmp
-
-
-#: above this many (A points x B points) the agreement is computed off the UI thread
-BACKGROUND_WORK = 20_000
-
-
-class _AgreementSink(QObject):
-    """Receives a worker thread's result in the UI thread (queued signal)."""
-
-    done = Signal(int, object)
-    failed = Signal(int, str)
-
-
-class _AgreementJob(QRunnable):
-    def __init__(self, token: int, a: Reading, b: Reading, grid: tuple[int, int], sink: _AgreementSink) -> None:
-        super().__init__()
-        self.token, self.a, self.b, self.grid, self.sink = token, a, b, grid, sink
-
-    def run(self) -> None:
-        try:
-            result = pair_agreement(self.a, self.b, grid=self.grid)
-        except Exception as err:  # reported in the panel, never a traceback
-            self.sink.failed.emit(self.token, f"{err.__class__.__name__}: {err}")
-        else:
-            self.sink.done.emit(self.token, result)
-
-
-# -- the view -------------------------------------------------------------------------------------------
 def _swatch(button: QToolButton, colour: str) -> None:
     button.setStyleSheet(f"background:{colour}; border:1px solid #dde4ea; border-radius:3px; min-width:22px;")
     button.setToolTip(f"Colour {colour} (click to change)")
+
+
+def _header(table: QTableWidget, column: int) -> QTableWidgetItem:
+    item = table.horizontalHeaderItem(column)
+    assert item is not None, "the header labels are set before"
+    return item
+
+
+def _text(table: QTableWidget, row: int, column: int) -> str:
+    item = table.item(row, column)
+    return "" if item is None else item.text()
 
 
 class ComparePanel(QWidget):
@@ -290,13 +115,13 @@ class ComparePanel(QWidget):
         self.comparison: Comparison | None = None
         root = QVBoxLayout(self)
         root.setContentsMargins(0, 0, 0, 0)
-        self.scroll = QScrollArea()
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        root.addWidget(self.scroll)
+        self.scroll_area = QScrollArea()
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        root.addWidget(self.scroll_area)
         body = QWidget()
-        self.scroll.setWidget(body)
+        self.scroll_area.setWidget(body)
         lay = QVBoxLayout(body)
         lay.setContentsMargins(8, 6, 8, 6)
         lay.setSpacing(6)
@@ -352,8 +177,8 @@ class ComparePanel(QWidget):
             rb.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             self._mode_group.addButton(rb)
             row.addWidget(rb)
-        self.overlay_radio.toggled.connect(lambda on: on and self.mode_changed.emit("overlay"))
-        self.side_radio.toggled.connect(lambda on: on and self.mode_changed.emit("side"))
+        self.overlay_radio.toggled.connect(lambda on: self._mode_toggled("overlay", on))
+        self.side_radio.toggled.connect(lambda on: self._mode_toggled("side", on))
         row.addStretch(1)
         lay.addLayout(row)
         row = QHBoxLayout()
@@ -395,7 +220,7 @@ class ComparePanel(QWidget):
                 "two radiologists searching this kind of film for different findings (gaze not about the same thing)"
                 if _cond == "unrelated" else "a radiologist's scanpath against itself moved by about one degree (the same gaze)"
             )
-            self.whole_table.horizontalHeaderItem(c).setToolTip(f"Reference: median for {name}: {what}. {ref_about}")
+            _header(self.whole_table, c).setToolTip(f"Reference: median for {name}: {what}. {ref_about}")
         self.whole_table.verticalHeader().hide()
         self.whole_table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.whole_table.setSelectionMode(QTableWidget.SelectionMode.NoSelection)
@@ -464,7 +289,7 @@ class ComparePanel(QWidget):
             ["Sentence (A)", *(SENTENCE_HEADERS.get(k, k) for k in SENTENCE_METRICS)]
         )
         for c, key in enumerate(SENTENCE_METRICS, start=1):
-            self.sentence_table.horizontalHeaderItem(c).setToolTip(
+            _header(self.sentence_table, c).setToolTip(
                 f"{METRIC_NAMES.get(key, key)} — {key}: {METRIC_INFO[key][0]} ({METRIC_INFO[key][1]})"
             )
         self.sentence_table.setMinimumHeight(140)
@@ -483,9 +308,13 @@ class ComparePanel(QWidget):
         head = max(t.horizontalHeader().sizeHint().height(), t.horizontalHeader().height() if t.isVisible() else 0)
         t.setFixedHeight(head + t.verticalHeader().length() + 2 * t.frameWidth() + 2)
 
-    def showEvent(self, ev: Any) -> None:  # noqa: N802 (Qt name)
+    def showEvent(self, ev: QShowEvent) -> None:
         super().showEvent(ev)
         self._fit_whole_table()  # the window's style sheet may have changed the header's height
+
+    def _mode_toggled(self, mode: Mode, on: bool) -> None:
+        if on:
+            self.mode_changed.emit(mode)
 
     # -- content ---------------------------------------------------------------------------------
     def set_comparison(self, cmp: Comparison | None) -> None:
@@ -575,8 +404,8 @@ class ComparePanel(QWidget):
         """(sentence, metric -> shown text) per row of the per-sentence table."""
         out = []
         for r in range(self.sentence_table.rowCount()):
-            vals = {key: self.sentence_table.item(r, c).text() for c, key in enumerate(SENTENCE_METRICS, start=1)}
-            out.append((self.sentence_table.item(r, 0).text(), vals))
+            vals = {key: _text(self.sentence_table, r, c) for c, key in enumerate(SENTENCE_METRICS, start=1)}
+            out.append((_text(self.sentence_table, r, 0), vals))
         return out
 
     # -- controls --------------------------------------------------------------------------------
@@ -614,452 +443,3 @@ class ComparePanel(QWidget):
         item = self.sentence_table.item(row, 0)
         if item is not None:
             self.sentence_selected.emit(str(item.data(Qt.ItemDataRole.UserRole)))
-
-
-# -- the wiring ------------------------------------------------------------------------------------------------
-class CompareSession(QObject):
-    """A comparison on a main window: reading A (open) against reading B, on the window's player clock.
-
-    ``window`` needs the main window's public parts: ``radiograph``, ``reading``, ``canvas``,
-    ``controller``, ``player_bar``, ``selection``, ``addDockWidget``, ``show_error``.
-    """
-
-    ended = Signal()
-    #: the comparison's agreement is computed and shown
-    agreement_ready = Signal(object)
-
-    def __init__(self, window: Any) -> None:
-        super().__init__(window)
-        self.window = window
-        self._token = 0
-        self._sink = _AgreementSink(self)
-        self._sink.done.connect(self._on_agreement)
-        self._sink.failed.connect(self._on_agreement_failed)
-        self.comparison: Comparison | None = None
-        self.b_source: Path | None = None
-        self.clock = ClockMap(0.0, 0.0)
-        self.mode: Mode = "overlay"
-        self.panel = ComparePanel()
-        self.dock = QDockWidget("Compare", window)
-        self.dock.setObjectName("compareDock")
-        self.dock.setWidget(self.panel)
-        self.dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)
-        window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
-        report_dock = getattr(window, "report_dock", None)
-        if report_dock is not None:
-            # a third tab beside Report and Review: each panel gets the whole height
-            self.dock.setTitleBarWidget(QWidget())
-            window.tabifyDockWidget(report_dock, self.dock)
-        self.overlay_a = ReadingOverlay(window.canvas, COLOUR_A, tag="A", symbol="o", parent=self)
-        self.overlay_b = ReadingOverlay(window.canvas, COLOUR_B, tag="B", symbol="s", parent=self)
-        self.overlay_a.set_visible(False)
-        self.overlay_b.set_visible(False)
-        self._hidden_canvas = False
-        self.side_canvas: Any = None
-        self.legend = QLabel(window.canvas)
-        self.legend.setObjectName("compareLegend")
-        self.legend.setTextFormat(Qt.TextFormat.RichText)
-        self.legend.setStyleSheet("background:rgba(10,14,18,200); color:#e6edf3; padding:4px 8px; border-radius:4px;")
-        self.legend.hide()
-        # kept in place when the window is resized (it was left where it was first put)
-        window.canvas.view_changed.connect(self._place_legend)
-        self.plot_dialog: Any = None
-        self.plot_png: Path | None = None
-        self.reading_a: Reading | None = None
-        self._ending = False
-        self._syncing = False
-        self._views_linked = False
-        self._side_open = False
-        self._b_size: Any = None
-
-        self.panel.set_reading_a(window.reading)
-        self.panel.choose_reading_requested.connect(self.choose_reading_b)
-        self.panel.mode_changed.connect(self.set_mode)
-        self.panel.sync_changed.connect(self.set_sync)
-        self.panel.colours_changed.connect(self._on_colours)
-        self.panel.plot_requested.connect(self.show_plot)
-        self.panel.close_requested.connect(self.end)
-        self.panel.sentence_selected.connect(lambda fid: window.selection.select(fid))
-        window.selection.selection_changed.connect(self._on_selection)
-        window.controller.time_changed.connect(self._on_time)
-        window.player_bar.layers_changed.connect(self._on_layers)
-        self.dock.show()
-        self.dock.raise_()
-
-    # -- choosing B ----------------------------------------------------------------------------
-    def choose_reading_b(self) -> None:
-        """Ask for reading B's file and compare."""
-        start = str(Path(self.window.reading_path).parent) if getattr(self.window, "reading_path", None) else ""
-        path, _ = QFileDialog.getOpenFileName(self.panel, "Reading B to compare", start, "Readings (*.json);;All files (*)")
-        if path:
-            self.open_reading_b(path)
-
-    def open_reading_b(self, path: str | os.PathLike[str]) -> bool:
-        """Load and validate reading B from ``path`` and compare; a bad file is reported, nothing changes."""
-        b = read_reading_file(path, self.window.show_error, "Cannot compare with this reading")
-        if b is None:
-            return False
-        return self.set_reading_b(b, source=Path(path))
-
-    def set_reading_b(self, b: Reading, *, source: Path | None = None) -> bool:
-        """Compare the open reading (A) with ``b``."""
-        win = self.window
-        if win.radiograph is None or win.reading is None:
-            win.show_error("Nothing to compare", "Open a film and a reading (or run the model) first; it becomes reading A.")
-            return False
-        a = win.reading
-        other_film = film_mismatch(a, b)
-        if other_film and not win.ask_yes_no(
-            "Compare readings of different films?",
-            f"{source or 'Reading B'} is a reading of another film: {other_film}. Agreement between readings "
-            "of different films measures nothing.\n\nCompare anyway?",
-        ):
-            return False
-        background = len(a.trajectory) * len(b.trajectory) > BACKGROUND_WORK
-        try:
-            cmp = compare_readings(a, b, win.radiograph, metrics=not background)
-        except Exception as err:  # agreement never raises on valid readings; stay safe on odd ones
-            win.show_error("Cannot compare", f"{source or 'reading B'}: {err.__class__.__name__}: {err}")
-            return False
-        self._token += 1
-        self.comparison = cmp
-        self.reading_a = a
-        self.b_source = source
-        self.panel.set_comparison(cmp)
-        self.clock = ClockMap(cmp.a_shown.duration, cmp.b_shown.duration, self.panel.sync)
-        self._apply()
-        if background:
-            self.panel.set_busy(True)
-            QThreadPool.globalInstance().start(_AgreementJob(self._token, a, b, cmp.grid, self._sink))
-        else:
-            self.agreement_ready.emit(cmp)
-        return True
-
-    def _on_agreement(self, token: int, result: object) -> None:
-        cmp = self.comparison
-        if token != self._token or cmp is None or self._ending:
-            return  # a stale job (B changed or the comparison ended)
-        cmp.whole, cmp.sentences, cmp.zones = result  # type: ignore[misc]
-        cmp.ready = True
-        self.panel.set_busy(False)
-        self.panel.set_comparison(cmp)
-        self.agreement_ready.emit(cmp)
-
-    def _on_agreement_failed(self, token: int, message: str) -> None:
-        if token == self._token and not self._ending:
-            self.panel.set_busy(False, error=f"Agreement could not be computed: {message}")
-
-    # -- modes ---------------------------------------------------------------------------------
-    def set_mode(self, mode: str) -> None:
-        """``"overlay"`` (B over A's film in a second colour) or ``"side"`` (B on a second canvas)."""
-        self.mode = "side" if mode == "side" else "overlay"
-        if self.panel.mode != self.mode:
-            self.panel.set_mode(self.mode)
-        self._apply()
-
-    def set_sync(self, sync: str) -> None:
-        """``"seconds"`` or ``"stretch"`` (B's duration mapped onto A's)."""
-        self.clock.mode = "stretch" if sync == "stretch" else "seconds"
-        if self.panel.sync != self.clock.mode:
-            self.panel.set_sync(self.clock.mode)
-        self._apply()
-
-    def _on_colours(self, a: str, b: str) -> None:
-        self.overlay_a.set_colour(a)
-        self.overlay_b.set_colour(b)
-        self._update_legend()
-
-    def _apply(self) -> None:
-        """Lay out the comparison for the current mode and clock."""
-        cmp = self.comparison
-        if cmp is None:
-            return
-        win = self.window
-        was = win.controller.playback.time
-        pb = SharedClockPlayback(cmp.a_shown.trajectory, duration=self.clock.clock_duration)
-        win.controller.set_playback(pb)
-        win.canvas.set_reading(cmp.a_shown, win.controller.playback)
-        from gazex_viewer.ui.common import finding_styles
-
-        win.player_bar.set_sentence_spans(finding_styles(cmp.a_shown))
-        layers = win.player_bar.layers()
-        if self.mode == "overlay":
-            self._close_side()
-            self.overlay_a.set_reading(cmp.a_shown)
-            self.overlay_b.set_reading(cmp.b_shown)
-            self.overlay_a.set_visible(True)
-            self.overlay_b.set_visible(True)
-            self._hide_canvas_layers(True)
-        else:
-            self.overlay_a.set_visible(False)
-            self.overlay_b.set_visible(False)
-            self._hide_canvas_layers(False)
-            self._open_side(cmp)
-        self._on_layers(layers)
-        self._update_legend()
-        win.controller.seek(min(was, pb.duration))
-
-    def _hide_canvas_layers(self, hide: bool) -> None:
-        """In overlay mode A is drawn by its own overlay in colour A; the canvas's own layers step aside."""
-        self._hidden_canvas = hide
-        if hide:
-            self.window.canvas.set_layers(regions=False, trajectory=False)
-        else:
-            self.window.canvas.set_layers(**self.window.player_bar.layers())
-
-    def _open_side(self, cmp: Comparison) -> None:
-        """Film A | film B in the window's central area, above the one player bar."""
-        from gazex_viewer.ui.common import SelectionModel
-        from gazex_viewer.ui.film.canvas import FilmCanvas
-
-        win = self.window
-        if self.side_canvas is None:
-            self.side_selection = SelectionModel(self)
-            self.side_canvas = FilmCanvas(self.side_selection)
-            self.side_canvas.setObjectName("compareCanvasB")
-            self.side_split = QSplitter(Qt.Orientation.Horizontal)
-            self.side_split.setObjectName("compareSplit")
-            self.side_split.setChildrenCollapsible(False)
-            boxes = []
-            for _ in range(2):
-                box = QWidget()
-                v = QVBoxLayout(box)
-                v.setContentsMargins(0, 0, 0, 0)
-                v.setSpacing(0)
-                title = QLabel()
-                title.setObjectName("metadataStrip")
-                title.setTextFormat(Qt.TextFormat.RichText)
-                v.addWidget(title)
-                boxes.append((box, v, title))
-            (box_a, v_a, self.side_title_a), (box_b, v_b, self.side_title) = boxes
-            v_b.addWidget(self.side_canvas, 1)
-            self.side_split.addWidget(box_a)
-            self.side_split.addWidget(box_b)
-            self.side_split.setStretchFactor(0, 1)
-            self.side_split.setStretchFactor(1, 1)
-            self._side_box_a = (box_a, v_a)
-            self.side_canvas.vb.sigRangeChanged.connect(self._sync_from_b)
-            win.canvas.vb.sigRangeChanged.connect(self._sync_from_a)
-            self._views_linked = True
-        if not self._side_open:
-            # the stack holding film A moves into the splitter's left half; _close_side puts it back
-            central = win.stack.parentWidget().layout()
-            central.replaceWidget(win.stack, self.side_split)
-            box_a, v_a = self._side_box_a
-            v_a.addWidget(win.stack, 1)
-            self.side_split.show()
-            self._side_open = True
-        sc = self.side_canvas
-        sc.set_radiograph(win.radiograph)
-        if win.canvas.window_name == "manual" and win.canvas.window is not None:
-            sc.set_window(win.canvas.window)
-        sc.set_inverted(win.canvas.inverted)
-        sc.set_reading(cmp.b_shown, TrajectoryPlayback(cmp.b_shown.trajectory))
-        self.side_title_a.setText(
-            f"<b>A</b> {html.escape(describe_reading(cmp.a))}"
-        )
-        self.side_title.setText(
-            f"<b>B</b> {html.escape(describe_reading(cmp.b))}"
-            + ("" if not cmp.frame_b.scaled else " <span style='color:#ffcc66'>(scaled from its 224 × 224 frame)</span>")
-        )
-        from PySide6.QtWidgets import QApplication
-
-        QApplication.processEvents()  # lay the halves out before fitting
-        total = max(2, self.side_split.width())
-        self.side_split.setSizes([total // 2, total - total // 2])
-        QApplication.processEvents()
-        win.canvas.fit()
-        self._b_size = None
-        self._sync_view(win.canvas, sc)
-
-    def _close_side(self) -> None:
-        if not self._side_open:
-            return
-        win = self.window
-        central = self.side_split.parentWidget().layout()
-        self._side_box_a[1].removeWidget(win.stack)
-        central.replaceWidget(self.side_split, win.stack)
-        win.stack.show()
-        self.side_split.hide()
-        self._side_open = False
-        win.canvas.fit()
-
-    def _sync_view(self, src: Any, dst: Any) -> None:
-        """Give ``dst`` the centre and the zoom (image pixels per screen pixel) of ``src``."""
-        if self._syncing or dst is None or not dst.isVisible():
-            return
-        self._syncing = True
-        try:
-            rect = src.vb.viewRect()
-            px, py = src.vb.viewPixelSize()
-            size = dst.vb.boundingRect().size()
-            c = rect.center()
-            w, h = size.width() * px, size.height() * py
-            if w > 0 and h > 0:
-                dst.vb.setRange(QRectF(c.x() - w / 2, c.y() - h / 2, w, h), padding=0)
-        finally:
-            self._syncing = False
-
-    def _sync_from_a(self, *_: Any) -> None:
-        if self.mode == "side" and self.side_canvas is not None:
-            self._sync_view(self.window.canvas, self.side_canvas)
-
-    def _sync_from_b(self, *_: Any) -> None:
-        if self.mode != "side" or self.side_canvas is None:
-            return
-        size = self.side_canvas.vb.boundingRect().size()
-        if size != self._b_size:
-            # B was resized (laid out), not zoomed or panned by the user: A stays the master
-            self._b_size = size
-            self._sync_view(self.window.canvas, self.side_canvas)
-        else:
-            self._sync_view(self.side_canvas, self.window.canvas)
-
-    # -- clock and layers ----------------------------------------------------------------------
-    def _on_time(self, t: float) -> None:
-        if self.comparison is None or self._ending:
-            return
-        if self.window.reading is not self.reading_a:
-            self.end()  # another film or reading was opened: the comparison no longer applies
-            return
-        tb = self.clock.b_time(t)
-        n = self.window.controller.playback.trail_length
-        if self.mode == "overlay":
-            for ov, tt in ((self.overlay_a, t), (self.overlay_b, tb)):
-                ov.trail_length = n
-                ov.set_time(tt)
-        elif self.side_canvas is not None:
-            pb = self.side_canvas.playback
-            if pb is not None:
-                pb.seek(tb)
-            self.side_canvas.set_trail_length(n)
-            self.side_canvas.update_playback()
-
-    def _on_selection(self, fid: object) -> None:
-        """A's selected finding, and B's finding matched to it (same sentence), are emphasised."""
-        cmp = self.comparison
-        if cmp is None or self._ending:
-            return
-        fa = fid if isinstance(fid, str) else None
-        fb = next((s.finding_b for s in cmp.sentences if s.finding_a == fa), None)
-        self.overlay_a.set_highlight(fa)
-        self.overlay_b.set_highlight(fb if fa is not None else None)
-        if self.side_canvas is not None:
-            self.side_selection.select(fb)
-
-    def _on_layers(self, layers: dict[str, bool]) -> None:
-        if self.comparison is None:
-            return
-        if self.mode == "overlay":
-            self.overlay_a.set_layers(**layers)
-            self.overlay_b.set_layers(**layers)
-            self.window.canvas.set_layers(regions=False, trajectory=False)
-        elif self.side_canvas is not None:
-            self.side_canvas.set_layers(**layers)
-
-    def _update_legend(self) -> None:
-        cmp = self.comparison
-        if cmp is None or self.mode != "overlay":
-            self.legend.hide()
-            return
-        ca, cb = self.panel.colour_a, self.panel.colour_b
-        lines = [
-            f"<span style='color:{ca}'>■</span> A {html.escape(describe_reading(cmp.a))}",
-            f"<span style='color:{cb}'>■</span> B {html.escape(describe_reading(cmp.b))}",
-        ]
-        if self.clock.mode == "stretch":
-            lines.append("<span style='color:#a9b6c2'>clock: B stretched to A's length</span>")
-        lines += [f"<span style='color:#ffcc66'>{html.escape(n)}</span>" for n in cmp.notes if "scaled" in n]
-        if cmp.different_films:
-            lines.append(f"<span style='color:#ff8080'><b>⚠ Different films</b>: {html.escape(cmp.different_films)}</span>")
-        self.legend.setText("<br>".join(lines))
-        self.legend.adjustSize()
-        self._place_legend()
-        self.legend.show()
-        self.legend.raise_()
-
-    def _place_legend(self) -> None:
-        """Bottom left of the canvas, above the film corner text there when it is shown."""
-        if self._ending:
-            return
-        canvas = self.window.canvas
-        bottom = canvas.height() - 8
-        corners = getattr(self.window, "corners", None)
-        if corners is not None and corners.visible:
-            bl = corners.labels["bottom_left"]
-            if bl.text():
-                bottom = canvas.height() - 6 - bl.height() - 6
-        self.legend.move(8, max(8, bottom - self.legend.height()))
-
-    # -- plot ----------------------------------------------------------------------------------
-    def write_plot(self, png: str | os.PathLike[str] | None = None) -> Path:
-        """Write the agreement-per-finding plot of the pair (to a temporary file by default)."""
-        from gazex_viewer.ui.compare.plot_dialog import plot_pair_agreement
-
-        cmp = self.comparison
-        if cmp is None or not cmp.ready:
-            raise GazeXError(None, "choose reading B first" if cmp is None else "the agreement is still being computed")
-        if png is None:
-            png = Path(tempfile.mkdtemp(prefix="gazex-plot-")) / "agreement-per-finding.png"
-        self.plot_png = plot_pair_agreement(
-            cmp.a, cmp.b, cmp.sentences, png, whole=cmp.whole
-        )
-        return self.plot_png
-
-    def show_plot(self) -> Any:
-        """Make the pair's plot and show it in a dialog (returned)."""
-        from gazex_viewer.ui.compare.plot_dialog import PlotDialog
-
-        try:
-            png = self.write_plot()
-        except GazeXError as err:
-            self.window.show_error("Cannot make the plot", str(err))
-            return None
-        self.plot_dialog = PlotDialog(png, self.window, title="Agreement per finding type (this pair) — GazeX Viewer")
-        self.plot_dialog.show()
-        return self.plot_dialog
-
-    # -- end -----------------------------------------------------------------------------------
-    def end(self) -> None:
-        """Remove B and its overlays; A is shown alone again on its normal clock."""
-        if self._ending:
-            return
-        self._ending = True
-        win = self.window
-        try:
-            win.canvas.view_changed.disconnect(self._place_legend)
-        except (RuntimeError, TypeError):
-            pass
-        for ov in (self.overlay_a, self.overlay_b):
-            ov.remove()
-        self.legend.hide()
-        self.legend.deleteLater()
-        if self._views_linked:
-            try:
-                win.canvas.vb.sigRangeChanged.disconnect(self._sync_from_a)
-            except (RuntimeError, TypeError):
-                pass
-        if self.side_canvas is not None:
-            self._close_side()
-            self.side_split.deleteLater()
-            self.side_canvas = None
-        if self.comparison is not None and win.reading is not None and win.reading is self.reading_a:
-            pb = TrajectoryPlayback(self.comparison.a_shown.trajectory)
-            win.controller.set_playback(pb)
-            win.canvas.set_reading(self.comparison.a_shown, win.controller.playback)
-            if getattr(win, "review", None) is not None:
-                win.review.restore(win.reading)  # A as its review leaves it, not as the AI wrote it
-        win.canvas.set_layers(**win.player_bar.layers())
-        try:
-            win.selection.selection_changed.disconnect(self._on_selection)
-        except (RuntimeError, TypeError):
-            pass
-        try:
-            win.controller.time_changed.disconnect(self._on_time)
-            win.player_bar.layers_changed.disconnect(self._on_layers)
-        except (RuntimeError, TypeError):
-            pass
-        win.removeDockWidget(self.dock)
-        self.dock.deleteLater()
-        self.comparison = None
-        self.ended.emit()

@@ -13,10 +13,10 @@ import os
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QPixmap
+from PySide6.QtGui import QPixmap, QResizeEvent
 from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
@@ -29,9 +29,13 @@ from PySide6.QtWidgets import (
 )
 
 from gazex_viewer.core.errors import GazeXError
+from gazex_viewer.core.gaze.agreement import SentenceAgreement
 from gazex_viewer.core.reading.document import Reading
 
-__all__ = ["PLOT_METRICS", "pair_finding_agreement", "pair_figure", "plot_pair_agreement", "PlotDialog"]
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+__all__ = ["PLOT_METRICS", "PlotDialog", "pair_figure", "pair_finding_agreement", "plot_pair_agreement"]
 
 #: the metrics the pair plot shows (all 0..1, higher = closer), as in ``plot_study``
 PLOT_METRICS: tuple[str, ...] = ("cc", "density_cosine", "edit_similarity", "mm_position")
@@ -47,7 +51,7 @@ def _finding_types(reading: Reading, finding_id: str, text: str) -> list[str]:
 
 
 def pair_finding_agreement(
-    a: Reading, sentences: Sequence[Any], metrics: Sequence[str] = PLOT_METRICS
+    a: Reading, sentences: Sequence[SentenceAgreement], metrics: Sequence[str] = PLOT_METRICS
 ) -> dict[str, dict[str, list[float]]]:
     """Per finding type, per metric, the values of the matched sentences (``SentenceAgreement`` s).
 
@@ -65,7 +69,7 @@ def pair_finding_agreement(
 def plot_pair_agreement(
     a: Reading,
     b: Reading,
-    sentences: Sequence[Any],
+    sentences: Sequence[SentenceAgreement],
     png: str | os.PathLike[str],
     *,
     whole: dict[str, float] | None = None,
@@ -93,11 +97,11 @@ def plot_pair_agreement(
 def pair_figure(
     a: Reading,
     b: Reading,
-    sentences: Sequence[Any],
+    sentences: Sequence[SentenceAgreement],
     *,
     whole: dict[str, float] | None = None,
     metrics: Sequence[str] = PLOT_METRICS,
-) -> Any:
+) -> Figure:
     """The pair plot's matplotlib ``Figure`` (Agg canvas).
 
     One group of bars per finding type (mean over its sentences), one bar per metric; the whole-film
@@ -175,10 +179,10 @@ class PlotDialog(QDialog):
         self.image_label = QLabel()
         self.image_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.image_label.setStyleSheet("background:#1e252c;")
-        self.scroll = QScrollArea()
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setWidget(self.image_label)
-        lay.addWidget(self.scroll, 1)
+        self.scroll_area = QScrollArea()
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setWidget(self.image_label)
+        lay.addWidget(self.scroll_area, 1)
         row = QHBoxLayout()
         self.open_button = QPushButton("Open plot PNG…")
         self.open_button.setToolTip("Open a plot written by: gazex-viewer compare --study SCANPATHS --plot OUT.png")
@@ -218,13 +222,13 @@ class PlotDialog(QDialog):
     def _rescale(self) -> None:
         if self.pixmap.isNull():
             return
-        vp = self.scroll.viewport().size()
+        vp = self.scroll_area.viewport().size()
         scaled = self.pixmap
         if self.pixmap.width() > vp.width() or self.pixmap.height() > vp.height():
             scaled = self.pixmap.scaled(vp, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)
         self.image_label.setPixmap(scaled)
 
-    def resizeEvent(self, ev: Any) -> None:  # noqa: N802 (Qt name)
+    def resizeEvent(self, ev: QResizeEvent) -> None:
         super().resizeEvent(ev)
         self._rescale()
 

@@ -3,7 +3,7 @@
 A thin view: the pixels come from ``Radiograph.render`` (the core display pipeline), the regions from
 the :class:`~gazex_viewer.core.reading.document.Reading`, the trajectory cursor from
 :class:`~gazex_viewer.core.reading.playback.TrajectoryPlayback`, and the selection from
-:class:`~gazex_viewer.ui.common.SelectionModel`.
+:class:`~gazex_viewer.ui.selection.SelectionModel`.
 
 Mouse: wheel zooms about the cursor, left-drag pans, right-drag changes window (horizontal = width,
 vertical = centre), a click on a region selects its finding, hovering a region highlights its sentence.
@@ -13,16 +13,14 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen, QTransform
+from PySide6.QtGui import QBrush, QColor, QPainter, QPen
 from PySide6.QtWidgets import (
-    QGraphicsEllipseItem,
     QGraphicsItem,
-    QGraphicsLineItem,
     QGraphicsRectItem,
     QGraphicsTextItem,
     QWidget,
@@ -30,7 +28,18 @@ from PySide6.QtWidgets import (
 
 from gazex_viewer.core.reading.document import Box, Reading
 from gazex_viewer.core.reading.playback import TrajectoryPlayback, gaze_density
-from gazex_viewer.ui.common import FindingStyle, SelectionModel, finding_styles
+from gazex_viewer.ui.film.items import (
+    MAX_TRAIL,
+    RegionsItem,
+    TrailItem,
+    screen_text,
+    set_screen_text,
+)
+from gazex_viewer.ui.selection import SelectionModel
+from gazex_viewer.ui.style import FindingStyle, finding_styles
+
+if TYPE_CHECKING:
+    from gazex_viewer.ui.workspace import Workspace
 
 pg.setConfigOptions(imageAxisOrder="row-major", antialias=True)
 # Qt's raster engine hands any fill of more than ~96 spans to a thread pool. A canvas paint is many
@@ -42,8 +51,6 @@ os.environ.setdefault("QT_NO_GUI_THREADPOOL", "1")
 
 #: 256-entry grey lookup table: the displayed film is uint8 from the core pipeline, levels (0, 255)
 GREY_LUT = np.repeat(np.arange(256, dtype=np.uint8)[:, None], 3, axis=1)
-#: most trail items the player can show
-MAX_TRAIL = 40
 HEATMAP_DOWNSAMPLE = 8
 #: the mark after a region's number for each review state
 REVIEW_MARKS: dict[str, str] = {"accepted": "✓", "rejected": "✗", "edited": "✎", "added": "+", "undecided": "?"}
@@ -66,6 +73,8 @@ HEAT_LUT = _heat_lut()
 
 @dataclass
 class _RegionItems:
+    """One finding's drawn regions (items of the canvas's :class:`RegionsItem`)."""
+
     finding_id: str
     boxes: list[Box]
     rects: list[QGraphicsRectItem]
@@ -73,30 +82,6 @@ class _RegionItems:
     style: FindingStyle
     #: the labels' texts without a review mark ("1", "1a", ...)
     label_texts: list[str] = field(default_factory=list)
-
-
-def screen_text(text: str, colour: Any, anchor: tuple[float, float], font: QFont | None = None) -> QGraphicsTextItem:
-    """Text a fixed size on screen whose ``anchor`` (fractions of its box) sits at its position.
-
-    What ``pg.TextItem`` draws, as a plain Qt item that ignores the view's zoom: nothing of it runs
-    in Python when the canvas paints (a pg.TextItem recomputes its transform in Python every paint).
-    """
-    item = QGraphicsTextItem()
-    item.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations, True)
-    item.setDefaultTextColor(pg.mkColor(colour))
-    if font is not None:
-        item.setFont(font)
-    item.setData(1, anchor)
-    set_screen_text(item, text)
-    return item
-
-
-def set_screen_text(item: QGraphicsTextItem, text: str) -> None:
-    """Change the text of a :func:`screen_text` item, keeping its anchor at its position."""
-    item.setPlainText(text)
-    ax, ay = item.data(1)
-    r = item.boundingRect()
-    item.setTransform(QTransform.fromTranslate(-r.width() * ax, -r.height() * ay))
 
 
 class _SmoothImageItem(pg.ImageItem):
@@ -185,47 +170,16 @@ class FilmCanvas(pg.GraphicsView):
         self._trail_length = 6
         self._heat_ready_for: int | None = None
 
-        # trajectory: the whole path (static, faint), the trail (pre-created items updated per frame)
-        self.path_item = pg.PlotCurveItem(pen=pg.mkPen(255, 255, 255, 60, width=1))
-        self.path_item.setZValue(10)
-        self.vb.addItem(self.path_item)
-        self.saccade_items: list[QGraphicsLineItem] = []
-        for _ in range(MAX_TRAIL - 1):
-            line = QGraphicsLineItem()
-            line.setZValue(11)
-            line.setVisible(False)
-            self.vb.addItem(line)
-            self.saccade_items.append(line)
-        #: fixation circles of the trail, a fixed size on screen, oldest first
-        self.fixation_items: list[QGraphicsEllipseItem] = []
-        for _ in range(MAX_TRAIL):
-            c = QGraphicsEllipseItem(-11.0, -11.0, 22.0, 22.0)
-            c.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations, True)
-            c.setZValue(12)
-            c.setVisible(False)
-            self.vb.addItem(c)
-            self.fixation_items.append(c)
-        self._fix_style: list[tuple[Any, ...]] = [()] * MAX_TRAIL
-        self._line_style: list[tuple[int, int]] = [(-1, -1)] * MAX_TRAIL
-        self._style_cache: dict[tuple[str, int, int], tuple[QBrush, QPen, float]] = {}
+        # the regions (z 7: clues, observation areas, labels) and the trajectory (z 10: path, saccades,
+        # circles, numbers): pre-created items updated per frame
+        self.regions_item = RegionsItem(7)
+        self.vb.addItem(self.regions_item, ignoreBounds=True)
+        self.trail = TrailItem(10)
+        self.vb.addItem(self.trail, ignoreBounds=True)
+        self.path_item = self.trail.path_item
         # static layers are cached as device pixmaps: a player frame then only redraws the trail
-        for item in (self.image_item, self.heatmap_item, self.path_item):
+        for item in (self.image_item, self.heatmap_item):
             item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
-        self.number_items: list[QGraphicsTextItem] = []
-        font = QFont()
-        font.setPointSize(9)
-        font.setBold(True)
-        for _ in range(MAX_TRAIL):
-            t = screen_text("", (255, 255, 255), (0.5, 0.5), font)
-            t.setZValue(13)
-            t.setVisible(False)
-            self.vb.addItem(t, ignoreBounds=True)
-            self.number_items.append(t)
-        self._number_cache: list[str] = [""] * MAX_TRAIL
-        #: how many trail circles and saccades are shown, and which number slots
-        self._circles_shown = 0
-        self._lines_shown = 0
-        self._numbers_shown: set[int] = set()
         self.current_index: int | None = None
         self._was_running = False
 
@@ -247,6 +201,16 @@ class FilmCanvas(pg.GraphicsView):
         self.set_reading(None)
         self._render()
         self.fit()
+
+    def observe(self, workspace: Workspace) -> None:
+        """Follow ``workspace``: its radiograph is the film shown (None clears it).
+
+        The reading drawn over the film is set by whoever decides how it is drawn (the window for a plain
+        reading, the review for the reviewed view, trainee mode hides it): :meth:`set_reading`.
+        """
+        workspace.radiograph_changed.connect(
+            lambda rg: self.set_radiograph(rg) if rg is not None else self.clear_film()
+        )
 
     def clear_film(self) -> None:
         self.radiograph = None
@@ -300,7 +264,8 @@ class FilmCanvas(pg.GraphicsView):
         if self._range_cache is None:
             rg = self.radiograph
             if hasattr(rg, "modality_range"):
-                self._range_cache = tuple(float(v) for v in rg.modality_range())
+                lo, hi = rg.modality_range()
+                self._range_cache = (float(lo), float(hi))
             else:
                 m = rg.modality
                 self._range_cache = (float(np.min(m)), float(np.max(m)))
@@ -372,11 +337,7 @@ class FilmCanvas(pg.GraphicsView):
     # -- reading ---------------------------------------------------------------------------------
     def set_reading(self, reading: Reading | None, playback: TrajectoryPlayback | None = None) -> None:
         """Draw a reading's regions and trajectory (None removes them)."""
-        for items in self._regions.values():
-            for r in items.rects:
-                self.vb.removeItem(r)
-            for t in items.labels:
-                self.vb.removeItem(t)
+        self.regions_item.clear()
         self._regions.clear()
         self.reading = reading
         self.playback = playback
@@ -397,21 +358,14 @@ class FilmCanvas(pg.GraphicsView):
                 labels: list[QGraphicsTextItem] = []
                 clue_no = 0
                 for b, kind in zip(boxes, kinds):
-                    r = QGraphicsRectItem(QRectF(b.x_min, b.y_min, b.width, b.height))
-                    r.setData(0, kind)
-                    r.setZValue(8 if kind == "observation" else 7)
-                    r.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
-                    self.vb.addItem(r)
-                    rects.append(r)
+                    rects.append(self.regions_item.add_box(b, z=1 if kind == "observation" else 0, kind=kind, cached=True))
                     if kind == "observation":
                         text = f"{style.number}"
                     else:
                         clue_no += 1
                         text = f"{style.number}{chr(ord('a') + (clue_no - 1) % 26)}"
                     lab = screen_text(text, style.colour, (0, 1))
-                    lab.setPos(b.x_min, b.y_min)
-                    lab.setZValue(9)
-                    self.vb.addItem(lab, ignoreBounds=True)
+                    self.regions_item.add_label(lab, b.x_min, b.y_min, z=2)
                     labels.append(lab)
                 self._regions[f.id] = _RegionItems(
                     f.id, boxes, rects, labels, style, [lab.toPlainText() for lab in labels]
@@ -420,10 +374,7 @@ class FilmCanvas(pg.GraphicsView):
         self._apply_review_marks()
         self._restyle_regions()
         self._heat_ready_for = None
-        if playback is not None and len(playback):
-            self.path_item.setData(playback.xs, playback.ys)
-        else:
-            self.path_item.setData([], [])
+        self.trail.set_path(playback)
         self._update_heatmap()
         self.update_playback()
 
@@ -457,27 +408,12 @@ class FilmCanvas(pg.GraphicsView):
     @property
     def trail_shown(self) -> int:
         """How many fixation circles the trail shows now."""
-        return sum(1 for c in self.fixation_items if c.isVisible())
-
-    def _trail_style(self, colour: str, age: int, n: int) -> tuple[QBrush, QPen, float]:
-        key = (colour, age, n)
-        style = self._style_cache.get(key)
-        if style is None:
-            alpha = max(40, int(255 * (1.0 - age / max(n, 1)) ** 1.2))
-            fill = QColor(colour)
-            fill.setAlpha(int(alpha * 0.55))
-            pen = QPen(QColor(255, 255, 255, alpha), 2.0 if age == 0 else 1.0)
-            pen.setCosmetic(True)
-            style = (QBrush(fill), pen, 15.0 if age == 0 else 11.0)
-            if len(self._style_cache) > 4096:
-                self._style_cache.clear()
-            self._style_cache[key] = style
-        return style
+        return self.trail.shown
 
     def _update_heatmap(self) -> None:
         pb = self.playback
         visible = self.show_heatmap and pb is not None and len(pb) > 0 and self.radiograph is not None
-        if visible and self._heat_ready_for != id(pb):
+        if visible and pb is not None and self._heat_ready_for != id(pb):
             w, h = int(self.radiograph.width), int(self.radiograph.height)
             density = gaze_density(pb.points, w, h, downsample=HEATMAP_DOWNSAMPLE)
             self.heatmap_item.setImage(density, autoLevels=False, levels=(0.0, 1.0))
@@ -592,84 +528,20 @@ class FilmCanvas(pg.GraphicsView):
             self._was_running = running
             self._restyle_regions()
         show = self.show_trajectory and pb is not None and len(pb) > 0
-        self.path_item.setVisible(show)
         if not show:
-            self._hide_trail(0, 0, set())
+            self.trail.hide_trail()
             self.current_index = None if pb is None else pb.current_index
             return
         assert pb is not None
-        idx = pb.current_index
-        self.current_index = idx
-        pb.trail_length = self._trail_length
-        trail = pb.trail_indices()
-        n = len(trail)
-        first = trail.start
-        xs = pb.xs[first : first + n].tolist()
-        ys = pb.ys[first : first + n].tolist()
-        fids = pb.finding_ids[first : first + n]
-        styles = self._styles
-        for k in range(n):
-            c = self.fixation_items[k]
-            fid = fids[k]
-            colour = styles[fid].colour if fid in styles else "#ffffff"
-            age = n - 1 - k  # 0 = current
-            key = (colour, age, n)
-            if self._fix_style[k] != key:
-                brush, pen, r = self._trail_style(colour, age, n)
-                c.setBrush(brush)
-                c.setPen(pen)
-                c.setRect(-r, -r, 2 * r, 2 * r)
-                self._fix_style[k] = key
-            c.setPos(xs[k], ys[k])
-        for k in range(n - 1):
-            line = self.saccade_items[k]
-            line.setLine(xs[k], ys[k], xs[k + 1], ys[k + 1])
-            age = n - 2 - k
-            if self._line_style[k] != (age, n):
-                c = QColor(255, 235, 59, max(40, int(230 * (1.0 - age / max(n, 1)))))
-                pen = QPen(c, 2.0)
-                pen.setCosmetic(True)
-                line.setPen(pen)
-                self._line_style[k] = (age, n)
-        # a number item per fixation index (slot = index mod MAX_TRAIL): its text changes only when
-        # a new fixation enters the trail
-        slots: set[int] = set()
-        if self.show_labels:
-            for k, i in enumerate(trail):
-                slot = i % MAX_TRAIL
-                slots.add(slot)
-                t = self.number_items[slot]
-                text = str(i + 1)
-                if self._number_cache[slot] != text:
-                    set_screen_text(t, text)
-                    self._number_cache[slot] = text
-                t.setPos(xs[k], ys[k])
-        self._hide_trail(n, max(n - 1, 0), slots)
-
-    def _hide_trail(self, circles: int, lines: int, numbers: set[int]) -> None:
-        """Show the first ``circles`` fixation circles, ``lines`` saccades and the ``numbers`` slots; hide the rest."""
-        for items, shown, want in (
-            (self.fixation_items, self._circles_shown, circles),
-            (self.saccade_items, self._lines_shown, lines),
-        ):
-            for k in range(min(shown, want), max(shown, want)):
-                items[k].setVisible(k < want)
-        self._circles_shown, self._lines_shown = circles, lines
-        for slot in self._numbers_shown ^ numbers:
-            self.number_items[slot].setVisible(slot in numbers)
-        self._numbers_shown = numbers
+        self.current_index = pb.current_index
+        self.trail.draw(pb, self._trail_length, self._styles, numbers=self.show_labels)
 
     def trail_numbers(self) -> list[str]:
         """The fixation numbers shown along the trail, oldest first."""
         pb = self.playback
         if pb is None or not self.show_trajectory:
             return []
-        out = []
-        for i in pb.trail_indices():
-            t = self.number_items[i % MAX_TRAIL]
-            if t.isVisible():
-                out.append(t.toPlainText())
-        return out
+        return self.trail.numbers(pb)
 
     # -- mouse -----------------------------------------------------------------------------------
     def _image_point(self, scene_pos: QPointF) -> tuple[float, float] | None:

@@ -6,7 +6,7 @@ PatientOrientation), :meth:`FilmCorners.refresh` follows window, zoom and invers
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import QLabel, QWidget
@@ -24,6 +24,10 @@ from gazex_viewer.core.reading.patient_identity import (
     unknown_identity,
 )
 
+if TYPE_CHECKING:
+    from gazex_viewer.ui.film.canvas import FilmCanvas
+    from gazex_viewer.ui.workspace import Workspace
+
 _STYLE = (
     "color:#e8eef3; background:transparent; font-size:11px;"
     "padding:2px 4px;"
@@ -34,7 +38,7 @@ _MARKER_STYLE = "color:#ffe08a; background:rgba(0,0,0,110); font-weight:bold; fo
 class FilmCorners(QObject):
     """Corner text and orientation markers over a :class:`~gazex_viewer.ui.film.canvas.FilmCanvas`."""
 
-    def __init__(self, canvas: Any) -> None:
+    def __init__(self, canvas: FilmCanvas) -> None:
         super().__init__(canvas)
         self.canvas = canvas
         host: QWidget = canvas.viewport()
@@ -76,6 +80,10 @@ class FilmCorners(QObject):
             meta = radiograph.metadata
             self.orientation = orientation_markers(patient_orientation(header), meta.view_position)
         self.refresh()
+
+    def observe(self, workspace: Workspace) -> None:
+        """Follow ``workspace`` (a :class:`~gazex_viewer.ui.workspace.Workspace`): its radiograph's corners."""
+        workspace.radiograph_changed.connect(self.set_radiograph)
 
     def set_visible(self, visible: bool) -> None:
         self.visible = bool(visible)

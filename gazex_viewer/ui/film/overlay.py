@@ -31,6 +31,7 @@ from gazex_viewer.core.reading.frames import (
 )
 from gazex_viewer.core.reading.identity import UNKNOWN_PIXEL_SHA256
 from gazex_viewer.core.reading.playback import TrajectoryPlayback
+from gazex_viewer.ui.film.items import MAX_TRAIL, RegionsItem
 
 __all__ = [
     "COLOUR_A",
@@ -50,7 +51,6 @@ __all__ = [
 #: default colours of the two readings compared: A (usually the model) cyan, B (usually the expert) magenta
 COLOUR_A = "#29b6f6"
 COLOUR_B = "#ff4fd8"
-MAX_TRAIL = 40
 
 
 # -- the overlay ----------------------------------------------------------------------------------------------
@@ -96,6 +96,9 @@ class ReadingOverlay(QObject):
         self._region_findings: list[str] = []
         self.highlighted: str | None = None
         self._label_items: list[pg.TextItem] = []
+        #: the reading's regions and labels (z 13, over the film's own regions, under the trail)
+        self.regions_item = RegionsItem(13)
+        self.vb.addItem(self.regions_item, ignoreBounds=True)
         self.path_item = pg.PlotCurveItem()
         self.path_item.setZValue(14)
         self.vb.addItem(self.path_item)
@@ -135,10 +138,10 @@ class ReadingOverlay(QObject):
 
     def set_reading(self, reading: Reading | None) -> None:
         """Draw ``reading`` (already in film pixels: see :func:`reading_for_film`); None removes it."""
-        for r, _kind in self._region_items:
-            self.vb.removeItem(r)
-        for t in self._label_items:
-            self.vb.removeItem(t)
+        # a fresh regions item per reading: it goes on top of what was drawn before, as its boxes always did
+        self.vb.removeItem(self.regions_item)
+        self.regions_item = RegionsItem(13)
+        self.vb.addItem(self.regions_item, ignoreBounds=True)
         self._region_items.clear()
         self._region_findings.clear()
         self._label_items.clear()
@@ -154,9 +157,7 @@ class ReadingOverlay(QObject):
                     *([("observation", f.observation)] if f.observation is not None else []),
                     *(("clue", c) for c in f.clues),
                 ]:
-                    r = QGraphicsRectItem(QRectF(b.x_min, b.y_min, b.width, b.height))
-                    r.setZValue(13)
-                    self.vb.addItem(r)
+                    r = self.regions_item.add_box(b)
                     self._region_items.append((r, kind))
                     self._region_findings.append(f.id)
                     if kind == "clue":
@@ -165,9 +166,7 @@ class ReadingOverlay(QObject):
                     else:
                         text = f"{self.tag}{number}"
                     lab = pg.TextItem(text, color=self._colour, anchor=(1, 1))
-                    lab.setPos(b.x_max, b.y_min)
-                    lab.setZValue(13)
-                    self.vb.addItem(lab)
+                    self.regions_item.add_label(lab, b.x_max, b.y_min)
                     self._label_items.append(lab)
         pb = self.playback
         if len(pb):
@@ -219,7 +218,7 @@ class ReadingOverlay(QObject):
     def remove(self) -> None:
         """Take every item off the canvas."""
         self.set_reading(None)
-        for item in [self.path_item, self.fixation_item, *self.saccade_items, *self.number_items]:
+        for item in [self.regions_item, self.path_item, self.fixation_item, *self.saccade_items, *self.number_items]:
             self.vb.removeItem(item)
 
     # -- for tests -------------------------------------------------------------------------------

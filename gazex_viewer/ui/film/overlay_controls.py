@@ -5,7 +5,7 @@ Both act on a :class:`~gazex_viewer.ui.film.canvas.FilmCanvas` and are remembere
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -19,6 +19,10 @@ from PySide6.QtWidgets import (
 
 from gazex_viewer.ui import settings as S
 
+if TYPE_CHECKING:
+    from gazex_viewer.ui.actions import ActionRegistry
+    from gazex_viewer.ui.film.canvas import FilmCanvas
+
 #: the slider's range in percent (an overlay never vanishes entirely: O hides them all)
 OPACITY_MIN, OPACITY_MAX, OPACITY_STEP = 10, 100, 10
 
@@ -26,10 +30,9 @@ OPACITY_MIN, OPACITY_MAX, OPACITY_STEP = 10, 100, 10
 class OverlayControls:
     """Adds the quiet-overlay controls to a menu and keeps the canvas and the settings in step."""
 
-    def __init__(self, window: Any, menu: QMenu) -> None:
-        self.window = window
-        self.canvas = window.canvas
-        self.show_all_action = window._action(
+    def __init__(self, canvas: FilmCanvas, actions: ActionRegistry, menu: QMenu) -> None:
+        self.canvas = canvas
+        self.show_all_action = actions.add(
             menu, "Layers", "Show all regions in &full colour", "Shift+G", self.set_show_all, checkable=True
         )
         self.show_all_action.setToolTip("Off: only the selected or playing finding's regions in full colour")
@@ -52,8 +55,8 @@ class OverlayControls:
         wa = QWidgetAction(menu)
         wa.setDefaultWidget(holder)
         menu.addAction(wa)
-        window._action(menu, "Layers", "Overlays fainter", "{", lambda: self.step_opacity(-1))
-        window._action(menu, "Layers", "Overlays stronger", "}", lambda: self.step_opacity(1))
+        actions.add(menu, "Layers", "Overlays fainter", "{", lambda: self.step_opacity(-1))
+        actions.add(menu, "Layers", "Overlays stronger", "}", lambda: self.step_opacity(1))
         self.slider.valueChanged.connect(self._on_slider)
         self.restore()
 

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from gazex_viewer.core.reading.playback import SPEEDS, TrajectoryPlayback
-from gazex_viewer.ui.common import FindingStyle
+from gazex_viewer.ui.style import FindingStyle
 
 FRAME_MS = 16
 

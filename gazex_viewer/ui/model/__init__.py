@@ -1,1 +1,2 @@
-"""Running a model: the model panel, the job runner, generation settings, server settings, questions."""
+"""Running a model: the job lifecycle (``jobs``), the model panel, the job runner, generation settings, server
+settings, questions."""

@@ -1,7 +1,7 @@
 """The model panel: checkpoint choice, Run / Cancel, progress and the report text streaming in.
 
-A view only: it emits ``*_requested`` signals and the main window talks to the
-:class:`~gazex_viewer.ui.model.runner.ModelRunner`.
+A view only: it emits ``*_requested`` signals, which :class:`~gazex_viewer.ui.model.jobs.ModelJobs` answers, and
+follows the workspace (compact once a reading is shown).
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -21,6 +22,9 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+if TYPE_CHECKING:
+    from gazex_viewer.ui.workspace import Workspace
 
 NO_CHECKPOINT_TEXT = (
     "<b>No model checkpoint chosen.</b><br>"
@@ -142,6 +146,11 @@ class ModelPanel(QWidget):
         for b in (self.choose_button, self.open_reading_button, self.change_button, self.run_button, self.cancel_button):
             b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.set_checkpoint(None)
+
+    def observe(self, workspace: Workspace) -> None:
+        """Follow ``workspace``: the full how-to for a new film without a checkpoint, one line once a reading shows."""
+        workspace.radiograph_changed.connect(lambda _rg: self.set_compact(False))
+        workspace.reading_changed.connect(lambda r: self.set_compact(True) if r is not None else None)
 
     # -- look ------------------------------------------------------------------------------------
     def set_compact(self, compact: bool) -> None:

@@ -1,1 +1,1 @@
-"""The report view: sentences linked to their regions."""
+"""The report view: sentences linked to their regions (``panel``), one row per sentence (``rows``)."""

@@ -1,7 +1,7 @@
 """The report panel: the reading's sentences, findings above pertinent negatives, each clickable.
 
 A thin view over a :class:`~gazex_viewer.core.reading.document.Reading` and the shared
-:class:`~gazex_viewer.ui.common.SelectionModel`: clicking a sentence selects its finding, hovering it
+:class:`~gazex_viewer.ui.selection.SelectionModel`: clicking a sentence selects its finding, hovering it
 highlights its regions, and the sentence whose key frames are playing is marked. Each row has a badge
 slot (``set_badge``) kept free for the review workflow (accept / reject / edit).
 
@@ -15,24 +15,26 @@ Sentences are shown as sentences (:func:`~gazex_viewer.core.reading.report_displ
 from __future__ import annotations
 
 import html
-from typing import Any
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QMouseEvent
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QFrame,
-    QHBoxLayout,
     QLabel,
+    QLayoutItem,
     QScrollArea,
-    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
 
 from gazex_viewer.core.reading.document import Finding, Reading
-from gazex_viewer.core.reading.report_display import display_sentence
 from gazex_viewer.core.review.final_report import AUDIT_HEADING, FinalReport
-from gazex_viewer.ui.common import FindingStyle, SelectionModel, finding_styles
+from gazex_viewer.ui.report.rows import SentenceRow
+from gazex_viewer.ui.selection import SelectionModel
+from gazex_viewer.ui.style import FindingStyle, finding_styles
+
+if TYPE_CHECKING:
+    from gazex_viewer.ui.workspace import Workspace
 
 EMPTY_TEXT = (
     "<p style='font-size:13pt'><b>No report yet</b></p>"
@@ -48,203 +50,16 @@ _REUSABLE_LABELS: dict[str, str] = {
 }
 
 
-def _sentence(text: str) -> str:
-    return display_sentence(text) or "Sentence without text"
-
-
-def _details_html(finding: Finding | None, extra: list[str] | None = None) -> str:
-    """The grey second line of a sentence: labels, where it is on the film, review notes (``extra``, HTML)."""
-    details: list[str] = []
-    if finding is not None and finding.labels:
-        details.append(
-            " · ".join(
-                f"{html.escape(lab.observation)}"
-                + ("" if lab.status == "positive" else f" ({html.escape(lab.status)})")
-                for lab in finding.labels
-            )
-        )
-    if finding is not None:
-        n_clues = len(finding.clues)
-        where = []
-        if finding.observation is not None:
-            where.append("observation area")
-        if n_clues:
-            where.append(f"{n_clues} clue{'s' if n_clues != 1 else ''}")
-        details.append(", ".join(where) if where else "no region on the film")
-    else:
-        details.append("no grounding for this sentence")
-    out = f"<span style='color:#8a96a3'>{' — '.join(details)}</span>"
-    for line in extra or []:
-        out += f"<br><span style='color:#a9b6c2'>{line}</span>"
-    return out
-
-
-class SentenceRow(QFrame):
-    """One report sentence: number, text, labels, warnings and a review badge slot."""
-
-    clicked = Signal(str)
-    hovered = Signal(object)
-
-    def __init__(
-        self,
-        key: str,
-        number: int,
-        text: str,
-        finding: Finding | None,
-        style: FindingStyle | None,
-        parent: QWidget | None = None,
-    ) -> None:
-        super().__init__(parent)
-        self.key = key
-        self.finding = finding
-        self.style_info = style
-        self.linked = finding is not None
-        self.selected = False
-        self.hover_on = False
-        self.playing = False
-        self.setObjectName("sentenceRow")
-        self.setCursor(Qt.CursorShape.PointingHandCursor if self.linked else Qt.CursorShape.ArrowCursor)
-        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
-        colour = style.colour if style is not None else "#888888"
-        negative = bool(style and style.negative)
-
-        row = QHBoxLayout(self)
-        row.setContentsMargins(8, 6, 8, 6)
-        row.setSpacing(8)
-        self.number_label = QLabel(str(number))
-        self.number_label.setFixedWidth(24)
-        self.number_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.number_label.setStyleSheet(
-            f"background:{colour}; color:#111; border-radius:4px; font-weight:bold; padding:1px;"
-        )
-        row.addWidget(self.number_label, 0, Qt.AlignmentFlag.AlignTop)
-
-        col = QVBoxLayout()
-        col.setSpacing(2)
-        self.text_label = QLabel(_sentence(text))
-        self.text_label.setTextFormat(Qt.TextFormat.PlainText)
-        self.text_label.setWordWrap(True)
-        self.text_label.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
-        if negative:
-            self.text_label.setStyleSheet("color:#a0a0a0;")
-        if finding is not None and finding.unreadable:
-            self.text_label.setText("Unreadable model output: " + text)
-            self.text_label.setStyleSheet("color:#8a8a8a; font-style:italic;")
-        col.addWidget(self.text_label)
-        #: the text as the producer wrote it (the AI's sentence), shown again when a review is cleared
-        self.ai_text = self.text_label.text()
-        self.negative = negative
-        self.detail_label = QLabel()
-        self.detail_label.setTextFormat(Qt.TextFormat.RichText)
-        self.detail_label.setText(_details_html(finding))
-        self.detail_label.setWordWrap(True)
-        col.addWidget(self.detail_label)
-        self._reviewed: tuple[object, ...] | None = None
-        self.warning_label = QLabel()
-        self.warning_label.setTextFormat(Qt.TextFormat.RichText)
-        self.warning_label.setWordWrap(True)
-        self.warning_label.setStyleSheet("color:#ffcc66;")
-        if finding is not None and finding.warnings:
-            self.warning_label.setText("⚠ " + "<br>⚠ ".join(html.escape(w) for w in finding.warnings))
-        else:
-            self.warning_label.hide()
-        col.addWidget(self.warning_label)
-        row.addLayout(col, 1)
-        #: room for the review workflow: "accepted", "rejected", "edited" badges
-        self.badge = QLabel()
-        self.badge.setObjectName("reviewBadge")
-        self.badge.hide()
-        row.addWidget(self.badge, 0, Qt.AlignmentFlag.AlignTop)
-        self._restyle()
-
-    def show_review(
-        self, finding: Finding | None, status: str | None, *, original: str | None = None, reason: str | None = None
-    ) -> None:
-        """Show the sentence as the review leaves it (``status`` None: as the producer wrote it).
-
-        ``finding`` is the effective (edited) finding; an edited text is shown with "AI wrote: …" under
-        it, a rejected one struck through with its reason.
-        """
-        key = (repr(finding), status, original, reason)
-        if key == self._reviewed:
-            return
-        self._reviewed = key
-        if status is None or finding is None:
-            self.text_label.setTextFormat(Qt.TextFormat.PlainText)
-            self.text_label.setText(self.ai_text)
-            self.text_label.setStyleSheet("color:#a0a0a0;" if self.negative else "")
-            self.detail_label.setText(_details_html(self.finding))
-            self._struck = False
-            return
-        text = _sentence(finding.text)
-        extra: list[str] = []
-        if status == "edited" and original is not None and original.strip() != finding.text.strip():
-            extra.append(f"AI wrote: “{html.escape(display_sentence(original))}”")
-        if status == "rejected" and reason:
-            extra.append(f"reason: {html.escape(reason)}")
-        if status == "rejected":
-            self.text_label.setTextFormat(Qt.TextFormat.RichText)
-            self.text_label.setText(f"<s>{html.escape(text)}</s>")
-            self.text_label.setStyleSheet("color:#8a96a3;")
-        else:
-            self.text_label.setTextFormat(Qt.TextFormat.PlainText)
-            self.text_label.setText(text)
-            self.text_label.setStyleSheet("color:#a0a0a0;" if self.negative and status != "edited" else "")
-        self._struck = status == "rejected"
-        self.detail_label.setText(_details_html(finding, extra))
-
-    def set_state(self, *, selected: bool | None = None, hovered: bool | None = None, playing: bool | None = None) -> None:
-        if selected is not None:
-            self.selected = selected
-        if hovered is not None:
-            self.hover_on = hovered
-        if playing is not None:
-            self.playing = playing
-        self._restyle()
-
-    def _restyle(self) -> None:
-        colour = self.style_info.colour if self.style_info is not None else "#888888"
-        if self.selected:
-            bg = "#2d4a66"
-        elif self.hover_on:
-            bg = "#27313c"
-        else:
-            bg = "transparent"
-        border = f"4px solid {colour}" if self.playing else "4px solid transparent"
-        outline = "1px solid #5d8fbf" if self.selected else "1px solid transparent"
-        sheet = (
-            f"QFrame#sentenceRow {{ background:{bg}; border-left:{border}; border-top:{outline};"
-            f" border-bottom:{outline}; border-right:{outline}; border-radius:3px; }}"
-        )
-        if sheet != getattr(self, "_sheet", None):  # setStyleSheet is slow: only when it changes
-            self._sheet = sheet
-            self.setStyleSheet(sheet)
-
-    def mousePressEvent(self, ev: QMouseEvent) -> None:  # noqa: N802 (Qt name)
-        if ev.button() == Qt.MouseButton.LeftButton and self.linked:
-            scroll = self.parentWidget()
-            while scroll is not None and not isinstance(scroll, QScrollArea):
-                scroll = scroll.parentWidget()
-            if scroll is not None:  # the review keys act on the sentences now
-                scroll.setFocus(Qt.FocusReason.MouseFocusReason)
-            self.clicked.emit(self.key)
-            ev.accept()
-            return
-        super().mousePressEvent(ev)
-
-    def enterEvent(self, ev: Any) -> None:  # noqa: N802 (Qt name)
-        if self.linked:
-            self.hovered.emit(self.key)
-        super().enterEvent(ev)
-
-    def leaveEvent(self, ev: Any) -> None:  # noqa: N802 (Qt name)
-        if self.linked:
-            self.hovered.emit(None)
-        super().leaveEvent(ev)
+def _widget(item: QLayoutItem | None) -> QWidget | None:
+    """The widget of a layout item (None for a stretch, a spacer or no item)."""
+    return item.widget() if item is not None else None
 
 
 class ReportPanel(QWidget):
     """The model's (or expert's) report as sentences, linked to the film through the selection."""
+
+    #: the sentences' scroll area (a findings list: review keys act in it); shadows ``QWidget.scroll``
+    scroll: QScrollArea  # type: ignore[assignment]
 
     def __init__(self, selection: SelectionModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -305,12 +120,11 @@ class ReportPanel(QWidget):
         self._extra_ids = []
         self._final_key = None
         while self._layout.count():
-            item = self._layout.takeAt(0)
-            w = item.widget()
-            if w is not None:
-                w.hide()
-                w.setParent(None)
-                w.deleteLater()
+            taken = _widget(self._layout.takeAt(0))
+            if taken is not None:
+                taken.hide()
+                taken.setParent(None)
+                taken.deleteLater()
 
     def set_reading(self, reading: Reading | None) -> None:
         """Show a reading's sentences (None shows the empty state)."""
@@ -371,7 +185,7 @@ class ReportPanel(QWidget):
     def _show_children(self) -> None:
         """Show new rows at once (a layout would show them only on the next event loop turn)."""
         for i in range(self._layout.count()):
-            w = self._layout.itemAt(i).widget()
+            w = _widget(self._layout.itemAt(i))
             if w is not None and w.isHidden():
                 w.show()
 
@@ -535,8 +349,7 @@ class ReportPanel(QWidget):
         reuse (creating and styling labels on every decision is what made a decision slow), the rest deleted."""
         rows = set(map(id, self.rows.values()))
         while self._layout.count():
-            item = self._layout.takeAt(0)
-            w = item.widget()
+            w = _widget(self._layout.takeAt(0))
             if w is None or id(w) in rows:
                 continue
             if isinstance(w, QLabel) and w.objectName() in _REUSABLE_LABELS:
@@ -587,11 +400,24 @@ class ReportPanel(QWidget):
         if fid in self.rows:
             self.scroll.ensureWidgetVisible(self.rows[fid])
 
+    def observe(self, workspace: Workspace) -> None:
+        """Follow ``workspace``: its reading is the one shown (None: the empty state)."""
+        workspace.reading_changed.connect(self.set_reading)
+
+    def step_sentence(self, step: int) -> None:
+        """Select the next (step=1) or previous (step=-1) linked sentence."""
+        keys = self.ordered_keys()
+        if not keys:
+            return
+        cur = self.selection.selected
+        i = keys.index(cur) + step if cur in keys else (0 if step > 0 else len(keys) - 1)
+        self.selection.select(keys[max(0, min(len(keys) - 1, i))])
+
     def ordered_keys(self) -> list[str]:
         """The linked sentence keys in display order (for next/previous sentence)."""
         out = []
         for i in range(self._layout.count()):
-            w = self._layout.itemAt(i).widget()
+            w = _widget(self._layout.itemAt(i))
             if isinstance(w, SentenceRow) and w.linked:
                 out.append(w.key)
         return out

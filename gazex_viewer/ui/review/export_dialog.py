@@ -342,7 +342,7 @@ class ExportDialog(QDialog):
             )
         except GazeXError as err:
             self.error = str(err)
-        except Exception as err:  # never a crash on a failed export
+        except Exception as err:  # noqa: BLE001 (never a crash on a failed export)
             self.error = f"{self.folder_edit.text()}: {err.__class__.__name__}: {err}"
         if self.error is not None:
             self.result_label.setText(f"<span style='color:#ff8a80'><b>Export failed:</b> {html.escape(self.error)}</span>")

@@ -1,4 +1,4 @@
-"""Labels follow the words in the review panel's edit and add areas (kept out of review_panel.py).
+"""Labels follow the words in the review panel's edit and add areas (kept out of panel.py).
 
 - Editing a finding's words re-derives its CheXpert labels (:func:`labels_for_new_words`), or asks
   first when the reviewer had set them by hand;

@@ -1,1 +1,1 @@
-"""The application and its main window: layout, menus and docks."""
+"""The application and its main window: layout, menus and docks (``main_window``); what File opens (``documents``)."""

@@ -1,1 +1,1 @@
-"""The trainee mode: read first, then compare with the expert's inspection."""
+"""Trainee mode: read the film first, then reveal the expert's or the model's reading and the score (mode.py: the wiring; panel.py: the view). The recorder and the score are core's (core/gaze/trainee.py)."""

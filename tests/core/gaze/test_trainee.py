@@ -1,4 +1,4 @@
-"""Trainee mode: the trainee's reading from clicks and sentences, and its score against a reference."""
+"""Trainee mode, headless: the recorder of marks and sentences, the trainee's reading, its score and the rows shown."""
 
 from __future__ import annotations
 
@@ -6,9 +6,25 @@ import math
 
 import pytest
 
-from gazex_viewer.core.reading.document import Box, Finding, ImageRef, Label, Producer, Reading, Sentence
+from gazex_viewer.core.gaze.trainee import (
+    CLICK_RADIUS_FRACTION,
+    Click,
+    TraineeRecorder,
+    TraineeScore,
+    score_rows,
+    score_trainee,
+    trainee_reading,
+)
+from gazex_viewer.core.reading.document import (
+    Box,
+    Finding,
+    ImageRef,
+    Label,
+    Producer,
+    Reading,
+    Sentence,
+)
 from gazex_viewer.core.reading.validation import validate_reading
-from gazex_viewer.core.gaze.trainee import CLICK_RADIUS_FRACTION, Click, score_trainee, trainee_reading
 
 IMAGE = ImageRef("film.png", 1500, 3000, "ab" * 32)
 
@@ -76,3 +92,80 @@ def test_score_trainee_against_reference() -> None:
     assert set(s.agreement) >= {"cc", "density_cosine", "edit_similarity", "icc_x", "zone_jaccard"}
     empty = score_trainee(trainee_reading([], ["nothing ."], IMAGE), _reference())
     assert math.isnan(empty.regions_found) and math.isnan(empty.finding_precision)
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_recorder_sentence_removal_moves_marks() -> None:
+    clock = FakeClock()
+    rec = TraineeRecorder(clock=clock)
+    rec.start()
+    clock.now = 101.0
+    rec.add_click(10, 10)
+    rec.add_sentence("first .")
+    rec.add_click(20, 20)
+    rec.add_sentence("second .")
+    rec.active = 0
+    rec.add_click(30, 30)
+    assert [c.sentence for c in rec.clicks] == [0, 1, 0]
+    rec.remove_sentence(0)
+    assert rec.sentences == ["second ."]
+    assert [c.sentence for c in rec.clicks] == [None, 0, None]
+    assert rec.clicks == [Click(10, 10, 1.0, None), Click(20, 20, 1.0, 0), Click(30, 30, 1.0, None)]
+
+
+def test_recorder_times_marks_from_the_start_and_builds_the_reading() -> None:
+    clock = FakeClock()
+    rec = TraineeRecorder(clock=clock)
+    rec.add_click(5, 5)
+    rec.add_sentence("stale .")
+    clock.now = 200.0
+    rec.start()  # forgets everything and restarts the clock
+    assert rec.clicks == [] and rec.sentences == [] and rec.active is None and rec.elapsed() == 0.0
+    clock.now = 201.5
+    assert rec.add_click(700, 1500) == Click(700.0, 1500.0, 1.5, None)
+    clock.now = 203.0
+    rec.add_click(1200, 2400)
+    assert rec.undo_click() == Click(1200.0, 2400.0, 3.0, None) and rec.marks_of(None) == [Click(700.0, 1500.0, 1.5, None)]
+    with pytest.raises(ValueError, match="empty sentence"):
+        rec.add_sentence("   ")
+    assert rec.add_sentence("  heart   is enlarged . ") == 0
+    assert rec.sentences == ["heart is enlarged ."] and rec.marks_of(0) == [Click(700.0, 1500.0, 1.5, 0)]
+    assert rec.undo_click() is not None and rec.undo_click() is None
+    rec.add_click(700, 1500)
+    rec.remove_sentence(5)  # no such sentence: nothing changes
+    r = rec.reading(IMAGE, trainee="dr t")
+    assert r.producer.kind == "trainee" and r.producer.reader_id == "dr t"
+    assert [s.text for s in r.sentences] == ["heart is enlarged ."] and len(r.trajectory) == 1
+    clock.now = 150.0  # a clock that went backwards never gives a negative time
+    assert rec.elapsed() == 0.0
+
+
+def test_score_rows_read_as_percentages_numbers_and_lists() -> None:
+    score = TraineeScore(
+        agreement={"cc": 0.12345, "density_cosine": float("nan"), "zone_jaccard": 0.5},
+        regions_found=2 / 3,
+        clicks_on_target=1.0,
+        findings_agreed=["Cardiomegaly", "Edema"],
+        findings_missed=["Pleural Effusion"],
+    )
+    rows = score_rows(score)
+    assert [name for name, _v, _tip in rows] == [
+        "Regions found", "Marks on target", "Finding recall", "Finding precision", "Agreed", "Missed", "Extra",
+        "Gaze map CC", "Density cosine", "Scanpath similarity", "Position (MultiMatch)", "Zones both visited",
+    ]
+    shown = {name: value for name, value, _tip in rows}
+    assert shown["Regions found"] == "67 %" and shown["Marks on target"] == "100 %"
+    assert shown["Finding recall"] == "67 %" and shown["Finding precision"] == "100 %"
+    assert shown["Agreed"] == "Cardiomegaly, Edema" and shown["Missed"] == "Pleural Effusion" and shown["Extra"] == "—"
+    assert shown["Gaze map CC"] == "0.123" and shown["Zones both visited"] == "0.500"
+    assert shown["Density cosine"] == "—" and shown["Scanpath similarity"] == "—"  # nan and absent alike
+    assert all(tip for _n, _v, tip in rows)
+    blank = {name: value for name, value, _tip in score_rows(TraineeScore())}
+    assert blank["Regions found"] == "—" and blank["Finding recall"] == "—" and blank["Agreed"] == "—"

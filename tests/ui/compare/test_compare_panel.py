@@ -27,7 +27,7 @@ def _same(x: float, y: float) -> bool:
 
 
 def test_whole_film_and_sentence_agreement_shown_equal_core(window: Any, tmp_path: Path) -> None:
-    from gazex_viewer.ui.compare.panel import WHOLE_ROWS, format_value
+    from gazex_viewer.core.gaze.comparison import WHOLE_ROWS, format_value
 
     session, a, b, _raw = compare_session(window, tmp_path)
     panel = session.panel
@@ -84,13 +84,13 @@ def test_gazesearch_reading_scaled_to_the_film_and_hash_unknown_said(window: Any
 
 
 def test_overlay_plays_both_on_one_clock(window: Any, tmp_path: Path) -> None:
-    session, a, b, raw = compare_session(window, tmp_path)
+    session, a, _b, raw = compare_session(window, tmp_path)
     ctl = window.controller
     durations = np.array(raw["T"])
     t_starts = np.concatenate([[0.0], np.cumsum(durations)[:-1]])
     # one clock long enough for the longer reading (A 5 s of key frames, B its real fixation times)
     assert ctl.playback.duration == pytest.approx(max(a.duration, float(durations.sum())))
-    assert window.player_bar.scrubber.maximum() == int(round(ctl.playback.duration * 1000))
+    assert window.player_bar.scrubber.maximum() == round(ctl.playback.duration * 1000)
     t = float(t_starts[3]) + 0.01
     ctl.seek(t)
     # B: the 4th fixation is current, its marker at the real position scaled to the film
@@ -130,7 +130,7 @@ def test_playing_advances_both(window: Any, qtbot: Any, tmp_path: Path) -> None:
 
 
 def test_side_by_side_second_canvas_on_the_same_clock(window: Any, tmp_path: Path) -> None:
-    session, a, b, raw = compare_session(window, tmp_path)
+    session, a, _b, raw = compare_session(window, tmp_path)
     session.panel.side_radio.setChecked(True)
     assert session.mode == "side"
     sc = session.side_canvas
@@ -167,17 +167,17 @@ def test_end_comparison_and_new_reading_restore_single_view(window: Any, tmp_pat
     assert window.controller.playback.duration == pytest.approx(a.duration)
     assert window.canvas.path_item.isVisible()
     # a new reading ends a comparison by itself
-    session2, a2, _b2, _ = compare_session(window, tmp_path)
+    session2, _a2, _b2, _ = compare_session(window, tmp_path)
     window.show_reading(demo_reading(window.radiograph))
     assert session2.comparison is None
 
 
 def test_bad_reading_b_is_reported_and_nothing_changes(window: Any, messages: Any, tmp_path: Path) -> None:
-    from gazex_viewer.ui.compare.panel import CompareSession
+    from gazex_viewer.ui.compare.session import CompareSession
 
     assert window.open_image(shared_file(NIH))
     assert window.show_reading(demo_reading(window.radiograph))
-    session = CompareSession(window)
+    session = CompareSession(window.workspace, window.action_registry, window)
     bad = tmp_path / "broken.reading.json"
     bad.write_text('{"schema_version": "1.0", "image": ')
     assert not session.open_reading_b(bad)
@@ -253,7 +253,7 @@ def test_different_films_banner_and_reference_scale(window: Any, qtbot: Any, tmp
 
 
 def test_undefined_icc_shows_na_with_the_reason(window: Any, tmp_path: Path) -> None:
-    session, a, b, _raw = compare_session(window, tmp_path)
+    session, _a, b, _raw = compare_session(window, tmp_path)
     one = Reading.from_json(b.to_json())
     for f in one.findings:
         f.clues = []  # the observation only: one key frame, so no ICC can be measured

@@ -9,14 +9,8 @@ import numpy as np
 from pydicom.data import get_testdata_file
 
 
-def test_shift_o_hides_and_shows_the_dicom_overlay(qtbot: Any, messages: Any, artifacts_dir: Path) -> None:
-    from gazex_viewer.ui.shell.main_window import MainWindow
-
-    win = MainWindow()
-    win.show_error = messages.error  # type: ignore[method-assign]
-    qtbot.addWidget(win)
-    win.resize(1200, 800)
-    win.show()
+def test_shift_o_hides_and_shows_the_dicom_overlay(make_window: Any, artifacts_dir: Path) -> None:
+    win = make_window(size=(1200, 800))
     assert win.open_image(Path(get_testdata_file("examples_overlay.dcm")))
     r = win.canvas.radiograph
     assert win.dicom_overlays_action.isChecked()

@@ -22,15 +22,8 @@ def test_orientation_from_patient_orientation_and_from_a_frontal_view() -> None:
 
 
 @pytest.fixture
-def win(qtbot: Any, messages: Any) -> Any:
-    from gazex_viewer.ui.shell.main_window import MainWindow
-
-    w = MainWindow()
-    w.show_error = messages.error  # type: ignore[method-assign]
-    qtbot.addWidget(w)
-    w.resize(1400, 900)
-    w.show()
-    return w
+def win(make_window: Any) -> Any:
+    return make_window()
 
 
 def test_rg1_corners_and_markers(win: Any, artifacts_dir: Any) -> None:

@@ -5,8 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gazex_viewer.core.reading.playback import MAX_SPEED, MIN_SPEED, TrajectoryPlayback, gaze_density
 from gazex_viewer.core.reading.document import TrajectoryPoint
+from gazex_viewer.core.reading.playback import (
+    MAX_SPEED,
+    MIN_SPEED,
+    TrajectoryPlayback,
+    gaze_density,
+)
 
 
 def _points() -> list[TrajectoryPoint]:

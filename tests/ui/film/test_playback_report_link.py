@@ -5,26 +5,22 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from PySide6.QtCore import QPoint, Qt
 
 from gazex_viewer.core.resources import resource_path
 from tests.conftest import SAMPLE_STUDY
 
 
-def _window(qtbot: Any, messages: Any) -> Any:
-    from gazex_viewer.ui.shell.main_window import MainWindow
-
-    win = MainWindow()
-    win.show_error = messages.error  # type: ignore[method-assign]
-    qtbot.addWidget(win)
-    win.resize(1400, 900)
-    win.show()
+@pytest.fixture
+def win(make_window: Any) -> Any:
+    """A window with the sample film and its reading open."""
+    win = make_window()
     assert win.open_paths([SAMPLE_STUDY / "00000001_000.png", resource_path("examples", "sample_reading.json")])
     return win
 
 
-def test_selecting_a_sentence_seeks_the_player_to_it(qtbot: Any, messages: Any) -> None:
-    win = _window(qtbot, messages)
+def test_selecting_a_sentence_seeks_the_player_to_it(win: Any, qtbot: Any) -> None:
     pb = win.controller.playback
     last = pb.spans[-1]
     win.selection.select(last.finding_id)
@@ -35,8 +31,7 @@ def test_selecting_a_sentence_seeks_the_player_to_it(qtbot: Any, messages: Any) 
     assert pb.time == first.t_start
 
 
-def test_the_inspected_sentence_is_emphasised_while_playing(qtbot: Any, messages: Any) -> None:
-    win = _window(qtbot, messages)
+def test_the_inspected_sentence_is_emphasised_while_playing(win: Any, qtbot: Any) -> None:
     pb = win.controller.playback
     second = pb.spans[1]
     other = pb.spans[0].finding_id
@@ -52,8 +47,7 @@ def test_the_inspected_sentence_is_emphasised_while_playing(qtbot: Any, messages
     assert win.canvas.region_pen_width(second.finding_id) == win.canvas.region_pen_width(other)
 
 
-def test_a_click_on_the_scrubber_jumps_there(qtbot: Any, messages: Any) -> None:
-    win = _window(qtbot, messages)
+def test_a_click_on_the_scrubber_jumps_there(win: Any, qtbot: Any) -> None:
     scrub = win.player_bar.scrubber
     pb = win.controller.playback
     assert pb.time == 0.0

@@ -34,15 +34,8 @@ def test_a_drag_across_the_whole_view_spans_the_whole_range() -> None:
 
 
 @pytest.fixture
-def win(qtbot: Any, messages: Any) -> Any:
-    from gazex_viewer.ui.shell.main_window import MainWindow
-
-    w = MainWindow()
-    w.show_error = messages.error  # type: ignore[method-assign]
-    qtbot.addWidget(w)
-    w.resize(1400, 900)
-    w.show()
-    return w
+def win(make_window: Any) -> Any:
+    return make_window()
 
 
 def test_drag_on_rg1_is_proportionate(win: Any) -> None:
@@ -63,10 +56,10 @@ def test_chest_and_user_presets_in_the_menu(win: Any) -> None:
     lung.trigger()
     assert win.canvas.window_name == "Lung"
     win.canvas.set_window((12345.0, 6789.0))
-    assert win.save_user_preset("My chest")
-    assert win.user_presets() == {"My chest": (12345.0, 6789.0)}
+    assert win.presets.save_user_preset("My chest")
+    assert win.presets.user_presets() == {"My chest": (12345.0, 6789.0)}
     mine = next(a for a in win.presets_menu.actions() if a.text().startswith("My chest"))
-    win.reset_window()
+    win.presets.reset()
     mine.trigger()
     assert win.canvas.window == (12345.0, 6789.0)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,24 +13,6 @@ from tests.conftest import SAMPLE_STUDY
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture
-def run_window(qtbot: Any, messages: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    from gazex_viewer.ui.shell.main_window import MainWindow
-    from gazex_viewer.ui.model.runner import ModelRunner
-
-    monkeypatch.setenv("GAZEX_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setenv("GAZEX_REVIEW_DB", str(tmp_path / "reviews.sqlite3"))
-    win = MainWindow(runner_factory=lambda parent: ModelRunner(parent, use_cache=False, cache_dir=tmp_path / "cache"))
-    win.show_error = messages.error  # type: ignore[method-assign]
-    win.ask_yes_no = messages.ask  # type: ignore[method-assign]
-    qtbot.addWidget(win)
-    win.resize(1400, 900)
-    win.show()
-    yield win
-    if win.runner is not None:
-        win.runner.shutdown()
-
-
 def test_ask_and_ground_from_the_viewer(
     run_window: Any, qtbot: Any, tiny_model_dir: Path, messages: Any, artifacts_dir: Path
 ) -> None:
@@ -41,7 +22,7 @@ def test_ask_and_ground_from_the_viewer(
     assert not win.ask.ask("Is there a pneumothorax?")
     assert win.ask_panel.status.text() == "Open a film and run the model first."
     assert win.set_checkpoint(tiny_model_dir), messages.errors
-    with qtbot.waitSignal(win._ensure_runner().reading_ready, timeout=180_000):
+    with qtbot.waitSignal(win.jobs.ensure_runner().reading_ready, timeout=180_000):
         win.run_model()
     assert win.reading is not None and not win.reading.queries
 
@@ -80,22 +61,19 @@ def test_ask_and_ground_from_the_viewer(
     assert win.ask.overlay.region_rects() == [] and win.ask_panel.answers.count() == 0
 
 
-def test_export_video_from_the_viewer(qtbot: Any, messages: Any, tmp_path: Path) -> None:
+def test_export_video_from_the_viewer(make_window: Any, messages: Any, tmp_path: Path) -> None:
     import cv2
 
     from gazex_viewer.core.resources import resource_path
-    from gazex_viewer.ui.shell.main_window import MainWindow
 
-    win = MainWindow()
-    win.show_error = messages.error  # type: ignore[method-assign]
-    qtbot.addWidget(win)
-    assert not win.export_video(tmp_path / "none.mp4")  # nothing open: a message, no file
+    win = make_window(size=None, show=False)
+    assert not win.documents.export_video(tmp_path / "none.mp4")  # nothing open: a message, no file
     assert messages.errors and not (tmp_path / "none.mp4").exists()
     messages.errors.clear()
     assert win.open_paths([SAMPLE_STUDY / "00000001_000.png", resource_path("examples", "sample_reading.json")])
     win.controller.set_speed(2.0)
     out = tmp_path / "teach.mp4"
-    assert win.export_video(out), messages.errors
+    assert win.documents.export_video(out), messages.errors
     cap = cv2.VideoCapture(str(out))
     n = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
     cap.release()

@@ -28,8 +28,8 @@ class FakeRunner(QObject):
     def load(self, spec: Any) -> None:
         self.specs.append(spec)
 
-    def run(self, film: Any, settings: Any) -> int:
-        self.runs.append((Path(getattr(film, "path", film)), settings))  # the open film (or a path)
+    def run(self, path: Path, settings: Any) -> int:
+        self.runs.append((Path(path), settings))
         return len(self.runs)
 
     def cancel(self) -> None:
@@ -39,24 +39,20 @@ class FakeRunner(QObject):
         pass
 
 
-def test_generation_settings_reach_the_run_and_persist(qtbot: Any, messages: Any, tiny_model_dir: Path) -> None:
+def test_generation_settings_reach_the_run_and_persist(make_window: Any, messages: Any, tiny_model_dir: Path) -> None:
     from gazex_viewer.ui.model.generation_dialog import (
         load_device,
         load_generation_settings,
     )
-    from gazex_viewer.ui.shell.main_window import MainWindow
 
     fake: list[FakeRunner] = []
-    win = MainWindow(runner_factory=lambda parent: fake.append(FakeRunner(parent)) or fake[-1])
-    win.show_error = messages.error  # type: ignore[method-assign]
-    qtbot.addWidget(win)
-    win.show()
+    win = make_window(runner_factory=lambda parent: fake.append(FakeRunner(parent)) or fake[-1], size=None)
     defaults = load_generation_settings()  # the default: GazeX's own decoding, seeded
     assert (defaults.deterministic, defaults.temperature, defaults.top_p, defaults.top_k) == (False, 1.0, 0.9, 0)
     assert (defaults.repetition_penalty, defaults.min_new_tokens, defaults.seed) == (1.0, 20, 0)
     assert load_device() == "auto"
 
-    dialog = win.edit_generation_settings()
+    dialog = win.jobs.edit_generation_settings()
     assert dialog.sampling.isChecked() and dialog.temperature.isEnabled()
     assert dialog.preset.text().startswith("no checkpoint chosen")
     dialog.deterministic.setChecked(True)
@@ -92,7 +88,7 @@ def test_generation_settings_reach_the_run_and_persist(qtbot: Any, messages: Any
     assert settings.max_new_tokens == 256
 
     # a new dialog shows what was stored, and the prompts the chosen checkpoint is asked with
-    again = win.edit_generation_settings()
+    again = win.jobs.edit_generation_settings()
     assert again.sampling.isChecked() and again.seed.value() == 42 and again.device.currentIndex() == 1
     assert again.preset.text().startswith("training (the prompts of GazeX's released training data)")
     again.reject()

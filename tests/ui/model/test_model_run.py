@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,25 +16,6 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def tiny_checkpoint(tiny_model_dir: Path) -> Path:
     return tiny_model_dir
-
-
-@pytest.fixture
-def run_window(qtbot: Any, messages: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    """A main window whose model runner keeps its cache in tmp (and does not use it)."""
-    from gazex_viewer.ui.shell.main_window import MainWindow
-    from gazex_viewer.ui.model.runner import ModelRunner
-
-    monkeypatch.setenv("GAZEX_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    win = MainWindow(runner_factory=lambda parent: ModelRunner(parent, use_cache=False, cache_dir=tmp_path / "cache"))
-    win.show_error = messages.error  # type: ignore[method-assign]
-    win.ask_yes_no = messages.ask  # type: ignore[method-assign]
-    qtbot.addWidget(win)
-    win.resize(1400, 900)
-    win.show()
-    yield win
-    if win.runner is not None:
-        win.runner.shutdown()
 
 
 def test_cancel_stops_the_worker_then_run_streams_a_reading(

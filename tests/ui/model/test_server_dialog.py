@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from gazex_viewer.ui.model import server_dialog as SD
 from gazex_viewer.ui import settings as S
+from gazex_viewer.ui.model import server_dialog as SD
 
 
 @pytest.fixture()
@@ -87,7 +87,7 @@ def test_choice_is_stored_and_used_by_the_runner(window: Any, fake_url: str, tmp
         return int(dlg.result())
 
     monkeypatch.setattr(SD.ServerDialog, "exec", fill_and_accept)
-    assert window.choose_server()
+    assert window.jobs.choose_server()
     assert S.settings().value(SD.KEY_SERVER) == fake_url
     assert not [k for k in S.settings().allKeys() if "token" in k.lower()]
     assert window.model_panel.checkpoint == Path(f"gazex-test on 127.0.0.1:{fake_url.rsplit(':', 1)[1]}")
@@ -106,8 +106,8 @@ def test_choice_is_stored_and_used_by_the_runner(window: Any, fake_url: str, tmp
         def load(self, spec: Any) -> None:
             loads.append(spec)
 
-    window._runner_factory = lambda parent: Runner()
-    window._runner_with_model()
+    window.jobs.runner_factory = lambda parent: Runner()
+    window.jobs.runner_with_model()
     (spec,) = loads
     assert (spec.server, spec.served_model, Path(spec.model_dir)) == (fake_url, "gazex-test", info)
 

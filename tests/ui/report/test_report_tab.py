@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from gazex_viewer.core.review.final_report import build_final_report
-from gazex_viewer.ui.report.panel import SentenceRow
+from gazex_viewer.ui.report.rows import SentenceRow
 from tests.conftest import shared_file
 from tests.factories import demo_reading, sign
 from tests.ui.conftest import Answers

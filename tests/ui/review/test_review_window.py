@@ -307,11 +307,11 @@ def test_sigkill_of_the_real_gui_keeps_every_acknowledged_decision(
 
 # -- trainee mode ------------------------------------------------------------------------------------------
 def test_trainee_mode_hides_the_review_and_its_keys(rwin: Any, qtbot: Any) -> None:
-    from gazex_viewer.ui.trainee.panel import TraineeMode
+    from gazex_viewer.ui.trainee.mode import TraineeMode
 
     open_review(rwin)
     assert rwin.review.dock.isVisible()
-    mode = TraineeMode(rwin)
+    mode = TraineeMode(rwin.workspace, rwin.action_registry, rwin, rwin.comparisons)
     assert mode.start()
     assert not rwin.review.dock.isVisible()  # the AI findings list must not show to a trainee
     rwin.selection.select("f-cardio")

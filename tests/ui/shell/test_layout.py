@@ -189,7 +189,7 @@ def test_window_fits_1280x800_and_1920x1080(rwin: Any, qtbot: Any, answers: Any,
 
 
 def test_compare_fits_1280x800_with_metric_names(window: Any, qtbot: Any, tmp_path: Path, artifacts_dir: Path) -> None:
-    from gazex_viewer.ui.compare.panel import METRIC_NAMES
+    from gazex_viewer.core.gaze.comparison import METRIC_NAMES
 
     assert window.open_image(shared_file(NIH))
     assert window.show_reading(demo_reading(window.radiograph))
@@ -213,7 +213,7 @@ def test_compare_fits_1280x800_with_metric_names(window: Any, qtbot: Any, tmp_pa
     assert hint.geometry().top() >= t.geometry().bottom()
     assert t.verticalHeader().length() + t.horizontalHeader().height() <= t.viewport().height() + t.horizontalHeader().height()
     assert clipped_buttons(session.dock) == [] and overlapping_widgets(session.dock) == []
-    body = panel.scroll.widget()
-    assert body.width() <= panel.scroll.viewport().width()
+    body = panel.scroll_area.widget()
+    assert body.width() <= panel.scroll_area.viewport().width()
     shot = artifacts_dir / "compare-1280x800.png"
     assert window.grab().save(str(shot))

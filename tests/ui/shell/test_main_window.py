@@ -9,10 +9,12 @@ from typing import Any
 import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, QRectF, Qt
+from PySide6.QtWidgets import QLabel
 
 from gazex_viewer.core.imaging.files import load_radiograph
 from tests.conftest import SAMPLE_STUDY, shared_file
 from tests.factories import demo_reading
+from tests.ui.conftest import build_window
 
 NIH = "images/nih/00000001_000.png"
 
@@ -37,10 +39,10 @@ def _centre(window: Any, rect: QRectF) -> QPoint:
 def test_empty_window_says_what_to_do(window: Any) -> None:
     assert "GazeX" in window.windowTitle()
     assert window.stack.currentWidget() is window.empty_page
-    texts = " ".join(w.text() for w in window.empty_page.findChildren(type(window.metadata_label)))
+    texts = " ".join(w.text() for w in window.empty_page.findChildren(QLabel))
     assert "Open a film" in texts
     assert "No report yet" in " ".join(
-        w.text() for w in window.report_panel.findChildren(type(window.metadata_label))
+        w.text() for w in window.report_panel.findChildren(QLabel)
     )
     # no checkpoint configured: the model panel explains how to get one and offers a saved reading
     assert window.model_panel.empty_page.isVisible()
@@ -108,12 +110,12 @@ def test_fit_and_one_to_one(window: Any, qtbot: Any) -> None:
 def test_next_and_previous_image_in_folder(window: Any, qtbot: Any) -> None:
     folder = shared_file("images/hannover")
     assert window.open_paths([folder])
-    assert len(window.folder_images) >= 12 and window.folder_index == 0
+    assert len(window.documents.folder_images) >= 12 and window.documents.folder_index == 0
     first = window.radiograph.path
     qtbot.keyClick(window, Qt.Key.Key_PageDown)
-    assert window.folder_index == 1 and window.radiograph.path != first
+    assert window.documents.folder_index == 1 and window.radiograph.path != first
     qtbot.keyClick(window, Qt.Key.Key_PageUp)
-    assert window.folder_index == 0 and window.radiograph.path == first
+    assert window.documents.folder_index == 0 and window.radiograph.path == first
 
 
 def test_bad_film_keeps_the_open_one(window: Any, messages: Any, tmp_path: Path) -> None:
@@ -293,14 +295,12 @@ def test_bad_reading_json_is_a_message(window: Any, messages: Any, tmp_path: Pat
 # -- settings, help ---------------------------------------------------------------------------------------------
 def test_settings_persist(window: Any, qtbot: Any) -> None:
     from gazex_viewer.ui import settings as S
-    from gazex_viewer.ui.shell.main_window import MainWindow
 
     window.player_bar.set_layers(heatmap=True, labels=False)
     window.controller.set_speed(2.0)
     S.set_value("model/checkpoint", SAMPLE_STUDY)
     window.save_settings()
-    again = MainWindow()
-    qtbot.addWidget(again)
+    again = build_window(qtbot, size=None, show=False)
     assert again.player_bar.layers()["heatmap"] and not again.player_bar.layers()["labels"]
     assert again.controller.playback.speed == 2.0
     assert again.model_panel.checkpoint == SAMPLE_STUDY
@@ -357,14 +357,11 @@ def test_the_viewer_refuses_what_validate_refuses(qtbot: Any, messages: Any, tmp
     import json
 
     from gazex_viewer.core.resources import resource_path
-    from gazex_viewer.ui.shell.main_window import MainWindow
 
     data = json.loads(resource_path("examples", "sample_reading.json").read_text(encoding="utf-8"))
     data["findings"][0]["text"] = "x" * 50_000
     big = tmp_path / "big.reading.json"
     big.write_text(json.dumps(data), encoding="utf-8")
-    win = MainWindow()
-    win.show_error = messages.error  # type: ignore[method-assign]
-    qtbot.addWidget(win)
+    win = build_window(qtbot, messages, size=None, show=False)
     assert not win.open_reading(big)
     assert messages.errors and "big.reading.json" in messages.errors[-1][1]

@@ -30,8 +30,8 @@ def test_folder_with_a_broken_first_image_opens_the_next(window: Any, messages: 
     _png(folder / "c_good.png", 90)
     assert window.open_folder(folder) is True
     assert window.radiograph is not None and window.radiograph.path.name == "b_good.png"
-    assert [p.name for p in window.folder_images] == ["a_broken.png", "b_good.png", "c_good.png"]
-    assert window.folder_index == 1
+    assert [p.name for p in window.documents.folder_images] == ["a_broken.png", "b_good.png", "c_good.png"]
+    assert window.documents.folder_index == 1
     # the user is told which file could not be opened, once, in one message
     assert len(messages.errors) == 1
     title, text = messages.errors[0]
@@ -51,10 +51,10 @@ def test_step_skips_a_broken_image(window: Any, messages: Any, qtbot: Any, tmp_p
     _png(folder / "c_good.png", 90)
     assert window.open_folder(folder) is True and messages.errors == []
     qtbot.keyClick(window, Qt.Key.Key_PageDown)
-    assert window.radiograph.path.name == "c_good.png" and window.folder_index == 2
+    assert window.radiograph.path.name == "c_good.png" and window.documents.folder_index == 2
     assert len(messages.errors) == 1 and "b_broken.png" in messages.errors[0][1]
     qtbot.keyClick(window, Qt.Key.Key_PageUp)
-    assert window.radiograph.path.name == "a_good.png" and window.folder_index == 0
+    assert window.radiograph.path.name == "a_good.png" and window.documents.folder_index == 0
 
 
 def test_folder_with_no_readable_image(window: Any, messages: Any, tmp_path: Path) -> None:

@@ -111,7 +111,7 @@ def test_rg1_compare_and_plot(rg1: Any, qtbot: Any, tmp_path: Path, artifacts_di
     qtbot.wait(50)
     # the plot is shown whole (scaled down, never cut) and the buttons keep their labels
     shown = dlg.image_label.pixmap()
-    vp = dlg.scroll.viewport().size()
+    vp = dlg.scroll_area.viewport().size()
     assert shown.width() <= vp.width() and shown.height() <= vp.height()
     assert clipped_buttons(dlg) == [] and overlapping_widgets(dlg) == []
     shot = artifacts_dir / f"issue17-rg1-plot-{w}x{h}.png"

@@ -54,11 +54,11 @@ def _shows_the_review(win: Any, own: Reading, session: Any) -> None:
 def test_trainee_scoring_against_another_film_needs_consent_and_leaving_restores_the_review(
     qtbot: Any, db: Path, answers: Answers, tmp_path: Path
 ) -> None:
-    from gazex_viewer.ui.trainee.panel import TraineeMode
+    from gazex_viewer.ui.trainee.mode import TraineeMode
 
     win = review_window(qtbot, answers)
     own, session = _reviewed(win)
-    mode = TraineeMode(win)
+    mode = TraineeMode(win.workspace, win.action_registry, win, win.comparisons)
     assert mode.start()
     assert mode.add_reference_file(_other_film(own, tmp_path))
     click_film(qtbot, win, 205, 331)
@@ -81,11 +81,11 @@ def test_trainee_scoring_against_another_film_needs_consent_and_leaving_restores
 def test_trainee_against_this_films_reading_is_not_warned_and_leaving_redraws_the_review(
     qtbot: Any, db: Path, answers: Answers
 ) -> None:
-    from gazex_viewer.ui.trainee.panel import TraineeMode
+    from gazex_viewer.ui.trainee.mode import TraineeMode
 
     win = review_window(qtbot, answers)
     own, session = _reviewed(win)
-    mode = TraineeMode(win)
+    mode = TraineeMode(win.workspace, win.action_registry, win, win.comparisons)
     assert mode.start()
     assert win.canvas.reading is None
     mode.leave()  # without a reveal

@@ -15,7 +15,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from gazex_viewer.core.gaze.importers import import_gazesearch
-from gazex_viewer.core.gaze.trainee import Click, score_trainee, trainee_reading
+from gazex_viewer.core.gaze.trainee import score_trainee, trainee_reading
 from gazex_viewer.core.reading.document import Reading
 from tests.conftest import shared_file
 from tests.factories import demo_reading
@@ -33,7 +33,7 @@ class FakeClock:
 
 
 def _start(window: Any, *, with_reading: bool = True) -> tuple[Any, FakeClock, Reading | None]:
-    from gazex_viewer.ui.trainee.panel import TraineeMode
+    from gazex_viewer.ui.trainee.mode import TraineeMode
 
     assert window.open_image(shared_file(NIH))
     model = None
@@ -41,7 +41,7 @@ def _start(window: Any, *, with_reading: bool = True) -> tuple[Any, FakeClock, R
         model = demo_reading(window.radiograph)
         assert window.show_reading(model)
     clock = FakeClock()
-    mode = TraineeMode(window, clock=clock)
+    mode = TraineeMode(window.workspace, window.action_registry, window, window.comparisons, clock=clock)
     assert mode.start()
     return mode, clock, model
 
@@ -91,7 +91,7 @@ def test_trainee_mode_hides_the_model_and_records_clicks(window: Any, qtbot: Any
 
 
 def test_reveal_shows_the_score_then_the_reference(window: Any, qtbot: Any) -> None:
-    from gazex_viewer.ui.trainee.panel import score_rows
+    from gazex_viewer.core.gaze.trainee import score_rows
 
     mode, clock, model = _start(window)
     _mark_heart(qtbot, window, mode, clock)
@@ -150,26 +150,6 @@ def test_score_against_an_expert_reading_from_a_file(window: Any, qtbot: Any, me
     assert any("scaled from GazeSearch" in w for w in shown.warnings)
 
 
-def test_recorder_sentence_removal_moves_marks() -> None:
-    from gazex_viewer.ui.trainee.panel import TraineeRecorder
-
-    clock = FakeClock()
-    rec = TraineeRecorder(clock=clock)
-    rec.start()
-    clock.now = 101.0
-    rec.add_click(10, 10)
-    rec.add_sentence("first .")
-    rec.add_click(20, 20)
-    rec.add_sentence("second .")
-    rec.active = 0
-    rec.add_click(30, 30)
-    assert [c.sentence for c in rec.clicks] == [0, 1, 0]
-    rec.remove_sentence(0)
-    assert rec.sentences == ["second ."]
-    assert [c.sentence for c in rec.clicks] == [None, 0, None]
-    assert rec.clicks == [Click(10, 10, 1.0, None), Click(20, 20, 1.0, 0), Click(30, 30, 1.0, None)]
-
-
 def test_screenshot_trainee_score_after_reveal(window: Any, qtbot: Any, artifacts_dir: Path) -> None:
     mode, clock, _model = _start(window)
     mode.panel.name_edit.setText("A. Trainee")
@@ -189,23 +169,23 @@ def test_screenshot_trainee_score_after_reveal(window: Any, qtbot: Any, artifact
 
 
 def test_review_keys_are_off_while_recording(window: Any, qtbot: Any) -> None:
-    from PySide6.QtGui import QAction
-    from PySide6.QtWidgets import QMenu
 
-    from gazex_viewer.ui.trainee.panel import TraineeMode
+    from gazex_viewer.ui.trainee.mode import TraineeMode
 
-    review = QMenu("Re&view", window)  # the review workflow's menu (accept, reject, ...)
-    window.menuBar().addMenu(review)
+    # the review workflow's actions (accept, reject, ...) are the registry's "Review" group
+    act = window.action_registry["Accept finding"]
+    assert act in window.action_registry.group("Review") and act.isEnabled()
     accepted: list[bool] = []
-    act = QAction("Accept finding", window)
-    review.addAction(act)
     act.triggered.connect(lambda: accepted.append(True))
     assert window.open_image(shared_file(NIH))
     assert window.show_reading(demo_reading(window.radiograph))
-    mode = TraineeMode(window, clock=FakeClock())
+    mode = TraineeMode(window.workspace, window.action_registry, window, window.comparisons, clock=FakeClock())
     assert mode.start()
     assert not act.isEnabled()
     act.trigger()
     assert accepted == []
+    assert not any(a.isEnabled() for a in window.action_registry.group("Review"))
     mode.leave()
     assert act.isEnabled()
+    act.trigger()
+    assert accepted == [True]

@@ -13,7 +13,8 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtWidgets import QLabel
 
 from gazex_viewer.core.errors import GazeXError
 
@@ -85,3 +86,22 @@ def claim_banner_html(claim: Claim) -> str:
     text = claim.describe()
     return (f"<b>{html.escape(text[:1].upper() + text[1:])}</b>: opened read-only here, so nothing you do "
             "can collide with their review.")
+
+
+def read_only_html(reason: str) -> str:
+    """The Review tab's banner of a review open read-only: why, and what can still be done."""
+    import html
+
+    return (f"<b>Read-only</b>: {html.escape(reason)}. Nothing can be decided or signed here; the review updates "
+            "by itself when it changes.")
+
+
+def read_only_banner() -> QLabel:
+    """The (hidden) label the review panel shows :func:`read_only_html` in."""
+    label = QLabel()
+    label.setObjectName("readOnlyBanner")
+    label.setWordWrap(True)
+    label.setTextFormat(Qt.TextFormat.RichText)
+    label.setStyleSheet("background:#3b3350; color:#e0d6ff; border:1px solid #7a68b0; border-radius:4px; padding:6px;")
+    label.hide()
+    return label

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from gazex_viewer.cli import main
+from gazex_viewer.core.errors import ReviewStoreError
 from gazex_viewer.core.reading.document import Reading, ReviewEvent, SignOff, new_id
 from gazex_viewer.core.review.audit_chain import head_of
 from gazex_viewer.core.review.countersign import countersign_refusal
@@ -33,7 +34,7 @@ from gazex_viewer.core.review.signing import (
     signing_payload,
 )
 from gazex_viewer.core.review.signoff import SignOffKeyError, make_countersign
-from gazex_viewer.core.review.sqlite_store import SqliteReviewStore, default_store_path
+from gazex_viewer.core.review.sqlite_store import default_store_path
 from gazex_viewer.core.review.store import ReviewStore, open_store
 from gazex_viewer.core.review.store_errors import ReviewStorePermissionError
 from tests.factories import key_for, make_reading, sign
@@ -43,8 +44,11 @@ def _register(store: ReviewStore | None, who: str) -> None:
     """``who``'s test key registered in ``store`` and in the default review database (validate, export)."""
     if store is not None:
         store.register_key(key_for(who), "test registrar")
-    with SqliteReviewStore(default_store_path()) as default:
+    default = open_store()
+    try:
         default.register_key(key_for(who), "test registrar")
+    finally:
+        default.close()
 
 
 def _trainee_signs(store: ReviewStore | None, reading: Reading, who: str = "Dr Trainee") -> ReviewSession:
@@ -303,6 +307,10 @@ def test_key_registry_and_export_read_a_postgresql_review_database(
         store.register_key(key_for("postgres"), "the administrator")
         s.sign(key=key_for("postgres"))
     monkeypatch.setenv("GAZEX_REVIEW_DB", postgres_url)
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ReviewStoreError, match="is a PostgreSQL server, not a file"):
+        default_store_path()  # never a file named after the URL
+    assert not any(p.name.startswith("postgres") for p in tmp_path.iterdir())
     registry = key_registry()
     found = registry.registered_key(key_for("postgres").key_id)
     assert found is not None and found.registered_by == "the administrator"

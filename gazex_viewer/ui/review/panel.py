@@ -498,12 +498,13 @@ class ReviewPanel(FindingDecisions, FindingEditing, SignOffPart, QWidget):
             self._list_layout.addStretch(1)
         if s is None:
             return
+        unsaved = {e.finding_id for e in s.unsaved}
         for fid, row in self.rows.items():
             f = s.effective_finding(fid)
             status = s.status(fid)
             reason, original = decision_notes(s, fid)
             number, colour = self.number_of(fid)
-            row.update_from(number, colour, f, status, reason, original)
+            row.update_from(number, colour, f, status, reason, original, unsaved=fid in unsaved)
             row.set_selected(fid == self.selection.selected)
 
     def _update_buttons(self) -> None:

@@ -129,8 +129,10 @@ def test_postgres_connection_lost_mid_review_shows_not_yet_saved_then_sends_in_o
     s = win.review.session
     assert s.status("f-device") == "accepted"  # kept on screen
     assert panel.store_warning_label.isVisible() and "NOT YET SAVED" in panel.store_warning_label.text()
+    assert _badge(win, "f-device") == "✓ Accepted · NOT YET SAVED" and _badge(win, "f-cardio") == "✓ Accepted"
     qtbot.waitUntil(lambda: not s.unsaved, timeout=8000)  # sent when the server answers again
     qtbot.waitUntil(lambda: not panel.store_warning_label.isVisible(), timeout=3000)
+    assert _badge(win, "f-device") == "✓ Accepted"
     with open_store(postgres_url) as check:  # type: ignore[attr-defined]
         assert [(e.action, e.finding_id) for e in check.events(reading.reading_id)] == [
             ("accept", "f-cardio"), ("accept", "f-device")]

@@ -38,7 +38,7 @@ def main() -> int:
     from gazex_viewer.core.imaging.files import load_radiograph
     from gazex_viewer.core.reading.document import TrajectoryPoint
     from gazex_viewer.core.reading.playback import TrajectoryPlayback
-    from gazex_viewer.ui.common import SelectionModel
+    from gazex_viewer.ui.selection import SelectionModel
     from gazex_viewer.ui.film.canvas import FilmCanvas
     from gazex_viewer.ui.film.overlay import ReadingOverlay, reading_for_film
     from tests.factories import demo_reading

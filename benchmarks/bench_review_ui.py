@@ -52,7 +52,7 @@ def main() -> int:
     from gazex_viewer.core.imaging.files import load_radiograph
     from gazex_viewer.core.review.session import ReviewSession
     from gazex_viewer.core.review.sqlite_store import SqliteReviewStore
-    from gazex_viewer.ui.common import SelectionModel
+    from gazex_viewer.ui.selection import SelectionModel
     from gazex_viewer.ui.review.panel import ReviewPanel
 
     app = QApplication.instance() or QApplication([])

@@ -18,8 +18,9 @@ import grimp
 ROOT = Path(__file__).resolve().parents[1]
 PKG = ROOT / "gazex_viewer"
 LIMIT = 600
-# the modules allowed loose at the top of core: the floor every concept stands on
-CORE_FLOOR = {"__init__", "errors", "resources"}
+# the modules allowed loose at the top of core: the floor every concept stands on (one-line errors, where the shipped
+# resources are, atomic writes); anything else belongs to a concept package
+CORE_FLOOR = {"__init__", "errors", "resources", "safe_io"}
 
 
 def _strongly_connected(graph: grimp.ImportGraph) -> list[list[str]]:
@@ -76,7 +77,7 @@ def main() -> int:
     for c in circles:
         print("  " + " <-> ".join(c))
     loose = sorted(p.stem for p in (PKG / "core").glob("*.py") if p.stem not in CORE_FLOOR)
-    print(f"loose modules at the top of core: {len(loose)}" + (f" ({', '.join(loose)})" if loose else ""))
+    print(f"loose modules at the top of core (beyond errors, resources, safe_io): {len(loose)}" + (f" ({', '.join(loose)})" if loose else ""))
     any_ui = 0
     for f in (PKG / "ui").rglob("*.py"):
         for line in f.read_text(encoding="utf-8").splitlines():

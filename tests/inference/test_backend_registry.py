@@ -111,7 +111,7 @@ def _no_decoding(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(*args: Any, **kwargs: Any) -> Any:
         raise AssertionError("the worker decoded a film file")
 
-    monkeypatch.setattr("gazex_viewer.core.imaging.radiograph.load_radiograph", refuse)
+    monkeypatch.setattr("gazex_viewer.core.imaging.files.load_radiograph", refuse)
 
 
 def test_a_second_backend_reads_a_film_through_the_worker(

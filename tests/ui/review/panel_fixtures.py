@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from gazex_viewer.core.imaging.files import load_radiograph
-from gazex_viewer.ui.common import SelectionModel
+from gazex_viewer.ui.selection import SelectionModel
 from gazex_viewer.ui.review.panel import ReviewPanel
 from tests.conftest import shared_file
 from tests.factories import demo_reading

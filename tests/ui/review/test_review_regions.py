@@ -10,7 +10,7 @@ from PySide6.QtCore import QPoint, Qt
 from gazex_viewer.core.imaging.files import load_radiograph
 from gazex_viewer.core.reading.document import Box, Finding
 from gazex_viewer.ui.film.canvas import FilmCanvas
-from gazex_viewer.ui.common import SelectionModel
+from gazex_viewer.ui.selection import SelectionModel
 from gazex_viewer.ui.film.region_editor import RegionEditor, box_from_rect
 from tests.conftest import shared_file
 

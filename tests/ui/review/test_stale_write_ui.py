@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt
 from gazex_viewer.core.imaging.files import load_radiograph
 from gazex_viewer.core.review.session import ReviewSession
 from gazex_viewer.core.review.sqlite_store import SqliteReviewStore
-from gazex_viewer.ui.common import SelectionModel
+from gazex_viewer.ui.selection import SelectionModel
 from gazex_viewer.ui.review.panel import ReviewPanel
 from tests.conftest import shared_file
 from tests.factories import demo_reading

@@ -147,3 +147,25 @@ def test_the_window_watches_its_store_and_stops_at_close(qtbot: Any, tmp_path: P
     assert watcher is not None and watcher.running and not watcher.listens
     win.close()
     assert not watcher.running
+
+
+def test_postgres_read_only_user_sees_the_review_read_only(qtbot: Any, postgres_server: Any, postgres_url: str,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("psycopg")
+    reading = demo_reading(load_radiograph(shared_file(NIH)))
+    with open_store(postgres_url) as admin:  # type: ignore[attr-defined]
+        ReviewSession.open(admin, reading, "Dr Bob").accept("f-cardio")
+    database = postgres_url.rsplit("/", 1)[1]
+    login = f"viewer_{database}"
+    postgres_server.psql(f"CREATE ROLE {login} LOGIN PASSWORD 'pw-viewer' IN ROLE gazex_readonly")
+    monkeypatch.setenv("GAZEX_REVIEW_DB", postgres_server.url(database, user=login, password="pw-viewer"))
+    answers = Answers()
+    win = build_review_window(qtbot, answers)
+    open_for_review(win, reading)
+    panel = win.review_panel
+    s = win.review.session
+    assert s is not None and s.read_only and not answers.questions  # no claim asked for: it cannot claim
+    assert panel.read_only_label.isVisible() and "read-only role" in panel.read_only_label.text()
+    assert _badge(win, "f-cardio") == "✓ Accepted" and not panel.accept_button.isEnabled()
+    assert not panel.sign_button.isEnabled() and answers.errors == []
+    win.close()

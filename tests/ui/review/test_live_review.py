@@ -18,6 +18,7 @@ import pytest
 from gazex_viewer.core.review.session import ReviewSession
 from gazex_viewer.core.review.sqlite_store import SqliteReviewStore
 from gazex_viewer.core.review.store import ReviewStore, open_store
+from gazex_viewer.ui.review.audit_dialog import action_words, describe_change
 from gazex_viewer.ui.review.claims import StudyClaim, claim_banner_html
 from gazex_viewer.ui.review.countersign import (
     countersign_review,
@@ -226,6 +227,9 @@ def test_countersign_conversation_refuses_the_signer_and_countersigns_as_the_att
         assert "Countersigned by Dr Attending" in countersigned_banner_html(attending)
         again = ReviewSession.open(store, reading, "Dr Attending")
         assert again.is_countersigned
+        last = again.review.events[-1]  # the audit log names it, with the content hash it covers
+        assert action_words(last.action) == "Countersigned (attending)"
+        assert describe_change(last.action, last.before, last.after) == f"content SHA-256 {cs.content_sha256[:16]}…"
         assert countersign_review(again, "Dr Attending", confirm=confirm, ask_passphrase=passphrase,
                                   show_error=lambda t, m: errors.append((t, m))) is None
         assert "already countersigned by Dr Attending" in errors[-1][1]

@@ -224,7 +224,7 @@ def _write(report: FinalReport, film: np.ndarray, out: Path, title: str) -> PdfE
     image = Image.fromarray(film, mode="L")
     scale_px = min(1.0, MAX_FILM_PIXELS / max(w, h))
     if scale_px < 1.0:
-        image = image.resize((max(1, round(w * scale_px)), max(1, round(h * scale_px))), Image.LANCZOS)
+        image = image.resize((max(1, round(w * scale_px)), max(1, round(h * scale_px))), Image.Resampling.LANCZOS)
     page_w, page_h = A4
     margin = 15 * mm
     max_w, max_h = page_w - 2 * margin, 115 * mm

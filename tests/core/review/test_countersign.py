@@ -325,3 +325,21 @@ def test_key_registry_and_export_read_a_postgresql_review_database(
     # an empty database (no schema yet) has no keys, and reading it creates nothing
     empty = postgres_url.rsplit("/", 1)[0] + "/postgres"
     assert key_registry(empty).registered_key(key_for("postgres").key_id) is None
+
+
+def test_two_attendings_at_once_the_second_is_refused_and_sees_the_first(store_location: str) -> None:
+    from gazex_viewer.core.review.store_errors import StaleWriteError
+
+    reading = make_reading()
+    with open_store(store_location) as store, open_store(store_location) as other:  # type: ignore[attr-defined]
+        _trainee_signs(store, reading)
+        for who in ("Dr Ann", "Dr Ben"):
+            store.register_key(key_for(who), "test registrar")
+        ann = ReviewSession.open(store, reading, "Dr Ann")
+        ben = ReviewSession.open(other, reading, "Dr Ben")
+        ann.countersign(key=key_for("Dr Ann"))
+        with pytest.raises(StaleWriteError, match="Dr Ann countersigned the reading at "):
+            ben.countersign(key=key_for("Dr Ben"))
+        assert ben.is_countersigned and ben.review.countersign is not None  # reloaded: the first one, on screen
+        assert ben.review.countersign.reviewer == "Dr Ann"
+        assert [e.action for e in store.events(reading.reading_id)][-2:] == ["sign", "countersign"]

@@ -224,7 +224,7 @@ def _write(report: FinalReport, film: np.ndarray, out: Path, title: str) -> PdfE
     image = Image.fromarray(film, mode="L")
     scale_px = min(1.0, MAX_FILM_PIXELS / max(w, h))
     if scale_px < 1.0:
-        image = image.resize((max(1, round(w * scale_px)), max(1, round(h * scale_px))), Image.LANCZOS)
+        image = image.resize((max(1, round(w * scale_px)), max(1, round(h * scale_px))), Image.Resampling.LANCZOS)
     page_w, page_h = A4
     margin = 15 * mm
     max_w, max_h = page_w - 2 * margin, 115 * mm
@@ -334,8 +334,11 @@ def _write(report: FinalReport, film: np.ndarray, out: Path, title: str) -> PdfE
             f"{_esc(report.own_impression)}", small))
     story.append(Spacer(1, 4 * mm))
     if report.signer is not None:
-        sig = (f"<b>Signed:</b> {_esc(report.signer.who)}, {_esc(report.signer.at_local())}"
-               f"<br/><font size=7>Signed content SHA-256 {report.signer.content_sha256}</font>")
+        sig = f"<b>Signed:</b> {_esc(report.signer.who)}, {_esc(report.signer.at_local())}"
+        if report.countersigner is not None:
+            sig += (f"<br/><b>Countersigned (attending):</b> {_esc(report.countersigner.who)}, "
+                    f"{_esc(report.countersigner.at_local())}")
+        sig += f"<br/><font size=7>Signed content SHA-256 {report.signer.content_sha256}</font>"
     else:
         sig = "<font color='#c00000'><b>Not signed.</b> This is a draft and is not a report.</font>"
     story.append(Paragraph(sig, body))

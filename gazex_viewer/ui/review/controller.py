@@ -140,7 +140,7 @@ class ReviewController(StoredReviews, QObject):
         self._waiting_for_name: Reading | None = None
         self._dock_follower = _FollowVisibility(self.dock, shell.report_dock)
         #: live refresh, the study claim, the connection state and countersigning (ui.review.shared)
-        self.shared = SharedReview(self)
+        self.shared = SharedReview(self, parent=self)
         if self.store_message:
             shell.show_status(self.store_message, 15000)
 

@@ -18,7 +18,7 @@ review database (SQLite or PostgreSQL, through the ``ReviewStore`` seam only):
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6.QtCore import QObject
 
@@ -29,18 +29,37 @@ from gazex_viewer.ui.review.live import StoreWatcher, refresh_if_changed
 if TYPE_CHECKING:
     from gazex_viewer.core.reading.document import SignOff
     from gazex_viewer.core.review.session import ReviewSession
-    from gazex_viewer.ui.review.controller import ReviewController
+    from gazex_viewer.core.review.store import ReviewStore
+    from gazex_viewer.ui.review.panel import ReviewPanel
+    from gazex_viewer.ui.review.views import FilmReview
+    from gazex_viewer.ui.services import Shell
 
 log = logging.getLogger(__name__)
 
 CLAIMED_TITLE = "Study being read"
 
 
+class ReviewHost(Protocol):
+    """What :class:`SharedReview` uses of the review controller that owns it (the controller implements it; naming
+    the controller class here would make the two modules import each other)."""
+
+    panel: ReviewPanel
+    shell: Shell
+    film_view: FilmReview
+    store: ReviewStore | None
+    store_message: str | None
+
+    @property
+    def session(self) -> ReviewSession | None: ...
+
+    def refresh_views(self) -> None: ...
+
+
 class SharedReview(QObject):
     """Live refresh, the study claim, the connection state and countersigning of one review window."""
 
-    def __init__(self, controller: ReviewController) -> None:
-        super().__init__(controller)
+    def __init__(self, controller: ReviewHost, parent: QObject | None = None) -> None:
+        super().__init__(parent)
         self.controller = controller
         store = controller.store
         self.watcher = None if store is None else StoreWatcher(store, self)

@@ -350,8 +350,11 @@ def _write(report: FinalReport, film: np.ndarray, out: Path, title: str) -> PdfE
             f"{_esc(report.own_impression)}", small))
     story.append(Spacer(1, 4 * mm))
     if report.signer is not None:
-        sig = (f"<b>Signed:</b> {_esc(report.signer.who)}, {_esc(report.signer.at_local())}"
-               f"<br/><font size=7>Signed content SHA-256 {report.signer.content_sha256}</font>")
+        sig = f"<b>Signed:</b> {_esc(report.signer.who)}, {_esc(report.signer.at_local())}"
+        if report.countersigner is not None:
+            sig += (f"<br/><b>Countersigned (attending):</b> {_esc(report.countersigner.who)}, "
+                    f"{_esc(report.countersigner.at_local())}")
+        sig += f"<br/><font size=7>Signed content SHA-256 {report.signer.content_sha256}</font>"
     else:
         sig = "<font color='#c00000'><b>Not signed.</b> This is a draft and is not a report.</font>"
     story.append(Paragraph(sig, body))

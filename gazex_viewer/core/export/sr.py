@@ -22,7 +22,8 @@ Layout of the document:
   time, reviewer), and, for a source that is not DICOM, a statement saying so.
 
 Rejected findings appear only in the audit trail comments, never as findings. A signed reading gives Completion Flag COMPLETE, Verification Flag
-VERIFIED (the reviewer as verifying observer, at the sign-off time) and Preliminary Flag FINAL;
+VERIFIED (the reviewer as verifying observer, at the sign-off time; an attending's countersignature as a
+second verifying observer and a comment) and Preliminary Flag FINAL;
 a draft gives PARTIAL / UNVERIFIED / PRELIMINARY.
 
 A source that is missing or is not DICOM (a PNG) gets new Study, Series and SOP Instance UIDs for
@@ -417,6 +418,9 @@ def build_sr(
         ev_items.append(comment(
             f"Signed by {signoff.who} at {signoff.at} (UTC); content SHA-256 {signoff.content_sha256}."
         ))
+        if (cs := final.countersigner) is not None:
+            ev_items.append(comment(f"Countersigned by {cs.who} (attending) at {cs.at} (UTC); the same content "
+                                    f"SHA-256 {cs.content_sha256}."))
     else:
         ev_items.append(comment(
             "DRAFT: this reading is not signed"
@@ -464,6 +468,11 @@ def build_sr(
         )
     if signoff is not None:
         sr.VerifyingObserverSequence[0].VerificationDateTime = _dicom_dt(signoff.at)
+        if final.countersigner is not None:  # the attending who countersigned: a second verifying observer
+            second = copy.deepcopy(sr.VerifyingObserverSequence[0])
+            second.VerifyingObserverName = _person_name(final.countersigner.name)
+            second.VerificationDateTime = _dicom_dt(final.countersigner.at)
+            sr.VerifyingObserverSequence.append(second)
     return sr
 
 

@@ -176,11 +176,13 @@ class Review:
     own_impression: str | None = None
     events: list[ReviewEvent] = field(default_factory=list)
     signoff: SignOff | None = None
+    #: the attending's countersignature of the signed review (core.review.countersign): same content hash
+    countersign: SignOff | None = None
     #: the radiologist's measurements, in the order they were made (changed only through review events)
     measurements: list[Measurement] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "reviewer": self.reviewer,
             "decisions": [d.to_dict() for d in self.decisions],
             "additions": [f.to_dict() for f in self.additions],
@@ -190,6 +192,9 @@ class Review:
             "events": [e.to_dict() for e in self.events],
             "signoff": None if self.signoff is None else self.signoff.to_dict(),
         }
+        if self.countersign is not None:  # a review without one keeps its old shape
+            out["countersign"] = self.countersign.to_dict()
+        return out
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Review:
@@ -201,6 +206,7 @@ class Review:
             own_impression=d.get("own_impression"),
             events=[ReviewEvent.from_dict(x) for x in d.get("events", [])],
             signoff=None if d.get("signoff") is None else SignOff.from_dict(d["signoff"]),
+            countersign=None if d.get("countersign") is None else SignOff.from_dict(d["countersign"]),
             measurements=[Measurement.from_dict(x) for x in d.get("measurements", [])],
         )
 

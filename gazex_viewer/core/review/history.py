@@ -19,7 +19,7 @@ UNDOABLE_ACTIONS: frozenset[str] = frozenset(
     {"accept", "reject", "edit", "reset", "add", "remove", "impression", "own_impression", "measure", "unmeasure"}
 )
 #: actions recorded for the audit trail only
-OTHER_ACTIONS: frozenset[str] = frozenset({"open", "sign", "new_version"})
+OTHER_ACTIONS: frozenset[str] = frozenset({"open", "sign", "countersign", "new_version"})
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,7 @@ _ACTION_WORDS = {
     "measure": "Measured",
     "unmeasure": "Deleted measurement",
     "sign": "Signed",
+    "countersign": "Countersigned (attending)",
     "new_version": "New version",
 }
 
@@ -90,7 +91,7 @@ def _box_of(value: Any, original: dict[str, Any] | None = None) -> Any:
 def describe_change(action: str, before: Any, after: Any, original: dict[str, Any] | None = None) -> str:
     """What an event changed, in one line (``original``: the model's finding dict, for edits)."""
     base = action.split(":", 1)[1] if ":" in action else action
-    if base == "sign":
+    if base in ("sign", "countersign"):
         if isinstance(after, dict):
             return f"content SHA-256 {str(after.get('content_sha256', ''))[:16]}…"
         return ""

@@ -40,6 +40,10 @@ from _review_pg import bare_commits, measure, p50_p95, raw_fsync, start_durable_
 from gazex_viewer.core.reading.document import Box  # noqa: E402
 from gazex_viewer.core.review.session import ReviewSession  # noqa: E402
 from gazex_viewer.core.review.sqlite_store import SqliteReviewStore, default_store_path  # noqa: E402
+from gazex_viewer.core.review.store_location import (  # noqa: E402
+    default_store_location,
+    is_server_url,
+)
 from tests.factories import make_reading  # noqa: E402
 
 GOAL_MS = 5.0
@@ -133,7 +137,12 @@ def main() -> int:
     )
     parser.add_argument("--no-postgres", action="store_true", help="measure the SQLite store only")
     args = parser.parse_args()
-    base = args.dir if args.dir is not None else default_store_path().parent
+    if args.dir is not None:
+        base = args.dir
+    elif is_server_url(default_store_location()):  # the viewer's database is a server: no folder beside it
+        base = Path.home()
+    else:
+        base = default_store_path().parent
     d = base / f"bench-review-{os.getpid()}"
     d.mkdir(parents=True, exist_ok=False)
     mount, fstype, device = filesystem_of(d)

@@ -34,7 +34,7 @@ from gazex_viewer.core.reading.document import (
 from gazex_viewer.core.reading.identity import UNKNOWN_PIXEL_SHA256
 from gazex_viewer.core.review.session import ReviewSession
 from gazex_viewer.core.review.signing import SigningKey, generate_key
-from gazex_viewer.core.review.sqlite_store import SqliteReviewStore, default_store_path
+from gazex_viewer.core.review.store import open_store
 
 # -- review and export --------------------------------------------------------------------------------
 SENTENCES: list[tuple[str, list[Label], tuple[float, float, float, float] | None]] = [
@@ -118,8 +118,11 @@ def sign(session: ReviewSession, reviewer: str | None = None, **kw: Any) -> Sign
     key = key_for(who)
     if session.store is not None:
         session.store.register_key(key, "test registrar")
-    with SqliteReviewStore(default_store_path()) as store:
-        store.register_key(key, "test registrar")
+    default = open_store()  # a SQLite file or a postgresql:// URL
+    try:
+        default.register_key(key, "test registrar")
+    finally:
+        default.close()
     return session.sign(who, key=key, **kw)
 
 

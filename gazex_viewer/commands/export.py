@@ -60,7 +60,7 @@ def _load_reading(path: Path) -> Reading:
     return load_reading_file(path)
 
 
-def _check_stored(reading: Reading, db: Path) -> None:
+def _check_stored(reading: Reading, db: Path | str) -> None:
     """The review taken from the database must be a valid reading too (the file was edited?)."""
     from gazex_viewer.core.errors import ReadingError
     from gazex_viewer.core.reading.limits import written_reading_problems
@@ -74,7 +74,8 @@ def _check_stored(reading: Reading, db: Path) -> None:
 def _input_files(reading: Path, image: Path, store: str | None) -> list[Path]:
     """The files an export reads, each checked to be a regular file; an output may be none of them.
 
-    A missing image is allowed (the SR then says the source was not DICOM); a missing database is created.
+    A missing image is allowed (the SR then says the source was not DICOM); a missing database is created;
+    a server database (``postgresql://``) is no file here.
     """
     from gazex_viewer.core.errors import RadiographError, ReviewStoreError
     from gazex_viewer.core.safe_io import check_input_file
@@ -82,10 +83,15 @@ def _input_files(reading: Path, image: Path, store: str | None) -> list[Path]:
     inputs = [reading, image]
     if os.path.lexists(image):
         check_input_file(image, error=RadiographError, what="an image file")
-    if store is not None:
-        from gazex_viewer.core.review.sqlite_store import default_store_path
+    from gazex_viewer.core.review.store_location import (
+        default_store_location,
+        is_server_url,
+        sqlite_path,
+    )
 
-        db = Path(store) if store else default_store_path()
+    location = (store or default_store_location()) if store is not None else None
+    if location is not None and not is_server_url(location):
+        db = sqlite_path(location)
         if os.path.lexists(db):
             check_input_file(db, error=ReviewStoreError, what="a review database file")
         inputs += [db, *(db.with_name(db.name + s) for s in ("-wal", "-shm", "-journal"))]
@@ -172,18 +178,21 @@ def run(args: argparse.Namespace) -> int:
     check_outputs(outputs.values(), inputs)  # before any reading: /dev/full, a FIFO, the film itself
     reading = _load_reading(reading_path)
     if args.store is not None:
-        from gazex_viewer.core.review.sqlite_store import SqliteReviewStore
+        from gazex_viewer.core.review.store import open_store
 
-        with SqliteReviewStore(args.store or None) as store:
+        store = open_store(args.store or None)  # a SQLite file or a postgresql:// URL ($GAZEX_REVIEW_DB by default)
+        try:
             if store.warning is not None:
                 print(show(f"warning: {store.warning}"), file=sys.stderr)
             if not store.has_reading(reading.reading_id):
-                raise ExportError(store.path, f"has no review of reading {reading.reading_id}")
+                raise ExportError(store.location, f"has no review of reading {reading.reading_id}")
             reading = store.load_reading(store.latest_version_id(reading.reading_id))
-            _check_stored(reading, store.path)
+            _check_stored(reading, store.location)
             for problem in store.log_problems(reading.reading_id):
-                raise ExportError(store.path, f"refusing to export: {problem}")
-            registry = key_registry(store.path)
+                raise ExportError(store.location, f"refusing to export: {problem}")
+        finally:
+            store.close()
+        registry = key_registry(args.store or None)
     else:
         registry = key_registry()
     # the same integrity rules as validate and load (core.integrity): signature, registered key, event chain

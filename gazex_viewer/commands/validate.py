@@ -65,6 +65,7 @@ def run(args: argparse.Namespace) -> int:
                 f"{show_path(path)}: valid reading (schema {reading.schema_version}; {len(reading.sentences)} sentences, "
                 f"{len(reading.findings)} findings, {len(reading.trajectory)} trajectory points); "
                 f"{show(check.signature.message)}"
+                + (f"; {show(check.countersign.message)}" if check.countersign.countersigned else "")
             )
     if first_error is not None:
         raise first_error

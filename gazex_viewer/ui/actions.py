@@ -220,7 +220,9 @@ class ShortcutsDialog(QDialog):
             "Mouse: wheel zooms about the cursor, left-drag pans, right-drag sets the window "
             "(left/right = width, up/down = level). Click a region or a sentence to select it. "
             "While editing a finding (E), drag its boxes to move them or their handles to resize them; "
-            "after Add missed finding (D), left-drag draws the new finding's box."
+            "after Add missed finding (D), left-drag draws the new finding's box. "
+            "After Ruler (M) or Cardiothoracic ratio (Shift+M), left-drag each span, or move the cross with the "
+            "arrows and press Enter at each end."
         )
         extra.setWordWrap(True)
         lay.addWidget(extra)

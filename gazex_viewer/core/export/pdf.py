@@ -8,6 +8,7 @@ and the Report tab render), so it lists exactly the SR's findings:
   the identity is unknown), the status line ("Final report, signed by … at <local time (UTC±hh:mm)>"
   or "DRAFT - not signed"), the film as displayed with the final findings' regions numbered, the
   findings filed as "Findings" and "Pertinent negatives", a draft's undecided AI findings marked,
+  the radiologist's "Measurements" (each ruler and cardiothoracic ratio, drawn on the film as M1, M2 ...),
   the impression and the signature block;
 - from a new page on: the appendix "AI draft and decisions (audit trail)", every AI sentence with
   the decision, reason, who and when. A rejected AI finding appears only there.
@@ -42,6 +43,8 @@ STATUS_COLOURS: dict[str, tuple[float, float, float]] = {
     "rejected": (0.90, 0.15, 0.15),
     "undecided": (1.00, 0.90, 0.10),
 }
+#: the measurements' lines on the film (cyan: apart from every review state's colour)
+MEASURE_COLOUR = (0.0, 0.80, 0.95)
 #: longest side of the film image embedded in the PDF, in pixels
 MAX_FILM_PIXELS = 2048
 _DEJAVU = Path("/usr/share/fonts/truetype/dejavu")
@@ -262,6 +265,17 @@ def _write(report: FinalReport, film: np.ndarray, out: Path, title: str) -> PdfE
                 c.setFillColorRGB(*STATUS_COLOURS.get(rf.origin, (1, 1, 1)))
                 c.drawString(lx + 2, ly + 1, label)
                 c.restoreState()
+            for rm in report.measurements:  # each span as drawn, labelled M1, M2 ... as in "Measurements"
+                pts = rm.measurement.points
+                c.saveState()
+                c.setStrokeColorRGB(*MEASURE_COLOUR)
+                c.setLineWidth(1.2)
+                for (xa, ya), (xb, yb) in zip(pts[0::2], pts[1::2], strict=True):
+                    c.line(xa * s, draw_h - ya * s, xb * s, draw_h - yb * s)
+                c.setFont(bold, 8)
+                c.setFillColorRGB(*MEASURE_COLOUR)
+                c.drawString(pts[-1][0] * s + 2, draw_h - pts[-1][1] * s + 2, f"M{rm.number}")
+                c.restoreState()
 
     base = getSampleStyleSheet()
     body = ParagraphStyle("gxBody", parent=base["BodyText"], fontName=regular, fontSize=10, leading=13)
@@ -326,6 +340,8 @@ def _write(report: FinalReport, film: np.ndarray, out: Path, title: str) -> PdfE
     if report.undecided:
         section("AI findings not yet reviewed (draft only)",
                 [finding_par(f, "(AI draft, undecided)") for f in report.undecided], None)
+    section("Measurements", [Paragraph(f"M{rm.number}.&nbsp;&nbsp;{_esc(rm.line)}", item_style)
+                             for rm in report.measurements], None)
     story.append(Paragraph("Impression", head))
     story.append(Paragraph(_esc(report.impression or "No impression was written."), body))
     if report.own_impression:
@@ -334,8 +350,11 @@ def _write(report: FinalReport, film: np.ndarray, out: Path, title: str) -> PdfE
             f"{_esc(report.own_impression)}", small))
     story.append(Spacer(1, 4 * mm))
     if report.signer is not None:
-        sig = (f"<b>Signed:</b> {_esc(report.signer.who)}, {_esc(report.signer.at_local())}"
-               f"<br/><font size=7>Signed content SHA-256 {report.signer.content_sha256}</font>")
+        sig = f"<b>Signed:</b> {_esc(report.signer.who)}, {_esc(report.signer.at_local())}"
+        if report.countersigner is not None:
+            sig += (f"<br/><b>Countersigned (attending):</b> {_esc(report.countersigner.who)}, "
+                    f"{_esc(report.countersigner.at_local())}")
+        sig += f"<br/><font size=7>Signed content SHA-256 {report.signer.content_sha256}</font>"
     else:
         sig = "<font color='#c00000'><b>Not signed.</b> This is a draft and is not a report.</font>"
     story.append(Paragraph(sig, body))

@@ -12,13 +12,18 @@ Layout of the document:
   a closed rectangle, image pixel column/row) referencing the source image's SOP instance; a
   finding without a region is a TID 1501 group. Each group holds the finding's sentence as a TEXT
   item "Finding" (121071, DCM) and its status, labels and AI original as "Comment" (121106, DCM);
+  then one group per measurement the radiologist made
+  (:func:`~gazex_viewer.core.export.sr_measurements.measurement_groups`): a ruler as SCT "Length" in UCUM ``mm``
+  over a POLYLINE of its two ends, a cardiothoracic ratio as SCT "Ratio" in ``{ratio}`` with the heart's and the
+  thorax's "Width" in ``mm`` when the film has a spacing;
 - "Qualitative Evaluations" (C0034375, UMLS): the impression as TEXT "Impression" (121073, DCM) and
   comments: signed/draft status with the signer (name and OS account) and the content hash, the
   appendix "AI draft and decisions (audit trail)" (one comment per AI sentence: decision, reason,
   time, reviewer), and, for a source that is not DICOM, a statement saying so.
 
 Rejected findings appear only in the audit trail comments, never as findings. A signed reading gives Completion Flag COMPLETE, Verification Flag
-VERIFIED (the reviewer as verifying observer, at the sign-off time) and Preliminary Flag FINAL;
+VERIFIED (the reviewer as verifying observer, at the sign-off time; an attending's countersignature as a
+second verifying observer and a comment) and Preliminary Flag FINAL;
 a draft gives PARTIAL / UNVERIFIED / PRELIMINARY.
 
 A source that is missing or is not DICOM (a PNG) gets new Study, Series and SOP Instance UIDs for
@@ -297,6 +302,7 @@ def build_sr(
     from pydicom.sr.codedict import codes
     from pydicom.uid import generate_uid
 
+    from gazex_viewer.core.export.sr_measurements import measurement_groups
     from gazex_viewer.core.reading.patient_identity import (
         identity_from_dataset,
         unknown_identity,
@@ -384,6 +390,8 @@ def build_sr(
         )
         group[0].ContentSequence.append(comment("No findings retained by the reviewer."))
         groups.append(group)
+    # the radiologist's rulers and cardiothoracic ratios: TID 1500 measurements with their units
+    groups += measurement_groups([rm.measurement for rm in final.measurements], src, frames)
 
     report = hd.sr.MeasurementReport(
         observation_context=context,
@@ -410,6 +418,9 @@ def build_sr(
         ev_items.append(comment(
             f"Signed by {signoff.who} at {signoff.at} (UTC); content SHA-256 {signoff.content_sha256}."
         ))
+        if (cs := final.countersigner) is not None:
+            ev_items.append(comment(f"Countersigned by {cs.who} (attending) at {cs.at} (UTC); the same content "
+                                    f"SHA-256 {cs.content_sha256}."))
     else:
         ev_items.append(comment(
             "DRAFT: this reading is not signed"
@@ -457,6 +468,11 @@ def build_sr(
         )
     if signoff is not None:
         sr.VerifyingObserverSequence[0].VerificationDateTime = _dicom_dt(signoff.at)
+        if final.countersigner is not None:  # the attending who countersigned: a second verifying observer
+            second = copy.deepcopy(sr.VerifyingObserverSequence[0])
+            second.VerifyingObserverName = _person_name(final.countersigner.name)
+            second.VerificationDateTime = _dicom_dt(final.countersigner.at)
+            sr.VerifyingObserverSequence.append(second)
     return sr
 
 

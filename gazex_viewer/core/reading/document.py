@@ -26,6 +26,7 @@ from gazex_viewer.core.reading.document_json import (
     trajectory_columns,
     trajectory_from_dicts,
 )
+from gazex_viewer.core.reading.measurements import Measurement
 from gazex_viewer.core.reading.parts import (
     CHEXPERT_OBSERVATIONS,
     Box,
@@ -54,6 +55,7 @@ __all__ = [
     "ImageRef",
     "Label",
     "LabelStatus",
+    "Measurement",
     "ModelQuery",
     "PointKind",
     "Producer",
@@ -158,7 +160,12 @@ class SignOff:
 
 @dataclass
 class Review:
-    """The radiologist's review of a reading: decisions, additions, impression, events, sign-off."""
+    """The radiologist's review of a reading: decisions, additions, impression, measurements, events, sign-off.
+
+    ``measurements`` (rulers and cardiothoracic ratios on the film, :mod:`~gazex_viewer.core.reading.measurements`)
+    are written to the document only when there are some, so a review without any keeps its old shape (and the
+    signatures over it stay valid).
+    """
 
     reviewer: str | None = None
     decisions: list[Decision] = field(default_factory=list)
@@ -169,17 +176,25 @@ class Review:
     own_impression: str | None = None
     events: list[ReviewEvent] = field(default_factory=list)
     signoff: SignOff | None = None
+    #: the attending's countersignature of the signed review (core.review.countersign): same content hash
+    countersign: SignOff | None = None
+    #: the radiologist's measurements, in the order they were made (changed only through review events)
+    measurements: list[Measurement] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "reviewer": self.reviewer,
             "decisions": [d.to_dict() for d in self.decisions],
             "additions": [f.to_dict() for f in self.additions],
             "impression": self.impression,
             "own_impression": self.own_impression,
+            **({"measurements": [m.to_dict() for m in self.measurements]} if self.measurements else {}),
             "events": [e.to_dict() for e in self.events],
             "signoff": None if self.signoff is None else self.signoff.to_dict(),
         }
+        if self.countersign is not None:  # a review without one keeps its old shape
+            out["countersign"] = self.countersign.to_dict()
+        return out
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Review:
@@ -191,6 +206,8 @@ class Review:
             own_impression=d.get("own_impression"),
             events=[ReviewEvent.from_dict(x) for x in d.get("events", [])],
             signoff=None if d.get("signoff") is None else SignOff.from_dict(d["signoff"]),
+            countersign=None if d.get("countersign") is None else SignOff.from_dict(d["countersign"]),
+            measurements=[Measurement.from_dict(x) for x in d.get("measurements", [])],
         )
 
 

@@ -203,3 +203,24 @@ def cardiothoracic_ratio(
     if c[1][0] - c[0][0] > t[1][0] - t[0][0]:
         raise MeasurementError(source, "the cardiac span is wider than the thoracic span: draw the heart first")
     return Measurement(_new_id(), "ctr", points, spacing)
+
+
+def check_measurement(m: Measurement, size: tuple[int, int], source: str | None = None) -> None:
+    """MeasurementError when ``m`` is not one :func:`ruler` or :func:`cardiothoracic_ratio` would make on a film of
+    ``size``: a point off the film, a span under 2 pixels, a length without spacing, a heart wider than the thorax.
+
+    A review checks every measurement it is given with this (a measurement read from a file or made by another
+    program is held to the same rules as one drawn in the viewer).
+    """
+    _check_inside(m.points, size, source)
+    if m.kind == "length":
+        if m.spacing is None:
+            raise MeasurementError(source, "no pixel spacing in this film: a length in mm cannot be measured on it")
+        (x0, y0), (x1, y1) = m.points
+        if math.hypot(x1 - x0, y1 - y0) < MIN_SPAN_PX:
+            raise MeasurementError(source, "the ruler is shorter than 2 pixels: drag from one end to the other")
+        return
+    if m.cardiac_px < MIN_SPAN_PX or m.thoracic_px < MIN_SPAN_PX:
+        raise MeasurementError(source, "a CTR span is shorter than 2 pixels: drag across the heart, then the thorax")
+    if m.cardiac_px > m.thoracic_px:
+        raise MeasurementError(source, "the cardiac span is wider than the thoracic span: draw the heart first")

@@ -27,8 +27,14 @@ from gazex_viewer.core.reading.document import (
 )
 from gazex_viewer.core.resources import resource_path
 
-__all__ = ["SCHEMA_PATH", "reading_schema", "validate_reading_dict", "validate_reading", "load_reading", "parse_reading",
-           ]
+__all__ = [
+    "SCHEMA_PATH",
+    "load_reading",
+    "parse_reading",
+    "reading_schema",
+    "validate_reading",
+    "validate_reading_dict",
+]
 
 #: the JSON Schema of a reading document
 SCHEMA_PATH: Path = resource_path("reading.schema.json")
@@ -89,12 +95,12 @@ def _schema_problems(data: Any) -> list[str]:
 
     # Fast path for long trajectories: the points are checked by hand and the rest by jsonschema;
     # any doubt falls back to jsonschema on the whole document for its messages.
-    if isinstance(data, dict) and isinstance(data.get("trajectory"), list) and len(data["trajectory"]) > 16:
-        if all(_point_ok(p) for p in data["trajectory"]):
-            head = dict(data)
-            head["trajectory"] = []
-            if _validator().is_valid(head):
-                return []
+    if (isinstance(data, dict) and isinstance(data.get("trajectory"), list) and len(data["trajectory"]) > 16
+            and all(_point_ok(p) for p in data["trajectory"])):
+        head = dict(data)
+        head["trajectory"] = []
+        if _validator().is_valid(head):
+            return []
     errors = list(_validator().iter_errors(data))
     if not errors:
         return []
@@ -227,6 +233,19 @@ def _consistency_problems(data: dict[str, Any]) -> list[str]:
                 _check_box(e["observation"], f"review.decisions[{i}].edited.observation", width, height, out)
             for j, box in enumerate(e.get("clues", [])):
                 _check_box(box, f"review.decisions[{i}].edited.clues[{j}]", width, height, out)
+    measurement_ids: set[str] = set()
+    for i, m in enumerate(review.get("measurements", [])):
+        where = f"review.measurements[{i}]"
+        if m["id"] in measurement_ids or m["id"] in finding_ids:
+            out.append(f"{where}: duplicate id {m['id']!r}")
+        measurement_ids.add(m["id"])
+        if len(m["points"]) != (2 if m["kind"] == "length" else 4):
+            out.append(f"{where}: a {m['kind']} measurement has {2 if m['kind'] == 'length' else 4} points, "
+                       f"not {len(m['points'])}")
+        for x, y in m["points"]:
+            if not (_finite(x) and _finite(y) and 0 <= x <= width and 0 <= y <= height):
+                out.append(f"{where}: point ({_show(x)}, {_show(y)}) is outside the {width} x {height} image")
+                break
     return out
 
 

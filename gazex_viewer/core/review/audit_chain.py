@@ -13,7 +13,7 @@ is chained every later one must be.
 
 :func:`state_problems` replays the chained log: every decision, addition and impression must be
 what the last event that touched it left (so a decision edited in the database, bypassing the log,
-is found).
+is found); so must every measurement an event made or removed.
 """
 
 from __future__ import annotations
@@ -88,6 +88,8 @@ def _slot(event: ReviewEvent, model_ids: set[str]) -> tuple[str, str | None] | N
     action = event.action.split(":", 1)[1] if event.action.startswith(("undo:", "redo:")) else event.action
     if action in ("impression", "own_impression"):
         return (action, None)
+    if action in ("measure", "unmeasure"):
+        return None if event.finding_id is None else ("measurement", event.finding_id)
     if action in ("open", "sign", "new_version") or event.finding_id is None:
         return None
     return ("decision" if event.finding_id in model_ids else "addition", event.finding_id)
@@ -124,6 +126,11 @@ def state_problems(reading: Reading) -> list[str]:
             continue
         if current.get(fid or "") != after:
             out.append(f"review.additions: added finding {fid} does not match its event log: "
+                       "it was changed outside the review")
+    measured = {m.id: m.to_dict() for m in review.measurements}
+    for (kind, mid), after in last.items():
+        if kind == "measurement" and measured.get(mid or "") != after:
+            out.append(f"review.measurements: measurement {mid} does not match its event log: "
                        "it was changed outside the review")
     for name in ("impression", "own_impression"):
         if (name, None) in last and getattr(review, name) != last[(name, None)]:

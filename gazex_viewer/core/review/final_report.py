@@ -11,8 +11,12 @@
 - the appendix "AI draft and decisions (audit trail)": every AI sentence with the reviewer's
   decision, reason, who and when, and the findings the reviewer added. A rejected AI finding
   appears *only* here;
-- the status (draft or final), the signer (display name, operating-system account, UTC time), and
-  the patient/study identity from the DICOM header (:mod:`gazex_viewer.core.reading.patient_identity`).
+- the radiologist's measurements ("Measurements": each ruler and cardiothoracic ratio with its text, e.g.
+  "48.2 mm (at detector)", "CTR 0.56"), in the order they were made;
+- the status (draft or final), the signer (display name, operating-system account, UTC time), the attending
+  who countersigned it (only while the countersignature verifies: same content hash, see
+  :mod:`gazex_viewer.core.review.countersign`), and the patient/study identity from the DICOM header
+  (:mod:`gazex_viewer.core.reading.patient_identity`).
 
 Every text a person reads is already prettified (:func:`~gazex_viewer.core.reading.report_display.display_sentence`);
 the raw text stays in the reading (``raw_text``).
@@ -28,6 +32,7 @@ from typing import Literal
 from gazex_viewer.core.errors import ExportError
 from gazex_viewer.core.reading.document import Box, Finding, Label, Reading, ReviewEvent
 from gazex_viewer.core.reading.labels import label_sentence
+from gazex_viewer.core.reading.measurements import Measurement
 from gazex_viewer.core.reading.patient_identity import PatientIdentity, unknown_identity
 from gazex_viewer.core.reading.report_display import (
     display_sentence,
@@ -36,8 +41,32 @@ from gazex_viewer.core.reading.report_display import (
 )
 
 __all__ = [
-    "AUDIT_HEADING", "AuditEntry", "FinalReport", "ReportFinding", "Signer", "build_final_report",
+    "AUDIT_HEADING", "AuditEntry", "FinalReport", "ReportFinding", "ReportMeasurement", "Signer", "build_final_report",
 ]
+
+#: how each kind of measurement is named in the report
+MEASUREMENT_NAMES = {"length": "Length", "ctr": "Cardiothoracic ratio"}
+
+
+@dataclass(frozen=True)
+class ReportMeasurement:
+    """One measurement as the report lists it: "M1  Length: 48.2 mm (at detector)"."""
+
+    number: int
+    measurement: Measurement
+
+    @property
+    def name(self) -> str:
+        return MEASUREMENT_NAMES[self.measurement.kind]
+
+    @property
+    def text(self) -> str:
+        """The measurement's value with its unit and spacing kind (``Measurement.text``)."""
+        return self.measurement.text
+
+    @property
+    def line(self) -> str:
+        return f"{self.name}: {self.text}"
 
 ReportStatus = Literal["draft", "final"]
 #: the heading of the appendix, everywhere it is shown
@@ -141,6 +170,10 @@ class FinalReport:
     image_size: tuple[int, int]
     study_instance_uid: str | None
     warnings: tuple[str, ...] = field(default=())
+    #: the attending's countersignature of a final report (same content hash), or None
+    countersigner: Signer | None = None
+    #: the radiologist's measurements ("Measurements"), in the order they were made
+    measurements: tuple[ReportMeasurement, ...] = field(default=())
 
     @property
     def is_final(self) -> bool:
@@ -158,6 +191,11 @@ class FinalReport:
     def rejected(self) -> list[AuditEntry]:
         return [a for a in self.audit if a.decision == "rejected"]
 
+    def countersigned(self, tz: tzinfo | None = None) -> str:
+        """"; countersigned by … (attending) at …", or "" when not countersigned."""
+        cs = self.countersigner
+        return "" if cs is None else f"; countersigned by {cs.who} (attending) at {cs.at_local(tz)}"
+
     def numbered(self) -> list[ReportFinding]:
         """Every finding with a number on the film: the final ones, then a draft's undecided ones."""
         return list(self.findings) + list(self.undecided)
@@ -165,7 +203,7 @@ class FinalReport:
     def headline(self, tz: tzinfo | None = None) -> str:
         """"Final report, signed by … at …" or "DRAFT — not signed"."""
         if self.signer is not None:
-            return f"Final report, signed by {self.signer.who} at {self.signer.at_local(tz)}"
+            return f"Final report, signed by {self.signer.who} at {self.signer.at_local(tz)}" + self.countersigned(tz)
         pending = f"; {len(self.undecided)} AI finding(s) not yet reviewed" if self.undecided else ""
         return f"DRAFT - not signed{pending}"
 
@@ -274,6 +312,8 @@ def build_final_report(reading: Reading, *, identity: PatientIdentity | None = N
 
     so = review.signoff if signed else None
     signer = None if so is None else Signer(so.reviewer, so.account, so.at, so.content_sha256)
+    cs = review.countersign if signed and session.is_countersigned else None
+    countersigner = None if cs is None else Signer(cs.reviewer, cs.account, cs.at, cs.content_sha256)
     img = copy_.image
     return FinalReport(
         status="final" if signed else "draft",
@@ -292,6 +332,8 @@ def build_final_report(reading: Reading, *, identity: PatientIdentity | None = N
         image_size=(img.width, img.height),
         study_instance_uid=img.study_instance_uid,
         warnings=tuple(warnings),
+        countersigner=countersigner,
+        measurements=tuple(ReportMeasurement(n, m) for n, m in enumerate(review.measurements, start=1)),
     )
 
 

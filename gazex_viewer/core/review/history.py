@@ -16,10 +16,10 @@ from gazex_viewer.core.review.reviewed import ReviewedState, Slot
 
 #: actions that change a slot and can be undone
 UNDOABLE_ACTIONS: frozenset[str] = frozenset(
-    {"accept", "reject", "edit", "reset", "add", "remove", "impression", "own_impression"}
+    {"accept", "reject", "edit", "reset", "add", "remove", "impression", "own_impression", "measure", "unmeasure"}
 )
 #: actions recorded for the audit trail only
-OTHER_ACTIONS: frozenset[str] = frozenset({"open", "sign", "new_version"})
+OTHER_ACTIONS: frozenset[str] = frozenset({"open", "sign", "countersign", "new_version"})
 
 
 @dataclass(frozen=True)
@@ -72,10 +72,12 @@ class UndoHistory(ReviewedState):
         """Rebuild the undo/redo stacks from the recorded events (state itself is stored)."""
         events = list(events)
         for ev in events:
-            if ev.action == "add" and ev.finding_id is not None:
+            if ev.action in ("add", "measure") and ev.finding_id is not None:
                 self._rank(ev.finding_id)
         for f in self.review.additions:
             self._rank(f.id)
+        for m in self.review.measurements:
+            self._rank(m.id)
         for ev in events:
             if ev.action.startswith("undo:"):
                 if self._undo:

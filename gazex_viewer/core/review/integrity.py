@@ -9,7 +9,12 @@ and ``export`` all call :func:`check_reading`, so they accept and refuse the sam
   reading, by a key registered to the name that signed (when a registry is given), whose event-log
   head is the log's head before the sign event; a sign-off with only ``content_sha256`` is
   *legacy*: reported as "unsigned (legacy hash only)", never as signed;
-- a signed reading has every AI finding decided and its identity fields present.
+- a signed reading has every AI finding decided and its identity fields present;
+- an attending's countersignature (``review.countersign``, :func:`check_countersign`) is a second Ed25519
+  signature over the *same* content hash (:func:`~gazex_viewer.core.review.signing.countersign_payload`) by a key
+  registered to another name than the signer's, recorded by the one ``countersign`` event that follows the
+  sign event; the log may end with that event. A countersignature over another content hash, of an unsigned
+  reading, or without (or with a different) event is a problem.
 """
 
 from __future__ import annotations
@@ -25,9 +30,11 @@ from gazex_viewer.core.reading.document import Reading, Review, SignOff
 from gazex_viewer.core.review.audit_chain import check_chain, state_problems
 from gazex_viewer.core.review.signing import (
     ALGORITHM,
+    COUNTERSIGN_CANONICAL,
     KeyRegistry,
     RegisteredKey,
     canonical_json,
+    countersign_payload,
     key_id_of,
     signing_payload,
     unb64,
@@ -45,7 +52,7 @@ LEGACY = "unsigned (legacy hash only)"
 
 
 def signed_content(reading: Reading) -> dict[str, Any]:
-    """The content the legacy ``content_sha256`` covers: image identity, findings, decisions, impressions."""
+    """The content ``content_sha256`` covers: image identity, findings, decisions, impressions, measurements."""
     review = reading.review or Review()
     img = reading.image
     return {
@@ -62,6 +69,8 @@ def signed_content(reading: Reading) -> dict[str, Any]:
         "additions": [f.to_dict() for f in review.additions],
         "impression": review.impression,
         "own_impression": review.own_impression,
+        # only when there are some: the hash of a review without measurements is what it always was
+        **({"measurements": [m.to_dict() for m in review.measurements]} if review.measurements else {}),
     }
 
 
@@ -135,9 +144,10 @@ def check_signature(reading: Reading, registry: KeyRegistry | None = None) -> Si
     if chain.problem is not None:
         return bad(f"event log: {chain.problem}")
     sign_events = [i for i, e in enumerate(review.events) if e.action == "sign"]
-    if chain.legacy or sign_events != [len(review.events) - 1]:
-        return bad("the event log does not end with its one sign event")
-    last = review.events[-1]
+    after_sign = [e.action for e in review.events[sign_events[-1] + 1:]] if sign_events else None
+    if chain.legacy or len(sign_events) != 1 or after_sign not in ([], ["countersign"]):
+        return bad("the event log does not end with its one sign event (and at most one countersignature)")
+    last = review.events[sign_events[0]]
     if chain.head_before_sign != so.events_head:
         return bad("the event log is not the one that was signed: an event was removed, added or edited")
     if last.after != so.to_dict() or last.reviewer != so.reviewer:
@@ -177,6 +187,75 @@ def is_validly_signed(reading: Reading, registry: KeyRegistry | None = None) -> 
     return verify_signoff(reading, registry)
 
 
+CountersignState = Literal["none", "countersigned", "invalid"]
+
+
+@dataclass(frozen=True)
+class CountersignStatus:
+    """Whether and by whom a signed reading is countersigned."""
+
+    state: CountersignState
+    #: one line: "not countersigned", "countersigned by ... (attending) at ...", or the problem
+    message: str
+    signer: str | None = None
+
+    @property
+    def countersigned(self) -> bool:
+        return self.state == "countersigned"
+
+
+def check_countersign(reading: Reading, registry: KeyRegistry | None = None,
+                      signature: SignatureStatus | None = None) -> CountersignStatus:
+    """Verify the attending's countersignature (see the module docstring); ``signature``: the sign-off's verdict."""
+    review = reading.review
+    events = [] if review is None else [i for i, e in enumerate(review.events) if e.action == "countersign"]
+    cs = None if review is None else review.countersign
+    if cs is None:
+        if events:
+            return CountersignStatus("invalid", "countersignature invalid: the event log records a countersignature "
+                                     "the review does not carry")
+        return CountersignStatus("none", "not countersigned")
+    assert review is not None
+    who = f"countersigned by {cs.reviewer} (attending) at {cs.at}"
+
+    def bad(reason: str) -> CountersignStatus:
+        return CountersignStatus("invalid", f"countersignature invalid: {reason} (claims to be {who})", cs.reviewer)
+
+    so = review.signoff
+    if signature is None:
+        signature = check_signature(reading, registry)
+    if so is None or not signature.signed:
+        return bad("only a validly signed review can be countersigned")
+    if cs.content_sha256 != so.content_sha256 or cs.content_sha256 != content_sha256(reading):
+        return bad("it is over a different content hash than the sign-off's: not the review that was signed")
+    if cs.reviewer.strip() in ("", so.reviewer):
+        return bad(f"{so.reviewer} signed the review and cannot also countersign it")
+    if cs.algorithm != ALGORITHM or cs.canonical != COUNTERSIGN_CANONICAL or not (
+            cs.public_key and cs.key_id and cs.signature and cs.events_head):
+        return bad("the countersignature's fields are incomplete")
+    try:
+        raw = unb64(cs.public_key)
+    except ValueError:
+        return bad("the public key is not base64")
+    if key_id_of(raw) != cs.key_id:
+        return bad("the key id does not belong to the public key")
+    if not verify_signature(cs.public_key, cs.signature, countersign_payload(reading, cs)):
+        return bad("the signature does not match the signed review and the countersignature: one was changed "
+                   "after countersigning, or it was forged")
+    if events != [len(review.events) - 1] or len(review.events) < 2 or review.events[-2].action != "sign":
+        return bad("the event log does not end with the sign event and its one countersign event")
+    event = review.events[-1]
+    if event.prev_sha256 != cs.events_head or event.after != cs.to_dict() or event.reviewer != cs.reviewer:
+        return bad("the countersign event does not match the countersignature")
+    if registry is None:
+        return CountersignStatus("countersigned", f"{who} (key {cs.key_id[:12]}…, registration not checked)",
+                                 cs.reviewer)
+    entry = registry.registered_key(cs.key_id)
+    if entry is None or entry.public_key != cs.public_key or entry.reviewer != cs.reviewer:
+        return bad(f"key {cs.key_id[:12]}… is not registered to {cs.reviewer}")
+    return CountersignStatus("countersigned", f"{who} (key {cs.key_id[:12]}…)", cs.reviewer)
+
+
 @dataclass(frozen=True)
 class ReadingCheck:
     """What :func:`check_reading` found."""
@@ -185,6 +264,7 @@ class ReadingCheck:
     #: every problem, the signature's first; ``[]`` when the reading may be used (a legacy sign-off is no problem
     #: for loading or validating, but nothing may treat it as signed)
     problems: list[str] = field(default_factory=list)
+    countersign: CountersignStatus = field(default_factory=lambda: CountersignStatus("none", "not countersigned"))
 
     @property
     def ok(self) -> bool:
@@ -215,16 +295,20 @@ def check_reading(reading: Reading, registry: KeyRegistry | None = None) -> Read
                                 ("review.signoff.reviewer", review.signoff.reviewer.strip())):
                 if not value:
                     problems.append(f"{name}: a signed reading needs it")
-    return ReadingCheck(status, problems)
+    countersign = check_countersign(reading, registry, status)
+    if countersign.state == "invalid":
+        problems.append(f"review.countersign: {countersign.message}")
+    return ReadingCheck(status, problems, countersign)
 
 
 # -- the one set of integrity rules validate, load and export share --------------------------------------------
 def key_registry(db: str | Path | None = None) -> KeyRegistry:
-    """The signing keys registered in a review database (default: the viewer's own), read without changing it."""
-    from gazex_viewer.core.review.sqlite_store import default_store_path
+    """The signing keys registered in a review database (default: the viewer's own, ``$GAZEX_REVIEW_DB``), read
+    without changing it: a SQLite file, ``sqlite:///...`` or a ``postgresql://`` URL."""
     from gazex_viewer.core.review.store_keys import registered_keys
+    from gazex_viewer.core.review.store_location import default_store_location
 
-    return registered_keys(db or default_store_path())
+    return registered_keys(db or default_store_location())
 
 
 def check_integrity(reading: Reading, source: str | Path | None, registry: KeyRegistry | None) -> ReadingCheck:

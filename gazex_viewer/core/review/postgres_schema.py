@@ -37,6 +37,7 @@ from gazex_viewer.core.review.store_errors import (
     ReviewStoreDiskFullError,
     ReviewStoreIOError,
     ReviewStoreLockedError,
+    ReviewStorePermissionError,
 )
 
 #: the schema version this viewer writes (``gazex_schema.version``)
@@ -148,10 +149,6 @@ assert len(MIGRATIONS) == SCHEMA_VERSION
 
 class ReviewStoreConnectionError(ReviewStoreIOError):
     """The review server cannot be reached (down, or the connection dropped): retryable, changes kept pending."""
-
-
-class ReviewStorePermissionError(ReviewStoreError):
-    """The database user may not do this (a read-only role writing, signing under another name): not retried."""
 
 
 def migrate(conn: Any, where: str) -> int:

@@ -23,7 +23,8 @@ or ``GAZEX_REVIEW_DB``); psycopg 3 is imported only here, so start-up with a SQL
 - **Claims** (:mod:`~gazex_viewer.core.review.postgres_claims`): a session advisory lock per reading (freed when
   the holder's connection ends) plus a row saying who since when.
 - **Roles and identity**: the database user is the signer identity (its display name in ``reviewers``, else the
-  user name); a sign-off under another name is refused, unless the user administers the database. A read-only
+  user name); a sign-off under another name is refused, unless the user administers the database; only the
+  attending role (or the administrator) may write a countersignature, under its own name. A read-only
   user is refused on every write with a message saying so (see ``postgres_schema``).
 """
 
@@ -316,6 +317,8 @@ class PostgresReviewStore(PostgresClaimsMixin):
         self._require_write("cannot save your change")
         if review.signoff is not None and any(e.action == "sign" for e in batch):
             self._check_signer(review.signoff.reviewer)
+        if any(e.action == "countersign" for e in batch):
+            self._check_countersigner(review.countersign)
         rid = reading.reading_id
         so = review.signoff if any(e.action == "sign" for e in batch) else None
         params = {
@@ -353,6 +356,13 @@ class PostgresReviewStore(PostgresClaimsMixin):
         raise ReviewStorePermissionError(
             self.location, f"cannot sign as {name}: you are signed in to the review database as {self.db_user} "
             f"({self.identity}), and a sign-off is made under your own name only; nothing was saved")
+
+    def _check_countersigner(self, countersign: SignOff | None) -> None:
+        if self.role != "attending":
+            raise ReviewStorePermissionError(
+                self.location, f"cannot countersign: you are signed in to the review database as {self.db_user}, "
+                f"with the {self.role} role; only an attending may countersign; nothing was saved")
+        self._check_signer("" if countersign is None else countersign.reviewer)
 
     def events(self, reading_id: str) -> list[ReviewEvent]:
         """The events of one reading version, oldest first."""

@@ -2,7 +2,7 @@
 
 :class:`ReviewedState` is the part of :class:`~gazex_viewer.core.review.session.ReviewSession` that reads (and, for
 the session's recording, sets) the review state: the model findings' decisions, the radiologist's additions and the
-impressions, held as *slots* with JSON values (see the session's docstring). :class:`ReviewedFinding` is a finding
+impressions and the measurements, held as *slots* with JSON values (see the session's docstring). :class:`ReviewedFinding` is a finding
 as the review leaves it.
 """
 
@@ -11,12 +11,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from gazex_viewer.core.reading.document import Decision, Finding, Reading, Review
+from gazex_viewer.core.reading.document import (
+    Decision,
+    Finding,
+    Measurement,
+    Reading,
+    Review,
+)
 from gazex_viewer.core.review.review_errors import ReviewError
 
 #: what :meth:`ReviewedState.status` reports for a finding
 FindingStatus = Literal["undecided", "accepted", "rejected", "edited", "added"]
-Slot = Literal["decision", "addition", "impression", "own_impression"]
+Slot = Literal["decision", "addition", "impression", "own_impression", "measurement"]
+#: the actions that add and remove a measurement (their event's ``finding_id`` is the measurement's id)
+MEASUREMENT_ACTIONS: frozenset[str] = frozenset({"measure", "unmeasure"})
 
 
 @dataclass(frozen=True)
@@ -86,6 +94,10 @@ class ReviewedState:
         assert added is not None
         return added
 
+    def measurement(self, measurement_id: str) -> Measurement | None:
+        """The review's measurement with this id, or None."""
+        return next((m for m in self.review.measurements if m.id == measurement_id), None)
+
     def undecided(self) -> list[str]:
         """Ids of the model findings still undecided, in report order."""
         return [d.finding_id for d in self.review.decisions if d.status == "undecided"]
@@ -147,6 +159,8 @@ class ReviewedState:
             return "impression"
         if base == "own_impression":
             return "own_impression"
+        if base in MEASUREMENT_ACTIONS:
+            return "measurement"
         if finding_id is not None and finding_id in self._model_id_set:
             return "decision"
         return "addition"
@@ -159,6 +173,9 @@ class ReviewedState:
             assert finding_id is not None
             f = self._addition(finding_id)
             return None if f is None else f.to_dict()
+        if slot == "measurement":
+            m = self.measurement(finding_id or "")
+            return None if m is None else m.to_dict()
         return getattr(self.review, slot)
 
     def _set(self, slot: Slot, finding_id: str | None, value: Any) -> None:
@@ -182,6 +199,14 @@ class ReviewedState:
                 review.additions.insert(pos, Finding.from_dict(value))
             else:
                 review.additions[idx] = Finding.from_dict(value)
+        elif slot == "measurement":
+            assert finding_id is not None
+            kept = [m for m in review.measurements if m.id != finding_id]
+            if value is not None:  # back in its place: measurements stay in the order they were first made
+                rank = self._rank(finding_id)
+                pos = next((i for i, m in enumerate(kept) if self._rank(m.id) > rank), len(kept))
+                kept.insert(pos, Measurement.from_dict(value))
+            review.measurements = kept
         else:
             setattr(review, slot, value)
 

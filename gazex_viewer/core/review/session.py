@@ -21,11 +21,12 @@ The review state is a set of *slots*, each with a JSON value:
   edited, with the edited finding);
 - ``addition`` of each finding the radiologist added: a :class:`Finding` dict, or ``None`` once removed;
 - ``impression`` and ``own_impression`` (the "read first" impression written before the AI draft
-  is revealed): text or ``None``.
+  is revealed): text or ``None``; ``measurement`` of each ruler or CTR (``session_measurements``): its dict or None.
 
 Every event stores the slot's value before and after, so undo, redo, the audit view and resuming
 after a crash all work from the event log alone. A signed reading is frozen: a later change needs
-:meth:`ReviewSession.new_version`, a new reading linked by ``parent_id``.
+:meth:`ReviewSession.new_version`; an attending may still countersign it (:mod:`~gazex_viewer.core.review.countersign`).
+A session opened read-only (a read-only role, a study claimed by someone else) refuses every change, saying why.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ from gazex_viewer.core.reading.document import (
     utc_now,
 )
 from gazex_viewer.core.review.audit_chain import head_of
+from gazex_viewer.core.review.countersign import CountersignMixin, store_role
 from gazex_viewer.core.review.history import (  # noqa: F401
     OTHER_ACTIONS,
     UNDOABLE_ACTIONS,
@@ -79,6 +81,7 @@ from gazex_viewer.core.review.reviewed import (  # noqa: F401
     Slot,
 )
 from gazex_viewer.core.review.session_integrity import SessionIntegrity
+from gazex_viewer.core.review.session_measurements import SessionMeasurements
 from gazex_viewer.core.review.signing import KeyRegistry, SigningKey, canonical_json  # noqa: F401
 from gazex_viewer.core.review.signoff import SignOffKeyError, make_signoff
 from gazex_viewer.core.review.store_errors import StaleWriteError
@@ -103,7 +106,7 @@ log = logging.getLogger(__name__)
 _UNSET: Any = object()
 
 
-class ReviewSession(SessionIntegrity, UndoHistory):
+class ReviewSession(SessionIntegrity, SessionMeasurements, UndoHistory, CountersignMixin):
     """The radiologist's review of one reading.
 
     Parameters
@@ -118,6 +121,8 @@ class ReviewSession(SessionIntegrity, UndoHistory):
     read_first
         "Read first" mode: the AI findings stay hidden (and cannot be decided) until the
         radiologist has set their own impression with :meth:`set_own_impression`.
+    read_only
+        True, or the reason in words ("being read by Dr X since 10:42"): every change is refused.
     """
 
     def __init__(
@@ -131,6 +136,7 @@ class ReviewSession(SessionIntegrity, UndoHistory):
         store_version: int | None = None,
         store_problems: list[str] | None = None,
         _history: Iterable[ReviewEvent] | None = None,
+        read_only: bool | str = False,
     ) -> None:
         if not reviewer or not reviewer.strip():
             raise ReviewError(None, "a reviewer name is required")
@@ -138,6 +144,7 @@ class ReviewSession(SessionIntegrity, UndoHistory):
         self.reviewer = reviewer.strip()
         self._store = store
         self.read_first = read_first
+        self.read_only_reason = (read_only if isinstance(read_only, str) else "opened read-only") if read_only else None
         self._model_ids = [f.id for f in reading.findings]
         self._model_id_set = set(self._model_ids)
         if len(self._model_id_set) != len(self._model_ids):
@@ -194,14 +201,20 @@ class ReviewSession(SessionIntegrity, UndoHistory):
         *,
         read_first: bool = False,
         follow_versions: bool = True,
+        read_only: bool | str = False,
     ) -> ReviewSession:
         """A review session for this reading in ``store``, resuming where its stored review stood.
 
         A reading not yet stored is registered (with ``read_first``). A stored one is loaded from
         the store (the stored state wins over the passed-in review), following the version links
         to its newest version unless ``follow_versions`` is False (a version the user picked);
-        ``read_first`` then keeps the stored setting.
+        ``read_first`` then keeps the stored setting. ``read_only`` (always, for a read-only database role)
+        opens it without changing anything: a reading not stored is then reviewed in memory only.
         """
+        if store_role(store) == "read-only":
+            read_only = (f"{getattr(store, 'db_user', reviewer)} has the read-only role in the review database")
+        if read_only and not store.has_reading(reading.reading_id):
+            return cls(reading, reviewer, registry=store, read_first=read_first, read_only=read_only)
         if not store.has_reading(reading.reading_id):
             store.add_reading(reading, read_first=read_first)
             latest = reading.reading_id
@@ -212,7 +225,7 @@ class ReviewSession(SessionIntegrity, UndoHistory):
         stored = store.load(latest)
         events = stored.reading.review.events if stored.reading.review else []
         return cls(stored.reading, reviewer, store=store, read_first=stored.read_first, store_version=stored.version,
-                   store_problems=store.log_problems(latest, events))
+                   store_problems=store.log_problems(latest, events), read_only=read_only)
 
     def _reload_after(self, stale: StaleWriteError) -> None:
         """After a refused stale write: reload; when even that fails, nothing more is written here (as before)."""
@@ -262,6 +275,7 @@ class ReviewSession(SessionIntegrity, UndoHistory):
 
     # -- recording ---------------------------------------------------------------------------
     def _check_open(self) -> None:
+        self._check_writable()
         if self._sync.conflict is not None:
             raise self._sync.conflict
         if self.review.signoff is None and self._check.problems:
@@ -579,6 +593,7 @@ class ReviewSession(SessionIntegrity, UndoHistory):
             additions=old.additions,
             impression=old.impression,
             own_impression=old.own_impression,
+            measurements=old.measurements,
         )
         if not self.is_signed:
             raise ReviewError(None, f"reading {self.reading_id} is not signed; keep editing it instead")

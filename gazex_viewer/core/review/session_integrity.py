@@ -1,4 +1,4 @@
-"""What a review session says about its own integrity: signed or not, by whom, problems, unsaved changes.
+"""What a review session says about its own integrity: signed or not, by whom, problems, unsaved changes, read-only.
 
 :class:`SessionIntegrity` is the part of :class:`~gazex_viewer.core.review.session.ReviewSession` that
 reports the verdict of :func:`~gazex_viewer.core.review.integrity.check_reading` (kept in ``_check``) and
@@ -7,10 +7,16 @@ the store state of :class:`~gazex_viewer.core.review.sync.StoreSync` (kept in ``
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from gazex_viewer.core.errors import GazeXError
 from gazex_viewer.core.reading.document import Review, ReviewEvent, SignOff
 from gazex_viewer.core.review.integrity import ReadingCheck
+from gazex_viewer.core.review.store_errors import ReviewStorePermissionError
 from gazex_viewer.core.review.sync import StoreSync
+
+if TYPE_CHECKING:
+    from gazex_viewer.core.review.store import ReviewStore
 
 
 class SessionIntegrity:
@@ -18,10 +24,25 @@ class SessionIntegrity:
 
     _check: ReadingCheck
     _sync: StoreSync
+    _store: ReviewStore | None
+    #: why this session changes nothing (a read-only role, a study claimed by someone else), or None
+    read_only_reason: str | None
 
     @property
     def review(self) -> Review:
         raise NotImplementedError
+
+    @property
+    def read_only(self) -> bool:
+        """True when this session changes nothing (:attr:`read_only_reason` says why)."""
+        return self.read_only_reason is not None
+
+    def _check_writable(self) -> None:
+        """Refuse any change in a read-only session, saying why (the same error a read-only role gets from the store)."""
+        if self.read_only_reason is not None:
+            where = None if self._store is None else self._store.location
+            raise ReviewStorePermissionError(where, f"this review is open read-only ({self.read_only_reason}); "
+                                             "nothing was saved")
 
     @property
     def is_signed(self) -> bool:
@@ -42,6 +63,11 @@ class SessionIntegrity:
     def integrity_problems(self) -> list[str]:
         """What the integrity rules found wrong at load (a broken event chain, state against log, signature)."""
         return list(self._check.problems)
+
+    @property
+    def store_version(self) -> int | None:
+        """The version of the stored reading this session last read or wrote (None: not stored)."""
+        return self._sync.version if self._sync.store is not None else None
 
     @property
     def unsaved(self) -> list[ReviewEvent]:

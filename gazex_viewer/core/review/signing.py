@@ -15,6 +15,12 @@ trajectory, review decisions, additions, impressions, reviewer) with two changes
 log is replaced by nothing (it is covered by its chain head, ``signoff.events_head``), and the
 sign-off's ``signature`` field is blanked. So the signer, the time, the key and the head of the
 event log are all covered, and any later change to any of them breaks the signature.
+
+An attending's countersignature (``review.countersign``, :mod:`~gazex_viewer.core.review.countersign`) is left
+out of that payload, so countersigning never disturbs the first signature. It signs
+:func:`countersign_payload`: the reading id, the content hash (the same as the sign-off's), the whole
+sign-off with its signature (so, through it, the whole signed reading) and the countersignature itself with its
+``signature`` blanked.
 """
 
 from __future__ import annotations
@@ -34,7 +40,7 @@ from gazex_viewer.core.errors import GazeXError
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    from gazex_viewer.core.reading.document import Reading
+    from gazex_viewer.core.reading.document import Reading, SignOff
 
 #: environment variable naming the folder of passphrase-protected key files (and disabling the keyring)
 KEY_DIR_ENV = "GAZEX_KEY_DIR"
@@ -42,6 +48,8 @@ KEY_DIR_ENV = "GAZEX_KEY_DIR"
 ALGORITHM = "Ed25519"
 #: the canonical serialisation a signature covers (changes only with a new rule set)
 CANONICAL = "gazex-reading-v1"
+#: the canonical serialisation an attending's countersignature covers
+COUNTERSIGN_CANONICAL = "gazex-countersign-v1"
 _KEYRING_SERVICE = "gazex-viewer-signing-key"
 MIN_PASSPHRASE = 8
 
@@ -82,10 +90,22 @@ def signing_payload(reading: Reading) -> bytes:
     review = doc.get("review")
     if isinstance(review, dict):
         review.pop("events", None)
+        review.pop("countersign", None)  # signed after the sign-off, over it (countersign_payload)
         signoff = review.get("signoff")
         if isinstance(signoff, dict):
             signoff["signature"] = ""
     return _utf8(f"{CANONICAL}\n") + _utf8(canonical_json(doc))
+
+
+def countersign_payload(reading: Reading, countersign: SignOff) -> bytes:
+    """The bytes an attending's countersignature signs: see the module docstring."""
+    review = reading.review
+    signoff = None if review is None or review.signoff is None else review.signoff.to_dict()
+    mine = countersign.to_dict()
+    mine["signature"] = ""
+    doc = {"reading_id": reading.reading_id, "content_sha256": countersign.content_sha256, "signoff": signoff,
+           "countersign": mine}
+    return _utf8(f"{COUNTERSIGN_CANONICAL}\n") + _utf8(canonical_json(doc))
 
 
 def key_id_of(public_raw: bytes) -> str:

@@ -52,6 +52,8 @@ from gazex_viewer.core.review.store_location import (  # noqa: F401
     DB_ENV,
     DB_FILE_NAME,
     default_store_location,
+    is_server_url,
+    redacted,
     sqlite_path,
 )
 from gazex_viewer.core.review.store_records import (
@@ -69,8 +71,16 @@ __all__ = [
 
 def default_store_path() -> Path:
     """The SQLite file of :func:`~gazex_viewer.core.review.store_location.default_store_location` (``$GAZEX_REVIEW_DB``
-    or the platform's user data folder)."""
-    return sqlite_path(default_store_location())
+    or the platform's user data folder).
+
+    Raises ReviewStoreError when the default review database is a server (``postgresql://``): it has no file (open
+    it with :func:`~gazex_viewer.core.review.store.open_store`, read its keys with
+    :func:`~gazex_viewer.core.review.integrity.key_registry`), and a file of that name must never be made.
+    """
+    location = default_store_location()
+    if is_server_url(location):
+        raise ReviewStoreError(redacted(location), "the review database is a PostgreSQL server, not a file")
+    return sqlite_path(location)
 
 
 def _review_state(review: Review) -> str:

@@ -75,13 +75,18 @@ class StaleWriteError(ReviewStoreConflictError):
         )
 
 
+class ReviewStorePermissionError(ReviewStoreError):
+    """The user may not do this (a read-only role or session writing, signing under another name): not retried."""
+
+
 class ClaimedError(ReviewStoreError):
     """A reading claimed by someone else (being read at another station)."""
 
 
 _VERBS = {"accept": "accepted", "reject": "rejected", "edit": "edited", "reset": "reset", "add": "added",
           "remove": "removed", "impression": "set the impression", "own_impression": "wrote their own impression",
-          "sign": "signed the reading", "open": "opened the reading", "new_version": "started a new version"}
+          "sign": "signed the reading", "countersign": "countersigned the reading", "open": "opened the reading",
+          "new_version": "started a new version", "measure": "measured", "unmeasure": "deleted the measurement"}
 
 
 def _what(event: ReviewEvent) -> str:

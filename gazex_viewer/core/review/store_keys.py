@@ -2,7 +2,9 @@
 
 :class:`StoreKeysMixin` gives :class:`~gazex_viewer.core.review.sqlite_store.ReviewStore` the
 :class:`~gazex_viewer.core.review.signing.KeyRegistry` methods (table ``signing_keys``);
-:func:`registered_keys` reads them from a database file without changing it (``validate``, ``export``).
+:func:`registered_keys` reads them without changing anything (``validate``, ``export``): from a database file,
+``sqlite:///...``, or a ``postgresql://`` server (psycopg imported only then; the PostgreSQL store keeps its keys
+in a table of the same name and shape).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from gazex_viewer.core.review.signing import (
     SigningKey,
 )
 from gazex_viewer.core.review.store_errors import store_error
+from gazex_viewer.core.review.store_location import is_server_url, redacted, sqlite_path
 
 
 class StoreKeysMixin:
@@ -75,12 +78,20 @@ class StoreKeysMixin:
         return str(self.path)
 
 
-def registered_keys(path: str | os.PathLike[str]) -> MemoryKeyRegistry:
-    """The signing keys registered in a review database, read without changing the file.
+def registered_keys(location: str | os.PathLike[str]) -> MemoryKeyRegistry:
+    """The signing keys registered in a review database, read without changing it.
 
-    A missing file (or one without the table) gives an empty registry: nothing is registered there.
+    ``location`` is a file path, ``sqlite:///...`` or ``postgresql://...``. A missing file (or a database
+    without the table) gives an empty registry: nothing is registered there.
+
+    Raises
+    ------
+    ReviewStoreError
+        The database cannot be read (for a server: not reachable, wrong credentials; named without the password).
     """
-    path = Path(path)
+    if is_server_url(location):
+        return _server_keys(os.fspath(location))
+    path = sqlite_path(location)
     keys: list[RegisteredKey] = []
     if path.is_file():
         try:
@@ -95,3 +106,26 @@ def registered_keys(path: str | os.PathLike[str]) -> MemoryKeyRegistry:
             if "no such table" not in str(err):
                 raise store_error(path, "cannot read the registered signing keys", err) from err
     return MemoryKeyRegistry(keys, source=str(path))
+
+
+def _server_keys(url: str) -> MemoryKeyRegistry:
+    """The ``signing_keys`` of a PostgreSQL review database, on a connection of its own (no schema is created)."""
+    where = redacted(url)
+    try:
+        import psycopg
+    except ImportError as err:
+        raise ReviewStoreError(where, f"reading a PostgreSQL review database needs psycopg ({err})") from None
+    from gazex_viewer.core.review.postgres_schema import connect_error, pg_error
+
+    try:
+        conn = psycopg.connect(url, autocommit=True, connect_timeout=5, application_name="gazex-viewer")
+    except psycopg.Error as err:
+        raise connect_error(where, err) from None
+    try:
+        with conn:
+            found = conn.execute("SELECT to_regclass('signing_keys') IS NOT NULL").fetchone()
+            rows = conn.execute("SELECT key_id, reviewer, public_key, registered_by, registered_at FROM signing_keys"
+                                ).fetchall() if found and found[0] else []
+    except psycopg.Error as err:
+        raise pg_error(where, "cannot read the registered signing keys", err) from None
+    return MemoryKeyRegistry([RegisteredKey(*r) for r in rows], source=where)

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gazex_viewer.core.reading.measurements import Measurement
 from gazex_viewer.core.review.store import AuditEntry
 
 COLUMNS = ("Time", "Reviewer", "Version", "Action", "Finding", "Change")
@@ -35,7 +36,10 @@ _ACTION_WORDS = {
     "remove": "Removed added finding",
     "impression": "Impression",
     "own_impression": "Own impression (read first)",
+    "measure": "Measured",
+    "unmeasure": "Deleted measurement",
     "sign": "Signed",
+    "countersign": "Countersigned (attending)",
     "new_version": "New version",
 }
 
@@ -87,7 +91,7 @@ def _box_of(value: Any, original: dict[str, Any] | None = None) -> Any:
 def describe_change(action: str, before: Any, after: Any, original: dict[str, Any] | None = None) -> str:
     """What an event changed, in one line (``original``: the model's finding dict, for edits)."""
     base = action.split(":", 1)[1] if ":" in action else action
-    if base == "sign":
+    if base in ("sign", "countersign"):
         if isinstance(after, dict):
             return f"content SHA-256 {str(after.get('content_sha256', ''))[:16]}…"
         return ""
@@ -95,6 +99,12 @@ def describe_change(action: str, before: Any, after: Any, original: dict[str, An
         return f"{before} → {after}"
     if base in ("impression", "own_impression"):
         return f"“{_short(before)}” → “{_short(after)}”" if before else f"“{_short(after)}”"
+    if base in ("measure", "unmeasure"):
+        value = after if isinstance(after, dict) else before
+        try:
+            return Measurement.from_dict(value).text if isinstance(value, dict) else ""
+        except (KeyError, TypeError, ValueError):
+            return ""
     if base in ("add", "remove"):
         value = after if base == "add" and not action.startswith("undo:") else before
         text = _finding_text(value) or _finding_text(after) or _finding_text(before)

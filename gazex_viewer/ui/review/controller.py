@@ -2,7 +2,7 @@
 
 :class:`ReviewController` owns what the review adds to the window: the review database (``GAZEX_REVIEW_DB`` or
 the default path), the :class:`ReviewPanel` in a tab beside the report, the :class:`RegionEditor` on the film,
-the Review menu and its shortcuts (A, R, E, N, P, D, Ctrl+Z, Ctrl+Shift+Z), File > Export…, the reviewer's name
+the Review menu and its shortcuts (A, R, E, N, P, D, Ctrl+Z, Ctrl+Shift+Z, Ctrl+Shift+K to countersign), File > Export…, the reviewer's name
 (asked once, kept in the settings), "read first" hiding, and resuming a film's stored review when the film is
 opened again. The film and the report follow the review by themselves (:mod:`gazex_viewer.ui.review.views`).
 
@@ -35,7 +35,10 @@ from gazex_viewer.core.review.reviewed_view import display_reading, title_state
 from gazex_viewer.core.review.session import ReviewSession
 from gazex_viewer.ui import settings as S
 from gazex_viewer.ui.film.region_editor import RegionEditor
+from gazex_viewer.ui.review.countersign import ACTION_TEXT as COUNTERSIGN_TEXT
+from gazex_viewer.ui.review.countersign import SHORTCUT as COUNTERSIGN_KEY
 from gazex_viewer.ui.review.panel import ReviewPanel
+from gazex_viewer.ui.review.shared import SharedReview
 from gazex_viewer.ui.review.stored import REVIEWED_PRODUCERS, StoredReviews
 from gazex_viewer.ui.review.views import FilmReview, ReportReview, finding_numbers
 from gazex_viewer.ui.style import APP_TITLE
@@ -138,6 +141,8 @@ class ReviewController(StoredReviews, QObject):
         self.pacs_results = PacsResults(workspace, self.panel)  # a film from a PACS: results sent on sign-off
         self._waiting_for_name: Reading | None = None
         self._dock_follower = _FollowVisibility(self.dock, shell.report_dock)
+        #: live refresh, the study claim, the connection state and countersigning (ui.review.shared)
+        self.shared = SharedReview(self, parent=self)
         if self.store_message:
             shell.show_status(self.store_message, 15000)
 
@@ -174,6 +179,7 @@ class ReviewController(StoredReviews, QObject):
         self.redo_action = add(m, "Review", "Re&do", "Ctrl+Shift+Z", on(p.redo))
         m.addSeparator()
         add(m, "Review", "&Sign report…", "Ctrl+Shift+S", on(self.sign_report))
+        self.countersign_action = add(m, "Review", COUNTERSIGN_TEXT, COUNTERSIGN_KEY, on(self.shared.countersign))
         add(m, "Review", "Audit &log…", "Ctrl+Shift+L", self.show_audit_log)
         add(m, "Review", "Stored re&views of this film…", None, self.show_stored_reviews)
         m.addSeparator()
@@ -329,6 +335,7 @@ class ReviewController(StoredReviews, QObject):
         except GazeXError as err:
             self.shell.show_error("Cannot open the review", str(err))
             return
+        self.shared.opened(session)  # claims the study, or offers to open it read-only
         self._set_session(session)
         if session.reading is not reading:
             self.workspace.set_reading(session.reading)
@@ -363,6 +370,7 @@ class ReviewController(StoredReviews, QObject):
             self.commit_pending()
         finally:
             self._set_session(None)
+            self.shared.close()
             if self.store is not None:
                 self.store.close()
                 self.store = None
@@ -382,12 +390,14 @@ class ReviewController(StoredReviews, QObject):
         self.region_editor.edit(None)
         self.region_editor.set_drawing(False)
         self._adopt(session)
+        self.shared.session_set(session)
         self.film_view.reset()
         self.report_view.reset()
         self.panel.set_session(session, self._numbers())  # emits review_changed -> refresh_views
 
     def _on_session_replaced(self, session: ReviewSession) -> None:
         self._adopt(session)
+        self.shared.session_set(session)
         self.workspace.set_reading(session.reading)
         self.film_view.redraw()
         self.refresh_views()

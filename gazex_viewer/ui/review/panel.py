@@ -50,6 +50,8 @@ from gazex_viewer.core.review.session import (
     ReviewSession,
 )
 from gazex_viewer.core.review.store_errors import RETRYABLE, StaleWriteError
+from gazex_viewer.ui.review.claims import read_only_banner, read_only_html
+from gazex_viewer.ui.review.countersign import countersigned_banner_html
 from gazex_viewer.ui.review.decisions import CANCELLED, FindingDecisions
 from gazex_viewer.ui.review.editor import FindingEditing
 from gazex_viewer.ui.review.rows import STATE_STYLES, FindingReviewRow
@@ -183,6 +185,9 @@ class ReviewPanel(FindingDecisions, FindingEditing, SignOffPart, QWidget):
         )
         self.signoff_label.hide()
         outer.addWidget(self.signoff_label)
+        #: a review open read-only: the study is claimed by someone else, or a read-only database role
+        self.read_only_label = read_only_banner()
+        outer.addWidget(self.read_only_label)
         #: the film has other stored reviews (a signed one is never hidden): Review > Stored reviews…
         self.other_reviews_label = QLabel()
         self.other_reviews_label.setObjectName("otherReviews")
@@ -407,7 +412,7 @@ class ReviewPanel(FindingDecisions, FindingEditing, SignOffPart, QWidget):
     def is_open(self) -> bool:
         """A session is loaded, not signed, and its AI draft is visible."""
         s = self.session
-        return s is not None and not s.is_frozen and not s.ai_hidden
+        return s is not None and not s.is_frozen and not s.ai_hidden and not s.read_only
 
     def current_finding(self) -> str | None:
         """The selected finding when it belongs to the session under review."""
@@ -459,8 +464,11 @@ class ReviewPanel(FindingDecisions, FindingEditing, SignOffPart, QWidget):
         self.counter_label.setText(text)
         if signed:
             assert s is not None and s.signoff is not None
-            self.signoff_label.setText(signed_banner_html(s.signoff))
+            self.signoff_label.setText(signed_banner_html(s.signoff) + countersigned_banner_html(s))
         self.signoff_label.setVisible(signed)
+        read_only = None if s is None else s.read_only_reason
+        self.read_only_label.setText(read_only_html(read_only) if read_only else "")
+        self.read_only_label.setVisible(bool(read_only))
         invalid = s is not None and s.signature_invalid
         if invalid:
             assert s is not None
@@ -490,12 +498,13 @@ class ReviewPanel(FindingDecisions, FindingEditing, SignOffPart, QWidget):
             self._list_layout.addStretch(1)
         if s is None:
             return
+        unsaved = {e.finding_id for e in s.unsaved}
         for fid, row in self.rows.items():
             f = s.effective_finding(fid)
             status = s.status(fid)
             reason, original = decision_notes(s, fid)
             number, colour = self.number_of(fid)
-            row.update_from(number, colour, f, status, reason, original)
+            row.update_from(number, colour, f, status, reason, original, unsaved=fid in unsaved)
             row.set_selected(fid == self.selection.selected)
 
     def _update_buttons(self) -> None:
@@ -517,7 +526,7 @@ class ReviewPanel(FindingDecisions, FindingEditing, SignOffPart, QWidget):
         self.add_button.setEnabled(open_)
         self.impression_edit.setReadOnly(not open_)
         frozen = s is not None and s.is_frozen
-        self.sign_button.setEnabled(s is not None and not frozen)
+        self.sign_button.setEnabled(s is not None and not frozen and not s.read_only)
         self.sign_button.setText(
             "Signature invalid" if s is not None and s.signature_invalid
             else "Signed" if s is not None and s.is_signed else "Sign report…"

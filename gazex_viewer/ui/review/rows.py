@@ -84,10 +84,14 @@ class FindingReviewRow(QFrame):
         lay.addWidget(self.badge, 0, Qt.AlignmentFlag.AlignTop)
 
     def update_from(
-        self, number: int, colour: str, finding: Finding, status: str, reason: str | None, original: str | None
+        self, number: int, colour: str, finding: Finding, status: str, reason: str | None, original: str | None,
+        *, unsaved: bool = False,
     ) -> None:
-        """Show the finding's current text and state (nothing is redrawn when nothing changed)."""
-        key = (number, colour, repr(finding), status, reason, original)
+        """Show the finding's current text and state (nothing is redrawn when nothing changed).
+
+        ``unsaved``: its last change is on screen but NOT YET SAVED (the database could not take it yet).
+        """
+        key = (number, colour, repr(finding), status, reason, original, unsaved)
         if key == self._shown:
             return
         self._shown = key
@@ -120,6 +124,10 @@ class FindingReviewRow(QFrame):
         self.detail_label.setText(text_html)
         self.detail_label.setVisible(bool(text_html))
         text_, bg, fg = state_badge(status)
+        if unsaved:  # kept on screen, sent when the database takes it: never silently lost
+            text_, bg, fg = f"{text_} · NOT YET SAVED", "#b36b00", "#ffffff"
+        self.badge.setToolTip("This decision is NOT YET SAVED: it is sent when the review database answers"
+                              if unsaved else "")
         self.badge.setText(text_)
         self.badge.setStyleSheet(
             f"background:{bg}; color:{fg}; border-radius:3px; padding:1px 6px; font-weight:bold;"

@@ -35,6 +35,7 @@ from gazex_viewer.core.reading.document import Reading
 from gazex_viewer.ui import settings as S
 from gazex_viewer.ui.actions import ActionRegistry, Keys, ShortcutsDialog
 from gazex_viewer.ui.film.area import FilmArea, build_empty_page
+from gazex_viewer.ui.film.measure_tools import install_measuring
 from gazex_viewer.ui.film.metadata import metadata_text
 from gazex_viewer.ui.film.presets import WindowPresets
 from gazex_viewer.ui.model import server_dialog as SD
@@ -190,6 +191,7 @@ class MainWindow(QMainWindow):
         )
         self.action_registry.gate = self.key_gate
         self._build_actions()
+        self.measure = install_measuring(self, self.workspace, self.action_registry, self.canvas)  # the Measure menu
         self._restore_settings()
         if self.radiograph is None:
             self.film.show_empty()
@@ -307,9 +309,7 @@ class MainWindow(QMainWindow):
         # comparison and trainee mode: gazex_viewer.ui.compare.panel / trainee_panel (imported when used)
         c = mb.addMenu("&Teaching")
         add(c, "Teaching", "&Compare with reading…", "Ctrl+Shift+C", self.compare_with_reading)
-        self.trainee_action = add(
-            c, "Teaching", "&Trainee mode", "Ctrl+Shift+T", self.set_trainee_mode, checkable=True
-        )
+        self.trainee_action = add(c, "Teaching", "&Trainee mode", "Ctrl+Shift+T", self.set_trainee_mode, checkable=True)
         add(c, "Teaching", "Agreement &plot…", "Ctrl+Shift+G", self.show_agreement_plot)
 
         self.review.build_actions(f, quit_action)
@@ -565,23 +565,23 @@ class MainWindow(QMainWindow):
         return dlg
 
     # -- window events ---------------------------------------------------------------------------------------
-    def dragEnterEvent(self, ev: QDragEnterEvent) -> None:  # noqa: N802 (Qt name)
+    def dragEnterEvent(self, ev: QDragEnterEvent) -> None:
         if ev.mimeData().hasUrls() and any(u.isLocalFile() for u in ev.mimeData().urls()):
             ev.acceptProposedAction()
 
-    def dropEvent(self, ev: QDropEvent) -> None:  # noqa: N802 (Qt name)
+    def dropEvent(self, ev: QDropEvent) -> None:
         paths = [u.toLocalFile() for u in ev.mimeData().urls() if u.isLocalFile()]
         if paths:
             ev.acceptProposedAction()
             self.open_paths(paths)
 
-    def resizeEvent(self, ev: QResizeEvent) -> None:  # noqa: N802 (Qt name)
+    def resizeEvent(self, ev: QResizeEvent) -> None:
         """The side panel scales with the window (:func:`dock_width_for`) when the window's width changes."""
         super().resizeEvent(ev)
         if ev.oldSize().width() != ev.size().width():
             self.resizeDocks([self.report_dock], [dock_width_for(ev.size().width())], Qt.Orientation.Horizontal)
 
-    def closeEvent(self, ev: QCloseEvent) -> None:  # noqa: N802 (Qt name)
+    def closeEvent(self, ev: QCloseEvent) -> None:
         self.controller.pause()
         self.review.close()
         self.save_settings()

@@ -97,7 +97,8 @@ def test_every_caller_follows_the_one_rule(reading_hash: str, film_hash: str | N
 
 
 def test_main_window_uses_the_rule_and_keeps_no_copy() -> None:
-    text = (ROOT / "gazex_viewer" / "ui" / "shell" / "main_window.py").read_text(encoding="utf-8")
+    # the window's "show this reading over this film?" rule lives in its documents part
+    text = (ROOT / "gazex_viewer" / "ui" / "shell" / "documents.py").read_text(encoding="utf-8")
     assert "pixel_match(" in text
     assert 'set(theirs) != {"0"}' not in text
 

@@ -28,8 +28,8 @@ class FakeRunner(QObject):
     def load(self, spec: Any) -> None:
         self.specs.append(spec)
 
-    def run(self, path: Path, settings: Any) -> int:
-        self.runs.append((Path(path), settings))
+    def run(self, film: Any, settings: Any) -> int:
+        self.runs.append((Path(getattr(film, "path", film)), settings))  # the open film (or a path)
         return len(self.runs)
 
     def cancel(self) -> None:

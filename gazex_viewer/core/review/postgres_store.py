@@ -52,7 +52,6 @@ from gazex_viewer.core.review.postgres_schema import (
     CHANNEL,
     ROLE_GROUPS,
     ReviewStoreConnectionError,
-    ReviewStorePermissionError,
     Role,
     connect_error,
     migrate,
@@ -65,7 +64,7 @@ from gazex_viewer.core.review.sqlite_store import (
     _review_state,
     _signoff,
 )
-from gazex_viewer.core.review.store_errors import StaleWriteError
+from gazex_viewer.core.review.store_errors import ReviewStorePermissionError, StaleWriteError
 from gazex_viewer.core.review.store_location import redacted
 from gazex_viewer.core.review.store_records import (
     AuditEntry,

@@ -14,7 +14,7 @@ message, never a crash).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, ParamSpec, TypedDict, TypeVar, cast
 
 from PySide6.QtWidgets import (
     QComboBox,
@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from gazex_viewer.core.reading.document import CHEXPERT_OBSERVATIONS, Box, Label
+from gazex_viewer.core.reading.document import CHEXPERT_OBSERVATIONS, Box, Label, LabelStatus
 from gazex_viewer.ui.review.labels import (
     AddLabelSuggester,
     labels_for_new_words,
@@ -41,7 +41,14 @@ if TYPE_CHECKING:
 
 __all__ = ["LABEL_STATUSES", "FindingEditing"]
 
-LABEL_STATUSES = ("positive", "negative", "uncertain")
+LABEL_STATUSES: tuple[LabelStatus, ...] = ("positive", "negative", "uncertain")
+
+
+class _EditChanges(TypedDict, total=False):
+    """What an edit changes: the keyword arguments of :meth:`ReviewSession.edit` it passes."""
+
+    text: str
+    labels: list[Label]
 
 
 def label_combo() -> QComboBox:
@@ -63,7 +70,8 @@ def labels_from(label_combo: QComboBox, status_combo: QComboBox) -> list[Label]:
     obs = label_combo.currentData()
     if not obs:
         return []
-    return [Label(str(obs), str(status_combo.currentData()))]  # type: ignore[arg-type]
+    # the status combo holds LABEL_STATUSES only
+    return [Label(str(obs), cast(LabelStatus, str(status_combo.currentData())))]
 
 
 #: the arguments and result of a session method run by ``_run``
@@ -208,7 +216,7 @@ class FindingEditing:
         current = s.effective_finding(fid)
         text = self.edit_text.text().strip()
         labels = labels_from(self.edit_label, self.edit_status)
-        kw: dict[str, Any] = {}
+        kw: _EditChanges = {}
         if text != current.text:
             kw["text"] = text
         first = current.labels[:1]

@@ -51,13 +51,8 @@ from gazex_viewer.core.reading.document import (
 )
 from gazex_viewer.core.review.audit_chain import head_of
 from gazex_viewer.core.review.countersign import CountersignMixin, store_role
-from gazex_viewer.core.review.history import (  # noqa: F401
-    OTHER_ACTIONS,
-    UNDOABLE_ACTIONS,
-    Change,
-    UndoHistory,
-)
-from gazex_viewer.core.review.integrity import (  # noqa: F401  (re-exported: the review's public names)
+from gazex_viewer.core.review.history import OTHER_ACTIONS, UNDOABLE_ACTIONS, Change, UndoHistory
+from gazex_viewer.core.review.integrity import (  # re-exported (__all__): the review's public names
     LEGACY,
     SIGNATURE_MISMATCH,
     ReadingCheck,
@@ -69,20 +64,11 @@ from gazex_viewer.core.review.integrity import (  # noqa: F401  (re-exported: th
     signed_content,
     verify_signoff,
 )
-from gazex_viewer.core.review.review_errors import (
-    ReadingSignedError,
-    ReviewError,
-    ReviewIncompleteError,
-)
-from gazex_viewer.core.review.reviewed import (  # noqa: F401
-    FindingStatus,
-    ReviewedFinding,
-    ReviewedState,
-    Slot,
-)
+from gazex_viewer.core.review.review_errors import ReadingSignedError, ReviewError, ReviewIncompleteError
+from gazex_viewer.core.review.reviewed import FindingStatus, ReviewedFinding, ReviewedState, Slot
 from gazex_viewer.core.review.session_integrity import SessionIntegrity
 from gazex_viewer.core.review.session_measurements import SessionMeasurements
-from gazex_viewer.core.review.signing import KeyRegistry, SigningKey, canonical_json  # noqa: F401
+from gazex_viewer.core.review.signing import KeyRegistry, SigningKey, canonical_json
 from gazex_viewer.core.review.signoff import SignOffKeyError, make_signoff
 from gazex_viewer.core.review.store_errors import StaleWriteError
 from gazex_viewer.core.review.sync import StoreSync

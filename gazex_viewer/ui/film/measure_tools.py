@@ -23,7 +23,7 @@ the side tabs, shown while there is something to list.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Qt, Signal
@@ -56,6 +56,8 @@ from gazex_viewer.core.reading.measurements import (
 )
 
 if TYPE_CHECKING:
+    from pyqtgraph.GraphicsScene.mouseEvents import MouseClickEvent, MouseDragEvent
+
     from gazex_viewer.ui.actions import ActionRegistry
     from gazex_viewer.ui.film.canvas import FilmCanvas
     from gazex_viewer.ui.services import Shell
@@ -97,9 +99,9 @@ class _Label(QGraphicsSimpleTextItem):
         self.setBrush(QBrush(QColor(colour)))
         self.setZValue(72)
 
-    def paint(self, p: QPainter, option: QStyleOptionGraphicsItem, widget: Any = None) -> None:
+    def paint(self, p: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
         p.fillRect(self.boundingRect().adjusted(-3, -1, 3, 1), QColor(0, 0, 0, 170))
-        super().paint(p, option, widget)
+        super().paint(p, option, widget)  # type: ignore[arg-type]  # Qt takes a null widget; PySide6's stubs say no
 
 
 class _DragCatcher(pg.GraphicsObject):
@@ -119,15 +121,15 @@ class _DragCatcher(pg.GraphicsObject):
     def boundingRect(self) -> QRectF:
         return QRectF(self._rect)
 
-    def paint(self, p: QPainter, *args: Any) -> None:
+    def paint(self, p: QPainter, *args: object) -> None:
         pass
 
-    def mouseClickEvent(self, ev: Any) -> None:
+    def mouseClickEvent(self, ev: MouseClickEvent) -> None:
         if ev.button() == Qt.MouseButton.LeftButton:
             ev.accept()  # a click is not a span: said once the drag would have finished
             self._tools._finish_drag(ev.pos(), ev.pos())
 
-    def mouseDragEvent(self, ev: Any) -> None:
+    def mouseDragEvent(self, ev: MouseDragEvent) -> None:
         if ev.button() != Qt.MouseButton.LeftButton:
             ev.ignore()
             return
@@ -212,7 +214,7 @@ class MeasureTools(QObject):
         """The labels drawn on the film, in order (for tests and the screen reader)."""
         return [it.text() for it in self._items if isinstance(it, _Label)]
 
-    def _on_film(self, _radiograph: Any) -> None:
+    def _on_film(self, _radiograph: object) -> None:
         self._unsaved.clear()
         self.cancel(quiet=True)
         self._redraw()

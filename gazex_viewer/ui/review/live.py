@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -131,7 +131,8 @@ class StoreWatcher(QObject):
 
     # -- PostgreSQL: a worker thread waits for NOTIFY -----------------------------------------------------------
     def _listen(self) -> None:
-        wait: Any = getattr(self.store, "wait_for_changes")  # noqa: B009  (a PostgreSQL store's own method)
+        # a PostgreSQL store's own method (not part of the ReviewStore seam)
+        wait: Callable[[float], Sequence[str]] = getattr(self.store, "wait_for_changes")  # noqa: B009
         first = True
         while not self._stop.is_set():
             try:

@@ -18,7 +18,8 @@ review database (SQLite or PostgreSQL, through the ``ReviewStore`` seam only):
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any, Protocol
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QObject
 
@@ -106,7 +107,7 @@ class SharedReview(QObject):
             self.claim.release()
 
     # -- live refresh and the connection -----------------------------------------------------------------------
-    def _on_changed(self, reading_ids: Any) -> None:
+    def _on_changed(self, reading_ids: Sequence[str] | None) -> None:
         c = self.controller
         s = c.session
         if s is None or c.panel.editing is not None or c.panel.adding:

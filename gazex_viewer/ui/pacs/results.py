@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from PySide6.QtCore import (
     QObject,
@@ -203,7 +203,7 @@ class PacsResults(QObject):
             self._show(f"queued: {result.reason}, retrying", problem=True)
             self.retry_timer.start()
             return
-        report: SendReport = result  # type: ignore[assignment]
+        report = cast("SendReport", result)  # a job's outcome: a GazeXError (above) or the send's report
         self.last_report = report
         if report.queued:
             self._show(f"queued: {report.problems[0]}, retrying", problem=True)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from PySide6.QtCore import QEventLoop, QObject, Qt, QThreadPool, Signal
 from PySide6.QtWidgets import (
@@ -245,7 +245,7 @@ class StudyBrowserDialog(QDialog):
         result = outcome[0]
         if isinstance(result, GazeXError):
             raise result
-        return result  # type: ignore[return-value]
+        return cast(T, result)  # what work returned (a GazeXError was raised above)
 
     def _background(self, label: str, work: Callable[[Callable[[int, str], None], threading.Event], T],
                     steps: int = 0) -> T | None:

@@ -237,7 +237,7 @@ class ReportPanel(QWidget):
         row = self.rows.get(finding_id)
         if row is None or getattr(row, "_badge_shown", None) == (text, colour, text_colour):
             return
-        row._badge_shown = (text, colour, text_colour)  # type: ignore[attr-defined]
+        row._badge_shown = (text, colour, text_colour)
         row.badge.setText(text)
         row.badge.setStyleSheet(
             f"background:{colour}; color:{text_colour}; border-radius:3px; padding:1px 6px; font-weight:bold;"
@@ -290,7 +290,7 @@ class ReportPanel(QWidget):
                 old.setParent(None)
                 old.deleteLater()
             row = SentenceRow(fid, number, f.text, f, FindingStyle(number, colour, f.is_pertinent_negative))
-            row._addition_key = (repr(f), number, colour)  # type: ignore[attr-defined]
+            row._addition_key = (repr(f), number, colour)
             row.clicked.connect(self.selection.select)
             row.hovered.connect(self.selection.hover)
             self.rows[fid] = row

@@ -62,6 +62,11 @@ class SentenceRow(QFrame):
     clicked = Signal(str)
     hovered = Signal(object)
 
+    #: what the review badge shows (text, colour, text colour), so an unchanged badge is not redrawn
+    _badge_shown: tuple[str, str, str] | None = None
+    #: an added finding's row: what it was built from (the finding, number, colour), so it is rebuilt on change only
+    _addition_key: tuple[str, int, str] | None = None
+
     def __init__(
         self,
         key: str,

@@ -515,7 +515,9 @@ class ReviewPanel(FindingDecisions, FindingEditing, SignOffPart, QWidget):
         self.accept_button.setEnabled(open_ and model)
         self.reject_button.setEnabled(open_ and fid is not None)
         self.edit_button.setEnabled(open_ and fid is not None)
-        self.reset_button.setEnabled(open_ and model and s is not None and s.status(fid) != "undecided")  # type: ignore[arg-type]
+        self.reset_button.setEnabled(
+            open_ and model and s is not None and fid is not None and s.status(fid) != "undecided"
+        )
         has_undecided = s is not None and bool(s.undecided()) and not s.ai_hidden
         self.next_button.setEnabled(has_undecided)
         self.prev_button.setEnabled(has_undecided)

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable
-from typing import TYPE_CHECKING, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, ParamSpec, TypeVar, cast
 
 from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
@@ -121,9 +122,9 @@ class CtrlEnter(QObject):
         self._callback = callback
 
     def eventFilter(self, obj: QObject, ev: QEvent) -> bool:
-        if ev.type() in (QEvent.Type.KeyPress, QEvent.Type.ShortcutOverride):
-            key = ev.key()  # type: ignore[attr-defined]
-            ctrl = bool(ev.modifiers() & Qt.KeyboardModifier.ControlModifier)  # type: ignore[attr-defined]
+        if isinstance(ev, QKeyEvent) and ev.type() in (QEvent.Type.KeyPress, QEvent.Type.ShortcutOverride):
+            key = ev.key()
+            ctrl = bool(ev.modifiers() & Qt.KeyboardModifier.ControlModifier)
             if ctrl and key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
                 ev.accept()
                 if ev.type() == QEvent.Type.KeyPress:
@@ -170,7 +171,8 @@ class SignOffPart:
         self.reveal_button = QPushButton("Save my impression and show the AI draft")
         self.reveal_button.setToolTip("Ctrl+Enter in your impression does the same")
         self.reveal_button.clicked.connect(self.reveal_ai)
-        self.own_impression_edit.installEventFilter(CtrlEnter(self.reveal_ai, self))  # type: ignore[arg-type]
+        # SignOffPart is mixed into ReviewPanel, a QWidget: the panel owns the filter
+        self.own_impression_edit.installEventFilter(CtrlEnter(self.reveal_ai, cast(QObject, self)))
         self.own_impression_edit.setToolTip("Ctrl+Enter: save your impression and show the AI draft")
         rf.addWidget(self.reveal_button)
         outer.addWidget(self.read_first_box)
@@ -188,7 +190,7 @@ class SignOffPart:
         self.impression_edit.setObjectName("impressionEdit")
         self.impression_edit.setPlaceholderText("Impression (saved when you leave the box)")
         self.impression_edit.setMaximumHeight(80)
-        self.impression_edit.installEventFilter(FocusOut(self.save_impression, self))  # type: ignore[arg-type]
+        self.impression_edit.installEventFilter(FocusOut(self.save_impression, cast(QObject, self)))
         outer.addWidget(self.impression_edit)
         sr = QHBoxLayout()
         self.sign_button = QPushButton("Sign report…")

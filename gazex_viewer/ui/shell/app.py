@@ -6,6 +6,7 @@ import os
 import sys
 import time
 from collections.abc import Sequence
+from typing import cast
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
@@ -22,7 +23,7 @@ def application(argv: Sequence[str] | None = None) -> QApplication:
         app.setOrganizationName(ORGANISATION)
         app.setApplicationName(APPLICATION)
         app.setStyle("Fusion")
-    return app  # type: ignore[return-value]
+    return cast(QApplication, app)  # QApplication.instance() is typed as the core application
 
 
 def run_app(paths: Sequence[str] = (), *, reading: str | None = None) -> int:

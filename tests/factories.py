@@ -25,6 +25,7 @@ from gazex_viewer.core.reading.document import (
     Finding,
     ImageRef,
     Label,
+    PointKind,
     Producer,
     Reading,
     Sentence,
@@ -262,8 +263,8 @@ def demo_reading(radiograph: Any, *, warnings: list[str] | None = None) -> Readi
     for f in (f1, f2, f3):
         for i, b in enumerate([*f.clues, f.observation]):
             assert b is not None
-            kind = "clue" if i < len(f.clues) else "observation"
-            traj.append(TrajectoryPoint(b.centroid_x, b.centroid_y, t, t + 1.0, f.id, kind))  # type: ignore[arg-type]
+            kind: PointKind = "clue" if i < len(f.clues) else "observation"
+            traj.append(TrajectoryPoint(b.centroid_x, b.centroid_y, t, t + 1.0, f.id, kind))
             t += 1.0
     return Reading(
         image=radiograph.image_ref(),
@@ -291,8 +292,8 @@ def five_finding_reading(rg: Any) -> Reading:
         r.sentences.append(Sentence(f.sentence_id, f.text))
         for i, b in enumerate([*f.clues, f.observation]):
             assert b is not None
-            kind = "clue" if i < len(f.clues) else "observation"
-            r.trajectory.append(TrajectoryPoint(b.centroid_x, b.centroid_y, t, t + 1.0, f.id, kind))  # type: ignore[arg-type]
+            kind: PointKind = "clue" if i < len(f.clues) else "observation"
+            r.trajectory.append(TrajectoryPoint(b.centroid_x, b.centroid_y, t, t + 1.0, f.id, kind))
             t += 1.0
     r.raw_report = " . ".join(s.text for s in r.sentences) + " ."
     return r

@@ -12,6 +12,7 @@ finding; each is one session method run through the panel's ``_run`` (a refusal 
 from __future__ import annotations
 
 from collections.abc import Callable
+from types import EllipsisType
 from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 from PySide6.QtCore import Qt
@@ -142,7 +143,7 @@ class FindingDecisions:
             self._advance_from(fid)
         return ok
 
-    def reject_current(self, reason: str | None | object = ...) -> bool:
+    def reject_current(self, reason: str | None | EllipsisType = ...) -> bool:
         """Reject the selected finding (R), asking for an optional reason; an added one is removed."""
         fid = self._need_finding()
         if fid is None or self.session is None:
@@ -158,12 +159,12 @@ class FindingDecisions:
             if removed:
                 self.selection.select(None)
             return removed
-        if reason is ...:
+        if isinstance(reason, EllipsisType):  # not given: ask (None from the dialog is Cancel)
             reason = self.ask_reason(display_sentence(s.effective_finding(fid).text))
             self.focus_list()
             if reason is CANCELLED:
                 return False
-        self._run("Cannot reject", s.reject, fid, reason)  # type: ignore[arg-type]
+        self._run("Cannot reject", s.reject, fid, reason)
         ok = s.status(fid) == "rejected"
         if ok:
             self._advance_from(fid)

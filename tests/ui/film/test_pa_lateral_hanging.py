@@ -108,7 +108,7 @@ def test_two_films_of_one_study_opened_together_hang_frontal_left(
     assert window.reading is reading
 
 
-def test_films_of_different_studies_are_not_hung(window: Any, qtbot: Any, tmp_path: Path) -> None:
+def test_films_of_different_studies_are_not_hung(window: Any, messages: Any, qtbot: Any, tmp_path: Path) -> None:
     other = _lateral(tmp_path, same_study=False)
     assert window.open_paths([shared_file(RG1), other])
     assert not window.hanging.active and window.radiograph.metadata.view_position == "PA"
@@ -118,6 +118,15 @@ def test_films_of_different_studies_are_not_hung(window: Any, qtbot: Any, tmp_pa
     # nor through the menu
     assert not window.hanging.hang_with(other)
     assert "different studies" in window.statusBar().currentMessage() and not window.hanging.active
+    # a film without a study (PNG) is not hung either; a broken file is told in one line, nothing changes
+    assert not window.hanging.hang_with(shared_file("images/nih/00000001_000.png"))
+    assert "no StudyInstanceUID" in window.statusBar().currentMessage()
+    broken = tmp_path / "broken.dcm"
+    broken.write_bytes(b"DICM but not really")
+    assert not window.hanging.hang_with(broken)
+    assert messages.errors and messages.errors[-1][0] == "Cannot open film" and "\n" not in messages.errors[-1][1]
+    assert not window.hanging.active and window.radiograph.metadata.view_position == "PA"
+    assert not window.open_paths([broken, other]) and window.radiograph.metadata.view_position == "PA"
 
 
 def test_the_hanging_by_keyboard_and_another_film_ends_it(

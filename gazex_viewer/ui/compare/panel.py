@@ -12,7 +12,7 @@ import html
 import math
 from typing import Literal
 
-from PySide6.QtCore import QEvent, QObject, QRect, Qt, QTimer, Signal
+from PySide6.QtCore import QRect, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -244,7 +244,6 @@ class ComparePanel(QWidget):
         self._refit.setInterval(0)
         self._refit.timeout.connect(self._fit_whole_table)
         hh.sectionResized.connect(lambda c, _old, _new: self._refit.start() if c == 0 else None)
-        self.whole_table.viewport().installEventFilter(self)
         self._whole_cells: dict[str, QTableWidgetItem] = {}
         self._reference_cells: dict[str, tuple[QTableWidgetItem, ...]] = {}
         for r, key in enumerate(WHOLE_ROWS):
@@ -332,16 +331,11 @@ class ComparePanel(QWidget):
         if lay is not None:
             lay.activate()  # the text below moves down now, not on a later pass
 
-    def eventFilter(self, obj: QObject, ev: QEvent) -> bool:
-        """The whole-film table got wider or narrower: its metric names wrap anew."""
-        if (
-            ev.type() == QEvent.Type.Resize
-            and obj is self.whole_table.viewport()
-            and isinstance(ev, QResizeEvent)
-            and ev.oldSize().width() != ev.size().width()
-        ):
+    def resizeEvent(self, ev: QResizeEvent) -> None:
+        """The panel got wider or narrower: the whole-film table's metric names wrap anew."""
+        super().resizeEvent(ev)
+        if ev.oldSize().width() != ev.size().width():
             self._refit.start()
-        return False
 
     def showEvent(self, ev: QShowEvent) -> None:
         super().showEvent(ev)

@@ -285,7 +285,7 @@ class MainWindow(QMainWindow):
         self.overlay_controls = OverlayControls(self.canvas, self.action_registry, v)
         from gazex_viewer.ui.film.hanging import PaLateralHanging
 
-        self.hanging = PaLateralHanging(self.workspace, self.action_registry, self, self.corners, self.open_image, v)
+        self.hanging = PaLateralHanging(self.workspace, self.action_registry, self, self.corners, self.open_image, v, parent=self)
         self.documents.open_pair = self.hanging.open_pair  # two films of one study opened together: hung
         v.addSeparator()
         add(v, "Report", "Next sentence", ["Down", "J"], lambda: self.report_panel.step_sentence(1))

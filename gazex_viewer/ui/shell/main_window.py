@@ -279,6 +279,10 @@ class MainWindow(QMainWindow):
         from gazex_viewer.ui.film.overlay_controls import OverlayControls
 
         self.overlay_controls = OverlayControls(self.canvas, self.action_registry, v)
+        from gazex_viewer.ui.film.hanging import PaLateralHanging
+
+        self.hanging = PaLateralHanging(self.workspace, self.action_registry, self, self.corners, self.open_image, v, parent=self)
+        self.documents.open_pair = self.hanging.open_pair  # two films of one study opened together: hung
         v.addSeparator()
         add(v, "Report", "Next sentence", ["Down", "J"], lambda: self.report_panel.step_sentence(1))
         add(v, "Report", "Previous sentence", ["Up", "K"], lambda: self.report_panel.step_sentence(-1))
@@ -538,11 +542,13 @@ class MainWindow(QMainWindow):
 
     def compare_with_reading(self, path: str | os.PathLike[str] | None = None) -> CompareSession | None:
         """Compare the open reading (A) with another reading of this film (B, from ``path`` or a file dialog)."""
+        self.hanging.close()  # compare lends the film area itself
         return self.comparisons.compare_with(path)
 
     def set_trainee_mode(self, on: bool) -> None:
         """Trainee mode on (model and expert hidden, the trainee marks and writes) or off."""
         if on:
+            self.hanging.close()
             if self.trainee_mode is None:
                 from gazex_viewer.ui.trainee.mode import TraineeMode
 

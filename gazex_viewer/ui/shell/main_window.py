@@ -18,7 +18,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QByteArray, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QResizeEvent
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
+    QResizeEvent,
+)
 from PySide6.QtWidgets import (
     QDockWidget,
     QFrame,
@@ -46,7 +52,7 @@ from gazex_viewer.ui.review.controller import ReviewController
 from gazex_viewer.ui.review.key_safety import KeyGate
 from gazex_viewer.ui.selection import SelectionModel
 from gazex_viewer.ui.shell.documents import Documents
-from gazex_viewer.ui.style import APP_TITLE, STYLE
+from gazex_viewer.ui.style import APP_TITLE, DOCK_WIDTH, STYLE, dock_width_for
 from gazex_viewer.ui.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -60,18 +66,8 @@ if TYPE_CHECKING:
 
 __all__ = ["APP_TITLE", "STYLE", "MainWindow", "ShortcutsDialog", "create_window", "dock_width_for", "metadata_text"]
 
-#: the right-hand tabs' width at start (the film gets the rest)
-DOCK_WIDTH = 430
-#: the side panel takes about this share of a wide window, within DOCK_WIDTH .. DOCK_MAX_WIDTH
-DOCK_SHARE = 0.27
-DOCK_MAX_WIDTH = 1100
 #: version of the saved dock layout: 2 = Report | Review | Compare as tabs (1 was stacked docks)
 STATE_VERSION = 2
-
-
-def dock_width_for(window_width: int) -> int:
-    """The side panel's width for a window this wide: 27 % of it, at least DOCK_WIDTH, at most DOCK_MAX_WIDTH."""
-    return int(max(DOCK_WIDTH, min(DOCK_MAX_WIDTH, round(window_width * DOCK_SHARE))))
 
 
 class MainWindow(QMainWindow):

@@ -109,3 +109,16 @@ def finding_styles(reading: Reading | None) -> dict[str, FindingStyle]:
             colour_index += 1
         styles[f.id] = FindingStyle(number, colour, f.is_pertinent_negative)
     return styles
+
+
+# -- the side panel's width (the film gets the rest) ------------------------------------------------------
+#: the right-hand tabs' width at start (the film gets the rest)
+DOCK_WIDTH = 430
+#: the side panel takes about this share of a wide window, within DOCK_WIDTH .. DOCK_MAX_WIDTH
+DOCK_SHARE = 0.27
+DOCK_MAX_WIDTH = 1100
+
+
+def dock_width_for(window_width: int) -> int:
+    """The side panel's width for a window this wide: 27 % of it, at least DOCK_WIDTH, at most DOCK_MAX_WIDTH."""
+    return int(max(DOCK_WIDTH, min(DOCK_MAX_WIDTH, round(window_width * DOCK_SHARE))))

@@ -12,8 +12,8 @@ import html
 import math
 from typing import Literal
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor, QShowEvent
+from PySide6.QtCore import QRect, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QColorDialog,
@@ -67,6 +67,8 @@ SENTENCE_HEADERS: dict[str, str] = {
 #: the whole-film table's columns: metric, value, one per reference condition (the range and direction
 #: of each metric are in its tooltip: the reference columns show its scale on real gaze)
 WHOLE_COLUMNS: tuple[str, ...] = ("Metric", "A vs B", "Unrelated", "Same ±1°")
+#: what a cell keeps of its width around the text (the item view's margins and the grid line)
+METRIC_TEXT_MARGIN = 10
 
 
 def _swatch(button: QToolButton, colour: str) -> None:
@@ -232,6 +234,16 @@ class ComparePanel(QWidget):
         row_h = self.whole_table.fontMetrics().height() + 6
         self.whole_table.verticalHeader().setDefaultSectionSize(row_h)
         self.whole_table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        # a metric's name wraps onto a second line in a narrow panel (1280 px) instead of being cut off
+        self.whole_table.setWordWrap(True)
+        self.whole_table.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self._row_h = row_h
+        # refitted once the header has settled its stretched column (after a resize, not during it)
+        self._refit = QTimer(self)
+        self._refit.setSingleShot(True)
+        self._refit.setInterval(0)
+        self._refit.timeout.connect(self._fit_whole_table)
+        hh.sectionResized.connect(lambda c, _old, _new: self._refit.start() if c == 0 else None)
         self._whole_cells: dict[str, QTableWidgetItem] = {}
         self._reference_cells: dict[str, tuple[QTableWidgetItem, ...]] = {}
         for r, key in enumerate(WHOLE_ROWS):
@@ -302,11 +314,28 @@ class ComparePanel(QWidget):
         self.set_comparison(None)
 
     def _fit_whole_table(self) -> None:
-        """Exactly as tall as its rows: never squeezed under the text below it (the panel scrolls instead)."""
+        """Exactly as tall as its rows (a wrapped metric name makes its row taller): never squeezed under the
+        text below it (the panel scrolls instead)."""
         t = self.whole_table
+        fm, vh = t.fontMetrics(), t.verticalHeader()
+        room = max(20, t.columnWidth(0) - METRIC_TEXT_MARGIN)
+        for r in range(t.rowCount()):
+            name = _text(t, r, 0)
+            high = fm.boundingRect(QRect(0, 0, room, 10_000), Qt.TextFlag.TextWordWrap, name).height()
+            vh.resizeSection(r, max(self._row_h, high + 6))
         t.horizontalHeader().ensurePolished()
         head = max(t.horizontalHeader().sizeHint().height(), t.horizontalHeader().height() if t.isVisible() else 0)
         t.setFixedHeight(head + t.verticalHeader().length() + 2 * t.frameWidth() + 2)
+        body = self.scroll_area.widget()
+        lay = body.layout() if body is not None else None
+        if lay is not None:
+            lay.activate()  # the text below moves down now, not on a later pass
+
+    def resizeEvent(self, ev: QResizeEvent) -> None:
+        """The panel got wider or narrower: the whole-film table's metric names wrap anew."""
+        super().resizeEvent(ev)
+        if ev.oldSize().width() != ev.size().width():
+            self._refit.start()
 
     def showEvent(self, ev: QShowEvent) -> None:
         super().showEvent(ev)

@@ -106,13 +106,13 @@ class CompareSession(QObject):
         self._hidden_canvas = False
         self.side_canvas: FilmCanvas | None = None
         self.side_selection: SelectionModel | None = None
-        self.legend = QLabel(canvas)
+        # the key to the colours: a row of the player bar, below the film, so it never covers the image
+        self.legend = QLabel()
         self.legend.setObjectName("compareLegend")
         self.legend.setTextFormat(Qt.TextFormat.RichText)
-        self.legend.setStyleSheet("background:rgba(10,14,18,200); color:#e6edf3; padding:4px 8px; border-radius:4px;")
+        self.legend.setWordWrap(True)
+        self.legend.setStyleSheet("color:#e6edf3; padding:1px 2px;")
         self.legend.hide()
-        # kept in place when the window is resized (it was left where it was first put)
-        canvas.view_changed.connect(self._place_legend)
         self.plot_dialog: PlotDialog | None = None
         self.plot_png: Path | None = None
         self.reading_a: Reading | None = None
@@ -401,37 +401,26 @@ class CompareSession(QObject):
             self.side_canvas.set_layers(**layers)
 
     def _update_legend(self) -> None:
+        """Overlay mode: who A and B are in which colour, as the player bar's first row (side by side: the titles)."""
         cmp = self.comparison
         if cmp is None or self.mode != "overlay":
             self.legend.hide()
             return
         ca, cb = self.panel.colour_a, self.panel.colour_b
-        lines = [
-            f"<span style='color:{ca}'>■</span> A {html.escape(describe_reading(cmp.a))}",
-            f"<span style='color:{cb}'>■</span> B {html.escape(describe_reading(cmp.b))}",
-        ]
+        gap = "&nbsp;" * 4
+        who = (
+            f"<span style='color:{ca}'>■</span> A {html.escape(describe_reading(cmp.a))}{gap}"
+            f"<span style='color:{cb}'>■</span> B {html.escape(describe_reading(cmp.b))}"
+        )
+        lines = [who]
         if self.clock.mode == "stretch":
             lines.append("<span style='color:#a9b6c2'>clock: B stretched to A's length</span>")
         lines += [f"<span style='color:#ffcc66'>{html.escape(n)}</span>" for n in cmp.notes if "scaled" in n]
         if cmp.different_films:
             lines.append(f"<span style='color:#ff8080'><b>⚠ Different films</b>: {html.escape(cmp.different_films)}</span>")
         self.legend.setText("<br>".join(lines))
-        self.legend.adjustSize()
-        self._place_legend()
+        self.shell.player_bar.set_legend(self.legend)
         self.legend.show()
-        self.legend.raise_()
-
-    def _place_legend(self) -> None:
-        """Bottom left of the canvas, above the film corner text there when it is shown."""
-        if self._ending:
-            return
-        canvas = self.shell.canvas
-        bottom = canvas.height() - 8
-        # the film corners' bottom-left text (ui.film.corners, a label on the canvas), when it is shown
-        bl = canvas.viewport().findChild(QLabel, "corner_bottom_left")
-        if bl is not None and not bl.isHidden() and bl.text():
-            bottom = canvas.height() - 6 - bl.height() - 6
-        self.legend.move(8, max(8, bottom - self.legend.height()))
 
     # -- plot ----------------------------------------------------------------------------------
     def write_plot(self, png: str | os.PathLike[str] | None = None) -> Path:
@@ -469,13 +458,11 @@ class CompareSession(QObject):
         self._ending = True
         self.tasks.cancel()
         sh, ws = self.shell, self.workspace
-        try:
-            sh.canvas.view_changed.disconnect(self._place_legend)
-        except (RuntimeError, TypeError):
-            pass
         for ov in (self.overlay_a, self.overlay_b):
             ov.remove()
         self.legend.hide()
+        if sh.player_bar.legend is self.legend:
+            sh.player_bar.set_legend(None)
         self.legend.deleteLater()
         if self._views_linked:
             try:

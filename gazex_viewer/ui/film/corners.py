@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtWidgets import QLabel, QWidget
 
 from gazex_viewer.core.imaging.film_annotations import (
@@ -37,7 +37,14 @@ _MARKER_STYLE = "color:#ffe08a; background:rgba(0,0,0,110); font-weight:bold; fo
 
 
 class FilmCorners(QObject):
-    """Corner text and orientation markers over a :class:`~gazex_viewer.ui.film.canvas.FilmCanvas`."""
+    """Corner text and orientation markers over a :class:`~gazex_viewer.ui.film.canvas.FilmCanvas`.
+
+    Signals
+    -------
+    visibility_changed(bool) : shown or hidden by :meth:`set_visible` (a second film's corners follow).
+    """
+
+    visibility_changed = Signal(bool)
 
     def __init__(self, canvas: FilmCanvas) -> None:
         super().__init__(canvas)
@@ -89,6 +96,7 @@ class FilmCorners(QObject):
     def set_visible(self, visible: bool) -> None:
         self.visible = bool(visible)
         self.refresh()
+        self.visibility_changed.emit(self.visible)
 
     def texts(self) -> dict[str, list[str]]:
         """The corner lines now shown (for tests and screenshots)."""

@@ -226,6 +226,9 @@ class PlayerBar(QWidget):
         self._bottom.setSpacing(6)
         outer.addLayout(self._top)
         outer.addLayout(self._bottom)
+        self._outer = outer
+        #: a mode's key to what is drawn on the film (compare's legend), shown as the bar's first row
+        self.legend: QWidget | None = None
         row = self._top
 
         def tool(icon: QStyle.StandardPixmap, tip: str) -> QToolButton:
@@ -326,6 +329,18 @@ class PlayerBar(QWidget):
                 self._bottom.takeAt(0)
             self._top.addWidget(self.options)
         self.options.show()
+
+    def set_legend(self, legend: QWidget | None) -> None:
+        """Show ``legend`` as the bar's first row: below the film, never over it. None takes it out (not deleted)."""
+        if self.legend is legend:
+            return
+        if self.legend is not None:
+            self._outer.removeWidget(self.legend)
+            self.legend.hide()
+            self.legend.setParent(None)
+        self.legend = legend
+        if legend is not None:
+            self._outer.insertWidget(0, legend)
 
     # -- layers ------------------------------------------------------------------------------
     def layers(self) -> dict[str, bool]:

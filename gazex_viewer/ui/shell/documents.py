@@ -96,6 +96,8 @@ class Documents:
         self.reading_path: Path | None = None
         self.folder_images: list[Path] = []
         self.folder_index = -1
+        #: opens two films together (one study's PA and lateral are hung side by side); set by the window
+        self.open_pair: Callable[[list[Path]], bool] | None = None
 
     # -- films ---------------------------------------------------------------------------------------------
     def open_paths(self, paths: Iterable[str | os.PathLike[str]]) -> bool:
@@ -108,7 +110,9 @@ class Documents:
             else:
                 images.append(p)
         ok = True
-        if images:
+        if len(images) == 2 and self.open_pair is not None and all(p.is_file() for p in images):
+            ok = self.open_pair(images)
+        elif images:
             first = images[0]
             ok = self.open_folder(first) if first.is_dir() else self.open_image(first)
         for r in readings:
@@ -309,13 +313,15 @@ class Documents:
         return str(p) if p is not None and p.is_dir() else str(Path.home())
 
     def open_file_dialog(self) -> None:
-        """File > Open file…"""
+        """File > Open file… (two films of one study selected together: PA and lateral side by side)."""
         suffixes = " ".join(f"*{s}" for s in image_suffixes())
-        path, _ = QFileDialog.getOpenFileName(
+        paths, _ = QFileDialog.getOpenFileNames(
             self.shell.dialog_parent(), "Open film", self.start_dir(), f"Radiographs ({suffixes});;All files (*)"
         )
-        if path:
-            self.open_image(path)
+        if len(paths) == 2 and self.open_pair is not None:
+            self.open_pair([Path(p) for p in paths])
+        elif paths:
+            self.open_image(paths[0])
 
     def open_folder_dialog(self) -> None:
         """File > Open folder…"""

@@ -46,7 +46,7 @@ from gazex_viewer.ui.review.controller import ReviewController
 from gazex_viewer.ui.review.key_safety import KeyGate
 from gazex_viewer.ui.selection import SelectionModel
 from gazex_viewer.ui.shell.documents import Documents
-from gazex_viewer.ui.style import APP_TITLE, STYLE
+from gazex_viewer.ui.style import APP_TITLE, DOCK_WIDTH, STYLE, dock_width_for
 from gazex_viewer.ui.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -60,18 +60,8 @@ if TYPE_CHECKING:
 
 __all__ = ["APP_TITLE", "STYLE", "MainWindow", "ShortcutsDialog", "create_window", "dock_width_for", "metadata_text"]
 
-#: the right-hand tabs' width at start (the film gets the rest)
-DOCK_WIDTH = 430
-#: the side panel takes about this share of a wide window, within DOCK_WIDTH .. DOCK_MAX_WIDTH
-DOCK_SHARE = 0.27
-DOCK_MAX_WIDTH = 1100
 #: version of the saved dock layout: 2 = Report | Review | Compare as tabs (1 was stacked docks)
 STATE_VERSION = 2
-
-
-def dock_width_for(window_width: int) -> int:
-    """The side panel's width for a window this wide: 27 % of it, at least DOCK_WIDTH, at most DOCK_MAX_WIDTH."""
-    return int(max(DOCK_WIDTH, min(DOCK_MAX_WIDTH, round(window_width * DOCK_SHARE))))
 
 
 class MainWindow(QMainWindow):
@@ -279,6 +269,10 @@ class MainWindow(QMainWindow):
         from gazex_viewer.ui.film.overlay_controls import OverlayControls
 
         self.overlay_controls = OverlayControls(self.canvas, self.action_registry, v)
+        from gazex_viewer.ui.film.hanging import PaLateralHanging
+
+        self.hanging = PaLateralHanging(self.workspace, self.action_registry, self, self.corners, self.open_image, v, parent=self)
+        self.documents.open_pair = self.hanging.open_pair  # two films of one study opened together: hung
         v.addSeparator()
         add(v, "Report", "Next sentence", ["Down", "J"], lambda: self.report_panel.step_sentence(1))
         add(v, "Report", "Previous sentence", ["Up", "K"], lambda: self.report_panel.step_sentence(-1))
@@ -538,11 +532,13 @@ class MainWindow(QMainWindow):
 
     def compare_with_reading(self, path: str | os.PathLike[str] | None = None) -> CompareSession | None:
         """Compare the open reading (A) with another reading of this film (B, from ``path`` or a file dialog)."""
+        self.hanging.close()  # compare lends the film area itself
         return self.comparisons.compare_with(path)
 
     def set_trainee_mode(self, on: bool) -> None:
         """Trainee mode on (model and expert hidden, the trainee marks and writes) or off."""
         if on:
+            self.hanging.close()
             if self.trainee_mode is None:
                 from gazex_viewer.ui.trainee.mode import TraineeMode
 

@@ -9,7 +9,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 
 from gazex_viewer.core.resources import resource_path
-from gazex_viewer.ui.shell.main_window import DOCK_MAX_WIDTH, DOCK_WIDTH, dock_width_for
+from gazex_viewer.ui.style import DOCK_MAX_WIDTH, DOCK_WIDTH, dock_width_for
 from tests.conftest import SAMPLE_STUDY
 from tests.ui.conftest import Answers
 from tests.ui.helpers import open_review

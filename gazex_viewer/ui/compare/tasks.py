@@ -25,6 +25,10 @@ class TaskState(QObject):
     """
 
     progress_changed = Signal(float)
+    # from the worker thread: the result, or the error line (the state outlives its runner: the job holds it, so a
+    # runner deleted mid-task is simply disconnected by Qt instead of being signalled from another thread)
+    finished = Signal(object, object)
+    errored = Signal(object, str)
 
     def __init__(self) -> None:
         super().__init__()
@@ -45,17 +49,17 @@ class TaskState(QObject):
 
 
 class _Job(QRunnable):
-    def __init__(self, runner: TaskRunner, state: TaskState, fn: Callable[..., object], args: tuple[object, ...]) -> None:
+    def __init__(self, state: TaskState, fn: Callable[..., object], args: tuple[object, ...]) -> None:
         super().__init__()
-        self.runner, self.state, self.fn, self.args = runner, state, fn, args
+        self.state, self.fn, self.args = state, fn, args
 
     def run(self) -> None:
         try:
             result = self.fn(*self.args, self.state)
         except Exception as err:  # noqa: BLE001 (reported in the view, never a traceback)
-            self.runner._failed.emit(self.state, f"{err.__class__.__name__}: {err}")
+            self.state.errored.emit(self.state, f"{err.__class__.__name__}: {err}")
         else:
-            self.runner._done.emit(self.state, result)
+            self.state.finished.emit(self.state, result)
 
 
 class TaskRunner(QObject):
@@ -71,15 +75,10 @@ class TaskRunner(QObject):
     done = Signal(object)
     failed = Signal(str)
     progress = Signal(float)
-    # from the worker thread, with the state that identifies the task (queued into this object's thread)
-    _done = Signal(object, object)
-    _failed = Signal(object, str)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.state: TaskState | None = None
-        self._done.connect(self._on_done)
-        self._failed.connect(self._on_failed)
 
     @property
     def running(self) -> bool:
@@ -90,8 +89,11 @@ class TaskRunner(QObject):
         self.cancel()
         state = TaskState()
         state.progress_changed.connect(self.progress)
+        # queued into this object's thread; Qt drops them if this runner is deleted before the task ends
+        state.finished.connect(self._on_done)
+        state.errored.connect(self._on_failed)
         self.state = state
-        QThreadPool.globalInstance().start(_Job(self, state, fn, args))
+        QThreadPool.globalInstance().start(_Job(state, fn, args))
         return state
 
     def cancel(self) -> None:

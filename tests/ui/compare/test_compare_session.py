@@ -169,3 +169,29 @@ def test_the_runner_hands_over_the_last_result_only(qtbot: Any) -> None:
     runner.cancel()
     qtbot.wait(200)
     assert done == [20] and not runner.running
+
+
+def test_a_runner_deleted_mid_task_is_not_signalled(qtbot: Any) -> None:
+    """A window (and its runner) closed while a comparison still runs: the task ends quietly, nothing is called on
+    the deleted runner (the task signals its own state, which Qt disconnects from a destroyed receiver)."""
+    import shiboken6
+
+    from gazex_viewer.ui.compare.tasks import TaskRunner
+
+    runner = TaskRunner()
+    gate = threading.Event()
+    ended = threading.Event()
+
+    def slow(x: int, state: Any) -> int:
+        gate.wait(5)
+        ended.set()
+        return x
+
+    state = runner.start(slow, 1)
+    seen: list[object] = []
+    state.finished.connect(lambda _s, r: seen.append(r))  # the state itself still reports (it outlives the runner)
+    shiboken6.delete(runner)
+    assert not shiboken6.isValid(runner)
+    gate.set()
+    assert ended.wait(5)
+    qtbot.waitUntil(lambda: seen == [1], timeout=5000)

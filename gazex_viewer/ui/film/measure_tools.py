@@ -196,8 +196,9 @@ class MeasureTools(QObject):
         self.hidden = False
         canvas.installEventFilter(self)
         workspace.radiograph_changed.connect(self._on_film)
-        workspace.reading_changed.connect(lambda _r: self._redraw())
-        workspace.review_changed.connect(lambda _s: self._redraw())
+        # bound slots, not lambdas: Qt disconnects them when these tools are destroyed with their window
+        workspace.reading_changed.connect(self._on_document_changed)
+        workspace.review_changed.connect(self._on_document_changed)
 
     # -- what is shown ----------------------------------------------------------------------------------------
     @property
@@ -217,6 +218,9 @@ class MeasureTools(QObject):
     def _on_film(self, _radiograph: object) -> None:
         self._unsaved.clear()
         self.cancel(quiet=True)
+        self._redraw()
+
+    def _on_document_changed(self, _value: object) -> None:
         self._redraw()
 
     def _redraw(self) -> None:

@@ -43,6 +43,7 @@ from gazex_viewer.inference.backend import (
     JobControl,
     LoadedModel,
 )
+from gazex_viewer.inference.hf_decoding import NEUTRAL_GENERATION
 from gazex_viewer.inference.images import PROCESSOR_MAX_PIXELS, PROCESSOR_MIN_PIXELS
 from gazex_viewer.inference.protocol import ModelDescription
 from gazex_viewer.inference.remote_model import (
@@ -58,21 +59,6 @@ _BODY_QUOTE = 160
 #: first wait before a retry (doubled each time, at most _BACKOFF_MAX)
 _BACKOFF_S = 0.5
 _BACKOFF_MAX = 4.0
-#: decoding options of transformers' generate that GazeX's decoding does not use, sent at their neutral values so
-#: that a checkpoint's generation_config.json is not inherited by a ``transformers serve`` server
-_NEUTRAL: dict[str, Any] = {
-    "no_repeat_ngram_size": 0,
-    "encoder_repetition_penalty": 1.0,
-    "num_beams": 1,
-    "length_penalty": 1.0,
-    "typical_p": 1.0,
-    "epsilon_cutoff": 0.0,
-    "eta_cutoff": 0.0,
-    "min_p": None,
-    "bad_words_ids": None,
-    "suppress_tokens": None,
-    "begin_suppress_tokens": None,
-}
 
 
 class RemoteAnswerError(Exception):
@@ -320,7 +306,9 @@ class OpenAIBackend(Backend):
         top_k = settings.top_k if not settings.deterministic and settings.top_k else None
         if self.kind == "transformers":
             # transformers serve refuses unknown fields; its generation_config field reaches generate() as is
-            gen = {**_NEUTRAL, "do_sample": not settings.deterministic, "top_k": top_k,
+            # the neutral values of the options GazeX does not use (hf_decoding.NEUTRAL_GENERATION, as the local backend
+            # pins them), so a served checkpoint's generation_config.json is not inherited
+            gen = {**NEUTRAL_GENERATION, "do_sample": not settings.deterministic, "top_k": top_k,
                    "repetition_penalty": settings.repetition_penalty}
             if low:
                 gen["min_new_tokens"] = low
